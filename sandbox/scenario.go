@@ -1,0 +1,327 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+)
+
+// Fixed identities of the built-in scenarios, so docs, tests and demos can
+// name them. Secrets and tokens are generated at start and never fixed.
+const (
+	UserTenantID         = "7f3e2a10-5c1b-4d8e-9a6f-2b4c8d1e0f31"
+	AivenTenantID        = "a1c0e7d2-9b3f-4e65-8d21-6f0b3c9a7e54"
+	UserSubscriptionID   = "3c5d7e9f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+	AivenSubscriptionID  = "9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b"
+	AdminAppID           = "b6c3e2a1-4d5f-4a7b-8c9d-0e1f2a3b4c5d"
+	AdminAppObjectID     = "c0ffee00-1111-4222-8333-444455556666"
+	AdminSPObjectID      = "d00dfeed-7777-4888-9999-aaaabbbbcccc"
+	AivenAppObjectID     = "e1e2e3e4-0000-4000-8000-000000000001"
+	AivenHomeSPObjectID  = "e1e2e3e4-0000-4000-8000-000000000002"
+	AivenUserEmail       = "admin@example.com"
+	AivenOrganizationID  = "org4f9a0b2c1d3"
+	ProdPeeringAppID     = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	ProdPeeringAppObject = "5a1b2c3d-0000-4000-8000-00000000a001"
+)
+
+// ScenarioNames are the built-in scenarios.
+var ScenarioNames = []string{"default", "empty", "large"}
+
+// scenarioFile is the on-disk form of a scenario: a world (as
+// /_sandbox/state shows it) plus the plain-text credentials to hand out.
+type scenarioFile struct {
+	World       *World `json:"world"`
+	AdminSecret string `json:"admin_secret,omitempty"`
+	AivenToken  string `json:"aiven_token,omitempty"`
+	AdminAppID  string `json:"admin_app_id,omitempty"`
+	TenantID    string `json:"tenant_id,omitempty"`
+}
+
+// buildScenario returns the world and credentials of a named scenario or file.
+func buildScenario(name string, now time.Time) (*World, Credentials, error) {
+	switch name {
+	case "default":
+		w, c := defaultScenario(now)
+		return w, c, nil
+	case "empty":
+		w, c := baseWorld(now)
+		return w, c, nil
+	case "large":
+		w, c := largeScenario(now, 200, 3, 5)
+		return w, c, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, Credentials{}, fmt.Errorf("sandbox: --scenario %q is neither a built-in scenario (%s) nor a readable file: %w",
+			name, strings.Join(ScenarioNames, ", "), err)
+	}
+	var f scenarioFile
+	if err := json.Unmarshal(data, &f); err != nil || f.World == nil {
+		return nil, Credentials{}, fmt.Errorf("sandbox: scenario file %s: want {\"world\": {...}, \"admin_secret\": ..., \"aiven_token\": ...}: %v", name, err)
+	}
+	w := f.World
+	w.fillMaps()
+	creds := Credentials{AivenToken: f.AivenToken, AivenUser: AivenUserEmail, TenantID: f.TenantID, ClientID: f.AdminAppID, ClientSecret: f.AdminSecret}
+	return w, creds, nil
+}
+
+// fillMaps makes nil maps of a decoded world usable.
+func (w *World) fillMaps() {
+	e := newWorld()
+	if w.Tenants == nil {
+		w.Tenants = e.Tenants
+	}
+	if w.Applications == nil {
+		w.Applications = e.Applications
+	}
+	if w.ServicePrincipals == nil {
+		w.ServicePrincipals = e.ServicePrincipals
+	}
+	if w.Subscriptions == nil {
+		w.Subscriptions = e.Subscriptions
+	}
+	if w.VNets == nil {
+		w.VNets = e.VNets
+	}
+	for _, v := range w.VNets {
+		if v.Peerings == nil {
+			v.Peerings = map[string]*VNetPeering{}
+		}
+	}
+	if w.RoleDefinitions == nil {
+		w.RoleDefinitions = e.RoleDefinitions
+	}
+	if w.RoleAssignments == nil {
+		w.RoleAssignments = e.RoleAssignments
+	}
+	if w.Operations == nil {
+		w.Operations = e.Operations
+	}
+	if w.Aiven.Users == nil {
+		w.Aiven.Users = e.Aiven.Users
+	}
+	if w.Aiven.Organizations == nil {
+		w.Aiven.Organizations = e.Aiven.Organizations
+	}
+	if w.Aiven.Projects == nil {
+		w.Aiven.Projects = e.Aiven.Projects
+	}
+	if w.Timing == (Timing{}) {
+		w.Timing = DefaultTiming()
+	}
+}
+
+// baseWorld holds what every scenario shares: the user's tenant with its
+// admin and subscription, Aiven's tenant with its multi-tenant app, and the
+// Aiven account. It has no projects.
+func baseWorld(now time.Time) (*World, Credentials) {
+	w := newWorld()
+	// Everything in the base world is long settled.
+	past := now.Add(-90 * 24 * time.Hour)
+	w.addTenant(UserTenantID, "Contoso", "contoso.onmicrosoft.com")
+	w.addTenant(AivenTenantID, "Aiven", "aivencloud.onmicrosoft.com")
+	w.addSubscription(UserSubscriptionID, UserTenantID, "Contoso Production")
+	w.addSubscription(AivenSubscriptionID, AivenTenantID, "Aiven project VPCs")
+	w.addBuiltinRoles(UserTenantID)
+	w.addBuiltinRoles(AivenTenantID)
+
+	admin := w.createApplication(past, UserTenantID, AdminAppObjectID, AdminAppID, "azpeer-sandbox-admin", "AzureADMyOrg")
+	_, secret := w.addPassword(past, admin, "sandbox admin", time.Time{})
+	adminSP := w.createServicePrincipal(past, UserTenantID, admin, AdminSPObjectID)
+	adminSP.DirectoryRoles = []string{RoleApplicationAdministrator}
+	w.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
+
+	aivenApp := w.createApplication(past, AivenTenantID, AivenAppObjectID, AivenDefaultAppID, "Aiven VPC peering", "AzureADMultipleOrgs")
+	w.createServicePrincipal(past, AivenTenantID, aivenApp, AivenHomeSPObjectID)
+	w.Aiven.AppID = AivenDefaultAppID
+	w.Aiven.TenantID = AivenTenantID
+	w.Aiven.SubscriptionID = AivenSubscriptionID
+
+	token := newSecret() + newSecret()[:8]
+	w.Aiven.Organizations[AivenOrganizationID] = &AivenOrg{ID: AivenOrganizationID, Name: "Contoso"}
+	w.Aiven.Users[AivenUserEmail] = &AivenUser{Email: AivenUserEmail, RealName: "Contoso Admin", UserID: "u4f9a0b2c1d3",
+		TokenSHA256: sha256Hex(token), Admin: true}
+	return w, Credentials{AivenToken: token, AivenUser: AivenUserEmail, TenantID: UserTenantID,
+		SubscriptionID: UserSubscriptionID, ClientID: AdminAppID, ClientSecret: secret}
+}
+
+// defaultScenario is the world described in README: three projects, one
+// healthy Azure peering, one of each common failure, and VNets to peer.
+func defaultScenario(now time.Time) (*World, Credentials) {
+	w, creds := baseWorld(now)
+	past := now.Add(-30 * 24 * time.Hour)
+	sub := UserSubscriptionID
+
+	prodVNet := w.createVNet(sub, "rg-prod", "prod-vnet", "westeurope", "10.1.0.0/16")
+	w.createVNet(sub, "rg-app", "app-vnet", "westeurope", "10.2.0.0/16")
+	w.createVNet(sub, "Rg-Legacy", "Legacy-VNet", "westeurope", "10.30.0.0/16")
+
+	prod := w.addProject("tsdb-prod", "azure-westeurope")
+	prodVPC := w.addVPC(past, prod, "azure-westeurope", "10.10.0.0/24", "1f0e2d3c-4b5a-4697-8877-665544332211")
+	staging := w.addProject("tsdb-staging", "azure-westeurope")
+	w.addVPC(past, staging, "azure-westeurope", "10.30.0.0/24", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b")
+	analytics := w.addProject("analytics", "aws-eu-west-1")
+	awsVPC := w.addVPC(past, analytics, "aws-eu-west-1", "10.50.0.0/24", "3b4c5d6e-7f80-4912-a3b4-c5d6e7f8091a")
+	anAzVPC := w.addVPC(past, analytics, "azure-eastus", "10.60.0.0/24", "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b")
+
+	// tsdb-prod ↔ rg-prod/prod-vnet: done by the book, ACTIVE and Connected.
+	app := w.createApplication(past, UserTenantID, ProdPeeringAppObject, ProdPeeringAppID, "tsdb-prod-peering", "AzureADMultipleOrgs")
+	w.addPassword(past, app, "azpeer", time.Time{})
+	appSP := w.createServicePrincipal(past, UserTenantID, app, "")
+	w.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", builtinRoleID(sub, NetworkContributorRoleGUID), appSP.ID, "ServicePrincipal", AdminSPObjectID)
+	aivenSP := w.createServicePrincipal(past, UserTenantID, w.appByAppID(AivenDefaultAppID), "")
+	peerRole := w.createRoleDefinition(past, UserTenantID, "", "aiven-vnet-peer", "Allows creating a peering to vnets in scope (but not from)",
+		[]string{ActionPeer}, []string{"/subscriptions/" + sub})
+	w.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", peerRole.ID, aivenSP.ID, "ServicePrincipal", AdminSPObjectID)
+	active := w.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet", ProdPeeringAppID, UserTenantID)
+	w.provisionAivenSide(past, prodVPC, active)
+	w.putPeering(past, prodVNet, "to-aiven-tsdb-prod", prodVPC.AzureVNetID, true)
+	w.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+	active.ConnectedAt = past
+
+	// tsdb-prod → a VNet that does not exist.
+	bad := w.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet-old", ProdPeeringAppID, UserTenantID)
+	w.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
+		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", "prod-vnet-old", "rg-prod", sub),
+		"type":    "invalid-specification"})
+
+	// analytics: an ACTIVE AWS peering, and an Azure one Aiven could not make
+	// because its service principal holds no peer/action on app-vnet.
+	aws := &AivenPeering{PeerCloudAccount: "123456789012", PeerVPC: "vpc-0a1b2c3d4e5f60718", PeerRegion: "eu-west-1",
+		Type: "aws-vpc-peering-connection", UserPeerNetworkCIDRs: []string{}, CreateTime: past,
+		PeeringConnectionID: "pcx-0f1e2d3c4b5a69788"}
+	awsVPC.Peerings = append(awsVPC.Peerings, aws)
+	w.setPeeringState(past, aws, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+	rejected := w.addAzurePeering(past, anAzVPC, sub, "rg-app", "app-vnet", ProdPeeringAppID, UserTenantID)
+	w.setPeeringState(past, rejected, StateRejectedByPeer, map[string]any{
+		"message": "Peering request rejected: the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network",
+		"type":    "rejected-by-peer"})
+
+	w.Aiven.Users[AivenUserEmail].Projects = []string{"analytics", "tsdb-prod", "tsdb-staging"}
+	return w, creds
+}
+
+// largeScenario has projects × vpcs × peerings for benchmarks.
+func largeScenario(now time.Time, projects, vpcs, peerings int) (*World, Credentials) {
+	w, creds := baseWorld(now)
+	past := now.Add(-7 * 24 * time.Hour)
+	user := w.Aiven.Users[AivenUserEmail]
+	for i := range projects {
+		p := w.addProject(fmt.Sprintf("project-%03d", i), "azure-westeurope")
+		user.Projects = append(user.Projects, p.Name)
+		for j := range vpcs {
+			cidr := fmt.Sprintf("10.%d.%d.0/24", 100+j, i%250)
+			vpc := w.addVPC(past, p, "azure-westeurope", cidr, "")
+			for k := range peerings {
+				pc := w.addAzurePeering(past, vpc, UserSubscriptionID, fmt.Sprintf("rg-%03d", i), fmt.Sprintf("vnet-%d-%d", j, k), ProdPeeringAppID, UserTenantID)
+				w.setPeeringState(past, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+			}
+		}
+	}
+	return w, creds
+}
+
+func (w *World) addProject(name, cloud string) *Project {
+	p := &Project{Name: name, OrganizationID: AivenOrganizationID, DefaultCloud: cloud, TenantID: "aiven", VPCs: []*VPC{}}
+	w.Aiven.Projects[name] = p
+	return p
+}
+
+// addVPC adds an ACTIVE project VPC; Azure VPCs get Aiven's VNet in Aiven's
+// subscription, with the VPC's CIDR as its address space.
+func (w *World) addVPC(now time.Time, p *Project, cloud, cidr, id string) *VPC {
+	if id == "" {
+		id = newGUID()
+	}
+	v := &VPC{ID: id, CloudName: cloud, NetworkCIDR: cidr, State: "ACTIVE", CreateTime: now, UpdateTime: now, Peerings: []*AivenPeering{}}
+	if strings.HasPrefix(cloud, "azure-") {
+		region := strings.TrimPrefix(cloud, "azure-")
+		vn := w.createVNet(w.Aiven.SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
+		v.AzureVNetID = vn.ID
+	}
+	p.VPCs = append(p.VPCs, v)
+	return v
+}
+
+func (w *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID, tenantID string) *AivenPeering {
+	pc := &AivenPeering{PeerCloudAccount: sub, PeerVPC: vnet, PeerResourceGroup: rg, PeerAzureAppID: appID,
+		PeerAzureTenantID: tenantID, UserPeerNetworkCIDRs: []string{}, Type: "azure-vnet-peering",
+		CreateTime: now, UpdateTime: now}
+	v.Peerings = append(v.Peerings, pc)
+	w.setPeeringState(now, pc, StateApproved, map[string]any{"message": "Peering connection approved", "type": "approved"})
+	return pc
+}
+
+// setPeeringState moves an Aiven peering connection to a new state.
+func (w *World) setPeeringState(now time.Time, pc *AivenPeering, state string, info map[string]any) {
+	pc.State = state
+	pc.StateInfo = info
+	pc.StateSince = now
+	pc.UpdateTime = now
+}
+
+// provisionAivenSide does what Aiven does on success: a peering from Aiven's
+// VNet to the user's, a service principal for the user's app in Aiven's
+// tenant with peer/action on Aiven's VNet, and PENDING_PEER with the
+// to-tenant-id and to-network-id the user needs. Expects w.mu held.
+func (w *World) provisionAivenSide(now time.Time, v *VPC, pc *AivenPeering) {
+	aivenVNet := w.vnet(v.AzureVNetID)
+	userVNetID := VNetID(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC)
+	if uv := w.vnetByNames(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC); uv != nil {
+		userVNetID = uv.ID
+	}
+	name := "aiven-peering-" + strings.ToLower(pc.PeerVPC)
+	p := w.putPeering(now, aivenVNet, name, userVNetID, true)
+	pc.AivenSidePeeringID = p.ID
+
+	if app := w.appByAppID(pc.PeerAzureAppID); app != nil {
+		sp := w.spByAppID(w.Aiven.TenantID, app.AppID)
+		if sp == nil {
+			sp = w.createServicePrincipal(now, w.Aiven.TenantID, app, "")
+		}
+		if len(w.grants(nil, sp.ID, ActionPeer, aivenVNet.ID)) == 0 {
+			role := w.aivenPeerRole(now)
+			w.createRoleAssignment(now, w.Aiven.TenantID, aivenVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AivenHomeSPObjectID)
+		}
+	}
+	w.setPeeringState(now, pc, StatePendingPeer, map[string]any{
+		"message":       "Pending peer: create a peering from your virtual network to the network in to-network-id",
+		"type":          "pending-peer",
+		"to-tenant-id":  w.Aiven.TenantID,
+		"to-network-id": aivenVNet.ID,
+	})
+}
+
+// aivenPeerRole is the role Aiven grants users' apps on its own VNets.
+func (w *World) aivenPeerRole(now time.Time) *RoleDefinition {
+	for _, rd := range w.RoleDefinitions {
+		if rd.TenantID == w.Aiven.TenantID && rd.RoleName == "aiven-project-vpc-peer" {
+			return rd
+		}
+	}
+	return w.createRoleDefinition(now, w.Aiven.TenantID, "", "aiven-project-vpc-peer", "Lets customer apps peer with Aiven project VPC networks",
+		[]string{ActionPeer, ActionVNetRead}, []string{"/subscriptions/" + w.Aiven.SubscriptionID})
+}
+
+// overlaps reports whether any two CIDRs of a and b overlap.
+func overlaps(a, b []string) (string, string, bool) {
+	for _, x := range a {
+		px, err := netip.ParsePrefix(x)
+		if err != nil {
+			continue
+		}
+		for _, y := range b {
+			py, err := netip.ParsePrefix(y)
+			if err != nil {
+				continue
+			}
+			if px.Overlaps(py) {
+				return x, y, true
+			}
+		}
+	}
+	return "", "", false
+}
