@@ -147,7 +147,7 @@ func steps() []Step {
 		{ID: StepTenantID, Number: 10, Title: "Find your tenant id",
 			Produces: []string{OutUserTenantID},
 			detect:   detectTenant, act: actTenant,
-			command:  func(r *Run) string { return "az account show --query tenantId -o tsv" }},
+			command: func(r *Run) string { return "az account show --query tenantId -o tsv" }},
 		{ID: StepAivenPeering, Number: 11, Title: "Ask Aiven to peer (names in lower case)",
 			Needs: []string{OutUserAppID, OutUserTenantID}, Produces: []string{OutAivenState},
 			detect: detectAivenPeering, act: actAivenPeering,
@@ -165,7 +165,7 @@ func steps() []Step {
 					t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
 			}},
 		{ID: StepAppSignIn, Number: 13, Title: "Sign in as the app in your tenant and Aiven's",
-			Needs: []string{OutUserAppID, OutUserTenantID, OutAivenTenantID},
+			Needs:  []string{OutUserAppID, OutUserTenantID, OutAivenTenantID},
 			detect: detectAppSignIn, act: actAppSignIn, transient: signInReplication,
 			command: func(r *Run) string {
 				return fmt.Sprintf("az login --service-principal -u %s -p ******** --tenant %s && az login --service-principal -u %s -p ******** --tenant %s --allow-no-subscriptions",
