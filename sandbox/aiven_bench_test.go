@@ -1,0 +1,40 @@
+package sandbox
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkAdvanceAiven measures what Aiven's state machine adds to every
+// request in the "large" scenario (3000 ACTIVE connections), with and
+// without Aiven-side Azure peerings to watch.
+func BenchmarkAdvanceAiven(b *testing.B) {
+	for _, withSides := range []bool{false, true} {
+		b.Run(fmt.Sprintf("aiven-sides=%v", withSides), func(b *testing.B) {
+			s, err := New(Options{Scenario: "large"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			w := s.world
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if withSides {
+				now := s.clock.Now()
+				for _, p := range w.Aiven.Projects {
+					for _, v := range p.VPCs {
+						for _, pc := range v.Peerings {
+							uv := w.createVNet(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, "westeurope", "192.168.0.0/24")
+							w.provisionAivenSide(now, v, pc)
+							w.putPeering(now, uv, "to-aiven", v.AzureVNetID, true)
+							w.setPeeringState(now, pc, StateActive, nil)
+						}
+					}
+				}
+			}
+			s.advanceAiven()
+			for b.Loop() {
+				s.advanceAiven()
+			}
+		})
+	}
+}

@@ -1,0 +1,395 @@
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+)
+
+// Aiven's peering state machine. It is time-driven: advanceAiven runs under
+// the world lock before every request (Server.lock) and moves each
+// connection at most one state per run, so even in instant mode (speed 0)
+// every state a client could see in the real API is visible to a poller.
+//
+// Azure connections:
+//
+//	APPROVED ──AivenApproval──▶ checks ──▶ INVALID_SPECIFICATION | REJECTED_BY_PEER | ERROR
+//	                                   └─▶ PENDING_PEER (Aiven-side peering made; to-tenant-id, to-network-id)
+//	PENDING_PEER ──both Azure sides Connected + AivenActivation──▶ ACTIVE
+//	PENDING_PEER, ACTIVE ──Aiven side Disconnected for AivenPeerLoss──▶ DELETED_BY_PEER
+//	any ──DELETE──▶ DELETING ──AivenDeletion──▶ DELETED ──AivenDeletion──▶ gone
+//
+// A role assignment that is still propagating keeps the connection APPROVED
+// (it is re-checked on every run); a user-side peering with
+// allowVirtualNetworkAccess=false keeps it PENDING_PEER with a state_info
+// message saying so. Other clouds go APPROVED → APPROVED_PEER_REQUESTED →
+// PENDING_PEER and wait there: their side is not emulated.
+//
+// Cost: a run looks at every connection's state string, but only connections
+// in a transitional state, or ACTIVE ones with an Aiven-side Azure peering
+// (one map lookup each), do any work, so a world of thousands of settled
+// connections adds microseconds to a request.
+
+// advanceAiven runs Aiven's peering state machine up to now. Expects the world lock.
+func (s *Server) advanceAiven() {
+	w := s.world
+	var now time.Time // read lazily: most runs change nothing
+	changed := false
+	for _, p := range w.Aiven.Projects {
+		for _, v := range p.VPCs {
+			var remove []*AivenPeering
+			var aivenVNet *VNet // looked up once per VPC, only when needed
+			for _, pc := range v.Peerings {
+				if !pc.transitional() {
+					continue
+				}
+				if now.IsZero() {
+					now = s.clock.Now()
+				}
+				if aivenVNet == nil {
+					aivenVNet = w.vnetNoAlloc(v.AzureVNetID)
+				}
+				c, gone := s.stepPeering(w, now, v, aivenVNet, pc, false)
+				changed = changed || c
+				if gone {
+					remove = append(remove, pc)
+				}
+			}
+			if len(remove) > 0 {
+				v.removePeerings(remove)
+				v.UpdateTime = now
+			}
+		}
+	}
+	if changed {
+		s.markDirty()
+	}
+}
+
+// transitional reports whether the state machine may have work for pc.
+func (pc *AivenPeering) transitional() bool {
+	switch pc.State {
+	case StateApproved, StateApprovedPeerRequested, StatePendingPeer, StateDeleting, StateDeleted:
+		return true
+	case StateActive:
+		return pc.AivenSidePeeringID != ""
+	}
+	return false
+}
+
+func (v *VPC) removePeerings(gone []*AivenPeering) {
+	kept := v.Peerings[:0]
+	for _, pc := range v.Peerings {
+		drop := false
+		for _, g := range gone {
+			if g == pc {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			kept = append(kept, pc)
+		}
+	}
+	clear(v.Peerings[len(kept):])
+	v.Peerings = kept
+}
+
+// refreshVPC evaluates the VPC's APPROVED connections now (the refresh
+// endpoint). It reports whether anything changed.
+func (s *Server) refreshVPC(w *World, now time.Time, v *VPC) bool {
+	changed := false
+	aivenVNet := w.vnet(v.AzureVNetID)
+	for _, pc := range v.Peerings {
+		if pc.State == StateApproved || pc.State == StateApprovedPeerRequested {
+			c, _ := s.stepPeering(w, now, v, aivenVNet, pc, true)
+			changed = changed || c
+		}
+	}
+	return changed
+}
+
+// stepPeering moves one connection at most one state. aivenVNet is the VPC's
+// Azure network (nil for other clouds, or when it is missing); force skips
+// the AivenApproval wait. It reports whether pc changed and whether it is to
+// be removed from its VPC.
+func (s *Server) stepPeering(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
+	t := w.Timing
+	switch pc.State {
+	case StateApproved, StateApprovedPeerRequested:
+		if !force && !s.clock.Due(pc.StateSince, t.AivenApproval.D()) {
+			return false, false
+		}
+		if pc.Type == aivenPeeringTypeAzure {
+			return s.evaluateAzure(w, now, v, aivenVNet, pc), false
+		}
+		return evaluateOther(w, now, pc), false
+	case StatePendingPeer, StateActive:
+		if pc.AivenSidePeeringID == "" {
+			return false, false // not Azure: the peer side is not emulated
+		}
+		return s.watchAzure(w, now, v, aivenVNet, pc), false
+	case StateDeleting:
+		if !s.clock.Due(pc.StateSince, t.AivenDeletion.D()) {
+			return false, false
+		}
+		w.releaseAivenSide(v, aivenVNet, pc)
+		w.setPeeringState(now, pc, StateDeleted, map[string]any{"message": "Peering connection deleted", "type": "deleted"})
+		return true, false
+	case StateDeleted:
+		return false, s.clock.Due(pc.StateSince, t.AivenDeletion.D())
+	}
+	return false, false
+}
+
+// evaluateAzure is what Aiven does with an APPROVED Azure connection: check
+// the request against the user's tenant and, when all is well, build its
+// side of the peering.
+func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
+	fail := func(state, typ, msg string) bool {
+		w.setPeeringState(now, pc, state, map[string]any{"message": msg, "type": typ})
+		return true
+	}
+	invalid := func(format string, a ...any) bool {
+		return fail(StateInvalidSpecification, "invalid-specification", fmt.Sprintf(format, a...))
+	}
+	if aivenVNet == nil {
+		return fail(StateError, "error", fmt.Sprintf(
+			"Internal error while creating the peering connection: the network of project VPC %s is not available. Aiven has been notified; delete the connection and try again later", v.ID))
+	}
+	sub, rg, name, tenant := pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, pc.PeerAzureTenantID
+	if w.Tenants[strings.ToLower(tenant)] == nil && w.Tenants[tenant] == nil {
+		return invalid("Cannot sign in to Azure tenant %s: AADSTS90002: Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant, tenant)
+	}
+	switch subTenant := w.tenantOfSubscription(sub); {
+	case subTenant == "":
+		return invalid("The subscription '%s' could not be found.", sub)
+	case !strings.EqualFold(subTenant, tenant):
+		return invalid("Subscription %s does not belong to tenant %s (peer_azure_tenant_id): the access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription.", sub, tenant, tenant, subTenant)
+	}
+	var upper []string
+	if strings.ToLower(rg) != rg {
+		upper = append(upper, fmt.Sprintf("resource group %q", rg))
+	}
+	if strings.ToLower(name) != name {
+		upper = append(upper, fmt.Sprintf("virtual network %q", name))
+	}
+	if len(upper) > 0 {
+		return invalid("Invalid peering specification: %s must be given in lower case. The Aiven API currently only accepts resource group and virtual network names in lower case; delete this connection and create it again with lower-case names", strings.Join(upper, " and "))
+	}
+	userVNet := w.vnetByNames(sub, rg, name)
+	if userVNet == nil {
+		return invalid("Virtual network %q in resource group %q of subscription %s was not found", name, rg, sub)
+	}
+	app := w.appByAppID(pc.PeerAzureAppID)
+	switch {
+	case app == nil:
+		return invalid("Cannot create a service principal for application %s (peer_azure_app_id) in the Aiven tenant: The appId '%s' of the service principal does not reference a valid application object.", pc.PeerAzureAppID, pc.PeerAzureAppID)
+	case !app.MultiTenant():
+		return invalid("Application %s (peer_azure_app_id) is not multi-tenant (signInAudience %s): Aiven cannot create its service principal in the Aiven tenant. Set the application's signInAudience to AzureADMultipleOrgs", app.AppID, app.SignInAudience)
+	}
+	if x, y, ok := overlaps([]string{v.NetworkCIDR}, userVNet.AddressPrefixes); ok {
+		return invalid("Address space %s of virtual network %q overlaps with the project VPC network %s", y, userVNet.Name, x)
+	}
+	if x, y, ok := overlaps([]string{v.NetworkCIDR}, pc.UserPeerNetworkCIDRs); ok {
+		return invalid("User peer network CIDR %s overlaps with the project VPC network %s", y, x)
+	}
+	aivenSP := w.spByAppID(tenant, w.Aiven.AppID)
+	if aivenSP == nil {
+		return fail(StateRejectedByPeer, "rejected-by-peer", fmt.Sprintf(
+			"Peering request rejected: AADSTS700016: Application with identifier '%s' was not found in the directory '%s'. Create a service principal for the Aiven application in your tenant and grant it 'Microsoft.Network/virtualNetworks/peer/action' on %s",
+			w.Aiven.AppID, tenant, userVNet.ID))
+	}
+	if !w.principalReplicated(s.clock, aivenSP) {
+		return false // Entra has not replicated it yet: try again on a later run
+	}
+	grants := w.grants(s.clock, aivenSP.ID, ActionPeer, userVNet.ID)
+	if len(grants) == 0 {
+		return fail(StateRejectedByPeer, "rejected-by-peer", fmt.Sprintf(
+			"Peering request rejected: the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network. The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid.",
+			aivenSP.ID, aivenSP.ID, ActionPeer, userVNet.ID))
+	}
+	for _, g := range grants {
+		if g.Effective {
+			w.provisionAivenSide(now, v, pc)
+			return true
+		}
+	}
+	return false // the assignment is still propagating: try again on a later run
+}
+
+// evaluateOther moves a connection to a cloud the sandbox does not emulate
+// as far as Aiven's side goes: the request is sent, then it waits for the
+// user to accept it.
+func evaluateOther(w *World, now time.Time, pc *AivenPeering) bool {
+	if pc.State == StateApproved {
+		w.setPeeringState(now, pc, StateApprovedPeerRequested, map[string]any{
+			"message": "Peering connection requested from the peer cloud", "type": "approved-peer-requested"})
+		return true
+	}
+	info := map[string]any{"type": "pending-peer"}
+	switch pc.Type {
+	case aivenPeeringTypeAWS:
+		pc.PeeringConnectionID = "pcx-" + randomHex(17)
+		info["message"] = fmt.Sprintf("Pending peer: accept VPC peering connection %s in AWS account %s", pc.PeeringConnectionID, pc.PeerCloudAccount)
+		info["aws_vpc_peering_connection_id"] = pc.PeeringConnectionID
+	case aivenPeeringTypeGoogle:
+		info["message"] = "Pending peer: create a peering from your VPC network to the network in to-vpc-network"
+		info["to-project-id"] = "aiven-prod-" + randomHex(6)
+		info["to-vpc-network"] = "aiven-vpc-" + randomHex(8)
+	default:
+		info["message"] = "Pending peer: complete the peering in your cloud account"
+	}
+	w.setPeeringState(now, pc, StatePendingPeer, info)
+	return true
+}
+
+// watchAzure follows the Azure peering of a PENDING_PEER or ACTIVE
+// connection: activation once both sides are Connected, and loss of the
+// user's side.
+func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
+	t := w.Timing
+	var side *VNetPeering
+	if aivenVNet != nil {
+		side = aivenVNet.Peerings[strings.ToLower(path.Base(pc.AivenSidePeeringID))]
+	}
+	connected := side != nil && side.PeeringState == "Connected"
+	// In PENDING_PEER an Initiated side only means the user has not made
+	// theirs yet; Disconnected (or no side at all) means it existed and went.
+	lost := side == nil || side.PeeringState == "Disconnected" || (pc.State == StateActive && !connected)
+	if fast := connected && pc.State == StateActive && pc.PeerLostAt.IsZero(); fast {
+		return false
+	}
+	changed := false
+	if lost {
+		pc.ConnectedAt = time.Time{}
+		if pc.PeerLostAt.IsZero() {
+			pc.PeerLostAt = now
+			changed = true
+		}
+		if !s.clock.Due(pc.PeerLostAt, t.AivenPeerLoss.D()) {
+			return changed
+		}
+		w.releaseAivenSide(v, aivenVNet, pc)
+		w.setPeeringState(now, pc, StateDeletedByPeer, map[string]any{
+			"message": "Peering connection was deleted by the peer: the peering from your virtual network to the Aiven network was removed. Delete this connection and create it again to restore it",
+			"type":    "deleted-by-peer"})
+		return true
+	}
+	if !pc.PeerLostAt.IsZero() {
+		pc.PeerLostAt = time.Time{}
+		changed = true
+	}
+	if pc.State != StatePendingPeer || !connected {
+		return changed
+	}
+	var userSide *VNetPeering
+	if uv := w.vnet(side.RemoteVNetID); uv != nil {
+		userSide = uv.peeringTo(aivenVNet.ID)
+	}
+	msg := pendingPeerMessage
+	if userSide != nil && !userSide.AllowVirtualNetworkAccess {
+		msg = fmt.Sprintf("Pending peer: peering %q from your virtual network is Connected but has allowVirtualNetworkAccess set to false; set it to true so the networks can reach each other", userSide.Name)
+	}
+	if pc.StateInfo["message"] != msg {
+		info := make(map[string]any, len(pc.StateInfo))
+		for k, val := range pc.StateInfo {
+			info[k] = val
+		}
+		info["message"] = msg
+		pc.StateInfo = info
+		pc.UpdateTime = now
+		changed = true
+	}
+	if msg != pendingPeerMessage {
+		pc.ConnectedAt = time.Time{}
+		return changed
+	}
+	if pc.ConnectedAt.IsZero() {
+		pc.ConnectedAt = now
+		changed = true
+	}
+	if s.clock.Due(pc.ConnectedAt, t.AivenActivation.D()) {
+		w.setPeeringState(now, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+		return true
+	}
+	return changed
+}
+
+// pendingPeerMessage is provisionAivenSide's PENDING_PEER message.
+const pendingPeerMessage = "Pending peer: create a peering from your virtual network to the network in to-network-id"
+
+// releaseAivenSide removes what Aiven made for a connection: its peering
+// (the user's side turns Disconnected), and the role assignment and service
+// principal it gave the user's app in Aiven's tenant unless another live
+// connection still needs them. Expects w.mu held.
+func (w *World) releaseAivenSide(v *VPC, aivenVNet *VNet, pc *AivenPeering) {
+	if pc.AivenSidePeeringID == "" {
+		return
+	}
+	if aivenVNet != nil {
+		w.deletePeering(aivenVNet, path.Base(pc.AivenSidePeeringID))
+	}
+	pc.AivenSidePeeringID = ""
+	pc.ConnectedAt, pc.PeerLostAt = time.Time{}, time.Time{}
+
+	sp := w.spByAppID(w.Aiven.TenantID, pc.PeerAzureAppID)
+	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, w.Aiven.TenantID) {
+		return // none, or one of Aiven's own apps: never Aiven's to remove
+	}
+	usedHere, usedAnywhere := false, false
+	for _, p := range w.Aiven.Projects {
+		for _, ov := range p.VPCs {
+			for _, o := range ov.Peerings {
+				if o == pc || o.AivenSidePeeringID == "" || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {
+					continue
+				}
+				usedAnywhere = true
+				usedHere = usedHere || strings.EqualFold(ov.AzureVNetID, v.AzureVNetID)
+			}
+		}
+	}
+	for key, ra := range w.RoleAssignments {
+		if !strings.EqualFold(ra.PrincipalID, sp.ID) {
+			continue
+		}
+		if !usedAnywhere || (!usedHere && strings.EqualFold(ra.Scope, v.AzureVNetID)) {
+			delete(w.RoleAssignments, key)
+		}
+	}
+	if !usedAnywhere {
+		delete(w.ServicePrincipals, sp.ID)
+	}
+}
+
+// vnetNoAlloc is w.vnet without the allocation of lower-casing the id, as
+// advanceAiven looks up every VPC's network on every request.
+func (w *World) vnetNoAlloc(id string) *VNet {
+	var buf [256]byte
+	if len(id) > len(buf) {
+		return w.vnet(id)
+	}
+	b := buf[:len(id)]
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c >= 0x80 {
+			return w.vnet(id) // non-ASCII: let strings.ToLower decide
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return w.VNets[string(b)] // the compiler does not copy b for a map index
+}
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)[:n]
+}
