@@ -4,6 +4,7 @@ package aiven
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -247,14 +248,29 @@ func (c *Client) Refresh(ctx context.Context, project, vpcID string) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode >= 300 {
-		return wrap(fmt.Sprintf("refresh peerings of VPC %s", vpcID), codegen.Error{Message: string(body), Status: resp.StatusCode})
+		ae := codegen.Error{Status: resp.StatusCode, OperationID: "VpcPeeringConnectionsRefresh"}
+		if json.Unmarshal(body, &ae) != nil {
+			ae.Message = http.StatusText(resp.StatusCode)
+		}
+		return wrap(fmt.Sprintf("refresh peerings of VPC %s", vpcID), ae)
 	}
 	return nil
 }
 
-// wrap adds what azpeer was doing to an Aiven error; errors.As still finds
-// codegen.Error, so aiven.IsNotFound works on the result.
+// wrap adds what azpeer was doing to an Aiven error and reduces API errors
+// to peering.CloudError (status, Aiven's error_code, message); errors.As
+// still finds codegen.Error underneath, so aiven.IsNotFound works too.
 func wrap(what string, err error) error {
+	var ae codegen.Error
+	if errors.As(err, &ae) {
+		ce := &peering.CloudError{Service: "aiven", StatusCode: ae.Status, Message: ae.Message, Err: err}
+		if list, ok := ae.Errors.([]any); ok && len(list) > 0 {
+			if m, ok := list[0].(map[string]any); ok {
+				ce.Code, _ = m["error_code"].(string)
+			}
+		}
+		return fmt.Errorf("aiven: %s: %w", what, ce)
+	}
 	return fmt.Errorf("aiven: %s: %w", what, err)
 }
 
