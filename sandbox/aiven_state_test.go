@@ -1,0 +1,251 @@
+package sandbox
+
+// State-machine tests that reach into the world for the Azure side (role
+// assignments, the user's peering) so they do not depend on the ARM
+// handlers; the Aiven side is driven through the official client.
+// aiven_test.go repeats the full path with the Azure SDKs only.
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	aiven "github.com/aiven/go-client-codegen"
+	"github.com/aiven/go-client-codegen/handler/vpc"
+)
+
+const (
+	stateTestStagingVPC = "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b"
+	stateTestProdVPC    = "1f0e2d3c-4b5a-4697-8877-665544332211"
+)
+
+func stateTestServer(t *testing.T, speed float64, timing Timing) (*Server, aiven.Client) {
+	t.Helper()
+	s, err := New(Options{Speed: speed, Timing: &timing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c, err := aiven.NewClient(aiven.TokenOpt(s.Credentials().AivenToken), aiven.HostOpt(s.URL()), aiven.DoerOpt(s.HTTPClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+// with runs f on the world, locked and advanced, like a request would.
+func (s *Server) with(f func(w *World, now time.Time)) {
+	w, unlock := s.lock()
+	defer unlock()
+	f(w, s.clock.Now())
+}
+
+// pollState polls a connection until its state is one of until; it returns
+// the distinct states seen, starting with from, and the last connection
+// (nil once it is gone).
+func pollState(t *testing.T, c aiven.Client, project, vpcID, rg, vnet, from string, until ...string) ([]string, *vpc.PeeringConnectionOut) {
+	t.Helper()
+	seen := []string{from}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := c.VpcGet(context.Background(), project, vpcID)
+		if err != nil {
+			t.Fatalf("VpcGet: %v", err)
+		}
+		state, pc := "(gone)", (*vpc.PeeringConnectionOut)(nil)
+		for i := range out.PeeringConnections {
+			if p := &out.PeeringConnections[i]; p.PeerResourceGroup == rg && p.PeerVpc == vnet {
+				state, pc = string(p.State), p
+			}
+		}
+		if seen[len(seen)-1] != state {
+			seen = append(seen, state)
+		}
+		if slices.Contains(until, state) {
+			return seen, pc
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/%s: states %v, never reached %v", rg, vnet, seen, until)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func wantStates(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("states = %v, want %v", got, want)
+	}
+}
+
+// TestAivenStateMachineAzure walks tsdb-staging ↔ rg-app/app-vnet through
+// every Azure path: a propagating grant, the Aiven side, a user side without
+// network access, activation, loss of the user's side, and then the deletion
+// of tsdb-prod's connection with the clean-up of what Aiven made.
+func TestAivenStateMachineAzure(t *testing.T) {
+	// Only role propagation takes time; the test makes it pass by speeding
+	// the clock up, never by waiting for it.
+	s, c := stateTestServer(t, 1, Timing{RolePropagation: Duration(time.Hour)})
+	ctx := context.Background()
+	var appVNet, stagingAivenVNet, prodAivenVNet *VNet
+	var aivenSPInUserTenant *ServicePrincipal
+	s.with(func(w *World, now time.Time) {
+		appVNet = w.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+		stagingAivenVNet = w.vnet(w.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		prodAivenVNet = w.vnet(w.project("tsdb-prod").vpc(stateTestProdVPC).AzureVNetID)
+		aivenSPInUserTenant = w.spByAppID(UserTenantID, AivenDefaultAppID)
+		role := w.roleByName(UserTenantID, "aiven-vnet-peer")
+		w.createRoleAssignment(now, UserTenantID, appVNet.ID, "", role.ID, aivenSPInUserTenant.ID, "ServicePrincipal", AdminSPObjectID)
+	})
+
+	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+	out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The grant exists but is not effective yet: Aiven keeps trying.
+	for range 3 {
+		if _, err := c.VpcGet(ctx, "tsdb-staging", stateTestStagingVPC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var state string
+	s.with(func(w *World, now time.Time) {
+		v := w.project("tsdb-staging").vpc(stateTestStagingVPC)
+		s.refreshVPC(w, now, v) // even a forced check must wait for propagation
+		state = v.Peerings[0].State
+	})
+	if state != StateApproved {
+		t.Fatalf("with the grant propagating: %s, want APPROVED", state)
+	}
+	s.clock.SetSpeed(1e6) // an hour of simulated time passes in milliseconds
+	states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	wantStates(t, states, StateApproved, StatePendingPeer)
+	if pc.StateInfo["to-tenant-id"] != AivenTenantID || pc.StateInfo["to-network-id"] != stagingAivenVNet.ID {
+		t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
+	}
+	s.with(func(w *World, now time.Time) {
+		side := stagingAivenVNet.peeringTo(appVNet.ID)
+		if side == nil || side.PeeringState != "Initiated" {
+			t.Fatalf("Aiven side = %+v, want Initiated", side)
+		}
+		sp := w.spByAppID(AivenTenantID, ProdPeeringAppID)
+		if sp == nil || !w.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
+			t.Fatalf("the user's app cannot peer with Aiven's VNet: sp %+v", sp)
+		}
+		// The user peers back, but without network access.
+		w.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, false)
+	})
+	for range 3 {
+		if _, err := c.VpcGet(ctx, "tsdb-staging", stateTestStagingVPC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StatePendingPeer)
+	if msg, _ := pc.StateInfo["message"].(string); !strings.Contains(msg, "allowVirtualNetworkAccess") || pc.StateInfo["to-network-id"] == nil {
+		t.Fatalf("PENDING_PEER without network access: state_info %v", pc.StateInfo)
+	}
+	s.with(func(w *World, now time.Time) { w.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, true) })
+	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+	wantStates(t, states, StatePendingPeer, StateActive)
+
+	// The user deletes their side: Aiven notices and cleans up its side, and
+	// the assignment on this VPC's VNet, but keeps the app's principal, which
+	// tsdb-prod's connection still uses.
+	s.with(func(w *World, now time.Time) { w.deletePeering(appVNet, "to-aiven") })
+	states, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
+	wantStates(t, states, StateActive, StateDeletedByPeer)
+	if pc.StateInfo["type"] != "deleted-by-peer" {
+		t.Errorf("DELETED_BY_PEER state_info = %v", pc.StateInfo)
+	}
+	s.with(func(w *World, now time.Time) {
+		if p := stagingAivenVNet.peeringTo(appVNet.ID); p != nil {
+			t.Errorf("Aiven side still there after DELETED_BY_PEER: %+v", p)
+		}
+		sp := w.spByAppID(AivenTenantID, ProdPeeringAppID)
+		if sp == nil {
+			t.Fatal("the app's principal in Aiven's tenant went while tsdb-prod still uses it")
+		}
+		if len(w.grants(nil, sp.ID, ActionPeer, stagingAivenVNet.ID)) != 0 || !w.can(nil, sp.ID, ActionPeer, prodAivenVNet.ID) {
+			t.Error("want the assignment on tsdb-staging's VNet gone and the one on tsdb-prod's kept")
+		}
+	})
+
+	// Deleting tsdb-prod's ACTIVE connection removes Aiven's side (the user's
+	// turns Disconnected) and, as nothing else uses it, the app's principal.
+	del, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx, "tsdb-prod", stateTestProdVPC, UserSubscriptionID, "rg-prod", "prod-vnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, _ = pollState(t, c, "tsdb-prod", stateTestProdVPC, "rg-prod", "prod-vnet", string(del.State), "(gone)")
+	wantStates(t, states, StateDeleting, StateDeleted, "(gone)")
+	s.with(func(w *World, now time.Time) {
+		prodVNet := w.vnetByNames(UserSubscriptionID, "rg-prod", "prod-vnet")
+		if p := prodVNet.Peerings["to-aiven-tsdb-prod"]; p == nil || p.PeeringState != "Disconnected" {
+			t.Errorf("user side after Aiven's delete = %+v, want Disconnected", p)
+		}
+		if sp := w.spByAppID(AivenTenantID, ProdPeeringAppID); sp != nil {
+			t.Errorf("the app's principal in Aiven's tenant is still there: %+v", sp)
+		}
+		for _, ra := range w.RoleAssignments {
+			if ra.TenantID == AivenTenantID && ra.CreatedBy == AivenHomeSPObjectID {
+				t.Errorf("assignment left behind in Aiven's tenant: %s", ra.ID)
+			}
+		}
+		if w.ServicePrincipals[AivenHomeSPObjectID] == nil {
+			t.Error("Aiven's own service principal was removed")
+		}
+	})
+}
+
+// TestAivenPendingPeerLoss: a user side that is made and deleted again
+// before activation ends the connection as DELETED_BY_PEER too.
+func TestAivenPendingPeerLoss(t *testing.T) {
+	s, c := stateTestServer(t, 1, Timing{AivenActivation: Duration(24 * time.Hour)})
+	ctx := context.Background()
+	var appVNet, aivenVNet *VNet
+	s.with(func(w *World, now time.Time) {
+		appVNet = w.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+		aivenVNet = w.vnet(w.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		sp := w.spByAppID(UserTenantID, AivenDefaultAppID)
+		w.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), sp.ID, "ServicePrincipal", AdminSPObjectID)
+	})
+	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+	out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, _ := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	wantStates(t, states, StateApproved, StatePendingPeer)
+	s.with(func(w *World, now time.Time) { w.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
+	// Connected, but activation takes a simulated day: still PENDING_PEER.
+	pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StatePendingPeer)
+	s.with(func(w *World, now time.Time) {
+		if pc := w.project("tsdb-staging").vpc(stateTestStagingVPC).Peerings[0]; pc.ConnectedAt.IsZero() {
+			t.Error("ConnectedAt not recorded once both sides were Connected")
+		}
+		w.deletePeering(appVNet, "to-aiven")
+	})
+	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateDeletedByPeer)
+	wantStates(t, states, StatePendingPeer, StateDeletedByPeer)
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// roleByName finds a custom role of a tenant by its name.
+func (w *World) roleByName(tenantID, name string) *RoleDefinition {
+	for _, rd := range w.RoleDefinitions {
+		if rd.TenantID == tenantID && rd.RoleName == name {
+			return rd
+		}
+	}
+	return nil
+}
