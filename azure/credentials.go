@@ -1,0 +1,250 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// The environment variables of azidentity's EnvironmentCredential, which
+// azpeer reads the same way (client secret only).
+const (
+	EnvTenantID     = "AZURE_TENANT_ID"
+	EnvClientID     = "AZURE_CLIENT_ID"
+	EnvClientSecret = "AZURE_CLIENT_SECRET"
+)
+
+// SourceKind names how azpeer signed in.
+type SourceKind string
+
+const (
+	SourceEnvironment SourceKind = "environment"
+	SourceAzureCLI    SourceKind = "azure-cli"
+	SourceDeviceCode  SourceKind = "device-code"
+)
+
+// Source says which credential Credential chose, for the user to see.
+type Source struct {
+	Kind SourceKind
+	// TenantID and ClientID are known for the environment credential (and
+	// the tenant when one was asked for).
+	TenantID string
+	ClientID string
+}
+
+func (s Source) String() string {
+	switch s.Kind {
+	case SourceEnvironment:
+		return fmt.Sprintf("environment (client secret for app %s in tenant %s)", s.ClientID, s.TenantID)
+	case SourceAzureCLI:
+		return "Azure CLI"
+	case SourceDeviceCode:
+		return "device code"
+	}
+	return string(s.Kind)
+}
+
+// CredentialOptions tune Credential.
+type CredentialOptions struct {
+	// TenantID is the tenant to sign in to with the Azure CLI or a device
+	// code; empty means the CLI's current tenant, or "organizations".
+	TenantID string
+	// UserPrompt shows the device code sign-in message to the user. Without
+	// it there is no device-code fallback.
+	UserPrompt func(context.Context, azidentity.DeviceCodeMessage) error
+	// NoCLI skips the Azure CLI even when it is signed in.
+	NoCLI bool
+	// Getenv and LookPath default to os.Getenv and exec.LookPath.
+	Getenv   func(string) string
+	LookPath func(string) (string, error)
+}
+
+// cliProbeTimeout bounds the one `az account get-access-token` that tells
+// whether the CLI is signed in.
+const cliProbeTimeout = 30 * time.Second
+
+// Credential picks how azpeer signs in to Azure, in this order:
+//   - AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, when all are
+//     set (a partial set is an error naming what is missing);
+//   - the Azure CLI, when `az` is on PATH and signed in (probed with one
+//     token request) and the authority is Microsoft's own (the CLI signs in
+//     to its own cloud, never to an overridden authority);
+//   - a device code, shown through opts.UserPrompt.
+func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azcore.TokenCredential, Source, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	lookPath := opts.LookPath
+	if lookPath == nil {
+		lookPath = exec.LookPath
+	}
+	co, err := ep.ClientOptions()
+	if err != nil {
+		return nil, Source{}, err
+	}
+
+	env := map[string]string{}
+	var missing []string
+	for _, k := range []string{EnvTenantID, EnvClientID, EnvClientSecret} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			env[k] = v
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	switch {
+	case len(missing) == 0:
+		tenant, client := env[EnvTenantID], env[EnvClientID]
+		cred, err := azidentity.NewClientSecretCredential(tenant, client, env[EnvClientSecret], &azidentity.ClientSecretCredentialOptions{
+			ClientOptions:            co,
+			DisableInstanceDiscovery: !ep.MicrosoftAuthority(),
+		})
+		if err != nil {
+			return nil, Source{}, fmt.Errorf("azure: %s/%s: %s", EnvTenantID, EnvClientID, redact(err.Error(), env[EnvClientSecret]))
+		}
+		return cred, Source{Kind: SourceEnvironment, TenantID: tenant, ClientID: client}, nil
+	case len(missing) < 3:
+		return nil, Source{}, fmt.Errorf("azure: %s set but %s missing: set all three of %s, %s and %s to sign in as an app, or none",
+			strings.Join(sortedKeys(env), " and "), strings.Join(missing, " and "), EnvTenantID, EnvClientID, EnvClientSecret)
+	}
+
+	var cliErr error
+	if !opts.NoCLI && ep.MicrosoftAuthority() {
+		if _, err := lookPath("az"); err == nil {
+			cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: opts.TenantID})
+			if err == nil {
+				cached := &cachingCredential{cred: cred}
+				pctx, cancel := context.WithTimeout(ctx, cliProbeTimeout)
+				_, err = cached.GetToken(pctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}})
+				cancel()
+				if err == nil {
+					return cached, Source{Kind: SourceAzureCLI, TenantID: opts.TenantID}, nil
+				}
+			}
+			cliErr = err
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, Source{}, ctx.Err()
+	}
+
+	if opts.UserPrompt == nil {
+		if cliErr != nil {
+			return nil, Source{}, fmt.Errorf("azure: no credential: %s are not set and the Azure CLI is not usable (run `az login`): %w",
+				strings.Join([]string{EnvTenantID, EnvClientID, EnvClientSecret}, ", "), cliErr)
+		}
+		return nil, Source{}, fmt.Errorf("azure: no credential: set %s, %s and %s, or sign in with `az login`",
+			EnvTenantID, EnvClientID, EnvClientSecret)
+	}
+	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
+		ClientOptions:            co,
+		TenantID:                 opts.TenantID,
+		UserPrompt:               opts.UserPrompt,
+		DisableInstanceDiscovery: !ep.MicrosoftAuthority(),
+	})
+	if err != nil {
+		return nil, Source{}, fmt.Errorf("azure: device code sign-in: %w", err)
+	}
+	return cred, Source{Kind: SourceDeviceCode, TenantID: opts.TenantID}, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	var out []string
+	for _, k := range []string{EnvTenantID, EnvClientID, EnvClientSecret} {
+		if _, ok := m[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// cachingCredential keeps tokens until shortly before they expire. The
+// Azure CLI credential runs `az` for every token request and every client
+// has its own bearer policy, so without it each new client costs a second.
+type cachingCredential struct {
+	cred azcore.TokenCredential
+
+	mu     sync.Mutex
+	tokens map[string]azcore.AccessToken
+}
+
+// tokenRefreshMargin: a cached token is renewed this long before it expires.
+const tokenRefreshMargin = 5 * time.Minute
+
+func (c *cachingCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	if opts.Claims != "" {
+		return c.cred.GetToken(ctx, opts)
+	}
+	key := opts.TenantID + "\x00" + strings.Join(opts.Scopes, " ")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.tokens[key]; ok && time.Until(t.ExpiresOn) > tokenRefreshMargin {
+		return t, nil
+	}
+	t, err := c.cred.GetToken(ctx, opts)
+	if err != nil {
+		return t, err
+	}
+	if c.tokens == nil {
+		c.tokens = map[string]azcore.AccessToken{}
+	}
+	c.tokens[key] = t
+	return t, nil
+}
+
+// NewAppSignIn returns the peering.AppSignIn that signs in as an app with
+// its client secret in its home tenant and, for cross-tenant peering, in an
+// auxiliary tenant too (AdditionallyAllowedTenants), and returns networking
+// whose requests carry the auxiliary tenant's token
+// (x-ms-authorization-auxiliary). It gets both tokens before returning, so
+// a refused secret (AADSTS7000215) or an app without a service principal in
+// a tenant (AADSTS700016) shows up here as a *peering.CloudError from
+// "entra", for the runbook to retry.
+func NewAppSignIn(ep Endpoints) peering.AppSignIn {
+	return func(ctx context.Context, homeTenantID, appID string, secret peering.Secret, auxTenantID string) (peering.Network, error) {
+		switch {
+		case homeTenantID == "":
+			return nil, errors.New("azure: app sign-in: no home tenant id")
+		case appID == "":
+			return nil, errors.New("azure: app sign-in: no app id")
+		case secret.Empty():
+			return nil, fmt.Errorf("azure: app sign-in as %s: no client secret", appID)
+		}
+		co, err := ep.ClientOptions()
+		if err != nil {
+			return nil, err
+		}
+		var aux []string
+		if auxTenantID != "" && !strings.EqualFold(auxTenantID, homeTenantID) {
+			aux = []string{auxTenantID}
+		}
+		cred, err := azidentity.NewClientSecretCredential(homeTenantID, appID, secret.Reveal(), &azidentity.ClientSecretCredentialOptions{
+			ClientOptions:              co,
+			AdditionallyAllowedTenants: aux,
+			DisableInstanceDiscovery:   !ep.MicrosoftAuthority(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("azure: app sign-in as %s: %s", appID, redact(err.Error(), secret.Reveal()))
+		}
+		for _, tenant := range append([]string{homeTenantID}, aux...) {
+			_, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}, TenantID: tenant})
+			if err != nil {
+				return nil, fmt.Errorf("sign in as app %s in tenant %s: %w", appID, tenant, cloudError(ServiceEntra, err))
+			}
+		}
+		return newNetwork(cred, arm.ClientOptions{ClientOptions: co, AuxiliaryTenants: aux}, nil)
+	}
+}

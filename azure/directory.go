@@ -1,0 +1,157 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// Directory is peering.Directory over the Graph client, as the signed-in
+// principal (the admin) in its own tenant.
+type Directory struct {
+	g *GraphClient
+}
+
+var _ peering.Directory = (*Directory)(nil)
+
+// MultiTenantAudience is the signInAudience of the apps azpeer creates:
+// Aiven's tenant must be able to hold a service principal of the app.
+const MultiTenantAudience = "AzureADMultipleOrgs"
+
+// NewDirectory returns Microsoft Graph as the credential's principal.
+// Graph's endpoint and token audience come from clientOpts.Cloud (set by
+// Endpoints.ClientOptions under GraphService).
+func NewDirectory(cred azcore.TokenCredential, clientOpts azcore.ClientOptions) (*Directory, error) {
+	svc, ok := clientOpts.Cloud.Services[GraphService]
+	if !ok || svc.Endpoint == "" {
+		return nil, errors.New("azure: the client options name no Microsoft Graph endpoint (use Endpoints.ClientOptions)")
+	}
+	g, err := NewGraphClient(svc.Endpoint, cred, &clientOpts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: %w", err)
+	}
+	return &Directory{g: g}, nil
+}
+
+// TenantID is the signed-in tenant's id.
+func (d *Directory) TenantID(ctx context.Context) (string, error) {
+	org, err := d.g.Organization(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read the signed-in tenant: %w", cloudError(ServiceGraph, err))
+	}
+	return org.ID, nil
+}
+
+// FindApplicationsByName lists the apps with exactly that display name.
+func (d *Directory) FindApplicationsByName(ctx context.Context, displayName string) ([]peering.Application, error) {
+	apps, err := d.g.FindApplicationsByDisplayName(ctx, displayName)
+	if err != nil {
+		return nil, fmt.Errorf("find apps named %q: %w", displayName, cloudError(ServiceGraph, err))
+	}
+	out := make([]peering.Application, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, applicationFromGraph(a))
+	}
+	return out, nil
+}
+
+// ApplicationByAppID returns the tenant's app with that appId, or nil, nil.
+func (d *Directory) ApplicationByAppID(ctx context.Context, appID string) (*peering.Application, error) {
+	a, err := d.g.FindApplicationByAppID(ctx, appID)
+	if err != nil {
+		return nil, fmt.Errorf("find app %s: %w", appID, cloudError(ServiceGraph, err))
+	}
+	if a == nil {
+		return nil, nil
+	}
+	out := applicationFromGraph(*a)
+	return &out, nil
+}
+
+// CreateApplication registers a multi-tenant app.
+func (d *Directory) CreateApplication(ctx context.Context, displayName string) (peering.Application, error) {
+	a, err := d.g.CreateApplication(ctx, displayName, MultiTenantAudience)
+	if err != nil {
+		return peering.Application{}, fmt.Errorf("create app %q: %w", displayName, cloudError(ServiceGraph, err))
+	}
+	return applicationFromGraph(a), nil
+}
+
+// DeleteApplication deletes an app by object id (404 when it is gone).
+func (d *Directory) DeleteApplication(ctx context.Context, objectID string) error {
+	if err := d.g.DeleteApplication(ctx, objectID); err != nil {
+		return fmt.Errorf("delete app %s: %w", objectID, cloudError(ServiceGraph, err))
+	}
+	return nil
+}
+
+// AddPassword adds a client secret to an app; the text comes back only as
+// a peering.Secret.
+func (d *Directory) AddPassword(ctx context.Context, appObjectID, displayName string, end time.Time) (peering.PasswordCredential, peering.Secret, error) {
+	pc, secret, err := d.g.AddPassword(ctx, appObjectID, displayName, end)
+	if err != nil {
+		return peering.PasswordCredential{}, peering.Secret{}, fmt.Errorf("add a secret to app %s: %w", appObjectID, cloudError(ServiceGraph, err))
+	}
+	return passwordFromGraph(pc), secret, nil
+}
+
+// RemovePassword removes a client secret by key id.
+func (d *Directory) RemovePassword(ctx context.Context, appObjectID, keyID string) error {
+	if err := d.g.RemovePassword(ctx, appObjectID, keyID); err != nil {
+		return fmt.Errorf("remove secret %s of app %s: %w", keyID, appObjectID, cloudError(ServiceGraph, err))
+	}
+	return nil
+}
+
+// ServicePrincipalByAppID returns the tenant's service principal of an
+// app, or nil, nil.
+func (d *Directory) ServicePrincipalByAppID(ctx context.Context, appID string) (*peering.ServicePrincipal, error) {
+	sp, err := d.g.FindServicePrincipalByAppID(ctx, appID)
+	if err != nil {
+		return nil, fmt.Errorf("find the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
+	}
+	if sp == nil {
+		return nil, nil
+	}
+	out := servicePrincipalFromGraph(*sp)
+	return &out, nil
+}
+
+// CreateServicePrincipal creates an app's service principal in the tenant;
+// an existing one is a 409 Request_MultipleObjectsWithSameKeyValue.
+func (d *Directory) CreateServicePrincipal(ctx context.Context, appID string) (peering.ServicePrincipal, error) {
+	sp, err := d.g.CreateServicePrincipal(ctx, appID)
+	if err != nil {
+		return peering.ServicePrincipal{}, fmt.Errorf("create the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
+	}
+	return servicePrincipalFromGraph(sp), nil
+}
+
+// DeleteServicePrincipal deletes a service principal by object id.
+func (d *Directory) DeleteServicePrincipal(ctx context.Context, objectID string) error {
+	if err := d.g.DeleteServicePrincipal(ctx, objectID); err != nil {
+		return fmt.Errorf("delete service principal %s: %w", objectID, cloudError(ServiceGraph, err))
+	}
+	return nil
+}
+
+func applicationFromGraph(a Application) peering.Application {
+	out := peering.Application{ObjectID: a.ID, AppID: a.AppID, DisplayName: a.DisplayName, SignInAudience: a.SignInAudience}
+	for _, pc := range a.PasswordCredentials {
+		out.Passwords = append(out.Passwords, passwordFromGraph(pc))
+	}
+	return out
+}
+
+func passwordFromGraph(pc PasswordCredential) peering.PasswordCredential {
+	return peering.PasswordCredential{KeyID: pc.KeyID, DisplayName: pc.DisplayName, Hint: pc.Hint, Start: pc.StartDateTime, End: pc.EndDateTime}
+}
+
+func servicePrincipalFromGraph(sp ServicePrincipal) peering.ServicePrincipal {
+	return peering.ServicePrincipal{ObjectID: sp.ID, AppID: sp.AppID, DisplayName: sp.DisplayName, AppOwnerTenantID: sp.AppOwnerOrganizationID}
+}

@@ -1,0 +1,353 @@
+package azure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// NetworkOptions tune a Network.
+type NetworkOptions struct {
+	// AuxiliaryTenants are tenants whose tokens (from the same credential)
+	// accompany every request as x-ms-authorization-auxiliary, as a
+	// cross-tenant peering PUT needs. At most three.
+	AuxiliaryTenants []string
+	// PollFrequency is the wait between polls of a peering's async
+	// operation when the server sends no Retry-After (it usually does, and
+	// that is honoured). Default 1s, azcore's minimum outside tests.
+	PollFrequency time.Duration
+}
+
+// Network is peering.Network over armnetwork and armsubscriptions.
+type Network struct {
+	cred azcore.TokenCredential
+	opts arm.ClientOptions
+	poll time.Duration
+
+	subs *armsubscriptions.Client
+
+	mu       sync.Mutex
+	vnets    map[string]*armnetwork.VirtualNetworksClient        // by lower-case subscription id
+	peerings map[string]*armnetwork.VirtualNetworkPeeringsClient // by lower-case subscription id
+}
+
+var _ peering.Network = (*Network)(nil)
+
+const defaultPollFrequency = time.Second
+
+// NewNetwork returns Resource Manager networking as the credential's
+// principal. clientOpts usually come from Endpoints.ClientOptions.
+func NewNetwork(cred azcore.TokenCredential, clientOpts azcore.ClientOptions, opts *NetworkOptions) (*Network, error) {
+	var o NetworkOptions
+	if opts != nil {
+		o = *opts
+	}
+	return newNetwork(cred, arm.ClientOptions{ClientOptions: clientOpts, AuxiliaryTenants: o.AuxiliaryTenants}, &o)
+}
+
+func newNetwork(cred azcore.TokenCredential, ao arm.ClientOptions, opts *NetworkOptions) (*Network, error) {
+	poll := defaultPollFrequency
+	if opts != nil && opts.PollFrequency > 0 {
+		poll = opts.PollFrequency
+	}
+	subs, err := armsubscriptions.NewClient(cred, &ao)
+	if err != nil {
+		return nil, fmt.Errorf("azure: subscriptions client: %w", err)
+	}
+	return &Network{
+		cred: cred, opts: ao, poll: poll, subs: subs,
+		vnets:    map[string]*armnetwork.VirtualNetworksClient{},
+		peerings: map[string]*armnetwork.VirtualNetworkPeeringsClient{},
+	}, nil
+}
+
+// vnetClient and peeringClient return the subscription's clients; armnetwork
+// binds a client to one subscription, and each client holds a pipeline
+// (and token cache) worth keeping.
+func (n *Network) vnetClient(sub string) (*armnetwork.VirtualNetworksClient, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	key := strings.ToLower(sub)
+	if c, ok := n.vnets[key]; ok {
+		return c, nil
+	}
+	c, err := armnetwork.NewVirtualNetworksClient(sub, n.cred, &n.opts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: virtual networks client: %w", err)
+	}
+	n.vnets[key] = c
+	return c, nil
+}
+
+func (n *Network) peeringClient(sub string) (*armnetwork.VirtualNetworkPeeringsClient, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	key := strings.ToLower(sub)
+	if c, ok := n.peerings[key]; ok {
+		return c, nil
+	}
+	c, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, n.cred, &n.opts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: virtual network peerings client: %w", err)
+	}
+	n.peerings[key] = c
+	return c, nil
+}
+
+// Subscriptions lists the subscriptions the principal can see.
+func (n *Network) Subscriptions(ctx context.Context) ([]peering.Subscription, error) {
+	var out []peering.Subscription
+	pager := n.subs.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list subscriptions: %w", cloudError(ServiceARM, err))
+		}
+		for _, s := range page.Value {
+			if s == nil {
+				continue
+			}
+			ps := peering.Subscription{
+				ID:          deref(s.SubscriptionID),
+				TenantID:    deref(s.TenantID),
+				DisplayName: deref(s.DisplayName),
+			}
+			if s.State != nil {
+				ps.State = string(*s.State)
+			}
+			out = append(out, ps)
+		}
+	}
+	return out, nil
+}
+
+// VNets lists every virtual network of a subscription, following nextLink.
+func (n *Network) VNets(ctx context.Context, subscriptionID string) ([]peering.VNet, error) {
+	c, err := n.vnetClient(subscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	var out []peering.VNet
+	pager := c.NewListAllPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list virtual networks of subscription %s: %w", subscriptionID, cloudError(ServiceARM, err))
+		}
+		for _, v := range page.Value {
+			if v != nil {
+				out = append(out, vnetFromSDK(v))
+			}
+		}
+	}
+	return out, nil
+}
+
+// vnetRef is a virtual network resource id, taken apart.
+type vnetRef struct{ sub, rg, name string }
+
+func parseVNetID(id string) (vnetRef, error) {
+	r, err := arm.ParseResourceID(id)
+	if err != nil {
+		return vnetRef{}, fmt.Errorf("azure: %q is not a virtual network resource id: %w", id, err)
+	}
+	if !strings.EqualFold(r.ResourceType.String(), "Microsoft.Network/virtualNetworks") {
+		return vnetRef{}, fmt.Errorf("azure: %q is a %s, not a virtual network (Microsoft.Network/virtualNetworks)", id, r.ResourceType)
+	}
+	return vnetRef{sub: r.SubscriptionID, rg: r.ResourceGroupName, name: r.Name}, nil
+}
+
+// VNet reads one virtual network by resource id. A missing one is a
+// *peering.CloudError that also matches peering.ErrNotFound.
+func (n *Network) VNet(ctx context.Context, id string) (peering.VNet, error) {
+	ref, err := parseVNetID(id)
+	if err != nil {
+		return peering.VNet{}, err
+	}
+	c, err := n.vnetClient(ref.sub)
+	if err != nil {
+		return peering.VNet{}, err
+	}
+	resp, err := c.Get(ctx, ref.rg, ref.name, nil)
+	if err != nil {
+		return peering.VNet{}, fmt.Errorf("read virtual network %s: %w", id, cloudError(ServiceARM, err))
+	}
+	return vnetFromSDK(&resp.VirtualNetwork), nil
+}
+
+// Peering reads one peering of a VNet; nil, nil when the VNet has none of
+// that name. A missing VNet (or resource group, or subscription) is an
+// error, not an absent peering.
+func (n *Network) Peering(ctx context.Context, vnetID, name string) (*peering.VNetPeering, error) {
+	ref, err := parseVNetID(vnetID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := n.peeringClient(ref.sub)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Get(ctx, ref.rg, ref.name, name, nil)
+	if err != nil {
+		if peeringAbsent(err, ref) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	p := peeringFromSDK(&resp.VirtualNetworkPeering)
+	return &p, nil
+}
+
+// peeringAbsent tells a 404 about the peering itself from a 404 about its
+// parents: Resource Manager answers ResourceGroupNotFound or
+// SubscriptionNotFound for those, and ResourceNotFound naming
+// "Microsoft.Network/virtualNetworks/<vnet>" for a missing VNet, while
+// the network provider answers NotFound for a missing child peering.
+func peeringAbsent(err error, ref vnetRef) bool {
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusNotFound {
+		return false
+	}
+	code := re.ErrorCode
+	var msg string
+	if re.RawResponse != nil {
+		c, m := serviceErrorBody(re.RawResponse)
+		if code == "" {
+			code = c
+		}
+		msg = m
+	}
+	switch code {
+	case "ResourceGroupNotFound", "SubscriptionNotFound", "InvalidSubscriptionId":
+		return false
+	case "ResourceNotFound":
+		vnet := strings.ToLower("Microsoft.Network/virtualNetworks/" + ref.name + "'")
+		return !strings.Contains(strings.ToLower(msg), vnet)
+	}
+	return true
+}
+
+// CreatePeering creates or updates a peering with allowVirtualNetworkAccess
+// and waits for its provisioning (the async operation) to finish.
+func (n *Network) CreatePeering(ctx context.Context, vnetID, name, remoteVNetID string) (peering.VNetPeering, error) {
+	ref, err := parseVNetID(vnetID)
+	if err != nil {
+		return peering.VNetPeering{}, err
+	}
+	if _, err := parseVNetID(remoteVNetID); err != nil {
+		return peering.VNetPeering{}, fmt.Errorf("remote network: %w", err)
+	}
+	c, err := n.peeringClient(ref.sub)
+	if err != nil {
+		return peering.VNetPeering{}, err
+	}
+	params := armnetwork.VirtualNetworkPeering{
+		Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
+			AllowVirtualNetworkAccess: to.Ptr(true),
+			RemoteVirtualNetwork:      &armnetwork.SubResource{ID: to.Ptr(remoteVNetID)},
+		},
+	}
+	poller, err := c.BeginCreateOrUpdate(ctx, ref.rg, ref.name, name, params, nil)
+	if err != nil {
+		return peering.VNetPeering{}, fmt.Errorf("create peering %s on %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll})
+	if err != nil {
+		return peering.VNetPeering{}, fmt.Errorf("create peering %s on %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	return peeringFromSDK(&resp.VirtualNetworkPeering), nil
+}
+
+// DeletePeering deletes a peering and waits; one already gone is fine.
+func (n *Network) DeletePeering(ctx context.Context, vnetID, name string) error {
+	ref, err := parseVNetID(vnetID)
+	if err != nil {
+		return err
+	}
+	c, err := n.peeringClient(ref.sub)
+	if err != nil {
+		return err
+	}
+	poller, err := c.BeginDelete(ctx, ref.rg, ref.name, name, nil)
+	if err != nil {
+		if isStatus(err, http.StatusNotFound) {
+			return nil
+		}
+		return fmt.Errorf("delete peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	if _, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll}); err != nil {
+		if isStatus(err, http.StatusNotFound) {
+			return nil
+		}
+		return fmt.Errorf("delete peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	return nil
+}
+
+func isStatus(err error, status int) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && re.StatusCode == status
+}
+
+func vnetFromSDK(v *armnetwork.VirtualNetwork) peering.VNet {
+	out := peering.VNet{
+		ID:       deref(v.ID),
+		Name:     deref(v.Name),
+		Location: deref(v.Location),
+		// Never nil, so JSON shows [] rather than null.
+		AddressPrefixes: []string{},
+		Peerings:        []peering.VNetPeering{},
+	}
+	if r, err := arm.ParseResourceID(out.ID); err == nil {
+		out.ResourceGroup = r.ResourceGroupName
+		out.Subscription = r.SubscriptionID
+	}
+	if p := v.Properties; p != nil {
+		if p.AddressSpace != nil {
+			for _, s := range p.AddressSpace.AddressPrefixes {
+				if s != nil {
+					out.AddressPrefixes = append(out.AddressPrefixes, *s)
+				}
+			}
+		}
+		for _, vp := range p.VirtualNetworkPeerings {
+			if vp != nil {
+				out.Peerings = append(out.Peerings, peeringFromSDK(vp))
+			}
+		}
+	}
+	return out
+}
+
+func peeringFromSDK(p *armnetwork.VirtualNetworkPeering) peering.VNetPeering {
+	out := peering.VNetPeering{ID: deref(p.ID), Name: deref(p.Name)}
+	if pp := p.Properties; pp != nil {
+		if pp.RemoteVirtualNetwork != nil {
+			out.RemoteVNetID = deref(pp.RemoteVirtualNetwork.ID)
+		}
+		if pp.PeeringState != nil {
+			out.PeeringState = string(*pp.PeeringState)
+		}
+		if pp.PeeringSyncLevel != nil {
+			out.SyncLevel = string(*pp.PeeringSyncLevel)
+		}
+		if pp.ProvisioningState != nil {
+			out.ProvisioningState = string(*pp.ProvisioningState)
+		}
+		out.AllowVirtualNetworkAccess = pp.AllowVirtualNetworkAccess != nil && *pp.AllowVirtualNetworkAccess
+	}
+	return out
+}
