@@ -160,7 +160,7 @@ func (s *Server) Close() error {
 	// client's spare connection that never sent a request counts as active
 	// for five seconds in http.Server.Shutdown, and nothing here is worth
 	// waiting that long for.
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	var errs []error
 	for _, srv := range []*http.Server{s.httpSrv, s.proxySrv} {
