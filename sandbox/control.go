@@ -1,5 +1,10 @@
 package sandbox
 
+import (
+	"fmt"
+	"time"
+)
+
 // SetProjectFault makes every VPC call of an Aiven project fail with an
 // HTTP status (0 clears it), for partial-failure tests and demos.
 func (s *Server) SetProjectFault(project string, status int) bool {
@@ -11,4 +16,50 @@ func (s *Server) SetProjectFault(project string, status int) bool {
 	}
 	p.FaultStatus = status
 	return true
+}
+
+// Principal is an identity made with AddPrincipal, with its one secret.
+type Principal struct {
+	TenantID, AppID, ObjectID, Secret string
+}
+
+// PrincipalSpec describes an automation identity in the user's tenant.
+type PrincipalSpec struct {
+	DisplayName string
+	// DirectoryRoles such as RoleApplicationAdministrator.
+	DirectoryRoles []string
+	// GraphPermissions such as PermissionOwnedBy.
+	GraphPermissions []string
+	// SubscriptionRole is a built-in role name ("Owner", "Contributor",
+	// "Reader", ...) assigned at the user's subscription; "" for none.
+	SubscriptionRole string
+}
+
+// AddPrincipal creates an app, its service principal (already replicated)
+// and a secret in the user's tenant, the way an administrator would set up
+// a CI identity, so tests can act as principals with fewer rights than the
+// scenario's admin.
+func (s *Server) AddPrincipal(spec PrincipalSpec) (Principal, error) {
+	w, unlock := s.lock()
+	defer unlock()
+	past := s.clock.Now().Add(-24 * time.Hour)
+	app := w.createApplication(past, UserTenantID, "", "", spec.DisplayName, "AzureADMyOrg")
+	_, secret := w.addPassword(past, app, "sandbox", time.Time{})
+	sp := w.createServicePrincipal(past, UserTenantID, app, "")
+	sp.DirectoryRoles = spec.DirectoryRoles
+	sp.GraphPermissions = spec.GraphPermissions
+	if spec.SubscriptionRole != "" {
+		var guid string
+		for _, b := range builtinRoles {
+			if b.RoleName == spec.SubscriptionRole {
+				guid = b.Name
+			}
+		}
+		if guid == "" {
+			return Principal{}, fmt.Errorf("sandbox: no built-in role %q", spec.SubscriptionRole)
+		}
+		w.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, guid), sp.ID, "ServicePrincipal", AdminSPObjectID)
+	}
+	s.markDirty()
+	return Principal{TenantID: UserTenantID, AppID: app.AppID, ObjectID: sp.ID, Secret: secret}, nil
 }

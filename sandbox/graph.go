@@ -176,7 +176,7 @@ func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, h
 	case http.MethodGet:
 		g.writeObject(http.StatusOK, "servicePrincipals/$entity", g.spJSON(sp))
 	case http.MethodDelete:
-		if !g.requireAppAdmin() {
+		if !g.requireAppAdmin(g.world.appByAppID(sp.AppID)) {
 			return
 		}
 		delete(g.world.ServicePrincipals, sp.ID)
@@ -308,8 +308,19 @@ func isAppAdmin(sp *ServicePrincipal) bool {
 	return false
 }
 
-func (g *graphCall) requireAppAdmin() bool {
-	if isAppAdmin(g.caller) {
+// PermissionOwnedBy is the Graph application permission that lets a
+// principal create applications and manage only those it owns.
+const PermissionOwnedBy = "Application.ReadWrite.OwnedBy"
+
+// owns reports whether caller may manage app through Application.ReadWrite.OwnedBy.
+func owns(caller *ServicePrincipal, app *Application) bool {
+	return slices.Contains(caller.GraphPermissions, PermissionOwnedBy) && (app == nil || app.CreatedBy == caller.ID)
+}
+
+// requireAppAdmin checks that the caller may manage app (nil: create a new
+// one): an application-administering directory role, or OwnedBy on its own.
+func (g *graphCall) requireAppAdmin(app *Application) bool {
+	if isAppAdmin(g.caller) || owns(g.caller, app) {
 		return true
 	}
 	g.insufficientPrivileges()
@@ -480,7 +491,7 @@ func (g *graphCall) listApplications() {
 }
 
 func (g *graphCall) createApplication() {
-	if !g.requireAppAdmin() {
+	if !g.requireAppAdmin(nil) {
 		return
 	}
 	var body struct {
@@ -510,6 +521,7 @@ func (g *graphCall) createApplication() {
 	}
 	now := g.s.clock.Now()
 	app := g.world.createApplication(now, g.tenant.ID, "", "", *body.DisplayName, body.SignInAudience)
+	app.CreatedBy = g.caller.ID
 	// Passwords asked for at creation get server-generated secrets, shown
 	// once in this answer, as addPassword does.
 	secrets := map[string]string{}
@@ -540,7 +552,7 @@ func (g *graphCall) createApplication() {
 // service principal in its home tenant. Other tenants' service principals
 // of a multi-tenant app stay, orphaned, as they do in Entra.
 func (g *graphCall) deleteApplication(app *Application) {
-	if !g.requireAppAdmin() {
+	if !g.requireAppAdmin(app) {
 		return
 	}
 	delete(g.world.Applications, app.ID)
@@ -551,7 +563,7 @@ func (g *graphCall) deleteApplication(app *Application) {
 }
 
 func (g *graphCall) addPassword(app *Application) {
-	if !g.requireAppAdmin() {
+	if !g.requireAppAdmin(app) {
 		return
 	}
 	var body struct {
@@ -586,7 +598,7 @@ func (g *graphCall) addPassword(app *Application) {
 }
 
 func (g *graphCall) removePassword(app *Application) {
-	if !g.requireAppAdmin() {
+	if !g.requireAppAdmin(app) {
 		return
 	}
 	var body struct {
@@ -715,7 +727,7 @@ func (g *graphCall) createServicePrincipal() {
 			"The appId '"+body.AppID+"' of the service principal does not reference a valid application object.")
 		return
 	}
-	if !isAppAdmin(g.caller) {
+	if !isAppAdmin(g.caller) && !(local && owns(g.caller, app)) {
 		if local {
 			g.insufficientPrivileges()
 		} else {

@@ -105,6 +105,9 @@ type Application struct {
 	SignInAudience      string               `json:"sign_in_audience"`
 	PasswordCredentials []PasswordCredential `json:"password_credentials"`
 	CreatedAt           time.Time            `json:"created_at"`
+	// CreatedBy is the object id of the principal that created the app: its
+	// owner, for principals that may manage only what they own.
+	CreatedBy string `json:"created_by,omitempty"`
 }
 
 // MultiTenant reports whether other tenants may create a service principal for the app.
@@ -134,8 +137,12 @@ type ServicePrincipal struct {
 	AppOwnerOrganizationID string `json:"app_owner_organization_id"`
 	DisplayName            string `json:"display_name"`
 	// DirectoryRoles are Entra roles such as "Application Administrator".
-	DirectoryRoles []string  `json:"directory_roles,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
+	DirectoryRoles []string `json:"directory_roles,omitempty"`
+	// GraphPermissions are application permissions granted to the principal
+	// (admin-consented app roles of Microsoft Graph), such as
+	// "Application.ReadWrite.OwnedBy".
+	GraphPermissions []string  `json:"graph_permissions,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
 // Subscription is an Azure subscription in a tenant.
