@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// Messages carrying results of IO. Each names the request it answers
+// (a generation or sequence number), so a reply that a newer request has
+// overtaken is dropped instead of overwriting fresher data.
+
+// inventoryMsg answers a poll: all projects, or one (scope).
+type inventoryMsg struct {
+	gen   int
+	scope string
+	inv   peering.Inventory
+	err   error
+	at    time.Time
+}
+
+// pollTickMsg fires the next poll; tick tells chains apart.
+type pollTickMsg struct{ tick int }
+
+// clockMsg re-renders relative times ("refreshed 3s ago", elapsed).
+type clockMsg time.Time
+
+// azureMsg answers a read of the user's VNet (the Azure side of a peering).
+type azureMsg struct {
+	seq    int
+	vnetID string
+	vnet   peering.VNet
+	err    error
+	at     time.Time
+}
+
+// recordMsg answers a run-record lookup for the detail screen.
+type recordMsg struct {
+	seq int
+	key string
+	rec *peering.Record
+	err error
+}
+
+// subscriptionsMsg and vnetsMsg feed the wizard.
+type subscriptionsMsg struct {
+	seq  int
+	subs []peering.Subscription
+	err  error
+}
+
+type vnetsMsg struct {
+	seq   int
+	sub   string
+	vnets []peering.VNet
+	err   error
+}
+
+// loginMsg answers the Aiven token prompt.
+type loginMsg struct {
+	api peering.Aiven
+	err error
+}
+
+// deviceCodeMsg shows Azure's device-code prompt.
+type deviceCodeMsg DeviceCodeMessage
+
+// fetchInventory reads Aiven's side: everything, or one project.
+func fetchInventory(ctx context.Context, api peering.AivenReader, gen int, scope string) tea.Cmd {
+	return func() tea.Msg {
+		inv, err := peering.FetchInventory(ctx, api, peering.InventoryOptions{Project: scope})
+		return inventoryMsg{gen: gen, scope: scope, inv: inv, err: err, at: time.Now()}
+	}
+}
+
+func fetchAzure(ctx context.Context, net peering.Network, seq int, vnetID string) tea.Cmd {
+	return func() tea.Msg {
+		v, err := net.VNet(ctx, vnetID)
+		return azureMsg{seq: seq, vnetID: vnetID, vnet: v, err: err, at: time.Now()}
+	}
+}
+
+func fetchRecord(store *peering.Store, seq int, key string, t peering.Target) tea.Cmd {
+	return func() tea.Msg {
+		rec, err := store.Load(t)
+		return recordMsg{seq: seq, key: key, rec: rec, err: err}
+	}
+}
+
+func fetchSubscriptions(ctx context.Context, net peering.Network, seq int) tea.Cmd {
+	return func() tea.Msg {
+		subs, err := net.Subscriptions(ctx)
+		return subscriptionsMsg{seq: seq, subs: subs, err: err}
+	}
+}
+
+func fetchVNets(ctx context.Context, net peering.Network, seq int, sub string) tea.Cmd {
+	return func() tea.Msg {
+		vnets, err := net.VNets(ctx, sub)
+		return vnetsMsg{seq: seq, sub: sub, vnets: vnets, err: err}
+	}
+}
+
+func login(ctx context.Context, fn func(context.Context, string) (peering.Aiven, error), token string) tea.Cmd {
+	return func() tea.Msg {
+		api, err := fn(ctx, token)
+		return loginMsg{api: api, err: err}
+	}
+}
+
+func waitDeviceCode(ctx context.Context, ch <-chan DeviceCodeMessage) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case dc, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			return deviceCodeMsg(dc)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func clockTick() tea.Cmd {
+	return tea.Every(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// retryAfter is the server's advice in err, if any.
+func retryAfter(err error) time.Duration {
+	var ce *peering.CloudError
+	if errors.As(err, &ce) {
+		return ce.RetryAfter
+	}
+	return 0
+}
+
+// connRef identifies a peering connection across refreshes.
+type connRef struct {
+	Project string
+	VPCID   string
+	Key     peering.Key
+}
+
+func (r connRef) id() string {
+	return r.Project + "\x00" + r.VPCID + "\x00" + r.Key.PeerCloudAccount + "\x00" + r.Key.PeerResourceGroup + "\x00" + r.Key.PeerVPC + "\x00" + r.Key.PeerRegion
+}
+
+// target is the runbook target of an Azure connection (names as Aiven
+// keeps them: lower case).
+func (r connRef) target() peering.Target {
+	return peering.Target{Project: r.Project, VPCID: r.VPCID, SubscriptionID: r.Key.PeerCloudAccount,
+		ResourceGroup: r.Key.PeerResourceGroup, VNetName: r.Key.PeerVPC}
+}
+
+// targetKey identifies a run target the way the record store does
+// (case-insensitively).
+func targetKey(t peering.Target) string {
+	return strings.ToLower(strings.Join([]string{t.Project, t.VPCID, t.SubscriptionID, t.ResourceGroup, t.VNetName}, "\x00"))
+}
+
+// observation is a state seen by polling.
+type observation struct {
+	At   time.Time
+	From peering.State
+	To   peering.State
+}
+
+// maxObservations bounds one connection's observed timeline.
+const maxObservations = 50
+
+// azureSide is the last read of a user VNet.
+type azureSide struct {
+	seq  int
+	vnet peering.VNet
+	err  error
+	at   time.Time
+}
+
+type recordEntry struct {
+	seq int
+	rec *peering.Record
+	err error
+}

@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// Icons say what colour says, for NO_COLOR and colour-blind users alike.
+const (
+	iconOK      = "●"
+	iconPending = "◐"
+	iconWorking = "◌"
+	iconFailed  = "✗"
+	iconGone    = "○"
+	iconUnknown = "?"
+)
+
+// stateTone classifies an Aiven connection state.
+func stateTone(s peering.State) tone {
+	switch {
+	case s == peering.StateActive:
+		return toneOK
+	case s == peering.StatePendingPeer:
+		return tonePending
+	case s.Transitional():
+		return toneWorking
+	case s.Failed():
+		return toneFailed
+	case s == peering.StateDeleted:
+		return toneGone
+	}
+	return toneNone
+}
+
+func toneIcon(t tone) string {
+	switch t {
+	case toneOK:
+		return iconOK
+	case tonePending:
+		return iconPending
+	case toneWorking:
+		return iconWorking
+	case toneFailed:
+		return iconFailed
+	case toneGone:
+		return iconGone
+	}
+	return iconUnknown
+}
+
+// shortStates are the labels of narrow tables; the detail screen always
+// shows the state as Aiven spells it.
+var shortStates = map[peering.State]string{
+	peering.StateApprovedPeerRequested: "PEER_REQUESTED",
+	peering.StateDeletedByPeer:         "DELETED_BY_PEER",
+	peering.StateInvalidSpecification:  "INVALID_SPEC",
+	peering.StateRejectedByPeer:        "REJECTED",
+}
+
+// stateLabel is icon and state, e.g. "● ACTIVE".
+func stateLabel(s peering.State, narrow bool) string {
+	label := string(s)
+	if narrow {
+		if l, ok := shortStates[s]; ok {
+			label = l
+		}
+	}
+	if label == "" {
+		label = "(unknown)"
+	}
+	return toneIcon(stateTone(s)) + " " + label
+}
+
+// azureTone classifies an Azure peeringState.
+func azureTone(s string) tone {
+	switch s {
+	case peering.AzureConnected:
+		return toneOK
+	case peering.AzureInitiated:
+		return tonePending
+	case peering.AzureDisconnected:
+		return toneFailed
+	case "":
+		return toneGone
+	}
+	return toneNone
+}
+
+func azureLabel(s string) string {
+	if s == "" {
+		return iconGone + " (none)"
+	}
+	return toneIcon(azureTone(s)) + " " + s
+}
+
+// connType is the short name of a connection type.
+func connType(t string) string {
+	switch t {
+	case peering.TypeAzure:
+		return "azure"
+	case peering.TypeAWS:
+		return "aws"
+	}
+	return t
+}
+
+// short shortens an id for tables: GUIDs to their first 8 characters,
+// resource ids to their last segment.
+func short(id string) string {
+	if id == "" {
+		return ""
+	}
+	if i := strings.LastIndexByte(id, '/'); i >= 0 && i < len(id)-1 {
+		return id[i+1:]
+	}
+	if len(id) == 36 && strings.Count(id, "-") == 4 {
+		return id[:8] + "…"
+	}
+	return id
+}
+
+// age is a compact duration: 40s, 12m, 5h, 30d.
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// elapsed is a step duration: 0.2s, 12s, 3m05s.
+func elapsed(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// fit truncates s (ANSI-aware) to w cells and pads it to exactly w.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	n := ansi.StringWidth(s)
+	if n > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-n)
+}
+
+// fitRight is fit, aligned right.
+func fitRight(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	n := ansi.StringWidth(s)
+	if n > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return strings.Repeat(" ", w-n) + s
+}
+
+// clip truncates every line of s to w cells (ANSI-aware), so nothing a
+// screen draws can wrap and break the layout.
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// clockTime formats an event time.
+func clockTime(t time.Time) string {
+	if t.IsZero() {
+		return "--:--:--"
+	}
+	return t.Local().Format("15:04:05")
+}
+
+// oneLine flattens a message to one line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	return s
+}
+
+// userVNetID is the Azure VNet a connection peers with.
+func userVNetID(c peering.Connection) string {
+	if c.Type != peering.TypeAzure || c.PeerCloudAccount == "" || c.PeerResourceGroup == "" || c.PeerVPC == "" {
+		return ""
+	}
+	return "/subscriptions/" + c.PeerCloudAccount + "/resourceGroups/" + c.PeerResourceGroup +
+		"/providers/Microsoft.Network/virtualNetworks/" + c.PeerVPC
+}

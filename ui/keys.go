@@ -1,0 +1,127 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+)
+
+// Keys are all key bindings. Each screen has its own help.KeyMap that
+// picks from them, so the help overlay (?) and the short help line are
+// generated from the very bindings Update matches.
+type Keys struct {
+	// Lists.
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Filter                                  key.Binding
+	Open                                    key.Binding
+
+	// Everywhere.
+	Back, Help, Quit, Refresh, Pause key.Binding
+
+	// Peerings.
+	New, Diagnose, JSON, Checklist key.Binding
+
+	// Checklist.
+	RunStep, RunAll, Retry, Copy, Events key.Binding
+
+	// Wizard.
+	Select, Toggle, Confirm key.Binding
+}
+
+// DefaultKeys are the dashboard's bindings.
+func DefaultKeys() Keys {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return Keys{
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g/home", "first"),
+		Bottom:   b([]string{"end", "G"}, "G/end", "last"),
+		Filter:   b([]string{"/"}, "/", "filter"),
+		Open:     b([]string{"enter"}, "enter", "open"),
+
+		Back:    b([]string{"esc"}, "esc", "back"),
+		Help:    b([]string{"?"}, "?", "help"),
+		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Refresh: b([]string{"r"}, "r", "refresh"),
+		Pause:   b([]string{"p"}, "p", "pause/resume"),
+
+		New:       b([]string{"n"}, "n", "new peering"),
+		Diagnose:  b([]string{"d"}, "d", "diagnose"),
+		JSON:      b([]string{"y"}, "y", "raw JSON"),
+		Checklist: b([]string{"o"}, "o", "open checklist"),
+
+		RunStep: b([]string{"enter"}, "enter", "run step"),
+		RunAll:  b([]string{"a"}, "a", "run all remaining"),
+		Retry:   b([]string{"r"}, "r", "retry failed step"),
+		Copy:    b([]string{"c"}, "c", "copy az/avn command"),
+		Events:  b([]string{"e"}, "e", "step event log"),
+
+		Select:  b([]string{"enter"}, "enter", "choose"),
+		Toggle:  b([]string{"tab", "shift+tab"}, "tab", "switch role"),
+		Confirm: b([]string{"enter", "y"}, "enter/y", "create"),
+	}
+}
+
+// keyMap is a screen's help.KeyMap.
+type keyMap struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (k keyMap) ShortHelp() []key.Binding  { return k.short }
+func (k keyMap) FullHelp() [][]key.Binding { return k.full }
+
+var _ help.KeyMap = keyMap{}
+
+func (k *Keys) navigation() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Filter}
+}
+
+func (k *Keys) general() []key.Binding {
+	return []key.Binding{k.Back, k.Refresh, k.Pause, k.Help, k.Quit}
+}
+
+func (k *Keys) projectsMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.Open, k.Filter, k.New, k.Refresh, k.Pause, k.Help, k.Quit},
+		full:  [][]key.Binding{k.navigation(), {k.Open, k.New}, k.general()},
+	}
+}
+
+func (k *Keys) projectMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.Open, k.New, k.Diagnose, k.JSON, k.Filter, k.Back, k.Help},
+		full:  [][]key.Binding{k.navigation(), {k.Open, k.New, k.Diagnose, k.JSON}, k.general()},
+	}
+}
+
+func (k *Keys) detailMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.Checklist, k.JSON, k.Diagnose, k.Refresh, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Checklist, k.JSON, k.Diagnose}, k.general()},
+	}
+}
+
+func (k *Keys) viewerMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.Up, k.Down, k.PageDown, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Back, k.Help, k.Quit}},
+	}
+}
+
+func (k *Keys) wizardMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.Select, k.Up, k.Down, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.Filter, k.Select}, {k.Toggle, k.Confirm}, {k.Back, k.Help, k.Quit}},
+	}
+}
+
+func (k *Keys) checklistMap() keyMap {
+	return keyMap{
+		short: []key.Binding{k.RunAll, k.RunStep, k.Retry, k.Copy, k.Events, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Back, k.Help, k.Quit}},
+	}
+}

@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// helpOverlay lists every key of the current screen, from its keymap.
+type helpOverlay struct{}
+
+func (helpOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	if key.Matches(msg, m.keys.Quit) && msg.String() == "ctrl+c" {
+		return true, m.quit()
+	}
+	return true, nil // any key closes help
+}
+
+func (helpOverlay) view(m *Model, w, h int) string {
+	hm := m.help
+	hm.ShowAll = true
+	hm.SetWidth(max(20, w-8))
+	body := hm.FullHelpView(m.currentKeyMap().FullHelp())
+	body += "\n\n" + m.styles.Muted.Render("Keys of "+m.top().crumb()+". Any key closes this.")
+	return m.centered("help", body, w, h)
+}
+
+// confirmQuit asks before stopping a running step.
+type confirmQuit struct{}
+
+func (confirmQuit) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	switch msg.String() {
+	case "y", "Y", "q", "ctrl+c", "enter":
+		m.quitting = true
+		return true, m.quit()
+	case "n", "N", "esc":
+		return true, nil
+	}
+	return false, nil
+}
+
+func (confirmQuit) view(m *Model, w, h int) string {
+	body := "A runbook step is running.\n\n" +
+		"Quit anyway? The step is cancelled cleanly and the run resumes\n" +
+		"from its record the next time you open its checklist.\n\n" +
+		m.styles.Title.Render("y") + " quit · " + m.styles.Title.Render("n/esc") + " stay"
+	return m.centered("quit?", body, w, h)
+}
+
+// textOverlay shows lines (a diagnosis, an event log), scrollable.
+type textOverlay struct {
+	title  string
+	lines  []string
+	offset int
+}
+
+func (o *textOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Down):
+		o.offset = min(o.offset+1, max(0, len(o.lines)-1))
+	case key.Matches(msg, m.keys.Up):
+		o.offset = max(o.offset-1, 0)
+	case key.Matches(msg, m.keys.PageDown):
+		o.offset = min(o.offset+10, max(0, len(o.lines)-1))
+	case key.Matches(msg, m.keys.PageUp):
+		o.offset = max(o.offset-10, 0)
+	case msg.String() == "ctrl+c":
+		return true, m.quit()
+	default:
+		return true, nil
+	}
+	return false, nil
+}
+
+func (o *textOverlay) view(m *Model, w, h int) string {
+	room := max(1, h-4)
+	lines := o.lines
+	if o.offset > 0 && o.offset < len(lines) {
+		lines = lines[o.offset:]
+	}
+	more := ""
+	if len(lines) > room {
+		lines = lines[:room-1]
+		more = "\n" + m.styles.Muted.Render("… ↓/j for more")
+	}
+	body := strings.Join(lines, "\n") + more + "\n" + m.styles.Muted.Render("esc closes")
+	return m.centered(o.title, body, w, h)
+}
+
+// diagnoseOverlay explains a connection's state: its message, every
+// state_info key and what usually causes it. (The full diagnosis, with
+// checks against Azure, is a later screen.)
+func diagnoseOverlay(m *Model, ref connRef) overlay {
+	c, v, ok := m.connection(ref)
+	if !ok {
+		return &textOverlay{title: "diagnose", lines: []string{"This connection is no longer listed by Aiven."}}
+	}
+	s := &m.styles
+	lines := []string{
+		s.Label.Render("state    ") + s.of(stateTone(c.State)).Render(stateLabel(c.State, false)),
+		s.Label.Render("peer     ") + c.PeerCloudAccount + " / " + c.PeerResourceGroup + " / " + c.PeerVPC,
+		s.Label.Render("VPC      ") + v.ID + " (" + v.Cloud + ", " + v.CIDR + ")",
+	}
+	if msg := c.Message(); msg != "" {
+		lines = append(lines, "", s.Label.Render("message"))
+		lines = append(lines, wrap(msg, 90)...)
+	}
+	if len(c.StateInfo) > 0 {
+		lines = append(lines, "", s.Label.Render("state_info"))
+		for _, k := range c.StateInfoKeys() {
+			lines = append(lines, fmt.Sprintf("  %s: %v", k, c.StateInfo[k]))
+		}
+	}
+	if hint := stateHint(c); hint != "" {
+		lines = append(lines, "", s.Label.Render("what usually causes it"))
+		lines = append(lines, wrap(hint, 90)...)
+	}
+	return &textOverlay{title: "diagnose " + c.PeerVPC, lines: lines}
+}
+
+// stateHint is the usual cause of a state, from Aiven's and Azure's docs.
+func stateHint(c peering.Connection) string {
+	switch c.State {
+	case peering.StateActive:
+		return "Nothing to fix: the peering is ACTIVE."
+	case peering.StateApproved, peering.StateApprovedPeerRequested:
+		return "Aiven has not acted on the request yet; it checks APPROVED connections periodically (minutes)."
+	case peering.StatePendingPeer:
+		return "Aiven's side is ready; it waits for the Azure peering from your VNet to Aiven's (to-network-id). Step 14 of the checklist (o) creates it."
+	case peering.StateRejectedByPeer:
+		return "Aiven's service principal could not peer with your VNet: usually it lacks Microsoft.Network/virtualNetworks/peer/action on the VNet (checklist steps 7-9), or the app or tenant id is wrong."
+	case peering.StateInvalidSpecification:
+		return "Aiven could not find what the request names: check that the subscription, resource group and VNet exist and are spelled in lower case, and that the address ranges do not overlap."
+	case peering.StateDeletedByPeer:
+		return "The Azure peering from your VNet was deleted; create it again (checklist step 14) or delete this connection."
+	case peering.StateError:
+		return "Aiven hit an error; refresh, and if it stays, contact Aiven support with the state_info above."
+	}
+	return ""
+}
+
+// wrap breaks text into lines of at most w characters at spaces.
+func wrap(s string, w int) []string {
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			switch {
+			case line == "":
+				line = word
+			case len(line)+1+len(word) > w:
+				out = append(out, line)
+				line = word
+			default:
+				line += " " + word
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"context"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// runState is one open run (a checklist). The runbook executes in a
+// command; its events come back through events, drained by a command that
+// Update re-arms, and every event refreshes rec from run.Record() (a copy,
+// safe while the run goes on). Quitting cancels the run's context; the run
+// record makes it resumable.
+type runState struct {
+	key     string
+	target  peering.Target
+	run     *peering.Run
+	events  chan peering.Event
+	rec     peering.Record
+	running bool
+	// step is the step being run alone ("" while running all).
+	step   peering.StepID
+	cancel context.CancelFunc
+	// lastErr is how the last invocation ended (nil when it succeeded).
+	lastErr error
+}
+
+// runOpenedMsg answers opening a run.
+type runOpenedMsg struct {
+	key      string
+	run      *peering.Run
+	err      error
+	startAll bool
+}
+
+// runEventMsg is one runbook event.
+type runEventMsg struct {
+	key string
+	ev  peering.Event
+}
+
+// runDoneMsg says an invocation (one step or all) returned.
+type runDoneMsg struct {
+	key string
+	err error
+}
+
+func openRun(rb *peering.Runbook, t peering.Target, o peering.Options, startAll bool) tea.Cmd {
+	key := targetKey(t)
+	return func() tea.Msg {
+		r, err := rb.Open(t, o)
+		return runOpenedMsg{key: key, run: r, err: err, startAll: startAll}
+	}
+}
+
+// waitRunEvent delivers the next event of a run.
+func waitRunEvent(ctx context.Context, key string, ch <-chan peering.Event) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case ev := <-ch:
+			return runEventMsg{key: key, ev: ev}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// invoke runs all remaining steps (step == "") or one step.
+func invoke(ctx, session context.Context, wg *sync.WaitGroup, rs *runState, step peering.StepID) tea.Cmd {
+	run, key, ch := rs.run, rs.key, rs.events
+	sink := func(e peering.Event) {
+		select {
+		case ch <- e:
+		case <-session.Done():
+		}
+	}
+	return func() tea.Msg {
+		defer wg.Done()
+		var err error
+		if step == "" {
+			err = run.RunAll(ctx, sink)
+		} else {
+			err = run.RunStep(ctx, step, sink)
+		}
+		return runDoneMsg{key: key, err: err}
+	}
+}
+
+// startRun begins an invocation on rs; it is Update's half of invoke.
+func (m *Model) startRun(rs *runState, step peering.StepID) tea.Cmd {
+	if rs.running {
+		m.setStatus("a step is already running; wait for it (or quit to stop it)", false)
+		return nil
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	rs.running, rs.step, rs.cancel, rs.lastErr = true, step, cancel, nil
+	m.wg.Add(1)
+	return tea.Batch(invoke(ctx, m.ctx, m.wg, rs, step), m.startSpinner(), m.rearm())
+}
+
+// anyRunning reports whether a runbook invocation is in flight.
+func (m *Model) anyRunning() bool {
+	for _, rs := range m.runs {
+		if rs.running {
+			return true
+		}
+	}
+	return false
+}
+
+// stopRuns cancels every invocation (quitting).
+func (m *Model) stopRuns() {
+	for _, rs := range m.runs {
+		if rs.cancel != nil {
+			rs.cancel()
+		}
+	}
+}
+
+// CloseRuns waits for the runbook invocations to return and closes every
+// run (saving its record and releasing its lock). ui.Run calls it after the
+// program ends.
+func (m *Model) CloseRuns() error {
+	m.stopRuns()
+	m.wg.Wait()
+	var first error
+	for _, rs := range m.runs {
+		if err := rs.run.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	m.runs = map[string]*runState{}
+	return first
+}

@@ -1,0 +1,362 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// checklistScreen is a run's fifteen steps, live: status, elapsed time,
+// key outputs, the last error, and a state line that moves from APPROVED
+// to ACTIVE (and Azure's Initiated to Connected) as it happens.
+type checklistScreen struct {
+	runKey  string
+	project string
+	t       table
+}
+
+func newChecklistScreen(key, project string) *checklistScreen {
+	return &checklistScreen{runKey: key, project: project, t: newTable([]column{
+		{title: "", width: 1},
+		{title: "#", width: 2, right: true},
+		{title: "STEP", min: 24, grow: 3},
+		{title: "TIME", width: 6, right: true},
+		{title: "OUTPUTS / ERROR", min: 12, grow: 3},
+	}, "")}
+}
+
+// openChecklist opens (or returns to) the run of a target; startAll runs
+// every remaining step at once.
+func (m *Model) openChecklist(t peering.Target, o peering.Options, startAll bool) tea.Cmd {
+	if m.deps.Runbook == nil {
+		m.setStatus("the checklist needs Azure: sign in to Azure first", true)
+		return nil
+	}
+	key := targetKey(t)
+	if rs := m.runs[key]; rs != nil {
+		if _, ok := m.top().(*wizardScreen); ok {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		cmd := m.push(newChecklistScreen(key, t.Project))
+		if startAll && !rs.running {
+			cmd = tea.Batch(cmd, m.startRun(rs, ""))
+		}
+		return cmd
+	}
+	m.setStatus("opening the run for "+t.String()+"…", false)
+	return openRun(m.deps.Runbook, t, o, startAll)
+}
+
+func (m *Model) runOpened(msg runOpenedMsg) tea.Cmd {
+	if msg.err != nil {
+		m.setStatus(oneLine(msg.err.Error()), true)
+		return nil
+	}
+	if old := m.runs[msg.key]; old != nil {
+		// Opened twice (a double key press): keep the first.
+		_ = msg.run.Close()
+		return nil
+	}
+	rec := msg.run.Record()
+	rs := &runState{key: msg.key, target: rec.Target, run: msg.run, events: make(chan peering.Event, 256), rec: rec}
+	m.runs[msg.key] = rs
+	m.setStatus("", false)
+	if _, ok := m.top().(*wizardScreen); ok {
+		// The checklist replaces the wizard: esc goes back to the project.
+		m.stack = m.stack[:len(m.stack)-1]
+	}
+	cmds := []tea.Cmd{m.push(newChecklistScreen(msg.key, rec.Target.Project)), waitRunEvent(m.ctx, rs.key, rs.events)}
+	if msg.startAll {
+		cmds = append(cmds, m.startRun(rs, ""))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (s *checklistScreen) run(m *Model) *runState { return m.runs[s.runKey] }
+
+func (s *checklistScreen) crumb() string         { return "checklist" }
+func (s *checklistScreen) keyMap(k *Keys) keyMap { return k.checklistMap() }
+func (s *checklistScreen) enter(*Model) tea.Cmd  { return nil }
+func (s *checklistScreen) capturing() bool       { return false }
+func (s *checklistScreen) poll(*Model) tea.Cmd   { return nil }
+
+func (s *checklistScreen) scope() string {
+	return s.project
+}
+
+func (s *checklistScreen) transitional(m *Model) bool {
+	rs := s.run(m)
+	return rs != nil && rs.running
+}
+
+// outLabels name outputs briefly.
+var outLabels = map[string]string{
+	peering.OutUserTenantID:       "tenant",
+	peering.OutUserSubscriptionID: "sub",
+	peering.OutUserResourceGroup:  "rg",
+	peering.OutUserVNetName:       "vnet",
+	peering.OutUserVNetID:         "vnet",
+	peering.OutUserAppID:          "app",
+	peering.OutUserAppObjectID:    "object",
+	peering.OutUserSPID:           "sp",
+	peering.OutUserAppKeyID:       "key",
+	peering.OutUserAppRoleID:      "role",
+	peering.OutUserAppAssignment:  "assignment",
+	peering.OutAivenSPID:          "aiven sp",
+	peering.OutAivenRoleID:        "role",
+	peering.OutAivenAssignment:    "assignment",
+	peering.OutAivenTenantID:      "aiven tenant",
+	peering.OutAivenVNetID:        "aiven vnet",
+	peering.OutAzurePeeringID:     "peering",
+	peering.OutAzurePeeringName:   "name",
+	peering.OutAivenState:         "aiven",
+	peering.OutAzurePeeringState:  "azure",
+}
+
+// stepOutputs are a step's outputs, shortened; the secret is never shown.
+func stepOutputs(rs *runState, info peering.StepInfo) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, k := range info.Produces {
+		v := rs.rec.Output(k)
+		if v == "" {
+			continue
+		}
+		label := outLabels[k]
+		if label == "" {
+			label = k
+		}
+		sv := short(v)
+		if seen[label+sv] {
+			continue
+		}
+		seen[label+sv] = true
+		parts = append(parts, label+" "+sv)
+	}
+	if info.ID == peering.StepAppSecret {
+		if rs.run.HasSecret() {
+			parts = append(parts, "secret ******** (in memory)")
+		} else if rs.rec.Step(info.ID).Status == peering.StatusDone {
+			parts = append(parts, "secret not in memory")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *checklistScreen) refresh(m *Model) {
+	s.t.setHeight(15)
+	rs := s.run(m)
+	if rs == nil {
+		s.t.setRows(nil)
+		return
+	}
+	now := m.now
+	rows := make([]row, 0, 15)
+	for _, info := range peering.Steps() {
+		sr := rs.rec.Step(info.ID)
+		icon, t := "·", toneMuted
+		out, outTone := stepOutputs(rs, info), toneMuted
+		switch sr.Status {
+		case peering.StatusDone:
+			icon, t = "✓", toneOK
+			if sr.Detected {
+				out = strings.TrimPrefix(out+" (found)", ", ")
+			}
+		case peering.StatusRunning:
+			icon, t = "▶", toneWorking
+			if !rs.running {
+				// The record says running but nothing runs: an earlier
+				// process stopped mid-step.
+				icon, t = "!", tonePending
+				out = "interrupted; enter runs it again"
+			} else if last := lastEvent(rs.rec, info.ID); last != nil && last.Kind == peering.EventRetrying {
+				out, outTone = last.String(), tonePending
+			} else {
+				out = "running…"
+			}
+		case peering.StatusFailed:
+			icon, t = "✗", toneFailed
+			out, outTone = oneLine(sr.Error), toneFailed
+		}
+		d := time.Duration(0)
+		switch {
+		case !sr.Finished.IsZero() && !sr.Started.IsZero() && sr.Status != peering.StatusRunning:
+			d = sr.Finished.Sub(sr.Started)
+		case sr.Status == peering.StatusRunning && rs.running && !sr.Started.IsZero():
+			d = now.Sub(sr.Started)
+		}
+		rows = append(rows, row{id: string(info.ID),
+			cells:  []string{icon, fmt.Sprint(info.Number), info.Title, elapsed(d), out},
+			tones:  []tone{t, toneMuted, toneNone, toneMuted, outTone},
+			search: searchText(info.Title)})
+	}
+	s.t.setRows(rows)
+}
+
+func lastEvent(rec peering.Record, id peering.StepID) *peering.Event {
+	for i := len(rec.Events) - 1; i >= 0; i-- {
+		if rec.Events[i].Step == id {
+			return &rec.Events[i]
+		}
+	}
+	return nil
+}
+
+// stateLine is the live state line of one side ("aiven" or "azure"):
+// every state seen, with the time it was seen.
+func stateLine(st *Styles, rec peering.Record, side string) string {
+	var parts []string
+	last := ""
+	for _, e := range rec.Events {
+		if e.Kind != peering.EventState || e.Side != side || e.To == last {
+			continue
+		}
+		last = e.To
+		var label string
+		if side == "aiven" {
+			label = st.of(stateTone(peering.State(e.To))).Render(stateLabel(peering.State(e.To), false))
+		} else {
+			label = st.of(azureTone(e.To)).Render(azureLabel(e.To))
+		}
+		parts = append(parts, label+" "+st.Muted.Render(clockTime(e.Time)))
+	}
+	if len(parts) == 0 {
+		return st.Muted.Render("(not yet)")
+	}
+	return strings.Join(parts, st.Muted.Render(" → "))
+}
+
+func (s *checklistScreen) view(m *Model, w, h int) string {
+	st := &m.styles
+	rs := s.run(m)
+	if rs == nil {
+		return st.Muted.Render("opening the run…")
+	}
+	done := 0
+	for _, id := range peering.StepIDs() {
+		if rs.rec.Step(id).Status == peering.StatusDone {
+			done++
+		}
+	}
+	status := fmt.Sprintf("%d/15 done", done)
+	switch {
+	case rs.running && rs.step == "":
+		status = st.Working.Render("▶ running all") + " · " + status
+	case rs.running:
+		status = st.Working.Render("▶ running "+string(rs.step)) + " · " + status
+	case done == 15:
+		status = st.OK.Render("✓ complete") + " · " + status
+	case rs.lastErr != nil:
+		status = st.Failed.Render("✗ stopped") + " · " + status
+	}
+	var b strings.Builder
+	b.WriteString(st.Title.Render(rs.target.String()) + "  " + status + "\n")
+	b.WriteString(st.Label.Render("Aiven  ") + stateLine(st, rs.rec, "aiven") + "\n")
+	b.WriteString(st.Label.Render("Azure  ") + stateLine(st, rs.rec, "azure") + "\n")
+	tableH := min(16, max(2, h-4))
+	b.WriteString(s.t.view(st, w, tableH))
+	if room := h - 3 - tableH; room > 0 {
+		b.WriteByte('\n')
+		b.WriteString(s.details(m, rs, w, room))
+	}
+	return b.String()
+}
+
+// details shows the selected step's error (or preflight failure) and its
+// equivalent command.
+func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
+	st := &m.styles
+	id := peering.StepID(s.t.selectedID())
+	var lines []string
+	sr := rs.rec.Step(id)
+	if sr.Status == peering.StatusFailed && sr.Error != "" {
+		lines = append(lines, st.Failed.Render("✗ "+oneLine(sr.Error)))
+	} else if rs.lastErr != nil && !rs.running && sr.Status != peering.StatusFailed {
+		lines = append(lines, st.Failed.Render("✗ "+oneLine(rs.lastErr.Error())))
+	}
+	if cmd := rs.run.Command(id); cmd != "" {
+		lines = append(lines, st.Muted.Render("$ "+cmd))
+	}
+	if len(lines) > room {
+		lines = lines[:room]
+	}
+	return clip(strings.Join(lines, "\n"), w)
+}
+
+func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	rs := s.run(m)
+	if rs == nil {
+		return false, nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		s.t.move(-1)
+		return true, nil
+	case key.Matches(msg, m.keys.Down):
+		s.t.move(1)
+		return true, nil
+	case key.Matches(msg, m.keys.RunStep):
+		return true, m.startRun(rs, peering.StepID(s.t.selectedID()))
+	case key.Matches(msg, m.keys.RunAll):
+		return true, m.startRun(rs, "")
+	case key.Matches(msg, m.keys.Retry):
+		id := peering.StepID(s.t.selectedID())
+		if rs.rec.Step(id).Status != peering.StatusFailed {
+			id = ""
+			for _, sid := range peering.StepIDs() {
+				if rs.rec.Step(sid).Status == peering.StatusFailed {
+					id = sid
+					break
+				}
+			}
+		}
+		if id == "" {
+			m.setStatus("no step has failed", false)
+			return true, nil
+		}
+		s.t.selectID(string(id))
+		return true, m.startRun(rs, id)
+	case key.Matches(msg, m.keys.Copy):
+		cmd := rs.run.Command(peering.StepID(s.t.selectedID()))
+		if cmd == "" {
+			return true, nil
+		}
+		m.setStatus("copied (OSC 52): "+cmd, false)
+		return true, tea.SetClipboard(cmd)
+	case key.Matches(msg, m.keys.Events):
+		m.overlay = s.eventLog(m, rs)
+		return true, nil
+	}
+	return false, nil
+}
+
+func (s *checklistScreen) eventLog(m *Model, rs *runState) overlay {
+	id := peering.StepID(s.t.selectedID())
+	var lines []string
+	for _, e := range rs.rec.Events {
+		if e.Step != id {
+			continue
+		}
+		line := clockTime(e.Time) + "  " + string(e.Kind) + "  " + e.String()
+		if len(e.Outputs) > 0 {
+			var outs []string
+			for _, k := range slices.Sorted(maps.Keys(e.Outputs)) {
+				outs = append(outs, k+"="+e.Outputs[k])
+			}
+			line += "  [" + strings.Join(outs, " ") + "]"
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) == 0 {
+		lines = []string{m.styles.Muted.Render("no events for this step yet")}
+	}
+	title := "events of step " + string(id)
+	return &textOverlay{title: title, lines: lines}
+}

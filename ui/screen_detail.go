@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// detailScreen shows one peering connection: every field, every
+// state_info key, the Azure side when visible, the run record when azpeer
+// made it, and the timeline of states seen.
+type detailScreen struct {
+	ref connRef
+	pg  pager
+}
+
+func newDetailScreen(ref connRef) *detailScreen { return &detailScreen{ref: ref} }
+
+func (s *detailScreen) crumb() string         { return "peering " + s.ref.Key.PeerVPC }
+func (s *detailScreen) keyMap(k *Keys) keyMap { return k.detailMap() }
+func (s *detailScreen) capturing() bool       { return false }
+func (s *detailScreen) scope() string         { return s.ref.Project }
+
+func (s *detailScreen) enter(m *Model) tea.Cmd {
+	var cmds []tea.Cmd
+	cmds = append(cmds, s.poll(m))
+	if rb := m.deps.Runbook; rb != nil && rb.Store != nil && s.ref.Key.PeerResourceGroup != "" {
+		t := s.ref.target()
+		cmds = append(cmds, fetchRecord(rb.Store, m.nextSeq(), targetKey(t), t))
+	}
+	return tea.Batch(cmds...)
+}
+
+// poll reads the Azure side with every refresh.
+func (s *detailScreen) poll(m *Model) tea.Cmd {
+	c, _, ok := m.connection(s.ref)
+	if !ok || m.deps.Network == nil {
+		return nil
+	}
+	id := userVNetID(c)
+	if id == "" {
+		return nil
+	}
+	return fetchAzure(m.ctx, m.deps.Network, m.nextSeq(), id)
+}
+
+func (s *detailScreen) record(m *Model) *peering.Record {
+	if rs := m.runs[targetKey(s.ref.target())]; rs != nil {
+		rec := rs.rec
+		return &rec
+	}
+	return m.records[targetKey(s.ref.target())].rec
+}
+
+// aivenVNet is Aiven's VNet id for this connection, when known.
+func (s *detailScreen) aivenVNet(c peering.Connection, rec *peering.Record) string {
+	if id := c.ToNetworkID(); id != "" {
+		return id
+	}
+	if rec != nil {
+		return rec.Output(peering.OutAivenVNetID)
+	}
+	return ""
+}
+
+func (s *detailScreen) refresh(m *Model) {
+	s.pg.height = m.bodyHeight()
+	st := &m.styles
+	c, v, ok := m.connection(s.ref)
+	if !ok {
+		lines := []string{"", st.Pending.Render("This connection is not listed by Aiven (any more)."),
+			st.Muted.Render("It may have been deleted; esc goes back.")}
+		lines = append(lines, s.timeline(m, nil)...)
+		s.pg.setLines(lines)
+		return
+	}
+	rec := s.record(m)
+	kv := func(k, v string) string { return st.Label.Render(fit(k, 18)) + v }
+	dash := func(v string) string {
+		if v == "" {
+			return st.Muted.Render("-")
+		}
+		return v
+	}
+	lines := []string{
+		st.Title.Render(fmt.Sprintf("%s › VPC %s", s.ref.Project, v.ID)) + st.Muted.Render(fmt.Sprintf("  (%s, %s, %s)", v.Cloud, v.CIDR, v.State)),
+		"",
+		kv("state", st.of(stateTone(c.State)).Render(stateLabel(c.State, false))),
+		kv("type", c.Type),
+		kv("peer account", c.PeerCloudAccount),
+		kv("resource group", dash(c.PeerResourceGroup)),
+		kv("VNet / VPC", c.PeerVPC),
+		kv("region", dash(c.PeerRegion)),
+		kv("Azure app id", dash(c.PeerAzureAppID)),
+		kv("Azure tenant id", dash(c.PeerAzureTenantID)),
+		kv("peer CIDRs", dash(strings.Join(c.UserPeerNetworkCIDRs, ", "))),
+		kv("created", timestamp(m.now, c.CreateTime)),
+		kv("updated", timestamp(m.now, c.UpdateTime)),
+		"",
+		st.Title.Render("state_info"),
+	}
+	if len(c.StateInfo) == 0 {
+		lines = append(lines, "  "+st.Muted.Render("(empty)"))
+	}
+	for _, k := range c.StateInfoKeys() {
+		lines = append(lines, "  "+kv(k, fmt.Sprint(c.StateInfo[k])))
+	}
+	lines = append(lines, "")
+	lines = append(lines, s.azureLines(m, c, rec)...)
+	lines = append(lines, "")
+	lines = append(lines, s.recordLines(m, rec)...)
+	lines = append(lines, s.timeline(m, rec)...)
+	s.pg.setLines(lines)
+}
+
+func timestamp(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05") + " (" + age(now, t) + " ago)"
+}
+
+func (s *detailScreen) azureLines(m *Model, c peering.Connection, rec *peering.Record) []string {
+	st := &m.styles
+	title := st.Title.Render("Azure side")
+	vnetID := userVNetID(c)
+	switch {
+	case c.Type != peering.TypeAzure:
+		return []string{title + st.Muted.Render("  (not an Azure peering)")}
+	case m.deps.Network == nil:
+		return []string{title + st.Muted.Render("  (not signed in to Azure)")}
+	}
+	side, ok := m.azure[strings.ToLower(vnetID)]
+	if !ok {
+		return []string{title + st.Muted.Render("  reading "+vnetID+" …")}
+	}
+	lines := []string{title + st.Muted.Render("  (read "+clockTime(side.at)+")")}
+	if side.err != nil {
+		lines = append(lines, "  "+st.Failed.Render("✗ "+oneLine(side.err.Error())))
+		if side.vnet.ID == "" {
+			return lines
+		}
+		lines = append(lines, "  "+st.Stale.Render("⚠ stale: last good read below"))
+	}
+	vn := side.vnet
+	lines = append(lines, fmt.Sprintf("  VNet %s  %s  %s", vn.Name, vn.Location, strings.Join(vn.AddressPrefixes, ", ")))
+	want := s.aivenVNet(c, rec)
+	shown := 0
+	for _, p := range vn.Peerings {
+		mine := want != "" && strings.EqualFold(p.RemoteVNetID, want)
+		if want != "" && !mine {
+			continue
+		}
+		shown++
+		access := "no"
+		if p.AllowVirtualNetworkAccess {
+			access = "yes"
+		}
+		lines = append(lines,
+			"  "+st.Label.Render(fit("peering", 16))+p.Name,
+			"  "+st.Label.Render(fit("peeringState", 16))+st.of(azureTone(p.PeeringState)).Render(azureLabel(p.PeeringState)),
+			"  "+st.Label.Render(fit("sync level", 16))+orDash(p.SyncLevel),
+			"  "+st.Label.Render(fit("vnet access", 16))+access,
+			"  "+st.Label.Render(fit("remote", 16))+p.RemoteVNetID)
+	}
+	if shown == 0 {
+		if want != "" {
+			lines = append(lines, "  "+st.Pending.Render("no peering from this VNet to Aiven's VNet "+short(want)+" yet"))
+		} else {
+			lines = append(lines, "  "+st.Muted.Render("no peerings on this VNet"))
+		}
+	}
+	return lines
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (s *detailScreen) recordLines(m *Model, rec *peering.Record) []string {
+	st := &m.styles
+	if rec == nil {
+		return []string{st.Title.Render("run record") + st.Muted.Render("  none: azpeer did not create this peering (o opens a checklist to adopt it)"), ""}
+	}
+	done := 0
+	for _, id := range peering.StepIDs() {
+		if rec.Step(id).Status == peering.StatusDone {
+			done++
+		}
+	}
+	lines := []string{
+		st.Title.Render("run record") + st.Muted.Render(fmt.Sprintf("  %d/15 steps done · updated %s · o opens the checklist", done, clockTime(rec.Updated))),
+		"  " + st.Label.Render(fit("app", 16)) + rec.Options.AppName + "  " + st.Muted.Render(rec.Output(peering.OutUserAppID)),
+		"  " + st.Label.Render(fit("role option", 16)) + rec.Options.Role,
+		"  " + st.Label.Render(fit("peering name", 16)) + rec.Options.PeeringName,
+		"",
+	}
+	return lines
+}
+
+// timeline merges the states polling observed with the transitions the
+// run recorded.
+func (s *detailScreen) timeline(m *Model, rec *peering.Record) []string {
+	st := &m.styles
+	type entry struct {
+		at   time.Time
+		text string
+	}
+	var es []entry
+	for _, o := range m.observed[s.ref] {
+		text := "aiven " + string(o.To) + st.Muted.Render(" (first seen)")
+		if o.From != "" {
+			text = "aiven " + string(o.From) + " → " + st.of(stateTone(o.To)).Render(string(o.To)) + st.Muted.Render(" (observed)")
+		}
+		es = append(es, entry{o.At, text})
+	}
+	if rec != nil {
+		for _, e := range rec.Events {
+			if e.Kind == peering.EventState {
+				es = append(es, entry{e.Time, e.String() + st.Muted.Render(" (run)")})
+			}
+		}
+	}
+	slices.SortStableFunc(es, func(a, b entry) int { return a.at.Compare(b.at) })
+	lines := []string{st.Title.Render("timeline")}
+	if len(es) == 0 {
+		lines = append(lines, "  "+st.Muted.Render("(nothing observed yet)"))
+	}
+	for _, e := range es {
+		lines = append(lines, "  "+st.Muted.Render(clockTime(e.at))+"  "+e.text)
+	}
+	return lines
+}
+
+func (s *detailScreen) view(m *Model, w, h int) string { return s.pg.view(w, h) }
+
+func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	if s.pg.key(&m.keys, msg) {
+		return true, nil
+	}
+	switch {
+	case key.Matches(msg, m.keys.JSON):
+		return true, m.push(newJSONScreen(m, s.ref))
+	case key.Matches(msg, m.keys.Diagnose):
+		m.overlay = diagnoseOverlay(m, s.ref)
+		return true, nil
+	case key.Matches(msg, m.keys.Checklist):
+		if s.ref.Key.PeerResourceGroup == "" {
+			m.setStatus("azpeer drives Azure VNet peerings only", true)
+			return true, nil
+		}
+		t, o := s.ref.target(), peering.Options{}
+		if rec := s.record(m); rec != nil {
+			t, o = rec.Target, rec.Options
+		}
+		return true, m.openChecklist(t, o, false)
+	}
+	return false, nil
+}
+
+func (s *detailScreen) transitional(m *Model) bool {
+	c, _, ok := m.connection(s.ref)
+	if !ok {
+		return false
+	}
+	if c.State.Transitional() {
+		return true
+	}
+	side, ok := m.azure[strings.ToLower(userVNetID(c))]
+	if !ok {
+		return false
+	}
+	want := s.aivenVNet(c, s.record(m))
+	for _, p := range side.vnet.Peerings {
+		if p.PeeringState == peering.AzureInitiated && (want == "" || strings.EqualFold(p.RemoteVNetID, want)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// projectScreen shows a project's VPCs, each followed by its peering
+// connections.
+type projectScreen struct {
+	name   string
+	t      table
+	narrow bool
+	// refs maps row ids of connections to their identity.
+	refs map[string]connRef
+}
+
+func newProjectScreen(name string) *projectScreen {
+	return &projectScreen{name: name, t: newTable(nil, "this project has no VPCs")}
+}
+
+func (s *projectScreen) crumb() string         { return s.name }
+func (s *projectScreen) keyMap(k *Keys) keyMap { return k.projectMap() }
+func (s *projectScreen) enter(*Model) tea.Cmd  { return nil }
+func (s *projectScreen) capturing() bool       { return s.t.filtering }
+func (s *projectScreen) scope() string         { return s.name }
+func (s *projectScreen) poll(*Model) tea.Cmd   { return nil }
+
+func (s *projectScreen) columns(w int) []column {
+	// Below 150 columns states are abbreviated and accounts shortened;
+	// the detail screen always shows them whole.
+	s.narrow = w < 150
+	stateW, accountW := 25, 36
+	if s.narrow {
+		stateW, accountW = 17, 9
+	}
+	return []column{
+		{title: "STATE", width: stateW},
+		{title: "TYPE", width: 5},
+		{title: "ACCOUNT", width: accountW},
+		{title: "RESOURCE GROUP", min: 8, grow: 2},
+		{title: "VNET/VPC", min: 10, grow: 3},
+		{title: "AGE", width: 4, right: true},
+		{title: "MESSAGE", min: 8, grow: 5},
+	}
+}
+
+func (s *projectScreen) refresh(m *Model) {
+	s.t.cols = s.columns(m.width)
+	s.t.setHeight(m.bodyHeight() - 1)
+	p, ok := m.project(s.name)
+	if !ok {
+		if m.loaded {
+			s.t.empty = "project " + s.name + " is not visible (any more) with this Aiven token"
+		} else {
+			s.t.empty = "loading…"
+		}
+		s.t.setRows(nil)
+		return
+	}
+	if p.Err != nil {
+		s.t.empty = "could not read the VPCs: " + oneLine(p.Err.Error())
+	} else {
+		s.t.empty = "this project has no VPCs (create one in the Aiven console)"
+	}
+	n := len(p.VPCs)
+	for _, v := range p.VPCs {
+		n += max(1, len(v.Peerings))
+	}
+	rows := make([]row, 0, n)
+	s.refs = make(map[string]connRef, n)
+	for _, v := range p.VPCs {
+		group := "vpc:" + v.ID
+		t := toneGroup
+		line := fmt.Sprintf("▾ VPC %s  %s  %s  %s", short(v.ID), v.Cloud, v.CIDR, v.State)
+		switch {
+		case v.Err != nil:
+			t = toneFailed
+			line += "  ⚠ peerings unreadable: " + oneLine(v.Err.Error())
+		default:
+			line += fmt.Sprintf("  · %d peering(s)", len(v.Peerings))
+		}
+		rows = append(rows, row{id: group, group: group, header: true, line: line, tone: t,
+			search: searchText(v.ID, v.Cloud, v.CIDR, v.State)})
+		if len(v.Peerings) == 0 && v.Err == nil {
+			hint := "  no peering connections"
+			if v.IsAzure() {
+				hint += " (n creates one)"
+			}
+			rows = append(rows, row{id: group + ":empty", group: group, line: hint, tone: toneMuted,
+				search: searchText(v.ID)})
+		}
+		for _, c := range v.Peerings {
+			ref := connRef{Project: s.name, VPCID: v.ID, Key: c.Key()}
+			id := ref.id()
+			s.refs[id] = ref
+			account := c.PeerCloudAccount
+			if s.narrow {
+				account = short(account)
+			}
+			peer := c.PeerVPC
+			if c.PeerRegion != "" && c.PeerResourceGroup == "" {
+				peer += " (" + c.PeerRegion + ")"
+			}
+			st := stateTone(c.State)
+			msgTone := toneMuted
+			if st == toneFailed {
+				msgTone = toneFailed
+			}
+			rows = append(rows, row{
+				id:    id,
+				group: group,
+				cells: []string{stateLabel(c.State, s.narrow), connType(c.Type), account, c.PeerResourceGroup, peer,
+					age(m.now, c.CreateTime), oneLine(c.Message())},
+				tones:  []tone{st, toneNone, toneMuted, toneNone, toneNone, toneMuted, msgTone},
+				search: searchText(string(c.State), c.Type, c.PeerCloudAccount, c.PeerResourceGroup, c.PeerVPC, c.PeerRegion, c.Message()),
+			})
+		}
+	}
+	s.t.setRows(rows)
+}
+
+func (s *projectScreen) view(m *Model, w, h int) string {
+	if len(s.t.cols) == 0 {
+		s.t.cols = s.columns(w)
+	}
+	return s.t.view(&m.styles, w, h)
+}
+
+// selectedRef is the connection under the cursor.
+func (s *projectScreen) selectedRef() (connRef, bool) {
+	r, ok := s.t.selected()
+	if !ok {
+		return connRef{}, false
+	}
+	ref, ok := s.refs[r.id]
+	return ref, ok
+}
+
+// selectedVPC is the VPC of the row under the cursor.
+func (s *projectScreen) selectedVPC() string {
+	r, ok := s.t.selected()
+	if !ok {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(r.group, "vpc:"), ":empty")
+}
+
+func (s *projectScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	if ok, cmd := s.t.key(&m.keys, msg); ok {
+		return true, cmd
+	}
+	ref, isConn := s.selectedRef()
+	switch {
+	case key.Matches(msg, m.keys.Open):
+		if !isConn {
+			m.setStatus("select a peering connection to open it (n creates one on this VPC)", false)
+			return true, nil
+		}
+		return true, m.push(newDetailScreen(ref))
+	case key.Matches(msg, m.keys.New):
+		return true, m.openWizard(s.name, s.selectedVPC())
+	case key.Matches(msg, m.keys.Diagnose):
+		if isConn {
+			m.overlay = diagnoseOverlay(m, ref)
+		}
+		return true, nil
+	case key.Matches(msg, m.keys.JSON):
+		if isConn {
+			return true, m.push(newJSONScreen(m, ref))
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (s *projectScreen) transitional(m *Model) bool {
+	p, ok := m.project(s.name)
+	if !ok {
+		return false
+	}
+	for _, v := range p.VPCs {
+		for _, c := range v.Peerings {
+			if c.State.Transitional() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// vpcOf returns a project's VPC by id.
+func vpcOf(p *peering.Project, id string) (peering.VPC, bool) {
+	for _, v := range p.VPCs {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return peering.VPC{}, false
+}

@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// projectsScreen is the home screen: every project with its VPC count,
+// its peerings counted by state, and its clouds.
+type projectsScreen struct {
+	t table
+}
+
+func newProjectsScreen() *projectsScreen {
+	return &projectsScreen{t: newTable([]column{
+		{title: "PROJECT", min: 12, grow: 3},
+		{title: "CLOUDS", min: 10, grow: 2},
+		{title: "VPCS", width: 4, right: true},
+		{title: "ACTIVE", width: 6, right: true},
+		{title: "PENDING", width: 7, right: true},
+		{title: "FAILED", width: 6, right: true},
+		{title: "NOTE", min: 4, grow: 2},
+	}, "no projects visible with this Aiven token")}
+}
+
+func (s *projectsScreen) crumb() string                  { return "projects" }
+func (s *projectsScreen) keyMap(k *Keys) keyMap          { return k.projectsMap() }
+func (s *projectsScreen) enter(*Model) tea.Cmd           { return nil }
+func (s *projectsScreen) capturing() bool                { return s.t.filtering }
+func (s *projectsScreen) scope() string                  { return "" }
+func (s *projectsScreen) poll(*Model) tea.Cmd            { return nil }
+func (s *projectsScreen) view(m *Model, w, h int) string { return s.t.view(&m.styles, w, h) }
+
+// counts are a project's peerings by kind of state.
+type counts struct{ active, pending, failed, total int }
+
+func countPeerings(p peering.Project) counts {
+	var c counts
+	for _, v := range p.VPCs {
+		for _, pc := range v.Peerings {
+			c.total++
+			switch {
+			case pc.State == peering.StateActive:
+				c.active++
+			case pc.State.Transitional():
+				c.pending++
+			case pc.State.Failed():
+				c.failed++
+			}
+		}
+	}
+	return c
+}
+
+func (s *projectsScreen) refresh(m *Model) {
+	s.t.setHeight(m.bodyHeight() - 1)
+	rows := make([]row, 0, len(m.inv))
+	for _, p := range m.inv {
+		c := countPeerings(p)
+		var clouds []string
+		for _, v := range p.VPCs {
+			if !slices.Contains(clouds, v.Cloud) {
+				clouds = append(clouds, v.Cloud)
+			}
+		}
+		cloudText := strings.Join(clouds, ",")
+		if cloudText == "" {
+			cloudText = p.DefaultCloud
+		}
+		note, noteTone := "", toneNone
+		switch {
+		case p.Err != nil:
+			note, noteTone = "⚠ unreadable: "+oneLine(p.Err.Error()), toneFailed
+		case len(p.VPCs) == 0:
+			note, noteTone = "no VPCs", toneMuted
+		default:
+			bad := 0
+			for _, v := range p.VPCs {
+				if v.Err != nil {
+					bad++
+				}
+			}
+			if bad > 0 {
+				note, noteTone = "⚠ "+strconv.Itoa(bad)+" VPC(s) unreadable", toneFailed
+			}
+		}
+		tones := []tone{toneNone, toneMuted, toneNone, toneNone, toneNone, toneNone, noteTone}
+		if c.active > 0 {
+			tones[3] = toneOK
+		}
+		if c.pending > 0 {
+			tones[4] = tonePending
+		}
+		if c.failed > 0 {
+			tones[5] = toneFailed
+		}
+		rows = append(rows, row{
+			id: p.Name,
+			cells: []string{p.Name, cloudText, strconv.Itoa(len(p.VPCs)),
+				countCell(c.active, iconOK), countCell(c.pending, iconPending), countCell(c.failed, iconFailed), note},
+			tones:  tones,
+			search: searchText(p.Name, cloudText, note),
+		})
+	}
+	if !m.loaded {
+		s.t.empty = "loading projects…"
+		if m.pollErr != nil {
+			s.t.empty = "could not read the projects (see the status line); retrying"
+		}
+	} else {
+		s.t.empty = "no projects visible with this Aiven token"
+	}
+	s.t.setRows(rows)
+}
+
+func countCell(n int, icon string) string {
+	if n == 0 {
+		return "0"
+	}
+	return icon + " " + strconv.Itoa(n)
+}
+
+func (s *projectsScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	if ok, cmd := s.t.key(&m.keys, msg); ok {
+		return true, cmd
+	}
+	r, ok := s.t.selected()
+	switch {
+	case key.Matches(msg, m.keys.Open):
+		if !ok {
+			return true, nil
+		}
+		return true, m.push(newProjectScreen(r.id))
+	case key.Matches(msg, m.keys.New):
+		if !ok {
+			return true, nil
+		}
+		return true, m.openWizard(r.id, "")
+	}
+	return false, nil
+}
+
+func (s *projectsScreen) transitional(m *Model) bool {
+	for _, p := range m.inv {
+		for _, v := range p.VPCs {
+			for _, c := range v.Peerings {
+				if c.State.Transitional() {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,290 @@
+package ui
+
+// Test environment: an in-process sandbox and azpeer's real adapters
+// (aiven over go-client-codegen, azure over the Azure SDK) pointed at it
+// over HTTPS, the way --sandbox wires them; and a driver that runs the
+// model's commands the way a Bubble Tea program does, feeding their
+// messages back into Update on the test goroutine.
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/azpeer/azpeer/aiven"
+	"github.com/azpeer/azpeer/azure"
+	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+// testEnv is a sandbox with the dashboard's dependencies wired to it.
+type testEnv struct {
+	s    *sandbox.Server
+	deps Deps
+}
+
+type envOptions struct {
+	sandbox sandbox.Options
+	// noAzure leaves Network and Runbook nil (browsing only).
+	noAzure bool
+}
+
+// newTestEnv starts a sandbox (instant speed unless set) and builds Deps
+// with the real adapters over HTTPS.
+func newTestEnv(t testing.TB, o envOptions) *testEnv {
+	t.Helper()
+	s, err := sandbox.New(o.sandbox)
+	if err != nil {
+		t.Fatalf("sandbox.New: %v", err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatalf("sandbox.Start: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c := s.Credentials()
+
+	// Short retries: a test that injects faults must see them fail fast.
+	api, err := aiven.New(aiven.Config{URL: s.URL(), Token: c.AivenToken, HTTPClient: s.HTTPClient(),
+		RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, CallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatalf("aiven.New: %v", err)
+	}
+	deps := Deps{
+		Aiven:               api,
+		DefaultSubscription: c.SubscriptionID,
+		Identity: Identity{AivenUser: c.AivenUser, AivenSource: "sandbox", AzureTenantID: c.TenantID,
+			AzureSubscriptionID: c.SubscriptionID, AzureSource: "sandbox admin", Sandbox: true},
+	}
+	if o.noAzure {
+		return &testEnv{s: s, deps: deps}
+	}
+
+	ca := filepath.Join(t.TempDir(), "sandbox-ca.pem")
+	if err := os.WriteFile(ca, s.CA().CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		azure.EnvAuthorityHost: s.URL(),
+		azure.EnvARMEndpoint:   s.URL(),
+		azure.EnvGraphEndpoint: s.URL(),
+		azure.EnvCAFile:        ca,
+		azure.EnvTenantID:      c.TenantID,
+		azure.EnvClientID:      c.ClientID,
+		azure.EnvClientSecret:  c.ClientSecret,
+	}
+	getenv := func(k string) string { return env[k] }
+	ep, err := azure.EndpointsFromEnv("public", getenv)
+	if err != nil {
+		t.Fatalf("EndpointsFromEnv: %v", err)
+	}
+	co, err := ep.ClientOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cred, _, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true})
+	if err != nil {
+		t.Fatalf("azure.Credential: %v", err)
+	}
+	network, err := azure.NewNetwork(cred, co, &azure.NetworkOptions{PollFrequency: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, err := azure.NewAccess(cred, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := azure.NewDirectory(cred, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := peering.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
+	deps.Network = network
+	deps.Runbook = &peering.Runbook{
+		Aiven: api, Directory: dir, Access: access, Network: network,
+		SignInAsApp:  azure.NewAppSignIn(ep),
+		Store:        &peering.Store{Dir: t.TempDir()},
+		StepDeadline: 30 * time.Second, WaitDeadline: 30 * time.Second,
+		Poll: fast, Retry: fast,
+	}
+	return &testEnv{s: s, deps: deps}
+}
+
+// driver runs a Model like a Bubble Tea program without a terminal:
+// commands run on goroutines, their messages come back over a channel,
+// and Update runs only on the test goroutine, so assertions never race
+// with the model.
+type driver struct {
+	t    testing.TB
+	m    *Model
+	msgs chan tea.Msg
+	done chan struct{}
+	quit bool
+	// copied is the last text sent to the clipboard (OSC 52).
+	copied string
+}
+
+// fastOptions poll often so tests never wait on the slow interval.
+func fastOptions() Options {
+	return Options{FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}
+}
+
+func newDriver(t testing.TB, deps Deps, opts Options, w, h int) *driver {
+	t.Helper()
+	d := &driver{t: t, m: New(deps, opts), msgs: make(chan tea.Msg, 1024), done: make(chan struct{})}
+	t.Cleanup(func() {
+		close(d.done)
+		if err := d.m.CloseRuns(); err != nil {
+			t.Errorf("CloseRuns: %v", err)
+		}
+		d.m.cancel()
+	})
+	d.send(tea.WindowSizeMsg{Width: w, Height: h})
+	d.exec(d.m.Init())
+	return d
+}
+
+// exec runs a command in the background, like the program does.
+func (d *driver) exec(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		if msg == nil {
+			return
+		}
+		select {
+		case d.msgs <- msg:
+		case <-d.done:
+		}
+	}()
+}
+
+// send delivers a message to Update and runs the command it returns.
+func (d *driver) send(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			d.exec(c)
+		}
+		return
+	case tea.QuitMsg:
+		d.quit = true
+		return
+	}
+	if s, ok := clipboardText(msg); ok {
+		d.copied = s
+		return
+	}
+	_, cmd := d.m.Update(msg)
+	d.exec(cmd)
+}
+
+// clipboardText recognises tea.SetClipboard's (unexported) message.
+func clipboardText(msg tea.Msg) (string, bool) {
+	cmd := tea.SetClipboard("")
+	probe := cmd()
+	if msg == nil || probe == nil {
+		return "", false
+	}
+	if reflect.TypeOf(msg) != reflect.TypeOf(probe) {
+		return "", false
+	}
+	return reflect.ValueOf(msg).String(), true
+}
+
+// press sends key presses: "j", "enter", "esc", "ctrl+c", ...
+func (d *driver) press(keys ...string) {
+	for _, k := range keys {
+		d.send(keyMsg(k))
+	}
+}
+
+// typeText types text into whatever has the keyboard.
+func (d *driver) typeText(s string) {
+	for _, r := range s {
+		d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	if len(r) != 1 {
+		panic("keyMsg: unknown key " + k)
+	}
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// until processes messages until cond holds; it fails the test with the
+// screen when it does not within the deadline (a deadline for a hung
+// test, not a timing assertion).
+func (d *driver) until(what string, cond func() bool) {
+	d.t.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for !cond() {
+		select {
+		case msg := <-d.msgs:
+			d.send(msg)
+		case <-deadline.C:
+			d.t.Fatalf("timed out waiting for %s; screen:\n%s", what, d.screen())
+		}
+	}
+}
+
+// untilScreen waits until the screen shows all of texts.
+func (d *driver) untilScreen(texts ...string) {
+	d.t.Helper()
+	d.until("screen to show "+strings.Join(texts, ", "), func() bool {
+		scr := d.screen()
+		for _, s := range texts {
+			if !strings.Contains(scr, s) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// screen is what the terminal would show, without styles.
+func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
+
+// loaded waits for the first successful refresh.
+func (d *driver) loaded() {
+	d.t.Helper()
+	d.until("the first refresh", func() bool { return d.m.loaded })
+}
+
+// refreshed presses r and waits for that refresh's reply.
+func (d *driver) refreshed() {
+	d.t.Helper()
+	d.press("r")
+	d.until("the refresh", func() bool { return !d.m.fetching })
+}
