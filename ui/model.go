@@ -758,10 +758,13 @@ func (m *Model) deviceCodePanel(w int) string {
 	return s.Box.Width(min(w, 100)).Render(inner)
 }
 
+// boxWidth is the width of an overlay box (border and padding included).
+func boxWidth(w int) int { return min(w, max(40, min(w-4, 100))) }
+
 // centered draws content in a bordered box in the middle of w×h.
 func (m *Model) centered(title, content string, w, h int) string {
 	s := &m.styles
-	boxW := min(w, max(40, min(w-4, 100)))
+	boxW := boxWidth(w)
 	inner := clip(content, boxW-4)
 	box := s.Box.Width(boxW).Render(s.BoxTitle.Render(title) + "\n" + inner)
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/azpeer/azpeer/peering"
 )
@@ -78,7 +79,15 @@ func (o *textOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 
 func (o *textOverlay) view(m *Model, w, h int) string {
 	room := max(1, h-4)
-	lines := o.lines
+	inner := boxWidth(w) - 4
+	var lines []string
+	for _, l := range o.lines {
+		if ansi.StringWidth(l) > inner {
+			lines = append(lines, strings.Split(ansi.Wrap(l, inner, " "), "\n")...)
+			continue
+		}
+		lines = append(lines, l)
+	}
 	if o.offset > 0 && o.offset < len(lines) {
 		lines = lines[o.offset:]
 	}
@@ -107,7 +116,7 @@ func diagnoseOverlay(m *Model, ref connRef) overlay {
 	}
 	if msg := c.Message(); msg != "" {
 		lines = append(lines, "", s.Label.Render("message"))
-		lines = append(lines, wrap(msg, 90)...)
+		lines = append(lines, msg)
 	}
 	if len(c.StateInfo) > 0 {
 		lines = append(lines, "", s.Label.Render("state_info"))
@@ -117,7 +126,7 @@ func diagnoseOverlay(m *Model, ref connRef) overlay {
 	}
 	if hint := stateHint(c); hint != "" {
 		lines = append(lines, "", s.Label.Render("what usually causes it"))
-		lines = append(lines, wrap(hint, 90)...)
+		lines = append(lines, hint)
 	}
 	return &textOverlay{title: "diagnose " + c.PeerVPC, lines: lines}
 }
@@ -141,25 +150,4 @@ func stateHint(c peering.Connection) string {
 		return "Aiven hit an error; refresh, and if it stays, contact Aiven support with the state_info above."
 	}
 	return ""
-}
-
-// wrap breaks text into lines of at most w characters at spaces.
-func wrap(s string, w int) []string {
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		line := ""
-		for _, word := range strings.Fields(para) {
-			switch {
-			case line == "":
-				line = word
-			case len(line)+1+len(word) > w:
-				out = append(out, line)
-				line = word
-			default:
-				line += " " + word
-			}
-		}
-		out = append(out, line)
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // pager scrolls prepared lines; only the lines on screen are drawn.
@@ -14,8 +15,18 @@ type pager struct {
 	height int
 }
 
-func (p *pager) setLines(lines []string) {
-	p.lines = lines
+// setLines sets the content, soft-wrapping lines wider than w (ANSI-aware)
+// so long messages are read whole rather than cut.
+func (p *pager) setLines(lines []string, w int) {
+	out := lines[:0:0]
+	for _, l := range lines {
+		if w > 10 && len(l) > w && ansi.StringWidth(l) > w {
+			out = append(out, strings.Split(ansi.Wrap(l, w, " "), "\n")...)
+			continue
+		}
+		out = append(out, l)
+	}
+	p.lines = out
 	p.clamp()
 }
 

@@ -77,7 +77,7 @@ func (s *detailScreen) refresh(m *Model) {
 		lines := []string{"", st.Pending.Render("This connection is not listed by Aiven (any more)."),
 			st.Muted.Render("It may have been deleted; esc goes back.")}
 		lines = append(lines, s.timeline(m, nil)...)
-		s.pg.setLines(lines)
+		s.pg.setLines(lines, m.width)
 		return
 	}
 	rec := s.record(m)
@@ -116,7 +116,7 @@ func (s *detailScreen) refresh(m *Model) {
 	lines = append(lines, "")
 	lines = append(lines, s.recordLines(m, rec)...)
 	lines = append(lines, s.timeline(m, rec)...)
-	s.pg.setLines(lines)
+	s.pg.setLines(lines, m.width)
 }
 
 func timestamp(now, t time.Time) string {

@@ -28,15 +28,15 @@ func (s *jsonScreen) refresh(m *Model) {
 	s.pg.height = m.bodyHeight()
 	c, _, ok := m.connection(s.ref)
 	if !ok {
-		s.pg.setLines([]string{m.styles.Pending.Render("This connection is not listed by Aiven (any more).")})
+		s.pg.setLines([]string{m.styles.Pending.Render("This connection is not listed by Aiven (any more).")}, m.width)
 		return
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		s.pg.setLines([]string{err.Error()})
+		s.pg.setLines([]string{err.Error()}, m.width)
 		return
 	}
-	s.pg.setLines(strings.Split(string(data), "\n"))
+	s.pg.setLines(strings.Split(string(data), "\n"), m.width)
 }
 
 func (s *jsonScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {

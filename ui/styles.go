@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 )
@@ -45,6 +47,10 @@ type Styles struct {
 	BoxTitle lipgloss.Style
 
 	Help help.Styles
+
+	// paint holds each tone's opening and closing escape codes, so table
+	// cells are coloured without a lipgloss render per cell.
+	paint [toneCount][2]string
 }
 
 // NewStyles returns the styles for a dark or light terminal background.
@@ -88,7 +94,23 @@ func NewStyles(isDark bool) Styles {
 		BoxTitle: lipgloss.NewStyle().Bold(true).Foreground(accent),
 	}
 	s.Help = help.DefaultStyles(isDark)
+	for t := range toneCount {
+		const mark = "\x00"
+		out := s.of(t).Render(mark)
+		if i := strings.Index(out, mark); i >= 0 {
+			s.paint[t] = [2]string{out[:i], out[i+len(mark):]}
+		}
+	}
 	return s
+}
+
+// color wraps plain text in a tone's escape codes.
+func (s *Styles) color(t tone, text string) string {
+	p := s.paint[t]
+	if p[0] == "" && p[1] == "" {
+		return text
+	}
+	return p[0] + text + p[1]
 }
 
 // tone is the meaning of a value, for colouring.
@@ -103,6 +125,7 @@ const (
 	toneGone
 	toneMuted
 	toneGroup
+	toneCount
 )
 
 // of returns the style of a tone.

@@ -329,7 +329,7 @@ func (t *table) renderRow(s *Styles, r row, ws []int, w int, selected bool) stri
 			cell = fit(cell, ws[i])
 		}
 		if !selected && i < len(r.tones) && r.tones[i] != toneNone {
-			cell = s.of(r.tones[i]).Render(cell)
+			cell = s.color(r.tones[i], cell)
 		}
 		b.WriteString(cell)
 	}
