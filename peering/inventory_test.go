@@ -1,0 +1,150 @@
+package peering_test
+
+import (
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/azpeer/azpeer/aiven"
+	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+// countingTransport counts requests and the most in flight at once.
+type countingTransport struct {
+	next               http.RoundTripper
+	total, now, inPeak atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.total.Add(1)
+	n := c.now.Add(1)
+	for {
+		p := c.inPeak.Load()
+		if n <= p || c.inPeak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	defer c.now.Add(-1)
+	return c.next.RoundTrip(r)
+}
+
+func aivenFor(t testing.TB, s *sandbox.Server) (*aiven.Client, *countingTransport) {
+	t.Helper()
+	hc := s.HTTPClient()
+	ct := &countingTransport{next: hc.Transport}
+	hc.Transport = ct
+	c, err := aiven.New(aiven.Config{URL: s.URL(), Token: s.Credentials().AivenToken, HTTPClient: hc,
+		RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ct
+}
+
+func startSandbox(t testing.TB, opts sandbox.Options) *sandbox.Server {
+	t.Helper()
+	s, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestInventoryDefaultScenario(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	c, ct := aivenFor(t, s)
+	inv, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.User.Email != sandbox.AivenUserEmail {
+		t.Errorf("user %q", inv.User.Email)
+	}
+	if len(inv.Projects) != 3 || inv.Projects[0].Name != "analytics" || inv.Projects[2].Name != "tsdb-staging" {
+		t.Fatalf("projects not sorted or missing: %+v", inv.Projects)
+	}
+	peerings := 0
+	for _, p := range inv.Projects {
+		for _, v := range p.VPCs {
+			peerings += len(v.Peerings)
+		}
+	}
+	if peerings != 4 {
+		t.Errorf("%d peerings, want 4", peerings)
+	}
+	// me + projects + 3 VPC lists + 4 VPC gets.
+	if got := ct.total.Load(); got != 9 {
+		t.Errorf("%d requests, want 9", got)
+	}
+	if p := ct.inPeak.Load(); p > 4 {
+		t.Errorf("%d requests in flight, limit 4", p)
+	}
+	if inv.Failures() != 0 {
+		t.Errorf("failures: %d", inv.Failures())
+	}
+
+	one, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Project: "tsdb-prod"})
+	if err != nil || len(one.Projects) != 1 {
+		t.Fatalf("--project: %+v, %v", one.Projects, err)
+	}
+	if _, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Project: "nope"}); err == nil {
+		t.Error("unknown --project accepted")
+	}
+}
+
+func TestInventoryPartialFailure(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	s.SetProjectFault("tsdb-prod", http.StatusInternalServerError)
+	c, _ := aivenFor(t, s)
+	inv, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range inv.Projects {
+		if (p.Err != nil) != (p.Name == "tsdb-prod") {
+			t.Errorf("project %s: err %v", p.Name, p.Err)
+		}
+		if p.Name != "tsdb-prod" && len(p.VPCs) == 0 {
+			t.Errorf("project %s lost its VPCs", p.Name)
+		}
+	}
+	if inv.Failures() != 1 {
+		t.Errorf("failures %d, want 1", inv.Failures())
+	}
+}
+
+// BenchmarkInventoryLarge: 200 projects × 3 VPCs × 5 peerings with 20 ms
+// of latency per Aiven request. Reports requests and the floor the
+// concurrency limit allows: one round for the project list, then the VPC
+// lists and gets in ceil(n/limit) rounds.
+func BenchmarkInventoryLarge(b *testing.B) {
+	const latency = 20 * time.Millisecond
+	for _, conc := range []int{16, 32} {
+		b.Run("concurrency-"+strconv.Itoa(conc), func(b *testing.B) {
+			s := startSandbox(b, sandbox.Options{Scenario: "large",
+				Faults: map[sandbox.API]sandbox.FaultConfig{sandbox.APIAiven: {Latency: latency}}})
+			c, ct := aivenFor(b, s)
+			b.ResetTimer()
+			for range b.N {
+				inv, err := peering.FetchInventory(ctxFor(b), c, peering.InventoryOptions{Concurrency: conc})
+				if err != nil || len(inv.Projects) != 200 || inv.Failures() != 0 {
+					b.Fatalf("inventory: %d projects, %d failures, %v", len(inv.Projects), inv.Failures(), err)
+				}
+			}
+			b.StopTimer()
+			perOp := ct.total.Load() / int64(b.N)
+			rounds := 1 + (perOp-2+int64(conc)-1)/int64(conc)
+			floor := time.Duration(rounds) * latency
+			b.ReportMetric(float64(perOp), "requests/op")
+			b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(floor.Milliseconds()), "x-floor")
+		})
+	}
+}
