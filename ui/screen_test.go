@@ -21,7 +21,7 @@ type term struct {
 	w, h int
 }
 
-func startTerm(t *testing.T, deps Deps, opts Options, w, h int) *term {
+func startTerm(t *testing.T, deps Deps, opts Options, w, h int, env ...string) *term {
 	t.Helper()
 	emu := vt.NewSafeEmulator(w, h)
 	// Line feed as CR+LF, the way a real terminal's tty does.
@@ -32,7 +32,8 @@ func startTerm(t *testing.T, deps Deps, opts Options, w, h int) *term {
 	go func() { _, _ = io.Copy(inW, emu) }()
 	opts.Input, opts.Output = inR, emu
 	opts.Width, opts.Height = w, h
-	opts.Environ = []string{"TERM=xterm-256color", "COLORTERM=truecolor"}
+	// TTY_FORCE: the emulator is a terminal, though not a tty.
+	opts.Environ = append([]string{"TERM=xterm-256color", "COLORTERM=truecolor", "TTY_FORCE=1"}, env...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	tm := &term{t: t, emu: emu, in: inW, done: make(chan error, 1), w: w, h: h}
 	go func() { tm.done <- Run(ctx, deps, opts) }()
@@ -125,6 +126,31 @@ func TestScreens(t *testing.T) {
 				tm.done <- nil // for the cleanup
 			case <-time.After(10 * time.Second):
 				t.Fatal("q did not quit")
+			}
+		})
+	}
+}
+
+// With NO_COLOR the screen has no colour at all, and states still read
+// as icons and labels.
+func TestNoColor(t *testing.T) {
+	e := newTestEnv(t, envOptions{noAzure: true})
+	for _, env := range []struct {
+		name    string
+		env     []string
+		colored bool
+	}{
+		{"colour", nil, true},
+		{"NO_COLOR", []string{"NO_COLOR=1"}, false},
+	} {
+		t.Run(env.name, func(t *testing.T) {
+			tm := startTerm(t, e.deps, Options{NoAutoRefresh: true}, 100, 30, env.env...)
+			tm.waitFor("tsdb-staging", "refreshed")
+			tm.typeKeys("j\r")
+			tm.waitFor("INVALID_SPEC", "● ACTIVE", "✗ INVALID_SPEC")
+			raw := tm.emu.Render()
+			if got := strings.Contains(raw, "\x1b[38"); got != env.colored {
+				t.Errorf("foreground colours on screen = %v, want %v", got, env.colored)
 			}
 		})
 	}

@@ -1,0 +1,248 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+// wizardTo walks the wizard from a project screen to the review of a VNet.
+func wizardTo(t *testing.T, d *driver, vnetName string) *wizardScreen {
+	t.Helper()
+	d.loaded()
+	d.press("n")
+	w, ok := d.m.top().(*wizardScreen)
+	if !ok {
+		t.Fatalf("n opened %T, want the wizard; status: %s", d.m.top(), d.m.status)
+	}
+	d.press("enter") // the preselected Azure VPC
+	d.until("subscriptions", func() bool { return !w.loading })
+	d.press("enter") // the default subscription
+	d.until("VNets", func() bool { return !w.loading })
+	if w.stage != stageVNet {
+		t.Fatalf("wizard at stage %d, want the VNet stage:\n%s", w.stage, d.screen())
+	}
+	for _, vn := range w.vnets {
+		if vn.Name == vnetName {
+			w.t.selectID(vn.ID)
+		}
+	}
+	d.press("enter")
+	if w.stage != stageOptions {
+		t.Fatalf("choosing %s did not move on (status %q):\n%s", vnetName, d.m.status, d.screen())
+	}
+	d.press("enter")
+	if w.stage != stageReview {
+		t.Fatalf("options did not move on to the review (status %q)", d.m.status)
+	}
+	return w
+}
+
+func TestWizard(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	tests := []struct {
+		name    string
+		project string
+		vnet    string
+		want    []string
+	}{
+		{name: "already lower case", project: "tsdb-staging", vnet: "app-vnet",
+			want: []string{"sent to Aiven", "rg-app/app-vnet  (already lower case)", "azpeer-tsdb-staging-app-vnet", "network-contributor"}},
+		{name: "names lower-cased", project: "tsdb-prod", vnet: "Legacy-VNet",
+			want: []string{"rg-legacy/legacy-vnet", "lower-cased from Rg-Legacy/Legacy-VNet", "azpeer-tsdb-prod-legacy-vnet"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDriver(t, e.deps, Options{Project: tt.project, NoAutoRefresh: true}, 120, 40)
+			wizardTo(t, d, tt.vnet)
+			scr := d.screen()
+			for _, s := range tt.want {
+				if !strings.Contains(scr, s) {
+					t.Errorf("review lacks %q:\n%s", s, scr)
+				}
+			}
+			// esc walks back through every stage, then leaves.
+			for range 4 {
+				d.press("esc")
+			}
+			if _, ok := d.m.top().(*wizardScreen); !ok {
+				t.Fatalf("four esc left the wizard too early (%T)", d.m.top())
+			}
+			d.press("esc")
+			if _, ok := d.m.top().(*projectScreen); !ok {
+				t.Fatalf("esc from the first stage went to %T, want the project", d.m.top())
+			}
+		})
+	}
+}
+
+// An overlapping VNet is marked and cannot be chosen; the reason is shown.
+func TestWizardRefusesOverlap(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", NoAutoRefresh: true}, 140, 40)
+	d.loaded()
+	d.press("n")
+	w := d.m.top().(*wizardScreen)
+	d.press("enter")
+	d.until("subscriptions", func() bool { return !w.loading })
+	d.press("enter")
+	d.until("VNets", func() bool { return !w.loading })
+	scr := d.screen()
+	if l := lineWith(scr, "Legacy-VNet"); !strings.Contains(l, "✗") || !strings.Contains(l, "overlaps the VPC's 10.30.0.0/24") {
+		t.Errorf("Legacy-VNet row = %q, want it marked as overlapping", l)
+	}
+	for _, vn := range w.vnets {
+		if vn.Name == "Legacy-VNet" {
+			w.t.selectID(vn.ID)
+		}
+	}
+	d.press("enter")
+	if w.stage != stageVNet {
+		t.Fatalf("an overlapping VNet was accepted")
+	}
+	if !strings.Contains(d.m.status, "overlaps") {
+		t.Errorf("status = %q, want the reason", d.m.status)
+	}
+	// The role option toggles with tab on the options stage.
+	for _, vn := range w.vnets {
+		if vn.Name == "app-vnet" {
+			w.t.selectID(vn.ID)
+		}
+	}
+	d.press("enter", "tab")
+	if w.role != peering.RoleLeastPrivilege {
+		t.Errorf("tab left the role at %s", w.role)
+	}
+	d.press("ctrl+u")
+	d.typeText("my-app")
+	d.press("enter")
+	if !strings.Contains(d.screen(), "my-app") {
+		t.Errorf("review lacks the typed app name:\n%s", d.screen())
+	}
+}
+
+// Run all steps from the wizard and watch the state line reach ACTIVE.
+func TestChecklistRunAll(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 120, 40)
+	wizardTo(t, d, "app-vnet")
+	d.press("enter") // create and run all
+	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
+	cl := d.m.top().(*checklistScreen)
+	rs := cl.run(d.m)
+	d.until("the run to finish", func() bool { return !rs.running && rs.rec.Done() || rs.lastErr != nil })
+	if rs.lastErr != nil {
+		t.Fatalf("run failed: %v\n%s", rs.lastErr, d.screen())
+	}
+	scr := d.screen()
+	aivenLine, azureLine := lineWith(scr, "Aiven  "), lineWith(scr, "Azure  ")
+	last := -1
+	for _, st := range []string{"APPROVED", "PENDING_PEER", "ACTIVE"} {
+		i := strings.Index(aivenLine, st)
+		if i <= last {
+			t.Fatalf("Aiven state line %q lacks %s after the previous state", aivenLine, st)
+		}
+		last = i
+	}
+	if !strings.Contains(azureLine, "Connected") {
+		t.Errorf("Azure state line = %q, want Connected", azureLine)
+	}
+	if !strings.Contains(scr, "✓ complete") || !strings.Contains(scr, "15/15 done") {
+		t.Errorf("checklist does not say it is complete:\n%s", scr)
+	}
+	for _, info := range peering.Steps() {
+		if l := lineWith(scr, info.Title); !strings.Contains(l, "✓") {
+			t.Errorf("step %d row = %q, want ✓", info.Number, l)
+		}
+	}
+	if strings.Contains(scr, e.s.Credentials().ClientSecret) {
+		t.Error("the screen shows the admin secret")
+	}
+
+	// c copies the step's command (OSC 52).
+	cl.t.selectID(string(peering.StepAivenPeering))
+	d.press("c")
+	for _, want := range []string{"avn vpc peering-connection create", "--project tsdb-staging", "--peer-resource-group rg-app", "--peer-vpc app-vnet"} {
+		if !strings.Contains(d.copied, want) {
+			t.Errorf("copied %q, want it to contain %q", d.copied, want)
+		}
+	}
+	// e shows the step's event log.
+	d.press("e")
+	if scr := d.screen(); !strings.Contains(scr, "events of step aiven-peering") || !strings.Contains(scr, "started") {
+		t.Errorf("event log:\n%s", scr)
+	}
+	d.press("esc", "esc")
+	// Back on the project, the new connection shows up ACTIVE.
+	d.untilScreen("projects › tsdb-staging", "● ACTIVE", "app-vnet")
+
+	rec, err := e.deps.Runbook.Store.Load(rs.target)
+	if err != nil || rec == nil || !rec.Done() {
+		t.Fatalf("run record = %v, %v; want a saved, complete record", rec, err)
+	}
+}
+
+// Quitting while a step runs asks first, then cancels the step cleanly;
+// the record keeps what was done, and the checklist resumes from it.
+func TestQuitWhileRunningResumes(t *testing.T) {
+	// Aiven never acts on the request within the test: step 12 waits.
+	timing := sandbox.Timing{AivenApproval: sandbox.Duration(time.Hour)}
+	e := newTestEnv(t, envOptions{sandbox: sandbox.Options{Speed: 1, Timing: &timing}})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 120, 40)
+	wizardTo(t, d, "app-vnet")
+	d.press("enter")
+	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
+	rs := d.m.top().(*checklistScreen).run(d.m)
+	d.until("step 12 to wait", func() bool {
+		return rs.rec.Step(peering.StepWaitPendingPeer).Status == peering.StatusRunning
+	})
+
+	d.press("q")
+	if _, ok := d.m.overlay.(*confirmQuit); !ok {
+		t.Fatalf("q while a step runs did not ask first:\n%s", d.screen())
+	}
+	d.press("n")
+	if d.quit || !rs.running {
+		t.Fatal("n did not keep the program running")
+	}
+	d.press("q", "y")
+	d.until("the step to stop and the program to quit", func() bool { return !rs.running && d.quit })
+	if !errors.Is(rs.lastErr, context.Canceled) {
+		t.Errorf("the run ended with %v, want it cancelled", rs.lastErr)
+	}
+	target := rs.target
+	if err := d.m.CloseRuns(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.deps.Runbook.Store.Load(target)
+	if err != nil || rec == nil {
+		t.Fatalf("no run record after quitting: %v", err)
+	}
+	if st := rec.Step(peering.StepAivenPeering).Status; st != peering.StatusDone {
+		t.Errorf("step 11 is %s in the record, want done", st)
+	}
+	if st := rec.Step(peering.StepWaitPendingPeer).Status; st != peering.StatusPending {
+		t.Errorf("step 12 is %s in the record, want pending (interrupted)", st)
+	}
+
+	// A new session finds the connection, and its checklist resumes.
+	d2 := newDriver(t, e.deps, Options{Project: "tsdb-staging", NoAutoRefresh: true}, 120, 40)
+	d2.loaded()
+	ps := d2.m.top().(*projectScreen)
+	ref := connRef{Project: "tsdb-staging", VPCID: stagingVPC, Key: peering.Key{PeerCloudAccount: sandbox.UserSubscriptionID, PeerResourceGroup: "rg-app", PeerVPC: "app-vnet"}}
+	if !ps.t.selectID(ref.id()) {
+		t.Fatalf("no row for the new connection:\n%s", d2.screen())
+	}
+	d2.press("enter")
+	d2.untilScreen("run record", "11/15 steps done")
+	d2.press("o")
+	d2.until("the checklist", func() bool { _, ok := d2.m.top().(*checklistScreen); return ok })
+	if scr := d2.screen(); !strings.Contains(scr, "11/15 done") {
+		t.Errorf("resumed checklist:\n%s", scr)
+	}
+}

@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+	"image/color"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/azpeer/azpeer/aiven"
+	"github.com/azpeer/azpeer/peering"
+)
+
+// Every frame has exactly the terminal's height and no line wider than
+// it, whatever the size and screen.
+func TestResizeKeepsLayout(t *testing.T) {
+	e := newTestEnv(t, envOptions{noAzure: true})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 120, 40)
+	d.loaded()
+	sizes := []struct{ w, h int }{{80, 24}, {200, 60}, {40, 12}, {81, 25}, {120, 40}}
+	screens := []func(){
+		func() {},                   // project
+		func() { d.press("enter") }, // VPC row: a hint, no move
+		func() { d.press("j", "enter") },
+		func() { d.press("y") },
+		func() { d.press("esc", "d") },
+		func() { d.press("esc", "?") },
+	}
+	for i, open := range screens {
+		open()
+		for _, sz := range sizes {
+			d.send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+			lines := strings.Split(d.m.View().Content, "\n")
+			if len(lines) != sz.h {
+				t.Errorf("screen %d at %dx%d: %d lines, want %d", i, sz.w, sz.h, len(lines), sz.h)
+			}
+			for n, l := range lines {
+				if w := ansi.StringWidth(l); w > sz.w {
+					t.Errorf("screen %d at %dx%d: line %d is %d wide: %q", i, sz.w, sz.h, n, w, ansi.Strip(l))
+				}
+			}
+		}
+	}
+}
+
+func TestPauseAndResume(t *testing.T) {
+	e := newTestEnv(t, envOptions{noAzure: true})
+	d := newDriver(t, e.deps, fastOptions(), 100, 30)
+	d.loaded()
+	d.until("the refresh to settle", func() bool { return !d.m.fetching })
+	d.press("p")
+	if !d.m.paused || !strings.Contains(d.screen(), "⏸ paused") {
+		t.Fatalf("p did not pause:\n%s", d.screen())
+	}
+	// A tick of the old chain must not poll while paused.
+	d.send(pollTickMsg{tick: d.m.tick - 1})
+	d.send(pollTickMsg{tick: d.m.tick})
+	if d.m.fetching {
+		t.Fatal("a tick polled while paused")
+	}
+	d.press("p")
+	if d.m.paused || !d.m.fetching {
+		t.Fatal("p did not resume with a refresh")
+	}
+	d.until("the refresh", func() bool { return !d.m.fetching })
+}
+
+func TestBackgroundAdapts(t *testing.T) {
+	m := New(Deps{}, Options{})
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if m.isDark {
+		t.Fatal("a white background was taken as dark")
+	}
+	light := m.styles.paint[toneOK][0]
+	m.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if !m.isDark {
+		t.Fatal("a black background was taken as light")
+	}
+	if dark := m.styles.paint[toneOK][0]; dark == "" || dark == light {
+		t.Errorf("ACTIVE's colour did not change with the background (%q, %q)", light, dark)
+	}
+}
+
+// The device-code prompt appears as a panel with the code and URL.
+func TestDeviceCodePanel(t *testing.T) {
+	e := newTestEnv(t, envOptions{noAzure: true})
+	ch := make(chan DeviceCodeMessage, 1)
+	e.deps.DeviceCode = ch
+	d := newDriver(t, e.deps, Options{NoAutoRefresh: true}, 100, 30)
+	ch <- DeviceCodeMessage{UserCode: "ABCD-1234", VerificationURL: "https://microsoft.com/devicelogin",
+		Message: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD-1234 to authenticate."}
+	d.untilScreen("Azure sign-in", "ABCD-1234", "https://microsoft.com/devicelogin")
+	d.press("esc")
+	if strings.Contains(d.screen(), "ABCD-1234") {
+		t.Error("esc did not hide the panel")
+	}
+}
+
+// Without a token the dashboard asks for one, masked, and signs in with it.
+func TestAivenTokenPrompt(t *testing.T) {
+	e := newTestEnv(t, envOptions{noAzure: true})
+	token := e.s.Credentials().AivenToken
+	deps := e.deps
+	deps.Aiven = nil
+	deps.AivenLogin = func(ctx context.Context, tok string) (peering.Aiven, error) {
+		return aiven.New(aiven.Config{URL: e.s.URL(), Token: tok, HTTPClient: e.s.HTTPClient()})
+	}
+	d := newDriver(t, deps, Options{NoAutoRefresh: true}, 100, 30)
+	if !strings.Contains(d.screen(), "Sign in to Aiven") {
+		t.Fatalf("no token prompt:\n%s", d.screen())
+	}
+	d.send(tea.PasteMsg{Content: token})
+	if strings.Contains(d.screen(), token) || strings.Contains(d.screen(), token[:6]) {
+		t.Fatal("the token prompt shows the token")
+	}
+	d.press("enter")
+	d.untilScreen("tsdb-staging", "refreshed")
+}
+
+func TestQuitWithoutRunningStep(t *testing.T) {
+	m := New(Deps{}, Options{})
+	_, cmd := m.Update(keyMsg("q"))
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q without a running step did not quit at once")
+	}
+}
+
+func TestFormat(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct{ got, want string }{
+		{stateLabel(peering.StateActive, true), "● ACTIVE"},
+		{stateLabel(peering.StateInvalidSpecification, true), "✗ INVALID_SPEC"},
+		{stateLabel(peering.StateInvalidSpecification, false), "✗ INVALID_SPECIFICATION"},
+		{stateLabel(peering.StatePendingPeer, true), "◐ PENDING_PEER"},
+		{stateLabel(peering.StateApproved, true), "◌ APPROVED"},
+		{azureLabel(peering.AzureConnected), "● Connected"},
+		{azureLabel(""), "○ (none)"},
+		{short("3c5d7e9f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"), "3c5d7e9f…"},
+		{short("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app-vnet"), "app-vnet"},
+		{age(now, now.Add(-90*time.Second)), "1m"},
+		{age(now, now.Add(-72*time.Hour)), "3d"},
+		{elapsed(1500 * time.Millisecond), "1.5s"},
+		{elapsed(125 * time.Second), "2m05s"},
+		{fit("abcdef", 4), "abc…"},
+		{fit("ab", 4), "ab  "},
+		{fit("✓ é", 4), "✓ é "},
+		{fitRight("7", 3), "  7"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
