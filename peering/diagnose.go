@@ -1,0 +1,274 @@
+package peering
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// RoleReader is what the diagnosis needs beyond Access: a role definition
+// by id, to know which actions an assignment grants.
+type RoleReader interface {
+	RoleDefinitionByID(ctx context.Context, id string) (*RoleDefinition, error)
+}
+
+// Facts are everything a diagnosis looks at, gathered once. Fields that
+// could not be read are nil/empty and named in Unchecked.
+type Facts struct {
+	Target     Target
+	Now        time.Time
+	VPC        *VPC
+	Connection *Connection
+	// Subscriptions visible to the admin; SubscriptionTenant is the
+	// tenant of the target's subscription ("" when not visible).
+	Subscriptions      []Subscription
+	SubscriptionTenant string
+	// VNet is the VNet named by the connection (or target), found
+	// case-insensitively; VNetsInGroup are the names in its subscription,
+	// for spelling hints.
+	VNet      *VNet
+	VNetNames []string
+	AivenSP   *ServicePrincipal
+	App       *Application
+	AppSP     *ServicePrincipal
+	// Assignments apply at the VNet (at, above or below); Roles are their
+	// definitions by lower-case id.
+	Assignments []RoleAssignment
+	Roles       map[string]RoleDefinition
+	Record      *Record
+	AivenAppID  string
+	// Unchecked says what could not be read, and why.
+	Unchecked []string
+}
+
+// Severity orders findings.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// FixKind is what azpeer can do about a finding.
+type FixKind string
+
+const (
+	// FixResume runs the runbook again: it detects what exists and creates
+	// what is missing (service principals, roles, assignments), re-requests a
+	// failed Aiven connection and recreates a broken Azure peering.
+	FixResume FixKind = "resume-runbook"
+	// FixRecreateAiven deletes the Aiven connection, then runs the runbook
+	// (which creates it again with correct, lower-case names).
+	FixRecreateAiven FixKind = "recreate-aiven-peering"
+	// FixRefresh asks Aiven to re-check the connection now.
+	FixRefresh FixKind = "refresh"
+)
+
+// Finding is one diagnosed problem.
+type Finding struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Cause    string   `json:"cause"`
+	Evidence []string `json:"evidence"`
+	Fix      string   `json:"fix"`
+	Command  string   `json:"command,omitempty"`
+	Action   FixKind  `json:"action,omitempty"`
+	// rank orders findings by likelihood within a severity.
+	rank int
+}
+
+// Diagnosis is the facts and what they mean.
+type Diagnosis struct {
+	Facts    *Facts    `json:"-"`
+	Findings []Finding `json:"findings"`
+	// Unchecked lists what could not be checked (partial access).
+	Unchecked []string `json:"unchecked,omitempty"`
+}
+
+// Healthy reports whether nothing is wrong.
+func (d Diagnosis) Healthy() bool {
+	for _, f := range d.Findings {
+		if f.Severity != SeverityInfo {
+			return false
+		}
+	}
+	return true
+}
+
+// Gather reads the facts of a target. It tolerates partial access: what
+// cannot be read is listed in Unchecked and the rules that need it stay
+// silent.
+func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Facts {
+	if aivenAppID == "" {
+		aivenAppID = DefaultAivenAppID
+	}
+	f := &Facts{Target: t, Now: rb.now(), AivenAppID: aivenAppID, Roles: map[string]RoleDefinition{}}
+	skip := func(what string, err error) { f.Unchecked = append(f.Unchecked, what+": "+err.Error()) }
+
+	if rb.Store != nil {
+		if rec, err := rb.Store.Load(t); err != nil {
+			skip("run record", err)
+		} else {
+			f.Record = rec
+			if rec != nil && rec.Options.AivenAppID != "" {
+				f.AivenAppID = rec.Options.AivenAppID
+			}
+		}
+	}
+	if v, err := rb.Aiven.VPC(ctx, t.Project, t.VPCID); err != nil {
+		skip("Aiven project VPC", err)
+	} else {
+		f.VPC = &v
+		// The connection as Aiven stores it: by exact key first, then by
+		// the same names in any case (a connection created with mixed case).
+		if c, ok := v.Find(aivenKey(t)); ok {
+			f.Connection = &c
+		} else {
+			for _, c := range v.Peerings {
+				if strings.EqualFold(c.PeerCloudAccount, t.SubscriptionID) && strings.EqualFold(c.PeerResourceGroup, t.ResourceGroup) && strings.EqualFold(c.PeerVPC, t.VNetName) {
+					c := c
+					f.Connection = &c
+					break
+				}
+			}
+		}
+	}
+	if subs, err := rb.Network.Subscriptions(ctx); err != nil {
+		skip("Azure subscriptions", err)
+	} else {
+		f.Subscriptions = subs
+		for _, s := range subs {
+			if strings.EqualFold(s.ID, t.SubscriptionID) {
+				f.SubscriptionTenant = s.TenantID
+			}
+		}
+	}
+	if vnets, err := rb.Network.VNets(ctx, t.SubscriptionID); err != nil {
+		skip("Azure VNets", err)
+	} else {
+		for _, v := range vnets {
+			f.VNetNames = append(f.VNetNames, v.ResourceGroup+"/"+v.Name)
+			if strings.EqualFold(v.ResourceGroup, t.ResourceGroup) && strings.EqualFold(v.Name, t.VNetName) {
+				v := v
+				f.VNet = &v
+			}
+		}
+	}
+	if sp, err := rb.Directory.ServicePrincipalByAppID(ctx, f.AivenAppID); err != nil {
+		skip("Aiven's service principal", err)
+	} else {
+		f.AivenSP = sp
+	}
+	appID := ""
+	if f.Connection != nil {
+		appID = f.Connection.PeerAzureAppID
+	} else if f.Record != nil {
+		appID = f.Record.Outputs[OutUserAppID]
+	}
+	if appID != "" {
+		if app, err := rb.Directory.ApplicationByAppID(ctx, appID); err != nil {
+			skip("the peering app", err)
+		} else {
+			f.App = app
+		}
+		if sp, err := rb.Directory.ServicePrincipalByAppID(ctx, appID); err != nil {
+			skip("the peering app's service principal", err)
+		} else {
+			f.AppSP = sp
+		}
+	}
+	if f.VNet != nil {
+		if as, err := rb.Access.RoleAssignments(ctx, f.VNet.ID, ""); err != nil {
+			skip("role assignments on the VNet", err)
+		} else {
+			f.Assignments = as
+			if rr, ok := rb.Access.(RoleReader); ok {
+				for _, a := range as {
+					k := strings.ToLower(a.RoleDefinitionID)
+					if _, done := f.Roles[k]; done {
+						continue
+					}
+					if rd, err := rr.RoleDefinitionByID(ctx, a.RoleDefinitionID); err == nil && rd != nil {
+						f.Roles[k] = *rd
+					}
+				}
+			}
+		}
+	}
+	return f
+}
+
+// Diagnose gathers the facts and evaluates every rule.
+func (rb *Runbook) Diagnose(ctx context.Context, t Target, aivenAppID string) Diagnosis {
+	f := rb.Gather(ctx, t, aivenAppID)
+	return Evaluate(f)
+}
+
+// Evaluate runs the rules over facts; it is pure.
+func Evaluate(f *Facts) Diagnosis {
+	var out []Finding
+	for _, r := range rules() {
+		out = append(out, r(f)...)
+	}
+	sevOrder := map[Severity]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(sevOrder[a.Severity], sevOrder[b.Severity]), cmp.Compare(a.rank, b.rank))
+	})
+	return Diagnosis{Facts: f, Findings: out, Unchecked: f.Unchecked}
+}
+
+// grantsAction reports whether any assignment of principal at the VNet's
+// scope (or above) grants action, and whether the newest is younger than
+// propagation.
+func (f *Facts) grantsAction(principal, action string) (granted bool, newest time.Time, unknownRoles bool) {
+	for _, a := range f.Assignments {
+		if !strings.EqualFold(a.PrincipalID, principal) || !scopeCovers(a.Scope, f.VNet.ID) {
+			continue
+		}
+		rd, ok := f.Roles[strings.ToLower(a.RoleDefinitionID)]
+		if !ok {
+			unknownRoles = true
+			continue
+		}
+		if roleAllows(rd, action) {
+			granted = true
+			if a.CreatedOn.After(newest) {
+				newest = a.CreatedOn
+			}
+		}
+	}
+	return granted, newest, unknownRoles
+}
+
+func scopeCovers(scope, resource string) bool {
+	s, r := strings.ToLower(strings.TrimRight(scope, "/")), strings.ToLower(strings.TrimRight(resource, "/"))
+	return s == r || strings.HasPrefix(r, s+"/")
+}
+
+// roleAllows matches RBAC actions with wildcards, case-insensitively.
+func roleAllows(rd RoleDefinition, action string) bool {
+	match := func(pattern string) bool {
+		p, a := strings.ToLower(pattern), strings.ToLower(action)
+		if !strings.Contains(p, "*") {
+			return p == a
+		}
+		parts := strings.Split(p, "*")
+		if !strings.HasPrefix(a, parts[0]) {
+			return false
+		}
+		rest := a[len(parts[0]):]
+		for _, part := range parts[1 : len(parts)-1] {
+			i := strings.Index(rest, part)
+			if i < 0 {
+				return false
+			}
+			rest = rest[i+len(part):]
+		}
+		return strings.HasSuffix(rest, parts[len(parts)-1])
+	}
+	ok := slices.ContainsFunc(rd.Actions, match)
+	return ok && !slices.ContainsFunc(rd.NotActions, match)
+}
