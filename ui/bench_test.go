@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -72,15 +73,38 @@ func BenchmarkView(b *testing.B) {
 	}
 }
 
-// BenchmarkRefresh rebuilds the rows after a poll (10,000 peerings).
+// BenchmarkRefresh rebuilds the rows after a poll (10,000 peerings), and
+// reports the heap the loaded model holds.
 func BenchmarkRefresh(b *testing.B) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	m := loadedModel(b, inventory(1, 4, 2500), "project-0000")
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
 	inv := m.inv
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
 		m.merge("project-0000", inv, time.Now())
 		m.top().refresh(m)
+	}
+	b.ReportMetric(heap, "MiB-heap-10k")
+}
+
+// BenchmarkFirstFrame is the time from ui.Run to the first frame with
+// the projects on a (virtual) terminal, against a running sandbox.
+func BenchmarkFirstFrame(b *testing.B) {
+	e := newTestEnv(b, envOptions{noAzure: true})
+	for b.Loop() {
+		func() {
+			tm := startTerm(b, e.deps, Options{NoAutoRefresh: true}, 120, 40)
+			tm.waitFor("tsdb-staging")
+			tm.typeKeys("q")
+			<-tm.done
+			tm.done <- nil
+		}()
 	}
 }
 

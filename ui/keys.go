@@ -54,10 +54,10 @@ func DefaultKeys() Keys {
 		Checklist: b([]string{"o"}, "o", "open checklist"),
 
 		RunStep: b([]string{"enter"}, "enter", "run step"),
-		RunAll:  b([]string{"a"}, "a", "run all remaining"),
-		Retry:   b([]string{"r"}, "r", "retry failed step"),
-		Copy:    b([]string{"c"}, "c", "copy az/avn command"),
-		Events:  b([]string{"e"}, "e", "step event log"),
+		RunAll:  b([]string{"a"}, "a", "run all"),
+		Retry:   b([]string{"r"}, "r", "retry failed"),
+		Copy:    b([]string{"c"}, "c", "copy command"),
+		Events:  b([]string{"e"}, "e", "event log"),
 
 		Select:  b([]string{"enter"}, "enter", "choose"),
 		Toggle:  b([]string{"tab", "shift+tab"}, "tab", "switch role"),
@@ -124,4 +124,10 @@ func (k *Keys) checklistMap() keyMap {
 		short: []key.Binding{k.RunAll, k.RunStep, k.Retry, k.Copy, k.Events, k.Back, k.Help},
 		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Back, k.Help, k.Quit}},
 	}
+}
+
+// relabel is a binding with another help text (a copy: the original keeps its own).
+func relabel(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
 }

@@ -199,6 +199,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case clockMsg:
 		m.now = time.Time(msg)
+		if m.anyRunning() {
+			// Elapsed times of running steps move with the clock.
+			m.refreshRunViews("")
+		}
 		return m, clockTick()
 	case spinner.TickMsg:
 		if !m.fetching && !m.anyRunning() {
@@ -266,7 +270,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.ev.Kind == peering.EventState || msg.ev.Kind == peering.EventDone {
 			m.deviceCode = nil
 		}
-		m.top().refresh(m)
+		m.refreshRunViews(rs.key)
 		return m, waitRunEvent(m.ctx, rs.key, rs.events)
 	case runDoneMsg:
 		rs := m.runs[msg.key]
@@ -285,9 +289,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case errors.Is(msg.err, context.Canceled):
 			m.setStatus("run stopped; it resumes from its record", false)
 		default:
+			// The first line; a StepError's "what to do" is in the checklist.
 			m.setStatus(oneLine(msg.err.Error()), true)
 		}
-		m.top().refresh(m)
+		m.refreshRunViews(rs.key)
 		// The peering changed: refresh the inventory now.
 		if m.aiven != nil && !m.fetching {
 			return m, m.poll()
@@ -307,6 +312,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m, nil
+}
+
+// refreshRunViews rebuilds the top screen when it shows a run (key, or
+// any run when key is ""): a big project table is not rebuilt per event.
+func (m *Model) refreshRunViews(key string) {
+	switch s := m.top().(type) {
+	case *checklistScreen:
+		if key == "" || s.runKey == key {
+			s.refresh(m)
+		}
+	case *detailScreen:
+		if key == "" || targetKey(s.ref.target()) == key {
+			s.refresh(m)
+		}
+	}
 }
 
 func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {

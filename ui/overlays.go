@@ -15,7 +15,7 @@ import (
 type helpOverlay struct{}
 
 func (helpOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
-	if key.Matches(msg, m.keys.Quit) && msg.String() == "ctrl+c" {
+	if msg.String() == "ctrl+c" {
 		return true, m.quit()
 	}
 	return true, nil // any key closes help

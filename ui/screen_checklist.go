@@ -276,10 +276,16 @@ func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
 	id := peering.StepID(s.t.selectedID())
 	var lines []string
 	sr := rs.rec.Step(id)
+	// A run's own failure (preflight, a missing input) is in the status
+	// line; here goes the selected step's.
 	if sr.Status == peering.StatusFailed && sr.Error != "" {
-		lines = append(lines, st.Failed.Render("✗ "+oneLine(sr.Error)))
-	} else if rs.lastErr != nil && !rs.running && sr.Status != peering.StatusFailed {
-		lines = append(lines, st.Failed.Render("✗ "+oneLine(rs.lastErr.Error())))
+		for i, l := range strings.Split(strings.TrimSpace(sr.Error), "\n") {
+			if i == 0 {
+				lines = append(lines, st.Failed.Render("✗ "+l))
+			} else {
+				lines = append(lines, st.Pending.Render(strings.TrimSpace(l)))
+			}
+		}
 	}
 	if cmd := rs.run.Command(id); cmd != "" {
 		lines = append(lines, st.Muted.Render("$ "+cmd))

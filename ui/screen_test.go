@@ -14,14 +14,14 @@ import (
 
 // term runs the whole program (ui.Run) on a virtual terminal.
 type term struct {
-	t    *testing.T
+	t    testing.TB
 	emu  *vt.SafeEmulator
 	in   *io.PipeWriter
 	done chan error
 	w, h int
 }
 
-func startTerm(t *testing.T, deps Deps, opts Options, w, h int, env ...string) *term {
+func startTerm(t testing.TB, deps Deps, opts Options, w, h int, env ...string) *term {
 	t.Helper()
 	emu := vt.NewSafeEmulator(w, h)
 	// Line feed as CR+LF, the way a real terminal's tty does.
@@ -44,6 +44,7 @@ func startTerm(t *testing.T, deps Deps, opts Options, w, h int, env ...string) *
 		case <-time.After(10 * time.Second):
 			t.Error("the program did not stop")
 		}
+		close(tm.done)
 		_ = inW.Close()
 		_ = emu.Close()
 	})

@@ -66,7 +66,21 @@ func (m *Model) openWizard(project, vpcID string) tea.Cmd {
 }
 
 func (s *wizardScreen) crumb() string         { return "new peering" }
-func (s *wizardScreen) keyMap(k *Keys) keyMap { return k.wizardMap() }
+func (s *wizardScreen) keyMap(k *Keys) keyMap {
+	switch s.stage {
+	case stageOptions:
+		return keyMap{
+			short: []key.Binding{relabel(k.Open, "enter", "review"), k.Toggle, k.Back},
+			full:  [][]key.Binding{{relabel(k.Open, "enter", "review"), k.Toggle}, {k.Back, k.Quit}},
+		}
+	case stageReview:
+		return keyMap{
+			short: []key.Binding{k.Confirm, k.Back, k.Help},
+			full:  [][]key.Binding{{k.Confirm}, {k.Back, k.Help, k.Quit}},
+		}
+	}
+	return k.wizardMap()
+}
 func (s *wizardScreen) scope() string         { return s.project }
 func (s *wizardScreen) poll(*Model) tea.Cmd   { return nil }
 func (s *wizardScreen) transitional(*Model) bool {
@@ -206,8 +220,9 @@ func (s *wizardScreen) vnetRows(m *Model) {
 		mark, t, note := "✓", toneOK, ""
 		if a, b, overlap := peering.Overlap([]string{s.vpc.CIDR}, vn.AddressPrefixes); overlap {
 			mark, t = "✗", toneFailed
-			note = fmt.Sprintf("overlaps the VPC's %s (%s): Azure refuses overlapping peerings", a, b)
-			s.refused[vn.ID] = vn.ResourceGroup + "/" + vn.Name + " " + note
+			note = fmt.Sprintf("overlaps the VPC's %s", a)
+			s.refused[vn.ID] = fmt.Sprintf("%s/%s (%s) overlaps the VPC's %s: Azure refuses overlapping peerings",
+				vn.ResourceGroup, vn.Name, b, a)
 		} else if c, ok := s.vpc.Find(peering.Key{PeerCloudAccount: s.sub.ID, PeerResourceGroup: strings.ToLower(vn.ResourceGroup), PeerVPC: strings.ToLower(vn.Name)}); ok {
 			note = "already requested: " + string(c.State) + " (the checklist resumes it)"
 			t = stateTone(c.State)
