@@ -65,7 +65,7 @@ func (m *Model) openWizard(project, vpcID string) tea.Cmd {
 	return m.push(w)
 }
 
-func (s *wizardScreen) crumb() string         { return "new peering" }
+func (s *wizardScreen) crumb() string { return "new peering" }
 func (s *wizardScreen) keyMap(k *Keys) keyMap {
 	switch s.stage {
 	case stageOptions:
@@ -81,8 +81,8 @@ func (s *wizardScreen) keyMap(k *Keys) keyMap {
 	}
 	return k.wizardMap()
 }
-func (s *wizardScreen) scope() string         { return s.project }
-func (s *wizardScreen) poll(*Model) tea.Cmd   { return nil }
+func (s *wizardScreen) scope() string       { return s.project }
+func (s *wizardScreen) poll(*Model) tea.Cmd { return nil }
 func (s *wizardScreen) transitional(*Model) bool {
 	return false
 }
