@@ -108,15 +108,20 @@ func (s *projectScreen) refresh(m *Model) {
 				peer += " (" + c.PeerRegion + ")"
 			}
 			st := stateTone(c.State)
-			msgTone := toneMuted
+			msg, msgTone := oneLine(c.Message()), toneMuted
 			if st == toneFailed {
 				msgTone = toneFailed
+			}
+			if len(m.runs) > 0 {
+				if rs := m.runs[targetKey(ref.target())]; rs != nil && rs.running {
+					msg, msgTone = "▶ checklist running · "+msg, toneWorking
+				}
 			}
 			rows = append(rows, row{
 				id:    id,
 				group: group,
 				cells: []string{stateLabel(c.State, s.narrow), connType(c.Type), account, c.PeerResourceGroup, peer,
-					age(m.now, c.CreateTime), oneLine(c.Message())},
+					age(m.now, c.CreateTime), msg},
 				tones:  []tone{st, toneNone, toneMuted, toneNone, toneNone, toneMuted, msgTone},
 				search: searchText(string(c.State), c.Type, c.PeerCloudAccount, c.PeerResourceGroup, c.PeerVPC, c.PeerRegion, c.Message()),
 			})
