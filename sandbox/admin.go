@@ -1,0 +1,214 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Admin endpoints, for tests and demos. Every one of them needs the
+// Authorization header of an Aiven user with Admin set (the scenario's user
+// is one): `Authorization: aivenv1 <AIVEN_TOKEN>`. Without a valid token
+// they answer 401, for a user who is not an admin 403.
+//
+//	GET  /_sandbox/state
+//	     The whole world as JSON (the --state-dir format). Secrets appear
+//	     only as SHA-256 hashes.
+//	GET  /_sandbox/faults
+//	PUT  /_sandbox/faults
+//	     Fault injection per API ("entra", "graph", "arm", "aiven"):
+//	     {"arm": {"latency": "200ms", "rate_429": 0.1, "rate_5xx": 0.05, "retry_after": "1s"}}.
+//	     PUT replaces the configuration of the APIs it names and leaves the
+//	     others; it answers with the configuration of every API.
+//	GET  /_sandbox/clock
+//	PUT  /_sandbox/clock
+//	     {"speed": 20, "now": "<simulated time>"}; PUT {"speed": F} changes
+//	     how fast simulated time runs (0 = every delay instant) without a
+//	     jump in simulated time. "now" is read-only.
+//	POST /_sandbox/projects/{project}/fault
+//	     {"status": 503} makes every VPC call of an Aiven project fail with
+//	     that status; {"status": 0} clears it. For partial-failure tests.
+
+// adminFault is FaultConfig on the wire, with durations as "1.5s".
+type adminFault struct {
+	Latency    Duration `json:"latency"`
+	Rate429    float64  `json:"rate_429"`
+	Rate5xx    float64  `json:"rate_5xx"`
+	RetryAfter Duration `json:"retry_after"`
+}
+
+func (f adminFault) config() FaultConfig {
+	return FaultConfig{Latency: f.Latency.D(), Rate429: f.Rate429, Rate5xx: f.Rate5xx, RetryAfter: f.RetryAfter.D()}
+}
+
+func toAdminFault(c FaultConfig) adminFault {
+	return adminFault{Latency: Duration(c.Latency), Rate429: c.Rate429, Rate5xx: c.Rate5xx, RetryAfter: Duration(c.RetryAfter)}
+}
+
+// validate explains what is wrong with a fault configuration, or returns "".
+func (f adminFault) validate(api API) string {
+	switch {
+	case f.Latency < 0 || f.RetryAfter < 0:
+		return fmt.Sprintf("%s: latency and retry_after must not be negative", api)
+	case !isRate(f.Rate429) || !isRate(f.Rate5xx):
+		return fmt.Sprintf("%s: rate_429 and rate_5xx are fractions between 0 and 1", api)
+	case f.Rate429+f.Rate5xx > 1:
+		return fmt.Sprintf("%s: rate_429 + rate_5xx must not exceed 1", api)
+	}
+	return ""
+}
+
+func isRate(f float64) bool { return !math.IsNaN(f) && f >= 0 && f <= 1 }
+
+type adminClock struct {
+	Speed float64    `json:"speed"`
+	Now   *time.Time `json:"now,omitempty"`
+}
+
+// handleAdmin serves /_sandbox/...; see the list above.
+func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
+	if !s.adminAuthorized(w, r) {
+		return
+	}
+	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/_sandbox/"), "/")
+	switch {
+	case path == "state":
+		if allowAdmin(w, r, http.MethodGet) {
+			s.adminState(w)
+		}
+	case path == "faults":
+		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
+			s.adminFaults(w, r)
+		}
+	case path == "clock":
+		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
+			s.adminClock(w, r)
+		}
+	case strings.HasPrefix(path, "projects/") && strings.HasSuffix(path, "/fault"):
+		project := strings.TrimSuffix(strings.TrimPrefix(path, "projects/"), "/fault")
+		if project == "" || strings.Contains(project, "/") {
+			adminError(w, http.StatusNotFound, "no such sandbox endpoint: "+r.URL.Path)
+			return
+		}
+		if allowAdmin(w, r, http.MethodPost) {
+			s.adminProjectFault(w, r, project)
+		}
+	default:
+		adminError(w, http.StatusNotFound, "no such sandbox endpoint: "+r.URL.Path+" (try /_sandbox/state, /_sandbox/faults, /_sandbox/clock)")
+	}
+}
+
+// adminAuthorized checks for an Aiven admin's token and answers 401 or 403
+// when it is missing or not an admin's.
+func (s *Server) adminAuthorized(w http.ResponseWriter, r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	world, unlock := s.lock()
+	u := world.aivenUserByToken(h)
+	admin := u != nil && u.Admin
+	unlock()
+	switch {
+	case u == nil:
+		w.Header().Set("WWW-Authenticate", `aivenv1 realm="azpeer sandbox"`)
+		adminError(w, http.StatusUnauthorized, "the sandbox admin endpoints need 'Authorization: aivenv1 <token>' of an Aiven admin user (AIVEN_TOKEN in the env file)")
+		return false
+	case !admin:
+		adminError(w, http.StatusForbidden, "Aiven user "+u.Email+" is not a sandbox admin")
+		return false
+	}
+	return true
+}
+
+func allowAdmin(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	adminError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path)
+	return false
+}
+
+func adminError(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, map[string]any{"message": message, "status": status})
+}
+
+func (s *Server) adminState(w http.ResponseWriter) {
+	data, err := s.Snapshot()
+	if err != nil {
+		adminError(w, http.StatusInternalServerError, "snapshot: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+}
+
+func (s *Server) allFaults() map[API]adminFault {
+	out := make(map[API]adminFault, len(APIs))
+	for _, api := range APIs {
+		out[api] = toAdminFault(s.Faults(api))
+	}
+	return out
+}
+
+func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		var in map[API]adminFault
+		if err := decodeJSON(r, &in); err != nil {
+			adminError(w, http.StatusBadRequest, "want {\"<api>\": {\"latency\": \"200ms\", \"rate_429\": 0.1, \"rate_5xx\": 0.05, \"retry_after\": \"1s\"}}: "+err.Error())
+			return
+		}
+		for api, f := range in {
+			if !slices.Contains(APIs, api) {
+				adminError(w, http.StatusBadRequest, fmt.Sprintf("unknown API %q; the sandbox emulates %v", api, APIs))
+				return
+			}
+			if msg := f.validate(api); msg != "" {
+				adminError(w, http.StatusBadRequest, msg)
+				return
+			}
+		}
+		for api, f := range in {
+			s.SetFaults(api, f.config())
+		}
+	}
+	writeJSON(w, http.StatusOK, s.allFaults())
+}
+
+func (s *Server) adminClock(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		var in adminClock
+		if err := decodeJSON(r, &in); err != nil {
+			adminError(w, http.StatusBadRequest, "want {\"speed\": 20}: "+err.Error())
+			return
+		}
+		if math.IsNaN(in.Speed) || math.IsInf(in.Speed, 0) || in.Speed < 0 {
+			adminError(w, http.StatusBadRequest, "speed must be a number >= 0 (0 makes every simulated delay instant)")
+			return
+		}
+		s.clock.SetSpeed(in.Speed)
+	}
+	now := s.clock.Now()
+	writeJSON(w, http.StatusOK, adminClock{Speed: s.clock.Speed(), Now: &now})
+}
+
+func (s *Server) adminProjectFault(w http.ResponseWriter, r *http.Request, project string) {
+	var in struct {
+		Status *int `json:"status"`
+	}
+	if err := decodeJSON(r, &in); err != nil || in.Status == nil {
+		adminError(w, http.StatusBadRequest, "want {\"status\": 503} (or 0 to clear)")
+		return
+	}
+	if st := *in.Status; st != 0 && (st < 400 || st > 599) {
+		adminError(w, http.StatusBadRequest, "status must be an HTTP error status (400-599), or 0 to clear")
+		return
+	}
+	if !s.SetProjectFault(project, *in.Status) {
+		adminError(w, http.StatusNotFound, "no Aiven project "+project)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"project": project, "status": *in.Status})
+}
