@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
 )
@@ -121,11 +123,12 @@ func TestFilter(t *testing.T) {
 		name    string
 		project string // "" = projects screen
 		query   string
+		paste   bool // paste the query instead of typing it
 		shows   []string
 		hides   []string
 	}{
 		{name: "projects", query: "stag", shows: []string{"tsdb-staging", "/stag"}, hides: []string{"tsdb-prod", "analytics"}},
-		{name: "projects by cloud", query: "aws", shows: []string{"analytics"}, hides: []string{"tsdb-staging"}},
+		{name: "projects by cloud", query: "aws", paste: true, shows: []string{"analytics"}, hides: []string{"tsdb-staging"}},
 		{name: "connections keep their VPC", project: "analytics", query: "rejected",
 			shows: []string{"VPC 4c5d6e7f", "REJECTED"}, hides: []string{"VPC 3b4c5d6e", "vpc-0a1b2c3d"}},
 		{name: "no match", query: "zzz", shows: []string{"no rows match /zzz"}, hides: []string{"tsdb-prod"}},
@@ -136,7 +139,11 @@ func TestFilter(t *testing.T) {
 			d := newDriver(t, e.deps, Options{Project: tt.project, NoAutoRefresh: true}, 100, 30)
 			d.loaded()
 			d.press("/")
-			d.typeText(tt.query)
+			if tt.paste {
+				d.send(tea.PasteMsg{Content: tt.query})
+			} else {
+				d.typeText(tt.query)
+			}
 			d.press("enter") // keep the filter, leave the field
 			scr := d.screen()
 			for _, s := range tt.shows {

@@ -44,6 +44,11 @@ type screen interface {
 	poll(m *Model) tea.Cmd
 }
 
+// paster is a screen with a text field that takes pasted text.
+type paster interface {
+	paste(m *Model, text string)
+}
+
 // overlay is a modal layer over the body: help, a dialog, a panel.
 type overlay interface {
 	key(m *Model, msg tea.KeyPressMsg) (closed bool, cmd tea.Cmd)
@@ -305,9 +310,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.prompt.Update(msg)
 			return m, nil
 		}
-		if s := m.top(); s.capturing() {
-			_, cmd := s.key(m, tea.KeyPressMsg{Text: msg.Content})
-			return m, cmd
+		if p, ok := m.top().(paster); ok {
+			p.paste(m, msg.Content)
 		}
 		return m, nil
 	}

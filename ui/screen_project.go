@@ -208,3 +208,5 @@ func vpcOf(p *peering.Project, id string) (peering.VPC, bool) {
 	}
 	return peering.VPC{}, false
 }
+
+func (s *projectScreen) paste(_ *Model, text string) { s.t.paste(text) }

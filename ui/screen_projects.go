@@ -158,3 +158,5 @@ func (s *projectsScreen) transitional(m *Model) bool {
 	}
 	return false
 }
+
+func (s *projectsScreen) paste(_ *Model, text string) { s.t.paste(text) }

@@ -474,3 +474,11 @@ func shortPrefix(id string) string {
 	}
 	return id
 }
+
+func (s *wizardScreen) paste(_ *Model, text string) {
+	if s.stage == stageOptions {
+		s.appName.insert(text)
+		return
+	}
+	s.t.paste(text)
+}

@@ -192,6 +192,16 @@ func (t *table) key(k *Keys, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	return true, nil
 }
 
+// paste adds text to the filter while it is being edited.
+func (t *table) paste(text string) {
+	if !t.filtering {
+		return
+	}
+	t.filter.insert(text)
+	t.query = t.filter.Value()
+	t.apply(t.selectedID())
+}
+
 func (t *table) stopFilter(clear bool) {
 	t.filtering = false
 	t.filter.Blur()
