@@ -162,3 +162,22 @@ func TestAccessPrincipalNotFound(t *testing.T) {
 	_, err := a.CreateRoleAssignment(ctx(t), appVNetID, nc, uuid.NewString())
 	checkCloudError(t, err, "arm", 400, "PrincipalNotFound")
 }
+
+func TestAccessRoleDefinitionByID(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	a := adminAccess(t, s)
+	c := ctx(t)
+	for _, id := range []string{
+		"/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID,
+		"/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID,
+	} {
+		rd, err := a.RoleDefinitionByID(c, id)
+		if err != nil || rd == nil || rd.RoleName != "Network Contributor" || rd.Custom {
+			t.Errorf("RoleDefinitionByID(%s) = %+v, %v", id, rd, err)
+		}
+	}
+	missing := "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + uuid.NewString()
+	if rd, err := a.RoleDefinitionByID(c, missing); err != nil || rd != nil {
+		t.Errorf("RoleDefinitionByID(missing) = %+v, %v; want nil, nil", rd, err)
+	}
+}

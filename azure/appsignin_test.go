@@ -1,0 +1,165 @@
+package azure_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/azpeer/azpeer/azure"
+	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+// networkContributor is the built-in role's id as the user's subscription names it.
+var networkContributor = "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
+
+// prodAppSecret adds a secret to the scenario's tsdb-prod peering app
+// (whose earlier secret is not known) and returns it with the app's
+// service principal in the user's tenant.
+func prodAppSecret(t *testing.T, d *azure.Directory) (peering.Secret, string) {
+	t.Helper()
+	c := ctx(t)
+	_, secret, err := d.AddPassword(c, sandbox.ProdPeeringAppObject, "azpeer test", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := d.ServicePrincipalByAppID(c, sandbox.ProdPeeringAppID)
+	if err != nil || sp == nil {
+		t.Fatalf("ServicePrincipalByAppID(tsdb-prod-peering) = %+v, %v", sp, err)
+	}
+	return secret, sp.ObjectID
+}
+
+// The app's cross-tenant peering PUT succeeds only with its role on the
+// user's VNet, its grant on Aiven's VNet, and a token from Aiven's tenant.
+func TestAppSignInCrossTenantPeering(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	ep := endpoints(t, s)
+	d := adminDirectory(t, s)
+	a := adminAccess(t, s)
+	c := ctx(t)
+	secret, spID := prodAppSecret(t, d)
+	signIn := azure.NewAppSignIn(ep)
+
+	net, err := signIn(c, sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No role on app-vnet yet.
+	_, err = net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
+	ce := checkCloudError(t, err, "arm", 403, "AuthorizationFailed")
+	if !strings.Contains(ce.Message, "virtualNetworkPeerings/write") {
+		t.Errorf("AuthorizationFailed message %q does not name the action", ce.Message)
+	}
+
+	if _, err := a.CreateRoleAssignment(c, appVNetID, networkContributor, spID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "app-to-aiven" || !strings.EqualFold(p.RemoteVNetID, aivenProdVNetID) || p.ProvisioningState != "Succeeded" ||
+		!p.AllowVirtualNetworkAccess || p.PeeringState != peering.AzureInitiated {
+		t.Errorf("cross-tenant peering = %+v", p)
+	}
+	// The admin sees it too.
+	if got, err := adminNetwork(t, s).Peering(c, appVNetID, "app-to-aiven"); err != nil || got == nil {
+		t.Errorf("admin's view of the new peering = %+v, %v", got, err)
+	}
+
+	// Aiven granted the app nothing on analytics' VNet.
+	_, err = net.CreatePeering(c, appVNetID, "app-to-analytics", aivenAnalyticsVNetID)
+	checkCloudError(t, err, "arm", 403, "LinkedAuthorizationFailed")
+
+	// Without Aiven's tenant's token, Aiven's VNet cannot be linked.
+	homeOnly, err := signIn(c, sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = homeOnly.CreatePeering(c, appVNetID, "app-to-aiven-2", aivenProdVNetID)
+	checkCloudError(t, err, "arm", 403, "LinkedAuthorizationFailed")
+
+	if err := net.DeletePeering(c, appVNetID, "app-to-aiven"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A new app has no service principal in Aiven's tenant: signing in there
+// fails with AADSTS700016; in its home tenant alone it works. Without a
+// directory role it cannot create apps.
+func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	ep := endpoints(t, s)
+	d := adminDirectory(t, s)
+	c := ctx(t)
+
+	app, err := d.CreateApplication(c, "azpeer-new-app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateServicePrincipal(c, app.AppID); err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := d.AddPassword(c, app.ObjectID, "azpeer", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIn := azure.NewAppSignIn(ep)
+	_, err = signIn(c, sandbox.UserTenantID, app.AppID, secret, sandbox.AivenTenantID)
+	checkCloudError(t, err, "entra", 400, "AADSTS700016")
+	checkNoSecret(t, err, secret.Reveal())
+	if _, err := signIn(c, sandbox.UserTenantID, app.AppID, secret, ""); err != nil {
+		t.Errorf("home-tenant sign-in: %v", err)
+	}
+
+	// The same app through the environment, on Graph: no directory role.
+	getenv := sandboxEnv(t, s, map[string]string{
+		azure.EnvTenantID: sandbox.UserTenantID, azure.EnvClientID: app.AppID, azure.EnvClientSecret: secret.Reveal(),
+	})
+	cred, _, err := azure.Credential(c, ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appDir, err := azure.NewDirectory(cred, clientOptions(t, ep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = appDir.CreateApplication(c, "not allowed")
+	checkCloudError(t, err, "graph", 403, "Authorization_RequestDenied")
+}
+
+func TestAppSignInWrongSecret(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	const wrong = "Xq7~wrong.secret-0123456789abcdefghijklmn"
+	_, err := azure.NewAppSignIn(endpoints(t, s))(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, peering.NewSecret(wrong), sandbox.AivenTenantID)
+	ce := checkCloudError(t, err, "entra", 401, "AADSTS7000215")
+	checkNoSecret(t, err, wrong)
+	if ce.Message != "Invalid client secret provided." {
+		t.Errorf("message = %q", ce.Message)
+	}
+}
+
+// A secret younger than Entra's replication is refused with AADSTS7000215,
+// which the runbook retries.
+func TestAppSignInFreshSecret(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &sandbox.Timing{SecretReplication: sandbox.Duration(time.Hour)}})
+	d := adminDirectory(t, s)
+	secret, _ := prodAppSecret(t, d)
+	_, err := azure.NewAppSignIn(endpoints(t, s))(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
+	checkCloudError(t, err, "entra", 401, "AADSTS7000215")
+	if peering.ErrorCode(err) != "AADSTS7000215" {
+		t.Errorf("ErrorCode = %q", peering.ErrorCode(err))
+	}
+}
+
+func TestAppSignInArguments(t *testing.T) {
+	signIn := azure.NewAppSignIn(azure.Endpoints{AuthorityHost: "https://login.microsoftonline.com/", ARM: "https://management.azure.com", Graph: "https://graph.microsoft.com"})
+	for _, tt := range []struct{ tenant, app, secret string }{
+		{"", sandbox.ProdPeeringAppID, "s"}, {sandbox.UserTenantID, "", "s"}, {sandbox.UserTenantID, sandbox.ProdPeeringAppID, ""},
+	} {
+		if _, err := signIn(ctx(t), tt.tenant, tt.app, peering.NewSecret(tt.secret), ""); err == nil {
+			t.Errorf("signIn(%q, %q, secret %q) succeeded", tt.tenant, tt.app, tt.secret)
+		}
+	}
+}
