@@ -22,6 +22,13 @@ import (
 //	PENDING_PEER, ACTIVE ──Aiven side Disconnected for AivenPeerLoss──▶ DELETED_BY_PEER
 //	any ──DELETE──▶ DELETING ──AivenDeletion──▶ DELETED ──AivenDeletion──▶ gone
 //
+// Aiven's peering goes at DELETED_BY_PEER and DELETED. The service
+// principal and role assignment it gave the user's app in its own tenant go
+// only at DELETED, when no other connection holds them: a connection asked
+// for again after DELETED_BY_PEER works with the tokens the app still holds,
+// while after DELETED the principal is new and old tokens name a deleted
+// object, as they would in Entra.
+//
 // A role assignment that is still propagating keeps the connection APPROVED
 // (it is re-checked on every run); a user-side peering with
 // allowVirtualNetworkAccess=false keeps it PENDING_PEER with a state_info
@@ -136,8 +143,11 @@ func (s *Server) stepPeering(w *World, now time.Time, v *VPC, aivenVNet *VNet, p
 		if !s.clock.Due(pc.StateSince, t.AivenDeletion.D()) {
 			return false, false
 		}
-		w.releaseAivenSide(v, aivenVNet, pc)
+		w.removeAivenPeering(aivenVNet, pc)
 		w.setPeeringState(now, pc, StateDeleted, map[string]any{"message": "Peering connection deleted", "type": "deleted"})
+		if pc.Type == aivenPeeringTypeAzure {
+			w.releaseAivenGrants(v, pc)
+		}
 		return true, false
 	case StateDeleted:
 		return false, s.clock.Due(pc.StateSince, t.AivenDeletion.D())
@@ -273,7 +283,7 @@ func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc
 		if !s.clock.Due(pc.PeerLostAt, t.AivenPeerLoss.D()) {
 			return changed
 		}
-		w.releaseAivenSide(v, aivenVNet, pc)
+		w.removeAivenPeering(aivenVNet, pc)
 		w.setPeeringState(now, pc, StateDeletedByPeer, map[string]any{
 			"message": "Peering connection was deleted by the peer: the peering from your virtual network to the Aiven network was removed. Delete this connection and create it again to restore it",
 			"type":    "deleted-by-peer"})
@@ -322,20 +332,32 @@ func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc
 // pendingPeerMessage is provisionAivenSide's PENDING_PEER message.
 const pendingPeerMessage = "Pending peer: create a peering from your virtual network to the network in to-network-id"
 
-// releaseAivenSide removes what Aiven made for a connection: its peering
-// (the user's side turns Disconnected), and the role assignment and service
-// principal it gave the user's app in Aiven's tenant unless another live
-// connection still needs them. Expects w.mu held.
-func (w *World) releaseAivenSide(v *VPC, aivenVNet *VNet, pc *AivenPeering) {
-	if pc.AivenSidePeeringID == "" {
-		return
-	}
-	if aivenVNet != nil {
+// removeAivenPeering deletes the Azure peering Aiven made for a connection;
+// the user's side turns Disconnected. Expects w.mu held.
+func (w *World) removeAivenPeering(aivenVNet *VNet, pc *AivenPeering) {
+	if pc.AivenSidePeeringID != "" && aivenVNet != nil {
 		w.deletePeering(aivenVNet, path.Base(pc.AivenSidePeeringID))
 	}
 	pc.AivenSidePeeringID = ""
 	pc.ConnectedAt, pc.PeerLostAt = time.Time{}, time.Time{}
+}
 
+// holdsAivenGrant reports whether a connection in this state keeps the
+// service principal and role assignment Aiven gave the user's app: from
+// PENDING_PEER until the connection is deleted. DELETED_BY_PEER keeps them
+// so that asking again works with the tokens the app already holds.
+func holdsAivenGrant(state string) bool {
+	switch state {
+	case StatePendingPeer, StateActive, StateDeletedByPeer, StateDeleting:
+		return true
+	}
+	return false
+}
+
+// releaseAivenGrants removes the role assignment on this VPC's network and
+// the service principal that Aiven gave the user's app in its tenant, each
+// unless another connection still holds it. Expects w.mu held.
+func (w *World) releaseAivenGrants(v *VPC, pc *AivenPeering) {
 	sp := w.spByAppID(w.Aiven.TenantID, pc.PeerAzureAppID)
 	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, w.Aiven.TenantID) {
 		return // none, or one of Aiven's own apps: never Aiven's to remove
@@ -344,7 +366,7 @@ func (w *World) releaseAivenSide(v *VPC, aivenVNet *VNet, pc *AivenPeering) {
 	for _, p := range w.Aiven.Projects {
 		for _, ov := range p.VPCs {
 			for _, o := range ov.Peerings {
-				if o == pc || o.AivenSidePeeringID == "" || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {
+				if o == pc || !holdsAivenGrant(o.State) || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {
 					continue
 				}
 				usedAnywhere = true

@@ -86,7 +86,7 @@ func wantStates(t *testing.T, got []string, want ...string) {
 // TestAivenStateMachineAzure walks tsdb-staging ↔ rg-app/app-vnet through
 // every Azure path: a propagating grant, the Aiven side, a user side without
 // network access, activation, loss of the user's side, and then the deletion
-// of tsdb-prod's connection with the clean-up of what Aiven made.
+// of both connections of the app with the clean-up of what Aiven made.
 func TestAivenStateMachineAzure(t *testing.T) {
 	// Only role propagation takes time; the test makes it pass by speeding
 	// the clock up, never by waiting for it.
@@ -156,30 +156,27 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
 	wantStates(t, states, StatePendingPeer, StateActive)
 
-	// The user deletes their side: Aiven notices and cleans up its side, and
-	// the assignment on this VPC's VNet, but keeps the app's principal, which
-	// tsdb-prod's connection still uses.
+	// The user deletes their side: Aiven notices and removes its peering,
+	// but keeps what it gave the app until the connection is deleted.
 	s.with(func(w *World, now time.Time) { w.deletePeering(appVNet, "to-aiven") })
 	states, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
 	wantStates(t, states, StateActive, StateDeletedByPeer)
 	if pc.StateInfo["type"] != "deleted-by-peer" {
 		t.Errorf("DELETED_BY_PEER state_info = %v", pc.StateInfo)
 	}
+	appSPInAiven := func(w *World) *ServicePrincipal { return w.spByAppID(AivenTenantID, ProdPeeringAppID) }
 	s.with(func(w *World, now time.Time) {
 		if p := stagingAivenVNet.peeringTo(appVNet.ID); p != nil {
 			t.Errorf("Aiven side still there after DELETED_BY_PEER: %+v", p)
 		}
-		sp := w.spByAppID(AivenTenantID, ProdPeeringAppID)
-		if sp == nil {
-			t.Fatal("the app's principal in Aiven's tenant went while tsdb-prod still uses it")
-		}
-		if len(w.grants(nil, sp.ID, ActionPeer, stagingAivenVNet.ID)) != 0 || !w.can(nil, sp.ID, ActionPeer, prodAivenVNet.ID) {
-			t.Error("want the assignment on tsdb-staging's VNet gone and the one on tsdb-prod's kept")
+		if sp := appSPInAiven(w); sp == nil || !w.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
+			t.Errorf("the app lost its principal or grant in Aiven's tenant at DELETED_BY_PEER: %+v", sp)
 		}
 	})
 
 	// Deleting tsdb-prod's ACTIVE connection removes Aiven's side (the user's
-	// turns Disconnected) and, as nothing else uses it, the app's principal.
+	// turns Disconnected) and the grant on tsdb-prod's network; the app's
+	// principal stays for tsdb-staging's connection.
 	del, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx, "tsdb-prod", stateTestProdVPC, UserSubscriptionID, "rg-prod", "prod-vnet")
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +188,22 @@ func TestAivenStateMachineAzure(t *testing.T) {
 		if p := prodVNet.Peerings["to-aiven-tsdb-prod"]; p == nil || p.PeeringState != "Disconnected" {
 			t.Errorf("user side after Aiven's delete = %+v, want Disconnected", p)
 		}
-		if sp := w.spByAppID(AivenTenantID, ProdPeeringAppID); sp != nil {
+		sp := appSPInAiven(w)
+		if sp == nil || len(w.grants(nil, sp.ID, ActionPeer, prodAivenVNet.ID)) != 0 || !w.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
+			t.Errorf("want the app's principal kept with its grant on tsdb-staging's network only: %+v", sp)
+		}
+	})
+
+	// Deleting the last connection of the app removes its principal and
+	// every assignment Aiven made, but never Aiven's own principal.
+	del, err = c.VpcPeeringConnectionWithResourceGroupDelete(ctx, "tsdb-staging", stateTestStagingVPC, UserSubscriptionID, "rg-app", "app-vnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(del.State), "(gone)")
+	wantStates(t, states, StateDeleting, StateDeleted, "(gone)")
+	s.with(func(w *World, now time.Time) {
+		if sp := appSPInAiven(w); sp != nil {
 			t.Errorf("the app's principal in Aiven's tenant is still there: %+v", sp)
 		}
 		for _, ra := range w.RoleAssignments {
