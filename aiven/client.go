@@ -187,10 +187,12 @@ func connection(pc vpc.PeeringConnectionOut) peering.Connection {
 	return c
 }
 
-// CreateAzurePeering asks Aiven to peer a VPC with an Azure VNet. Names are
-// sent exactly as given: lower-casing is the runbook's decision, made
-// visibly, not the adapter's.
-func (c *Client) CreateAzurePeering(ctx context.Context, project, vpcID string, req peering.AzurePeeringRequest) error {
+// CreateAzurePeering asks Aiven to peer a VPC with an Azure VNet and
+// returns the connection as Aiven answered (APPROVED, normally; the answer
+// is known to be incomplete, so callers read the VPC back for details).
+// Names are sent exactly as given: lower-casing is the runbook's decision,
+// made visibly, not the adapter's.
+func (c *Client) CreateAzurePeering(ctx context.Context, project, vpcID string, req peering.AzurePeeringRequest) (peering.Connection, error) {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	in := &vpc.VpcPeeringConnectionCreateIn{
@@ -203,10 +205,11 @@ func (c *Client) CreateAzurePeering(ctx context.Context, project, vpcID string, 
 	if len(req.UserPeerNetworkCIDRs) > 0 {
 		in.UserPeerNetworkCidrs = &req.UserPeerNetworkCIDRs
 	}
-	if _, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, in); err != nil {
-		return wrap(fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
+	out, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, in)
+	if err != nil {
+		return peering.Connection{}, wrap(fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
 	}
-	return nil
+	return connection(vpc.PeeringConnectionOut(*out)), nil
 }
 
 // DeletePeering deletes a connection (the Azure form when it has a resource group).

@@ -144,12 +144,15 @@ func TestClientCreateRefreshDelete(t *testing.T) {
 	_, c := start(t, sandbox.Options{})
 	const staging = "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b"
 	key := peering.Key{PeerCloudAccount: sandbox.UserSubscriptionID, PeerResourceGroup: "rg-app", PeerVPC: "app-vnet"}
-	err := c.CreateAzurePeering(ctx(t), "tsdb-staging", staging, peering.AzurePeeringRequest{
+	created, err := c.CreateAzurePeering(ctx(t), "tsdb-staging", staging, peering.AzurePeeringRequest{
 		SubscriptionID: key.PeerCloudAccount, ResourceGroup: key.PeerResourceGroup, VNetName: key.PeerVPC,
 		AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID,
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if created.State != peering.StateApproved || created.Key() != key || created.PeerAzureAppID != sandbox.ProdPeeringAppID {
+		t.Errorf("create answered %+v, want APPROVED for %v", created, key)
 	}
 	if err := c.Refresh(ctx(t), "tsdb-staging", staging); err != nil {
 		t.Fatal(err)

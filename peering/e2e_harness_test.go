@@ -41,10 +41,7 @@ func stagingTarget() peering.Target {
 	return peering.Target{Project: "tsdb-staging", VPCID: stagingVPC, SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "app-vnet"}
 }
 
-func newEnv(t testing.TB, opts sandbox.Options) *env { return newEnvAs(t, opts, nil) }
-
-// newEnvAs signs in as a principal made from spec instead of the admin.
-func newEnvAs(t testing.TB, opts sandbox.Options, spec *sandbox.PrincipalSpec) *env {
+func newEnv(t testing.TB, opts sandbox.Options) *env {
 	t.Helper()
 	s, err := sandbox.New(opts)
 	if err != nil {
@@ -54,6 +51,24 @@ func newEnvAs(t testing.TB, opts sandbox.Options, spec *sandbox.PrincipalSpec) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	c := s.Credentials()
+	return connectEnv(t, s, c.ClientID, c.ClientSecret)
+}
+
+// as is an env on the same sandbox signed in as a new principal.
+func (e *env) as(t testing.TB, spec sandbox.PrincipalSpec) *env {
+	t.Helper()
+	p, err := e.sb.AddPrincipal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return connectEnv(t, e.sb, p.AppID, p.Secret)
+}
+
+// connectEnv wires the adapters to a sandbox as one principal, through the
+// same environment variables a user would set.
+func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(caFile, s.CA().CertPEM(), 0o600); err != nil {
@@ -61,18 +76,12 @@ func newEnvAs(t testing.TB, opts sandbox.Options, spec *sandbox.PrincipalSpec) *
 	}
 	c := s.Credentials()
 	vars := map[string]string{
-		"AZURE_TENANT_ID": c.TenantID, "AZURE_CLIENT_ID": c.ClientID, "AZURE_CLIENT_SECRET": c.ClientSecret,
+		"AZURE_TENANT_ID": c.TenantID, "AZURE_CLIENT_ID": clientID, "AZURE_CLIENT_SECRET": secret,
 		"AZURE_AUTHORITY_HOST": s.URL() + "/", "AZPEER_ARM_ENDPOINT": s.URL(), "AZPEER_GRAPH_ENDPOINT": s.URL(),
 		"AZPEER_CA_FILE": caFile,
 	}
-	if spec != nil {
-		p, err := s.AddPrincipal(*spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vars["AZURE_CLIENT_ID"], vars["AZURE_CLIENT_SECRET"] = p.AppID, p.Secret
-	}
 	e := &env{t: t, sb: s, getenv: func(k string) string { return vars[k] }, stateDir: filepath.Join(dir, "state")}
+	var err error
 	if e.ep, err = azure.EndpointsFromEnv("public", e.getenv); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // Aiven is the Aiven API as the runbook uses it.
 type Aiven interface {
 	AivenReader
-	CreateAzurePeering(ctx context.Context, project, vpcID string, req AzurePeeringRequest) error
+	CreateAzurePeering(ctx context.Context, project, vpcID string, req AzurePeeringRequest) (Connection, error)
 	DeletePeering(ctx context.Context, project, vpcID string, k Key) error
 	Refresh(ctx context.Context, project, vpcID string) error
 }

@@ -446,7 +446,18 @@ func TestRunbookLockHeldByAnotherRun(t *testing.T) {
 // A principal without Application Administrator gets as far as step 7 and
 // is told which role it needs.
 func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
-	e := newEnvAs(t, sandbox.Options{}, &sandbox.PrincipalSpec{DisplayName: "ci-automation",
+	// Aiven's service principal exists in the default scenario (for the
+	// ACTIVE tsdb-prod peering); remove it as the admin first, as in a
+	// tenant that never peered with Aiven.
+	admin := newEnv(t, sandbox.Options{})
+	sp, err := admin.dir.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
+	if err != nil || sp == nil {
+		t.Fatalf("Aiven's service principal: %v, %v", sp, err)
+	}
+	if err := admin.dir.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
+		t.Fatal(err)
+	}
+	e := admin.as(t, sandbox.PrincipalSpec{DisplayName: "ci-automation",
 		GraphPermissions: []string{sandbox.PermissionOwnedBy}, SubscriptionRole: "Owner"})
 	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
 	if err != nil {

@@ -595,22 +595,22 @@ func actAivenPeering(ctx context.Context, r *Run) error {
 		r.emit(Event{Step: StepAivenPeering, Kind: EventNotice,
 			Message: fmt.Sprintf("Aiven accepts only lower-case names: sending %s/%s for %s/%s (Azure names are case-insensitive, so this is the same VNet)", rg, vnet, t.ResourceGroup, t.VNetName)})
 	}
+	var created Connection
 	err := r.withRetry(ctx, StepAivenPeering, nil, func(ctx context.Context) error {
-		return r.rb.Aiven.CreateAzurePeering(ctx, t.Project, t.VPCID, AzurePeeringRequest{
+		c, err := r.rb.Aiven.CreateAzurePeering(ctx, t.Project, t.VPCID, AzurePeeringRequest{
 			SubscriptionID: t.SubscriptionID, ResourceGroup: rg, VNetName: vnet,
 			AppID: r.out(OutUserAppID), TenantID: r.out(OutUserTenantID),
 		})
+		created = c
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	c, ok, err := r.connection(ctx)
-	if err != nil {
-		return err
-	}
-	if ok {
-		r.setOut(OutAivenState, string(c.State))
-		r.emit(Event{Step: StepAivenPeering, Kind: EventState, Side: "aiven", To: string(c.State)})
+	// Aiven's answer is the first state of the connection (APPROVED).
+	if created.State != "" {
+		r.setOut(OutAivenState, string(created.State))
+		r.emit(Event{Step: StepAivenPeering, Kind: EventState, Side: "aiven", To: string(created.State), Message: created.Message()})
 	}
 	r.markCreated(OutAivenState)
 	return nil
