@@ -38,6 +38,9 @@ type Options struct {
 	Timing *Timing
 	// Logger receives one line per request at debug level; nil discards.
 	Logger *slog.Logger
+	// ARMPageSize is how many virtual networks or peerings one Resource
+	// Manager list page holds before a nextLink follows; 0 means 50.
+	ARMPageSize int
 }
 
 // API names one of the emulated services, for fault injection and routing.
@@ -68,6 +71,9 @@ type Server struct {
 	httpSrv  *http.Server
 	proxySrv *http.Server
 	url      string
+
+	// armPageSize overrides opts.ARMPageSize (SetARMPageSize); guarded by world.mu.
+	armPageSize int
 
 	persistMu sync.Mutex
 	dirty     bool

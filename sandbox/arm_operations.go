@@ -1,0 +1,218 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Asynchronous Resource Manager operations: a peering PUT or DELETE answers
+// at once with an Azure-AsyncOperation URL (and for DELETE a Location URL),
+// and the work completes Timing.PeeringProvisioning later in simulated
+// time. advanceOperations, which runs under the world lock before every
+// request, finishes the operations that are due, so in instant mode (speed
+// 0) an operation is done by the client's first poll.
+//
+// Retry-After is in whole seconds, too coarse for a sped-up clock, so the
+// answers also carry Retry-After-Ms with the real time left: azcore (and
+// the Azure CLI's azure-core) prefer it, and so poll at the sandbox's pace.
+
+// Operation kinds.
+const (
+	opPeeringPut    = "peering-put"
+	opPeeringDelete = "peering-delete"
+)
+
+// Operation statuses.
+const (
+	opInProgress = "InProgress"
+	opSucceeded  = "Succeeded"
+	opFailed     = "Failed"
+)
+
+// operationRetention is how long (simulated) a finished operation's status
+// stays readable; clients read it within seconds.
+const operationRetention = 24 * time.Hour
+
+// startOperation records an operation on target that takes d. Expects w.mu held.
+func (w *World) startOperation(now time.Time, kind, target string, d time.Duration) *AsyncOperation {
+	op := &AsyncOperation{ID: newGUID(), Status: opInProgress, StartedAt: now, DoneAt: now.Add(d), Kind: kind, Target: target}
+	w.Operations[op.ID] = op
+	return op
+}
+
+// operationOn returns the operation in progress on target, if any. Expects w.mu held.
+func (w *World) operationOn(target string) *AsyncOperation {
+	for _, op := range w.Operations {
+		if op.Status == opInProgress && strings.EqualFold(op.Target, target) {
+			return op
+		}
+	}
+	return nil
+}
+
+// advanceOperations completes async ARM operations that are due, and
+// forgets finished ones after operationRetention. Expects the world lock.
+func (s *Server) advanceOperations() {
+	w := s.world
+	if len(w.Operations) == 0 {
+		return
+	}
+	now := s.clock.Now()
+	changed := false
+	for id, op := range w.Operations {
+		if op.Status != opInProgress {
+			if now.Sub(op.DoneAt) > operationRetention {
+				delete(w.Operations, id)
+				changed = true
+			}
+			continue
+		}
+		if !s.clock.Due(op.StartedAt, op.DoneAt.Sub(op.StartedAt)) {
+			continue
+		}
+		w.finishOperation(now, op)
+		changed = true
+	}
+	if changed {
+		s.markDirty()
+	}
+}
+
+// finishOperation does an operation's work. Expects w.mu held.
+func (w *World) finishOperation(now time.Time, op *AsyncOperation) {
+	op.Status, op.DoneAt = opSucceeded, now
+	local, name := w.peeringParent(op.Target)
+	var p *VNetPeering
+	if local != nil {
+		p = local.Peerings[strings.ToLower(name)]
+	}
+	switch op.Kind {
+	case opPeeringPut:
+		if p == nil {
+			op.Status, op.ErrorCode, op.ErrorMsg = opFailed, "CanceledAndSupersededDueToAnotherOperation",
+				fmt.Sprintf("Operation on resource %s was canceled: the resource no longer exists.", op.Target)
+			return
+		}
+		w.putPeering(now, local, p.Name, p.RemoteVNetID, p.AllowVirtualNetworkAccess)
+	case opPeeringDelete:
+		if p != nil {
+			w.deletePeering(local, p.Name)
+		}
+	}
+}
+
+// peeringParent splits a peering id into its network and name. Expects w.mu held.
+func (w *World) peeringParent(id string) (*VNet, string) {
+	const marker = "/virtualnetworkpeerings/"
+	i := strings.LastIndex(strings.ToLower(id), marker)
+	if i < 0 {
+		return nil, ""
+	}
+	return w.vnet(id[:i]), id[i+len(marker):]
+}
+
+// operationURL is the status resource of an operation, on the host the
+// client called. results picks the Location form (operationResults).
+func (q *armCall) operationURL(local *VNet, op *AsyncOperation, results bool) string {
+	kind := "operations"
+	if results {
+		kind = "operationResults"
+	}
+	v := q.r.URL.Query().Get("api-version")
+	if v == "" {
+		v = networkAPIVersions[len(networkAPIVersions)-1]
+	}
+	return armBase(q.r) + "/subscriptions/" + local.SubscriptionID + "/providers/Microsoft.Network/locations/" +
+		local.Location + "/" + kind + "/" + op.ID + "?api-version=" + urlQueryEscape(v)
+}
+
+// asyncHeaders sets Azure-AsyncOperation (and Location for a DELETE) and
+// the retry hints of a new operation.
+func (q *armCall) asyncHeaders(local *VNet, op *AsyncOperation, now time.Time, withLocation bool) {
+	q.rw.Header().Set("Azure-AsyncOperation", q.operationURL(local, op, false))
+	if withLocation {
+		q.rw.Header().Set("Location", q.operationURL(local, op, true))
+	}
+	q.s.retryAfter(q.rw, op, now)
+}
+
+// retryAfter tells the client when the operation will be done, in the
+// real time the sandbox's clock takes for the simulated time left. In
+// instant mode it says nothing: the next poll finds the operation done.
+func (s *Server) retryAfter(rw http.ResponseWriter, op *AsyncOperation, now time.Time) {
+	left := op.DoneAt.Sub(now)
+	if s.clock.Speed() == 0 || left <= 0 {
+		return
+	}
+	real := s.clock.Real(left)
+	rw.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(real.Seconds()))), 10))
+	rw.Header().Set("Retry-After-Ms", strconv.FormatInt(max(1, int64(math.Ceil(float64(real)/float64(time.Millisecond)))), 10))
+}
+
+// anotherOperation answers a write while an operation on the resource is
+// still running, as the network provider does (azcore retries 429).
+func (q *armCall) anotherOperation(local *VNet, op *AsyncOperation) {
+	q.s.retryAfter(q.rw, op, q.s.clock.Now())
+	armError(q.rw, http.StatusTooManyRequests, "AnotherOperationInProgress", fmt.Sprintf(
+		"Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: %s.",
+		q.operationURL(local, op, false)))
+}
+
+// operationStatus serves .../locations/{loc}/operations/{id} (the
+// Azure-AsyncOperation resource) and .../operationResults/{id} (Location).
+func (q *armCall) operationStatus(subID, location, id string, results bool) {
+	if q.r.Method != http.MethodGet {
+		methodNotAllowed(q.rw, q.r)
+		return
+	}
+	if !q.networkAPIVersion("locations/operations") {
+		return
+	}
+	sub, ok := q.subscription(subID)
+	if !ok {
+		return
+	}
+	op := q.w.Operations[strings.ToLower(id)]
+	if op == nil || !strings.EqualFold(subscriptionOf(op.Target), sub.ID) {
+		armError(q.rw, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation %s not found in location %s.", id, location))
+		return
+	}
+	local, _ := q.w.peeringParent(op.Target)
+	now := q.s.clock.Now()
+	if !results {
+		body := map[string]any{"status": op.Status}
+		if op.Status == opFailed {
+			body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
+		}
+		if op.Status == opInProgress {
+			q.s.retryAfter(q.rw, op, now)
+		}
+		writeJSON(q.rw, http.StatusOK, body)
+		return
+	}
+	switch op.Status {
+	case opInProgress:
+		if local != nil {
+			q.rw.Header().Set("Location", q.operationURL(local, op, true))
+		}
+		q.s.retryAfter(q.rw, op, now)
+		q.rw.WriteHeader(http.StatusAccepted)
+	case opFailed:
+		armError(q.rw, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
+	default:
+		var p *VNetPeering
+		if local != nil && op.Kind == opPeeringPut {
+			_, name := q.w.peeringParent(op.Target)
+			p = local.Peerings[strings.ToLower(name)]
+		}
+		if p == nil {
+			q.rw.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(q.rw, http.StatusOK, q.w.peeringJSON(p))
+	}
+}
