@@ -1,0 +1,268 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/azpeer/azpeer/aiven"
+	"github.com/azpeer/azpeer/azure"
+	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+// Environment variables for the Aiven side, in the order they are tried.
+var aivenTokenVars = []string{"AIVEN_TOKEN", "MST_API_TOKEN", "AIVEN_AUTH_TOKEN"}
+
+const (
+	envAivenURL          = "AIVEN_WEB_URL"
+	envSubscription      = "AZURE_SUBSCRIPTION_ID"
+	defaultSandboxSpeed  = 20
+	avnCredentialsRelDir = ".config/aiven/aiven-credentials.json"
+)
+
+// Globals are the flags every command shares.
+type Globals struct {
+	Sandbox      bool
+	SandboxSpeed float64
+	AzureCloud   string
+	StateDir     string
+	Subscription string
+}
+
+// backend is everything a command talks to, wired from flags and the
+// environment: the adapters behind peering's interfaces, and who we are.
+type backend struct {
+	getenv func(string) string
+
+	Aiven       *aiven.Client
+	AivenSource string
+
+	Endpoints   azure.Endpoints
+	azureOpts   azcore.ClientOptions
+	azureCred   azcore.TokenCredential
+	AzureSource azure.Source
+	azureErr    error
+
+	Network   peering.Network
+	Directory peering.Directory
+	Access    peering.Access
+	SignIn    peering.AppSignIn
+
+	Sandbox *sandbox.Server
+	closers []func()
+}
+
+// Close stops the embedded sandbox and removes its temporary files.
+func (b *backend) Close() {
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		b.closers[i]()
+	}
+}
+
+// connectOptions say what a command needs.
+type connectOptions struct {
+	// needAzure makes a missing Azure credential an error (else it is
+	// reported in the header and Azure columns stay empty).
+	needAzure bool
+	// deviceCode shows Azure's device-code prompt; nil disables that fallback.
+	deviceCode func(context.Context, azidentity.DeviceCodeMessage) error
+}
+
+// connect builds the backend. With --sandbox it first starts an in-process
+// sandbox and points the ordinary configuration at it, so the sandbox runs
+// the very code path the real clouds do.
+func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, error) {
+	b := &backend{getenv: os.Getenv}
+	if g.Sandbox {
+		if err := b.startSandbox(g.SandboxSpeed); err != nil {
+			return nil, err
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			b.Close()
+		}
+	}()
+
+	ep, err := azure.EndpointsFromEnv(g.AzureCloud, b.getenv)
+	if err != nil {
+		return nil, err
+	}
+	b.Endpoints = ep
+	if b.azureOpts, err = ep.ClientOptions(); err != nil {
+		return nil, err
+	}
+	httpClient, _ := b.azureOpts.Transport.(*http.Client)
+
+	token, source, err := aivenToken(b.getenv)
+	if err != nil {
+		return nil, err
+	}
+	aivenURL := b.getenv(envAivenURL)
+	if b.Aiven, err = aiven.New(aiven.Config{URL: aivenURL, Token: token, HTTPClient: httpClient, UserAgent: "azpeer"}); err != nil {
+		return nil, err
+	}
+	b.AivenSource = source
+
+	cred, src, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode})
+	if err != nil {
+		if o.needAzure {
+			return nil, err
+		}
+		b.azureErr = err
+	} else {
+		b.azureCred, b.AzureSource = cred, src
+		if err := b.wireAzure(); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return b, nil
+}
+
+func (b *backend) wireAzure() error {
+	var err error
+	if b.Network, err = azure.NewNetwork(b.azureCred, b.azureOpts, nil); err != nil {
+		return err
+	}
+	if b.Access, err = azure.NewAccess(b.azureCred, b.azureOpts); err != nil {
+		return err
+	}
+	if b.Directory, err = azure.NewDirectory(b.azureCred, b.azureOpts); err != nil {
+		return err
+	}
+	b.SignIn = azure.NewAppSignIn(b.Endpoints)
+	return nil
+}
+
+// startSandbox runs an in-process sandbox with the default scenario and
+// overlays its endpoints and credentials on the environment.
+func (b *backend) startSandbox(speed float64) error {
+	if speed <= 0 {
+		speed = defaultSandboxSpeed
+	}
+	s, err := sandbox.New(sandbox.Options{Speed: speed})
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		return err
+	}
+	b.Sandbox = s
+	b.closers = append(b.closers, func() { _ = s.Close() })
+	dir, err := os.MkdirTemp("", "azpeer-sandbox-")
+	if err != nil {
+		return err
+	}
+	b.closers = append(b.closers, func() { _ = os.RemoveAll(dir) })
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := peering.WriteFileAtomic(caFile, s.CA().CertPEM()); err != nil {
+		return err
+	}
+	c := s.Credentials()
+	env := map[string]string{
+		envAivenURL:            s.URL(),
+		"AIVEN_TOKEN":          c.AivenToken,
+		azure.EnvTenantID:      c.TenantID,
+		azure.EnvClientID:      c.ClientID,
+		azure.EnvClientSecret:  c.ClientSecret,
+		envSubscription:        c.SubscriptionID,
+		azure.EnvAuthorityHost: s.URL() + "/",
+		azure.EnvARMEndpoint:   s.URL(),
+		azure.EnvGraphEndpoint: s.URL(),
+		azure.EnvCAFile:        caFile,
+		"MST_API_TOKEN":        "",
+		"AIVEN_AUTH_TOKEN":     "",
+	}
+	b.getenv = func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+	return nil
+}
+
+// aivenToken finds the Aiven token: AIVEN_TOKEN, MST_API_TOKEN,
+// AIVEN_AUTH_TOKEN, then avn's saved login.
+func aivenToken(getenv func(string) string) (token, source string, err error) {
+	for _, k := range aivenTokenVars {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v, k, nil
+		}
+	}
+	home, herr := os.UserHomeDir()
+	if herr == nil {
+		path := filepath.Join(home, avnCredentialsRelDir)
+		data, err := os.ReadFile(path)
+		if err == nil {
+			var c struct {
+				AuthToken string `json:"auth_token"`
+			}
+			if json.Unmarshal(data, &c) == nil && c.AuthToken != "" {
+				return c.AuthToken, "avn login (" + path + ")", nil
+			}
+			return "", "", fmt.Errorf("%s has no auth_token: sign in again with avn user login, or set AIVEN_TOKEN", path)
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return "", "", fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	return "", "", errors.New("no Aiven token: set AIVEN_TOKEN (or MST_API_TOKEN, or AIVEN_AUTH_TOKEN) to an API token, " +
+		"or sign in with avn user login; to try azpeer without an account, add --sandbox")
+}
+
+// subscription picks the subscription: --subscription, AZURE_SUBSCRIPTION_ID,
+// or the only one visible.
+func (b *backend) subscription(ctx context.Context, flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if v := b.getenv(envSubscription); v != "" {
+		return v, nil
+	}
+	if b.Network == nil {
+		return "", b.azureError()
+	}
+	subs, err := b.Network.Subscriptions(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch len(subs) {
+	case 0:
+		return "", errors.New("no Azure subscription is visible to the signed-in principal")
+	case 1:
+		return subs[0].ID, nil
+	}
+	var ids []string
+	for _, s := range subs {
+		ids = append(ids, s.ID+" ("+s.DisplayName+")")
+	}
+	return "", fmt.Errorf("several subscriptions are visible; pick one with --subscription or AZURE_SUBSCRIPTION_ID: %s", strings.Join(ids, ", "))
+}
+
+func (b *backend) azureError() error {
+	if b.azureErr != nil {
+		return b.azureErr
+	}
+	return errors.New("not signed in to Azure")
+}
+
+// timeout bounds a whole command's network work.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		d = 2 * time.Minute
+	}
+	return context.WithTimeout(ctx, d)
+}

@@ -1,0 +1,144 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// errUnhealthy makes doctor exit non-zero when it found problems.
+var errUnhealthy = errors.New("the peering is not healthy")
+
+func newDoctorCommand(g *Globals) *cobra.Command {
+	var tf targetFlags
+	var asJSON, fix, yes bool
+	var aivenAppID string
+	var timeout time.Duration
+	c := &cobra.Command{
+		Use:   "doctor",
+		Short: "Explain why a peering is stuck or failed, with evidence and a fix",
+		Long: `Gathers the facts of one peering once — the Aiven connection and VPC, the
+VNet and its peerings, role assignments, the service principals of your app
+and of Aiven's, the run record — and checks every known cause of
+INVALID_SPECIFICATION, REJECTED_BY_PEER, AuthorizationFailed and
+Disconnected. Exits 0 when healthy. With --fix it applies the fixes it can.`,
+		Example: `  azpeer doctor --sandbox --project tsdb-prod --vpc 1f0e2d3c-4b5a-4697-8877-665544332211 --vnet rg-prod/prod-vnet-old`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := withTimeout(cmd.Context(), timeout)
+			defer cancel()
+			b, err := g.connect(ctx, connectOptions{needAzure: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			t, err := tf.target(ctx, b, g.Subscription)
+			if err != nil {
+				return err
+			}
+			rb, err := g.runbook(b)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			d := rb.Diagnose(ctx, t, aivenAppID)
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(d); err != nil {
+					return err
+				}
+			} else {
+				writeDiagnosis(out, t, d)
+			}
+			if !fix || d.Healthy() {
+				if d.Healthy() {
+					return nil
+				}
+				return errUnhealthy
+			}
+			f := firstFixable(d)
+			if f == nil {
+				return fmt.Errorf("%w, and azpeer cannot fix it by itself: see the fixes above", errUnhealthy)
+			}
+			if !yes {
+				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Apply the fix for %s (%s)? [y/N] ", f.ID, f.Action))
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("not confirmed; nothing was changed")
+				}
+			}
+			start := time.Now()
+			if err := rb.Fix(ctx, d.Facts, *f, eventPrinter(out, start, asJSON)); err != nil {
+				return fmt.Errorf("fix %s: %w", f.ID, err)
+			}
+			after := rb.Diagnose(ctx, t, aivenAppID)
+			if !asJSON {
+				fmt.Fprintln(out, "\nAfter the fix:")
+				writeDiagnosis(out, t, after)
+			}
+			if !after.Healthy() {
+				return errUnhealthy
+			}
+			return nil
+		},
+	}
+	tf.register(c)
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().BoolVar(&fix, "fix", false, "apply the most likely finding's fix (asks first)")
+	c.Flags().BoolVar(&yes, "yes", false, "with --fix: do not ask")
+	c.Flags().StringVar(&aivenAppID, "aiven-app-id", "", "Aiven's (or MST's) Entra app id (default: the run record's, or Aiven's)")
+	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up after this long")
+	return c
+}
+
+// firstFixable is the most likely finding azpeer can act on.
+func firstFixable(d peering.Diagnosis) *peering.Finding {
+	for i, f := range d.Findings {
+		if f.Action != "" && f.Severity != peering.SeverityInfo {
+			return &d.Findings[i]
+		}
+	}
+	for i, f := range d.Findings {
+		if f.Action != "" {
+			return &d.Findings[i]
+		}
+	}
+	return nil
+}
+
+func writeDiagnosis(w io.Writer, t peering.Target, d peering.Diagnosis) {
+	if f := d.Facts; f != nil && f.Connection != nil {
+		fmt.Fprintf(w, "Peering %s: Aiven %s %s\n", t, f.Connection.State, oneLine(f.Connection.Message(), 80))
+	} else {
+		fmt.Fprintf(w, "Peering %s\n", t)
+	}
+	if len(d.Findings) == 0 {
+		fmt.Fprintln(w, "✓ healthy: no problem found")
+	}
+	for i, f := range d.Findings {
+		fmt.Fprintf(w, "\n%d. [%s] %s  (%s)\n", i+1, strings.ToUpper(string(f.Severity)), f.Cause, f.ID)
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "   evidence: %s\n", e)
+		}
+		fmt.Fprintf(w, "   fix: %s\n", f.Fix)
+		if f.Command != "" {
+			fmt.Fprintf(w, "   $ %s\n", f.Command)
+		}
+		if f.Action != "" {
+			fmt.Fprintf(w, "   azpeer can do this: azpeer doctor --fix (%s)\n", f.Action)
+		}
+	}
+	for _, u := range d.Unchecked {
+		fmt.Fprintf(w, "\nnot checked: %s\n", u)
+	}
+}

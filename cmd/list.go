@@ -1,0 +1,242 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+func newListCommand(g *Globals) *cobra.Command {
+	var asJSON bool
+	var project string
+	var concurrency int
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List Aiven projects, their VPCs and peering connections with live state",
+		Example: `  azpeer list --sandbox
+  azpeer list --project tsdb-prod --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
+			defer cancel()
+			b, err := g.connect(ctx, connectOptions{})
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			inv, err := peering.FetchInventory(ctx, b.Aiven, peering.InventoryOptions{Project: project, Concurrency: concurrency})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if err := writeListJSON(out, inv); err != nil {
+					return err
+				}
+			} else {
+				writeHeader(out, b, inv.User, g.Subscription)
+				writeListTable(out, inv)
+			}
+			if n := inv.Failures(); n > 0 {
+				return &partialError{n: n}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	c.Flags().StringVar(&project, "project", "", "only this project")
+	c.Flags().IntVar(&concurrency, "concurrency", 16, "API calls in flight at most")
+	return c
+}
+
+// partialError says some items could not be read; they are marked in the output.
+type partialError struct{ n int }
+
+func (e *partialError) Error() string {
+	return fmt.Sprintf("%d item(s) could not be read; they are marked in the output", e.n)
+}
+
+// JSON shapes of `azpeer list --json`.
+type listJSON struct {
+	Projects []projectJSON `json:"projects"`
+}
+
+type projectJSON struct {
+	Name  string    `json:"name"`
+	VPCs  []vpcJSON `json:"vpcs"`
+	Error string    `json:"error,omitempty"`
+}
+
+type vpcJSON struct {
+	ID       string        `json:"id"`
+	Cloud    string        `json:"cloud"`
+	CIDR     string        `json:"cidr"`
+	State    string        `json:"state"`
+	Peerings []peeringJSON `json:"peerings"`
+	Error    string        `json:"error,omitempty"`
+}
+
+type peeringJSON struct {
+	PeerCloudAccount  string         `json:"peer_cloud_account"`
+	PeerResourceGroup string         `json:"peer_resource_group"`
+	PeerVPC           string         `json:"peer_vpc"`
+	State             string         `json:"state"`
+	StateInfo         map[string]any `json:"state_info"`
+	CreateTime        time.Time      `json:"create_time"`
+	UpdateTime        time.Time      `json:"update_time"`
+}
+
+func writeListJSON(w io.Writer, inv peering.Inventory) error {
+	out := listJSON{Projects: []projectJSON{}}
+	for _, p := range inv.Projects {
+		pj := projectJSON{Name: p.Name, VPCs: []vpcJSON{}}
+		if p.Err != nil {
+			pj.Error = p.Err.Error()
+		}
+		for _, v := range p.VPCs {
+			vj := vpcJSON{ID: v.ID, Cloud: v.Cloud, CIDR: v.CIDR, State: v.State, Peerings: []peeringJSON{}}
+			if v.Err != nil {
+				vj.Error = v.Err.Error()
+			}
+			for _, c := range v.Peerings {
+				vj.Peerings = append(vj.Peerings, peeringJSON{
+					PeerCloudAccount: c.PeerCloudAccount, PeerResourceGroup: c.PeerResourceGroup, PeerVPC: c.PeerVPC,
+					State: string(c.State), StateInfo: c.StateInfo, CreateTime: c.CreateTime, UpdateTime: c.UpdateTime,
+				})
+			}
+			pj.VPCs = append(pj.VPCs, vj)
+		}
+		out.Projects = append(out.Projects, pj)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writeHeader says who azpeer is talking as, on each side.
+func writeHeader(w io.Writer, b *backend, user peering.AivenUser, subFlag string) {
+	where := ""
+	if b.Sandbox != nil {
+		where = " [sandbox " + b.Sandbox.URL() + "]"
+	}
+	fmt.Fprintf(w, "Aiven: %s (token from %s)%s\n", user.Email, b.AivenSource, where)
+	if b.Network == nil {
+		fmt.Fprintf(w, "Azure: not signed in (%v)\n\n", b.azureError())
+		return
+	}
+	sub := subFlag
+	if sub == "" {
+		sub = b.getenv(envSubscription)
+	}
+	if sub == "" {
+		sub = "(all visible)"
+	}
+	tenant := b.AzureSource.TenantID
+	if tenant == "" {
+		tenant = "(from " + b.AzureSource.String() + ")"
+	}
+	fmt.Fprintf(w, "Azure: tenant %s, subscription %s, signed in with %s\n\n", tenant, sub, b.AzureSource.Kind)
+}
+
+func writeListTable(w io.Writer, inv peering.Inventory) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	defer tw.Flush()
+	if len(inv.Projects) == 0 {
+		fmt.Fprintln(tw, "No projects are visible with this token.")
+		return
+	}
+	for i, p := range inv.Projects {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		if p.Err != nil {
+			fmt.Fprintf(tw, "%s\t(could not read VPCs: %v)\n", p.Name, p.Err)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d VPC(s)\n", p.Name, len(p.VPCs))
+		for _, v := range p.VPCs {
+			fmt.Fprintf(tw, "  VPC %s\t%s\t%s\t%s\n", v.ID, v.Cloud, v.CIDR, v.State)
+			if v.Err != nil {
+				fmt.Fprintf(tw, "    (could not read peerings: %v)\n", v.Err)
+				continue
+			}
+			if len(v.Peerings) == 0 {
+				fmt.Fprintln(tw, "    no peering connections")
+			}
+			for _, c := range v.Peerings {
+				fmt.Fprintf(tw, "    %s %s\t%s\t%s\t%s\n", stateIcon(c.State), c.State, peerName(c), age(c.UpdateTime), oneLine(c.Message(), 70))
+			}
+		}
+	}
+}
+
+// peerName is the peer as a person reads it.
+func peerName(c peering.Connection) string {
+	switch {
+	case c.PeerResourceGroup != "":
+		return fmt.Sprintf("azure %s/%s (sub %s)", c.PeerResourceGroup, c.PeerVPC, shortGUID(c.PeerCloudAccount))
+	case c.PeerRegion != "":
+		return fmt.Sprintf("aws %s %s (%s)", c.PeerVPC, c.PeerRegion, c.PeerCloudAccount)
+	}
+	return fmt.Sprintf("%s (%s)", c.PeerVPC, c.PeerCloudAccount)
+}
+
+func stateIcon(s peering.State) string {
+	switch {
+	case s == peering.StateActive:
+		return "●"
+	case s.Failed():
+		return "✗"
+	case s.Transitional():
+		return "◐"
+	}
+	return "○"
+}
+
+func age(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func shortGUID(s string) string {
+	if len(s) > 8 {
+		return s[:8] + "…"
+	}
+	return s
+}
+
+// ctxOr returns ctx, or Background when nil (cobra leaves it nil in tests
+// that call Execute without a context).
+func ctxOr(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}
