@@ -167,6 +167,7 @@ func TestChecklistRunAll(t *testing.T) {
 	// c copies the step's command (OSC 52).
 	cl.t.selectID(string(peering.StepAivenPeering))
 	d.press("c")
+	d.until("the clipboard", func() bool { return d.copied != "" })
 	for _, want := range []string{"avn vpc peering-connection create", "--project tsdb-staging", "--peer-resource-group rg-app", "--peer-vpc app-vnet"} {
 		if !strings.Contains(d.copied, want) {
 			t.Errorf("copied %q, want it to contain %q", d.copied, want)

@@ -116,7 +116,7 @@ func short(id string) string {
 		return ""
 	}
 	if i := strings.LastIndexByte(id, '/'); i >= 0 && i < len(id)-1 {
-		return id[i+1:]
+		id = id[i+1:]
 	}
 	if len(id) == 36 && strings.Count(id, "-") == 4 {
 		return id[:8] + "…"

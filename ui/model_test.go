@@ -143,6 +143,7 @@ func TestFormat(t *testing.T) {
 		{azureLabel(""), "○ (none)"},
 		{short("3c5d7e9f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"), "3c5d7e9f…"},
 		{short("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/app-vnet"), "app-vnet"},
+		{short("/subscriptions/x/providers/Microsoft.Authorization/roleAssignments/5cfbc42b-40d2-4a6b-8c7d-9e0f1a2b3c4d"), "5cfbc42b…"},
 		{age(now, now.Add(-90*time.Second)), "1m"},
 		{age(now, now.Add(-72*time.Hour)), "3d"},
 		{elapsed(1500 * time.Millisecond), "1.5s"},

@@ -121,11 +121,23 @@ var outLabels = map[string]string{
 }
 
 // stepOutputs are a step's outputs, shortened; the secret is never shown.
+// They are the values the step finished with (its done event), so step 11
+// keeps saying APPROVED after step 15 has seen ACTIVE.
 func stepOutputs(rs *runState, info peering.StepInfo) string {
 	var parts []string
 	seen := map[string]bool{}
+	outs := rs.rec.Outputs
+	for i := len(rs.rec.Events) - 1; i >= 0; i-- {
+		e := rs.rec.Events[i]
+		if e.Step == info.ID && (e.Kind == peering.EventDone || e.Kind == peering.EventDetected) {
+			if e.Outputs != nil {
+				outs = e.Outputs
+			}
+			break
+		}
+	}
 	for _, k := range info.Produces {
-		v := rs.rec.Output(k)
+		v := outs[k]
 		if v == "" {
 			continue
 		}
@@ -139,6 +151,9 @@ func stepOutputs(rs *runState, info peering.StepInfo) string {
 		}
 		seen[label+sv] = true
 		parts = append(parts, label+" "+sv)
+	}
+	if info.ID == peering.StepAppSignIn && rs.rec.Step(info.ID).Status == peering.StatusDone {
+		parts = append(parts, "signed in to both tenants")
 	}
 	if info.ID == peering.StepAppSecret {
 		if rs.run.HasSecret() {
