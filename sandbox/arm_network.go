@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -85,6 +87,13 @@ func (s *Server) handleARMResource(rw http.ResponseWriter, r *http.Request, c *C
 			notFound(rw, APIARM, r)
 			return
 		}
+	}
+	if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodPost {
+		// Read the body before taking the world lock, so a slow client
+		// cannot hold up everyone else; a body that is too long or cut
+		// short fails to decode later, as any malformed body does.
+		body, _ := io.ReadAll(http.MaxBytesReader(rw, r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	w, unlock := s.lock()
 	defer unlock()
@@ -439,9 +448,9 @@ func (w *World) peeringJSON(p *VNetPeering) map[string]any {
 	if remote := w.vnet(p.RemoteVNetID); remote != nil {
 		current = nonNil(remote.AddressPrefixes)
 	}
-	sync := p.PeeringSyncLevel
-	if sync == "" {
-		sync = "FullyInSync"
+	syncLevel := p.PeeringSyncLevel
+	if syncLevel == "" {
+		syncLevel = "FullyInSync"
 	}
 	state := p.PeeringState
 	if state == "" {
@@ -457,7 +466,7 @@ func (w *World) peeringJSON(p *VNetPeering) map[string]any {
 			"provisioningState":                p.ProvisioningState,
 			"resourceGuid":                     stableGUID(p.ID, p.CreatedAt.UTC().Format(time.RFC3339Nano)),
 			"peeringState":                     state,
-			"peeringSyncLevel":                 sync,
+			"peeringSyncLevel":                 syncLevel,
 			"remoteVirtualNetwork":             map[string]any{"id": p.RemoteVNetID},
 			"allowVirtualNetworkAccess":        p.AllowVirtualNetworkAccess,
 			"allowForwardedTraffic":            p.AllowForwardedTraffic,
