@@ -65,6 +65,7 @@ keys() { tmx send-keys -t "$SESSION" "$@"; }
 # type_text sends literal text (no key-name lookup).
 type_text() { tmx send-keys -t "$SESSION" -l -- "$1"; }
 
+started=$(date +%s%N)
 # The pane's command records azpeer's exit status and the last screen,
 # then lingers so the status can be read.
 tmx new-session -d -s "$SESSION" -x 120 -y 40 \
@@ -72,6 +73,7 @@ tmx new-session -d -s "$SESSION" -x 120 -y 40 \
 
 echo "e2e-tui: waiting for the projects" >&2
 wait_for "tsdb-staging" 60
+echo "e2e-tui: first frame with the projects after $(( ($(date +%s%N) - started) / 1000000 )) ms (polled every 200 ms)" >&2
 wait_for "refreshed" 30
 
 # Open tsdb-staging: filter the list, keep the filter, open.
