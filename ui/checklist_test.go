@@ -247,3 +247,46 @@ func TestQuitWhileRunningResumes(t *testing.T) {
 		t.Errorf("resumed checklist:\n%s", scr)
 	}
 }
+
+// A step that fails shows ✗, its error and what to do; r runs it again.
+func TestChecklistFailedStepRetry(t *testing.T) {
+	// A CI identity that may create its own apps but, as a Contributor,
+	// cannot assign roles (that needs Owner or User Access Administrator).
+	e := newTestEnv(t, envOptions{principal: &sandbox.PrincipalSpec{DisplayName: "ci",
+		GraphPermissions: []string{sandbox.PermissionOwnedBy}, SubscriptionRole: "Contributor"}})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", NoAutoRefresh: true}, 120, 40)
+	wizardTo(t, d, "app-vnet")
+	d.press("enter")
+	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
+	cl := d.m.top().(*checklistScreen)
+	rs := cl.run(d.m)
+	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
+	if st := rs.rec.Step(peering.StepGrantApp).Status; st != peering.StatusFailed {
+		t.Fatalf("step 6 is %s, want failed; run ended with %v\n%s", st, rs.lastErr, d.screen())
+	}
+	scr := d.screen()
+	if l := lineWith(scr, "Let the app write peerings"); !strings.Contains(l, "✗") || !strings.Contains(l, "AuthorizationFailed") {
+		t.Errorf("step 6 row = %q, want ✗ and the error", l)
+	}
+	if !strings.Contains(lineWith(scr, "step 6"), "failed") {
+		t.Errorf("the status line does not say step 6 failed:\n%s", scr)
+	}
+	if l := lineWith(scr, "Find the VNet"); !strings.Contains(l, "✓") {
+		t.Errorf("step 5 row = %q, want ✓", l)
+	}
+
+	d.press("r") // selects the failed step and runs it again
+	if got := cl.t.selectedID(); got != string(peering.StepGrantApp) {
+		t.Errorf("r selected %q, want the failed step", got)
+	}
+	d.until("the retry to end", func() bool { return !rs.running })
+	if n := rs.rec.Step(peering.StepGrantApp).Attempts; n != 2 {
+		t.Errorf("step 6 ran %d times, want 2", n)
+	}
+	scr = d.screen()
+	for _, want := range []string{"what to do", "Owner or User Access Administrator", "$ az role assignment create --role 'Network Contributor'"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the failed step's details lack %q:\n%s", want, scr)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -198,7 +199,7 @@ func (s *checklistScreen) refresh(m *Model) {
 			}
 		case peering.StatusFailed:
 			icon, t = "✗", toneFailed
-			out, outTone = oneLine(sr.Error), toneFailed
+			out, outTone = errorSummary(sr.Error), toneFailed
 		}
 		d := time.Duration(0)
 		switch {
@@ -213,6 +214,23 @@ func (s *checklistScreen) refresh(m *Model) {
 			search: searchText(info.Title)})
 	}
 	s.t.setRows(rows)
+}
+
+// errorSummary is the part of an error worth a table cell: the cloud's
+// own answer ("arm: AuthorizationFailed: …") rather than what azpeer was
+// doing, which the step's title already says.
+func errorSummary(msg string) string {
+	msg = oneLine(msg)
+	best := -1
+	for _, svc := range []string{"arm: ", "graph: ", "entra: ", "aiven: "} {
+		if i := strings.LastIndex(msg, svc); i > best {
+			best = i
+		}
+	}
+	if best > 0 {
+		return msg[best:]
+	}
+	return msg
 }
 
 func lastEvent(rec peering.Record, id peering.StepID) *peering.Event {
@@ -294,12 +312,10 @@ func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
 	// A run's own failure (preflight, a missing input) is in the status
 	// line; here goes the selected step's.
 	if sr.Status == peering.StatusFailed && sr.Error != "" {
-		for i, l := range strings.Split(strings.TrimSpace(sr.Error), "\n") {
-			if i == 0 {
-				lines = append(lines, st.Failed.Render("✗ "+l))
-			} else {
-				lines = append(lines, st.Pending.Render(strings.TrimSpace(l)))
-			}
+		lines = append(lines, st.Failed.Render("✗ "+oneLine(sr.Error)))
+		var se *peering.StepError
+		if errors.As(rs.lastErr, &se) && se.Step == id && se.Hint != "" {
+			lines = append(lines, st.Pending.Render("what to do: "+se.Hint))
 		}
 	}
 	if cmd := rs.run.Command(id); cmd != "" {

@@ -188,6 +188,9 @@ func orDash(s string) string {
 
 func (s *detailScreen) recordLines(m *Model, rec *peering.Record) []string {
 	st := &m.styles
+	if e := m.records[targetKey(s.ref.target())]; e.err != nil && rec == nil {
+		return []string{st.Title.Render("run record") + "  " + st.Failed.Render("✗ "+oneLine(e.err.Error())), ""}
+	}
 	if rec == nil {
 		return []string{st.Title.Render("run record") + st.Muted.Render("  none: azpeer did not create this peering (o opens a checklist to adopt it)"), ""}
 	}

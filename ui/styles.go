@@ -36,7 +36,6 @@ type Styles struct {
 	Group       lipgloss.Style
 	Label       lipgloss.Style
 	Value       lipgloss.Style
-	Disabled    lipgloss.Style
 
 	// Status line.
 	StatusInfo  lipgloss.Style
@@ -85,7 +84,6 @@ func NewStyles(isDark bool) Styles {
 		Group:       lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Label:       lipgloss.NewStyle().Foreground(muted),
 		Value:       lipgloss.NewStyle().Foreground(fg),
-		Disabled:    lipgloss.NewStyle().Foreground(muted).Strikethrough(false),
 
 		StatusInfo:  lipgloss.NewStyle().Foreground(muted),
 		StatusError: lipgloss.NewStyle().Foreground(red),

@@ -27,8 +27,8 @@ type row struct {
 	tones  []tone // per cell; nil or toneNone is plain
 	group  string // the group this row belongs to ("" = none)
 	header bool   // the group's own row
-	line   string // a header's text
-	tone   tone   // a header's tone
+	line   string // drawn as one line instead of cells (headers, notes)
+	tone   tone   // the line's tone
 	// search is what the filter matches against (lower case).
 	search string
 }

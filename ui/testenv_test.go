@@ -34,6 +34,9 @@ type envOptions struct {
 	sandbox sandbox.Options
 	// noAzure leaves Network and Runbook nil (browsing only).
 	noAzure bool
+	// principal, when set, signs in to Azure as a new principal with these
+	// rights instead of the scenario's admin.
+	principal *sandbox.PrincipalSpec
 }
 
 // newTestEnv starts a sandbox (instant speed unless set) and builds Deps
@@ -70,14 +73,22 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	if err := os.WriteFile(ca, s.CA().CertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	clientID, secret := c.ClientID, c.ClientSecret
+	if o.principal != nil {
+		p, err := s.AddPrincipal(*o.principal)
+		if err != nil {
+			t.Fatalf("AddPrincipal: %v", err)
+		}
+		clientID, secret = p.AppID, p.Secret
+	}
 	env := map[string]string{
 		azure.EnvAuthorityHost: s.URL(),
 		azure.EnvARMEndpoint:   s.URL(),
 		azure.EnvGraphEndpoint: s.URL(),
 		azure.EnvCAFile:        ca,
 		azure.EnvTenantID:      c.TenantID,
-		azure.EnvClientID:      c.ClientID,
-		azure.EnvClientSecret:  c.ClientSecret,
+		azure.EnvClientID:      clientID,
+		azure.EnvClientSecret:  secret,
 	}
 	getenv := func(k string) string { return env[k] }
 	ep, err := azure.EndpointsFromEnv("public", getenv)
