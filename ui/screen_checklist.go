@@ -61,9 +61,10 @@ func (m *Model) runOpened(msg runOpenedMsg) tea.Cmd {
 		return nil
 	}
 	if old := m.runs[msg.key]; old != nil {
-		// Opened twice (a double key press): keep the first.
-		_ = msg.run.Close()
-		return nil
+		// Opened twice (a double key press): keep the first, and close
+		// the second (a file write) in a command.
+		run := msg.run
+		return func() tea.Msg { _ = run.Close(); return nil }
 	}
 	rec := msg.run.Record()
 	rs := &runState{key: msg.key, target: rec.Target, run: msg.run, events: make(chan peering.Event, 256), rec: rec}
