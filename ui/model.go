@@ -93,6 +93,7 @@ type Model struct {
 	azure     map[string]azureSide
 	records   map[string]recordEntry
 	runs      map[string]*runState
+	opening   map[string]bool
 
 	stack   []screen
 	overlay overlay
@@ -121,6 +122,7 @@ func New(deps Deps, opts Options) *Model {
 		azure:     map[string]azureSide{},
 		records:   map[string]recordEntry{},
 		runs:      map[string]*runState{},
+		opening:   map[string]bool{},
 		paused:    opts.NoAutoRefresh,
 	}
 	if opts.Width > 0 && opts.Height > 0 {

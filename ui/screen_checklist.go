@@ -51,11 +51,16 @@ func (m *Model) openChecklist(t peering.Target, o peering.Options, startAll bool
 		}
 		return cmd
 	}
+	if m.opening[key] {
+		return nil // a double key press: the run is already being opened
+	}
+	m.opening[key] = true
 	m.setStatus("opening the run for "+t.String()+"…", false)
 	return openRun(m.deps.Runbook, t, o, startAll)
 }
 
 func (m *Model) runOpened(msg runOpenedMsg) tea.Cmd {
+	delete(m.opening, msg.key)
 	if msg.err != nil {
 		m.setStatus(oneLine(msg.err.Error()), true)
 		return nil
