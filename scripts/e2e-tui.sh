@@ -5,7 +5,7 @@
 # rg-app/app-vnet through the wizard; the script waits until the checklist
 # shows ACTIVE, quits with q and checks the exit status.
 #
-# Usage: scripts/e2e-tui.sh            (builds ./azpeer when it is missing)
+# Usage: scripts/e2e-tui.sh            (builds ./azpeer first)
 #        AZPEER_BIN=/path/to/azpeer scripts/e2e-tui.sh
 set -euo pipefail
 
@@ -21,10 +21,12 @@ if ! command -v tmux >/dev/null 2>&1; then
     apt-get update >/dev/null && apt-get install -y tmux >/dev/null
   fi
 fi
-if [ ! -x "$BIN" ]; then
+if [ -z "${AZPEER_BIN:-}" ]; then
+  # Build (cached, so cheap) rather than trust a stale ./azpeer.
   echo "e2e-tui: building $BIN" >&2
   go build -o "$BIN" .
 fi
+[ -x "$BIN" ] || { echo "e2e-tui: $BIN is not an executable" >&2; exit 1; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 WORK=$(mktemp -d)
