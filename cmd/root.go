@@ -1,0 +1,41 @@
+// Package cmd is azpeer's command line.
+package cmd
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azpeer/azpeer/azure"
+)
+
+// NewRootCommand builds the azpeer command tree. Errors are returned, not
+// printed: main prints each one once and exits with status 1.
+func NewRootCommand() *cobra.Command {
+	g := &Globals{}
+	root := &cobra.Command{
+		Use:   "azpeer",
+		Short: "Peer Azure virtual networks with Aiven project VPCs",
+		Long: "azpeer peers an Azure virtual network with an Aiven (or Managed Service for TimescaleDB) project VPC:\n" +
+			"it runs the whole procedure on both clouds, waits out their delays, and explains what went wrong.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.BoolVar(&g.Sandbox, "sandbox", false, "run against an in-process sandbox of both clouds instead of the real ones")
+	f.Float64Var(&g.SandboxSpeed, "sandbox-speed", defaultSandboxSpeed, "how much faster than real time the --sandbox clouds run")
+	f.StringVar(&g.AzureCloud, "azure-cloud", "public", "Azure cloud: "+strings.Join(azure.CloudNames, ", "))
+	f.StringVar(&g.StateDir, "state-dir", "", "directory for run records (default $XDG_STATE_HOME/azpeer)")
+	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, or the only one visible)")
+
+	root.AddCommand(
+		newListCommand(g),
+		newVNetsCommand(g),
+		newCreateCommand(g),
+		newStatusCommand(g),
+		newDeleteCommand(g),
+		newDoctorCommand(g),
+		newSandboxCommand(),
+	)
+	return root
+}
