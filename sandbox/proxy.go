@@ -105,15 +105,20 @@ func (sp *splitter) run(wg *sync.WaitGroup) {
 		}
 		sp.mu.Unlock()
 	}()
+	var backoff time.Duration
 	for {
 		c, err := sp.ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			// Out of file descriptors and the like: wait and retry, as
+			// http.Server does, rather than stop serving.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
 		}
+		backoff = 0
 		sp.mu.Lock()
 		if sp.closed {
 			sp.mu.Unlock()
