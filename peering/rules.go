@@ -188,17 +188,25 @@ func ruleOverlap(f *Facts) []Finding {
 	if f.VPC == nil || f.VNet == nil {
 		return nil
 	}
-	mine := []string{f.VPC.CIDR}
+	// user_peer_network_cidrs are the user's side (usually the VNet's own
+	// ranges): each of them, like the VNet's prefixes, must stay clear of
+	// the project VPC's CIDR, as Aiven checks.
+	theirs := slices.Clone(f.VNet.AddressPrefixes)
 	if f.Connection != nil {
-		mine = append(mine, f.Connection.UserPeerNetworkCIDRs...)
+		theirs = append(theirs, f.Connection.UserPeerNetworkCIDRs...)
 	}
-	a, b, ok := Overlap(mine, f.VNet.AddressPrefixes)
+	a, b, ok := Overlap([]string{f.VPC.CIDR}, theirs)
 	if !ok {
 		return nil
 	}
+	ev := []string{fmt.Sprintf("project VPC %s: %s", f.VPC.ID, f.VPC.CIDR), fmt.Sprintf("VNet %s: %s", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "))}
+	if f.Connection != nil && len(f.Connection.UserPeerNetworkCIDRs) > 0 {
+		ev = append(ev, "user_peer_network_cidrs: "+strings.Join(f.Connection.UserPeerNetworkCIDRs, ", "))
+	}
+	ev = append(ev, fmt.Sprintf("overlap: %s ~ %s", a, b))
 	return []Finding{{ID: RuleAddressOverlap, Severity: SeverityError, rank: 5,
-		Cause:    "the VNet's address space overlaps the project VPC's",
-		Evidence: []string{fmt.Sprintf("project VPC %s: %s", f.VPC.ID, strings.Join(mine, ", ")), fmt.Sprintf("VNet %s: %s (overlap: %s ~ %s)", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "), a, b)},
+		Cause:    "an address range of your side overlaps the project VPC's",
+		Evidence: ev,
 		Fix:      "peer a VNet whose address space does not overlap, or move one of the ranges; Azure refuses overlapping peerings"}}
 }
 
@@ -219,8 +227,12 @@ func ruleAivenPermission(f *Facts) []Finding {
 		return nil
 	}
 	granted, newest, unknown := f.grantsAction(f.AivenSP.ObjectID, "Microsoft.Network/virtualNetworks/peer/action")
+	// Propagation matters only while Aiven has yet to act: once it is past
+	// APPROVED the grant evidently worked (or a re-request is due, which
+	// ruleUnexplained offers).
+	waiting := f.state() == StateApproved || f.state() == StateApprovedPeerRequested
 	switch {
-	case granted && f.Now.Sub(newest) < propagationWindow && !newest.IsZero():
+	case granted && waiting && f.Now.Sub(newest) < propagationWindow && !newest.IsZero():
 		return []Finding{{ID: RuleAivenPermissionNew, Severity: SeverityWarning, rank: 7,
 			Cause:    "Aiven's grant on the VNet is new and may not have propagated yet",
 			Evidence: []string{fmt.Sprintf("newest assignment granting peer/action to %s was created %s ago", f.AivenSP.ObjectID, f.Now.Sub(newest).Round(time.Second))},
@@ -232,7 +244,13 @@ func ruleAivenPermission(f *Facts) []Finding {
 	if unknown {
 		ev = append(ev, "some assigned roles could not be read; they may grant it")
 	}
-	return []Finding{{ID: RuleAivenPermissionMissing, Severity: SeverityError, rank: 7,
+	// Aiven reports a missing permission as REJECTED_BY_PEER; under
+	// INVALID_SPECIFICATION it is the next failure, not this one's cause.
+	rank := 7
+	if f.state() == StateInvalidSpecification {
+		rank = 17
+	}
+	return []Finding{{ID: RuleAivenPermissionMissing, Severity: SeverityError, rank: rank,
 		Cause:    "Aiven's service principal may not peer with your VNet (no peer/action)",
 		Evidence: ev,
 		Fix:      "assign a role with only Microsoft.Network/virtualNetworks/peer/action to Aiven's service principal on the VNet, then request the connection again",
@@ -423,9 +441,15 @@ func ruleUnexplained(f *Facts) []Finding {
 	if !s.Failed() || s == StateDeletedByPeer {
 		return nil
 	}
-	return []Finding{{ID: RuleAivenFailedUnexplained, Severity: SeverityInfo, rank: 99,
+	// A warning, not info: a failed connection is never healthy, even when
+	// no other rule explains it. What could not be read may hold the cause.
+	ev := stateInfoLines(*f.Connection)
+	for _, u := range f.Unchecked {
+		ev = append(ev, "not checked: "+u)
+	}
+	return []Finding{{ID: RuleAivenFailedUnexplained, Severity: SeverityWarning, rank: 99,
 		Cause:    fmt.Sprintf("Aiven reports %s: %s", s, f.Connection.Message()),
-		Evidence: stateInfoLines(*f.Connection),
+		Evidence: ev,
 		Fix:      "fix the causes above, then request the connection again (azpeer create re-requests it)", Action: FixResume}}
 }
 
