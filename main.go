@@ -5,12 +5,19 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/azpeer/azpeer/cmd"
 )
 
 func main() {
-	if err := cmd.NewRootCommand().ExecuteContext(context.Background()); err != nil {
+	// Ctrl-C and SIGTERM cancel the command's context: a create stops
+	// between API calls, saves its run record and can be resumed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cmd.NewRootCommand().ExecuteContext(ctx)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "azpeer:", err)
 		os.Exit(1)
 	}

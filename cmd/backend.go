@@ -76,6 +76,9 @@ type connectOptions struct {
 	needAzure bool
 	// deviceCode shows Azure's device-code prompt; nil disables that fallback.
 	deviceCode func(context.Context, azidentity.DeviceCodeMessage) error
+	// allowNoAiven leaves Aiven nil when no token is found (the dashboard
+	// then asks for one) instead of failing.
+	allowNoAiven bool
 }
 
 // connect builds the backend. With --sandbox it first starts an in-process
@@ -103,17 +106,18 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 	if b.azureOpts, err = ep.ClientOptions(); err != nil {
 		return nil, err
 	}
-	httpClient, _ := b.azureOpts.Transport.(*http.Client)
+	httpClient := b.httpClient()
 
 	token, source, err := aivenToken(b.getenv)
-	if err != nil {
+	switch {
+	case err != nil && !o.allowNoAiven:
 		return nil, err
+	case err == nil:
+		if b.Aiven, err = aiven.New(aiven.Config{URL: b.getenv(envAivenURL), Token: token, HTTPClient: httpClient, UserAgent: "azpeer"}); err != nil {
+			return nil, err
+		}
+		b.AivenSource = source
 	}
-	aivenURL := b.getenv(envAivenURL)
-	if b.Aiven, err = aiven.New(aiven.Config{URL: aivenURL, Token: token, HTTPClient: httpClient, UserAgent: "azpeer"}); err != nil {
-		return nil, err
-	}
-	b.AivenSource = source
 
 	cred, src, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode})
 	if err != nil {
@@ -129,6 +133,13 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 	}
 	ok = true
 	return b, nil
+}
+
+// httpClient is the one HTTP client of every call: system roots plus
+// AZPEER_CA_FILE, proxies from the environment, timeouts.
+func (b *backend) httpClient() *http.Client {
+	hc, _ := b.azureOpts.Transport.(*http.Client)
+	return hc
 }
 
 func (b *backend) wireAzure() error {

@@ -13,6 +13,7 @@ import (
 // printed: main prints each one once and exits with status 1.
 func NewRootCommand() *cobra.Command {
 	g := &Globals{}
+	var project string
 	root := &cobra.Command{
 		Use:   "azpeer",
 		Short: "Peer Azure virtual networks with Aiven project VPCs",
@@ -20,6 +21,11 @@ func NewRootCommand() *cobra.Command {
 			"it runs the whole procedure on both clouds, waits out their delays, and explains what went wrong.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		Example: `  azpeer --sandbox                 # the dashboard, on a local emulator of both clouds
+  azpeer                           # the dashboard, on your Aiven account and Azure tenant
+  azpeer list --sandbox            # projects, VPCs and peerings as a table`,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDashboard(cmd, g, project) },
 	}
 	f := root.PersistentFlags()
 	f.BoolVar(&g.Sandbox, "sandbox", false, "run against an in-process sandbox of both clouds instead of the real ones")
@@ -27,6 +33,7 @@ func NewRootCommand() *cobra.Command {
 	f.StringVar(&g.AzureCloud, "azure-cloud", "public", "Azure cloud: "+strings.Join(azure.CloudNames, ", "))
 	f.StringVar(&g.StateDir, "state-dir", "", "directory for run records (default $XDG_STATE_HOME/azpeer)")
 	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, or the only one visible)")
+	root.Flags().StringVar(&project, "project", "", "open the dashboard on this project")
 
 	root.AddCommand(
 		newListCommand(g),
