@@ -76,6 +76,9 @@ type Finding struct {
 	Fix      string   `json:"fix"`
 	Command  string   `json:"command,omitempty"`
 	Action   FixKind  `json:"action,omitempty"`
+	// Resource is the resource the fix removes first (a stray or failed
+	// Azure peering), when there is one.
+	Resource string `json:"resource,omitempty"`
 	// rank orders findings by likelihood within a severity.
 	rank int
 }

@@ -205,16 +205,6 @@ func TestDiagnoseRules(t *testing.T) {
 				c := requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
 				putPeering(t, e, app.AppID, secret, stagingTarget().VNetID(), "to-aiven", c.ToNetworkID(), false)
 				return stagingTarget()
-			},
-			manualFix: func(t *testing.T, e *env, tg peering.Target) {
-				// What the finding's command does: allowVirtualNetworkAccess=true.
-				app, err := e.dir.FindApplicationsByName(ctxFor(t), "contoso-peering")
-				if err != nil || len(app) != 1 {
-					t.Fatalf("app: %v, %v", app, err)
-				}
-				secret := addSecret(t, e, &app[0], time.Time{})
-				c := connection(t, e, tg)
-				putPeering(t, e, app[0].AppID, secret, tg.VNetID(), "to-aiven", c.ToNetworkID(), true)
 			}},
 		{rule: peering.RuleAzureDisconnected,
 			setup: func(t *testing.T, e *env) peering.Target {

@@ -3,6 +3,7 @@ package peering
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Fix applies a finding's action and returns when it is done (the runbook
@@ -23,6 +24,14 @@ func (rb *Runbook) Fix(ctx context.Context, f *Facts, finding Finding, sink Even
 		}
 		return rb.resume(ctx, f, sink)
 	case FixResume:
+		// A stray or failed Azure peering goes first: Azure does not let a
+		// peering change its remote, and a failed one must be recreated.
+		if finding.Resource != "" && f.VNet != nil {
+			name := finding.Resource[strings.LastIndex(finding.Resource, "/")+1:]
+			if err := rb.Network.DeletePeering(ctx, f.VNet.ID, name); err != nil {
+				return fmt.Errorf("delete Azure peering %s: %w", name, err)
+			}
+		}
 		return rb.resume(ctx, f, sink)
 	case "":
 		return fmt.Errorf("azpeer cannot fix %s by itself: %s", finding.ID, finding.Fix)

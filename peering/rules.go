@@ -347,7 +347,7 @@ func ruleAzureSide(f *Facts) []Finding {
 				return []Finding{{ID: RuleAzurePeeringWrongPeer, Severity: SeverityError, rank: 11,
 					Cause:    "the Azure peering points at a different network than Aiven's to-network-id",
 					Evidence: append(ev, fmt.Sprintf("peering %s points at %s", q.Name, q.RemoteVNetID)),
-					Fix:      "delete it and create a peering to " + remote, Action: FixResume}}
+					Fix:      "delete it and create a peering to " + remote, Action: FixResume, Resource: q.ID}}
 			}
 		}
 		return []Finding{{ID: RulePendingNoAzurePeering, Severity: SeverityError, rank: 11,
@@ -360,7 +360,7 @@ func ruleAzureSide(f *Facts) []Finding {
 	switch {
 	case p.ProvisioningState == "Failed":
 		return []Finding{{ID: RuleAzureFailed, Severity: SeverityError, rank: 12, Cause: "the Azure peering failed to provision", Evidence: ev,
-			Fix: "delete it and create it again", Action: FixResume}}
+			Fix: "delete it and create it again", Action: FixResume, Resource: p.ID}}
 	case p.PeeringState == AzureDisconnected:
 		return []Finding{{ID: RuleAzureDisconnected, Severity: SeverityError, rank: 12,
 			Cause: "the Azure peering is Disconnected: Aiven's side of it was deleted", Evidence: ev,
@@ -368,12 +368,13 @@ func ruleAzureSide(f *Facts) []Finding {
 	case remote != "" && !strings.EqualFold(p.RemoteVNetID, remote):
 		return []Finding{{ID: RuleAzurePeeringWrongPeer, Severity: SeverityError, rank: 11,
 			Cause: "the Azure peering points at a different network than Aiven's to-network-id", Evidence: append(ev, "to-network-id "+remote),
-			Fix: "delete it and create a peering to " + remote, Action: FixResume}}
+			Fix: "delete it and create a peering to " + remote, Action: FixResume, Resource: p.ID}}
 	case !p.AllowVirtualNetworkAccess:
 		return []Finding{{ID: RuleAzurePeeringNoAccess, Severity: SeverityError, rank: 13,
 			Cause: "the Azure peering does not allow virtual network access, so no traffic can reach Aiven", Evidence: ev,
 			Fix:     "set allowVirtualNetworkAccess on the peering",
-			Command: fmt.Sprintf("az network vnet peering update --name %s --vnet-name %s --resource-group %s --set allowVirtualNetworkAccess=true", p.Name, f.VNet.Name, f.VNet.ResourceGroup)}}
+			Command: fmt.Sprintf("az network vnet peering update --name %s --vnet-name %s --resource-group %s --set allowVirtualNetworkAccess=true", p.Name, f.VNet.Name, f.VNet.ResourceGroup),
+			Action:  FixResume}}
 	}
 	return nil
 }

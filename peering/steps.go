@@ -769,8 +769,18 @@ func detectAzurePeering(ctx context.Context, r *Run) (bool, error) {
 	}
 	for _, p := range v.Peerings {
 		if strings.EqualFold(p.RemoteVNetID, r.out(OutAivenVNetID)) {
-			if p.PeeringState == AzureDisconnected {
+			switch {
+			case p.PeeringState == AzureDisconnected:
 				r.emit(Event{Step: StepAzurePeering, Kind: EventNotice, Message: "peering " + p.Name + " is Disconnected (Aiven's side was deleted); recreating it"})
+				r.setOut(OutAzurePeeringName, p.Name)
+				return false, nil
+			case p.ProvisioningState == "Failed":
+				r.emit(Event{Step: StepAzurePeering, Kind: EventNotice, Message: "peering " + p.Name + " failed to provision; recreating it"})
+				r.setOut(OutAzurePeeringName, p.Name)
+				return false, nil
+			case !p.AllowVirtualNetworkAccess:
+				r.emit(Event{Step: StepAzurePeering, Kind: EventNotice, Message: "peering " + p.Name + " does not allow virtual network access; updating it"})
+				r.setOut(OutAzurePeeringName, p.Name)
 				return false, nil
 			}
 			r.setOut(OutAzurePeeringID, p.ID, OutAzurePeeringName, p.Name, OutAzurePeeringState, p.PeeringState)
@@ -787,8 +797,15 @@ func actAzurePeering(ctx context.Context, r *Run) error {
 	if net == nil {
 		return &StepError{Step: StepAzurePeering, Err: errors.New("the app is not signed in"), Hint: "run step 13 first"}
 	}
+	// An existing peering to Aiven's VNet keeps its name (an update sets
+	// allowVirtualNetworkAccess); a Disconnected or Failed one is deleted
+	// and created again, as Azure requires.
 	name := r.options().PeeringName
-	if existing, _ := r.rb.Network.Peering(ctx, r.out(OutUserVNetID), name); existing != nil && existing.PeeringState == AzureDisconnected {
+	if found := r.out(OutAzurePeeringName); found != "" {
+		name = found
+	}
+	if existing, _ := r.rb.Network.Peering(ctx, r.out(OutUserVNetID), name); existing != nil &&
+		(existing.PeeringState == AzureDisconnected || existing.ProvisioningState == "Failed") {
 		if err := net.DeletePeering(ctx, r.out(OutUserVNetID), name); err != nil {
 			return err
 		}
