@@ -34,19 +34,11 @@ Disconnected. Exits 0 when healthy. With --fix it applies the fixes it can.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), timeout)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{needAzure: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			t, err := tf.target(ctx, b, g.Subscription)
-			if err != nil {
-				return err
-			}
-			rb, err := g.runbook(b)
-			if err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
 			d := rb.Diagnose(ctx, t, aivenAppID)
 			if asJSON {

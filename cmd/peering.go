@@ -57,6 +57,25 @@ func (f *targetFlags) target(ctx context.Context, b *backend, subFlag string) (p
 	return t, t.Validate()
 }
 
+// openTarget is what every per-peering command starts with: connect (Azure
+// required), resolve the target from the flags, and build the runbook.
+// The caller closes the backend.
+func (g *Globals) openTarget(ctx context.Context, cmd *cobra.Command, tf *targetFlags) (*backend, peering.Target, *peering.Runbook, error) {
+	b, err := g.connect(ctx, connectOptions{needAzure: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+	if err != nil {
+		return nil, peering.Target{}, nil, err
+	}
+	t, err := tf.target(ctx, b, g.Subscription)
+	if err == nil {
+		var rb *peering.Runbook
+		if rb, err = g.runbook(b); err == nil {
+			return b, t, rb, nil
+		}
+	}
+	b.Close()
+	return nil, peering.Target{}, nil, err
+}
+
 // runbook builds the runbook over the backend, with the run records in
 // --state-dir (a private temporary one for --sandbox, whose world goes
 // away with the process).
@@ -102,19 +121,11 @@ command again to resume. The app's secret is never written anywhere.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{needAzure: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			t, err := tf.target(ctx, b, g.Subscription)
-			if err != nil {
-				return err
-			}
-			rb, err := g.runbook(b)
-			if err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
 			if dryRun {
 				if err := rb.Preflight(ctx, t, o); err != nil {
@@ -242,19 +253,11 @@ func newStatusCommand(g *Globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{needAzure: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			t, err := tf.target(ctx, b, g.Subscription)
-			if err != nil {
-				return err
-			}
-			rb, err := g.runbook(b)
-			if err != nil {
-				return err
-			}
 			st, err := rb.Status(ctx, t)
 			if err != nil {
 				return err
@@ -342,19 +345,11 @@ the app with its service principal. Only what azpeer created is removed.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{needAzure: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			t, err := tf.target(ctx, b, g.Subscription)
-			if err != nil {
-				return err
-			}
-			rb, err := g.runbook(b)
-			if err != nil {
-				return err
-			}
 			if !yes {
 				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t))
 				if err != nil {
