@@ -160,8 +160,8 @@ func (b *backend) wireAzure() error {
 // startSandbox runs an in-process sandbox with the default scenario and
 // overlays its endpoints and credentials on the environment.
 func (b *backend) startSandbox(speed float64) error {
-	if speed <= 0 {
-		speed = defaultSandboxSpeed
+	if speed < 0 {
+		return fmt.Errorf("--sandbox-speed %v: use 0 (every simulated wait is instant) or a positive factor", speed)
 	}
 	s, err := sandbox.New(sandbox.Options{Speed: speed})
 	if err != nil {
