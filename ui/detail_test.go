@@ -55,26 +55,6 @@ func TestDetailScreen(t *testing.T) {
 	}
 }
 
-func TestDiagnoseShowsStateInfo(t *testing.T) {
-	e := newTestEnv(t, envOptions{noAzure: true})
-	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 120, 40)
-	openDetail(t, d, "prod-vnet-old")
-	if scr := d.screen(); !strings.Contains(scr, "not signed in to Azure") {
-		t.Errorf("without Azure the detail should say so:\n%s", scr)
-	}
-	d.press("d")
-	scr := d.screen()
-	for _, want := range []string{"diagnose prod-vnet-old", "INVALID_SPECIFICATION", "was not found", "type: invalid-specification", "what usually causes it"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("diagnosis lacks %q:\n%s", want, scr)
-		}
-	}
-	d.press("esc")
-	if d.m.overlay != nil {
-		t.Fatal("esc did not close the diagnosis")
-	}
-}
-
 // Polling is fast while a connection is transitional, and the detail's
 // timeline records the transitions it observes.
 func TestLiveTransitionObserved(t *testing.T) {

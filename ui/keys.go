@@ -23,6 +23,9 @@ type Keys struct {
 	// Checklist.
 	RunStep, RunAll, Retry, Copy, Events key.Binding
 
+	// Diagnosis.
+	Fix key.Binding
+
 	// Wizard.
 	Select, Toggle, Confirm key.Binding
 }
@@ -58,6 +61,8 @@ func DefaultKeys() Keys {
 		Retry:   b([]string{"r"}, "r", "retry failed"),
 		Copy:    b([]string{"c"}, "c", "copy command"),
 		Events:  b([]string{"e"}, "e", "event log"),
+
+		Fix: b([]string{"enter"}, "enter", "apply fix"),
 
 		Select:  b([]string{"enter"}, "enter", "choose"),
 		Toggle:  b([]string{"tab", "shift+tab"}, "tab", "switch role"),
@@ -123,6 +128,17 @@ func (k *Keys) checklistMap() keyMap {
 	return keyMap{
 		short: []key.Binding{k.RunAll, k.RunStep, k.Retry, k.Copy, k.Events, k.Back, k.Help},
 		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Back, k.Help, k.Quit}},
+	}
+}
+
+func (k *Keys) diagnoseMap() keyMap {
+	up, down := relabel(k.Up, "↑/k", "previous finding"), relabel(k.Down, "↓/j", "next finding")
+	again := relabel(k.Refresh, "r", "re-check")
+	// One help entry for both directions keeps the short help within 80 columns.
+	sel := key.NewBinding(key.WithKeys("j", "k", "up", "down"), key.WithHelp("j/k", "select"))
+	return keyMap{
+		short: []key.Binding{sel, k.Fix, k.Copy, again, k.Back, k.Help},
+		full:  [][]key.Binding{{up, down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Fix, k.Copy, again}, {k.Back, k.Pause, k.Help, k.Quit}},
 	}
 }
 

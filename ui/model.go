@@ -94,6 +94,8 @@ type Model struct {
 	records   map[string]recordEntry
 	runs      map[string]*runState
 	opening   map[string]bool
+	// diags are the diagnoses (and fixes) by target key.
+	diags map[string]*diagState
 
 	stack   []screen
 	overlay overlay
@@ -123,6 +125,7 @@ func New(deps Deps, opts Options) *Model {
 		records:   map[string]recordEntry{},
 		runs:      map[string]*runState{},
 		opening:   map[string]bool{},
+		diags:     map[string]*diagState{},
 		paused:    opts.NoAutoRefresh,
 	}
 	if opts.Width > 0 && opts.Height > 0 {
@@ -212,7 +215,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, clockTick()
 	case spinner.TickMsg:
-		if !m.fetching && !m.anyRunning() {
+		if !m.fetching && !m.anyRunning() && !m.diagBusy() {
 			m.spinning = false
 			return m, nil
 		}
@@ -271,7 +274,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case runEventMsg:
 		rs := m.runs[msg.key]
 		if rs == nil {
-			return m, nil
+			return m, m.fixEvent(msg) // a diagnosis fix's event, or nothing
 		}
 		rs.rec = rs.run.Record()
 		if msg.ev.Kind == peering.EventState || msg.ev.Kind == peering.EventDone {
@@ -305,6 +308,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.poll()
 		}
 		return m, nil
+	case diagnosisMsg, fixDoneMsg, recheckMsg:
+		return m, m.diagnoseUpdate(msg)
 	case tea.KeyPressMsg:
 		return m, m.keyPress(msg)
 	case tea.PasteMsg:

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -52,7 +51,7 @@ func (confirmQuit) view(m *Model, w, h int) string {
 	return m.centered("quit?", body, w, h)
 }
 
-// textOverlay shows lines (a diagnosis, an event log), scrollable.
+// textOverlay shows lines (an event log), scrollable.
 type textOverlay struct {
 	title  string
 	lines  []string
@@ -98,37 +97,6 @@ func (o *textOverlay) view(m *Model, w, h int) string {
 	}
 	body := strings.Join(lines, "\n") + more + "\n" + m.styles.Muted.Render("esc closes")
 	return m.centered(o.title, body, w, h)
-}
-
-// diagnoseOverlay explains a connection's state: its message, every
-// state_info key and what usually causes it. (The full diagnosis, with
-// checks against Azure, is a later screen.)
-func diagnoseOverlay(m *Model, ref connRef) overlay {
-	c, v, ok := m.connection(ref)
-	if !ok {
-		return &textOverlay{title: "diagnose", lines: []string{"This connection is no longer listed by Aiven."}}
-	}
-	s := &m.styles
-	lines := []string{
-		s.Label.Render("state    ") + s.of(stateTone(c.State)).Render(stateLabel(c.State, false)),
-		s.Label.Render("peer     ") + c.PeerCloudAccount + " / " + c.PeerResourceGroup + " / " + c.PeerVPC,
-		s.Label.Render("VPC      ") + v.ID + " (" + v.Cloud + ", " + v.CIDR + ")",
-	}
-	if msg := c.Message(); msg != "" {
-		lines = append(lines, "", s.Label.Render("message"))
-		lines = append(lines, msg)
-	}
-	if len(c.StateInfo) > 0 {
-		lines = append(lines, "", s.Label.Render("state_info"))
-		for _, k := range c.StateInfoKeys() {
-			lines = append(lines, fmt.Sprintf("  %s: %v", k, c.StateInfo[k]))
-		}
-	}
-	if hint := stateHint(c); hint != "" {
-		lines = append(lines, "", s.Label.Render("what usually causes it"))
-		lines = append(lines, hint)
-	}
-	return &textOverlay{title: "diagnose " + c.PeerVPC, lines: lines}
 }
 
 // stateHint is the usual cause of a state, from Aiven's and Azure's docs.

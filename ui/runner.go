@@ -60,7 +60,10 @@ func openRun(rb *peering.Runbook, t peering.Target, o peering.Options, startAll 
 func waitRunEvent(ctx context.Context, key string, ch <-chan peering.Event) tea.Cmd {
 	return func() tea.Msg {
 		select {
-		case ev := <-ch:
+		case ev, ok := <-ch:
+			if !ok {
+				return nil // the stream ended (a diagnosis fix returned)
+			}
 			return runEventMsg{key: key, ev: ev}
 		case <-ctx.Done():
 			return nil
@@ -101,23 +104,24 @@ func (m *Model) startRun(rs *runState, step peering.StepID) tea.Cmd {
 	return tea.Batch(invoke(ctx, m.ctx, m.wg, rs, step), m.startSpinner(), m.rearm())
 }
 
-// anyRunning reports whether a runbook invocation is in flight.
+// anyRunning reports whether a runbook invocation (or a fix) is in flight.
 func (m *Model) anyRunning() bool {
 	for _, rs := range m.runs {
 		if rs.running {
 			return true
 		}
 	}
-	return false
+	return m.fixRunning()
 }
 
-// stopRuns cancels every invocation (quitting).
+// stopRuns cancels every invocation and fix (quitting).
 func (m *Model) stopRuns() {
 	for _, rs := range m.runs {
 		if rs.cancel != nil {
 			rs.cancel()
 		}
 	}
+	m.stopFixes()
 }
 
 // CloseRuns waits for the runbook invocations to return and closes every

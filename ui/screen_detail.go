@@ -254,8 +254,7 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	case key.Matches(msg, m.keys.JSON):
 		return true, m.push(newJSONScreen(m, s.ref))
 	case key.Matches(msg, m.keys.Diagnose):
-		m.overlay = diagnoseOverlay(m, s.ref)
-		return true, nil
+		return true, m.openDiagnosis(s.ref)
 	case key.Matches(msg, m.keys.Checklist):
 		if s.ref.Key.PeerResourceGroup == "" {
 			m.setStatus("azpeer drives Azure VNet peerings only", true)

@@ -172,7 +172,7 @@ func (s *projectScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, m.openWizard(s.name, s.selectedVPC())
 	case key.Matches(msg, m.keys.Diagnose):
 		if isConn {
-			m.overlay = diagnoseOverlay(m, ref)
+			return true, m.openDiagnosis(ref)
 		}
 		return true, nil
 	case key.Matches(msg, m.keys.JSON):
