@@ -20,6 +20,9 @@ import (
 type Access struct {
 	defs    *armauthorization.RoleDefinitionsClient
 	assigns *armauthorization.RoleAssignmentsClient
+	// cred and opts make the per-subscription permissions clients.
+	cred azcore.TokenCredential
+	opts *arm.ClientOptions
 }
 
 var _ peering.Access = (*Access)(nil)
@@ -37,7 +40,7 @@ func NewAccess(cred azcore.TokenCredential, clientOpts azcore.ClientOptions) (*A
 	if err != nil {
 		return nil, fmt.Errorf("azure: role assignments client: %w", err)
 	}
-	return &Access{defs: defs, assigns: assigns}, nil
+	return &Access{defs: defs, assigns: assigns, cred: cred, opts: ao}, nil
 }
 
 // odataString quotes a value for an OData $filter.

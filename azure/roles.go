@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+
 	"github.com/azpeer/azpeer/peering"
 )
 
@@ -31,3 +34,35 @@ func (a *Access) RoleDefinitionByID(ctx context.Context, id string) (*peering.Ro
 	rd := roleDefinitionFromSDK(&resp.RoleDefinition)
 	return &rd, nil
 }
+
+// Permissions returns the signed-in principal's own effective permissions
+// at a resource (Microsoft.Authorization/permissions): one set per role
+// assignment that applies. The preflight uses it to say, before anything
+// is created, that the principal cannot assign roles.
+func (a *Access) Permissions(ctx context.Context, resourceID string) ([]peering.PermissionSet, error) {
+	id, err := arm.ParseResourceID(resourceID)
+	if err != nil {
+		return nil, fmt.Errorf("azure: %q is not a resource id: %w", resourceID, err)
+	}
+	client, err := armauthorization.NewPermissionsClient(id.SubscriptionID, a.cred, a.opts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: permissions client: %w", err)
+	}
+	pager := client.NewListForResourcePager(id.ResourceGroupName, id.ResourceType.Namespace, "", lastType(id.ResourceType.Type), id.Name, nil)
+	var out []peering.PermissionSet
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read own permissions at %s: %w", resourceID, cloudError(ServiceARM, err))
+		}
+		for _, p := range page.Value {
+			if p != nil {
+				out = append(out, peering.PermissionSet{Actions: derefAll(p.Actions), NotActions: derefAll(p.NotActions)})
+			}
+		}
+	}
+	return out, nil
+}
+
+// lastType is the last segment of a resource type ("virtualNetworks").
+func lastType(t string) string { return t[strings.LastIndex(t, "/")+1:] }

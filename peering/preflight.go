@@ -10,8 +10,9 @@ import (
 
 // Preflight checks a target before anything is created: the VPC exists, is
 // on Azure and ACTIVE; the VNet exists; their address ranges do not
-// overlap; the subscription is visible. A failure names the field and the
-// fix.
+// overlap; the subscription is visible; and, where the cloud can tell, the
+// signed-in principal may create role assignments on the VNet. A failure
+// names the field (or the missing right) and the fix.
 func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -59,7 +60,7 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("%s/%s (%s) overlaps the project VPC's %s", vnet.ResourceGroup, vnet.Name, b, a),
 			Fix: "peer a VNet whose address space does not overlap " + vpc.CIDR + " (Azure refuses overlapping peerings)"}
 	}
-	return nil
+	return rb.checkOwnPermissions(ctx, vnet.ID)
 }
 
 // Overlap returns the first pair of overlapping CIDRs of a and b.
@@ -80,4 +81,47 @@ func Overlap(a, b []string) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// PermissionSet is one role's worth of actions a principal holds at a scope.
+type PermissionSet struct {
+	Actions, NotActions []string
+}
+
+// PermissionReader tells the signed-in principal's own permissions at a
+// resource. Access adapters implement it where the cloud can tell.
+type PermissionReader interface {
+	Permissions(ctx context.Context, resourceID string) ([]PermissionSet, error)
+}
+
+// PermissionError says the signed-in principal lacks a right the run
+// needs; nothing was created.
+type PermissionError struct {
+	Action, Scope, Need string
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("the signed-in principal may not perform %s on %s; %s (nothing was created)", e.Action, e.Scope, e.Need)
+}
+
+// checkOwnPermissions verifies, where the cloud can tell, that the
+// signed-in principal can create the role assignments of steps 6 and 9.
+func (rb *Runbook) checkOwnPermissions(ctx context.Context, vnetID string) error {
+	pr, ok := rb.Access.(PermissionReader)
+	if !ok {
+		return nil
+	}
+	sets, err := pr.Permissions(ctx, vnetID)
+	if err != nil {
+		// Not knowing is no reason to stop: the steps will say what fails.
+		return nil
+	}
+	const action = "Microsoft.Authorization/roleAssignments/write"
+	for _, s := range sets {
+		if roleAllows(RoleDefinition{Actions: s.Actions, NotActions: s.NotActions}, action) {
+			return nil
+		}
+	}
+	return &PermissionError{Action: action, Scope: vnetID,
+		Need: "creating role assignments needs Owner or User Access Administrator on the VNet (or above): sign in as such a principal, or ask one to grant it"}
 }

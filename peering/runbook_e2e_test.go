@@ -476,3 +476,25 @@ func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 		t.Error("steps before 7 should have run")
 	}
 }
+
+// A principal that can read but not assign roles is stopped before
+// anything is created, with the right it lacks named.
+func TestRunbookPreflightNeedsRoleAssignmentRights(t *testing.T) {
+	admin := newEnv(t, sandbox.Options{})
+	e := admin.as(t, sandbox.PrincipalSpec{DisplayName: "network-only", DirectoryRoles: []string{sandbox.RoleApplicationAdministrator},
+		SubscriptionRole: "Contributor"})
+	before := fingerprint(admin.state())
+	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	err = run.RunAll(ctxFor(t), nil)
+	var pe *peering.PermissionError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "roleAssignments/write") || !strings.Contains(err.Error(), "Owner") {
+		t.Fatalf("want a PermissionError naming roleAssignments/write, got %v", err)
+	}
+	if got := fingerprint(admin.state()); !slices.Equal(got, before) {
+		t.Errorf("something was created:\n%v\n%v", before, got)
+	}
+}

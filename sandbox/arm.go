@@ -46,6 +46,9 @@ func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
 		case "roleassignments":
 			s.handleRoleAssignments(w, r, c, scope, guid)
 			return
+		case "permissions":
+			s.handlePermissions(w, r, c, scope)
+			return
 		}
 	}
 	s.handleARMResource(w, r, c)

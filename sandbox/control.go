@@ -63,3 +63,18 @@ func (s *Server) AddPrincipal(spec PrincipalSpec) (Principal, error) {
 	s.markDirty()
 	return Principal{TenantID: UserTenantID, AppID: app.AppID, ObjectID: sp.ID, Secret: secret}, nil
 }
+
+// RemoveServicePrincipal deletes an app's service principal in a tenant,
+// as an administrator would in the portal, for tests that need a tenant
+// where, say, Aiven's app was never consented. It reports whether one existed.
+func (s *Server) RemoveServicePrincipal(tenantID, appID string) bool {
+	w, unlock := s.lock()
+	defer unlock()
+	sp := w.spByAppID(tenantID, appID)
+	if sp == nil {
+		return false
+	}
+	delete(w.ServicePrincipals, sp.ID)
+	s.markDirty()
+	return true
+}

@@ -250,10 +250,14 @@ func TestQuitWhileRunningResumes(t *testing.T) {
 
 // A step that fails shows ✗, its error and what to do; r runs it again.
 func TestChecklistFailedStepRetry(t *testing.T) {
-	// A CI identity that may create its own apps but, as a Contributor,
-	// cannot assign roles (that needs Owner or User Access Administrator).
+	// A CI identity that may create its own apps and, as Owner, assign
+	// roles, but holds no Application Administrator role: it cannot create
+	// a service principal for Aiven's app, which this tenant lacks.
 	e := newTestEnv(t, envOptions{principal: &sandbox.PrincipalSpec{DisplayName: "ci",
-		GraphPermissions: []string{sandbox.PermissionOwnedBy}, SubscriptionRole: "Contributor"}})
+		GraphPermissions: []string{sandbox.PermissionOwnedBy}, SubscriptionRole: "Owner"}})
+	if !e.s.RemoveServicePrincipal(sandbox.UserTenantID, peering.DefaultAivenAppID) {
+		t.Fatal("the default scenario has no service principal for Aiven's app")
+	}
 	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", NoAutoRefresh: true}, 120, 40)
 	wizardTo(t, d, "app-vnet")
 	d.press("enter")
@@ -261,30 +265,30 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 	cl := d.m.top().(*checklistScreen)
 	rs := cl.run(d.m)
 	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
-	if st := rs.rec.Step(peering.StepGrantApp).Status; st != peering.StatusFailed {
-		t.Fatalf("step 6 is %s, want failed; run ended with %v\n%s", st, rs.lastErr, d.screen())
+	if st := rs.rec.Step(peering.StepAivenSP).Status; st != peering.StatusFailed {
+		t.Fatalf("step 7 is %s, want failed; run ended with %v\n%s", st, rs.lastErr, d.screen())
 	}
 	scr := d.screen()
-	if l := lineWith(scr, "Let the app write peerings"); !strings.Contains(l, "✗") || !strings.Contains(l, "AuthorizationFailed") {
-		t.Errorf("step 6 row = %q, want ✗ and the error", l)
+	if l := lineWith(scr, "service principal for Aiven"); !strings.Contains(l, "✗") || !strings.Contains(l, "Authorization_RequestDenied") {
+		t.Errorf("step 7 row = %q, want ✗ and the error", l)
 	}
-	if !strings.Contains(lineWith(scr, "step 6"), "failed") {
-		t.Errorf("the status line does not say step 6 failed:\n%s", scr)
+	if !strings.Contains(lineWith(scr, "step 7"), "failed") {
+		t.Errorf("the status line does not say step 7 failed:\n%s", scr)
 	}
-	if l := lineWith(scr, "Find the VNet"); !strings.Contains(l, "✓") {
-		t.Errorf("step 5 row = %q, want ✓", l)
+	if l := lineWith(scr, "Let the app write peerings"); !strings.Contains(l, "✓") {
+		t.Errorf("step 6 row = %q, want ✓", l)
 	}
 
 	d.press("r") // selects the failed step and runs it again
-	if got := cl.t.selectedID(); got != string(peering.StepGrantApp) {
+	if got := cl.t.selectedID(); got != string(peering.StepAivenSP) {
 		t.Errorf("r selected %q, want the failed step", got)
 	}
 	d.until("the retry to end", func() bool { return !rs.running })
-	if n := rs.rec.Step(peering.StepGrantApp).Attempts; n != 2 {
-		t.Errorf("step 6 ran %d times, want 2", n)
+	if n := rs.rec.Step(peering.StepAivenSP).Attempts; n != 2 {
+		t.Errorf("step 7 ran %d times, want 2", n)
 	}
 	scr = d.screen()
-	for _, want := range []string{"what to do", "Owner or User Access Administrator", "$ az role assignment create --role 'Network Contributor'"} {
+	for _, want := range []string{"what to do", "Application Administrator", "$ az ad sp create --id " + peering.DefaultAivenAppID} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("the failed step's details lack %q:\n%s", want, scr)
 		}
