@@ -10,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	codegen "github.com/aiven/go-client-codegen"
@@ -30,7 +32,7 @@ type Config struct {
 	HTTPClient *http.Client
 	// RetryMax is how often 429/5xx are retried; codegen's default (6, with
 	// waits up to 15 s) is too slow for an interactive tool, so the
-	// default here is 3 with waits from 250 ms to 2 s.
+	// default here is 3 with waits from 250 ms to 2 s; negative means none.
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries.
 	RetryWaitMin, RetryWaitMax time.Duration
@@ -79,7 +81,15 @@ func New(cfg Config) (*Client, error) {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = hc
+	// The transport notes a server's Retry-After for the call that asked,
+	// since codegen's error carries no headers.
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hcCopy := *hc
+	hcCopy.Transport = retryAfterRecorder{base}
+	rc.HTTPClient = &hcCopy
 	rc.Logger = nil
 	rc.RetryMax = cfg.RetryMax
 	rc.RetryWaitMin = cfg.RetryWaitMin
@@ -101,12 +111,51 @@ func New(cfg Config) (*Client, error) {
 	return &Client{api: api, base: strings.TrimSuffix(cfg.URL, "/"), token: cfg.Token, doer: doer, timeout: cfg.CallTimeout}, nil
 }
 
-// call bounds one API call with the client's deadline unless ctx has one.
+// call bounds one API call with the client's deadline unless ctx has one,
+// and gives it a place for the server's Retry-After.
 func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx = context.WithValue(ctx, retryAfterKey{}, new(retryAfter))
 	if _, ok := ctx.Deadline(); ok {
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, c.timeout)
+}
+
+type retryAfterKey struct{}
+
+// retryAfter holds the last Retry-After a call's responses carried.
+type retryAfter struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+// retryAfterRecorder is a RoundTripper that records Retry-After (seconds)
+// of 429 and 503 answers into the call's context.
+type retryAfterRecorder struct{ next http.RoundTripper }
+
+func (t retryAfterRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return resp, err
+	}
+	if h, ok := r.Context().Value(retryAfterKey{}).(*retryAfter); ok {
+		if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
+			h.mu.Lock()
+			h.d = time.Duration(secs) * time.Second
+			h.mu.Unlock()
+		}
+	}
+	return resp, nil
+}
+
+// retryAfterOf returns the Retry-After recorded for a call.
+func retryAfterOf(ctx context.Context) time.Duration {
+	if h, ok := ctx.Value(retryAfterKey{}).(*retryAfter); ok {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.d
+	}
+	return 0
 }
 
 // Me returns the token's user.
@@ -115,7 +164,7 @@ func (c *Client) Me(ctx context.Context) (peering.AivenUser, error) {
 	defer cancel()
 	out, err := c.api.UserInfo(ctx)
 	if err != nil {
-		return peering.AivenUser{}, wrap("who am I (GET /v1/me)", err)
+		return peering.AivenUser{}, wrap(ctx, "who am I (GET /v1/me)", err)
 	}
 	return peering.AivenUser{Email: out.User, RealName: out.RealName}, nil
 }
@@ -126,7 +175,7 @@ func (c *Client) Projects(ctx context.Context) ([]peering.ProjectRef, error) {
 	defer cancel()
 	out, err := c.api.ProjectList(ctx)
 	if err != nil {
-		return nil, wrap("list projects (GET /v1/project)", err)
+		return nil, wrap(ctx, "list projects (GET /v1/project)", err)
 	}
 	refs := make([]peering.ProjectRef, 0, len(out.Projects))
 	for _, p := range out.Projects {
@@ -141,7 +190,7 @@ func (c *Client) VPCs(ctx context.Context, project string) ([]peering.VPC, error
 	defer cancel()
 	out, err := c.api.VpcList(ctx, project)
 	if err != nil {
-		return nil, wrap(fmt.Sprintf("list VPCs of project %s", project), err)
+		return nil, wrap(ctx, fmt.Sprintf("list VPCs of project %s", project), err)
 	}
 	vpcs := make([]peering.VPC, 0, len(out))
 	for _, v := range out {
@@ -157,7 +206,7 @@ func (c *Client) VPC(ctx context.Context, project, id string) (peering.VPC, erro
 	defer cancel()
 	out, err := c.api.VpcGet(ctx, project, id)
 	if err != nil {
-		return peering.VPC{}, wrap(fmt.Sprintf("get VPC %s of project %s", id, project), err)
+		return peering.VPC{}, wrap(ctx, fmt.Sprintf("get VPC %s of project %s", id, project), err)
 	}
 	v := peering.VPC{ID: out.ProjectVpcId, Cloud: out.CloudName, CIDR: out.NetworkCidr, State: string(out.State),
 		CreateTime: out.CreateTime, UpdateTime: out.UpdateTime, Peerings: make([]peering.Connection, 0, len(out.PeeringConnections))}
@@ -207,7 +256,7 @@ func (c *Client) CreateAzurePeering(ctx context.Context, project, vpcID string, 
 	}
 	out, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, in)
 	if err != nil {
-		return peering.Connection{}, wrap(fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
+		return peering.Connection{}, wrap(ctx, fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
 	}
 	return connection(vpc.PeeringConnectionOut(*out)), nil
 }
@@ -226,7 +275,7 @@ func (c *Client) DeletePeering(ctx context.Context, project, vpcID string, k pee
 		_, err = c.api.VpcPeeringConnectionDelete(ctx, project, vpcID, k.PeerCloudAccount, k.PeerVPC)
 	}
 	if err != nil {
-		return wrap(fmt.Sprintf("delete peering connection to %s on VPC %s", k.PeerVPC, vpcID), err)
+		return wrap(ctx, fmt.Sprintf("delete peering connection to %s on VPC %s", k.PeerVPC, vpcID), err)
 	}
 	return nil
 }
@@ -255,7 +304,7 @@ func (c *Client) Refresh(ctx context.Context, project, vpcID string) error {
 		if json.Unmarshal(body, &ae) != nil {
 			ae.Message = http.StatusText(resp.StatusCode)
 		}
-		return wrap(fmt.Sprintf("refresh peerings of VPC %s", vpcID), ae)
+		return wrap(ctx, fmt.Sprintf("refresh peerings of VPC %s", vpcID), ae)
 	}
 	return nil
 }
@@ -263,10 +312,10 @@ func (c *Client) Refresh(ctx context.Context, project, vpcID string) error {
 // wrap adds what azpeer was doing to an Aiven error and reduces API errors
 // to peering.CloudError (status, Aiven's error_code, message); errors.As
 // still finds codegen.Error underneath, so aiven.IsNotFound works too.
-func wrap(what string, err error) error {
+func wrap(ctx context.Context, what string, err error) error {
 	var ae codegen.Error
 	if errors.As(err, &ae) {
-		ce := &peering.CloudError{Service: "aiven", StatusCode: ae.Status, Message: ae.Message, Err: err}
+		ce := &peering.CloudError{Service: "aiven", StatusCode: ae.Status, Message: ae.Message, RetryAfter: retryAfterOf(ctx), Err: err}
 		if list, ok := ae.Errors.([]any); ok && len(list) > 0 {
 			if m, ok := list[0].(map[string]any); ok {
 				ce.Code, _ = m["error_code"].(string)

@@ -177,3 +177,20 @@ func TestClientCreateRefreshDelete(t *testing.T) {
 		t.Errorf("refresh of unknown project: %v", err)
 	}
 }
+
+// A throttled call that runs out of retries says how long the server
+// asked to wait, so callers (the dashboard's polling) can honour it.
+func TestClientThrottledCarriesRetryAfter(t *testing.T) {
+	s, _ := start(t, sandbox.Options{})
+	s.SetFaults(sandbox.APIAiven, sandbox.FaultConfig{Rate429: 1, RetryAfter: 3 * time.Second})
+	c, err := aiven.New(aiven.Config{URL: s.URL(), Token: s.Credentials().AivenToken, HTTPClient: s.HTTPClient(),
+		RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Projects(ctx(t))
+	var ce *peering.CloudError
+	if !errors.As(err, &ce) || ce.StatusCode != 429 || ce.RetryAfter != 3*time.Second {
+		t.Fatalf("want a 429 CloudError with RetryAfter 3s, got %+v (%v)", ce, err)
+	}
+}
