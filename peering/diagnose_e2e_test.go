@@ -180,6 +180,21 @@ func TestDiagnoseRules(t *testing.T) {
 				runSteps(t, e.runbook(), stagingTarget(), peering.StepWaitPendingPeer).Close()
 				return stagingTarget()
 			}},
+		{rule: peering.RuleAzureFailed, first: true,
+			setup: func(t *testing.T, e *env) peering.Target {
+				// Provisioning of the Azure peering fails (an async operation
+				// ending InternalServerError, injected like a 5xx), leaving
+				// the peering Failed and step 14 failed.
+				run := runSteps(t, e.runbook(), stagingTarget(), peering.StepAppSignIn)
+				defer run.Close()
+				e.sb.SetFaults(sandbox.APIARM, sandbox.FaultConfig{RateOperationFailure: 1})
+				err := run.RunStep(ctxFor(t), peering.StepAzurePeering, nil)
+				e.sb.SetFaults(sandbox.APIARM, sandbox.FaultConfig{})
+				if peering.ErrorCode(err) != "InternalServerError" {
+					t.Fatalf("step 14 with failing provisioning: %v", err)
+				}
+				return stagingTarget()
+			}},
 		{rule: peering.RuleAzurePeeringWrongPeer, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				runSteps(t, e.runbook(), stagingTarget(), peering.StepWaitPendingPeer).Close()
@@ -303,10 +318,8 @@ func TestDiagnoseRules(t *testing.T) {
 			}
 		})
 	}
-	// Provisioning Failed is the one rule the sandbox cannot produce (its
-	// peerings always provision); TestDiagnoseEvaluate covers it.
 	for _, id := range allRuleIDs {
-		if !seen[id] && id != peering.RuleAzureFailed {
+		if !seen[id] {
 			t.Errorf("no sandbox scenario for rule %s", id)
 		}
 	}

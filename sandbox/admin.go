@@ -38,14 +38,18 @@ type adminFault struct {
 	Rate429    float64  `json:"rate_429"`
 	Rate5xx    float64  `json:"rate_5xx"`
 	RetryAfter Duration `json:"retry_after"`
+	// RateOperationFailure: fraction of ARM async peering operations that fail.
+	RateOperationFailure float64 `json:"rate_operation_failure,omitempty"`
 }
 
 func (f adminFault) config() FaultConfig {
-	return FaultConfig{Latency: f.Latency.D(), Rate429: f.Rate429, Rate5xx: f.Rate5xx, RetryAfter: f.RetryAfter.D()}
+	return FaultConfig{Latency: f.Latency.D(), Rate429: f.Rate429, Rate5xx: f.Rate5xx, RetryAfter: f.RetryAfter.D(),
+		RateOperationFailure: f.RateOperationFailure}
 }
 
 func toAdminFault(c FaultConfig) adminFault {
-	return adminFault{Latency: Duration(c.Latency), Rate429: c.Rate429, Rate5xx: c.Rate5xx, RetryAfter: Duration(c.RetryAfter)}
+	return adminFault{Latency: Duration(c.Latency), Rate429: c.Rate429, Rate5xx: c.Rate5xx, RetryAfter: Duration(c.RetryAfter),
+		RateOperationFailure: c.RateOperationFailure}
 }
 
 // validate explains what is wrong with a fault configuration, or returns "".
@@ -53,8 +57,8 @@ func (f adminFault) validate(api API) string {
 	switch {
 	case f.Latency < 0 || f.RetryAfter < 0:
 		return fmt.Sprintf("%s: latency and retry_after must not be negative", api)
-	case !isRate(f.Rate429) || !isRate(f.Rate5xx):
-		return fmt.Sprintf("%s: rate_429 and rate_5xx are fractions between 0 and 1", api)
+	case !isRate(f.Rate429) || !isRate(f.Rate5xx) || !isRate(f.RateOperationFailure):
+		return fmt.Sprintf("%s: rate_429, rate_5xx and rate_operation_failure are fractions between 0 and 1", api)
 	case f.Rate429+f.Rate5xx > 1:
 		return fmt.Sprintf("%s: rate_429 + rate_5xx must not exceed 1", api)
 	}

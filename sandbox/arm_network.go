@@ -668,6 +668,8 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 	p.ProvisioningState = "Updating"
 	p.ETag = etag()
 	op := q.w.startOperation(now, opPeeringPut, p.ID, q.w.Timing.PeeringProvisioning.D())
+	// Injected like throttling: now and then provisioning itself fails.
+	op.Fail = q.s.faults.operationFails()
 	q.asyncHeaders(local, op, now, false)
 	writeJSON(q.rw, status, q.w.peeringJSON(p))
 }

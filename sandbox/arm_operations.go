@@ -97,6 +97,13 @@ func (w *World) finishOperation(now time.Time, op *AsyncOperation) {
 				fmt.Sprintf("Operation on resource %s was canceled: the resource no longer exists.", op.Target)
 			return
 		}
+		if op.Fail {
+			// As Azure leaves it: the peering exists, provisioningState
+			// Failed, and the operation carries the error.
+			op.Status, op.ErrorCode, op.ErrorMsg = opFailed, "InternalServerError", "An error occurred."
+			p.ProvisioningState = "Failed"
+			return
+		}
 		w.putPeering(now, local, p.Name, p.RemoteVNetID, p.AllowVirtualNetworkAccess)
 	case opPeeringDelete:
 		if p != nil {

@@ -20,6 +20,9 @@ type FaultConfig struct {
 	Rate5xx float64 `json:"rate_5xx"`
 	// RetryAfter is the Retry-After sent with a 429 (default 1s).
 	RetryAfter time.Duration `json:"retry_after"`
+	// RateOperationFailure (ARM only) is the fraction of async peering
+	// operations that end Failed, leaving provisioningState Failed.
+	RateOperationFailure float64 `json:"rate_operation_failure,omitempty"`
 }
 
 // faultInjector decides, reproducibly from a seed, which requests fail.
@@ -48,6 +51,14 @@ func (f *faultInjector) get(api API) FaultConfig {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.by[api]
+}
+
+// operationFails rolls whether a new ARM async operation will fail.
+func (f *faultInjector) operationFails() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rate := f.by[APIARM].RateOperationFailure
+	return rate > 0 && f.rng.Float64() < rate
 }
 
 // Injected reports how many faults were injected into an API so far.

@@ -223,6 +223,8 @@ type AsyncOperation struct {
 	// Kind and Target let the world finish the work when the operation completes.
 	Kind   string `json:"kind"`   // peering-put, peering-delete
 	Target string `json:"target"` // peering resource id
+	// Fail makes the operation end Failed (FaultConfig.RateOperationFailure).
+	Fail bool `json:"fail,omitempty"`
 }
 
 // AivenWorld is Aiven's side: users, organizations, projects, VPCs.
