@@ -28,7 +28,7 @@ func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
 	}
 	if !c.HasAudience(AudienceARM, "https://management.azure.com/", "https://management.core.windows.net") {
 		armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenAudience",
-			fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.", strings.Join(c.Audience, ",")))
+			fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.", c.Aud))
 		return
 	}
 	const authzMarker = "/providers/microsoft.authorization/"

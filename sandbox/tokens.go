@@ -25,6 +25,9 @@ const (
 // Entra's v1 app-only tokens, they name the tenant, the principal and the app.
 type Claims struct {
 	jwt.RegisteredClaims
+	// Aud shadows RegisteredClaims.Audience so "aud" is a plain string, as
+	// in Entra's access tokens (golang-jwt would write an array).
+	Aud      string `json:"aud"`
 	TenantID string `json:"tid"`
 	ObjectID string `json:"oid"`
 	AppID    string `json:"appid"`
@@ -40,12 +43,12 @@ func (s *Server) issueToken(tenantID string, sp *ServicePrincipal, audience stri
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    "https://sts.windows.net/" + tenantID + "/",
 			Subject:   sp.ID,
-			Audience:  jwt.ClaimStrings{audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Minute)),
 			ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)),
 			ID:        uuid.NewString(),
 		},
+		Aud:      audience,
 		TenantID: tenantID,
 		ObjectID: sp.ID,
 		AppID:    sp.AppID,
@@ -105,11 +108,9 @@ func (s *Server) auxiliary(r *http.Request) []*Claims {
 // HasAudience reports whether the token was issued for one of the audiences
 // (trailing slashes ignored, as Entra treats them).
 func (c *Claims) HasAudience(auds ...string) bool {
-	for _, have := range c.Audience {
-		for _, want := range auds {
-			if strings.TrimRight(have, "/") == strings.TrimRight(want, "/") {
-				return true
-			}
+	for _, want := range auds {
+		if strings.TrimRight(c.Aud, "/") == strings.TrimRight(want, "/") {
+			return true
 		}
 	}
 	return false
