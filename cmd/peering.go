@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,26 +196,13 @@ func eventPrinter(w io.Writer, start time.Time, asJSON bool) peering.EventSink {
 		line := fmt.Sprintf("[%7.1fs] %s %-9s %s", e.Time.Sub(start).Seconds(), num, e.Kind, text)
 		if len(e.Outputs) > 0 {
 			var kv []string
-			for _, k := range sortedKeys(e.Outputs) {
+			for _, k := range slices.Sorted(maps.Keys(e.Outputs)) {
 				kv = append(kv, k+"="+e.Outputs[k])
 			}
 			line += "  " + strings.Join(kv, " ")
 		}
 		fmt.Fprintln(w, line)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 // writePlan prints the dry-run plan: the steps, what each creates, and the

@@ -276,7 +276,7 @@ func (r *Run) save() error {
 	return r.rb.Store.Save(&data)
 }
 
-// Secret reports whether the app's secret is in memory (never its value).
+// HasSecret reports whether the app's secret is in memory (never its value).
 func (r *Run) HasSecret() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -349,7 +349,6 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 	r.emit(Event{Step: id, Kind: EventStarted, Message: s.Title})
 	_ = r.save()
 
-	before := r.outputsOf(s)
 	detected, err := s.detect(ctx, r)
 	if err == nil && !detected {
 		err = s.act(ctx, r)
@@ -384,7 +383,7 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 		}
 		return &StepError{Step: id, Err: err, Hint: hintFor(id, err)}
 	}
-	outs := changed(before, r.outputsOf(s))
+	outs := r.outputsOf(s)
 	kind, msg := EventDone, s.Title
 	if detected {
 		kind, msg = EventDetected, s.Title+": already done"
@@ -393,24 +392,20 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 	return r.save()
 }
 
+// outputsOf returns the step's outputs known now (nil when none).
 func (r *Run) outputsOf(s Step) map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := map[string]string{}
+	var m map[string]string
 	for _, k := range s.Produces {
 		if v := r.rec.Outputs[k]; v != "" {
+			if m == nil {
+				m = map[string]string{}
+			}
 			m[k] = v
 		}
 	}
 	return m
-}
-
-// changed returns the outputs of after (all of them when nothing was known before).
-func changed(before, after map[string]string) map[string]string {
-	if len(after) == 0 {
-		return nil
-	}
-	return after
 }
 
 // Validate checks the target's fields before any call is made.

@@ -320,12 +320,6 @@ const (
 	StateRejectedByPeer        = "REJECTED_BY_PEER"
 )
 
-// AllPeeringStates lists every Aiven peering state.
-var AllPeeringStates = []string{
-	StateApproved, StateApprovedPeerRequested, StatePendingPeer, StateActive, StateDeleting,
-	StateDeleted, StateDeletedByPeer, StateError, StateInvalidSpecification, StateRejectedByPeer,
-}
-
 // Well-known Entra directory roles.
 const (
 	RoleApplicationAdministrator      = "Application Administrator"
