@@ -155,3 +155,25 @@ func passwordFromGraph(pc PasswordCredential) peering.PasswordCredential {
 func servicePrincipalFromGraph(sp ServicePrincipal) peering.ServicePrincipal {
 	return peering.ServicePrincipal{ObjectID: sp.ID, AppID: sp.AppID, DisplayName: sp.DisplayName, AppOwnerTenantID: sp.AppOwnerOrganizationID}
 }
+
+// DirectoryRolesOfApp lists the directory role template ids held by an
+// app's service principal in this tenant (the signed-in app, for the
+// preflight); none when it has no service principal here.
+func (d *Directory) DirectoryRolesOfApp(ctx context.Context, appID string) ([]string, error) {
+	sp, err := d.g.FindServicePrincipalByAppID(ctx, appID)
+	if err != nil || sp == nil {
+		if err != nil {
+			return nil, fmt.Errorf("find the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
+		}
+		return nil, nil
+	}
+	roles, err := d.g.ServicePrincipalDirectoryRoles(ctx, sp.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read the directory roles of app %s: %w", appID, cloudError(ServiceGraph, err))
+	}
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		out = append(out, r.RoleTemplateID)
+	}
+	return out, nil
+}

@@ -304,3 +304,31 @@ func (c *GraphClient) GetServicePrincipal(ctx context.Context, objectID string) 
 func (c *GraphClient) DeleteServicePrincipal(ctx context.Context, objectID string) error {
 	return c.do(ctx, http.MethodDelete, "/servicePrincipals/"+url.PathEscape(objectID), nil, nil, nil, http.StatusNoContent, http.StatusOK)
 }
+
+// DirectoryRole is a directory role a principal holds.
+type DirectoryRole struct {
+	ID             string `json:"id"`
+	DisplayName    string `json:"displayName"`
+	RoleTemplateID string `json:"roleTemplateId"`
+}
+
+// ServicePrincipalDirectoryRoles lists the directory roles a service
+// principal is a member of (GET /servicePrincipals/{id}/memberOf, keeping
+// only directoryRole objects).
+func (c *GraphClient) ServicePrincipalDirectoryRoles(ctx context.Context, objectID string) ([]DirectoryRole, error) {
+	type member struct {
+		Type string `json:"@odata.type"`
+		DirectoryRole
+	}
+	all, err := list[member](ctx, c, "/servicePrincipals/"+url.PathEscape(objectID)+"/memberOf", nil)
+	if err != nil {
+		return nil, err
+	}
+	var roles []DirectoryRole
+	for _, m := range all {
+		if m.Type == "#microsoft.graph.directoryRole" {
+			roles = append(roles, m.DirectoryRole)
+		}
+	}
+	return roles, nil
+}

@@ -99,7 +99,7 @@ func (g *Globals) runbook(b *backend) (*peering.Runbook, error) {
 		dir = d
 	}
 	return &peering.Runbook{Aiven: b.Aiven, Directory: b.Directory, Access: b.Access, Network: b.Network,
-		SignInAsApp: b.SignIn, Store: &peering.Store{Dir: dir}}, nil
+		SignInAsApp: b.SignIn, SignedInAppID: b.AzureSource.ClientID, Store: &peering.Store{Dir: dir}}, nil
 }
 
 func newCreateCommand(g *Globals) *cobra.Command {

@@ -23,6 +23,7 @@ type env struct {
 	t        testing.TB
 	sb       *sandbox.Server
 	getenv   func(string) string
+	clientID string
 	ep       azure.Endpoints
 	stateDir string
 	aiven    *aiven.Client
@@ -80,7 +81,7 @@ func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
 		"AZURE_AUTHORITY_HOST": s.URL() + "/", "AZPEER_ARM_ENDPOINT": s.URL(), "AZPEER_GRAPH_ENDPOINT": s.URL(),
 		"AZPEER_CA_FILE": caFile,
 	}
-	e := &env{t: t, sb: s, getenv: func(k string) string { return vars[k] }, stateDir: filepath.Join(dir, "state")}
+	e := &env{t: t, sb: s, getenv: func(k string) string { return vars[k] }, clientID: clientID, stateDir: filepath.Join(dir, "state")}
 	var err error
 	if e.ep, err = azure.EndpointsFromEnv("public", e.getenv); err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
 // build it (same state dir).
 func (e *env) runbook() *peering.Runbook {
 	return &peering.Runbook{Aiven: e.aiven, Directory: e.dir, Access: e.access, Network: e.network,
-		SignInAsApp: e.signIn, Store: &peering.Store{Dir: e.stateDir},
+		SignInAsApp: e.signIn, SignedInAppID: e.clientID, Store: &peering.Store{Dir: e.stateDir},
 		Poll:         peering.Backoff{Initial: 5 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5},
 		Retry:        peering.Backoff{Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
 		StepDeadline: time.Minute, WaitDeadline: time.Minute}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -60,7 +61,10 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("%s/%s (%s) overlaps the project VPC's %s", vnet.ResourceGroup, vnet.Name, b, a),
 			Fix: "peer a VNet whose address space does not overlap " + vpc.CIDR + " (Azure refuses overlapping peerings)"}
 	}
-	return rb.checkOwnPermissions(ctx, vnet.ID)
+	if err := rb.checkOwnPermissions(ctx, vnet.ID); err != nil {
+		return err
+	}
+	return rb.checkCanCreateAivenSP(ctx, o.withDefaults(t).AivenAppID)
 }
 
 // Overlap returns the first pair of overlapping CIDRs of a and b.
@@ -97,11 +101,12 @@ type PermissionReader interface {
 // PermissionError says the signed-in principal lacks a right the run
 // needs; nothing was created.
 type PermissionError struct {
-	Action, Scope, Need string
+	// What the principal cannot do, and what it needs.
+	What, Need string
 }
 
 func (e *PermissionError) Error() string {
-	return fmt.Sprintf("the signed-in principal may not perform %s on %s; %s (nothing was created)", e.Action, e.Scope, e.Need)
+	return fmt.Sprintf("the signed-in principal cannot %s; %s (nothing was created)", e.What, e.Need)
 }
 
 // checkOwnPermissions verifies, where the cloud can tell, that the
@@ -122,6 +127,45 @@ func (rb *Runbook) checkOwnPermissions(ctx context.Context, vnetID string) error
 			return nil
 		}
 	}
-	return &PermissionError{Action: action, Scope: vnetID,
+	return &PermissionError{What: "perform " + action + " on " + vnetID,
 		Need: "creating role assignments needs Owner or User Access Administrator on the VNet (or above): sign in as such a principal, or ask one to grant it"}
+}
+
+// DirectoryRoleReader tells an app's directory roles (as role template ids)
+// in the signed-in tenant. Directory adapters implement it where they can.
+type DirectoryRoleReader interface {
+	DirectoryRolesOfApp(ctx context.Context, appID string) ([]string, error)
+}
+
+// Directory role templates that may create a service principal for
+// another tenant's application.
+var appAdminRoleTemplates = []string{
+	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", // Application Administrator
+	"158c047a-c907-4556-b7ef-446551a6b5f7", // Cloud Application Administrator
+	"62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+}
+
+// checkCanCreateAivenSP stops a run that would fail at step 7 after six
+// steps of work: when Aiven's app has no service principal in the tenant
+// yet, the signed-in app must hold a role that may create one. It checks
+// only what it can read; a user sign-in is left to step 7.
+func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string) error {
+	rr, ok := rb.Directory.(DirectoryRoleReader)
+	if !ok || rb.SignedInAppID == "" {
+		return nil
+	}
+	if sp, err := rb.Directory.ServicePrincipalByAppID(ctx, aivenAppID); err != nil || sp != nil {
+		return nil
+	}
+	roles, err := rr.DirectoryRolesOfApp(ctx, rb.SignedInAppID)
+	if err != nil {
+		return nil
+	}
+	for _, r := range roles {
+		if slices.Contains(appAdminRoleTemplates, strings.ToLower(r)) {
+			return nil
+		}
+	}
+	return &PermissionError{What: "create a service principal for Aiven's app " + aivenAppID + " (step 7)",
+		Need: "that needs the Application Administrator (or Cloud Application Administrator) role: sign in with an account that has it, or ask an administrator to run: az ad sp create --id " + aivenAppID}
 }

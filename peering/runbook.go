@@ -104,6 +104,9 @@ type Runbook struct {
 	Network Network
 	// SignInAsApp signs in as the user's app in two tenants (step 13).
 	SignInAsApp AppSignIn
+	// SignedInAppID is the admin's own app id when it signs in as an app
+	// (not a user); the preflight uses it to read its directory roles.
+	SignedInAppID string
 	// Store keeps run records; nil keeps them in memory only.
 	Store *Store
 	// Now is the clock (time.Now by default).

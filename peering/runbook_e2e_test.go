@@ -443,8 +443,9 @@ func TestRunbookLockHeldByAnotherRun(t *testing.T) {
 	}
 }
 
-// A principal without Application Administrator gets as far as step 7 and
-// is told which role it needs.
+// A principal without Application Administrator is told which role it
+// needs: by the preflight when it can read the principal's roles, else at
+// step 7.
 func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 	// Aiven's service principal exists in the default scenario (for the
 	// ACTIVE tsdb-prod peering); remove it as the admin first, as in a
@@ -459,7 +460,28 @@ func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 	}
 	e := admin.as(t, sandbox.PrincipalSpec{DisplayName: "ci-automation",
 		GraphPermissions: []string{sandbox.PermissionOwnedBy}, SubscriptionRole: "Owner"})
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
+
+	// Signed in as an app, the preflight reads its directory roles and
+	// stops before anything is created.
+	before := fingerprint(admin.state())
+	err = e.runbook().Preflight(ctxFor(t), stagingTarget(), peering.Options{})
+	var pe *peering.PermissionError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "Application Administrator") || !strings.Contains(err.Error(), "step 7") {
+		t.Fatalf("preflight: want a PermissionError naming Application Administrator, got %v", err)
+	}
+	if got := fingerprint(admin.state()); !slices.Equal(got, before) {
+		t.Error("the preflight created something")
+	}
+
+	// The scenario's admin holds Application Administrator: it passes.
+	if err := admin.runbook().Preflight(ctxFor(t), stagingTarget(), peering.Options{}); err != nil {
+		t.Errorf("preflight as an Application Administrator: %v", err)
+	}
+
+	// When the preflight cannot tell (a user sign-in), step 7 says it.
+	rb := e.runbook()
+	rb.SignedInAppID = ""
+	run, err := rb.Open(stagingTarget(), peering.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

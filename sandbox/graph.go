@@ -153,6 +153,12 @@ func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, h
 	if len(rest) > 0 && !hasKey {
 		keyProp, key, hasKey, rest = "id", rest[0], true, rest[1:]
 	}
+	if len(rest) == 1 && hasKey && (strings.EqualFold(rest[0], "memberOf") || strings.EqualFold(rest[0], "transitiveMemberOf")) {
+		if sp, ok := g.findServicePrincipal(keyProp, key); ok && g.method(http.MethodGet) {
+			g.memberOf(sp)
+		}
+		return
+	}
 	if len(rest) > 0 {
 		g.badSegment(rest[len(rest)-1])
 		return
@@ -1084,4 +1090,27 @@ func (p *filterParser) literal() (string, error) {
 		return b.String(), nil
 	}
 	return "", p.errorf("Unterminated string literal.")
+}
+
+// directoryRoleTemplates are the real template ids of the directory roles
+// the sandbox knows.
+var directoryRoleTemplates = map[string]string{
+	RoleApplicationAdministrator:      "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+	RoleCloudApplicationAdministrator: "158c047a-c907-4556-b7ef-446551a6b5f7",
+	RoleGlobalAdministrator:           "62e90394-69f5-4237-9190-012177145e10",
+}
+
+// memberOf lists the directory roles a service principal holds, as
+// GET /servicePrincipals/{id}/memberOf does (groups are not emulated). Any
+// principal of the tenant may read it, its own included.
+func (g *graphCall) memberOf(sp *ServicePrincipal) {
+	items := []map[string]any{}
+	for _, r := range sp.DirectoryRoles {
+		tmpl := directoryRoleTemplates[r]
+		items = append(items, map[string]any{
+			"@odata.type": "#microsoft.graph.directoryRole", "id": tmpl, "displayName": r,
+			"roleTemplateId": tmpl, "description": r + " directory role", "deletedDateTime": nil,
+		})
+	}
+	g.writeList("directoryObjects", items)
 }
