@@ -21,6 +21,10 @@ import (
 //	PUT  /_sandbox/faults
 //	     Fault injection per API ("entra", "graph", "arm", "aiven"):
 //	     {"arm": {"latency": "200ms", "rate_429": 0.1, "rate_5xx": 0.05, "retry_after": "1s"}}.
+//	     "response_delay": "2s" handles each mutation (any method but GET
+//	     and HEAD; reads too with "response_delay_reads": true) in full and
+//	     then holds its whole answer back that long, so a client with a
+//	     shorter deadline never learns that the cloud acted.
 //	     PUT replaces the configuration of the APIs it names and leaves the
 //	     others; it answers with the configuration of every API.
 //	GET  /_sandbox/clock
@@ -31,6 +35,11 @@ import (
 //	POST /_sandbox/projects/{project}/fault
 //	     {"status": 503} makes every VPC call of an Aiven project fail with
 //	     that status; {"status": 0} clears it. For partial-failure tests.
+//	POST /_sandbox/aiven/revoke-token
+//	     {"token": "<Aiven API token>"} revokes that token (any user's, the
+//	     admin's own included), as its user would in Aiven's console: from
+//	     then on it answers like an unknown token. 404 when no valid token
+//	     matches.
 
 // adminFault is FaultConfig on the wire, with durations as "1.5s".
 type adminFault struct {
@@ -40,23 +49,26 @@ type adminFault struct {
 	RetryAfter Duration `json:"retry_after"`
 	// RateOperationFailure: fraction of ARM async peering operations that fail.
 	RateOperationFailure float64 `json:"rate_operation_failure,omitempty"`
+	// ResponseDelay and ResponseDelayReads: see FaultConfig.
+	ResponseDelay      Duration `json:"response_delay"`
+	ResponseDelayReads bool     `json:"response_delay_reads,omitempty"`
 }
 
 func (f adminFault) config() FaultConfig {
 	return FaultConfig{Latency: f.Latency.D(), Rate429: f.Rate429, Rate5xx: f.Rate5xx, RetryAfter: f.RetryAfter.D(),
-		RateOperationFailure: f.RateOperationFailure}
+		RateOperationFailure: f.RateOperationFailure, ResponseDelay: f.ResponseDelay.D(), ResponseDelayReads: f.ResponseDelayReads}
 }
 
 func toAdminFault(c FaultConfig) adminFault {
 	return adminFault{Latency: Duration(c.Latency), Rate429: c.Rate429, Rate5xx: c.Rate5xx, RetryAfter: Duration(c.RetryAfter),
-		RateOperationFailure: c.RateOperationFailure}
+		RateOperationFailure: c.RateOperationFailure, ResponseDelay: Duration(c.ResponseDelay), ResponseDelayReads: c.ResponseDelayReads}
 }
 
 // validate explains what is wrong with a fault configuration, or returns "".
 func (f adminFault) validate(api API) string {
 	switch {
-	case f.Latency < 0 || f.RetryAfter < 0:
-		return fmt.Sprintf("%s: latency and retry_after must not be negative", api)
+	case f.Latency < 0 || f.RetryAfter < 0 || f.ResponseDelay < 0:
+		return fmt.Sprintf("%s: latency, retry_after and response_delay must not be negative", api)
 	case !isRate(f.Rate429) || !isRate(f.Rate5xx) || !isRate(f.RateOperationFailure):
 		return fmt.Sprintf("%s: rate_429, rate_5xx and rate_operation_failure are fractions between 0 and 1", api)
 	case f.Rate429+f.Rate5xx > 1:
@@ -99,6 +111,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		if allowAdmin(w, r, http.MethodPost) {
 			s.adminProjectFault(w, r, project)
+		}
+	case path == "aiven/revoke-token":
+		if allowAdmin(w, r, http.MethodPost) {
+			s.adminRevokeToken(w, r)
 		}
 	default:
 		adminError(w, http.StatusNotFound, "no such sandbox endpoint: "+r.URL.Path+" (try /_sandbox/state, /_sandbox/faults, /_sandbox/clock)")
@@ -215,4 +231,20 @@ func (s *Server) adminProjectFault(w http.ResponseWriter, r *http.Request, proje
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"project": project, "status": *in.Status})
+}
+
+func (s *Server) adminRevokeToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(r, &in); err != nil || in.Token == "" {
+		adminError(w, http.StatusBadRequest, "want {\"token\": \"<Aiven API token>\"}")
+		return
+	}
+	if !s.RevokeAivenToken(in.Token) {
+		adminError(w, http.StatusNotFound, "no valid Aiven token matches (unknown, or revoked already)")
+		return
+	}
+	// The answer names the token only by its prefix, as Aiven's token list does.
+	writeJSON(w, http.StatusOK, map[string]any{"revoked": true, "token_prefix": aivenTokenPrefix(in.Token)})
 }

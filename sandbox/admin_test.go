@@ -51,6 +51,7 @@ func secretHash(s string) string {
 
 // withNonAdminUser restarts the default world from a scenario file that
 // adds an Aiven user who is not an admin, and returns that user's token.
+// The admin's token (Credentials) is the same as before.
 func withNonAdminUser(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
 	base := startSandbox(t, sandbox.Options{})
@@ -66,7 +67,8 @@ func withNonAdminUser(t *testing.T) (*sandbox.Server, string) {
 	users := world["aiven"].(map[string]any)["users"].(map[string]any)
 	users["dev@example.com"] = map[string]any{"email": "dev@example.com", "real_name": "Dev", "user_id": "u-dev",
 		"token_sha256": secretHash(token), "admin": false, "projects": []string{"tsdb-staging"}}
-	data, err := json.Marshal(map[string]any{"world": world})
+	// The admin keeps the base's token, which the world holds the hash of.
+	data, err := json.Marshal(map[string]any{"world": world, "aiven_token": base.Credentials().AivenToken})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,8 @@ import (
 )
 
 // The Aiven API, as github.com/aiven/go-client-codegen v0.238.0 calls it:
-// the user, the projects and organizations the user belongs to, project VPCs
-// and their peering connections. Paths, bodies and the response keys the
+// the user and the revocation of its token, the projects and organizations
+// the user belongs to, project VPCs and their peering connections. Paths, bodies and the response keys the
 // client unwraps ("user", "vpcs", "organizations") follow codegen's handler
 // code; codegen appends ?limit=999 to every request, which is accepted and
 // ignored (nothing here pages).
@@ -43,6 +43,7 @@ const (
 	aivenCodeOrganization  = "organization_not_found"
 	aivenCodeNotOrgMember  = "organization_membership_required"
 	aivenCodeNotAllowed    = "method_not_allowed"
+	aivenCodeTokenNotFound = "access_token_not_found"
 	aivenPeeringTypeAzure  = "azure-vnet-peering"
 	aivenPeeringTypeAWS    = "aws-vpc-peering-connection"
 	aivenPeeringTypeGoogle = "google-vpc-peering"
@@ -111,6 +112,7 @@ func (rt *aivenRoute) allowed() []string {
 // after /v1/.
 var aivenRoutes = []aivenRoute{
 	{strings.Split("me", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenMe}},
+	{strings.Split("access_token/*", "/"), map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}},
 	{strings.Split("project", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}},
 	{strings.Split("organizations", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}},
 	{strings.Split("organization/*/projects", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}},
@@ -185,7 +187,9 @@ func (w *World) aivenUserByToken(header string) *AivenUser {
 	}
 	h := []byte(sha256Hex(tok))
 	for _, u := range w.Aiven.Users {
-		if subtle.ConstantTimeCompare(h, []byte(u.TokenSHA256)) == 1 {
+		// A revoked token is as unknown as a wrong one: Aiven answers both
+		// the same way (handleAiven).
+		if subtle.ConstantTimeCompare(h, []byte(u.TokenSHA256)) == 1 && !u.TokenRevoked {
 			return u
 		}
 	}

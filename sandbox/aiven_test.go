@@ -646,7 +646,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 
 	// The user's peering app: multi-tenant, with a secret and a principal
 	// that may manage peerings of app-vnet.
-	app, err := g.CreateApplication(ctx(t), "tsdb-staging-peering", "AzureADMultipleOrgs")
+	app, err := g.CreateApplication(ctx(t), "tsdb-staging-peering", "AzureADMultipleOrgs", nil)
 	if err != nil {
 		t.Fatalf("CreateApplication: %v", err)
 	}
@@ -654,7 +654,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AddPassword: %v", err)
 	}
-	appSP, err := g.CreateServicePrincipal(ctx(t), app.AppID)
+	appSP, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
 	if err != nil {
 		t.Fatalf("CreateServicePrincipal: %v", err)
 	}

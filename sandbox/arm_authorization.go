@@ -617,6 +617,15 @@ func (q *rbacCall) assignmentAt(guid string) *RoleAssignment {
 	return ra
 }
 
+// getRoleAssignment answers GET {scope}/providers/Microsoft.Authorization/
+// roleAssignments/{guid} (armauthorization's RoleAssignmentsClient.Get) and
+// GET /{roleAssignmentId} (GetByID: the id is scope and name at once, and
+// handleARM finds both the same way). An assignment that does not exist at
+// that scope is 404 RoleAssignmentNotFound with the text Resource Manager
+// sends, e.g. in openshift/installer#4829 (Status=404
+// Code="RoleAssignmentNotFound" Message="The role assignment '9f6023cc-...'
+// is not found.") and the response body logged in
+// hashicorp/terraform-provider-azurerm#12074.
 func (q *rbacCall) getRoleAssignment(w http.ResponseWriter, guid string) {
 	if !q.allowed(w, ActionAssignRead, q.scope+rbacAssignmentsPath+guid) {
 		return

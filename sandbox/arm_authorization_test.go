@@ -597,3 +597,64 @@ func TestRBACRoleDefinitionFilters(t *testing.T) {
 	_, err := defs.NewListPager(sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("description eq 'x'")}).NextPage(ctx)
 	rbacWantError(t, err, http.StatusBadRequest, "UnsupportedQuery")
 }
+
+// TestRBACAssignmentGet reads one assignment by scope and name (Get) and by
+// its full id (GetByID), and checks Resource Manager's 404 for one that is
+// not there.
+func TestRBACAssignmentGet(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	ctx := ctx(t)
+	_, assigns := rbacClients(t, s, adminCredential(t, s))
+	rgScope := rbacSubScope + "/resourceGroups/rg-prod"
+	atSub, err := rbacAssign(ctx, assigns, rbacSubScope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atRG, err := rbacAssign(ctx, assigns, rgScope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := uuid.NewString()
+	byName := func(scope, name string) func() (armauthorization.RoleAssignment, error) {
+		return func() (armauthorization.RoleAssignment, error) {
+			r, err := assigns.Get(ctx, scope, name, nil)
+			return r.RoleAssignment, err
+		}
+	}
+	byID := func(id string) func() (armauthorization.RoleAssignment, error) {
+		return func() (armauthorization.RoleAssignment, error) {
+			r, err := assigns.GetByID(ctx, id, nil)
+			return r.RoleAssignment, err
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		get    func() (armauthorization.RoleAssignment, error)
+		wantID string // "" for a 404 naming missingName
+		// missingName is the guid the 404 message names.
+		missingName string
+	}{
+		{"Get at the subscription", byName(strings.TrimPrefix(rbacSubScope, "/"), *atSub.Name), *atSub.ID, ""},
+		{"Get with the scope's leading slash", byName(rbacSubScope, *atSub.Name), *atSub.ID, ""},
+		{"Get at a resource group", byName(strings.TrimPrefix(rgScope, "/"), *atRG.Name), *atRG.ID, ""},
+		{"GetByID at the subscription", byID(*atSub.ID), *atSub.ID, ""},
+		{"GetByID at a resource group", byID(*atRG.ID), *atRG.ID, ""},
+		{"Get of an unknown name", byName(strings.TrimPrefix(rbacSubScope, "/"), missing), "", missing},
+		{"GetByID of an unknown id", byID(rbacSubScope + "/providers/Microsoft.Authorization/roleAssignments/" + missing), "", missing},
+		{"Get at another scope than the assignment's", byName(strings.TrimPrefix(rgScope, "/"), *atSub.Name), "", *atSub.Name},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.get()
+			if tc.wantID != "" {
+				if err != nil || got.ID == nil || *got.ID != tc.wantID || got.Properties == nil || *got.Properties.PrincipalID != sandbox.AdminSPObjectID {
+					t.Fatalf("got %+v, %v; want %s", got, err, tc.wantID)
+				}
+				return
+			}
+			re := rbacWantError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
+			if msg, want := netMessage(t, re), "The role assignment '"+tc.missingName+"' is not found."; msg != want {
+				t.Errorf("message %q, want %q", msg, want)
+			}
+		})
+	}
+}

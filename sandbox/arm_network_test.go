@@ -899,11 +899,11 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
-	app, err := g.CreateApplication(c, "azpeer-runbook", "AzureADMultipleOrgs")
+	app, err := g.CreateApplication(c, "azpeer-runbook", "AzureADMultipleOrgs", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	appSP, err := g.CreateServicePrincipal(c, app.AppID)
+	appSP, err := g.CreateServicePrincipal(c, app.AppID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func wantAADSTS(t testing.TB, err error, code string, status int) {
 // optionally, its service principal in the admin's tenant.
 func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audience string, withSP bool) (azure.Application, string) {
 	t.Helper()
-	app, err := g.CreateApplication(ctx(t), name, audience)
+	app, err := g.CreateApplication(ctx(t), name, audience, nil)
 	if err != nil {
 		t.Fatalf("CreateApplication: %v", err)
 	}
@@ -84,7 +84,7 @@ func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audienc
 		t.Fatalf("AddPassword: %v", err)
 	}
 	if withSP {
-		if _, err := g.CreateServicePrincipal(ctx(t), app.AppID); err != nil {
+		if _, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil); err != nil {
 			t.Fatalf("CreateServicePrincipal: %v", err)
 		}
 	}
@@ -125,11 +125,11 @@ func TestEntraTokenErrors(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	admin := s.Credentials()
 	g := graphClient(t, s, adminCredential(t, s))
-	expired, err := g.CreateApplication(ctx(t), "expired-secret", "AzureADMyOrg")
+	expired, err := g.CreateApplication(ctx(t), "expired-secret", "AzureADMyOrg", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.CreateServicePrincipal(ctx(t), expired.AppID); err != nil {
+	if _, err := g.CreateServicePrincipal(ctx(t), expired.AppID, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, expiredSecret, err := g.AddPassword(ctx(t), expired.ID, "old", time.Now().Add(-time.Hour))

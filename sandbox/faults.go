@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -23,6 +25,17 @@ type FaultConfig struct {
 	// RateOperationFailure (ARM only) is the fraction of async peering
 	// operations that end Failed, leaving provisioningState Failed.
 	RateOperationFailure float64 `json:"rate_operation_failure,omitempty"`
+	// ResponseDelay holds back the answer to every mutation (any method but
+	// GET and HEAD) for this long (wall-clock) after the request was handled
+	// in full: the world has changed, but not a byte of the answer reaches
+	// the client before the delay ends, so a client whose deadline is
+	// shorter never learns of the change. That is how tests reproduce a
+	// process that died after the cloud acted and before it recorded the
+	// answer. No real service does this on purpose; the fault is the
+	// sandbox's own.
+	ResponseDelay time.Duration `json:"response_delay,omitempty"`
+	// ResponseDelayReads applies ResponseDelay to GET and HEAD too.
+	ResponseDelayReads bool `json:"response_delay_reads,omitempty"`
 }
 
 // faultInjector decides, reproducibly from a seed, which requests fail.
@@ -59,6 +72,21 @@ func (f *faultInjector) operationFails() bool {
 	defer f.mu.Unlock()
 	rate := f.by[APIARM].RateOperationFailure
 	return rate > 0 && f.rng.Float64() < rate
+}
+
+// responseDelay is how long the answer to a request must be held back
+// (FaultConfig.ResponseDelay), or 0.
+func (f *faultInjector) responseDelay(api API, method string) time.Duration {
+	f.mu.Lock()
+	c := f.by[api]
+	f.mu.Unlock()
+	if c.ResponseDelay <= 0 {
+		return 0
+	}
+	if (method == http.MethodGet || method == http.MethodHead) && !c.ResponseDelayReads {
+		return 0
+	}
+	return c.ResponseDelay
 }
 
 // Injected reports how many faults were injected into an API so far.
@@ -138,5 +166,81 @@ func writeUnavailable(w http.ResponseWriter, api API) {
 		aadError(w, status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
 	case APIAiven:
 		aivenError(w, status, fmt.Sprintf("Service temporarily unavailable (%d)", status), "service_unavailable")
+	}
+}
+
+// serveHeld runs handler to completion on a buffer, waits out the delay and
+// only then sends the answer (FaultConfig.ResponseDelay). The handler has
+// released the world lock by the time the wait starts, so other requests
+// see the change at once. A client that gives up during the wait gets
+// nothing; neither does one still waiting when the sandbox closes.
+//
+// Everything that goes through ServeHTTP can be held: direct HTTPS and the
+// HTTPS inside proxy-mode tunnels (CONNECT itself is answered by the proxy
+// server before any of this). Async operations need nothing special: the
+// Azure-AsyncOperation and Location headers are part of the held answer,
+// and the status polls are GETs, held only with ResponseDelayReads.
+func (s *Server) serveHeld(w *statusWriter, r *http.Request, handler http.HandlerFunc, delay time.Duration) {
+	held := &heldResponse{header: http.Header{}}
+	handler(held, r)
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		held.release(w, r)
+	case <-r.Context().Done():
+		w.status = held.statusCode() // for the request log only
+	case <-s.stop:
+		w.status = held.statusCode()
+	}
+}
+
+// heldResponse is an http.ResponseWriter that keeps the whole answer
+// (status, headers, body) in memory until release.
+type heldResponse struct {
+	header http.Header
+	status int // 0 until WriteHeader or the first Write
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// Flush does nothing: a held answer goes out whole or not at all.
+func (h *heldResponse) Flush() {}
+
+func (h *heldResponse) statusCode() int {
+	if h.status == 0 {
+		return http.StatusOK
+	}
+	return h.status
+}
+
+// release sends the held answer. Content-Length is set from the buffer, as
+// net/http would have for an answer this handler wrote in one go, so the
+// client sees the same framing with or without the delay.
+func (h *heldResponse) release(w http.ResponseWriter, r *http.Request) {
+	dst := w.Header()
+	maps.Copy(dst, h.header)
+	status := h.statusCode()
+	bodyAllowed := status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+	if bodyAllowed && r.Method != http.MethodHead && dst.Get("Content-Length") == "" {
+		dst.Set("Content-Length", strconv.Itoa(h.body.Len()))
+	}
+	w.WriteHeader(status)
+	if bodyAllowed && h.body.Len() > 0 {
+		_, _ = w.Write(h.body.Bytes())
 	}
 }

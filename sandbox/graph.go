@@ -125,6 +125,8 @@ func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey
 		switch g.r.Method {
 		case http.MethodGet:
 			g.writeObject(http.StatusOK, "applications/$entity", g.appJSON(app))
+		case http.MethodPatch:
+			g.updateApplication(app)
 		case http.MethodDelete:
 			g.deleteApplication(app)
 		default:
@@ -181,6 +183,8 @@ func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, h
 	switch g.r.Method {
 	case http.MethodGet:
 		g.writeObject(http.StatusOK, "servicePrincipals/$entity", g.spJSON(sp))
+	case http.MethodPatch:
+		g.updateServicePrincipal(sp)
 	case http.MethodDelete:
 		if !g.requireAppAdmin(g.world.appByAppID(sp.AppID)) {
 			return
@@ -399,9 +403,9 @@ func (g *graphCall) appJSON(a *Application) map[string]any {
 	return map[string]any{
 		"id": a.ID, "deletedDateTime": nil, "appId": a.AppID, "applicationTemplateId": nil,
 		"disabledByMicrosoftStatus": nil, "createdDateTime": graphTime(a.CreatedAt), "displayName": a.DisplayName,
-		"description": nil, "groupMembershipClaims": nil, "identifierUris": []string{}, "isDeviceOnlyAuthSupported": nil,
-		"isFallbackPublicClient": nil, "notes": nil, "publisherDomain": publisher, "serviceManagementReference": nil,
-		"signInAudience": a.SignInAudience, "tags": []string{}, "tokenEncryptionKeyId": nil,
+		"description": a.Description, "groupMembershipClaims": nil, "identifierUris": []string{}, "isDeviceOnlyAuthSupported": nil,
+		"isFallbackPublicClient": nil, "notes": a.Notes, "publisherDomain": publisher, "serviceManagementReference": nil,
+		"signInAudience": a.SignInAudience, "tags": nonNilStrings(a.Tags), "tokenEncryptionKeyId": nil,
 		"defaultRedirectUri": nil, "optionalClaims": nil, "addIns": []any{}, "appRoles": []any{},
 		"info":           map[string]any{"logoUrl": nil, "marketingUrl": nil, "privacyStatementUrl": nil, "supportUrl": nil, "termsOfServiceUrl": nil},
 		"keyCredentials": []any{}, "passwordCredentials": pcs, "requiredResourceAccess": []any{},
@@ -472,10 +476,17 @@ func (g *graphCall) tenantApplications() []*Application {
 }
 
 // applicationProps are the properties $filter can use on applications.
+// tags and description support $filter (application resource type, see
+// graphDescriptionMax); notes does not.
 func applicationProps(a *Application) map[string][]string {
+	var description []string
+	if a.Description != nil {
+		description = []string{*a.Description}
+	}
 	return map[string][]string{
 		"id": {a.ID}, "appid": {a.AppID}, "displayname": {a.DisplayName},
 		"signinaudience": {a.SignInAudience}, "identifieruris": {},
+		"tags": nonNilStrings(a.Tags), "description": description,
 	}
 }
 
@@ -501,8 +512,11 @@ func (g *graphCall) createApplication() {
 		return
 	}
 	var body struct {
-		DisplayName         *string `json:"displayName"`
-		SignInAudience      string  `json:"signInAudience"`
+		DisplayName         *string  `json:"displayName"`
+		SignInAudience      string   `json:"signInAudience"`
+		Description         *string  `json:"description"`
+		Notes               *string  `json:"notes"`
+		Tags                []string `json:"tags"`
 		PasswordCredentials []struct {
 			DisplayName   string     `json:"displayName"`
 			EndDateTime   *time.Time `json:"endDateTime"`
@@ -517,6 +531,9 @@ func (g *graphCall) createApplication() {
 		invalidValue(g.w, "displayName", "Application")
 		return
 	}
+	if !g.withinLimits("Application", body.DisplayName, body.Description) {
+		return
+	}
 	switch body.SignInAudience {
 	case "":
 		body.SignInAudience = "AzureADMyOrg"
@@ -528,6 +545,7 @@ func (g *graphCall) createApplication() {
 	now := g.s.clock.Now()
 	app := g.world.createApplication(now, g.tenant.ID, "", "", *body.DisplayName, body.SignInAudience)
 	app.CreatedBy = g.caller.ID
+	app.Description, app.Notes, app.Tags = body.Description, body.Notes, body.Tags
 	// Passwords asked for at creation get server-generated secrets, shown
 	// once in this answer, as addPassword does.
 	secrets := map[string]string{}
@@ -635,10 +653,10 @@ func (g *graphCall) spJSON(sp *ServicePrincipal) map[string]any {
 		"appDisplayName": sp.DisplayName, "appDescription": nil, "appId": sp.AppID, "applicationTemplateId": nil,
 		"appOwnerOrganizationId": sp.AppOwnerOrganizationID, "appRoleAssignmentRequired": false,
 		"description": nil, "disabledByMicrosoftStatus": nil, "displayName": sp.DisplayName, "homepage": nil,
-		"loginUrl": nil, "logoutUrl": nil, "notes": nil, "notificationEmailAddresses": []string{},
+		"loginUrl": nil, "logoutUrl": nil, "notes": sp.Notes, "notificationEmailAddresses": []string{},
 		"preferredSingleSignOnMode": nil, "preferredTokenSigningKeyThumbprint": nil, "replyUrls": []string{},
 		"servicePrincipalNames": []string{sp.AppID}, "servicePrincipalType": "Application",
-		"signInAudience": audience, "tags": []string{}, "tokenEncryptionKeyId": nil,
+		"signInAudience": audience, "tags": g.world.spTags(sp), "tokenEncryptionKeyId": nil,
 		"addIns": []any{}, "appRoles": []any{}, "info": map[string]any{"logoUrl": nil, "marketingUrl": nil,
 			"privacyStatementUrl": nil, "supportUrl": nil, "termsOfServiceUrl": nil},
 		"keyCredentials": []any{}, "oauth2PermissionScopes": []any{}, "passwordCredentials": []any{},
@@ -685,11 +703,11 @@ func (g *graphCall) tenantServicePrincipals() []*ServicePrincipal {
 	return out
 }
 
-func spProps(sp *ServicePrincipal) map[string][]string {
+func spProps(w *World, sp *ServicePrincipal) map[string][]string {
 	return map[string][]string{
 		"id": {sp.ID}, "appid": {sp.AppID}, "displayname": {sp.DisplayName},
 		"appownerorganizationid": {sp.AppOwnerOrganizationID}, "serviceprincipaltype": {"Application"},
-		"serviceprincipalnames": {sp.AppID},
+		"serviceprincipalnames": {sp.AppID}, "tags": w.spTags(sp),
 	}
 }
 
@@ -700,7 +718,7 @@ func (g *graphCall) listServicePrincipals() {
 	}
 	var items []map[string]any
 	for _, sp := range g.tenantServicePrincipals() {
-		if match, err := f.eval(spProps(sp)); err != nil {
+		if match, err := f.eval(spProps(g.world, sp)); err != nil {
 			g.unsupportedFilter(err, "ServicePrincipal")
 			return
 		} else if match {
@@ -716,7 +734,9 @@ func (g *graphCall) listServicePrincipals() {
 // a lesser permission Graph answers the message below).
 func (g *graphCall) createServicePrincipal() {
 	var body struct {
-		AppID string `json:"appId"`
+		AppID string   `json:"appId"`
+		Notes *string  `json:"notes"`
+		Tags  []string `json:"tags"`
 	}
 	if err := decodeJSON(g.r, &body); err != nil {
 		g.badJSON()
@@ -724,6 +744,9 @@ func (g *graphCall) createServicePrincipal() {
 	}
 	if body.AppID == "" {
 		invalidValue(g.w, "appId", "ServicePrincipal")
+		return
+	}
+	if !g.spNotesWithinLimit(body.Notes) {
 		return
 	}
 	app := g.world.appByAppID(body.AppID)
@@ -748,6 +771,7 @@ func (g *graphCall) createServicePrincipal() {
 		return
 	}
 	sp := g.world.createServicePrincipal(g.s.clock.Now(), g.tenant.ID, app, "")
+	sp.Notes, sp.Tags = body.Notes, body.Tags
 	g.w.Header().Set("Location", requestBase(g.r)+"/v2/"+g.tenant.ID+"/directoryObjects/"+sp.ID+"/Microsoft.DirectoryServices.ServicePrincipal")
 	g.writeObject(http.StatusCreated, "servicePrincipals/$entity", g.spJSON(sp))
 }
@@ -791,8 +815,14 @@ func (g *graphCall) getByIDs() {
 }
 
 // $filter: the subset of OData Graph supports on these collections:
-// "p eq 'v'", "p ne 'v'", "startswith(p,'v')", "p/any(x:x eq 'v')",
-// joined with "and"/"or" (and binding tighter), and "not".
+// "p eq 'v'", "p ne 'v'", "startswith(p,'v')", and on multi-valued
+// properties the lambda "p/any(x:x eq 'v')" or "p/any(x:startswith(x,'v'))",
+// joined with "and"/"or" (and binding tighter), and "not". The lambda is
+// Graph's form for collections ("The any operator is required for filter
+// expressions on multi-valued properties", application.identifierUris in
+// the application resource type); Graph's own examples filter service
+// principals with tags/any(t:t eq 'WindowsAzureActiveDirectoryIntegratedApp'),
+// and tags supports eq and startsWith (application resource type).
 
 // filterExpr is a parsed $filter; nil matches everything.
 type filterExpr interface {
@@ -809,7 +839,9 @@ type filterAll struct{}
 func (filterAll) eval(map[string][]string) (bool, error) { return true, nil }
 
 type filterCmp struct {
-	op, prop, value string // op: eq, ne, startswith, any
+	// op: eq, ne, startswith; any and anystartswith are the lambda forms
+	// (x:x eq 'v' and x:startswith(x,'v')).
+	op, prop, value string
 }
 
 func (c filterCmp) eval(props map[string][]string) (bool, error) {
@@ -827,7 +859,7 @@ func (c filterCmp) eval(props map[string][]string) (bool, error) {
 			if !strings.EqualFold(v, c.value) {
 				return true, nil
 			}
-		case "startswith":
+		case "startswith", "anystartswith":
 			if len(v) >= len(c.value) && strings.EqualFold(v[:len(c.value)], c.value) {
 				return true, nil
 			}
@@ -986,26 +1018,7 @@ func (p *filterParser) parseComparison() (filterExpr, error) {
 		return filterCmp{op: "startswith", prop: prop, value: v}, nil
 	}
 	if p.peek('/') {
-		// collection/any(x:x eq 'v')
-		p.pos++
-		if fn := p.ident(); !strings.EqualFold(fn, "any") || !p.expect('(') {
-			return nil, p.errorf("'any(' expected.")
-		}
-		v1 := p.ident()
-		if v1 == "" || !p.expect(':') {
-			return nil, p.errorf("Lambda variable expected.")
-		}
-		if v2 := p.ident(); !strings.EqualFold(v1, v2) || !p.keyword("eq") {
-			return nil, p.errorf("'%s eq' expected.", v1)
-		}
-		v, err := p.literal()
-		if err != nil {
-			return nil, err
-		}
-		if !p.expect(')') {
-			return nil, p.errorf("')' expected.")
-		}
-		return filterCmp{op: "any", prop: id, value: v}, nil
+		return p.parseLambda(id)
 	}
 	var op string
 	switch {
@@ -1021,6 +1034,39 @@ func (p *filterParser) parseComparison() (filterExpr, error) {
 		return nil, err
 	}
 	return filterCmp{op: op, prop: id, value: v}, nil
+}
+
+// parseLambda parses the rest of "collection/any(x:x eq 'v')" or
+// "collection/any(x:startswith(x,'v'))" after the collection's name.
+func (p *filterParser) parseLambda(collection string) (filterExpr, error) {
+	p.pos++ // the '/'
+	if fn := p.ident(); !strings.EqualFold(fn, "any") || !p.expect('(') {
+		return nil, p.errorf("'any(' expected.")
+	}
+	v1 := p.ident()
+	if v1 == "" || !p.expect(':') {
+		return nil, p.errorf("Lambda variable expected.")
+	}
+	op := "any"
+	if p.keyword("startswith") {
+		op = "anystartswith"
+		if !p.expect('(') || !strings.EqualFold(p.ident(), v1) || !p.expect(',') {
+			return nil, p.errorf("'startswith(%s,' expected.", v1)
+		}
+	} else if v2 := p.ident(); !strings.EqualFold(v1, v2) || !p.keyword("eq") {
+		return nil, p.errorf("'%s eq' expected.", v1)
+	}
+	v, err := p.literal()
+	if err != nil {
+		return nil, err
+	}
+	if op == "anystartswith" && !p.expect(')') {
+		return nil, p.errorf("')' expected.")
+	}
+	if !p.expect(')') {
+		return nil, p.errorf("')' expected.")
+	}
+	return filterCmp{op: op, prop: collection, value: v}, nil
 }
 
 func (p *filterParser) skipSpace() {

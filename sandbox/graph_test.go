@@ -100,7 +100,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 		t.Errorf("organization = %+v", org)
 	}
 
-	app, err := g.CreateApplication(c, "O'Brien's peering", "AzureADMultipleOrgs")
+	app, err := g.CreateApplication(c, "O'Brien's peering", "AzureADMultipleOrgs", nil)
 	if err != nil {
 		t.Fatalf("CreateApplication: %v", err)
 	}
@@ -142,7 +142,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 	}
 
 	// The app signs in with the new secret once it has a service principal.
-	sp, err := g.CreateServicePrincipal(c, app.AppID)
+	sp, err := g.CreateServicePrincipal(c, app.AppID, nil)
 	if err != nil {
 		t.Fatalf("CreateServicePrincipal: %v", err)
 	}
@@ -150,7 +150,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 		sp.DisplayName != app.DisplayName || len(sp.ServicePrincipalNames) == 0 {
 		t.Errorf("service principal = %+v", sp)
 	}
-	_, err = g.CreateServicePrincipal(c, app.AppID)
+	_, err = g.CreateServicePrincipal(c, app.AppID, nil)
 	re := wantGraphError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
 	if !strings.Contains(re.Error(), "Another object with the same value for property servicePrincipalNames already exists.") {
 		t.Errorf("409 message: %v", re)
@@ -188,7 +188,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 	}
 
 	// Deleting the application takes its home service principal with it.
-	if _, err := g.CreateServicePrincipal(c, app.AppID); err != nil {
+	if _, err := g.CreateServicePrincipal(c, app.AppID, nil); err != nil {
 		t.Fatalf("CreateServicePrincipal again: %v", err)
 	}
 	if err := g.DeleteApplication(c, app.ID); err != nil {
@@ -209,7 +209,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 	t.Run("created by an application administrator", func(t *testing.T) {
 		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
 		g := graphClient(t, s, adminCredential(t, s))
-		sp, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID)
+		sp, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 		if err != nil {
 			t.Fatalf("CreateServicePrincipal(Aiven): %v", err)
 		}
@@ -220,7 +220,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 	t.Run("exists already", func(t *testing.T) {
 		s := startSandbox(t, sandbox.Options{})
 		g := graphClient(t, s, adminCredential(t, s))
-		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID)
+		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 		wantGraphError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
 	})
 	t.Run("caller without a directory role", func(t *testing.T) {
@@ -229,12 +229,12 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 		app, secret := newApp(t, s, admin, "no-directory-role", "AzureADMyOrg", true)
 		g := graphClient(t, s, secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret))
 
-		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID)
+		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 		re := wantGraphError(t, err, http.StatusForbidden, "Authorization_RequestDenied")
 		if !strings.Contains(re.Error(), "When using this permission, the backing application of the service principal being created must in the local tenant") {
 			t.Errorf("403 message: %v", re)
 		}
-		_, err = g.CreateApplication(ctx(t), "not allowed", "AzureADMultipleOrgs")
+		_, err = g.CreateApplication(ctx(t), "not allowed", "AzureADMultipleOrgs", nil)
 		re = wantGraphError(t, err, http.StatusForbidden, "Authorization_RequestDenied")
 		if !strings.Contains(re.Error(), "Insufficient privileges to complete the operation.") {
 			t.Errorf("403 message: %v", re)
@@ -251,7 +251,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 	t.Run("unknown app", func(t *testing.T) {
 		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
 		g := graphClient(t, s, adminCredential(t, s))
-		_, err := g.CreateServicePrincipal(ctx(t), uuid.NewString())
+		_, err := g.CreateServicePrincipal(ctx(t), uuid.NewString(), nil)
 		wantGraphError(t, err, http.StatusBadRequest, "Request_BadRequest")
 	})
 }

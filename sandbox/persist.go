@@ -114,7 +114,7 @@ func (s *Server) rotateCredentials() error {
 	pc, secret := w.addPassword(now.Add(-w.Timing.SecretReplication.D()), admin, "sandbox admin (restart)", time.Time{})
 	_ = pc
 	token := newSecret() + newSecret()[:8]
-	user.TokenSHA256 = sha256Hex(token)
+	user.setToken(token)
 	s.creds = Credentials{AivenToken: token, AivenUser: user.Email, TenantID: admin.TenantID,
 		SubscriptionID: UserSubscriptionID, ClientID: admin.AppID, ClientSecret: secret}
 	return nil

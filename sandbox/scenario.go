@@ -142,8 +142,9 @@ func baseWorld(now time.Time) (*World, Credentials) {
 
 	token := newSecret() + newSecret()[:8]
 	w.Aiven.Organizations[AivenOrganizationID] = &AivenOrg{ID: AivenOrganizationID, Name: "Contoso"}
-	w.Aiven.Users[AivenUserEmail] = &AivenUser{Email: AivenUserEmail, RealName: "Contoso Admin", UserID: "u4f9a0b2c1d3",
-		TokenSHA256: sha256Hex(token), Admin: true}
+	user := &AivenUser{Email: AivenUserEmail, RealName: "Contoso Admin", UserID: "u4f9a0b2c1d3", Admin: true}
+	user.setToken(token)
+	w.Aiven.Users[AivenUserEmail] = user
 	return w, Credentials{AivenToken: token, AivenUser: AivenUserEmail, TenantID: UserTenantID,
 		SubscriptionID: UserSubscriptionID, ClientID: AdminAppID, ClientSecret: secret}
 }

@@ -233,13 +233,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		notFound(rw, api, r)
 		return
 	}
+	var delay time.Duration
 	if api != "" && !strings.HasPrefix(r.URL.Path, "/_sandbox/") {
 		if s.faults.inject(r.Context(), api, rw) {
 			return
 		}
+		delay = s.faults.responseDelay(api, r.Method)
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		s.markDirty()
+	}
+	if delay > 0 {
+		s.serveHeld(rw, r, handler, delay)
+		return
 	}
 	handler(rw, r)
 }

@@ -108,6 +108,13 @@ type Application struct {
 	// CreatedBy is the object id of the principal that created the app: its
 	// owner, for principals that may manage only what they own.
 	CreatedBy string `json:"created_by,omitempty"`
+	// Tags, Notes and Description are Graph's free-form fields of the same
+	// names: what a tool writes there is how it marks the apps it made and
+	// recognises them later. Notes and Description are nil while Graph
+	// answers null for them; a nil Tags answers [].
+	Tags        []string `json:"tags,omitempty"`
+	Notes       *string  `json:"notes,omitempty"`
+	Description *string  `json:"description,omitempty"`
 }
 
 // MultiTenant reports whether other tenants may create a service principal for the app.
@@ -143,6 +150,10 @@ type ServicePrincipal struct {
 	// "Application.ReadWrite.OwnedBy".
 	GraphPermissions []string  `json:"graph_permissions,omitempty"`
 	CreatedAt        time.Time `json:"created_at"`
+	// Tags and Notes are the principal's own Graph fields of those names
+	// (Graph adds its application's tags when it answers; see spTags).
+	Tags  []string `json:"tags,omitempty"`
+	Notes *string  `json:"notes,omitempty"`
 }
 
 // Subscription is an Azure subscription in a tenant.
@@ -245,9 +256,16 @@ type AivenUser struct {
 	RealName string `json:"real_name"`
 	UserID   string `json:"user_id"`
 	// TokenSHA256 is the hash of the user's API token; Admin may read /_sandbox/state.
-	TokenSHA256 string   `json:"token_sha256"`
-	Admin       bool     `json:"admin"`
-	Projects    []string `json:"projects"`
+	TokenSHA256 string `json:"token_sha256"`
+	// TokenPrefix is the token's first aivenTokenPrefixLen characters, the
+	// name Aiven's token list shows for it and DELETE
+	// /v1/access_token/{token_prefix} takes; "" when the world was written
+	// without one (the full token still revokes it).
+	TokenPrefix string `json:"token_prefix,omitempty"`
+	// TokenRevoked: the token was revoked and authenticates nothing any more.
+	TokenRevoked bool     `json:"token_revoked,omitempty"`
+	Admin        bool     `json:"admin"`
+	Projects     []string `json:"projects"`
 }
 
 // AivenOrg is an Aiven organization.
