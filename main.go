@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,8 +18,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cmd.NewRootCommand().ExecuteContext(ctx)
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "azpeer:", err)
-		os.Exit(1)
+	if err == nil {
+		return
 	}
+	code := 1
+	var ee *cmd.ExitError
+	if errors.As(err, &ee) {
+		code = ee.Code
+		if ee.Msg == "" {
+			os.Exit(code)
+		}
+	}
+	fmt.Fprintln(os.Stderr, "azpeer:", err)
+	os.Exit(code)
 }

@@ -169,7 +169,10 @@ func (a *Access) RoleAssignments(ctx context.Context, scope, principalID string)
 // CreateRoleAssignment assigns a role at scope to a service principal.
 // principalType is set so that Resource Manager accepts a principal whose
 // replication has not reached it yet.
-func (a *Access) CreateRoleAssignment(ctx context.Context, scope, roleDefinitionID, principalID string) (peering.RoleAssignment, error) {
+func (a *Access) CreateRoleAssignment(ctx context.Context, scope, name, roleDefinitionID, principalID string) (peering.RoleAssignment, error) {
+	if name == "" {
+		name = uuid.NewString()
+	}
 	body := armauthorization.RoleAssignmentCreateParameters{
 		Properties: &armauthorization.RoleAssignmentProperties{
 			RoleDefinitionID: to.Ptr(roleDefinitionID),
@@ -177,11 +180,28 @@ func (a *Access) CreateRoleAssignment(ctx context.Context, scope, roleDefinition
 			PrincipalType:    to.Ptr(armauthorization.PrincipalTypeServicePrincipal),
 		},
 	}
-	resp, err := a.assigns.Create(ctx, strings.TrimPrefix(scope, "/"), uuid.NewString(), body, nil)
+	resp, err := a.assigns.Create(ctx, strings.TrimPrefix(scope, "/"), name, body, nil)
 	if err != nil {
 		return peering.RoleAssignment{}, fmt.Errorf("assign role %s to %s at %s: %w", roleDefinitionID, principalID, scope, cloudError(ServiceARM, err))
 	}
 	return roleAssignmentFromSDK(&resp.RoleAssignment), nil
+}
+
+// RoleAssignmentByID reads an assignment by its full id; nil, nil when it
+// does not exist (RoleAssignmentNotFound).
+func (a *Access) RoleAssignmentByID(ctx context.Context, id string) (*peering.RoleAssignment, error) {
+	if _, _, err := splitAuthzID(id, roleAssignmentsSegment); err != nil {
+		return nil, err
+	}
+	resp, err := a.assigns.GetByID(ctx, strings.TrimPrefix(id, "/"), nil)
+	if err != nil {
+		if isStatus(err, http.StatusNotFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read role assignment %s: %w", id, cloudError(ServiceARM, err))
+	}
+	ra := roleAssignmentFromSDK(&resp.RoleAssignment)
+	return &ra, nil
 }
 
 // DeleteRoleAssignment deletes an assignment by id; one already gone is fine.

@@ -128,9 +128,16 @@ func TestAccessRoleAssignments(t *testing.T) {
 
 	// Assign, list, delete, delete again.
 	nc := "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
-	ra, err := a.CreateRoleAssignment(c, appVNetID, nc, sp)
+	name := uuid.NewString()
+	ra, err := a.CreateRoleAssignment(c, appVNetID, name, nc, sp)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasSuffix(ra.ID, "/"+name) {
+		t.Errorf("assignment id %s does not end with the name chosen, %s", ra.ID, name)
+	}
+	if got, err := a.RoleAssignmentByID(c, ra.ID); err != nil || got == nil || got.PrincipalID != sp {
+		t.Errorf("RoleAssignmentByID(%s) = %+v, %v; want the new assignment", ra.ID, got, err)
 	}
 	if !strings.EqualFold(ra.Scope, appVNetID) || ra.PrincipalID != sp || ra.PrincipalType != "ServicePrincipal" ||
 		!strings.EqualFold(ra.RoleDefinitionID, nc) || !strings.HasPrefix(strings.ToLower(ra.ID), strings.ToLower(appVNetID)) {
@@ -141,7 +148,7 @@ func TestAccessRoleAssignments(t *testing.T) {
 		t.Errorf("RoleAssignments(app-vnet, sp) = %+v, %v; want the new one", mine, err)
 	}
 	// The same role for the same principal at the same scope again.
-	_, err = a.CreateRoleAssignment(c, appVNetID, nc, sp)
+	_, err = a.CreateRoleAssignment(c, appVNetID, uuid.NewString(), nc, sp)
 	checkCloudError(t, err, "arm", 409, "RoleAssignmentExists")
 
 	if err := a.DeleteRoleAssignment(c, ra.ID); err != nil {
@@ -159,7 +166,7 @@ func TestAccessPrincipalNotFound(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	a := adminAccess(t, s)
 	nc := "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
-	_, err := a.CreateRoleAssignment(ctx(t), appVNetID, nc, uuid.NewString())
+	_, err := a.CreateRoleAssignment(ctx(t), appVNetID, "", nc, uuid.NewString())
 	checkCloudError(t, err, "arm", 400, "PrincipalNotFound")
 }
 

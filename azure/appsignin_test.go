@@ -52,7 +52,7 @@ func TestAppSignInCrossTenantPeering(t *testing.T) {
 		t.Errorf("AuthorizationFailed message %q does not name the action", ce.Message)
 	}
 
-	if _, err := a.CreateRoleAssignment(c, appVNetID, networkContributor, spID); err != nil {
+	if _, err := a.CreateRoleAssignment(c, appVNetID, "", networkContributor, spID); err != nil {
 		t.Fatal(err)
 	}
 	p, err := net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
@@ -94,11 +94,11 @@ func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
 	d := adminDirectory(t, s)
 	c := ctx(t)
 
-	app, err := d.CreateApplication(c, "azpeer-new-app")
+	app, err := d.CreateApplication(c, "azpeer-new-app", peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.CreateServicePrincipal(c, app.AppID); err != nil {
+	if _, err := d.CreateServicePrincipal(c, app.AppID, peering.Mark{}); err != nil {
 		t.Fatal(err)
 	}
 	_, secret, err := d.AddPassword(c, app.ObjectID, "azpeer", time.Time{})
@@ -125,7 +125,7 @@ func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = appDir.CreateApplication(c, "not allowed")
+	_, err = appDir.CreateApplication(c, "not allowed", peering.Mark{})
 	checkCloudError(t, err, "graph", 403, "Authorization_RequestDenied")
 }
 

@@ -60,6 +60,19 @@ func (d *Directory) FindApplicationsByName(ctx context.Context, displayName stri
 	return out, nil
 }
 
+// FindApplicationsByTag lists the apps carrying a tag (azpeer's marks).
+func (d *Directory) FindApplicationsByTag(ctx context.Context, tag string) ([]peering.Application, error) {
+	apps, err := d.g.FindApplicationsByTag(ctx, tag)
+	if err != nil {
+		return nil, fmt.Errorf("find apps tagged %q: %w", tag, cloudError(ServiceGraph, err))
+	}
+	out := make([]peering.Application, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, applicationFromGraph(a))
+	}
+	return out, nil
+}
+
 // ApplicationByAppID returns the tenant's app with that appId, or nil, nil.
 func (d *Directory) ApplicationByAppID(ctx context.Context, appID string) (*peering.Application, error) {
 	a, err := d.g.FindApplicationByAppID(ctx, appID)
@@ -73,9 +86,9 @@ func (d *Directory) ApplicationByAppID(ctx context.Context, appID string) (*peer
 	return &out, nil
 }
 
-// CreateApplication registers a multi-tenant app.
-func (d *Directory) CreateApplication(ctx context.Context, displayName string) (peering.Application, error) {
-	a, err := d.g.CreateApplication(ctx, displayName, MultiTenantAudience)
+// CreateApplication registers a multi-tenant app carrying azpeer's mark.
+func (d *Directory) CreateApplication(ctx context.Context, displayName string, m peering.Mark) (peering.Application, error) {
+	a, err := d.g.CreateApplication(ctx, displayName, MultiTenantAudience, &CreateOptions{Tags: m.Tags, Notes: m.Notes})
 	if err != nil {
 		return peering.Application{}, fmt.Errorf("create app %q: %w", displayName, cloudError(ServiceGraph, err))
 	}
@@ -124,8 +137,8 @@ func (d *Directory) ServicePrincipalByAppID(ctx context.Context, appID string) (
 
 // CreateServicePrincipal creates an app's service principal in the tenant;
 // an existing one is a 409 Request_MultipleObjectsWithSameKeyValue.
-func (d *Directory) CreateServicePrincipal(ctx context.Context, appID string) (peering.ServicePrincipal, error) {
-	sp, err := d.g.CreateServicePrincipal(ctx, appID)
+func (d *Directory) CreateServicePrincipal(ctx context.Context, appID string, m peering.Mark) (peering.ServicePrincipal, error) {
+	sp, err := d.g.CreateServicePrincipal(ctx, appID, &CreateOptions{Tags: m.Tags, Notes: m.Notes})
 	if err != nil {
 		return peering.ServicePrincipal{}, fmt.Errorf("create the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
 	}
@@ -141,7 +154,11 @@ func (d *Directory) DeleteServicePrincipal(ctx context.Context, objectID string)
 }
 
 func applicationFromGraph(a Application) peering.Application {
-	out := peering.Application{ObjectID: a.ID, AppID: a.AppID, DisplayName: a.DisplayName, SignInAudience: a.SignInAudience}
+	out := peering.Application{ObjectID: a.ID, AppID: a.AppID, DisplayName: a.DisplayName, SignInAudience: a.SignInAudience,
+		Tags: a.Tags, CreatedAt: a.CreatedDateTime}
+	if a.Notes != nil {
+		out.Notes = *a.Notes
+	}
 	for _, pc := range a.PasswordCredentials {
 		out.Passwords = append(out.Passwords, passwordFromGraph(pc))
 	}
@@ -153,7 +170,7 @@ func passwordFromGraph(pc PasswordCredential) peering.PasswordCredential {
 }
 
 func servicePrincipalFromGraph(sp ServicePrincipal) peering.ServicePrincipal {
-	return peering.ServicePrincipal{ObjectID: sp.ID, AppID: sp.AppID, DisplayName: sp.DisplayName, AppOwnerTenantID: sp.AppOwnerOrganizationID}
+	return peering.ServicePrincipal{ObjectID: sp.ID, AppID: sp.AppID, DisplayName: sp.DisplayName, AppOwnerTenantID: sp.AppOwnerOrganizationID, Tags: sp.Tags}
 }
 
 // DirectoryRolesOfApp lists the directory role template ids held by an

@@ -76,7 +76,7 @@ func TestDirectoryLifecycle(t *testing.T) {
 	d := adminDirectory(t, s)
 	c := ctx(t)
 
-	app, err := d.CreateApplication(c, "azpeer-test-app")
+	app, err := d.CreateApplication(c, "azpeer-test-app", peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,14 +106,14 @@ func TestDirectoryLifecycle(t *testing.T) {
 		t.Errorf("app after RemovePassword = %+v, %v", got, err)
 	}
 
-	sp, err := d.CreateServicePrincipal(c, app.AppID)
+	sp, err := d.CreateServicePrincipal(c, app.AppID, peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sp.ObjectID == "" || sp.AppID != app.AppID || sp.AppOwnerTenantID != sandbox.UserTenantID || sp.DisplayName != app.DisplayName {
 		t.Errorf("created service principal = %+v", sp)
 	}
-	_, err = d.CreateServicePrincipal(c, app.AppID)
+	_, err = d.CreateServicePrincipal(c, app.AppID, peering.Mark{})
 	checkCloudError(t, err, "graph", 409, "Request_MultipleObjectsWithSameKeyValue")
 	if got, err := d.ServicePrincipalByAppID(c, app.AppID); err != nil || got == nil || got.ObjectID != sp.ObjectID {
 		t.Errorf("ServicePrincipalByAppID = %+v, %v", got, err)

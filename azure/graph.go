@@ -40,6 +40,8 @@ type Application struct {
 	PublisherDomain     string               `json:"publisherDomain"`
 	CreatedDateTime     time.Time            `json:"createdDateTime"`
 	PasswordCredentials []PasswordCredential `json:"passwordCredentials"`
+	Tags                []string             `json:"tags"`
+	Notes               *string              `json:"notes"`
 }
 
 // PasswordCredential is a client secret's metadata. The secret text is
@@ -62,6 +64,8 @@ type ServicePrincipal struct {
 	ServicePrincipalType   string   `json:"servicePrincipalType"`
 	ServicePrincipalNames  []string `json:"servicePrincipalNames"`
 	AccountEnabled         bool     `json:"accountEnabled"`
+	Tags                   []string `json:"tags"`
+	Notes                  *string  `json:"notes"`
 }
 
 // Organization is the signed-in tenant.
@@ -201,14 +205,34 @@ func (c *GraphClient) Organization(ctx context.Context) (Organization, error) {
 	return orgs[0], nil
 }
 
+// CreateOptions are optional properties of a new application or service
+// principal: Graph's tags (a list of strings) and notes. nil means none.
+type CreateOptions struct {
+	Tags  []string
+	Notes string
+}
+
+func (m *CreateOptions) apply(body map[string]any) {
+	if m == nil {
+		return
+	}
+	if len(m.Tags) > 0 {
+		body["tags"] = m.Tags
+	}
+	if m.Notes != "" {
+		body["notes"] = m.Notes
+	}
+}
+
 // CreateApplication registers an application in the signed-in tenant;
 // signInAudience is e.g. "AzureADMultipleOrgs" ("" means Graph's default,
 // AzureADMyOrg).
-func (c *GraphClient) CreateApplication(ctx context.Context, displayName, signInAudience string) (Application, error) {
+func (c *GraphClient) CreateApplication(ctx context.Context, displayName, signInAudience string, opts *CreateOptions) (Application, error) {
 	body := map[string]any{"displayName": displayName}
 	if signInAudience != "" {
 		body["signInAudience"] = signInAudience
 	}
+	opts.apply(body)
 	var app Application
 	err := c.do(ctx, http.MethodPost, "/applications", nil, body, &app, http.StatusCreated)
 	return app, err
@@ -225,6 +249,12 @@ func (c *GraphClient) GetApplication(ctx context.Context, objectID string) (Appl
 // display name (Entra does not keep names unique).
 func (c *GraphClient) FindApplicationsByDisplayName(ctx context.Context, displayName string) ([]Application, error) {
 	return list[Application](ctx, c, "/applications", filterQuery("displayName eq "+odataString(displayName)))
+}
+
+// FindApplicationsByTag lists the applications carrying a tag
+// (tags/any(t:t eq 'x'), as Graph documents for tags).
+func (c *GraphClient) FindApplicationsByTag(ctx context.Context, tag string) ([]Application, error) {
+	return list[Application](ctx, c, "/applications", filterQuery("tags/any(t:t eq "+odataString(tag)+")"))
 }
 
 // FindApplicationByAppID returns the application with that appId in the
@@ -277,9 +307,11 @@ func (c *GraphClient) RemovePassword(ctx context.Context, objectID, keyID string
 // CreateServicePrincipal creates the service principal of an application
 // (this tenant's, or another tenant's multi-tenant app) in the signed-in
 // tenant. An existing one answers 409 Request_MultipleObjectsWithSameKeyValue.
-func (c *GraphClient) CreateServicePrincipal(ctx context.Context, appID string) (ServicePrincipal, error) {
+func (c *GraphClient) CreateServicePrincipal(ctx context.Context, appID string, opts *CreateOptions) (ServicePrincipal, error) {
 	var sp ServicePrincipal
-	err := c.do(ctx, http.MethodPost, "/servicePrincipals", nil, map[string]any{"appId": appID}, &sp, http.StatusCreated)
+	body := map[string]any{"appId": appID}
+	opts.apply(body)
+	err := c.do(ctx, http.MethodPost, "/servicePrincipals", nil, body, &sp, http.StatusCreated)
 	return sp, err
 }
 

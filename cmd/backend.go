@@ -18,6 +18,7 @@ import (
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/state"
 )
 
 // Environment variables for the Aiven side, in the order they are tried.
@@ -178,7 +179,7 @@ func (b *backend) startSandbox(speed float64) error {
 	}
 	b.closers = append(b.closers, func() { _ = os.RemoveAll(dir) })
 	caFile := filepath.Join(dir, "ca.pem")
-	if err := peering.WriteFileAtomic(caFile, s.CA().CertPEM()); err != nil {
+	if err := state.WriteFileAtomic(caFile, s.CA().CertPEM()); err != nil {
 		return err
 	}
 	c := s.Credentials()

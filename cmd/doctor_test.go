@@ -45,8 +45,10 @@ func TestDoctorHealthyExitsZero(t *testing.T) {
 func TestStatusJSONHasFactsAndFindings(t *testing.T) {
 	cleanEnv(t)
 	out, _, err := run(t, "status", "--sandbox", "--json", "--project", "tsdb-prod", "--vpc", "1f0e2d3c-4b5a-4697-8877-665544332211", "--vnet", "rg-prod/prod-vnet-old")
-	if err != nil {
-		t.Fatalf("status: %v\n%s", err, out)
+	// A failed peering: status exits 1 (problems found), as doctor does.
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 1 {
+		t.Fatalf("status of a failed peering: %v, want exit status 1\n%s", err, out)
 	}
 	var st struct {
 		Target   map[string]any   `json:"target"`

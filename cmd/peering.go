@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/state"
 )
 
 // targetFlags are the flags that name one peering.
@@ -42,6 +43,7 @@ func (f *targetFlags) target(ctx context.Context, b *backend, subFlag string) (p
 	t := peering.Target{Project: f.project, VPCID: f.vpc}
 	if m := vnetIDRE.FindStringSubmatch(f.vnet); m != nil {
 		t.SubscriptionID, t.ResourceGroup, t.VNetName = m[1], m[2], m[3]
+		t.SubscriptionFrom = "vnet"
 		if subFlag != "" && !strings.EqualFold(subFlag, t.SubscriptionID) {
 			return t, fmt.Errorf("--vnet is in subscription %s but --subscription says %s; drop one", t.SubscriptionID, subFlag)
 		}
@@ -55,6 +57,7 @@ func (f *targetFlags) target(ctx context.Context, b *backend, subFlag string) (p
 			return t, err
 		}
 		t.SubscriptionID, t.ResourceGroup, t.VNetName = sub, rg, name
+		t.SubscriptionFrom = "subscription"
 	}
 	return t, t.Validate()
 }
@@ -92,32 +95,50 @@ func (g *Globals) runbook(b *backend) (*peering.Runbook, error) {
 		dir = d
 	}
 	if dir == "" {
-		d, err := peering.DefaultStateDir()
+		d, err := state.DefaultDir(b.getenv)
 		if err != nil {
 			return nil, err
 		}
 		dir = d
 	}
 	return &peering.Runbook{Aiven: b.Aiven, Directory: b.Directory, Access: b.Access, Network: b.Network,
-		SignInAsApp: b.SignIn, SignedInAppID: b.AzureSource.ClientID, Store: &peering.Store{Dir: dir}}, nil
+		SignInAsApp: b.SignIn, SignedInAppID: b.AzureSource.ClientID, Store: state.Dir{Path: dir}}, nil
+}
+
+// positive checks a --timeout-like flag.
+func positive(flag string, d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("--%s %s: give a positive duration, such as 45m or 2h", flag, d)
+	}
+	return nil
 }
 
 func newCreateCommand(g *Globals) *cobra.Command {
 	var tf targetFlags
 	var o peering.Options
-	var dryRun, asJSON bool
+	var dryRun, asJSON, yes bool
 	var timeout time.Duration
 	c := &cobra.Command{
 		Use:   "create",
-		Short: "Peer an Aiven project VPC with an Azure VNet: all 15 steps, resumable",
+		Short: "Peer an Aiven project VPC with an Azure VNet: every step, resumable",
 		Long: `Runs the Azure ↔ Aiven VNet peering procedure step by step, detecting work
 already done, retrying while the clouds catch up, and ending when Aiven says
 ACTIVE and Azure says Connected. Interrupt it at any time and run the same
-command again to resume. The app's secret is never written anywhere.`,
+command again to resume. The app's secret is never written anywhere; it
+lives a day at most and is removed once the Azure peering exists.
+
+Every object azpeer creates is recorded (in --state-dir) before it is
+created and tagged as azpeer's, so azpeer delete can remove exactly that.
+A peering that already exists and that azpeer did not create is left alone
+unless you pass --adopt; an Aiven connection requested for another app is
+replaced only with --replace-connection.`,
 		Example: `  azpeer create --sandbox --project tsdb-staging --vpc 2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b --vnet rg-app/app-vnet
   azpeer create --project P --vpc VPC_ID --vnet /subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/NAME --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positive("timeout", timeout); err != nil {
+				return err
+			}
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -135,6 +156,15 @@ command again to resume. The app's secret is never written anywhere.`,
 				}
 				return writePlan(out, rb, t, o, asJSON)
 			}
+			if o.ReplaceConnection && !yes {
+				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("--replace-connection deletes the existing Aiven connection of %s if it is not this run's, and requests a new one. Go on? [y/N] ", t))
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("not confirmed; nothing was changed")
+				}
+			}
 			run, err := rb.Open(t, o)
 			if err != nil {
 				return err
@@ -143,7 +173,7 @@ command again to resume. The app's secret is never written anywhere.`,
 			start := time.Now()
 			sink := eventPrinter(out, start, asJSON)
 			if !asJSON {
-				fmt.Fprintf(out, "Peering %s (run record in %s)\n", t, rb.Store.Dir)
+				fmt.Fprintf(out, "Peering %s (run record in %s)\n", t, rb.Store.Location())
 			}
 			err = run.RunAll(ctx, sink)
 			if err != nil {
@@ -162,9 +192,13 @@ command again to resume. The app's secret is never written anywhere.`,
 	}
 	tf.register(c)
 	c.Flags().StringVar(&o.AppName, "app-name", "", "display name of the Entra app azpeer creates (default azpeer-PROJECT-VNET)")
+	c.Flags().StringVar(&o.AppID, "app-id", "", "use this existing app (its appId) instead of creating one; azpeer adds a short-lived secret and role assignments to it and keeps it on delete")
 	c.Flags().StringVar(&o.Role, "role", peering.RoleNetworkContributor, "the app's role on the VNet: network-contributor (as Aiven's docs) or least-privilege (a custom role with only the peering actions)")
 	c.Flags().StringVar(&o.AivenAppID, "aiven-app-id", peering.DefaultAivenAppID, "Aiven's (or MST's) multi-tenant Entra app id")
 	c.Flags().StringVar(&o.PeeringName, "peering-name", "", "name of the Azure peering (default aiven-PROJECT-VPCID8)")
+	c.Flags().BoolVar(&o.Adopt, "adopt", false, "take over what exists of this peering and azpeer did not create (an Aiven connection, an Azure peering, an app another azpeer run made): record it as azpeer's and finish the peering")
+	c.Flags().BoolVar(&o.ReplaceConnection, "replace-connection", false, "delete an Aiven connection azpeer did not create (one requested for another app, or a failed one) and request a new one (asks first)")
+	c.Flags().BoolVar(&yes, "yes", false, "with --replace-connection: do not ask")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the plan and the equivalent commands; change nothing")
 	c.Flags().BoolVar(&asJSON, "json", false, "print events as JSON lines")
 	c.Flags().DurationVar(&timeout, "timeout", 45*time.Minute, "give up after this long (the run can be resumed)")
@@ -179,14 +213,9 @@ func eventPrinter(w io.Writer, start time.Time, asJSON bool) peering.EventSink {
 			_ = enc.Encode(e)
 			return
 		}
-		num := ""
-		for _, s := range peering.Steps() {
-			if s.ID == e.Step {
-				num = fmt.Sprintf("%2d/15", s.Number)
-			}
-		}
-		if num == "" {
-			num = "     "
+		num := "     "
+		if n := peering.StepNumber(e.Step); n > 0 {
+			num = fmt.Sprintf("%2d/%d", n, len(peering.StepIDs()))
 		}
 		text := e.String()
 		if e.Kind == peering.EventRetrying {
@@ -238,7 +267,11 @@ func newStatusCommand(g *Globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show a peering's run record and live state on both sides",
-		Args:  cobra.NoArgs,
+		Long: `Shows the run record and the live state of both sides, and the
+diagnosis in one line per finding. Exit status: 0 healthy, 1 problems
+found, 3 something could not be checked (a cloud down, a revoked token):
+"could not check" is never reported as healthy.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
@@ -252,24 +285,30 @@ func newStatusCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			d := rb.Diagnose(ctx, t, "")
+			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				if err := enc.Encode(struct {
 					peering.Status
+					Verdict   peering.Verdict   `json:"verdict"`
 					Facts     *peering.Facts    `json:"facts"`
 					Findings  []peering.Finding `json:"findings"`
 					Unchecked []string          `json:"unchecked,omitempty"`
-				}{st, d.Facts, d.Findings, d.Unchecked})
+				}{st, d.Verdict, d.Facts, d.Findings, d.Unchecked}); err != nil {
+					return err
+				}
+				return verdictExit(d.Verdict, "")
 			}
-			writeStatus(cmd.OutOrStdout(), st)
+			writeStatus(out, st)
 			if len(d.Findings) > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "\n%d finding(s); azpeer doctor explains them:\n", len(d.Findings))
+				fmt.Fprintf(out, "\n%d finding(s); azpeer doctor explains them:\n", len(d.Findings))
 				for _, f := range d.Findings {
-					fmt.Fprintf(cmd.OutOrStdout(), "  [%s] %s (%s)\n", f.Severity, f.Cause, f.ID)
+					fmt.Fprintf(out, "  [%s] %s (%s)\n", f.Severity, f.Cause, f.ID)
 				}
 			}
-			return nil
+			writeVerdict(out, d)
+			return verdictExit(d.Verdict, "")
 		},
 	}
 	tf.register(c)
@@ -277,35 +316,63 @@ func newStatusCommand(g *Globals) *cobra.Command {
 	return c
 }
 
+// verdictExit turns a verdict into the command's exit status.
+func verdictExit(v peering.Verdict, msg string) error {
+	if code := v.ExitCode(); code != 0 {
+		return &ExitError{Code: code, Msg: msg}
+	}
+	return nil
+}
+
+// writeVerdict prints the verdict line.
+func writeVerdict(w io.Writer, d peering.Diagnosis) {
+	switch d.Verdict {
+	case peering.VerdictHealthy:
+		fmt.Fprintln(w, "\n✓ healthy: everything was checked and no problem found")
+	case peering.VerdictUnknown:
+		fmt.Fprintf(w, "\n? could not check everything (%d part(s) unread): no problem seen, but this is not a clean bill of health\n", len(d.Unchecked))
+		for _, u := range d.Unchecked {
+			fmt.Fprintf(w, "  not checked: %s\n", oneLine(u, 160))
+		}
+	default:
+		fmt.Fprintln(w, "\n✗ not healthy")
+	}
+}
+
 func writeStatus(w io.Writer, st peering.Status) {
 	fmt.Fprintf(w, "Peering %s\n", st.Target)
-	if st.Aiven != nil {
+	switch {
+	case !st.AivenRead:
+		fmt.Fprintln(w, "Aiven:  ? could not read the project VPC (see below)")
+	case st.Aiven != nil:
 		fmt.Fprintf(w, "Aiven:  %s %s  %s\n", stateIcon(st.Aiven.State), st.Aiven.State, st.Aiven.Message())
 		for _, k := range st.Aiven.StateInfoKeys() {
 			if k != "message" {
 				fmt.Fprintf(w, "        %s: %v\n", k, st.Aiven.StateInfo[k])
 			}
 		}
-	} else {
+	default:
 		fmt.Fprintln(w, "Aiven:  no peering connection")
 	}
-	if st.Azure != nil {
+	switch {
+	case !st.AzureRead:
+		fmt.Fprintln(w, "Azure:  ? could not read the VNet (see below)")
+	case st.VNetMissing:
+		fmt.Fprintln(w, "Azure:  the VNet does not exist")
+	case st.Azure != nil:
 		fmt.Fprintf(w, "Azure:  %s %s (sync %s, provisioning %s, allowVirtualNetworkAccess %t)\n", st.Azure.Name, st.Azure.PeeringState,
 			st.Azure.SyncLevel, st.Azure.ProvisioningState, st.Azure.AllowVirtualNetworkAccess)
-	} else {
+	default:
 		fmt.Fprintln(w, "Azure:  no peering from the VNet to Aiven's VNet")
+	}
+	for _, e := range st.Errors {
+		fmt.Fprintf(w, "        could not read %s\n", oneLine(e, 200))
 	}
 	if st.Record == nil {
 		fmt.Fprintln(w, "Run:    azpeer has no record of creating this peering")
 		return
 	}
-	done := 0
-	for _, s := range st.Record.Steps {
-		if s.Status == peering.StatusDone {
-			done++
-		}
-	}
-	fmt.Fprintf(w, "Run:    %d/15 steps done, updated %s\n", done, st.Record.Updated.Format(time.RFC3339))
+	fmt.Fprintf(w, "Run:    %d/%d steps done, updated %s\n", st.Record.StepsDone(), len(peering.StepIDs()), st.Record.Updated.Format(time.RFC3339))
 	for _, s := range peering.Steps() {
 		sr := st.Record.Steps[s.ID]
 		if sr == nil {
@@ -321,17 +388,31 @@ func writeStatus(w io.Writer, st peering.Status) {
 
 func newDeleteCommand(g *Globals) *cobra.Command {
 	var tf targetFlags
-	var keepShared, yes bool
+	var keepShared, yes, adopt bool
+	var confirmName string
 	var timeout time.Duration
 	c := &cobra.Command{
 		Use:   "delete",
 		Short: "Remove a peering and what azpeer created for it, in reverse order",
-		Long: `Deletes the Azure peering, the Aiven peering connection (waiting for
-DELETED), the role assignments, the custom roles unless still assigned
-elsewhere, Aiven's service principal unless other assignments use it, and
-the app with its service principal. Only what azpeer created is removed.`,
+		Long: `Removes, in reverse order, exactly what azpeer's run record says azpeer
+created for the peering: the Azure peering, the Aiven peering connection
+(waiting until Aiven no longer lists it), the role assignments, the custom
+roles unless other assignments still use them, the app with its service
+principal, and Aiven's service principal unless other assignments use it.
+What existed before azpeer (an app you named with --app-id, a role
+assignment someone made, a shared role) is kept and named as kept; the
+secrets azpeer added to an app it keeps are removed.
+
+Without a run record azpeer refuses, and says what exists and who made it.
+To delete a peering azpeer did not create, pass --adopt: azpeer shows both
+sides, asks you to type the peering's name (RESOURCE_GROUP/VNET; or pass
+--confirm with it), checks it may delete both sides, then removes both —
+never only one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := positive("timeout", timeout); err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
@@ -339,8 +420,51 @@ the app with its service principal. Only what azpeer created is removed.`,
 				return err
 			}
 			defer b.Close()
-			if !yes {
-				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t))
+			run, err := rb.Open(t, peering.Options{})
+			if err != nil {
+				return err
+			}
+			defer run.Close()
+			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			name := t.ResourceGroup + "/" + t.VNetName
+			adopted := false
+			if run.New() {
+				e := rb.Discover(ctx, t)
+				if e.Empty() {
+					fmt.Fprintf(out, "Nothing to delete: azpeer has no record of %s in %s, and neither side of it exists.\n", t, rb.Store.Location())
+					return nil
+				}
+				if !adopt {
+					return &ExitError{Code: 1, Msg: fmt.Sprintf("azpeer has no record of creating %s (state directory %s), so it deletes nothing. What exists:\n  - %s\n"+
+						"To delete the peering anyway — both sides, never one — run the same command with --adopt.",
+						t, rb.Store.Location(), strings.Join(e.Lines(), "\n  - "))}
+				}
+				if len(e.Unchecked) > 0 {
+					return fmt.Errorf("cannot delete both sides safely: %s; nothing was deleted", strings.Join(e.Unchecked, "; "))
+				}
+				fmt.Fprintf(errOut, "azpeer did not create this peering. With --adopt it deletes both sides of it:\n  - %s\n", strings.Join(e.Lines(), "\n  - "))
+				if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+					return err
+				}
+				if err := rb.CheckDeletable(ctx, t); err != nil {
+					return err
+				}
+				if err := run.Adopt(e); err != nil {
+					return err
+				}
+				adopted = true
+			}
+			rec := run.Record()
+			if !adopted && hasAdopted(rec) {
+				fmt.Fprintln(errOut, "This run adopted parts of the peering that azpeer did not create; deleting removes them too.")
+				if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+					return err
+				}
+				if err := rb.CheckDeletable(ctx, t); err != nil {
+					return err
+				}
+			} else if !adopted && !yes && confirmName == "" {
+				ok, err := confirm(cmd.InOrStdin(), errOut, fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t))
 				if err != nil {
 					return err
 				}
@@ -348,24 +472,56 @@ the app with its service principal. Only what azpeer created is removed.`,
 					return errors.New("not confirmed; nothing was deleted")
 				}
 			}
-			run, err := rb.Open(t, peering.Options{})
-			if err != nil {
-				return err
-			}
-			defer run.Close()
 			start := time.Now()
-			if err := run.Teardown(ctx, peering.TeardownOptions{KeepShared: keepShared}, eventPrinter(cmd.OutOrStdout(), start, false)); err != nil {
+			if err := run.Teardown(ctx, peering.TeardownOptions{KeepShared: keepShared}, eventPrinter(out, start, false)); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Deleted in %s.\n", time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "Deleted in %s.\n", time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	tf.register(c)
 	c.Flags().BoolVar(&keepShared, "keep-shared", false, "keep the custom roles and Aiven's service principal (other peerings may use them)")
-	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation (of what azpeer created; deleting what it did not create always needs the typed name or --confirm)")
+	c.Flags().BoolVar(&adopt, "adopt", false, "delete a peering azpeer has no record of: both sides, after you type its name")
+	c.Flags().StringVar(&confirmName, "confirm", "", "the peering's RESOURCE_GROUP/VNET, typed in advance (for scripts deleting with --adopt)")
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up after this long")
 	return c
+}
+
+// hasAdopted reports whether a record holds objects the user adopted.
+func hasAdopted(rec peering.Record) bool {
+	for _, o := range rec.Objects {
+		if o.State == peering.Adopted {
+			return true
+		}
+	}
+	return false
+}
+
+// typedConfirm asks the user to type the peering's name; given is what
+// --confirm said (then no question is asked).
+func typedConfirm(in io.Reader, out io.Writer, name, given string) error {
+	if given != "" {
+		if !strings.EqualFold(strings.TrimSpace(given), name) {
+			return fmt.Errorf("--confirm %q does not name this peering (%s); nothing was deleted", given, name)
+		}
+		return nil
+	}
+	if f, ok := in.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
+			return fmt.Errorf("standard input is not a terminal: pass --confirm %s to delete without being asked", name)
+		}
+	}
+	fmt.Fprintf(out, "Type %s to delete both sides: ", name)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if !strings.EqualFold(strings.TrimSpace(line), name) {
+		return errors.New("the name did not match; nothing was deleted")
+	}
+	return nil
 }
 
 // confirm asks a yes/no question on a terminal.

@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azpeer/azpeer/azure"
-	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/state"
 )
 
 // envFileName is the env file's name in the state (or temporary) directory
@@ -140,7 +140,7 @@ func runSandboxServe(cmd *cobra.Command, f serveFlags) (err error) {
 	// goes to the temporary directory.
 	caFile := filepath.Join(dir, "ca.pem")
 	if f.stateDir == "" {
-		if err := peering.WriteFileAtomic(caFile, s.CA().CertPEM()); err != nil {
+		if err := state.WriteFileAtomic(caFile, s.CA().CertPEM()); err != nil {
 			return fmt.Errorf("write the sandbox CA: %w", err)
 		}
 	}
@@ -163,7 +163,7 @@ func runSandboxServe(cmd *cobra.Command, f serveFlags) (err error) {
 	if abs, err := filepath.Abs(caFile); err == nil {
 		caFile = abs
 	}
-	if err := peering.WriteFileAtomic(envFile, envFileContent(s, f.scenario, caFile, envFile)); err != nil {
+	if err := state.WriteFileAtomic(envFile, envFileContent(s, f.scenario, caFile, envFile)); err != nil {
 		return fmt.Errorf("--env-file %s: %w", envFile, err)
 	}
 

@@ -8,12 +8,6 @@ import (
 	"time"
 )
 
-// RoleReader is what the diagnosis needs beyond Access: a role definition
-// by id, to know which actions an assignment grants.
-type RoleReader interface {
-	RoleDefinitionByID(ctx context.Context, id string) (*RoleDefinition, error)
-}
-
 // Facts are everything a diagnosis looks at, gathered once. Fields that
 // could not be read are nil/empty and named in Unchecked.
 type Facts struct {
@@ -85,20 +79,54 @@ type Finding struct {
 
 // Diagnosis is the facts and what they mean.
 type Diagnosis struct {
-	Facts    *Facts    `json:"-"`
+	Facts *Facts `json:"-"`
+	// Verdict sums it up: healthy only when everything was checked and
+	// nothing is wrong.
+	Verdict  Verdict   `json:"verdict"`
 	Findings []Finding `json:"findings"`
-	// Unchecked lists what could not be checked (partial access).
+	// Unchecked lists what could not be checked (partial access, a cloud
+	// down, a revoked token).
 	Unchecked []string `json:"unchecked,omitempty"`
 }
 
-// Healthy reports whether nothing is wrong.
-func (d Diagnosis) Healthy() bool {
-	for _, f := range d.Findings {
+// Verdict is a diagnosis in one word.
+type Verdict string
+
+const (
+	// VerdictHealthy: everything was read and nothing is wrong.
+	VerdictHealthy Verdict = "healthy"
+	// VerdictUnhealthy: at least one error or warning.
+	VerdictUnhealthy Verdict = "unhealthy"
+	// VerdictUnknown: nothing wrong was seen, but something could not be
+	// read — which is never reported as healthy.
+	VerdictUnknown Verdict = "unknown"
+)
+
+// ExitCode is the verdict as a process exit status, the same for every
+// command that reports one: 0 healthy, 1 problems found, 3 could not check.
+func (v Verdict) ExitCode() int {
+	switch v {
+	case VerdictHealthy:
+		return 0
+	case VerdictUnhealthy:
+		return 1
+	}
+	return 3
+}
+
+// Healthy reports whether everything was checked and nothing is wrong.
+func (d Diagnosis) Healthy() bool { return d.Verdict == VerdictHealthy }
+
+func verdictOf(findings []Finding, unchecked []string) Verdict {
+	for _, f := range findings {
 		if f.Severity != SeverityInfo {
-			return false
+			return VerdictUnhealthy
 		}
 	}
-	return true
+	if len(unchecked) > 0 {
+		return VerdictUnknown
+	}
+	return VerdictHealthy
 }
 
 // Gather reads the facts of a target. It tolerates partial access: what
@@ -188,15 +216,13 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			skip("role assignments on the VNet", err)
 		} else {
 			f.Assignments = as
-			if rr, ok := rb.Access.(RoleReader); ok {
-				for _, a := range as {
-					k := strings.ToLower(a.RoleDefinitionID)
-					if _, done := f.Roles[k]; done {
-						continue
-					}
-					if rd, err := rr.RoleDefinitionByID(ctx, a.RoleDefinitionID); err == nil && rd != nil {
-						f.Roles[k] = *rd
-					}
+			for _, a := range as {
+				k := strings.ToLower(a.RoleDefinitionID)
+				if _, done := f.Roles[k]; done {
+					continue
+				}
+				if rd, err := rb.Access.RoleDefinitionByID(ctx, a.RoleDefinitionID); err == nil && rd != nil {
+					f.Roles[k] = *rd
 				}
 			}
 		}
@@ -212,7 +238,7 @@ func (rb *Runbook) Diagnose(ctx context.Context, t Target, aivenAppID string) Di
 
 // Evaluate runs the rules over facts; it is pure.
 func Evaluate(f *Facts) Diagnosis {
-	var out []Finding
+	out := []Finding{}
 	for _, r := range rules() {
 		out = append(out, r(f)...)
 	}
@@ -220,7 +246,7 @@ func Evaluate(f *Facts) Diagnosis {
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(sevOrder[a.Severity], sevOrder[b.Severity]), cmp.Compare(a.rank, b.rank))
 	})
-	return Diagnosis{Facts: f, Findings: out, Unchecked: f.Unchecked}
+	return Diagnosis{Facts: f, Verdict: verdictOf(out, f.Unchecked), Findings: out, Unchecked: f.Unchecked}
 }
 
 // grantsAction reports whether any assignment of principal at the VNet's

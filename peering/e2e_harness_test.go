@@ -16,6 +16,7 @@ import (
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/state"
 )
 
 // env is one sandbox and everything the runbook needs to drive it.
@@ -118,7 +119,7 @@ func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
 // build it (same state dir).
 func (e *env) runbook() *peering.Runbook {
 	return &peering.Runbook{Aiven: e.aiven, Directory: e.dir, Access: e.access, Network: e.network,
-		SignInAsApp: e.signIn, SignedInAppID: e.clientID, Store: &peering.Store{Dir: e.stateDir},
+		SignInAsApp: e.signIn, SignedInAppID: e.clientID, Store: state.Dir{Path: e.stateDir},
 		Poll:         peering.Backoff{Initial: 5 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5},
 		Retry:        peering.Backoff{Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
 		StepDeadline: time.Minute, WaitDeadline: time.Minute}

@@ -29,6 +29,9 @@ type Event struct {
 	Message string            `json:"message,omitempty"`
 	Outputs map[string]string `json:"outputs,omitempty"`
 	Error   string            `json:"error,omitempty"`
+	// Code is the cloud's error code behind Error, when there is one, so
+	// rules match codes, not message text.
+	Code string `json:"code,omitempty"`
 	// Attempt and Wait describe a retry.
 	Attempt int           `json:"attempt,omitempty"`
 	Wait    time.Duration `json:"wait,omitempty"`

@@ -2,6 +2,7 @@ package peering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -23,25 +24,6 @@ type PlannedStep struct {
 	Command string `json:"command"`
 }
 
-// what each step creates, in words.
-var stepCreates = map[StepID]string{
-	StepSignIn:          "nothing (reads the tenant and subscriptions)",
-	StepCreateApp:       "an Entra application (multi-tenant), unless one with the name exists",
-	StepAppSP:           "the application's service principal in your tenant",
-	StepAppSecret:       "a client secret on the application (kept in memory, never written)",
-	StepPickVNet:        "nothing (reads the VNet)",
-	StepGrantApp:        "a role assignment for the app on the VNet",
-	StepAivenSP:         "a service principal for Aiven's application in your tenant",
-	StepPeerRole:        "a custom role with only virtualNetworks/peer/action",
-	StepGrantAiven:      "a role assignment of that role to Aiven's service principal on the VNet",
-	StepTenantID:        "nothing (reads the tenant id)",
-	StepAivenPeering:    "an Aiven peering connection on the project VPC",
-	StepWaitPendingPeer: "nothing (waits for Aiven, saves to-tenant-id and to-network-id)",
-	StepAppSignIn:       "nothing (signs in as the app in both tenants)",
-	StepAzurePeering:    "an Azure peering from the VNet to Aiven's VNet",
-	StepWaitActive:      "nothing (waits for ACTIVE and Connected)",
-}
-
 // Plan describes the steps a create would run, with the equivalent
 // commands; it calls nothing.
 func (rb *Runbook) Plan(t Target, o Options) Plan {
@@ -49,11 +31,7 @@ func (rb *Runbook) Plan(t Target, o Options) Plan {
 	r := &Run{rb: rb, rec: NewRecord(t, o, rb.now())}
 	p := Plan{Target: t, Options: o}
 	for _, s := range steps() {
-		creates := stepCreates[s.ID]
-		if s.ID == StepGrantApp && o.Role == RoleLeastPrivilege {
-			creates = "a custom role with only the peering actions, and its assignment to the app on the VNet"
-		}
-		p.Steps = append(p.Steps, PlannedStep{Number: s.Number, ID: s.ID, Title: s.Title, Creates: creates, Command: r.Command(s.ID)})
+		p.Steps = append(p.Steps, PlannedStep{Number: s.Number, ID: s.ID, Title: s.Title, Creates: s.creates(o), Command: r.Command(s.ID)})
 	}
 	if rg, vnet := strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName); rg != t.ResourceGroup || vnet != t.VNetName {
 		p.Notices = append(p.Notices, fmt.Sprintf("Aiven accepts only lower-case names: %s/%s will be sent as %s/%s", t.ResourceGroup, t.VNetName, rg, vnet))
@@ -67,12 +45,19 @@ type Status struct {
 	Record *Record      `json:"record,omitempty"`
 	Aiven  *Connection  `json:"aiven,omitempty"`
 	Azure  *VNetPeering `json:"azure,omitempty"`
+	// AivenRead and AzureRead say whether each side could be read: a side
+	// that could not be read is unknown, not absent.
+	AivenRead bool `json:"aiven_read"`
+	AzureRead bool `json:"azure_read"`
+	// VNetMissing: Azure says the VNet does not exist.
+	VNetMissing bool `json:"vnet_missing,omitempty"`
 	// Errors are the parts that could not be read.
 	Errors []string `json:"errors,omitempty"`
 }
 
 // Status reads a target's record and live state. Parts that cannot be read
-// are reported in Errors; only a broken record is an error.
+// are reported in Errors (and AivenRead/AzureRead stay false); only a
+// broken record is an error.
 func (rb *Runbook) Status(ctx context.Context, t Target) (Status, error) {
 	st := Status{Target: t}
 	if rb.Store != nil {
@@ -82,10 +67,14 @@ func (rb *Runbook) Status(ctx context.Context, t Target) (Status, error) {
 		}
 		st.Record = rec
 	}
-	if v, err := rb.Aiven.VPC(ctx, t.Project, t.VPCID); err != nil {
+	var vpc VPC
+	if err := rb.call(ctx, func(ctx context.Context) (err error) { vpc, err = rb.Aiven.VPC(ctx, t.Project, t.VPCID); return err }); err != nil {
 		st.Errors = append(st.Errors, "Aiven: "+err.Error())
-	} else if c, ok := v.Find(aivenKey(t)); ok {
-		st.Aiven = &c
+	} else {
+		st.AivenRead = true
+		if c, ok := vpc.Find(aivenKey(t)); ok {
+			st.Aiven = &c
+		}
 	}
 	aivenVNet := ""
 	if st.Aiven != nil {
@@ -94,12 +83,18 @@ func (rb *Runbook) Status(ctx context.Context, t Target) (Status, error) {
 	if aivenVNet == "" && st.Record != nil {
 		aivenVNet = st.Record.Outputs[OutAivenVNetID]
 	}
-	if vnet, err := rb.Network.VNet(ctx, t.VNetID()); err != nil {
+	var vnet VNet
+	err := rb.call(ctx, func(ctx context.Context) (err error) { vnet, err = rb.Network.VNet(ctx, t.VNetID()); return err })
+	switch {
+	case err != nil && (StatusCode(err) == 404 || errors.Is(err, ErrNotFound)):
+		st.AzureRead, st.VNetMissing = true, true
+	case err != nil:
 		st.Errors = append(st.Errors, "Azure: "+err.Error())
-	} else {
+	default:
+		st.AzureRead = true
 		for _, p := range vnet.Peerings {
 			if (aivenVNet != "" && strings.EqualFold(p.RemoteVNetID, aivenVNet)) ||
-				(st.Record != nil && strings.EqualFold(p.Name, st.Record.Outputs[OutAzurePeeringName])) {
+				(st.Record != nil && st.Record.Outputs[OutAzurePeeringName] != "" && strings.EqualFold(p.Name, st.Record.Outputs[OutAzurePeeringName])) {
 				pc := p
 				st.Azure = &pc
 				break

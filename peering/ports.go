@@ -26,14 +26,17 @@ type Directory interface {
 	FindApplicationsByName(ctx context.Context, displayName string) ([]Application, error)
 	// ApplicationByAppID returns nil, nil when there is none.
 	ApplicationByAppID(ctx context.Context, appID string) (*Application, error)
-	// CreateApplication creates a multi-tenant (AzureADMultipleOrgs) app.
-	CreateApplication(ctx context.Context, displayName string) (Application, error)
+	// CreateApplication creates a multi-tenant (AzureADMultipleOrgs) app
+	// carrying the mark (tags and notes).
+	CreateApplication(ctx context.Context, displayName string, m Mark) (Application, error)
 	DeleteApplication(ctx context.Context, objectID string) error
 	AddPassword(ctx context.Context, appObjectID, displayName string, end time.Time) (PasswordCredential, Secret, error)
 	RemovePassword(ctx context.Context, appObjectID, keyID string) error
 	// ServicePrincipalByAppID returns nil, nil when there is none.
 	ServicePrincipalByAppID(ctx context.Context, appID string) (*ServicePrincipal, error)
-	CreateServicePrincipal(ctx context.Context, appID string) (ServicePrincipal, error)
+	// CreateServicePrincipal creates an app's service principal carrying
+	// the mark; an existing one is Request_MultipleObjectsWithSameKeyValue.
+	CreateServicePrincipal(ctx context.Context, appID string, m Mark) (ServicePrincipal, error)
 	DeleteServicePrincipal(ctx context.Context, objectID string) error
 }
 
@@ -41,14 +44,21 @@ type Directory interface {
 type Access interface {
 	// FindRoleDefinition returns nil, nil when no role has that name at scope.
 	FindRoleDefinition(ctx context.Context, scope, roleName string) (*RoleDefinition, error)
+	// CreateRoleDefinition creates a custom role named def.Name (a GUID
+	// the caller chose and recorded first).
 	CreateRoleDefinition(ctx context.Context, scope string, def RoleDefinition) (RoleDefinition, error)
+	// RoleDefinitionByID returns nil, nil when it does not exist.
+	RoleDefinitionByID(ctx context.Context, id string) (*RoleDefinition, error)
 	DeleteRoleDefinition(ctx context.Context, id string) error
 	// RoleAssignments lists assignments that apply at scope (at, above and
 	// below it), optionally only those of one principal.
 	RoleAssignments(ctx context.Context, scope, principalID string) ([]RoleAssignment, error)
-	// CreateRoleAssignment assigns with principalType ServicePrincipal, so
-	// a principal still replicating is accepted.
-	CreateRoleAssignment(ctx context.Context, scope, roleDefinitionID, principalID string) (RoleAssignment, error)
+	// CreateRoleAssignment assigns under the given name (a GUID the caller
+	// chose and recorded first), with principalType ServicePrincipal, so a
+	// principal still replicating is accepted.
+	CreateRoleAssignment(ctx context.Context, scope, name, roleDefinitionID, principalID string) (RoleAssignment, error)
+	// RoleAssignmentByID returns nil, nil when it does not exist.
+	RoleAssignmentByID(ctx context.Context, id string) (*RoleAssignment, error)
 	DeleteRoleAssignment(ctx context.Context, id string) error
 }
 
@@ -78,6 +88,10 @@ type Application struct {
 	DisplayName    string
 	SignInAudience string
 	Passwords      []PasswordCredential
+	// Tags and Notes carry azpeer's mark on apps it made (see MarkedBy).
+	Tags      []string
+	Notes     string
+	CreatedAt time.Time
 }
 
 // MultiTenant reports whether other tenants can use the app.
@@ -99,6 +113,7 @@ type ServicePrincipal struct {
 	AppID            string
 	DisplayName      string
 	AppOwnerTenantID string
+	Tags             []string
 }
 
 // RoleDefinition is an Azure role.

@@ -21,7 +21,8 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	vpc, err := rb.Aiven.VPC(ctx, t.Project, t.VPCID)
+	var vpc VPC
+	err := rb.call(ctx, func(ctx context.Context) (err error) { vpc, err = rb.Aiven.VPC(ctx, t.Project, t.VPCID); return err })
 	if err != nil {
 		if StatusCode(err) == 404 || errors.Is(err, ErrNotFound) {
 			return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s was not found in project %s", t.VPCID, t.Project),
@@ -37,8 +38,8 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s is %s, not ACTIVE", t.VPCID, vpc.State),
 			Fix: "wait until the project VPC is ACTIVE (azpeer list shows it)"}
 	}
-	subs, err := rb.Network.Subscriptions(ctx)
-	if err != nil {
+	var subs []Subscription
+	if err := rb.call(ctx, func(ctx context.Context) (err error) { subs, err = rb.Network.Subscriptions(ctx); return err }); err != nil {
 		return fmt.Errorf("list subscriptions: %w", err)
 	}
 	visible := false
@@ -46,11 +47,11 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		visible = visible || strings.EqualFold(s.ID, t.SubscriptionID)
 	}
 	if !visible {
-		return &ValidationError{Field: "subscription", Problem: fmt.Sprintf("%s is not visible to the signed-in principal", t.SubscriptionID),
-			Fix: "sign in to the tenant that owns it, or pick one from azpeer vnets"}
+		return &ValidationError{Field: t.subscriptionField(), Problem: fmt.Sprintf("names subscription %s, which the signed-in principal cannot see", t.SubscriptionID),
+			Fix: "sign in to the tenant that owns it (az login --tenant TENANT), or pick a VNet from azpeer vnets"}
 	}
-	vnet, err := rb.Network.VNet(ctx, t.VNetID())
-	if err != nil {
+	var vnet VNet
+	if err := rb.call(ctx, func(ctx context.Context) (err error) { vnet, err = rb.Network.VNet(ctx, t.VNetID()); return err }); err != nil {
 		if StatusCode(err) == 404 || errors.Is(err, ErrNotFound) {
 			return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("%s/%s was not found in subscription %s", t.ResourceGroup, t.VNetName, t.SubscriptionID),
 				Fix: "check the resource group and name (azpeer vnets lists them)"}
@@ -64,7 +65,42 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 	if err := rb.checkOwnPermissions(ctx, vnet.ID); err != nil {
 		return err
 	}
-	return rb.checkCanCreateAivenSP(ctx, o.withDefaults(t).AivenAppID)
+	if err := rb.checkCanCreateAivenSP(ctx, o.withDefaults(t).AivenAppID); err != nil {
+		return err
+	}
+	return rb.checkNotThere(ctx, t, o)
+}
+
+// ExistingPeeringError says the peering (or part of it) already exists and
+// azpeer has no record of creating it: create does not build a second set
+// of identities next to it, and changes nothing without consent.
+type ExistingPeeringError struct {
+	Existing Existing
+}
+
+func (e *ExistingPeeringError) Error() string {
+	return "this peering already exists, and this state directory has no record of azpeer creating it:\n  - " +
+		strings.Join(e.Existing.Lines(), "\n  - ") +
+		"\nNothing was created. azpeer status and azpeer doctor show it as it is; to let azpeer manage it, run the same command with --adopt " +
+		"(it records what exists as azpeer's and changes nothing that works)"
+}
+
+// checkNotThere stops a new run for a peering that exists already (made by
+// hand, or by azpeer with a state directory since lost), unless the user
+// chose to adopt it or replace its connection.
+func (rb *Runbook) checkNotThere(ctx context.Context, t Target, o Options) error {
+	if o.Adopt {
+		return nil
+	}
+	e := rb.Discover(ctx, t)
+	if len(e.Unchecked) > 0 {
+		// Not knowing is no reason to stop here: the steps check again.
+		return nil
+	}
+	if (e.Connection != nil && !o.ReplaceConnection) || len(e.Apps) > 0 {
+		return &ExistingPeeringError{Existing: e}
+	}
+	return nil
 }
 
 // Overlap returns the first pair of overlapping CIDRs of a and b.
@@ -116,8 +152,8 @@ func (rb *Runbook) checkOwnPermissions(ctx context.Context, vnetID string) error
 	if !ok {
 		return nil
 	}
-	sets, err := pr.Permissions(ctx, vnetID)
-	if err != nil {
+	var sets []PermissionSet
+	if err := rb.call(ctx, func(ctx context.Context) (err error) { sets, err = pr.Permissions(ctx, vnetID); return err }); err != nil {
 		// Not knowing is no reason to stop: the steps will say what fails.
 		return nil
 	}
@@ -145,10 +181,10 @@ var appAdminRoleTemplates = []string{
 	"62e90394-69f5-4237-9190-012177145e10", // Global Administrator
 }
 
-// checkCanCreateAivenSP stops a run that would fail at step 7 after six
-// steps of work: when Aiven's app has no service principal in the tenant
-// yet, the signed-in app must hold a role that may create one. It checks
-// only what it can read; a user sign-in is left to step 7.
+// checkCanCreateAivenSP stops a run that would fail at the step creating
+// Aiven's service principal: when Aiven's app has no service principal in
+// the tenant yet, the signed-in app must hold a role that may create one.
+// It checks only what it can read; a user sign-in is left to that step.
 func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string) error {
 	rr, ok := rb.Directory.(DirectoryRoleReader)
 	if !ok || rb.SignedInAppID == "" {
@@ -166,6 +202,6 @@ func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string)
 			return nil
 		}
 	}
-	return &PermissionError{What: "create a service principal for Aiven's app " + aivenAppID + " (step 7)",
+	return &PermissionError{What: "create a service principal for Aiven's app " + aivenAppID + " (" + StepRef(StepAivenSP) + ")",
 		Need: "that needs the Application Administrator (or Cloud Application Administrator) role: sign in with an account that has it, or ask an administrator to run: az ad sp create --id " + aivenAppID}
 }

@@ -102,6 +102,9 @@ func retry(ctx context.Context, deadline time.Duration, b Backoff, isTransient t
 	}
 }
 
+// isDeadline reports whether err is a deadline passing.
+func isDeadline(err error) bool { return errors.Is(err, context.DeadlineExceeded) }
+
 // sleep waits for d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

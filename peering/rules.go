@@ -42,13 +42,14 @@ const (
 	RuleLastAuthorizationError = "last-azure-authorization-error"
 	RuleNoConnection           = "no-aiven-connection"
 	RuleAivenFailedUnexplained = "aiven-failed"
+	RuleConnectionOtherApp     = "connection-other-app"
 )
 
 type rule func(f *Facts) []Finding
 
 func rules() []rule {
 	return []rule{
-		ruleNoConnection, ruleSubscription, ruleTenant, ruleVNet, ruleLowercase, ruleOverlap,
+		ruleNoConnection, ruleOtherApp, ruleSubscription, ruleTenant, ruleVNet, ruleLowercase, ruleOverlap,
 		ruleAivenSP, ruleAivenPermission, ruleApp, ruleAppSecret, ruleAzureSide,
 		ruleApprovedTooLong, ruleDeletedByPeer, ruleLastAuthorizationError, ruleUnexplained,
 	}
@@ -115,6 +116,25 @@ func ruleNoConnection(f *Facts) []Finding {
 		Fix:      "create it (azpeer create runs every step)",
 		Command:  fmt.Sprintf("azpeer create --project %s --vpc %s --vnet %s/%s", f.Target.Project, f.Target.VPCID, f.Target.ResourceGroup, f.Target.VNetName),
 		Action:   FixResume}}
+}
+
+// ruleOtherApp: the connection was requested for another app than the
+// one azpeer's run made; the run can never finish with it (the app that
+// signs in for step 14 must be the one Aiven granted on its VNet).
+func ruleOtherApp(f *Facts) []Finding {
+	if f.Connection == nil || f.Record == nil {
+		return nil
+	}
+	want := f.Record.Outputs[OutUserAppID]
+	if want == "" || strings.EqualFold(f.Connection.PeerAzureAppID, want) {
+		return nil
+	}
+	return []Finding{{ID: RuleConnectionOtherApp, Severity: SeverityError, rank: 0,
+		Cause: "the Aiven connection was requested for another app than the one azpeer's run uses, so the run cannot finish: Aiven grants only the app it was asked for on its VNet",
+		Evidence: []string{"peer_azure_app_id " + orNone(f.Connection.PeerAzureAppID) + " (tenant " + orNone(f.Connection.PeerAzureTenantID) + ")",
+			"azpeer's run uses app " + want + " (" + f.Record.Options.AppName + ")"},
+		Fix:    "recreate the connection for the run's app: azpeer deletes the existing connection (it asks first), waits until it is gone, and requests it again",
+		Action: FixRecreateAiven}}
 }
 
 func ruleSubscription(f *Facts) []Finding {

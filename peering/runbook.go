@@ -13,7 +13,7 @@ import (
 // StepID names a runbook step; the ids are stable (they are in run records).
 type StepID string
 
-// The fifteen steps of the procedure, in order.
+// The steps of the procedure (their order is the table's, in steps.go).
 const (
 	StepSignIn          StepID = "sign-in"
 	StepCreateApp       StepID = "create-app"
@@ -43,18 +43,21 @@ const (
 	OutUserAppObjectID    = "user_app_object_id"
 	OutUserSPID           = "user_sp_id"
 	OutUserAppKeyID       = "user_app_key_id"
-	OutReplacedKeyID      = "replaced_key_id"
-	OutUserAppRoleID      = "user_app_role_id"
-	OutUserAppAssignment  = "user_app_assignment_id"
-	OutAivenSPID          = "aiven_sp_id"
-	OutAivenRoleID        = "aiven_role_id"
-	OutAivenAssignment    = "aiven_assignment_id"
-	OutAivenTenantID      = "aiven_tenant_id"
-	OutAivenVNetID        = "aiven_vnet_id"
-	OutAzurePeeringID     = "azure_peering_id"
-	OutAzurePeeringName   = "azure_peering_name"
-	OutAivenState         = "aiven_state"
-	OutAzurePeeringState  = "azure_peering_state"
+	// OutReplacedKeyID is read only from version-1 records.
+	OutReplacedKeyID     = "replaced_key_id"
+	OutUserAppRoleID     = "user_app_role_id"
+	OutUserAppAssignment = "user_app_assignment_id"
+	OutAivenSPID         = "aiven_sp_id"
+	OutAivenRoleID       = "aiven_role_id"
+	OutAivenAssignment   = "aiven_assignment_id"
+	OutAivenTenantID     = "aiven_tenant_id"
+	OutAivenVNetID       = "aiven_vnet_id"
+	OutAzurePeeringID    = "azure_peering_id"
+	OutAzurePeeringName  = "azure_peering_name"
+	OutAivenState        = "aiven_state"
+	OutAzurePeeringState = "azure_peering_state"
+	// OutAivenConnection is the ledger slot of the Aiven connection.
+	OutAivenConnection = "aiven_connection"
 )
 
 // Role options for the user's app on its VNet.
@@ -71,16 +74,44 @@ const NetworkContributorRoleName = "Network Contributor"
 
 // Options are the user's choices for a run.
 type Options struct {
-	AppName     string `json:"app_name"`
+	AppName string `json:"app_name"`
+	// AppID names an existing app to use instead of creating one; azpeer
+	// adds a short-lived secret and role assignments to it and keeps it.
+	AppID       string `json:"app_id,omitempty"`
 	Role        string `json:"role"`
 	AivenAppID  string `json:"aiven_app_id"`
 	PeeringName string `json:"peering_name"`
+
+	// Consents, given for one invocation and never saved.
+
+	// Adopt lets the run take over objects another azpeer run made for
+	// this peering (its app) and an existing peering azpeer did not make
+	// (the Aiven connection, the Azure peering): they are recorded as
+	// adopted, and delete removes them after a typed confirmation.
+	Adopt bool `json:"-"`
+	// ReplaceConnection lets the run delete an Aiven connection it did not
+	// create (one requested for another app, or a failed one) and create
+	// its own.
+	ReplaceConnection bool `json:"-"`
 }
 
-// withDefaults fills what the user left empty.
+// Name limits, from Microsoft's naming rules for Azure resources
+// (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules):
+// virtualNetworkPeerings 1–80, alphanumerics, underscores, periods and
+// hyphens, starting with an alphanumeric and ending with an alphanumeric
+// or underscore; Entra application display names up to 120 characters
+// (the limit az ad app create and the portal enforce).
+const (
+	maxAppName     = 120
+	maxPeeringName = 80
+)
+
+// withDefaults fills what the user left empty. Derived names are made
+// valid and short enough here, so an error can only be about a value the
+// user gave.
 func (o Options) withDefaults(t Target) Options {
 	if o.AppName == "" {
-		o.AppName = "azpeer-" + t.Project + "-" + strings.ToLower(t.VNetName)
+		o.AppName = truncate("azpeer-"+t.Project+"-"+strings.ToLower(t.VNetName), maxAppName)
 	}
 	if o.Role == "" {
 		o.Role = RoleNetworkContributor
@@ -89,9 +120,30 @@ func (o Options) withDefaults(t Target) Options {
 		o.AivenAppID = DefaultAivenAppID
 	}
 	if o.PeeringName == "" {
-		o.PeeringName = "aiven-" + t.Project + "-" + shortID(t.VPCID)
+		o.PeeringName = defaultPeeringName(t)
 	}
 	return o
+}
+
+// defaultPeeringName is aiven-PROJECT-VPCID8, reduced to what Azure accepts.
+func defaultPeeringName(t Target) string {
+	proj := invalidPeeringChars.ReplaceAllString(t.Project, "-")
+	suffix := "-" + shortID(t.VPCID)
+	name := "aiven-" + truncate(proj, maxPeeringName-len("aiven-")-len(suffix)) + suffix
+	return strings.Trim(name, "-.")
+}
+
+var invalidPeeringChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 // Runbook drives the procedure against the clouds through the domain
@@ -108,7 +160,7 @@ type Runbook struct {
 	// (not a user); the preflight uses it to read its directory roles.
 	SignedInAppID string
 	// Store keeps run records; nil keeps them in memory only.
-	Store *Store
+	Store RecordStore
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
 	// StepDeadline bounds the retries of one step (default 15 minutes):
@@ -158,21 +210,35 @@ func (rb *Runbook) retryBackoff() Backoff {
 	return defaultBackoff()
 }
 
+// call runs one cloud call outside a step under the same retry policy as
+// the steps' (throttling, server errors, timeouts).
+func (rb *Runbook) call(ctx context.Context, op func(ctx context.Context) error) error {
+	return retry(ctx, rb.stepDeadline(), rb.retryBackoff(), nil, nil, op)
+}
+
 // Run is one peering's run: its record, the secret (in memory only), and
 // the app's signed-in network client once step 13 has run.
 type Run struct {
 	rb   *Runbook
-	lock *Lock
+	lock Unlocker
 
-	mu     sync.Mutex
-	rec    *Record
-	secret Secret
-	appNet Network
-	sink   EventSink
+	mu          sync.Mutex
+	rec         *Record
+	secret      Secret
+	secretKeyID string
+	secretEnd   time.Time
+	appNet      Network
+	app         *Application
+	sink        EventSink
+	// fresh: the record is new and not saved yet; discard keeps it so.
+	fresh bool
+	// gone: teardown removed the record, which must not come back.
+	gone bool
 }
 
 // Open loads (or starts) the run for a target and takes its lock, so no
-// other azpeer process can drive it at the same time.
+// other azpeer process can drive it at the same time. A new record is not
+// written until the run does something.
 func (rb *Runbook) Open(t Target, o Options) (*Run, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -180,7 +246,6 @@ func (rb *Runbook) Open(t Target, o Options) (*Run, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	o = o.withDefaults(t)
 	r := &Run{rb: rb}
 	if rb.Store != nil {
 		l, err := rb.Store.Lock(t)
@@ -190,42 +255,53 @@ func (rb *Runbook) Open(t Target, o Options) (*Run, error) {
 		r.lock = l
 		rec, err := rb.Store.Load(t)
 		if err != nil {
-			l.Release()
+			_ = l.Unlock()
 			return nil, err
 		}
 		if rec != nil {
 			r.rec = rec
 			// Options of a started run stay as they were: changing the app
-			// name half-way would orphan what was created.
+			// name half-way would orphan what was created. Consents are
+			// this invocation's.
+			r.rec.Options.Adopt, r.rec.Options.ReplaceConnection = o.Adopt, o.ReplaceConnection
+			r.rec.Target.SubscriptionFrom = t.SubscriptionFrom
 			return r, nil
 		}
 	}
-	r.rec = NewRecord(t, o, rb.now())
+	r.rec = NewRecord(t, o.withDefaults(t), rb.now())
+	r.fresh = true
 	return r, nil
 }
 
-// Close saves the record and releases the lock.
+// New reports whether the run has no record yet (nothing was done).
+func (r *Run) New() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fresh
+}
+
+// Close saves the record (unless the run did nothing, or its teardown
+// removed the record) and releases the lock.
 func (r *Run) Close() error {
-	err := r.save()
-	return errors.Join(err, r.lock.Release())
+	r.mu.Lock()
+	skip := r.fresh || r.gone
+	r.mu.Unlock()
+	var err error
+	if !skip {
+		err = r.save()
+	}
+	if r.lock != nil {
+		err = errors.Join(err, r.lock.Unlock())
+		r.lock = nil
+	}
+	return err
 }
 
 // Record returns a copy of the run record, safe to read while the run goes on.
 func (r *Run) Record() Record {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c := *r.rec
-	c.Steps = make(map[StepID]*StepRecord, len(r.rec.Steps))
-	for k, v := range r.rec.Steps {
-		sv := *v
-		c.Steps[k] = &sv
-	}
-	c.Outputs = make(map[string]string, len(r.rec.Outputs))
-	for k, v := range r.rec.Outputs {
-		c.Outputs[k] = v
-	}
-	c.Events = append([]Event(nil), r.rec.Events...)
-	return c
+	return *r.rec.Clone()
 }
 
 func (r *Run) target() Target   { return r.rec.Target }
@@ -249,12 +325,6 @@ func (r *Run) setOut(kv ...string) {
 	}
 }
 
-// markCreated notes that this run created the resource behind an output,
-// so teardown removes only what azpeer made.
-func (r *Run) markCreated(k string) { r.setOut("created:"+k, "true") }
-
-func (r *Run) created(k string) bool { return r.out("created:"+k) == "true" }
-
 func (r *Run) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = r.rb.now()
@@ -269,14 +339,20 @@ func (r *Run) emit(e Event) {
 	}
 }
 
+// save writes the record; after a teardown removed it, nothing.
 func (r *Run) save() error {
 	if r.rb.Store == nil {
 		return nil
 	}
 	r.mu.Lock()
-	data := *r.rec
+	if r.gone {
+		r.mu.Unlock()
+		return nil
+	}
+	data := r.rec.Clone()
+	r.fresh = false
 	r.mu.Unlock()
-	return r.rb.Store.Save(&data)
+	return r.rb.Store.Save(data)
 }
 
 // HasSecret reports whether the app's secret is in memory (never its value).
@@ -295,7 +371,7 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
-	s := fmt.Sprintf("step %d (%s) failed: %v", stepNumber(e.Step), stepTitle(e.Step), e.Err)
+	s := fmt.Sprintf("%s failed: %v", StepRef(e.Step), e.Err)
 	if e.Hint != "" {
 		s += "\n  what to do: " + e.Hint
 	}
@@ -308,7 +384,13 @@ func (e *StepError) Unwrap() error { return e.Err }
 // re-detects everything and changes nothing). It stops at the first
 // failure. Events go to sink.
 func (r *Run) RunAll(ctx context.Context, sink EventSink) error {
-	if err := r.validateOnce(ctx, sink); err != nil {
+	r.mu.Lock()
+	r.sink = sink
+	r.mu.Unlock()
+	if err := r.validateOnce(ctx); err != nil {
+		return err
+	}
+	if err := r.adoptExisting(ctx); err != nil {
 		return err
 	}
 	for _, s := range steps() {
@@ -319,16 +401,46 @@ func (r *Run) RunAll(ctx context.Context, sink EventSink) error {
 	return nil
 }
 
-// validateOnce checks the inputs before anything is created.
-func (r *Run) validateOnce(ctx context.Context, sink EventSink) error {
-	if r.rec.Step(StepCreateApp).Status == StatusDone {
+// validateOnce checks the inputs before anything is created: a run that
+// already created (or recorded) something has passed it.
+func (r *Run) validateOnce(ctx context.Context) error {
+	r.mu.Lock()
+	started := len(r.rec.Objects) > 0 || r.rec.Step(StepAivenSP).Status == StatusDone
+	r.mu.Unlock()
+	if started {
 		return nil
 	}
 	return r.rb.Preflight(ctx, r.target(), r.options())
 }
 
-// RunStep runs one step: detect, then act when needed, with the step's
-// retry policy; the record is saved after every state change.
+// adoptExisting, for a new run with --adopt, records what exists of the
+// peering as adopted, and works with the app its connection names.
+func (r *Run) adoptExisting(ctx context.Context) error {
+	r.mu.Lock()
+	fresh := len(r.rec.Objects) == 0
+	r.mu.Unlock()
+	if !fresh || !r.options().Adopt {
+		return nil
+	}
+	e := r.rb.Discover(ctx, r.target())
+	if e.Connection == nil && e.Azure == nil && len(e.Apps) == 0 {
+		return nil
+	}
+	if err := r.Adopt(e); err != nil {
+		return err
+	}
+	if c := e.Connection; c != nil && r.out(OutUserAppID) == "" && c.PeerAzureAppID != "" {
+		r.mu.Lock()
+		r.rec.Options.AppID = c.PeerAzureAppID
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+// RunStep runs one step: detect, then act when needed, then the step's
+// finish, all under the step's retry policy (a retry detects again first,
+// so a create whose answer was lost is found, not repeated); the record is
+// saved after every state change.
 func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 	s, ok := stepByID(id)
 	if !ok {
@@ -352,10 +464,22 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 	r.emit(Event{Step: id, Kind: EventStarted, Message: s.Title})
 	_ = r.save()
 
-	detected, err := s.detect(ctx, r)
-	if err == nil && !detected {
-		err = s.act(ctx, r)
-	}
+	var detected bool
+	err := r.withRetry(ctx, id, s.transient, func(ctx context.Context) error {
+		d, err := s.detect(ctx, r)
+		if err != nil {
+			return err
+		}
+		if detected = d; !d {
+			if err := s.act(ctx, r); err != nil {
+				return err
+			}
+		}
+		if s.finish != nil {
+			return s.finish(ctx, r)
+		}
+		return nil
+	})
 
 	r.mu.Lock()
 	sr.Finished = r.rb.now()
@@ -376,9 +500,9 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 			sr.Error = ""
 			r.mu.Unlock()
 			_ = r.save()
-			return fmt.Errorf("step %d (%s) interrupted: %w", s.Number, s.Title, ctx.Err())
+			return fmt.Errorf("%s interrupted: %w", StepRef(id), ctx.Err())
 		}
-		r.emit(Event{Step: id, Kind: EventFailed, Error: err.Error()})
+		r.emit(Event{Step: id, Kind: EventFailed, Error: err.Error(), Code: ErrorCode(err)})
 		_ = r.save()
 		var se *StepError
 		if errors.As(err, &se) {
@@ -393,6 +517,14 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 	}
 	r.emit(Event{Step: id, Kind: kind, Message: msg, Outputs: outs})
 	return r.save()
+}
+
+// withRetry runs op under the step's retry policy, reporting retries.
+func (r *Run) withRetry(ctx context.Context, id StepID, t transient, op func(ctx context.Context) error) error {
+	return retry(ctx, r.rb.stepDeadline(), r.rb.retryBackoff(), t,
+		func(attempt int, wait time.Duration, err error) {
+			r.emit(Event{Step: id, Kind: EventRetrying, Attempt: attempt, Wait: wait, Error: err.Error(), Code: ErrorCode(err)})
+		}, op)
 }
 
 // outputsOf returns the step's outputs known now (nil when none).
@@ -411,39 +543,76 @@ func (r *Run) outputsOf(s Step) map[string]string {
 	return m
 }
 
+// Naming rules the target must follow, from Microsoft's "Naming rules and
+// restrictions for Azure resources" (resource groups: 1–90 of letters,
+// digits, underscores, parentheses, hyphens and periods, not ending in a
+// period; virtual networks: 2–64 of alphanumerics, underscores, periods
+// and hyphens, starting alphanumeric, ending alphanumeric or underscore)
+// and Aiven's project names (the console and API accept 1–63 of letters,
+// digits, '-' and '_').
+var (
+	projectNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`)
+	rgNameRE      = regexp.MustCompile(`^[-\p{L}\p{N}_.()]{1,90}$`)
+	vnetNameRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$`)
+)
+
 // Validate checks the target's fields before any call is made.
 func (t Target) Validate() error {
 	switch {
 	case t.Project == "":
 		return &ValidationError{Field: "project", Problem: "is empty", Fix: "pass --project with an Aiven project name (azpeer list shows them)"}
+	case !projectNameRE.MatchString(t.Project):
+		return &ValidationError{Field: "project", Problem: fmt.Sprintf("%s is not an Aiven project name", quoteShort(t.Project)),
+			Fix: "project names are 1–63 letters, digits, '-' or '_' (azpeer list shows yours)"}
 	case !isGUID(t.VPCID):
-		return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%q is not a project VPC id (a UUID)", t.VPCID), Fix: "pass --vpc with an id from azpeer list --project " + t.Project}
+		return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s is not a project VPC id (a UUID)", quoteShort(t.VPCID)), Fix: "pass --vpc with an id from azpeer list --project " + t.Project}
 	case !isGUID(t.SubscriptionID):
-		return &ValidationError{Field: "subscription", Problem: fmt.Sprintf("%q is not a subscription id (a GUID)", t.SubscriptionID), Fix: "pass --vnet as a full resource id, or --subscription with a GUID from azpeer vnets"}
+		return &ValidationError{Field: t.subscriptionField(), Problem: fmt.Sprintf("names %s, which is not a subscription id (a GUID)", quoteShort(t.SubscriptionID)),
+			Fix: "pass --vnet as a full resource id, or --subscription with a GUID from azpeer vnets"}
 	case t.ResourceGroup == "" || t.VNetName == "":
-		return &ValidationError{Field: "vnet", Problem: "resource group or VNet name is empty", Fix: "pass --vnet RESOURCE_GROUP/NAME or a full resource id"}
+		return &ValidationError{Field: "vnet", Problem: "has an empty resource group or VNet name", Fix: "pass --vnet RESOURCE_GROUP/NAME or a full resource id"}
+	case !rgNameRE.MatchString(t.ResourceGroup) || strings.HasSuffix(t.ResourceGroup, "."):
+		return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("names the resource group %s, which is not a valid resource group name", quoteShort(t.ResourceGroup)),
+			Fix: "resource group names are 1–90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.' (azpeer vnets lists yours)"}
+	case !vnetNameRE.MatchString(t.VNetName):
+		return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("names the VNet %s, which is not a valid virtual network name", quoteShort(t.VNetName)),
+			Fix: "VNet names are 2–64 letters, digits, '_', '.' or '-' (azpeer vnets lists yours)"}
 	}
 	return nil
 }
 
-// Validate checks the options.
+// quoteShort quotes a value for an error, shortened when it is very long.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return fmt.Sprintf("%q… (%d characters)", string(r[:40]), len(r))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// Validate checks the options the user gave.
 func (o Options) Validate() error {
 	if o.Role != "" && o.Role != RoleNetworkContributor && o.Role != RoleLeastPrivilege {
-		return &ValidationError{Field: "role", Problem: fmt.Sprintf("%q is not a role option", o.Role), Fix: "use network-contributor or least-privilege"}
+		return &ValidationError{Field: "role", Problem: fmt.Sprintf("%s is not a role option", quoteShort(o.Role)), Fix: "use network-contributor or least-privilege"}
 	}
 	if o.AivenAppID != "" && !isGUID(o.AivenAppID) {
-		return &ValidationError{Field: "aiven-app-id", Problem: fmt.Sprintf("%q is not an application id (a GUID)", o.AivenAppID), Fix: "omit it for Aiven's app " + DefaultAivenAppID + ", or pass the id your provider documents"}
+		return &ValidationError{Field: "aiven-app-id", Problem: fmt.Sprintf("%s is not an application id (a GUID)", quoteShort(o.AivenAppID)), Fix: "omit it for Aiven's app " + DefaultAivenAppID + ", or pass the id your provider documents"}
 	}
-	if o.PeeringName != "" && !validAzureName.MatchString(o.PeeringName) {
-		return &ValidationError{Field: "peering-name", Problem: fmt.Sprintf("%q is not a valid Azure peering name", o.PeeringName), Fix: "use 1–80 letters, digits, '.', '_' or '-', starting with a letter or digit"}
+	if o.AppID != "" && !isGUID(o.AppID) {
+		return &ValidationError{Field: "app-id", Problem: fmt.Sprintf("%s is not an application (client) id (a GUID)", quoteShort(o.AppID)), Fix: "pass the appId of your app (az ad app list --display-name NAME --query [].appId)"}
 	}
-	if len(o.AppName) > 120 {
-		return &ValidationError{Field: "app-name", Problem: "is longer than 120 characters", Fix: "pick a shorter display name"}
+	if o.PeeringName != "" && (!validAzureName.MatchString(o.PeeringName) || strings.HasSuffix(o.PeeringName, ".") || strings.HasSuffix(o.PeeringName, "-")) {
+		return &ValidationError{Field: "peering-name", Problem: fmt.Sprintf("%s is not a valid Azure peering name", quoteShort(o.PeeringName)), Fix: "use 1–80 letters, digits, '.', '_' or '-', starting with a letter or digit and ending with a letter, digit or '_'"}
+	}
+	if n := len([]rune(o.AppName)); n > maxAppName {
+		return &ValidationError{Field: "app-name", Problem: fmt.Sprintf("is %d characters long, more than the %d Entra allows", n, maxAppName), Fix: "pick a shorter display name"}
+	}
+	if o.AppName != "" && strings.TrimSpace(o.AppName) == "" {
+		return &ValidationError{Field: "app-name", Problem: "is blank", Fix: "pass a display name, or leave --app-name out for azpeer-PROJECT-VNET"}
 	}
 	return nil
 }
 
-// ValidationError names the bad field and the fix.
+// ValidationError names the bad field (as the flag the user gave) and the fix.
 type ValidationError struct {
 	Field, Problem, Fix string
 }

@@ -2,164 +2,341 @@ package peering
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 )
 
-// TeardownOptions tune Delete.
+// TeardownOptions tune Teardown.
 type TeardownOptions struct {
 	// KeepShared keeps what other peerings may use: the custom roles and
 	// Aiven's service principal.
 	KeepShared bool
 }
 
-// Teardown removes a peering in the reverse order of its creation: the
-// Azure peering, the Aiven connection (waiting for DELETED), the role
-// assignments, the custom roles unless assigned elsewhere, Aiven's service
-// principal unless other assignments use it, and the app with its service
-// principal. It removes only what this run created; what it found already
-// there stays. Events go to sink as for a create.
+// Teardown removes a peering in the reverse order of the steps: the Azure
+// peering, the Aiven connection (waiting until it is gone), the role
+// assignments, the custom roles unless assigned elsewhere, the app with
+// its service principal, and Aiven's service principal unless other
+// assignments use it. It removes only what the run's ledger says the run
+// created (or the user adopted); everything else stays, and is named as
+// kept. An interrupted teardown resumes where it stopped. When it is done,
+// the run record is gone.
 func (r *Run) Teardown(ctx context.Context, o TeardownOptions, sink EventSink) error {
 	r.mu.Lock()
 	r.sink = sink
 	r.mu.Unlock()
-	t := r.target()
-	say := func(msg string) { r.emit(Event{Step: "teardown", Kind: EventDone, Message: msg}) }
-	skip := func(msg string) { r.emit(Event{Step: "teardown", Kind: EventNotice, Message: msg}) }
-
-	// 1. The Azure peering (as the admin, who owns the VNet).
-	vnetID := t.VNetID()
-	if v, err := r.rb.Network.VNet(ctx, vnetID); err == nil {
-		for _, p := range v.Peerings {
-			if strings.EqualFold(p.Name, r.out(OutAzurePeeringName)) ||
-				(r.out(OutAivenVNetID) != "" && strings.EqualFold(p.RemoteVNetID, r.out(OutAivenVNetID))) {
-				if err := r.rb.Network.DeletePeering(ctx, vnetID, p.Name); err != nil {
-					return fmt.Errorf("delete Azure peering %s: %w", p.Name, err)
-				}
-				say("deleted Azure peering " + p.Name)
-			}
-		}
-	} else if StatusCode(err) != 404 {
-		return fmt.Errorf("read VNet: %w", err)
-	}
-
-	// 2. The Aiven connection, and wait until it is gone or DELETED.
-	if c, ok, err := r.connection(ctx); err != nil {
-		return err
-	} else if ok && c.State != StateDeleted {
-		if c.State != StateDeleting {
-			if err := r.rb.Aiven.DeletePeering(ctx, t.Project, t.VPCID, aivenKey(t)); err != nil && StatusCode(err) != 404 {
-				return fmt.Errorf("delete Aiven peering: %w", err)
-			}
-		}
-		last := string(c.State)
-		err := r.poll(ctx, func(ctx context.Context) (bool, bool, error) {
-			c, ok, err := r.connection(ctx)
-			if err != nil {
-				return false, false, err
-			}
-			state := string(StateDeleted)
-			if ok {
-				state = string(c.State)
-			}
-			progressed := state != last
-			if progressed {
-				r.emit(Event{Step: "teardown", Kind: EventState, Side: "aiven", From: last, To: state})
-				last = state
-			}
-			return state == string(StateDeleted), progressed, nil
-		})
-		if err != nil {
-			return fmt.Errorf("wait for the Aiven peering to be deleted: %w", err)
-		}
-		say("deleted Aiven peering connection")
-	}
-
-	// 3. Role assignments this run made.
-	for _, k := range []string{OutUserAppAssignment, OutAivenAssignment} {
-		id := r.out(k)
-		if id == "" {
+	table := steps()
+	for i := len(table) - 1; i >= 0; i-- {
+		if table[i].undo == nil {
 			continue
 		}
-		if !r.created(k) {
-			skip("kept role assignment " + shortID(lastSegment(id)) + "… (it existed before azpeer)")
-			continue
+		if err := table[i].undo(ctx, r, o); err != nil {
+			_ = r.save()
+			return fmt.Errorf("delete stopped at what %s made (run the same command again to go on): %w", StepRef(table[i].ID), err)
 		}
-		if err := r.rb.Access.DeleteRoleAssignment(ctx, id); err != nil && StatusCode(err) != 404 {
-			return fmt.Errorf("delete role assignment %s: %w", id, err)
-		}
-		r.setOut(k, "", "created:"+k, "")
-		say("deleted role assignment " + shortID(lastSegment(id)) + "…")
-	}
-
-	// 4. Custom roles, unless kept or still assigned elsewhere.
-	subScope := "/subscriptions/" + t.SubscriptionID
-	for _, k := range []string{OutAivenRoleID, OutUserAppRoleID} {
-		id := r.out(k)
-		if id == "" || !r.created(k) {
-			continue
-		}
-		if o.KeepShared {
-			skip("kept custom role " + shortID(lastSegment(id)) + "… (--keep-shared)")
-			continue
-		}
-		inUse, err := r.roleInUse(ctx, subScope, id)
-		if err != nil {
+		if err := r.save(); err != nil {
 			return err
 		}
-		if inUse {
-			skip("kept custom role " + shortID(lastSegment(id)) + "…: other assignments use it")
-			continue
-		}
-		if err := r.rb.Access.DeleteRoleDefinition(ctx, id); err != nil && StatusCode(err) != 404 {
-			return fmt.Errorf("delete custom role %s: %w", id, err)
-		}
-		r.setOut(k, "", "created:"+k, "")
-		say("deleted custom role " + shortID(lastSegment(id)) + "…")
-	}
-
-	// 5. Aiven's service principal, unless other peerings need it.
-	if id := r.out(OutAivenSPID); id != "" && r.created(OutAivenSPID) {
-		switch used, err := r.principalInUse(ctx, subScope, id); {
-		case err != nil:
-			return err
-		case o.KeepShared:
-			skip("kept Aiven's service principal (--keep-shared)")
-		case used:
-			skip("kept Aiven's service principal: other role assignments use it")
-		default:
-			if err := r.rb.Directory.DeleteServicePrincipal(ctx, id); err != nil && StatusCode(err) != 404 {
-				return fmt.Errorf("delete Aiven's service principal: %w", err)
-			}
-			r.setOut(OutAivenSPID, "", "created:"+OutAivenSPID, "")
-			say("deleted Aiven's service principal")
-		}
-	}
-
-	// 6. The app and its service principal.
-	if id := r.out(OutUserSPID); id != "" && r.created(OutUserSPID) {
-		if err := r.rb.Directory.DeleteServicePrincipal(ctx, id); err != nil && StatusCode(err) != 404 {
-			return fmt.Errorf("delete the app's service principal: %w", err)
-		}
-		say("deleted the app's service principal")
-	}
-	if id := r.out(OutUserAppObjectID); id != "" && r.created(OutUserAppID) {
-		if err := r.rb.Directory.DeleteApplication(ctx, id); err != nil && StatusCode(err) != 404 {
-			return fmt.Errorf("delete the app: %w", err)
-		}
-		say("deleted the app " + r.options().AppName)
-	} else if id != "" {
-		skip("kept the app " + r.options().AppName + " (it existed before azpeer)")
 	}
 	r.mu.Lock()
-	r.secret = Secret{}
-	r.appNet = nil
+	r.secret, r.secretKeyID, r.appNet = Secret{}, "", nil
+	r.gone = true
 	r.mu.Unlock()
 	if r.rb.Store != nil {
-		return errors.Join(r.rb.Store.Remove(t))
+		return r.rb.Store.Remove(r.target())
 	}
 	return nil
+}
+
+func (r *Run) deleted(what string) {
+	r.emit(Event{Step: "teardown", Kind: EventDone, Message: "deleted " + what})
+}
+
+func (r *Run) kept(what string) {
+	r.emit(Event{Step: "teardown", Kind: EventNotice, Message: "kept " + what})
+}
+
+// removal is what undo needs to know about a slot.
+func (r *Run) removal(slot string) (Object, bool) {
+	o, ok := r.object(slot)
+	if !ok || o.State == Removed {
+		return o, false
+	}
+	return o, true
+}
+
+// 14. The Azure peering (as the admin, who owns the VNet).
+func undoAzurePeering(ctx context.Context, r *Run, _ TeardownOptions) error {
+	o, ok := r.removal(OutAzurePeeringID)
+	if !ok {
+		return nil
+	}
+	name := o.Name
+	if name == "" {
+		name = lastSegment(o.ID)
+	}
+	if !o.Owned() {
+		r.kept("the Azure peering " + name + " (azpeer did not create it)")
+		return nil
+	}
+	err := r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Network.DeletePeering(ctx, r.target().VNetID(), name) })
+	if err != nil && StatusCode(err) != 404 {
+		return fmt.Errorf("delete the Azure peering %s: %w", name, err)
+	}
+	r.forget(OutAzurePeeringID)
+	r.setOut(OutAzurePeeringID, "", OutAzurePeeringName, "", OutAzurePeeringState, "")
+	r.deleted("the Azure peering " + name)
+	return nil
+}
+
+// 11. The Aiven connection, waiting until Aiven no longer lists it.
+func undoAivenPeering(ctx context.Context, r *Run, _ TeardownOptions) error {
+	o, ok := r.removal(OutAivenConnection)
+	if !ok {
+		return nil
+	}
+	if !o.Owned() {
+		r.kept("the Aiven connection (azpeer did not create it)")
+		return nil
+	}
+	var c Connection
+	var found bool
+	err := r.rb.call(ctx, func(ctx context.Context) (err error) { c, found, err = r.connection(ctx); return err })
+	if err != nil {
+		return err
+	}
+	if found && o.State != Adopted && !strings.EqualFold(c.PeerAzureAppID, r.out(OutUserAppID)) {
+		// Replaced since by someone else's, for another app: not ours any more.
+		r.kept(fmt.Sprintf("the Aiven connection: it is now requested for app %s, not the one azpeer made it for", orNone(c.PeerAzureAppID)))
+		r.forget(OutAivenConnection)
+		return nil
+	}
+	if found {
+		if c.State != StateDeleting && c.State != StateDeleted {
+			err := r.rb.call(ctx, func(ctx context.Context) error {
+				return r.rb.Aiven.DeletePeering(ctx, r.target().Project, r.target().VPCID, c.Key())
+			})
+			if err != nil && StatusCode(err) != 404 {
+				return fmt.Errorf("delete the Aiven connection: %w", err)
+			}
+		}
+		if err := r.waitConnectionGone(ctx, "teardown", c.Key(), string(c.State)); err != nil {
+			return err
+		}
+	}
+	r.forget(OutAivenConnection)
+	r.setOut(OutAivenState, "")
+	r.deleted("the Aiven peering connection")
+	return nil
+}
+
+// undoAssignment deletes the role assignment of slot when the run made it.
+func (r *Run) undoAssignment(ctx context.Context, slot, whose string) error {
+	o, ok := r.removal(slot)
+	if !ok || o.ID == "" {
+		return nil
+	}
+	if !o.Owned() {
+		r.kept("the role assignment of " + whose + " " + shortID(lastSegment(o.ID)) + "… (it existed before azpeer)")
+		return nil
+	}
+	err := r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Access.DeleteRoleAssignment(ctx, o.ID) })
+	if err != nil && StatusCode(err) != 404 {
+		return fmt.Errorf("delete role assignment %s: %w", o.ID, err)
+	}
+	r.forget(slot)
+	r.setOut(slot, "")
+	r.deleted("the role assignment of " + whose + " " + shortID(lastSegment(o.ID)) + "…")
+	return nil
+}
+
+// undoRole deletes the custom role of slot when the run made it and no
+// assignment uses it any more.
+func (r *Run) undoRole(ctx context.Context, slot string, o TeardownOptions) error {
+	obj, ok := r.removal(slot)
+	if !ok || obj.ID == "" || !obj.Owned() {
+		return nil
+	}
+	name := obj.Name
+	if name == "" {
+		name = shortID(lastSegment(obj.ID)) + "…"
+	}
+	if o.KeepShared {
+		r.kept("the custom role " + name + " (--keep-shared)")
+		return nil
+	}
+	var inUse bool
+	err := r.rb.call(ctx, func(ctx context.Context) (err error) {
+		inUse, err = r.roleInUse(ctx, subscriptionScope(r.target()), obj.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if inUse {
+		r.kept("the custom role " + name + ": other role assignments use it")
+		return nil
+	}
+	err = r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Access.DeleteRoleDefinition(ctx, obj.ID) })
+	if err != nil && StatusCode(err) != 404 {
+		return fmt.Errorf("delete custom role %s: %w", obj.ID, err)
+	}
+	r.forget(slot)
+	r.setOut(slot, "")
+	r.deleted("the custom role " + name)
+	return nil
+}
+
+func undoGrantAiven(ctx context.Context, r *Run, _ TeardownOptions) error {
+	return r.undoAssignment(ctx, OutAivenAssignment, "Aiven's service principal")
+}
+
+func undoPeerRole(ctx context.Context, r *Run, o TeardownOptions) error {
+	return r.undoRole(ctx, OutAivenRoleID, o)
+}
+
+func undoGrantApp(ctx context.Context, r *Run, o TeardownOptions) error {
+	if err := r.undoAssignment(ctx, OutUserAppAssignment, "the app"); err != nil {
+		return err
+	}
+	return r.undoRole(ctx, OutUserAppRoleID, o)
+}
+
+// 4. The app's service principal.
+func undoAppSP(ctx context.Context, r *Run, _ TeardownOptions) error {
+	o, ok := r.removal(OutUserSPID)
+	if !ok || !o.Owned() {
+		return nil
+	}
+	id := o.ID
+	if id == "" {
+		// Intended only: find it by the app it belongs to.
+		sp, err := r.rb.Directory.ServicePrincipalByAppID(ctx, r.out(OutUserAppID))
+		if err != nil {
+			return err
+		}
+		if sp == nil {
+			r.forget(OutUserSPID)
+			return nil
+		}
+		id = sp.ObjectID
+	}
+	err := r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Directory.DeleteServicePrincipal(ctx, id) })
+	if err != nil && StatusCode(err) != 404 {
+		return fmt.Errorf("delete the app's service principal: %w", err)
+	}
+	r.forget(OutUserSPID)
+	r.deleted("the app's service principal")
+	return nil
+}
+
+// 3. The app (Entra deletes its secrets with it). An app azpeer did not
+// make stays, but loses the secrets azpeer added to it.
+func undoApp(ctx context.Context, r *Run, _ TeardownOptions) error {
+	o, ok := r.removal(OutUserAppID)
+	if !ok {
+		return nil
+	}
+	name := r.options().AppName
+	if o.Name != "" {
+		name = o.Name
+	}
+	if !o.Owned() {
+		if err := r.rb.call(ctx, func(ctx context.Context) error { return r.retireSecrets(ctx, false) }); err != nil {
+			return fmt.Errorf("remove azpeer's secrets from the app %s: %w", name, err)
+		}
+		r.kept("the app " + name + " (azpeer did not create it); removed the secrets azpeer had added to it")
+		return nil
+	}
+	var apps []Application
+	if o.ID != "" {
+		err := r.rb.call(ctx, func(ctx context.Context) error {
+			app, err := r.rb.Directory.ApplicationByAppID(ctx, o.ID)
+			if app != nil {
+				apps = []Application{*app}
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	} else {
+		// Intended only: the run's tag tells whether the create landed.
+		err := r.rb.call(ctx, func(ctx context.Context) error {
+			found, err := r.rb.Directory.FindApplicationsByName(ctx, name)
+			mine, _, _ := r.classifyApps(found)
+			apps = mine
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, app := range apps {
+		err := r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Directory.DeleteApplication(ctx, app.ObjectID) })
+		if err != nil && StatusCode(err) != 404 {
+			return fmt.Errorf("delete the app %s: %w", name, err)
+		}
+	}
+	r.forget(OutUserAppID)
+	for _, s := range r.Record().Secrets() {
+		r.mu.Lock()
+		r.rec.setSecretState(s.ID, Removed, r.rb.now())
+		r.mu.Unlock()
+	}
+	r.deleted("the app " + name + " and its secrets")
+	return nil
+}
+
+// 2. Aiven's service principal, unless other peerings need it.
+func undoAivenSP(ctx context.Context, r *Run, o TeardownOptions) error {
+	obj, ok := r.removal(OutAivenSPID)
+	if !ok || !obj.Owned() {
+		return nil
+	}
+	id := obj.ID
+	if id == "" {
+		sp, err := r.rb.Directory.ServicePrincipalByAppID(ctx, r.options().AivenAppID)
+		if err != nil {
+			return err
+		}
+		if run, _ := MarkedBy(spTags(sp)); sp == nil || run != r.rec.RunID {
+			r.forget(OutAivenSPID)
+			return nil
+		}
+		id = sp.ObjectID
+	}
+	if o.KeepShared {
+		r.kept("Aiven's service principal (--keep-shared)")
+		return nil
+	}
+	var used bool
+	err := r.rb.call(ctx, func(ctx context.Context) (err error) {
+		used, err = r.principalInUse(ctx, subscriptionScope(r.target()), id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if used {
+		r.kept("Aiven's service principal: other role assignments use it")
+		return nil
+	}
+	err = r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Directory.DeleteServicePrincipal(ctx, id) })
+	if err != nil && StatusCode(err) != 404 {
+		return fmt.Errorf("delete Aiven's service principal: %w", err)
+	}
+	r.forget(OutAivenSPID)
+	r.setOut(OutAivenSPID, "")
+	r.deleted("Aiven's service principal")
+	return nil
+}
+
+func spTags(sp *ServicePrincipal) []string {
+	if sp == nil {
+		return nil
+	}
+	return sp.Tags
 }
 
 func (r *Run) roleInUse(ctx context.Context, scope, roleID string) (bool, error) {
@@ -187,5 +364,3 @@ func (r *Run) principalInUse(ctx context.Context, scope, principal string) (bool
 	}
 	return false, nil
 }
-
-func lastSegment(id string) string { return id[strings.LastIndex(id, "/")+1:] }

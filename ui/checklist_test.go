@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -265,18 +266,22 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 	cl := d.m.top().(*checklistScreen)
 	rs := cl.run(d.m)
 	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
+	step := fmt.Sprintf("step %d", peering.StepNumber(peering.StepAivenSP))
 	if st := rs.rec.Step(peering.StepAivenSP).Status; st != peering.StatusFailed {
-		t.Fatalf("step 7 is %s, want failed; run ended with %v\n%s", st, rs.lastErr, d.screen())
+		t.Fatalf("%s is %s, want failed; run ended with %v\n%s", step, st, rs.lastErr, d.screen())
 	}
 	scr := d.screen()
 	if l := lineWith(scr, "service principal for Aiven"); !strings.Contains(l, "✗") || !strings.Contains(l, "Authorization_RequestDenied") {
-		t.Errorf("step 7 row = %q, want ✗ and the error", l)
+		t.Errorf("%s row = %q, want ✗ and the error", step, l)
 	}
-	if !strings.Contains(lineWith(scr, "step 7"), "failed") {
-		t.Errorf("the status line does not say step 7 failed:\n%s", scr)
+	if !strings.Contains(lineWith(scr, step), "failed") {
+		t.Errorf("the status line does not say %s failed:\n%s", step, scr)
 	}
-	if l := lineWith(scr, "Let the app write peerings"); !strings.Contains(l, "✓") {
-		t.Errorf("step 6 row = %q, want ✓", l)
+	if l := lineWith(scr, "Sign in (admin)"); !strings.Contains(l, "✓") {
+		t.Errorf("sign-in row = %q, want ✓", l)
+	}
+	if l := lineWith(scr, "Create the peering app"); strings.Contains(l, "✓") {
+		t.Errorf("the app was created although the step before it failed: %q", l)
 	}
 
 	d.press("r") // selects the failed step and runs it again
@@ -285,7 +290,7 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 	}
 	d.until("the retry to end", func() bool { return !rs.running })
 	if n := rs.rec.Step(peering.StepAivenSP).Attempts; n != 2 {
-		t.Errorf("step 7 ran %d times, want 2", n)
+		t.Errorf("%s ran %d times, want 2", step, n)
 	}
 	scr = d.screen()
 	for _, want := range []string{"what to do", "Application Administrator", "$ az ad sp create --id " + peering.DefaultAivenAppID} {

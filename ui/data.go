@@ -85,7 +85,7 @@ func fetchAzure(ctx context.Context, net peering.Network, seq int, vnetID string
 	}
 }
 
-func fetchRecord(store *peering.Store, seq int, key string, t peering.Target) tea.Cmd {
+func fetchRecord(store peering.RecordStore, seq int, key string, t peering.Target) tea.Cmd {
 	return func() tea.Msg {
 		rec, err := store.Load(t)
 		return recordMsg{seq: seq, key: key, rec: rec, err: err}

@@ -22,6 +22,7 @@ import (
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/state"
 )
 
 // testEnv is a sandbox with the dashboard's dependencies wired to it.
@@ -122,7 +123,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	deps.Runbook = &peering.Runbook{
 		Aiven: api, Directory: dir, Access: access, Network: network,
 		SignInAsApp:  azure.NewAppSignIn(ep),
-		Store:        &peering.Store{Dir: t.TempDir()},
+		Store:        state.Dir{Path: t.TempDir()},
 		StepDeadline: 30 * time.Second, WaitDeadline: 30 * time.Second,
 		Poll: fast, Retry: fast,
 	}

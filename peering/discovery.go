@@ -1,0 +1,210 @@
+package peering
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Existing is what exists of a peering that azpeer has no record of: the
+// Aiven connection, the Azure peering to Aiven's VNet, and apps that
+// another azpeer run (whose record is lost) made for it.
+type Existing struct {
+	Target     Target
+	Connection *Connection
+	Azure      *VNetPeering
+	// AivenVNetID is Aiven's side, from state_info or found from the Azure side.
+	AivenVNetID string
+	// AzureGuessed: Aiven named no network, so the Azure peering was found
+	// as the VNet's only peering into another subscription.
+	AzureGuessed bool
+	// Apps are azpeer-made apps for this peering (tagged), oldest first.
+	Apps []Application
+	// Unchecked says what could not be read.
+	Unchecked []string
+}
+
+// Empty reports whether nothing of the peering exists (and all was read).
+func (e Existing) Empty() bool {
+	return e.Connection == nil && e.Azure == nil && len(e.Apps) == 0 && len(e.Unchecked) == 0
+}
+
+// Lines describe what exists, one thing a line, saying who made it.
+func (e Existing) Lines() []string {
+	var out []string
+	if c := e.Connection; c != nil {
+		out = append(out, fmt.Sprintf("Aiven connection %s, requested for app %s in tenant %s, created %s",
+			c.State, orNone(c.PeerAzureAppID), orNone(c.PeerAzureTenantID), c.CreateTime.UTC().Format(time.RFC3339)))
+	}
+	if p := e.Azure; p != nil {
+		line := fmt.Sprintf("Azure peering %s on %s/%s to %s: %s (provisioning %s)", p.Name, e.Target.ResourceGroup, e.Target.VNetName, p.RemoteVNetID, p.PeeringState, p.ProvisioningState)
+		if e.AzureGuessed {
+			line += " — Aiven did not say which network is its side; this is the VNet's only peering into another subscription"
+		}
+		out = append(out, line)
+	}
+	for _, a := range e.Apps {
+		run, _ := MarkedBy(a.Tags)
+		out = append(out, fmt.Sprintf("app %q (%s), made by azpeer run %s at %s for this peering", a.DisplayName, a.AppID, shortID(run), a.CreatedAt.UTC().Format(time.RFC3339)))
+	}
+	for _, u := range e.Unchecked {
+		out = append(out, "could not check "+u)
+	}
+	return out
+}
+
+// AppTagFinder finds apps by tag; the Graph adapter implements it.
+type AppTagFinder interface {
+	FindApplicationsByTag(ctx context.Context, tag string) ([]Application, error)
+}
+
+// Discover reads what exists of a target without a record.
+func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
+	e := Existing{Target: t}
+	var vpc VPC
+	if err := rb.call(ctx, func(ctx context.Context) (err error) { vpc, err = rb.Aiven.VPC(ctx, t.Project, t.VPCID); return err }); err != nil {
+		e.Unchecked = append(e.Unchecked, "the Aiven connection: "+err.Error())
+	} else if c, ok := vpc.Find(aivenKey(t)); ok {
+		e.Connection = &c
+		e.AivenVNetID = c.ToNetworkID()
+	}
+	var vnet VNet
+	if err := rb.call(ctx, func(ctx context.Context) (err error) { vnet, err = rb.Network.VNet(ctx, t.VNetID()); return err }); err != nil {
+		if StatusCode(err) != 404 {
+			e.Unchecked = append(e.Unchecked, "the Azure side: "+err.Error())
+		}
+	} else if p := aivenSide(vnet, e.AivenVNetID, t); p != nil {
+		e.Azure = p
+		e.AzureGuessed = e.AivenVNetID == ""
+		e.AivenVNetID = p.RemoteVNetID
+	}
+	if f, ok := rb.Directory.(AppTagFinder); ok {
+		var apps []Application
+		if err := rb.call(ctx, func(ctx context.Context) (err error) { apps, err = f.FindApplicationsByTag(ctx, peeringTag(t)); return err }); err != nil {
+			e.Unchecked = append(e.Unchecked, "apps azpeer made: "+err.Error())
+		} else {
+			slicesSortApps(apps)
+			e.Apps = apps
+		}
+	}
+	return e
+}
+
+// aivenSide is the VNet's peering to Aiven: the one to to-network-id when
+// Aiven said it, else — state_info can be null (go-client-codegen's
+// openapi patch; Terraform provider issue 304) — the only peering to a
+// network in another subscription (Aiven's VNets live in Aiven's). The
+// listing shows which one, so the user confirms it by name.
+func aivenSide(v VNet, aivenVNetID string, t Target) *VNetPeering {
+	for i, p := range v.Peerings {
+		if aivenVNetID != "" && strings.EqualFold(p.RemoteVNetID, aivenVNetID) {
+			return &v.Peerings[i]
+		}
+	}
+	if aivenVNetID != "" {
+		return nil
+	}
+	var found *VNetPeering
+	for i, p := range v.Peerings {
+		if !strings.HasPrefix(strings.ToLower(p.RemoteVNetID), "/subscriptions/"+strings.ToLower(t.SubscriptionID)+"/") {
+			if found != nil {
+				return nil
+			}
+			found = &v.Peerings[i]
+		}
+	}
+	return found
+}
+
+func slicesSortApps(apps []Application) {
+	for i := 1; i < len(apps); i++ {
+		for j := i; j > 0 && olderApp(apps[j], apps[j-1]) < 0; j-- {
+			apps[j], apps[j-1] = apps[j-1], apps[j]
+		}
+	}
+}
+
+// Adopt records what exists of a peering as the run's, with the user's
+// consent, so that it can be deleted (both sides) or managed: the Aiven
+// connection, the Azure peering, and apps other azpeer runs made for it
+// (with their service principals).
+func (r *Run) Adopt(e Existing) error {
+	if len(e.Unchecked) > 0 {
+		return fmt.Errorf("cannot adopt the peering: %s", strings.Join(e.Unchecked, "; "))
+	}
+	t := r.target()
+	if c := e.Connection; c != nil {
+		r.settle(OutAivenConnection, KindAivenConnection, c.Key().String(), "", Adopted)
+		r.setOut(OutAivenState, string(c.State), OutUserTenantID, c.PeerAzureTenantID)
+		if tid := c.ToTenantID(); tid != "" {
+			r.setOut(OutAivenTenantID, tid)
+		}
+	}
+	if e.AivenVNetID != "" {
+		r.setOut(OutAivenVNetID, e.AivenVNetID)
+	}
+	if p := e.Azure; p != nil {
+		r.settle(OutAzurePeeringID, KindAzurePeering, p.ID, p.Name, Adopted)
+		r.setOut(OutAzurePeeringID, p.ID, OutAzurePeeringName, p.Name, OutAzurePeeringState, p.PeeringState, OutUserVNetID, t.VNetID())
+	}
+	for _, a := range e.Apps {
+		if e.Connection != nil && !strings.EqualFold(a.AppID, e.Connection.PeerAzureAppID) && len(e.Apps) > 1 {
+			continue
+		}
+		r.settle(OutUserAppID, KindApplication, a.AppID, a.DisplayName, Adopted)
+		r.setOut(OutUserAppID, a.AppID, OutUserAppObjectID, a.ObjectID)
+		break
+	}
+	r.emit(Event{Step: "adopt", Kind: EventNotice, Message: "adopted what exists of the peering: " + strings.Join(e.Lines(), "; ")})
+	return r.save()
+}
+
+// AivenPermissionReader tells the Aiven token's permissions on a project;
+// the Aiven adapter implements it.
+type AivenPermissionReader interface {
+	ProjectPermissions(ctx context.Context, project string) ([]string, error)
+}
+
+// CheckDeletable verifies, where the clouds can tell, that both sides of
+// the peering can be deleted, so that a delete removes both or neither.
+func (rb *Runbook) CheckDeletable(ctx context.Context, t Target) error {
+	if pr, ok := rb.Access.(PermissionReader); ok {
+		var sets []PermissionSet
+		if err := rb.call(ctx, func(ctx context.Context) (err error) { sets, err = pr.Permissions(ctx, t.VNetID()); return err }); err == nil {
+			const action = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete"
+			allowed := false
+			for _, s := range sets {
+				allowed = allowed || roleAllows(RoleDefinition{Actions: s.Actions, NotActions: s.NotActions}, action)
+			}
+			if !allowed {
+				return &PermissionError{What: "perform " + action + " on " + t.VNetID(),
+					Need: "deleting the Azure side needs Network Contributor (or Owner) on the VNet; nothing was deleted"}
+			}
+		}
+	}
+	if ar, ok := rb.Aiven.(AivenPermissionReader); ok {
+		var perms []string
+		if err := rb.call(ctx, func(ctx context.Context) (err error) { perms, err = ar.ProjectPermissions(ctx, t.Project); return err }); err == nil && len(perms) > 0 && !aivenCanWriteNetworking(perms) {
+			return &PermissionError{What: "delete peering connections in the Aiven project " + t.Project + " (your membership: " + strings.Join(perms, ", ") + ")",
+				Need: "that needs the project's admin or operator role, or project:networking:write; a project admin can grant it; nothing was deleted"}
+		}
+	}
+	return nil
+}
+
+// aivenCanWriteNetworking: which project memberships may change VPC
+// peerings. Aiven's roles (go-client-codegen handler/user
+// ProjectMembershipType): admin and operator manage the project's
+// networking; role:project:admin and the fine-grained
+// project:networking:write permission too. Other roles (developer,
+// read_only, role:project:read, …) are read-only for VPCs.
+func aivenCanWriteNetworking(perms []string) bool {
+	for _, p := range perms {
+		switch p {
+		case "admin", "operator", "role:project:admin", "project:networking:write", "role:organization:admin":
+			return true
+		}
+	}
+	return false
+}

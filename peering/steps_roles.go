@@ -1,0 +1,254 @@
+package peering
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Role definitions and assignments are named by the client (a GUID), so
+// the run chooses the name, records it, and only then creates: after any
+// crash the recorded name says exactly which object is the run's.
+
+// 7. The app's role on the VNet.
+func appRoleName(r *Run) string {
+	if r.options().Role == RoleLeastPrivilege {
+		return "azpeer peering writer " + shortID(r.target().SubscriptionID)
+	}
+	return NetworkContributorRoleName
+}
+
+func aivenRoleName(t Target) string { return "azpeer Aiven VNet peer " + shortID(t.SubscriptionID) }
+
+func subscriptionScope(t Target) string { return "/subscriptions/" + t.SubscriptionID }
+
+// appRoleID finds (or, for least-privilege, creates) the app's role.
+func appRoleID(ctx context.Context, r *Run) (string, error) {
+	if r.options().Role != RoleLeastPrivilege {
+		rd, err := r.rb.Access.FindRoleDefinition(ctx, subscriptionScope(r.target()), NetworkContributorRoleName)
+		if err != nil {
+			return "", err
+		}
+		if rd == nil {
+			return "", fmt.Errorf("role %q was not found at %s", NetworkContributorRoleName, subscriptionScope(r.target()))
+		}
+		r.setOut(OutUserAppRoleID, rd.ID)
+		return rd.ID, nil
+	}
+	return r.ensureRole(ctx, StepGrantApp, OutUserAppRoleID, RoleDefinition{
+		RoleName:    appRoleName(r),
+		Description: "Lets azpeer's app create and remove VNet peerings, and nothing else (created by azpeer)",
+		Custom:      true,
+		Actions: []string{
+			"Microsoft.Network/virtualNetworks/read",
+			"Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read",
+			"Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write",
+			"Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete",
+		},
+	})
+}
+
+// findRole returns the role of slot when it exists: the one the ledger
+// names (settling an intent), else one with the role's name (found).
+func (r *Run) findRole(ctx context.Context, slot, roleName string) (*RoleDefinition, error) {
+	if o, ok := r.object(slot); ok && o.ID != "" && o.State != Removed {
+		rd, err := r.rb.Access.RoleDefinitionByID(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if rd != nil {
+			if o.State == Intended {
+				r.settle(slot, KindRoleDefinition, rd.ID, rd.RoleName, Created)
+			}
+			r.setOut(slot, rd.ID)
+			return rd, nil
+		}
+		if o.State != Intended {
+			r.forget(slot)
+		}
+	}
+	if _, ok := r.intended(slot); ok {
+		return nil, nil
+	}
+	rd, err := r.rb.Access.FindRoleDefinition(ctx, subscriptionScope(r.target()), roleName)
+	if err != nil || rd == nil {
+		return nil, err
+	}
+	r.settleFound(slot, KindRoleDefinition, rd.ID, rd.RoleName, false)
+	r.setOut(slot, rd.ID)
+	return rd, nil
+}
+
+// ensureRole finds the custom role of slot or creates it under a recorded name.
+func (r *Run) ensureRole(ctx context.Context, step StepID, slot string, def RoleDefinition) (string, error) {
+	rd, err := r.findRole(ctx, slot, def.RoleName)
+	if err != nil || rd != nil {
+		if rd != nil {
+			return rd.ID, nil
+		}
+		return "", err
+	}
+	scope := subscriptionScope(r.target())
+	guid := uuid.NewString()
+	if o, ok := r.intended(slot); ok {
+		guid = lastSegment(o.ID)
+	}
+	id := scope + "/providers/Microsoft.Authorization/roleDefinitions/" + guid
+	if err := r.intend(step, slot, KindRoleDefinition, id, def.RoleName); err != nil {
+		return "", err
+	}
+	def.Name, def.AssignableScopes = guid, []string{scope}
+	created, err := r.rb.Access.CreateRoleDefinition(ctx, scope, def)
+	if ErrorCode(err) == "RoleDefinitionWithSameNameExists" {
+		// Made meanwhile by someone else: theirs, not this run's.
+		r.forget(slot)
+		found, ferr := r.rb.Access.FindRoleDefinition(ctx, scope, def.RoleName)
+		if ferr != nil || found == nil {
+			return "", fmt.Errorf("a role named %q exists but cannot be read: %w", def.RoleName, cmpErr(ferr, err))
+		}
+		r.settle(slot, KindRoleDefinition, found.ID, found.RoleName, Found)
+		r.setOut(slot, found.ID)
+		return found.ID, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	r.settle(slot, KindRoleDefinition, created.ID, created.RoleName, Created)
+	r.setOut(slot, created.ID)
+	return created.ID, nil
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// findAssignment returns the id of an assignment of role to principal at
+// exactly scope, or "".
+func findAssignment(ctx context.Context, a Access, scope, roleID, principal string) (string, error) {
+	list, err := a.RoleAssignments(ctx, scope, principal)
+	if err != nil {
+		return "", err
+	}
+	for _, ra := range list {
+		if strings.EqualFold(ra.PrincipalID, principal) && sameRole(ra.RoleDefinitionID, roleID) && strings.EqualFold(strings.TrimRight(ra.Scope, "/"), strings.TrimRight(scope, "/")) {
+			return ra.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// sameRole compares role definition ids by their trailing guid: Azure
+// writes built-in roles with or without a subscription prefix.
+func sameRole(a, b string) bool {
+	return strings.EqualFold(lastSegment(a), lastSegment(b))
+}
+
+func lastSegment(id string) string { return id[strings.LastIndex(id, "/")+1:] }
+
+// detectAssignment finds the assignment of slot: the one the ledger names
+// (settling an intent), else an equal one someone made (found).
+func (r *Run) detectAssignment(ctx context.Context, slot, roleID, principal string) (bool, error) {
+	if o, ok := r.object(slot); ok && o.ID != "" && o.State != Removed {
+		ra, err := r.rb.Access.RoleAssignmentByID(ctx, o.ID)
+		if err != nil {
+			return false, err
+		}
+		if ra != nil {
+			if o.State == Intended {
+				r.settle(slot, KindRoleAssignment, ra.ID, "", Created)
+			}
+			r.setOut(slot, ra.ID)
+			return true, nil
+		}
+		if o.State != Intended {
+			r.forget(slot)
+		}
+	}
+	if _, ok := r.intended(slot); ok {
+		return false, nil
+	}
+	id, err := findAssignment(ctx, r.rb.Access, r.out(OutUserVNetID), roleID, principal)
+	if err != nil || id == "" {
+		return false, err
+	}
+	r.settleFound(slot, KindRoleAssignment, id, "", false)
+	r.setOut(slot, id)
+	return true, nil
+}
+
+// assign creates the assignment of slot at the VNet under a recorded name.
+func (r *Run) assign(ctx context.Context, step StepID, slot, roleID, principal string) error {
+	scope := r.out(OutUserVNetID)
+	guid := uuid.NewString()
+	if o, ok := r.intended(slot); ok {
+		guid = lastSegment(o.ID)
+	}
+	id := scope + "/providers/Microsoft.Authorization/roleAssignments/" + guid
+	if err := r.intend(step, slot, KindRoleAssignment, id, ""); err != nil {
+		return err
+	}
+	ra, err := r.rb.Access.CreateRoleAssignment(ctx, scope, guid, roleID, principal)
+	if ErrorCode(err) == "RoleAssignmentExists" {
+		// Someone else's equal assignment: use it, and keep it on delete.
+		r.forget(slot)
+		existing, ferr := findAssignment(ctx, r.rb.Access, scope, roleID, principal)
+		if ferr != nil {
+			return ferr
+		}
+		r.settle(slot, KindRoleAssignment, existing, "", Found)
+		r.setOut(slot, existing)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.settle(slot, KindRoleAssignment, ra.ID, "", Created)
+	r.setOut(slot, ra.ID)
+	return nil
+}
+
+func detectGrantApp(ctx context.Context, r *Run) (bool, error) {
+	roleID, err := appRoleID(ctx, r)
+	if err != nil {
+		return false, err
+	}
+	return r.detectAssignment(ctx, OutUserAppAssignment, roleID, r.out(OutUserSPID))
+}
+
+func actGrantApp(ctx context.Context, r *Run) error {
+	return r.assign(ctx, StepGrantApp, OutUserAppAssignment, r.out(OutUserAppRoleID), r.out(OutUserSPID))
+}
+
+// 8. The peer-only custom role, shared by every peering of the subscription.
+func aivenRoleDefinition(t Target) RoleDefinition {
+	return RoleDefinition{
+		RoleName:    aivenRoleName(t),
+		Description: "Allows creating a peering to vnets in scope (but not from) (created by azpeer)",
+		Custom:      true,
+		Actions:     []string{"Microsoft.Network/virtualNetworks/peer/action"},
+	}
+}
+
+func detectPeerRole(ctx context.Context, r *Run) (bool, error) {
+	rd, err := r.findRole(ctx, OutAivenRoleID, aivenRoleName(r.target()))
+	return rd != nil, err
+}
+
+func actPeerRole(ctx context.Context, r *Run) error {
+	_, err := r.ensureRole(ctx, StepPeerRole, OutAivenRoleID, aivenRoleDefinition(r.target()))
+	return err
+}
+
+// 9. Aiven's grant on the VNet.
+func detectGrantAiven(ctx context.Context, r *Run) (bool, error) {
+	return r.detectAssignment(ctx, OutAivenAssignment, r.out(OutAivenRoleID), r.out(OutAivenSPID))
+}
+
+func actGrantAiven(ctx context.Context, r *Run) error {
+	return r.assign(ctx, StepGrantAiven, OutAivenAssignment, r.out(OutAivenRoleID), r.out(OutAivenSPID))
+}
