@@ -99,6 +99,42 @@ func (o *textOverlay) view(m *Model, w, h int) string {
 	return m.centered(o.title, body, w, h)
 }
 
+// confirmFix asks before applying a fix; only y applies it.
+type confirmFix struct {
+	target  string
+	finding peering.Finding
+	where   string
+}
+
+func (o *confirmFix) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	switch msg.String() {
+	case "y", "Y":
+		return true, m.startFix(o.target, o.finding)
+	case "n", "N", "esc":
+		m.setStatus("nothing was changed", false)
+		return true, nil
+	case "ctrl+c":
+		return true, m.quit()
+	}
+	return false, nil
+}
+
+func (o *confirmFix) view(m *Model, w, h int) string {
+	st := &m.styles
+	f := o.finding
+	inner := max(10, boxWidth(w)-4)
+	lines := []string{"Apply the fix for " + st.Title.Render(f.ID) + "?", ""}
+	lines = append(lines, wrapWords("azpeer "+actionText(f.Action)+".", inner)...)
+	for _, l := range wrapWords("peering: "+o.where, inner) {
+		lines = append(lines, st.Muted.Render(l))
+	}
+	if f.Action == peering.FixRecreateAiven {
+		lines = append(lines, "", st.Pending.Render("The Aiven connection is deleted first."))
+	}
+	lines = append(lines, "", st.Title.Render("y")+" apply · "+st.Title.Render("n/esc")+" cancel")
+	return m.centered("apply fix?", strings.Join(lines, "\n"), w, h)
+}
+
 // stateHint is the usual cause of a state, from Aiven's and Azure's docs.
 func stateHint(c peering.Connection) string {
 	switch c.State {
