@@ -363,11 +363,11 @@ func TestDiagnoseDropsStaleReplies(t *testing.T) {
 	}
 	// Ticks and ends of another fix are dropped too.
 	ds.fixGen, ds.fixing = 3, true
-	m.Update(fixDoneMsg{key: key, gen: 2})
+	m.Update(fixDoneMsg{fix: fixKey{target: key, gen: 2}})
 	if !ds.fixing {
 		t.Fatal("the end of an earlier fix ended the current one")
 	}
-	if _, cmd := m.Update(recheckMsg{key: key, gen: 2}); cmd != nil || ds.busy {
+	if _, cmd := m.Update(recheckMsg{fix: fixKey{target: key, gen: 2}}); cmd != nil || ds.busy {
 		t.Fatal("a re-check tick of an earlier fix diagnosed")
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -60,36 +58,39 @@ type diagnosisMsg struct {
 	at  time.Time
 }
 
+// fixKey names one fix: the target key of its peering (m.diags' key) and
+// the fix's generation there. Messages of an earlier fix of the same
+// peering carry an older gen and are dropped.
+type fixKey struct {
+	target string
+	gen    int
+}
+
+// fixEventMsg is one event of a running fix.
+type fixEventMsg struct {
+	fix fixKey
+	ev  peering.Event
+}
+
 // fixDoneMsg says a fix returned.
 type fixDoneMsg struct {
-	key string
-	gen int
+	fix fixKey
 	err error
 }
 
 // recheckMsg fires a live re-check while a fix runs.
-type recheckMsg struct {
-	key string
-	gen int
-}
+type recheckMsg struct{ fix fixKey }
 
-// fixEventKey names a fix's event stream in runEventMsg (which the
-// checklist's runs share): "fix", the fix's generation and the target key.
-func fixEventKey(key string, gen int) string {
-	return "fix\x00" + strconv.Itoa(gen) + "\x00" + key
-}
+// fix names ds's latest fix.
+func (ds *diagState) fix() fixKey { return fixKey{target: targetKey(ds.target), gen: ds.fixGen} }
 
-func parseFixEventKey(s string) (key string, gen int, ok bool) {
-	rest, ok := strings.CutPrefix(s, "fix\x00")
-	if !ok {
-		return "", 0, false
+// fixOf returns the diagnosis whose latest fix is k, or nil (a message of
+// an earlier fix).
+func (m *Model) fixOf(k fixKey) *diagState {
+	if ds := m.diags[k.target]; ds != nil && ds.fixGen == k.gen {
+		return ds
 	}
-	g, key, ok := strings.Cut(rest, "\x00")
-	if !ok {
-		return "", 0, false
-	}
-	gen, err := strconv.Atoi(g)
-	return key, gen, err == nil
+	return nil
 }
 
 // canDiagnose reports whether the engine can diagnose ref: it needs Azure
@@ -136,8 +137,8 @@ func (m *Model) diagnose(ds *diagState) tea.Cmd {
 
 // recheckAfter schedules the next live re-check of a running fix.
 func (m *Model) recheckAfter(ds *diagState) tea.Cmd {
-	key, gen := targetKey(ds.target), ds.fixGen
-	return tea.Tick(m.opts.fastPoll(), func(time.Time) tea.Msg { return recheckMsg{key: key, gen: gen} })
+	k := ds.fix()
+	return tea.Tick(m.opts.fastPoll(), func(time.Time) tea.Msg { return recheckMsg{fix: k} })
 }
 
 // diagnoseUpdate applies the diagnosis screen's messages.
@@ -162,17 +163,17 @@ func (m *Model) diagnoseUpdate(msg tea.Msg) tea.Cmd {
 			}
 		}
 	case recheckMsg:
-		key = msg.key
-		ds := m.diags[key]
-		if ds == nil || msg.gen != ds.fixGen || !ds.fixing || ds.moved || ds.busy {
+		key = msg.fix.target
+		ds := m.fixOf(msg.fix)
+		if ds == nil || !ds.fixing || ds.moved || ds.busy {
 			// A diagnosis in flight schedules the next re-check itself.
 			return nil
 		}
 		cmd = m.diagnose(ds)
 	case fixDoneMsg:
-		key = msg.key
-		ds := m.diags[key]
-		if ds == nil || msg.gen != ds.fixGen || !ds.fixing {
+		key = msg.fix.target
+		ds := m.fixOf(msg.fix)
+		if ds == nil || !ds.fixing {
 			return nil
 		}
 		ds.fixing, ds.fixErr, ds.fixEnded = false, msg.err, time.Now()
@@ -203,23 +204,23 @@ func (m *Model) diagnoseUpdate(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// fixEvent takes one event of a running fix (routed here by runEventMsg's
-// key) and waits for the next.
-func (m *Model) fixEvent(msg runEventMsg) tea.Cmd {
-	key, gen, ok := parseFixEventKey(msg.key)
-	if !ok {
-		return nil
-	}
-	ds := m.diags[key]
-	if ds == nil || gen != ds.fixGen {
+// fixEvent takes one event of a running fix and waits for the next.
+func (m *Model) fixEvent(msg fixEventMsg) tea.Cmd {
+	ds := m.fixOf(msg.fix)
+	if ds == nil {
 		return nil // a stream of an earlier fix: stop draining it
 	}
 	ds.events = append(ds.events, msg.ev)
 	if n := len(ds.events); n > maxFixEvents {
 		ds.events = ds.events[n-maxFixEvents:]
 	}
-	m.refreshDiagnosis(key)
-	return waitRunEvent(m.ctx, msg.key, ds.eventsCh)
+	m.refreshDiagnosis(msg.fix.target)
+	return waitFixEvent(m.ctx, msg.fix, ds.eventsCh)
+}
+
+// waitFixEvent delivers the next event of a fix.
+func waitFixEvent(ctx context.Context, k fixKey, ch <-chan peering.Event) tea.Cmd {
+	return waitEvent(ctx, ch, func(ev peering.Event) tea.Msg { return fixEventMsg{fix: k, ev: ev} })
 }
 
 // aivenStateOf is Aiven's state in a diagnosis ("" when there is no connection).
@@ -262,7 +263,7 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 	ch := make(chan peering.Event, 256)
 	ds.eventsCh = ch
 
-	session, wg, facts, gen := m.ctx, m.wg, ds.diag.Facts, ds.fixGen
+	session, wg, facts, k := m.ctx, m.wg, ds.diag.Facts, ds.fix()
 	sink := func(e peering.Event) {
 		select {
 		case ch <- e:
@@ -282,11 +283,11 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 			err = rb.Fix(ctx, facts, f, sink)
 		}
 		close(ch) // the sink is not called once Fix has returned
-		return fixDoneMsg{key: key, gen: gen, err: err}
+		return fixDoneMsg{fix: k, err: err}
 	}
 	m.setStatus("applying the fix for "+f.ID+"…", false)
 	m.refreshDiagnosis(key)
-	return tea.Batch(fix, waitRunEvent(m.ctx, fixEventKey(key, gen), ch), m.recheckAfter(ds), m.startSpinner(), m.rearm())
+	return tea.Batch(fix, waitFixEvent(m.ctx, k, ch), m.recheckAfter(ds), m.startSpinner(), m.rearm())
 }
 
 // stopFixes cancels every running fix (quitting).

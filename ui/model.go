@@ -274,7 +274,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case runEventMsg:
 		rs := m.runs[msg.key]
 		if rs == nil {
-			return m, m.fixEvent(msg) // a diagnosis fix's event, or nothing
+			return m, nil // the run was closed (a fix took it over)
 		}
 		rs.rec = rs.run.Record()
 		if msg.ev.Kind == peering.EventState || msg.ev.Kind == peering.EventDone {
@@ -308,6 +308,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.poll()
 		}
 		return m, nil
+	case fixEventMsg:
+		return m, m.fixEvent(msg)
 	case diagnosisMsg, fixDoneMsg, recheckMsg:
 		return m, m.diagnoseUpdate(msg)
 	case tea.KeyPressMsg:

@@ -58,13 +58,19 @@ func openRun(rb *peering.Runbook, t peering.Target, o peering.Options, startAll 
 
 // waitRunEvent delivers the next event of a run.
 func waitRunEvent(ctx context.Context, key string, ch <-chan peering.Event) tea.Cmd {
+	return waitEvent(ctx, ch, func(ev peering.Event) tea.Msg { return runEventMsg{key: key, ev: ev} })
+}
+
+// waitEvent delivers the next event on ch as msg(ev); nothing once ch is
+// closed (the stream ended) or ctx is done.
+func waitEvent(ctx context.Context, ch <-chan peering.Event, msg func(peering.Event) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
-				return nil // the stream ended (a diagnosis fix returned)
+				return nil
 			}
-			return runEventMsg{key: key, ev: ev}
+			return msg(ev)
 		case <-ctx.Done():
 			return nil
 		}
