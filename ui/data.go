@@ -27,8 +27,9 @@ type inventoryMsg struct {
 // pollTickMsg fires the next poll; tick tells chains apart.
 type pollTickMsg struct{ tick int }
 
-// clockMsg re-renders relative times ("refreshed 3s ago", elapsed).
-type clockMsg time.Time
+// clockMsg advances the model's time, which re-renders relative times
+// ("refreshed 3s ago", elapsed).
+type clockMsg struct{}
 
 // azureMsg answers a read of the user's VNet (the Azure side of a peering).
 type azureMsg struct {
@@ -71,17 +72,17 @@ type loginMsg struct {
 type deviceCodeMsg DeviceCodeMessage
 
 // fetchInventory reads Aiven's side: everything, or one project.
-func fetchInventory(ctx context.Context, api peering.AivenReader, gen int, scope string) tea.Cmd {
+func fetchInventory(ctx context.Context, api peering.AivenReader, clock func() time.Time, gen int, scope string) tea.Cmd {
 	return func() tea.Msg {
 		inv, err := peering.FetchInventory(ctx, api, peering.InventoryOptions{Project: scope})
-		return inventoryMsg{gen: gen, scope: scope, inv: inv, err: err, at: time.Now()}
+		return inventoryMsg{gen: gen, scope: scope, inv: inv, err: err, at: clock()}
 	}
 }
 
-func fetchAzure(ctx context.Context, net peering.Network, seq int, vnetID string) tea.Cmd {
+func fetchAzure(ctx context.Context, net peering.Network, clock func() time.Time, seq int, vnetID string) tea.Cmd {
 	return func() tea.Msg {
 		v, err := net.VNet(ctx, vnetID)
-		return azureMsg{seq: seq, vnetID: vnetID, vnet: v, err: err, at: time.Now()}
+		return azureMsg{seq: seq, vnetID: vnetID, vnet: v, err: err, at: clock()}
 	}
 }
 
@@ -128,7 +129,7 @@ func waitDeviceCode(ctx context.Context, ch <-chan DeviceCodeMessage) tea.Cmd {
 }
 
 func clockTick() tea.Cmd {
-	return tea.Every(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+	return tea.Every(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
 }
 
 // retryAfter is the server's advice in err, if any.

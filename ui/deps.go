@@ -92,6 +92,19 @@ type Options struct {
 	// NoAltScreen draws in the normal screen (for terminals or recorders
 	// without an alternate screen).
 	NoAltScreen bool
+
+	// Clock is the dashboard's time (default time.Now): relative times
+	// ("refreshed 3s ago", elapsed) are measured with it and replies are
+	// stamped with it. Commands call it too, so it must be safe for
+	// concurrent use.
+	Clock func() time.Time
+}
+
+func (o Options) clock() func() time.Time {
+	if o.Clock != nil {
+		return o.Clock
+	}
+	return time.Now
 }
 
 func (o Options) fastPoll() time.Duration {

@@ -127,10 +127,10 @@ func (m *Model) diagnose(ds *diagState) tea.Cmd {
 	}
 	ds.gen++
 	ds.busy = true
-	ctx, t, key, gen := m.ctx, ds.target, targetKey(ds.target), ds.gen
+	ctx, clock, t, key, gen := m.ctx, m.clock, ds.target, targetKey(ds.target), ds.gen
 	run := func() tea.Msg {
 		d := rb.Diagnose(ctx, t, "")
-		return diagnosisMsg{key: key, gen: gen, d: d, at: time.Now()}
+		return diagnosisMsg{key: key, gen: gen, d: d, at: clock()}
 	}
 	return tea.Batch(run, m.startSpinner())
 }
@@ -176,7 +176,7 @@ func (m *Model) diagnoseUpdate(msg tea.Msg) tea.Cmd {
 		if ds == nil || !ds.fixing {
 			return nil
 		}
-		ds.fixing, ds.fixErr, ds.fixEnded = false, msg.err, time.Now()
+		ds.fixing, ds.fixErr, ds.fixEnded = false, msg.err, m.clock()
 		if ds.cancel != nil {
 			ds.cancel()
 			ds.cancel = nil
@@ -257,7 +257,7 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	ds.fixGen++
-	ds.fixing, ds.finding, ds.fixStarted, ds.fixEnded, ds.fixErr = true, f, time.Now(), time.Time{}, nil
+	ds.fixing, ds.finding, ds.fixStarted, ds.fixEnded, ds.fixErr = true, f, m.clock(), time.Time{}, nil
 	ds.events, ds.cancel = nil, cancel
 	ds.fromState, ds.moved, ds.movedTo = aivenStateOf(*ds.diag), false, ""
 	ch := make(chan peering.Event, 256)

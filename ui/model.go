@@ -72,7 +72,10 @@ type Model struct {
 	help          help.Model
 	spinner       spinner.Model
 	spinning      bool
-	now           time.Time
+	// clock is the time source (Options.Clock); now is its reading at the
+	// last clock tick, which relative times on screen are measured from.
+	clock func() time.Time
+	now   time.Time
 
 	aiven peering.Aiven
 	user  peering.AivenUser
@@ -117,7 +120,7 @@ func New(deps Deps, opts Options) *Model {
 		width: 80, height: 24, isDark: true,
 		help:      help.New(),
 		spinner:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		now:       time.Now(),
+		clock:     opts.clock(),
 		aiven:     deps.Aiven,
 		lastState: map[connRef]peering.State{},
 		observed:  map[connRef][]observation{},
@@ -128,6 +131,7 @@ func New(deps Deps, opts Options) *Model {
 		diags:     map[string]*diagState{},
 		paused:    opts.NoAutoRefresh,
 	}
+	m.now = m.clock()
 	if opts.Width > 0 && opts.Height > 0 {
 		m.width, m.height = opts.Width, opts.Height
 	}
@@ -208,7 +212,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, nil
 	case clockMsg:
-		m.now = time.Time(msg)
+		m.now = m.clock()
 		if m.anyRunning() {
 			// Elapsed times of running steps move with the clock.
 			m.refreshRunViews("")
@@ -439,7 +443,7 @@ func (m *Model) poll() tea.Cmd {
 	m.tick++ // a pending tick would only duplicate this refresh
 	m.fetching = true
 	top := m.top()
-	return tea.Batch(fetchInventory(m.ctx, m.aiven, m.fetchGen, top.scope()), top.poll(m), m.startSpinner())
+	return tea.Batch(fetchInventory(m.ctx, m.aiven, m.clock, m.fetchGen, top.scope()), top.poll(m), m.startSpinner())
 }
 
 // rearm schedules the next poll for the screen now on top.

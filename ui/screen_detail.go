@@ -47,7 +47,7 @@ func (s *detailScreen) poll(m *Model) tea.Cmd {
 	if id == "" {
 		return nil
 	}
-	return fetchAzure(m.ctx, m.deps.Network, m.nextSeq(), id)
+	return fetchAzure(m.ctx, m.deps.Network, m.clock, m.nextSeq(), id)
 }
 
 func (s *detailScreen) record(m *Model) *peering.Record {
