@@ -1,6 +1,6 @@
 // Package ui is azpeer's terminal dashboard: a Bubble Tea program to browse
 // Aiven projects, VPCs and peering connections live, create a peering with
-// a wizard and watch its fifteen-step checklist run to ACTIVE.
+// a wizard and watch its checklist of the runbook's steps run to ACTIVE.
 //
 // The UI reaches the clouds only through package peering's interfaces, so
 // the same code runs against the real clouds and the sandbox. All IO runs in

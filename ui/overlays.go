@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -143,13 +144,16 @@ func stateHint(c peering.Connection) string {
 	case peering.StateApproved, peering.StateApprovedPeerRequested:
 		return "Aiven has not acted on the request yet; it checks APPROVED connections periodically (minutes)."
 	case peering.StatePendingPeer:
-		return "Aiven's side is ready; it waits for the Azure peering from your VNet to Aiven's (to-network-id). Step 14 of the checklist (o) creates it."
+		return fmt.Sprintf("Aiven's side is ready; it waits for the Azure peering from your VNet to Aiven's (to-network-id). Step %d of the checklist (o) creates it.",
+			stepNumber(peering.StepAzurePeering))
 	case peering.StateRejectedByPeer:
-		return "Aiven's service principal could not peer with your VNet: usually it lacks Microsoft.Network/virtualNetworks/peer/action on the VNet (checklist steps 7-9), or the app or tenant id is wrong."
+		return fmt.Sprintf("Aiven's service principal could not peer with your VNet: usually it lacks Microsoft.Network/virtualNetworks/peer/action on the VNet (checklist steps %d-%d), or the app or tenant id is wrong.",
+			stepNumber(peering.StepAivenSP), stepNumber(peering.StepGrantAiven))
 	case peering.StateInvalidSpecification:
 		return "Aiven could not find what the request names: check that the subscription, resource group and VNet exist and are spelled in lower case, and that the address ranges do not overlap."
 	case peering.StateDeletedByPeer:
-		return "The Azure peering from your VNet was deleted; create it again (checklist step 14) or delete this connection."
+		return fmt.Sprintf("The Azure peering from your VNet was deleted; create it again (checklist step %d) or delete this connection.",
+			stepNumber(peering.StepAzurePeering))
 	case peering.StateError:
 		return "Aiven hit an error; refresh, and if it stays, contact Aiven support with the state_info above."
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/azpeer/azpeer/peering"
 )
 
-// checklistScreen is a run's fifteen steps, live: status, elapsed time,
+// checklistScreen is a run's steps, live: status, elapsed time,
 // key outputs, the last error, and a state line that moves from APPROVED
 // to ACTIVE (and Azure's Initiated to Connected) as it happens.
 type checklistScreen struct {
@@ -128,8 +128,9 @@ var outLabels = map[string]string{
 }
 
 // stepOutputs are a step's outputs, shortened; the secret is never shown.
-// They are the values the step finished with (its done event), so step 11
-// keeps saying APPROVED after step 15 has seen ACTIVE.
+// They are the values the step finished with (its done event), so the
+// step that asks Aiven to peer keeps saying APPROVED after the last step
+// has seen ACTIVE.
 func stepOutputs(rs *runState, info peering.StepInfo) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -173,15 +174,16 @@ func stepOutputs(rs *runState, info peering.StepInfo) string {
 }
 
 func (s *checklistScreen) refresh(m *Model) {
-	s.t.setHeight(15)
+	steps := peering.Steps()
+	s.t.setHeight(len(steps))
 	rs := s.run(m)
 	if rs == nil {
 		s.t.setRows(nil)
 		return
 	}
 	now := m.now
-	rows := make([]row, 0, 15)
-	for _, info := range peering.Steps() {
+	rows := make([]row, 0, len(steps))
+	for _, info := range steps {
 		sr := rs.rec.Step(info.ID)
 		icon, t := "·", toneMuted
 		out, outTone := stepOutputs(rs, info), toneMuted
@@ -278,19 +280,14 @@ func (s *checklistScreen) view(m *Model, w, h int) string {
 	if rs == nil {
 		return st.Muted.Render("opening the run…")
 	}
-	done := 0
-	for _, id := range peering.StepIDs() {
-		if rs.rec.Step(id).Status == peering.StatusDone {
-			done++
-		}
-	}
-	status := fmt.Sprintf("%d/15 done", done)
+	done, all := stepsDone(&rs.rec)
+	status := fmt.Sprintf("%d/%d done", done, all)
 	switch {
 	case rs.running && rs.step == "":
 		status = st.Working.Render("▶ running all") + " · " + status
 	case rs.running:
 		status = st.Working.Render("▶ running "+string(rs.step)) + " · " + status
-	case done == 15:
+	case done == all:
 		status = st.OK.Render("✓ complete") + " · " + status
 	case rs.lastErr != nil:
 		status = st.Failed.Render("✗ stopped") + " · " + status
@@ -299,7 +296,7 @@ func (s *checklistScreen) view(m *Model, w, h int) string {
 	b.WriteString(st.Title.Render(rs.target.String()) + "  " + status + "\n")
 	b.WriteString(st.Label.Render("Aiven  ") + stateLine(st, rs.rec, "aiven") + "\n")
 	b.WriteString(st.Label.Render("Azure  ") + stateLine(st, rs.rec, "azure") + "\n")
-	tableH := min(16, max(2, h-4))
+	tableH := min(all+1, max(2, h-4)) // the header and every step
 	b.WriteString(s.t.view(st, w, tableH))
 	if room := h - 3 - tableH; room > 0 {
 		b.WriteByte('\n')

@@ -194,14 +194,9 @@ func (s *detailScreen) recordLines(m *Model, rec *peering.Record) []string {
 	if rec == nil {
 		return []string{st.Title.Render("run record") + st.Muted.Render("  none: azpeer did not create this peering (o opens a checklist to adopt it)"), ""}
 	}
-	done := 0
-	for _, id := range peering.StepIDs() {
-		if rec.Step(id).Status == peering.StatusDone {
-			done++
-		}
-	}
+	done, all := stepsDone(rec)
 	lines := []string{
-		st.Title.Render("run record") + st.Muted.Render(fmt.Sprintf("  %d/15 steps done · updated %s · o opens the checklist", done, clockTime(rec.Updated))),
+		st.Title.Render("run record") + st.Muted.Render(fmt.Sprintf("  %d/%d steps done · updated %s · o opens the checklist", done, all, clockTime(rec.Updated))),
 		"  " + st.Label.Render(fit("app", 16)) + rec.Options.AppName + "  " + st.Muted.Render(rec.Output(peering.OutUserAppID)),
 		"  " + st.Label.Render(fit("role option", 16)) + rec.Options.Role,
 		"  " + st.Label.Render(fit("peering name", 16)) + rec.Options.PeeringName,

@@ -461,7 +461,7 @@ func (s *wizardScreen) reviewView(m *Model, w int) string {
 		kv("Aiven's app", peering.DefaultAivenAppID+st.Muted.Render("  gets a service principal and a peer-only role on the VNet")),
 		kv("Azure peering", "aiven-"+t.Project+"-"+shortPrefix(t.VPCID)),
 		"",
-		"The checklist runs the 15 steps and shows each one; a run can be stopped and resumed.",
+		fmt.Sprintf("The checklist runs the %d steps and shows each one; a run can be stopped and resumed.", len(peering.Steps())),
 		"",
 		st.Title.Render("enter/y") + " create and run · " + st.Title.Render("esc") + " go back",
 	}
