@@ -324,3 +324,27 @@ func wrapWords(s string, room int) []string {
 	}
 	return lines
 }
+
+// fixHeight pads or cuts s to exactly h lines.
+func fixHeight(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ago says how long ago t was, in whole seconds, minutes or hours.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	if d < time.Second {
+		return "just now"
+	}
+	return age(now, t) + " ago"
+}

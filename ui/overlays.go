@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/azpeer/azpeer/peering"
@@ -158,4 +159,16 @@ func stateHint(c peering.Connection) string {
 		return "Aiven hit an error; refresh, and if it stays, contact Aiven support with the state_info above."
 	}
 	return ""
+}
+
+// boxWidth is the width of an overlay box (border and padding included).
+func boxWidth(w int) int { return min(w, max(40, min(w-4, 100))) }
+
+// centered draws content in a bordered box in the middle of w×h.
+func (m *Model) centered(title, content string, w, h int) string {
+	s := &m.styles
+	boxW := boxWidth(w)
+	inner := clip(content, boxW-4)
+	box := s.Box.Width(boxW).Render(s.BoxTitle.Render(title) + "\n" + inner)
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
 }

@@ -1,0 +1,39 @@
+package ui
+
+import tea "charm.land/bubbletea/v2"
+
+// screen is one level of the navigation stack. Screens are plain structs
+// with methods; the root model owns the data they draw from.
+type screen interface {
+	// crumb is the screen's breadcrumb segment.
+	crumb() string
+	keyMap(k *Keys) keyMap
+	// enter is called when the screen is pushed: it may start reads.
+	enter(m *Model) tea.Cmd
+	// refresh rebuilds the screen from the model's data (new data, resize,
+	// or coming back to it).
+	refresh(m *Model)
+	// capturing reports whether a text field has the keyboard.
+	capturing() bool
+	// key handles a key; handled=false lets the root apply global keys.
+	key(m *Model, msg tea.KeyPressMsg) (handled bool, cmd tea.Cmd)
+	view(m *Model, w, h int) string
+	// scope is the project whose data the screen shows ("" = all).
+	scope() string
+	// transitional reports whether something on screen is expected to
+	// change soon, which makes polling fast.
+	transitional(m *Model) bool
+	// poll returns extra reads to make with each refresh (e.g. Azure).
+	poll(m *Model) tea.Cmd
+}
+
+// paster is a screen with a text field that takes pasted text.
+type paster interface {
+	paste(m *Model, text string)
+}
+
+// overlay is a modal layer over the body: help, a dialog, a panel.
+type overlay interface {
+	key(m *Model, msg tea.KeyPressMsg) (closed bool, cmd tea.Cmd)
+	view(m *Model, w, h int) string
+}
