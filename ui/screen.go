@@ -3,21 +3,25 @@ package ui
 import tea "charm.land/bubbletea/v2"
 
 // screen is one level of the navigation stack. Screens are plain structs
-// with methods; the root model owns the data they draw from.
+// with methods; the root model owns the data they draw from. A screen
+// embeds baseScreen and implements the optional methods it needs.
 type screen interface {
 	// crumb is the screen's breadcrumb segment.
 	crumb() string
 	keyMap(k *Keys) keyMap
-	// enter is called when the screen is pushed: it may start reads.
-	enter(m *Model) tea.Cmd
 	// refresh rebuilds the screen from the model's data (new data, resize,
 	// or coming back to it).
 	refresh(m *Model)
-	// capturing reports whether a text field has the keyboard.
-	capturing() bool
 	// key handles a key; handled=false lets the root apply global keys.
 	key(m *Model, msg tea.KeyPressMsg) (handled bool, cmd tea.Cmd)
 	view(m *Model, w, h int) string
+
+	// Optional (baseScreen has the defaults).
+
+	// enter is called when the screen is pushed: it may start reads.
+	enter(m *Model) tea.Cmd
+	// capturing reports whether a text field has the keyboard.
+	capturing() bool
 	// scope is the project whose data the screen shows ("" = all).
 	scope() string
 	// transitional reports whether something on screen is expected to
@@ -26,6 +30,17 @@ type screen interface {
 	// poll returns extra reads to make with each refresh (e.g. Azure).
 	poll(m *Model) tea.Cmd
 }
+
+// baseScreen is the optional methods' defaults: a screen that starts no
+// reads when it opens, has no text field, shows every project, expects
+// nothing to change and polls nothing of its own.
+type baseScreen struct{}
+
+func (baseScreen) enter(*Model) tea.Cmd     { return nil }
+func (baseScreen) capturing() bool          { return false }
+func (baseScreen) scope() string            { return "" }
+func (baseScreen) transitional(*Model) bool { return false }
+func (baseScreen) poll(*Model) tea.Cmd      { return nil }
 
 // paster is a screen with a text field that takes pasted text.
 type paster interface {

@@ -18,6 +18,7 @@ import (
 // key outputs, the last error, and a state line that moves from APPROVED
 // to ACTIVE (and Azure's Initiated to Connected) as it happens.
 type checklistScreen struct {
+	baseScreen
 	runKey  string
 	project string
 	t       table
@@ -37,9 +38,6 @@ func (s *checklistScreen) run(m *Model) *runState { return m.runs[s.runKey] }
 
 func (s *checklistScreen) crumb() string         { return "checklist" }
 func (s *checklistScreen) keyMap(k *Keys) keyMap { return k.checklistMap() }
-func (s *checklistScreen) enter(*Model) tea.Cmd  { return nil }
-func (s *checklistScreen) capturing() bool       { return false }
-func (s *checklistScreen) poll(*Model) tea.Cmd   { return nil }
 
 func (s *checklistScreen) scope() string {
 	return s.project

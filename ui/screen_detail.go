@@ -16,6 +16,7 @@ import (
 // state_info key, the Azure side when visible, the run record when azpeer
 // made it, and the timeline of states seen.
 type detailScreen struct {
+	baseScreen
 	ref connRef
 	pg  pager
 }
@@ -24,7 +25,6 @@ func newDetailScreen(ref connRef) *detailScreen { return &detailScreen{ref: ref}
 
 func (s *detailScreen) crumb() string         { return "peering " + s.ref.Key.PeerVPC }
 func (s *detailScreen) keyMap(k *Keys) keyMap { return k.detailMap() }
-func (s *detailScreen) capturing() bool       { return false }
 func (s *detailScreen) scope() string         { return s.ref.Project }
 
 func (s *detailScreen) enter(m *Model) tea.Cmd {

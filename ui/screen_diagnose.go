@@ -27,6 +27,7 @@ func (m *Model) openDiagnosis(ref connRef) tea.Cmd {
 // diagnoseScreen draws a diagState; it owns only the selection and the
 // scroll position.
 type diagnoseScreen struct {
+	baseScreen
 	ref connRef
 	// tkey is the target key of ref (m.diags' key).
 	tkey  string
@@ -48,9 +49,7 @@ const diagHeaderLines = 3
 
 func (s *diagnoseScreen) crumb() string         { return s.label }
 func (s *diagnoseScreen) keyMap(k *Keys) keyMap { return k.diagnoseMap() }
-func (s *diagnoseScreen) capturing() bool       { return false }
 func (s *diagnoseScreen) scope() string         { return s.ref.Project }
-func (s *diagnoseScreen) poll(*Model) tea.Cmd   { return nil }
 
 func (s *diagnoseScreen) state(m *Model) *diagState { return m.diags[s.tkey] }
 

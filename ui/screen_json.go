@@ -9,6 +9,7 @@ import (
 
 // jsonScreen shows a connection as JSON, scrollable (y).
 type jsonScreen struct {
+	baseScreen
 	ref connRef
 	pg  pager
 }
@@ -17,11 +18,7 @@ func newJSONScreen(m *Model, ref connRef) *jsonScreen { return &jsonScreen{ref: 
 
 func (s *jsonScreen) crumb() string                  { return "json" }
 func (s *jsonScreen) keyMap(k *Keys) keyMap          { return k.viewerMap() }
-func (s *jsonScreen) enter(*Model) tea.Cmd           { return nil }
-func (s *jsonScreen) capturing() bool                { return false }
 func (s *jsonScreen) scope() string                  { return s.ref.Project }
-func (s *jsonScreen) poll(*Model) tea.Cmd            { return nil }
-func (s *jsonScreen) transitional(*Model) bool       { return false }
 func (s *jsonScreen) view(m *Model, w, h int) string { return s.pg.view(w, h) }
 
 func (s *jsonScreen) refresh(m *Model) {

@@ -13,6 +13,7 @@ import (
 // projectScreen shows a project's VPCs, each followed by its peering
 // connections.
 type projectScreen struct {
+	baseScreen
 	name   string
 	t      table
 	narrow bool
@@ -26,10 +27,8 @@ func newProjectScreen(name string) *projectScreen {
 
 func (s *projectScreen) crumb() string         { return s.name }
 func (s *projectScreen) keyMap(k *Keys) keyMap { return k.projectMap() }
-func (s *projectScreen) enter(*Model) tea.Cmd  { return nil }
 func (s *projectScreen) capturing() bool       { return s.t.filtering }
 func (s *projectScreen) scope() string         { return s.name }
-func (s *projectScreen) poll(*Model) tea.Cmd   { return nil }
 
 func (s *projectScreen) columns(w int) []column {
 	// Below 150 columns states are abbreviated and accounts shortened;

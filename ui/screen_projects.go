@@ -14,6 +14,7 @@ import (
 // projectsScreen is the home screen: every project with its VPC count,
 // its peerings counted by state, and its clouds.
 type projectsScreen struct {
+	baseScreen
 	t table
 }
 
@@ -31,10 +32,7 @@ func newProjectsScreen() *projectsScreen {
 
 func (s *projectsScreen) crumb() string                  { return "projects" }
 func (s *projectsScreen) keyMap(k *Keys) keyMap          { return k.projectsMap() }
-func (s *projectsScreen) enter(*Model) tea.Cmd           { return nil }
 func (s *projectsScreen) capturing() bool                { return s.t.filtering }
-func (s *projectsScreen) scope() string                  { return "" }
-func (s *projectsScreen) poll(*Model) tea.Cmd            { return nil }
 func (s *projectsScreen) view(m *Model, w, h int) string { return s.t.view(&m.styles, w, h) }
 
 // counts are a project's peerings by kind of state.

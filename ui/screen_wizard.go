@@ -27,6 +27,7 @@ var stageNames = []string{"1/5 project VPC", "2/5 subscription", "3/5 VNet", "4/
 // VNet (overlapping ones refused, with the reason), the app name and role
 // option, and a review that shows what Aiven will be sent.
 type wizardScreen struct {
+	baseScreen
 	project string
 	stage   wizardStage
 	preVPC  string
@@ -81,11 +82,7 @@ func (s *wizardScreen) keyMap(k *Keys) keyMap {
 	}
 	return k.wizardMap()
 }
-func (s *wizardScreen) scope() string       { return s.project }
-func (s *wizardScreen) poll(*Model) tea.Cmd { return nil }
-func (s *wizardScreen) transitional(*Model) bool {
-	return false
-}
+func (s *wizardScreen) scope() string { return s.project }
 
 func (s *wizardScreen) capturing() bool {
 	return s.stage == stageOptions || s.t.filtering
