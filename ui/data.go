@@ -11,6 +11,38 @@ import (
 // What the dashboard knows, and how it names it: connections by connRef,
 // run targets by targetKey.
 
+// data is what the dashboard knows: the inventory as last polled, the
+// states polling observed, the Azure side and run records as last read,
+// the open runs and the diagnoses. Update writes it, in reply to
+// commands; screens read it (through common) to draw.
+type data struct {
+	inv []peering.Project
+	// loaded says a poll has succeeded, refreshedAt when the last one
+	// did; pollErr is why the latest failed (inv is stale while it is set).
+	loaded      bool
+	refreshedAt time.Time
+	pollErr     error
+
+	lastState map[connRef]peering.State
+	observed  map[connRef][]observation
+	azure     map[string]azureSide
+	records   map[string]recordEntry
+	runs      map[string]*runState
+	// diags are the diagnoses (and fixes) by target key.
+	diags map[string]*diagState
+}
+
+func newData() data {
+	return data{
+		lastState: map[connRef]peering.State{},
+		observed:  map[connRef][]observation{},
+		azure:     map[string]azureSide{},
+		records:   map[string]recordEntry{},
+		runs:      map[string]*runState{},
+		diags:     map[string]*diagState{},
+	}
+}
+
 // connRef identifies a peering connection across refreshes.
 type connRef struct {
 	Project string
@@ -60,17 +92,17 @@ type recordEntry struct {
 }
 
 // merge puts fresh projects into the inventory and records state changes.
-func (m *Model) merge(scope string, fresh []peering.Project, at time.Time) {
+func (d *data) merge(scope string, fresh []peering.Project, at time.Time) {
 	if scope == "" {
-		m.inv = fresh
+		d.inv = fresh
 	} else {
 		for _, p := range fresh {
-			i := slices.IndexFunc(m.inv, func(q peering.Project) bool { return q.Name == p.Name })
+			i := slices.IndexFunc(d.inv, func(q peering.Project) bool { return q.Name == p.Name })
 			if i >= 0 {
-				m.inv[i] = p
+				d.inv[i] = p
 			} else {
-				m.inv = append(m.inv, p)
-				slices.SortFunc(m.inv, func(a, b peering.Project) int { return strings.Compare(a.Name, b.Name) })
+				d.inv = append(d.inv, p)
+				slices.SortFunc(d.inv, func(a, b peering.Project) int { return strings.Compare(a.Name, b.Name) })
 			}
 		}
 	}
@@ -78,34 +110,34 @@ func (m *Model) merge(scope string, fresh []peering.Project, at time.Time) {
 		for _, v := range p.VPCs {
 			for _, c := range v.Peerings {
 				ref := connRef{Project: p.Name, VPCID: v.ID, Key: c.Key()}
-				prev, seen := m.lastState[ref]
+				prev, seen := d.lastState[ref]
 				if seen && prev == c.State {
 					continue
 				}
-				m.lastState[ref] = c.State
-				obs := append(m.observed[ref], observation{At: at, From: prev, To: c.State})
+				d.lastState[ref] = c.State
+				obs := append(d.observed[ref], observation{At: at, From: prev, To: c.State})
 				if len(obs) > maxObservations {
 					obs = obs[len(obs)-maxObservations:]
 				}
-				m.observed[ref] = obs
+				d.observed[ref] = obs
 			}
 		}
 	}
 }
 
 // project returns a project by name.
-func (m *Model) project(name string) (*peering.Project, bool) {
-	for i := range m.inv {
-		if m.inv[i].Name == name {
-			return &m.inv[i], true
+func (d *data) project(name string) (*peering.Project, bool) {
+	for i := range d.inv {
+		if d.inv[i].Name == name {
+			return &d.inv[i], true
 		}
 	}
 	return nil, false
 }
 
 // connection finds a connection (and its VPC) by identity.
-func (m *Model) connection(ref connRef) (peering.Connection, peering.VPC, bool) {
-	p, ok := m.project(ref.Project)
+func (d *data) connection(ref connRef) (peering.Connection, peering.VPC, bool) {
+	p, ok := d.project(ref.Project)
 	if !ok {
 		return peering.Connection{}, peering.VPC{}, false
 	}

@@ -40,6 +40,9 @@ type diagState struct {
 	events     []peering.Event
 	eventsCh   chan peering.Event
 	cancel     context.CancelFunc
+	// recheckEvery is how often the diagnosis is re-run while the fix
+	// runs, until Aiven's state moves.
+	recheckEvery time.Duration
 	// fromState is Aiven's state when the fix started; moved says a live
 	// re-check has seen it change (to movedTo), which ends the re-checks.
 	fromState peering.State
@@ -138,7 +141,7 @@ func (m *Model) diagnose(ds *diagState) tea.Cmd {
 // recheckAfter schedules the next live re-check of a running fix.
 func (m *Model) recheckAfter(ds *diagState) tea.Cmd {
 	k := ds.fix()
-	return tea.Tick(m.opts.fastPoll(), func(time.Time) tea.Msg { return recheckMsg{fix: k} })
+	return tea.Tick(ds.recheckEvery, func(time.Time) tea.Msg { return recheckMsg{fix: k} })
 }
 
 // diagnoseUpdate applies the diagnosis screen's messages.
@@ -258,7 +261,7 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	ds.fixGen++
 	ds.fixing, ds.finding, ds.fixStarted, ds.fixEnded, ds.fixErr = true, f, m.clock(), time.Time{}, nil
-	ds.events, ds.cancel = nil, cancel
+	ds.events, ds.cancel, ds.recheckEvery = nil, cancel, m.opts.fastPoll()
 	ds.fromState, ds.moved, ds.movedTo = aivenStateOf(*ds.diag), false, ""
 	ch := make(chan peering.Event, 256)
 	ds.eventsCh = ch
@@ -312,6 +315,6 @@ func (m *Model) fixRunning() bool {
 // refreshDiagnosis rebuilds the top screen when it diagnoses key.
 func (m *Model) refreshDiagnosis(key string) {
 	if s, ok := m.top().(*diagnoseScreen); ok && s.tkey == key {
-		s.refresh(m)
+		s.refresh(m.common())
 	}
 }

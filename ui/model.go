@@ -39,26 +39,18 @@ type Model struct {
 
 	aiven peering.Aiven
 	user  peering.AivenUser
-	inv   []peering.Project
 
-	loaded      bool
-	fetching    bool
-	fetchGen    int
-	tick        int
-	paused      bool
-	refreshedAt time.Time
-	pollErr     error
-	failures    int
+	// data is what the dashboard knows (the screens draw from it).
+	data
 
-	seq       int
-	lastState map[connRef]peering.State
-	observed  map[connRef][]observation
-	azure     map[string]azureSide
-	records   map[string]recordEntry
-	runs      map[string]*runState
-	opening   map[string]bool
-	// diags are the diagnoses (and fixes) by target key.
-	diags map[string]*diagState
+	fetching bool
+	fetchGen int
+	tick     int
+	paused   bool
+	failures int
+
+	seq     int
+	opening map[string]bool
 
 	stack   []screen
 	overlay overlay
@@ -78,18 +70,13 @@ func New(deps Deps, opts Options) *Model {
 		deps: deps, opts: opts, keys: DefaultKeys(),
 		ctx: ctx, cancel: cancel, wg: &sync.WaitGroup{},
 		width: 80, height: 24, isDark: true,
-		help:      help.New(),
-		spinner:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		clock:     opts.clock(),
-		aiven:     deps.Aiven,
-		lastState: map[connRef]peering.State{},
-		observed:  map[connRef][]observation{},
-		azure:     map[string]azureSide{},
-		records:   map[string]recordEntry{},
-		runs:      map[string]*runState{},
-		opening:   map[string]bool{},
-		diags:     map[string]*diagState{},
-		paused:    opts.NoAutoRefresh,
+		help:    help.New(),
+		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		clock:   opts.clock(),
+		aiven:   deps.Aiven,
+		data:    newData(),
+		opening: map[string]bool{},
+		paused:  opts.NoAutoRefresh,
 	}
 	m.now = m.clock()
 	if opts.Width > 0 && opts.Height > 0 {
@@ -157,7 +144,7 @@ func (m *Model) bodyHeight() int { return max(1, m.height-4) }
 // layout resizes the top screen and rebuilds it from the data.
 func (m *Model) layout() {
 	m.help.SetWidth(m.width)
-	m.top().refresh(m)
+	m.top().refresh(m.common())
 }
 
 // Update applies one message.
@@ -207,14 +194,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.deviceCode = nil
 		}
 		m.azure[key] = side
-		m.top().refresh(m)
+		m.top().refresh(m.common())
 		return m, nil
 	case recordMsg:
 		if cur, ok := m.records[msg.key]; ok && cur.seq > msg.seq {
 			return m, nil
 		}
 		m.records[msg.key] = recordEntry{seq: msg.seq, rec: msg.rec, err: msg.err}
-		m.top().refresh(m)
+		m.top().refresh(m.common())
 		return m, nil
 	case subscriptionsMsg, vnetsMsg:
 		if w, ok := m.top().(*wizardScreen); ok {
@@ -284,7 +271,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		if p, ok := m.top().(paster); ok {
-			p.paste(m, msg.Content)
+			p.paste(msg.Content)
 		}
 		return m, nil
 	}
@@ -297,11 +284,11 @@ func (m *Model) refreshRunViews(key string) {
 	switch s := m.top().(type) {
 	case *checklistScreen:
 		if key == "" || s.runKey == key {
-			s.refresh(m)
+			s.refresh(m.common())
 		}
 	case *detailScreen:
 		if key == "" || targetKey(s.ref.target()) == key {
-			s.refresh(m)
+			s.refresh(m.common())
 		}
 	}
 }

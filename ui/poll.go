@@ -45,7 +45,7 @@ func (m *Model) interval() time.Duration {
 		d = min(d, slow)
 		return max(d, retryAfter(m.pollErr))
 	}
-	if m.anyRunning() || m.top().transitional(m) {
+	if m.anyRunning() || m.top().transitional(m.common()) {
 		return fast
 	}
 	return slow
@@ -88,7 +88,7 @@ func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
 			m.status = ""
 		}
 	}
-	m.top().refresh(m)
+	m.top().refresh(m.common())
 	return m.rearm()
 }
 

@@ -34,7 +34,7 @@ func newChecklistScreen(key, project string) *checklistScreen {
 	}, "")}
 }
 
-func (s *checklistScreen) run(m *Model) *runState { return m.runs[s.runKey] }
+func (s *checklistScreen) run(d *data) *runState { return d.runs[s.runKey] }
 
 func (s *checklistScreen) crumb() string         { return "checklist" }
 func (s *checklistScreen) keyMap(k *Keys) keyMap { return k.checklistMap() }
@@ -43,8 +43,8 @@ func (s *checklistScreen) scope() string {
 	return s.project
 }
 
-func (s *checklistScreen) transitional(m *Model) bool {
-	rs := s.run(m)
+func (s *checklistScreen) transitional(cm *common) bool {
+	rs := s.run(cm.data)
 	return rs != nil && rs.running
 }
 
@@ -118,15 +118,15 @@ func stepOutputs(rs *runState, info peering.StepInfo) string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *checklistScreen) refresh(m *Model) {
+func (s *checklistScreen) refresh(cm *common) {
 	steps := peering.Steps()
 	s.t.setHeight(len(steps))
-	rs := s.run(m)
+	rs := s.run(cm.data)
 	if rs == nil {
 		s.t.setRows(nil)
 		return
 	}
-	now := m.now
+	now := cm.now
 	rows := make([]row, 0, len(steps))
 	for _, info := range steps {
 		sr := rs.rec.Step(info.ID)
@@ -219,9 +219,9 @@ func stateLine(st *Styles, rec peering.Record, side string) string {
 	return strings.Join(parts, st.Muted.Render(" → "))
 }
 
-func (s *checklistScreen) view(m *Model, w, h int) string {
-	st := &m.styles
-	rs := s.run(m)
+func (s *checklistScreen) view(cm *common) string {
+	st, w, h := cm.styles, cm.width, cm.height
+	rs := s.run(cm.data)
 	if rs == nil {
 		return st.Muted.Render("opening the run…")
 	}
@@ -245,15 +245,14 @@ func (s *checklistScreen) view(m *Model, w, h int) string {
 	b.WriteString(s.t.view(st, w, tableH))
 	if room := h - 3 - tableH; room > 0 {
 		b.WriteByte('\n')
-		b.WriteString(s.details(m, rs, w, room))
+		b.WriteString(s.details(st, rs, w, room))
 	}
 	return b.String()
 }
 
 // details shows the selected step's error (or preflight failure) and its
 // equivalent command.
-func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
-	st := &m.styles
+func (s *checklistScreen) details(st *Styles, rs *runState, w, room int) string {
 	id := peering.StepID(s.t.selectedID())
 	var lines []string
 	sr := rs.rec.Step(id)
@@ -276,7 +275,7 @@ func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
 }
 
 func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
-	rs := s.run(m)
+	rs := s.run(&m.data)
 	if rs == nil {
 		return false, nil
 	}
@@ -316,13 +315,13 @@ func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		m.setStatus("copied (OSC 52): "+cmd, false)
 		return true, tea.SetClipboard(cmd)
 	case key.Matches(msg, m.keys.Events):
-		m.overlay = s.eventLog(m, rs)
+		m.overlay = s.eventLog(&m.styles, rs)
 		return true, nil
 	}
 	return false, nil
 }
 
-func (s *checklistScreen) eventLog(m *Model, rs *runState) overlay {
+func (s *checklistScreen) eventLog(st *Styles, rs *runState) overlay {
 	id := peering.StepID(s.t.selectedID())
 	var lines []string
 	for _, e := range rs.rec.Events {
@@ -340,7 +339,7 @@ func (s *checklistScreen) eventLog(m *Model, rs *runState) overlay {
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
-		lines = []string{m.styles.Muted.Render("no events for this step yet")}
+		lines = []string{st.Muted.Render("no events for this step yet")}
 	}
 	title := "events of step " + string(id)
 	return &textOverlay{title: title, lines: lines}

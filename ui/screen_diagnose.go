@@ -51,7 +51,7 @@ func (s *diagnoseScreen) crumb() string         { return s.label }
 func (s *diagnoseScreen) keyMap(k *Keys) keyMap { return k.diagnoseMap() }
 func (s *diagnoseScreen) scope() string         { return s.ref.Project }
 
-func (s *diagnoseScreen) state(m *Model) *diagState { return m.diags[s.tkey] }
+func (s *diagnoseScreen) state(d *data) *diagState { return d.diags[s.tkey] }
 
 func (s *diagnoseScreen) enter(m *Model) tea.Cmd {
 	if !m.canDiagnose(s.ref) {
@@ -65,52 +65,52 @@ func (s *diagnoseScreen) enter(m *Model) tea.Cmd {
 		// diagnoses.)
 		cmd = m.diagnose(ds)
 	}
-	s.refresh(m)
+	s.refresh(m.common())
 	return cmd
 }
 
-func (s *diagnoseScreen) transitional(m *Model) bool {
-	if ds := s.state(m); ds != nil && ds.fixing {
+func (s *diagnoseScreen) transitional(cm *common) bool {
+	if ds := s.state(cm.data); ds != nil && ds.fixing {
 		return true
 	}
-	c, _, ok := m.connection(s.ref)
+	c, _, ok := cm.connection(s.ref)
 	return ok && c.State.Transitional()
 }
 
 // progressLines is the height of the fix's progress area.
-func (s *diagnoseScreen) progressLines(m *Model, h int) int {
-	ds := s.state(m)
+func (s *diagnoseScreen) progressLines(d *data, h int) int {
+	ds := s.state(d)
 	if ds == nil || ds.finding.ID == "" {
 		return 0
 	}
 	return min(6, max(1, (h-diagHeaderLines)/3))
 }
 
-func (s *diagnoseScreen) findings(m *Model) []peering.Finding {
-	if ds := s.state(m); ds != nil && ds.diag != nil {
+func (s *diagnoseScreen) findings(d *data) []peering.Finding {
+	if ds := s.state(d); ds != nil && ds.diag != nil {
 		return ds.diag.Findings
 	}
 	return nil
 }
 
-func (s *diagnoseScreen) selected(m *Model) (peering.Finding, bool) {
-	fs := s.findings(m)
+func (s *diagnoseScreen) selected(d *data) (peering.Finding, bool) {
+	fs := s.findings(d)
 	if s.idx < 0 || s.idx >= len(fs) {
 		return peering.Finding{}, false
 	}
 	return fs[s.idx], true
 }
 
-func (s *diagnoseScreen) refresh(m *Model) {
-	h, w := m.bodyHeight(), m.width
-	s.pg.height = max(1, h-diagHeaderLines-s.progressLines(m, h))
-	ds := s.state(m)
+func (s *diagnoseScreen) refresh(cm *common) {
+	h, w := cm.height, cm.width
+	s.pg.height = max(1, h-diagHeaderLines-s.progressLines(cm.data, h))
+	ds := s.state(cm.data)
 	if ds == nil {
 		s.blocks = nil
-		s.pg.setLines(s.aivenOnly(m), w)
+		s.pg.setLines(s.aivenOnly(cm), w)
 		return
 	}
-	fs := s.findings(m)
+	fs := s.findings(cm.data)
 	// Keep the selection on the same finding across re-diagnoses.
 	s.idx = max(0, min(s.idx, len(fs)-1))
 	for i, f := range fs {
@@ -122,7 +122,7 @@ func (s *diagnoseScreen) refresh(m *Model) {
 	if len(fs) > 0 {
 		s.sel = fs[s.idx].ID
 	}
-	lines, blocks := s.render(m, ds, w)
+	lines, blocks := s.render(cm.styles, ds, w)
 	s.blocks = blocks
 	s.pg.lines = lines
 	s.pg.clamp()
@@ -151,8 +151,8 @@ func (s *diagnoseScreen) scrollToSelection() {
 }
 
 func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
-	ds := s.state(m)
-	fs := s.findings(m)
+	ds := s.state(&m.data)
+	fs := s.findings(&m.data)
 	switch {
 	case key.Matches(msg, m.keys.Up):
 		if len(fs) == 0 {
@@ -180,7 +180,7 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		s.pg.key(&m.keys, msg)
 		return true, nil
 	case key.Matches(msg, m.keys.Fix):
-		f, ok := s.selected(m)
+		f, ok := s.selected(&m.data)
 		switch {
 		case !ok:
 			return true, nil
@@ -193,7 +193,7 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		}
 		return true, nil
 	case key.Matches(msg, m.keys.Copy):
-		f, ok := s.selected(m)
+		f, ok := s.selected(&m.data)
 		if !ok || f.Command == "" {
 			m.setStatus("this finding has no command to copy", false)
 			return true, nil
@@ -208,19 +208,19 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		if !ds.busy {
 			cmds = append(cmds, m.diagnose(ds))
 		}
-		s.refresh(m)
+		s.refresh(m.common())
 		return true, tea.Batch(cmds...)
 	}
 	return false, nil
 }
 
 func (s *diagnoseScreen) selectIndex(m *Model, i int) {
-	fs := s.findings(m)
+	fs := s.findings(&m.data)
 	if len(fs) == 0 {
 		return
 	}
 	s.idx = max(0, min(i, len(fs)-1))
 	s.sel = fs[s.idx].ID
 	s.follow = true
-	s.refresh(m)
+	s.refresh(m.common())
 }

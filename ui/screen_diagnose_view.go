@@ -10,28 +10,27 @@ import (
 // Drawing the diagnosis screen: findings, both sides' state, the summary
 // and a running fix's progress.
 
-func (s *diagnoseScreen) view(m *Model, w, h int) string {
-	st := &m.styles
-	ds := s.state(m)
+func (s *diagnoseScreen) view(cm *common) string {
+	st, w, h := cm.styles, cm.width, cm.height
+	ds := s.state(cm.data)
 	var b strings.Builder
 	b.WriteString(clip(st.Title.Render(fmt.Sprintf("%s › VPC %s › %s/%s", s.ref.Project, short(s.ref.VPCID), s.ref.Key.PeerResourceGroup, s.ref.Key.PeerVPC)), w))
 	b.WriteByte('\n')
-	b.WriteString(clip(s.stateLine(m, ds), w))
+	b.WriteString(clip(s.stateLine(cm, ds), w))
 	b.WriteByte('\n')
-	b.WriteString(clip(s.summary(m, ds), w))
+	b.WriteString(clip(s.summary(cm, ds), w))
 	b.WriteByte('\n')
-	progress := s.progressLines(m, h)
+	progress := s.progressLines(cm.data, h)
 	b.WriteString(fixHeight(s.pg.view(w, max(1, h-diagHeaderLines-progress)), max(1, h-diagHeaderLines-progress)))
 	if progress > 0 {
 		b.WriteByte('\n')
-		b.WriteString(s.progress(m, ds, w, progress))
+		b.WriteString(s.progress(cm, ds, w, progress))
 	}
 	return b.String()
 }
 
 // render lays out the findings, the unchecked facts and the summary.
-func (s *diagnoseScreen) render(m *Model, ds *diagState, w int) ([]string, [][2]int) {
-	st := &m.styles
+func (s *diagnoseScreen) render(st *Styles, ds *diagState, w int) ([]string, [][2]int) {
 	if ds.diag == nil {
 		return []string{st.Muted.Render("diagnosing: reading both clouds…")}, nil
 	}
@@ -97,9 +96,9 @@ const checkedText = "checked: the Aiven connection and VPC, the subscription and
 
 // aivenOnly is what can be said without the diagnosis engine (no Azure
 // sign-in, or not an Azure peering): Aiven's own account of the state.
-func (s *diagnoseScreen) aivenOnly(m *Model) []string {
-	st := &m.styles
-	c, _, ok := m.connection(s.ref)
+func (s *diagnoseScreen) aivenOnly(cm *common) []string {
+	st := cm.styles
+	c, _, ok := cm.connection(s.ref)
 	if !ok {
 		return []string{st.Pending.Render("This connection is not listed by Aiven (any more).")}
 	}
@@ -128,13 +127,13 @@ func (s *diagnoseScreen) aivenOnly(m *Model) []string {
 
 // stateLine is both sides' state as the diagnosis saw them (Aiven's as
 // polled when there is no diagnosis), and when.
-func (s *diagnoseScreen) stateLine(m *Model, ds *diagState) string {
-	st := &m.styles
+func (s *diagnoseScreen) stateLine(cm *common, ds *diagState) string {
+	st := cm.styles
 	var aiven peering.State
 	haveAiven := false
 	if ds != nil && ds.diag != nil && ds.diag.Facts != nil && ds.diag.Facts.Connection != nil {
 		aiven, haveAiven = ds.diag.Facts.Connection.State, true
-	} else if c, _, ok := m.connection(s.ref); ok {
+	} else if c, _, ok := cm.connection(s.ref); ok {
 		aiven, haveAiven = c.State, true
 	}
 	line := st.Label.Render("Aiven ")
@@ -148,9 +147,9 @@ func (s *diagnoseScreen) stateLine(m *Model, ds *diagState) string {
 	}
 	switch {
 	case ds != nil && ds.busy:
-		line += "  " + m.spinner.View() + st.Working.Render(" diagnosing…")
+		line += "  " + cm.spinner + st.Working.Render(" diagnosing…")
 	case ds != nil && ds.diag != nil:
-		line += st.Muted.Render(" · diagnosed " + ago(m.now, ds.at))
+		line += st.Muted.Render(" · diagnosed " + ago(cm.now, ds.at))
 	}
 	return line
 }
@@ -184,8 +183,8 @@ func azureOf(st *Styles, f *peering.Facts) string {
 	return st.Gone.Render(azureLabel(""))
 }
 
-func (s *diagnoseScreen) summary(m *Model, ds *diagState) string {
-	st := &m.styles
+func (s *diagnoseScreen) summary(cm *common, ds *diagState) string {
+	st := cm.styles
 	if ds == nil {
 		return st.Muted.Render("Aiven's side only")
 	}
@@ -228,7 +227,7 @@ func (s *diagnoseScreen) summary(m *Model, ds *diagState) string {
 		icon, t := severityLabel(worst)
 		icon, _, _ = strings.Cut(icon, " ")
 		line = st.of(t).Render(icon + " " + strings.Join(parts, ", "))
-		if f, ok := s.selected(m); ok {
+		if f, ok := s.selected(cm.data); ok {
 			line += st.Muted.Render(fmt.Sprintf(" · finding %d/%d: %s", s.idx+1, len(d.Findings), f.ID))
 		}
 	}
@@ -239,21 +238,21 @@ func (s *diagnoseScreen) summary(m *Model, ds *diagState) string {
 }
 
 // progress is the fix's state and its latest events.
-func (s *diagnoseScreen) progress(m *Model, ds *diagState, w, n int) string {
-	st := &m.styles
+func (s *diagnoseScreen) progress(cm *common, ds *diagState, w, n int) string {
+	st := cm.styles
 	f := ds.finding
 	var head string
 	switch {
 	case ds.fixing:
 		head = st.Working.Render("▶ fixing " + f.ID)
-		if d := elapsed(m.now.Sub(ds.fixStarted)); d != "" {
+		if d := elapsed(cm.now.Sub(ds.fixStarted)); d != "" {
 			head += st.Muted.Render(" · " + d)
 		}
 		if ds.moved {
 			head += st.Muted.Render(" · Aiven ") + st.of(stateTone(ds.fromState)).Render(orNone(ds.fromState)) +
 				st.Muted.Render(" → ") + st.of(stateTone(ds.movedTo)).Render(orNone(ds.movedTo))
 		} else {
-			head += st.Muted.Render(" · re-checking every " + m.opts.fastPoll().String() + " until Aiven's state moves")
+			head += st.Muted.Render(" · re-checking every " + ds.recheckEvery.String() + " until Aiven's state moves")
 		}
 	case ds.fixErr != nil:
 		head = st.Failed.Render("✗ fix for " + f.ID + " failed: " + errorSummary(ds.fixErr.Error()))

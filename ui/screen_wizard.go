@@ -31,6 +31,8 @@ type wizardScreen struct {
 	project string
 	stage   wizardStage
 	preVPC  string
+	// defaultSub is preselected among the subscriptions.
+	defaultSub string
 
 	vpc     peering.VPC
 	sub     peering.Subscription
@@ -62,7 +64,8 @@ func (m *Model) openWizard(project, vpcID string) tea.Cmd {
 		m.setStatus("creating a peering needs Azure: "+why, true)
 		return nil
 	}
-	w := &wizardScreen{project: project, preVPC: vpcID, appName: field{limit: 120}, role: peering.RoleNetworkContributor}
+	w := &wizardScreen{project: project, preVPC: vpcID, defaultSub: m.deps.DefaultSubscription,
+		appName: field{limit: 120}, role: peering.RoleNetworkContributor}
 	return m.push(w)
 }
 
@@ -89,12 +92,12 @@ func (s *wizardScreen) capturing() bool {
 }
 
 func (s *wizardScreen) enter(m *Model) tea.Cmd {
-	s.setStage(m, stageVPC)
+	s.setStage(m.common(), stageVPC)
 	return nil
 }
 
 // setStage switches the list to a stage's choices.
-func (s *wizardScreen) setStage(m *Model, st wizardStage) {
+func (s *wizardScreen) setStage(cm *common, st wizardStage) {
 	s.stage = st
 	s.refused = map[string]string{}
 	switch st {
@@ -128,23 +131,23 @@ func (s *wizardScreen) setStage(m *Model, st wizardStage) {
 		}
 		s.appName.Focus()
 	}
-	s.refresh(m)
+	s.refresh(cm)
 }
 
-func (s *wizardScreen) refresh(m *Model) {
-	s.t.setHeight(m.bodyHeight() - 4)
+func (s *wizardScreen) refresh(cm *common) {
+	s.t.setHeight(cm.height - 4)
 	switch s.stage {
 	case stageVPC:
-		s.vpcRows(m)
+		s.vpcRows(cm.data)
 	case stageSubscription:
-		s.subRows(m)
+		s.subRows()
 	case stageVNet:
-		s.vnetRows(m)
+		s.vnetRows()
 	}
 }
 
-func (s *wizardScreen) vpcRows(m *Model) {
-	p, ok := m.project(s.project)
+func (s *wizardScreen) vpcRows(d *data) {
+	p, ok := d.project(s.project)
 	if !ok {
 		s.t.setRows(nil)
 		return
@@ -177,7 +180,7 @@ func (s *wizardScreen) vpcRows(m *Model) {
 	}
 }
 
-func (s *wizardScreen) subRows(m *Model) {
+func (s *wizardScreen) subRows() {
 	s.t.empty = "no Azure subscription is visible to the signed-in principal"
 	if s.loading {
 		s.t.empty = "reading subscriptions…"
@@ -196,7 +199,7 @@ func (s *wizardScreen) subRows(m *Model) {
 	}
 	fresh := len(s.t.all) == 0
 	s.t.setRows(rows)
-	if def := m.deps.DefaultSubscription; def != "" && fresh {
+	if def := s.defaultSub; def != "" && fresh {
 		for _, sub := range s.subs {
 			if strings.EqualFold(sub.ID, def) {
 				s.t.selectID(sub.ID)
@@ -205,7 +208,7 @@ func (s *wizardScreen) subRows(m *Model) {
 	}
 }
 
-func (s *wizardScreen) vnetRows(m *Model) {
+func (s *wizardScreen) vnetRows() {
 	s.t.empty = "no VNets in this subscription"
 	if s.loading {
 		s.t.empty = "reading VNets…"
@@ -249,7 +252,7 @@ func (s *wizardScreen) data(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		s.loading, s.vnets, s.vnetsErr = false, msg.vnets, msg.err
 	}
-	s.refresh(m)
+	s.refresh(m.common())
 	return nil
 }
 
@@ -259,7 +262,7 @@ func (s *wizardScreen) back(m *Model) tea.Cmd {
 	}
 	prev := s.stage - 1
 	s.appName.Blur()
-	s.setStage(m, prev)
+	s.setStage(m.common(), prev)
 	switch prev {
 	case stageSubscription:
 		s.t.selectID(s.sub.ID)
@@ -295,7 +298,7 @@ func (s *wizardScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 				return true, nil
 			}
 			s.appName.Blur()
-			s.setStage(m, stageReview)
+			s.setStage(m.common(), stageReview)
 			return true, nil
 		}
 		s.appName.Update(msg)
@@ -344,7 +347,7 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 		s.vpc, _ = vpcOf(p, id)
 		s.loading = true
 		s.subsSeq = m.nextSeq()
-		s.setStage(m, stageSubscription)
+		s.setStage(m.common(), stageSubscription)
 		return fetchSubscriptions(m.ctx, m.deps.Network, s.subsSeq)
 	case stageSubscription:
 		for _, sub := range s.subs {
@@ -355,7 +358,7 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 		s.loading = true
 		s.vnets = nil
 		s.vnetsSeq = m.nextSeq()
-		s.setStage(m, stageVNet)
+		s.setStage(m.common(), stageVNet)
 		return fetchVNets(m.ctx, m.deps.Network, s.vnetsSeq, s.sub.ID)
 	case stageVNet:
 		for _, vn := range s.vnets {
@@ -366,7 +369,7 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 				s.vnet = vn
 			}
 		}
-		s.setStage(m, stageOptions)
+		s.setStage(m.common(), stageOptions)
 		return nil
 	}
 	return nil
@@ -377,8 +380,8 @@ func (s *wizardScreen) target() peering.Target {
 		ResourceGroup: s.vnet.ResourceGroup, VNetName: s.vnet.Name}
 }
 
-func (s *wizardScreen) view(m *Model, w, h int) string {
-	st := &m.styles
+func (s *wizardScreen) view(cm *common) string {
+	st, w, h := cm.styles, cm.width, cm.height
 	var b strings.Builder
 	b.WriteString(st.Title.Render("New peering for "+s.project) + st.Muted.Render("  · step "+stageNames[s.stage]))
 	b.WriteByte('\n')
@@ -388,9 +391,9 @@ func (s *wizardScreen) view(m *Model, w, h int) string {
 	case stageVPC, stageSubscription, stageVNet:
 		b.WriteString(s.t.view(st, w, h-3))
 	case stageOptions:
-		b.WriteString(s.optionsView(m, w))
+		b.WriteString(s.optionsView(st, w))
 	case stageReview:
-		b.WriteString(s.reviewView(m, w))
+		b.WriteString(s.reviewView(st, w))
 	}
 	return b.String()
 }
@@ -420,8 +423,7 @@ func radio(on bool) string {
 	return "( )"
 }
 
-func (s *wizardScreen) optionsView(m *Model, w int) string {
-	st := &m.styles
+func (s *wizardScreen) optionsView(st *Styles, w int) string {
 	lines := []string{
 		st.Label.Render("app name  ") + s.appName.View(w-10, st.Muted),
 		st.Muted.Render("          the Entra app that peers your VNet with Aiven's (created multi-tenant; reused if it exists)"),
@@ -436,8 +438,7 @@ func (s *wizardScreen) optionsView(m *Model, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (s *wizardScreen) reviewView(m *Model, w int) string {
-	st := &m.styles
+func (s *wizardScreen) reviewView(st *Styles, w int) string {
 	t := s.target()
 	kv := func(k, v string) string { return st.Label.Render(fit(k, 16)) + v }
 	rg, vn := strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName)
@@ -472,7 +473,7 @@ func shortPrefix(id string) string {
 	return id
 }
 
-func (s *wizardScreen) paste(_ *Model, text string) {
+func (s *wizardScreen) paste(text string) {
 	if s.stage == stageOptions {
 		s.appName.insert(text)
 		return

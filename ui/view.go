@@ -30,7 +30,7 @@ func (m *Model) render() string {
 	case m.overlay != nil:
 		body = m.overlay.view(m, w, bodyH)
 	default:
-		body = m.top().view(m, w, bodyH)
+		body = m.top().view(m.common())
 		if m.deviceCode != nil {
 			body = m.deviceCodePanel(w) + "\n" + body
 		}
