@@ -292,9 +292,7 @@ func wrapWords(s string, room int) []string {
 				continue
 			}
 			parts := strings.Split(ansi.Hardwrap(word, room, false), "\n")
-			for _, p := range parts[:len(parts)-1] {
-				lines = append(lines, p)
-			}
+			lines = append(lines, parts[:len(parts)-1]...)
 			last := parts[len(parts)-1]
 			add(last, ansi.StringWidth(last))
 			continue
