@@ -88,7 +88,7 @@ func BenchmarkRefresh(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		m.merge("project-0000", inv, time.Now())
-		m.top().refresh(m)
+		m.top().refresh(m.common())
 	}
 	b.ReportMetric(heap, "MiB-heap-10k")
 }

@@ -135,7 +135,7 @@ func TestChecklistRunAll(t *testing.T) {
 	d.press("enter") // create and run all
 	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
 	cl := d.m.top().(*checklistScreen)
-	rs := cl.run(d.m)
+	rs := cl.run(&d.m.data)
 	d.until("the run to finish", func() bool { return !rs.running && rs.rec.Done() || rs.lastErr != nil })
 	if rs.lastErr != nil {
 		t.Fatalf("run failed: %v\n%s", rs.lastErr, d.screen())
@@ -199,7 +199,7 @@ func TestQuitWhileRunningResumes(t *testing.T) {
 	wizardTo(t, d, "app-vnet")
 	d.press("enter")
 	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
-	rs := d.m.top().(*checklistScreen).run(d.m)
+	rs := d.m.top().(*checklistScreen).run(&d.m.data)
 	d.until("step 12 to wait", func() bool {
 		return rs.rec.Step(peering.StepWaitPendingPeer).Status == peering.StatusRunning
 	})
@@ -264,7 +264,7 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 	d.press("enter")
 	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
 	cl := d.m.top().(*checklistScreen)
-	rs := cl.run(d.m)
+	rs := cl.run(&d.m.data)
 	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
 	step := fmt.Sprintf("step %d", peering.StepNumber(peering.StepAivenSP))
 	if st := rs.rec.Step(peering.StepAivenSP).Status; st != peering.StatusFailed {

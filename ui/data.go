@@ -1,143 +1,46 @@
 package ui
 
 import (
-	"context"
-	"errors"
+	"slices"
 	"strings"
 	"time"
-
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/azpeer/azpeer/peering"
 )
 
-// Messages carrying results of IO. Each names the request it answers
-// (a generation or sequence number), so a reply that a newer request has
-// overtaken is dropped instead of overwriting fresher data.
+// What the dashboard knows, and how it names it: connections by connRef,
+// run targets by targetKey.
 
-// inventoryMsg answers a poll: all projects, or one (scope).
-type inventoryMsg struct {
-	gen   int
-	scope string
-	inv   peering.Inventory
-	err   error
-	at    time.Time
+// data is what the dashboard knows: the inventory as last polled, the
+// states polling observed, the Azure side and run records as last read,
+// the open runs and the diagnoses. Update writes it, in reply to
+// commands; screens read it (through common) to draw.
+type data struct {
+	inv []peering.Project
+	// loaded says a poll has succeeded, refreshedAt when the last one
+	// did; pollErr is why the latest failed (inv is stale while it is set).
+	loaded      bool
+	refreshedAt time.Time
+	pollErr     error
+
+	lastState map[connRef]peering.State
+	observed  map[connRef][]observation
+	azure     map[string]azureSide
+	records   map[string]recordEntry
+	runs      map[string]*runState
+	// diags are the diagnoses (and fixes) by target key.
+	diags map[string]*diagState
 }
 
-// pollTickMsg fires the next poll; tick tells chains apart.
-type pollTickMsg struct{ tick int }
-
-// clockMsg re-renders relative times ("refreshed 3s ago", elapsed).
-type clockMsg time.Time
-
-// azureMsg answers a read of the user's VNet (the Azure side of a peering).
-type azureMsg struct {
-	seq    int
-	vnetID string
-	vnet   peering.VNet
-	err    error
-	at     time.Time
-}
-
-// recordMsg answers a run-record lookup for the detail screen.
-type recordMsg struct {
-	seq int
-	key string
-	rec *peering.Record
-	err error
-}
-
-// subscriptionsMsg and vnetsMsg feed the wizard.
-type subscriptionsMsg struct {
-	seq  int
-	subs []peering.Subscription
-	err  error
-}
-
-type vnetsMsg struct {
-	seq   int
-	sub   string
-	vnets []peering.VNet
-	err   error
-}
-
-// loginMsg answers the Aiven token prompt.
-type loginMsg struct {
-	api peering.Aiven
-	err error
-}
-
-// deviceCodeMsg shows Azure's device-code prompt.
-type deviceCodeMsg DeviceCodeMessage
-
-// fetchInventory reads Aiven's side: everything, or one project.
-func fetchInventory(ctx context.Context, api peering.AivenReader, gen int, scope string) tea.Cmd {
-	return func() tea.Msg {
-		inv, err := peering.FetchInventory(ctx, api, peering.InventoryOptions{Project: scope})
-		return inventoryMsg{gen: gen, scope: scope, inv: inv, err: err, at: time.Now()}
+func newData() data {
+	return data{
+		lastState: map[connRef]peering.State{},
+		observed:  map[connRef][]observation{},
+		azure:     map[string]azureSide{},
+		records:   map[string]recordEntry{},
+		runs:      map[string]*runState{},
+		diags:     map[string]*diagState{},
 	}
-}
-
-func fetchAzure(ctx context.Context, net peering.Network, seq int, vnetID string) tea.Cmd {
-	return func() tea.Msg {
-		v, err := net.VNet(ctx, vnetID)
-		return azureMsg{seq: seq, vnetID: vnetID, vnet: v, err: err, at: time.Now()}
-	}
-}
-
-func fetchRecord(store peering.RecordStore, seq int, key string, t peering.Target) tea.Cmd {
-	return func() tea.Msg {
-		rec, err := store.Load(t)
-		return recordMsg{seq: seq, key: key, rec: rec, err: err}
-	}
-}
-
-func fetchSubscriptions(ctx context.Context, net peering.Network, seq int) tea.Cmd {
-	return func() tea.Msg {
-		subs, err := net.Subscriptions(ctx)
-		return subscriptionsMsg{seq: seq, subs: subs, err: err}
-	}
-}
-
-func fetchVNets(ctx context.Context, net peering.Network, seq int, sub string) tea.Cmd {
-	return func() tea.Msg {
-		vnets, err := net.VNets(ctx, sub)
-		return vnetsMsg{seq: seq, sub: sub, vnets: vnets, err: err}
-	}
-}
-
-func login(ctx context.Context, fn func(context.Context, string) (peering.Aiven, error), token string) tea.Cmd {
-	return func() tea.Msg {
-		api, err := fn(ctx, token)
-		return loginMsg{api: api, err: err}
-	}
-}
-
-func waitDeviceCode(ctx context.Context, ch <-chan DeviceCodeMessage) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case dc, ok := <-ch:
-			if !ok {
-				return nil
-			}
-			return deviceCodeMsg(dc)
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}
-
-func clockTick() tea.Cmd {
-	return tea.Every(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
-}
-
-// retryAfter is the server's advice in err, if any.
-func retryAfter(err error) time.Duration {
-	var ce *peering.CloudError
-	if errors.As(err, &ce) {
-		return ce.RetryAfter
-	}
-	return 0
 }
 
 // connRef identifies a peering connection across refreshes.
@@ -186,4 +89,63 @@ type recordEntry struct {
 	seq int
 	rec *peering.Record
 	err error
+}
+
+// merge puts fresh projects into the inventory and records state changes.
+func (d *data) merge(scope string, fresh []peering.Project, at time.Time) {
+	if scope == "" {
+		d.inv = fresh
+	} else {
+		for _, p := range fresh {
+			i := slices.IndexFunc(d.inv, func(q peering.Project) bool { return q.Name == p.Name })
+			if i >= 0 {
+				d.inv[i] = p
+			} else {
+				d.inv = append(d.inv, p)
+				slices.SortFunc(d.inv, func(a, b peering.Project) int { return strings.Compare(a.Name, b.Name) })
+			}
+		}
+	}
+	for _, p := range fresh {
+		for _, v := range p.VPCs {
+			for _, c := range v.Peerings {
+				ref := connRef{Project: p.Name, VPCID: v.ID, Key: c.Key()}
+				prev, seen := d.lastState[ref]
+				if seen && prev == c.State {
+					continue
+				}
+				d.lastState[ref] = c.State
+				obs := append(d.observed[ref], observation{At: at, From: prev, To: c.State})
+				if len(obs) > maxObservations {
+					obs = obs[len(obs)-maxObservations:]
+				}
+				d.observed[ref] = obs
+			}
+		}
+	}
+}
+
+// project returns a project by name.
+func (d *data) project(name string) (*peering.Project, bool) {
+	for i := range d.inv {
+		if d.inv[i].Name == name {
+			return &d.inv[i], true
+		}
+	}
+	return nil, false
+}
+
+// connection finds a connection (and its VPC) by identity.
+func (d *data) connection(ref connRef) (peering.Connection, peering.VPC, bool) {
+	p, ok := d.project(ref.Project)
+	if !ok {
+		return peering.Connection{}, peering.VPC{}, false
+	}
+	for _, v := range p.VPCs {
+		if v.ID == ref.VPCID {
+			c, ok := v.Find(ref.Key)
+			return c, v, ok
+		}
+	}
+	return peering.Connection{}, peering.VPC{}, false
 }

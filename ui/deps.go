@@ -1,6 +1,6 @@
 // Package ui is azpeer's terminal dashboard: a Bubble Tea program to browse
 // Aiven projects, VPCs and peering connections live, create a peering with
-// a wizard and watch its fifteen-step checklist run to ACTIVE.
+// a wizard and watch its checklist of the runbook's steps run to ACTIVE.
 //
 // The UI reaches the clouds only through package peering's interfaces, so
 // the same code runs against the real clouds and the sandbox. All IO runs in
@@ -92,6 +92,19 @@ type Options struct {
 	// NoAltScreen draws in the normal screen (for terminals or recorders
 	// without an alternate screen).
 	NoAltScreen bool
+
+	// Clock is the dashboard's time (default time.Now): relative times
+	// ("refreshed 3s ago", elapsed) are measured with it and replies are
+	// stamped with it. Commands call it too, so it must be safe for
+	// concurrent use.
+	Clock func() time.Time
+}
+
+func (o Options) clock() func() time.Time {
+	if o.Clock != nil {
+		return o.Clock
+	}
+	return time.Now
 }
 
 func (o Options) fastPoll() time.Duration {

@@ -38,7 +38,7 @@ func diagnoseFromProject(t *testing.T, d *driver, ref connRef) (*diagnoseScreen,
 	if !ok {
 		t.Fatalf("d opened %T, want the diagnosis screen", d.m.top())
 	}
-	ds := s.state(d.m)
+	ds := s.state(&d.m.data)
 	if ds == nil || !ds.busy {
 		t.Fatal("d did not start a diagnosis")
 	}
@@ -113,12 +113,12 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 	if !ok {
 		t.Fatalf("d on the detail opened %T", d.m.top())
 	}
-	ds := s.state(d.m)
+	ds := s.state(&d.m.data)
 	d.until("the diagnosis", func() bool { return !ds.busy && ds.diag != nil })
 	if !strings.Contains(d.screen(), "tsdb-prod › peering prod-vnet-old › diagnose") {
 		t.Errorf("breadcrumb:\n%s", d.screen())
 	}
-	if f, _ := s.selected(d.m); f.ID != peering.RuleVNetMissing || f.Action != "" {
+	if f, _ := s.selected(&d.m.data); f.ID != peering.RuleVNetMissing || f.Action != "" {
 		t.Fatalf("selected %s (action %q), want %s without an action", f.ID, f.Action, peering.RuleVNetMissing)
 	}
 	d.press("enter")
@@ -135,7 +135,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 
 	// j selects the next finding: the failed state, which azpeer can retry.
 	d.press("j")
-	f, _ := s.selected(d.m)
+	f, _ := s.selected(&d.m.data)
 	if f.ID != peering.RuleAivenFailedUnexplained || f.Action == "" {
 		t.Fatalf("j selected %s (action %q), want %s with an action; findings %v", f.ID, f.Action, peering.RuleAivenFailedUnexplained, findingIDs(ds))
 	}
@@ -156,7 +156,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 	}
 	checkLayout(t, d)
 	d.press("k")
-	if f, _ := s.selected(d.m); f.ID != peering.RuleVNetMissing {
+	if f, _ := s.selected(&d.m.data); f.ID != peering.RuleVNetMissing {
 		t.Errorf("k selected %s", f.ID)
 	}
 	d.press("esc")
@@ -224,7 +224,7 @@ func TestDiagnoseFixToActive(t *testing.T) {
 		t.Errorf("after the fix: findings %v", findingIDs(ds))
 	}
 	d.untilScreen("● healthy", "● ACTIVE", "Azure ● Connected", "✓ fix for aiven-permission-missing applied")
-	if _, ok := s.selected(d.m); ok {
+	if _, ok := s.selected(&d.m.data); ok {
 		t.Error("a healthy diagnosis has a selected finding")
 	}
 	// Back on the project the connection is ACTIVE too.
@@ -253,7 +253,7 @@ func TestDiagnoseFixTakesOverIdleChecklist(t *testing.T) {
 	if !ok {
 		t.Fatalf("d opened %T", d.m.top())
 	}
-	ds := s.state(d.m)
+	ds := s.state(&d.m.data)
 	d.until("the diagnosis", func() bool { return !ds.busy && ds.diag != nil })
 	d.press("enter", "y")
 	if !ds.fixing {
@@ -363,11 +363,11 @@ func TestDiagnoseDropsStaleReplies(t *testing.T) {
 	}
 	// Ticks and ends of another fix are dropped too.
 	ds.fixGen, ds.fixing = 3, true
-	m.Update(fixDoneMsg{key: key, gen: 2})
+	m.Update(fixDoneMsg{fix: fixKey{target: key, gen: 2}})
 	if !ds.fixing {
 		t.Fatal("the end of an earlier fix ended the current one")
 	}
-	if _, cmd := m.Update(recheckMsg{key: key, gen: 2}); cmd != nil || ds.busy {
+	if _, cmd := m.Update(recheckMsg{fix: fixKey{target: key, gen: 2}}); cmd != nil || ds.busy {
 		t.Fatal("a re-check tick of an earlier fix diagnosed")
 	}
 }

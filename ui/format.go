@@ -231,3 +231,118 @@ func userVNetID(c peering.Connection) string {
 	return "/subscriptions/" + c.PeerCloudAccount + "/resourceGroups/" + c.PeerResourceGroup +
 		"/providers/Microsoft.Network/virtualNetworks/" + c.PeerVPC
 }
+
+func orNone(s peering.State) string {
+	if s == "" {
+		return "(no connection)"
+	}
+	return string(s)
+}
+
+// wrapIndent wraps text to w cells after a label of width pad; the lines
+// after the first are indented by pad.
+func wrapIndent(label, text string, pad, w int) []string {
+	var out []string
+	for i, l := range wrapWords(text, max(10, w-pad)) {
+		if i == 0 {
+			out = append(out, label+l)
+			continue
+		}
+		out = append(out, strings.Repeat(" ", pad)+l)
+	}
+	return out
+}
+
+// wrapWords wraps s to room cells at spaces only (ansi.Wrap also breaks at
+// hyphens, which cuts names like rg-app in two and makes a command
+// misleading). A word longer than a line (a resource id) fills the line
+// and breaks after its last '/' that fits, or at the edge.
+func wrapWords(s string, room int) []string {
+	var lines []string
+	var cur strings.Builder
+	curW := 0
+	flush := func() {
+		lines = append(lines, cur.String())
+		cur.Reset()
+		curW = 0
+	}
+	add := func(word string, ww int) {
+		if curW > 0 {
+			cur.WriteByte(' ')
+			curW++
+		}
+		cur.WriteString(word)
+		curW += ww
+	}
+	for _, word := range strings.Fields(s) {
+		ww := ansi.StringWidth(word)
+		sep := min(curW, 1)
+		switch {
+		case curW+sep+ww <= room:
+			add(word, ww)
+			continue
+		case ww <= room || ww != len(word):
+			// A word that fits a line of its own; or a long one with styles
+			// or wide characters, which is only ever hard-wrapped.
+			if curW > 0 {
+				flush()
+			}
+			if ww <= room {
+				add(word, ww)
+				continue
+			}
+			parts := strings.Split(ansi.Hardwrap(word, room, false), "\n")
+			lines = append(lines, parts[:len(parts)-1]...)
+			last := parts[len(parts)-1]
+			add(last, ansi.StringWidth(last))
+			continue
+		}
+		// A long plain word: fill the line, breaking after a '/'.
+		for word != "" {
+			free := room - curW - min(curW, 1)
+			if free < 8 && curW > 0 {
+				flush()
+				free = room
+			}
+			if len(word) <= free {
+				add(word, len(word))
+				break
+			}
+			cut := free
+			if i := strings.LastIndexByte(word[:free], '/'); i > 0 {
+				cut = i + 1
+			}
+			add(word[:cut], cut)
+			flush()
+			word = word[cut:]
+		}
+	}
+	if curW > 0 || len(lines) == 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
+
+// fixHeight pads or cuts s to exactly h lines.
+func fixHeight(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ago says how long ago t was, in whole seconds, minutes or hours.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	if d < time.Second {
+		return "just now"
+	}
+	return age(now, t) + " ago"
+}

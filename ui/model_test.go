@@ -120,6 +120,21 @@ func TestAivenTokenPrompt(t *testing.T) {
 	d.untilScreen("tsdb-staging", "refreshed")
 }
 
+// The time on screen is the injected clock's, read at each clock tick.
+func TestInjectedClock(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := New(Deps{}, Options{NoAutoRefresh: true, Clock: func() time.Time { return now }})
+	if !m.now.Equal(now) {
+		t.Fatalf("the model starts at %s, want the clock's %s", m.now, now)
+	}
+	m.refreshedAt = now
+	now = now.Add(90 * time.Second)
+	m.Update(clockMsg{})
+	if got := ago(m.now, m.refreshedAt); got != "1m ago" {
+		t.Errorf("after a tick 90s on: %q, want 1m ago", got)
+	}
+}
+
 func TestQuitWithoutRunningStep(t *testing.T) {
 	m := New(Deps{}, Options{})
 	_, cmd := m.Update(keyMsg("q"))

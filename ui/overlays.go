@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/azpeer/azpeer/peering"
@@ -99,6 +101,42 @@ func (o *textOverlay) view(m *Model, w, h int) string {
 	return m.centered(o.title, body, w, h)
 }
 
+// confirmFix asks before applying a fix; only y applies it.
+type confirmFix struct {
+	target  string
+	finding peering.Finding
+	where   string
+}
+
+func (o *confirmFix) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	switch msg.String() {
+	case "y", "Y":
+		return true, m.startFix(o.target, o.finding)
+	case "n", "N", "esc":
+		m.setStatus("nothing was changed", false)
+		return true, nil
+	case "ctrl+c":
+		return true, m.quit()
+	}
+	return false, nil
+}
+
+func (o *confirmFix) view(m *Model, w, h int) string {
+	st := &m.styles
+	f := o.finding
+	inner := max(10, boxWidth(w)-4)
+	lines := []string{"Apply the fix for " + st.Title.Render(f.ID) + "?", ""}
+	lines = append(lines, wrapWords("azpeer "+actionText(f.Action)+".", inner)...)
+	for _, l := range wrapWords("peering: "+o.where, inner) {
+		lines = append(lines, st.Muted.Render(l))
+	}
+	if f.Action == peering.FixRecreateAiven {
+		lines = append(lines, "", st.Pending.Render("The Aiven connection is deleted first."))
+	}
+	lines = append(lines, "", st.Title.Render("y")+" apply · "+st.Title.Render("n/esc")+" cancel")
+	return m.centered("apply fix?", strings.Join(lines, "\n"), w, h)
+}
+
 // stateHint is the usual cause of a state, from Aiven's and Azure's docs.
 func stateHint(c peering.Connection) string {
 	switch c.State {
@@ -107,15 +145,30 @@ func stateHint(c peering.Connection) string {
 	case peering.StateApproved, peering.StateApprovedPeerRequested:
 		return "Aiven has not acted on the request yet; it checks APPROVED connections periodically (minutes)."
 	case peering.StatePendingPeer:
-		return "Aiven's side is ready; it waits for the Azure peering from your VNet to Aiven's (to-network-id). Step 14 of the checklist (o) creates it."
+		return fmt.Sprintf("Aiven's side is ready; it waits for the Azure peering from your VNet to Aiven's (to-network-id). Step %d of the checklist (o) creates it.",
+			stepNumber(peering.StepAzurePeering))
 	case peering.StateRejectedByPeer:
-		return "Aiven's service principal could not peer with your VNet: usually it lacks Microsoft.Network/virtualNetworks/peer/action on the VNet (checklist steps 7-9), or the app or tenant id is wrong."
+		return fmt.Sprintf("Aiven's service principal could not peer with your VNet: usually it lacks Microsoft.Network/virtualNetworks/peer/action on the VNet (checklist steps %d-%d), or the app or tenant id is wrong.",
+			stepNumber(peering.StepAivenSP), stepNumber(peering.StepGrantAiven))
 	case peering.StateInvalidSpecification:
 		return "Aiven could not find what the request names: check that the subscription, resource group and VNet exist and are spelled in lower case, and that the address ranges do not overlap."
 	case peering.StateDeletedByPeer:
-		return "The Azure peering from your VNet was deleted; create it again (checklist step 14) or delete this connection."
+		return fmt.Sprintf("The Azure peering from your VNet was deleted; create it again (checklist step %d) or delete this connection.",
+			stepNumber(peering.StepAzurePeering))
 	case peering.StateError:
 		return "Aiven hit an error; refresh, and if it stays, contact Aiven support with the state_info above."
 	}
 	return ""
+}
+
+// boxWidth is the width of an overlay box (border and padding included).
+func boxWidth(w int) int { return min(w, max(40, min(w-4, 100))) }
+
+// centered draws content in a bordered box in the middle of w×h.
+func (m *Model) centered(title, content string, w, h int) string {
+	s := &m.styles
+	boxW := boxWidth(w)
+	inner := clip(content, boxW-4)
+	box := s.Box.Width(boxW).Render(s.BoxTitle.Render(title) + "\n" + inner)
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
 }

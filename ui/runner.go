@@ -58,13 +58,19 @@ func openRun(rb *peering.Runbook, t peering.Target, o peering.Options, startAll 
 
 // waitRunEvent delivers the next event of a run.
 func waitRunEvent(ctx context.Context, key string, ch <-chan peering.Event) tea.Cmd {
+	return waitEvent(ctx, ch, func(ev peering.Event) tea.Msg { return runEventMsg{key: key, ev: ev} })
+}
+
+// waitEvent delivers the next event on ch as msg(ev); nothing once ch is
+// closed (the stream ended) or ctx is done.
+func waitEvent(ctx context.Context, ch <-chan peering.Event, msg func(peering.Event) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
-				return nil // the stream ended (a diagnosis fix returned)
+				return nil
 			}
-			return runEventMsg{key: key, ev: ev}
+			return msg(ev)
 		case <-ctx.Done():
 			return nil
 		}
@@ -138,4 +144,57 @@ func (m *Model) CloseRuns() error {
 	}
 	m.runs = map[string]*runState{}
 	return first
+}
+
+// openChecklist opens (or returns to) the run of a target; startAll runs
+// every remaining step at once.
+func (m *Model) openChecklist(t peering.Target, o peering.Options, startAll bool) tea.Cmd {
+	if m.deps.Runbook == nil {
+		m.setStatus("the checklist needs Azure: sign in to Azure first", true)
+		return nil
+	}
+	key := targetKey(t)
+	if rs := m.runs[key]; rs != nil {
+		if _, ok := m.top().(*wizardScreen); ok {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		cmd := m.push(newChecklistScreen(key, t.Project))
+		if startAll && !rs.running {
+			cmd = tea.Batch(cmd, m.startRun(rs, ""))
+		}
+		return cmd
+	}
+	if m.opening[key] {
+		return nil // a double key press: the run is already being opened
+	}
+	m.opening[key] = true
+	m.setStatus("opening the run for "+t.String()+"…", false)
+	return openRun(m.deps.Runbook, t, o, startAll)
+}
+
+func (m *Model) runOpened(msg runOpenedMsg) tea.Cmd {
+	delete(m.opening, msg.key)
+	if msg.err != nil {
+		m.setStatus(oneLine(msg.err.Error()), true)
+		return nil
+	}
+	if old := m.runs[msg.key]; old != nil {
+		// Opened twice (a double key press): keep the first, and close
+		// the second (a file write) in a command.
+		run := msg.run
+		return func() tea.Msg { _ = run.Close(); return nil }
+	}
+	rec := msg.run.Record()
+	rs := &runState{key: msg.key, target: rec.Target, run: msg.run, events: make(chan peering.Event, 256), rec: rec}
+	m.runs[msg.key] = rs
+	m.setStatus("", false)
+	if _, ok := m.top().(*wizardScreen); ok {
+		// The checklist replaces the wizard: esc goes back to the project.
+		m.stack = m.stack[:len(m.stack)-1]
+	}
+	cmds := []tea.Cmd{m.push(newChecklistScreen(msg.key, rec.Target.Project)), waitRunEvent(m.ctx, rs.key, rs.events)}
+	if msg.startAll {
+		cmds = append(cmds, m.startRun(rs, ""))
+	}
+	return tea.Batch(cmds...)
 }

@@ -14,10 +14,11 @@ import (
 	"github.com/azpeer/azpeer/peering"
 )
 
-// checklistScreen is a run's fifteen steps, live: status, elapsed time,
+// checklistScreen is a run's steps, live: status, elapsed time,
 // key outputs, the last error, and a state line that moves from APPROVED
 // to ACTIVE (and Azure's Initiated to Connected) as it happens.
 type checklistScreen struct {
+	baseScreen
 	runKey  string
 	project string
 	t       table
@@ -33,73 +34,17 @@ func newChecklistScreen(key, project string) *checklistScreen {
 	}, "")}
 }
 
-// openChecklist opens (or returns to) the run of a target; startAll runs
-// every remaining step at once.
-func (m *Model) openChecklist(t peering.Target, o peering.Options, startAll bool) tea.Cmd {
-	if m.deps.Runbook == nil {
-		m.setStatus("the checklist needs Azure: sign in to Azure first", true)
-		return nil
-	}
-	key := targetKey(t)
-	if rs := m.runs[key]; rs != nil {
-		if _, ok := m.top().(*wizardScreen); ok {
-			m.stack = m.stack[:len(m.stack)-1]
-		}
-		cmd := m.push(newChecklistScreen(key, t.Project))
-		if startAll && !rs.running {
-			cmd = tea.Batch(cmd, m.startRun(rs, ""))
-		}
-		return cmd
-	}
-	if m.opening[key] {
-		return nil // a double key press: the run is already being opened
-	}
-	m.opening[key] = true
-	m.setStatus("opening the run for "+t.String()+"…", false)
-	return openRun(m.deps.Runbook, t, o, startAll)
-}
-
-func (m *Model) runOpened(msg runOpenedMsg) tea.Cmd {
-	delete(m.opening, msg.key)
-	if msg.err != nil {
-		m.setStatus(oneLine(msg.err.Error()), true)
-		return nil
-	}
-	if old := m.runs[msg.key]; old != nil {
-		// Opened twice (a double key press): keep the first, and close
-		// the second (a file write) in a command.
-		run := msg.run
-		return func() tea.Msg { _ = run.Close(); return nil }
-	}
-	rec := msg.run.Record()
-	rs := &runState{key: msg.key, target: rec.Target, run: msg.run, events: make(chan peering.Event, 256), rec: rec}
-	m.runs[msg.key] = rs
-	m.setStatus("", false)
-	if _, ok := m.top().(*wizardScreen); ok {
-		// The checklist replaces the wizard: esc goes back to the project.
-		m.stack = m.stack[:len(m.stack)-1]
-	}
-	cmds := []tea.Cmd{m.push(newChecklistScreen(msg.key, rec.Target.Project)), waitRunEvent(m.ctx, rs.key, rs.events)}
-	if msg.startAll {
-		cmds = append(cmds, m.startRun(rs, ""))
-	}
-	return tea.Batch(cmds...)
-}
-
-func (s *checklistScreen) run(m *Model) *runState { return m.runs[s.runKey] }
+func (s *checklistScreen) run(d *data) *runState { return d.runs[s.runKey] }
 
 func (s *checklistScreen) crumb() string         { return "checklist" }
 func (s *checklistScreen) keyMap(k *Keys) keyMap { return k.checklistMap() }
-func (s *checklistScreen) enter(*Model) tea.Cmd  { return nil }
-func (s *checklistScreen) capturing() bool       { return false }
-func (s *checklistScreen) poll(*Model) tea.Cmd   { return nil }
 
 func (s *checklistScreen) scope() string {
 	return s.project
 }
 
-func (s *checklistScreen) transitional(m *Model) bool {
-	rs := s.run(m)
+func (s *checklistScreen) transitional(cm *common) bool {
+	rs := s.run(cm.data)
 	return rs != nil && rs.running
 }
 
@@ -128,8 +73,9 @@ var outLabels = map[string]string{
 }
 
 // stepOutputs are a step's outputs, shortened; the secret is never shown.
-// They are the values the step finished with (its done event), so step 11
-// keeps saying APPROVED after step 15 has seen ACTIVE.
+// They are the values the step finished with (its done event), so the
+// step that asks Aiven to peer keeps saying APPROVED after the last step
+// has seen ACTIVE.
 func stepOutputs(rs *runState, info peering.StepInfo) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -172,16 +118,17 @@ func stepOutputs(rs *runState, info peering.StepInfo) string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *checklistScreen) refresh(m *Model) {
-	s.t.setHeight(15)
-	rs := s.run(m)
+func (s *checklistScreen) refresh(cm *common) {
+	steps := peering.Steps()
+	s.t.setHeight(len(steps))
+	rs := s.run(cm.data)
 	if rs == nil {
 		s.t.setRows(nil)
 		return
 	}
-	now := m.now
-	rows := make([]row, 0, 15)
-	for _, info := range peering.Steps() {
+	now := cm.now
+	rows := make([]row, 0, len(steps))
+	for _, info := range steps {
 		sr := rs.rec.Step(info.ID)
 		icon, t := "·", toneMuted
 		out, outTone := stepOutputs(rs, info), toneMuted
@@ -272,25 +219,20 @@ func stateLine(st *Styles, rec peering.Record, side string) string {
 	return strings.Join(parts, st.Muted.Render(" → "))
 }
 
-func (s *checklistScreen) view(m *Model, w, h int) string {
-	st := &m.styles
-	rs := s.run(m)
+func (s *checklistScreen) view(cm *common) string {
+	st, w, h := cm.styles, cm.width, cm.height
+	rs := s.run(cm.data)
 	if rs == nil {
 		return st.Muted.Render("opening the run…")
 	}
-	done := 0
-	for _, id := range peering.StepIDs() {
-		if rs.rec.Step(id).Status == peering.StatusDone {
-			done++
-		}
-	}
-	status := fmt.Sprintf("%d/15 done", done)
+	done, all := stepsDone(&rs.rec)
+	status := fmt.Sprintf("%d/%d done", done, all)
 	switch {
 	case rs.running && rs.step == "":
 		status = st.Working.Render("▶ running all") + " · " + status
 	case rs.running:
 		status = st.Working.Render("▶ running "+string(rs.step)) + " · " + status
-	case done == 15:
+	case done == all:
 		status = st.OK.Render("✓ complete") + " · " + status
 	case rs.lastErr != nil:
 		status = st.Failed.Render("✗ stopped") + " · " + status
@@ -299,19 +241,18 @@ func (s *checklistScreen) view(m *Model, w, h int) string {
 	b.WriteString(st.Title.Render(rs.target.String()) + "  " + status + "\n")
 	b.WriteString(st.Label.Render("Aiven  ") + stateLine(st, rs.rec, "aiven") + "\n")
 	b.WriteString(st.Label.Render("Azure  ") + stateLine(st, rs.rec, "azure") + "\n")
-	tableH := min(16, max(2, h-4))
+	tableH := min(all+1, max(2, h-4)) // the header and every step
 	b.WriteString(s.t.view(st, w, tableH))
 	if room := h - 3 - tableH; room > 0 {
 		b.WriteByte('\n')
-		b.WriteString(s.details(m, rs, w, room))
+		b.WriteString(s.details(st, rs, w, room))
 	}
 	return b.String()
 }
 
 // details shows the selected step's error (or preflight failure) and its
 // equivalent command.
-func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
-	st := &m.styles
+func (s *checklistScreen) details(st *Styles, rs *runState, w, room int) string {
 	id := peering.StepID(s.t.selectedID())
 	var lines []string
 	sr := rs.rec.Step(id)
@@ -334,7 +275,7 @@ func (s *checklistScreen) details(m *Model, rs *runState, w, room int) string {
 }
 
 func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
-	rs := s.run(m)
+	rs := s.run(&m.data)
 	if rs == nil {
 		return false, nil
 	}
@@ -374,13 +315,13 @@ func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		m.setStatus("copied (OSC 52): "+cmd, false)
 		return true, tea.SetClipboard(cmd)
 	case key.Matches(msg, m.keys.Events):
-		m.overlay = s.eventLog(m, rs)
+		m.overlay = s.eventLog(&m.styles, rs)
 		return true, nil
 	}
 	return false, nil
 }
 
-func (s *checklistScreen) eventLog(m *Model, rs *runState) overlay {
+func (s *checklistScreen) eventLog(st *Styles, rs *runState) overlay {
 	id := peering.StepID(s.t.selectedID())
 	var lines []string
 	for _, e := range rs.rec.Events {
@@ -398,7 +339,7 @@ func (s *checklistScreen) eventLog(m *Model, rs *runState) overlay {
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
-		lines = []string{m.styles.Muted.Render("no events for this step yet")}
+		lines = []string{st.Muted.Render("no events for this step yet")}
 	}
 	title := "events of step " + string(id)
 	return &textOverlay{title: title, lines: lines}

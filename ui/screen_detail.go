@@ -16,6 +16,7 @@ import (
 // state_info key, the Azure side when visible, the run record when azpeer
 // made it, and the timeline of states seen.
 type detailScreen struct {
+	baseScreen
 	ref connRef
 	pg  pager
 }
@@ -24,7 +25,6 @@ func newDetailScreen(ref connRef) *detailScreen { return &detailScreen{ref: ref}
 
 func (s *detailScreen) crumb() string         { return "peering " + s.ref.Key.PeerVPC }
 func (s *detailScreen) keyMap(k *Keys) keyMap { return k.detailMap() }
-func (s *detailScreen) capturing() bool       { return false }
 func (s *detailScreen) scope() string         { return s.ref.Project }
 
 func (s *detailScreen) enter(m *Model) tea.Cmd {
@@ -47,15 +47,15 @@ func (s *detailScreen) poll(m *Model) tea.Cmd {
 	if id == "" {
 		return nil
 	}
-	return fetchAzure(m.ctx, m.deps.Network, m.nextSeq(), id)
+	return fetchAzure(m.ctx, m.deps.Network, m.clock, m.nextSeq(), id)
 }
 
-func (s *detailScreen) record(m *Model) *peering.Record {
-	if rs := m.runs[targetKey(s.ref.target())]; rs != nil {
+func (s *detailScreen) record(d *data) *peering.Record {
+	if rs := d.runs[targetKey(s.ref.target())]; rs != nil {
 		rec := rs.rec
 		return &rec
 	}
-	return m.records[targetKey(s.ref.target())].rec
+	return d.records[targetKey(s.ref.target())].rec
 }
 
 // aivenVNet is Aiven's VNet id for this connection, when known.
@@ -69,18 +69,18 @@ func (s *detailScreen) aivenVNet(c peering.Connection, rec *peering.Record) stri
 	return ""
 }
 
-func (s *detailScreen) refresh(m *Model) {
-	s.pg.height = m.bodyHeight()
-	st := &m.styles
-	c, v, ok := m.connection(s.ref)
+func (s *detailScreen) refresh(cm *common) {
+	s.pg.height = cm.height
+	st := cm.styles
+	c, v, ok := cm.connection(s.ref)
 	if !ok {
 		lines := []string{"", st.Pending.Render("This connection is not listed by Aiven (any more)."),
 			st.Muted.Render("It may have been deleted; esc goes back.")}
-		lines = append(lines, s.timeline(m, nil)...)
-		s.pg.setLines(lines, m.width)
+		lines = append(lines, s.timeline(cm, nil)...)
+		s.pg.setLines(lines, cm.width)
 		return
 	}
-	rec := s.record(m)
+	rec := s.record(cm.data)
 	kv := func(k, v string) string { return st.Label.Render(fit(k, 18)) + v }
 	dash := func(v string) string {
 		if v == "" {
@@ -100,8 +100,8 @@ func (s *detailScreen) refresh(m *Model) {
 		kv("Azure app id", dash(c.PeerAzureAppID)),
 		kv("Azure tenant id", dash(c.PeerAzureTenantID)),
 		kv("peer CIDRs", dash(strings.Join(c.UserPeerNetworkCIDRs, ", "))),
-		kv("created", timestamp(m.now, c.CreateTime)),
-		kv("updated", timestamp(m.now, c.UpdateTime)),
+		kv("created", timestamp(cm.now, c.CreateTime)),
+		kv("updated", timestamp(cm.now, c.UpdateTime)),
 		"",
 		st.Title.Render("state_info"),
 	}
@@ -112,11 +112,11 @@ func (s *detailScreen) refresh(m *Model) {
 		lines = append(lines, "  "+kv(k, fmt.Sprint(c.StateInfo[k])))
 	}
 	lines = append(lines, "")
-	lines = append(lines, s.azureLines(m, c, rec)...)
+	lines = append(lines, s.azureLines(cm, c, rec)...)
 	lines = append(lines, "")
-	lines = append(lines, s.recordLines(m, rec)...)
-	lines = append(lines, s.timeline(m, rec)...)
-	s.pg.setLines(lines, m.width)
+	lines = append(lines, s.recordLines(cm, rec)...)
+	lines = append(lines, s.timeline(cm, rec)...)
+	s.pg.setLines(lines, cm.width)
 }
 
 func timestamp(now, t time.Time) string {
@@ -126,17 +126,17 @@ func timestamp(now, t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05") + " (" + age(now, t) + " ago)"
 }
 
-func (s *detailScreen) azureLines(m *Model, c peering.Connection, rec *peering.Record) []string {
-	st := &m.styles
+func (s *detailScreen) azureLines(cm *common, c peering.Connection, rec *peering.Record) []string {
+	st := cm.styles
 	title := st.Title.Render("Azure side")
 	vnetID := userVNetID(c)
 	switch {
 	case c.Type != peering.TypeAzure:
 		return []string{title + st.Muted.Render("  (not an Azure peering)")}
-	case m.deps.Network == nil:
+	case !cm.azureSignedIn:
 		return []string{title + st.Muted.Render("  (not signed in to Azure)")}
 	}
-	side, ok := m.azure[strings.ToLower(vnetID)]
+	side, ok := cm.azure[strings.ToLower(vnetID)]
 	if !ok {
 		return []string{title + st.Muted.Render("  reading "+vnetID+" …")}
 	}
@@ -186,22 +186,17 @@ func orDash(s string) string {
 	return s
 }
 
-func (s *detailScreen) recordLines(m *Model, rec *peering.Record) []string {
-	st := &m.styles
-	if e := m.records[targetKey(s.ref.target())]; e.err != nil && rec == nil {
+func (s *detailScreen) recordLines(cm *common, rec *peering.Record) []string {
+	st := cm.styles
+	if e := cm.records[targetKey(s.ref.target())]; e.err != nil && rec == nil {
 		return []string{st.Title.Render("run record") + "  " + st.Failed.Render("✗ "+oneLine(e.err.Error())), ""}
 	}
 	if rec == nil {
 		return []string{st.Title.Render("run record") + st.Muted.Render("  none: azpeer did not create this peering (o opens a checklist to adopt it)"), ""}
 	}
-	done := 0
-	for _, id := range peering.StepIDs() {
-		if rec.Step(id).Status == peering.StatusDone {
-			done++
-		}
-	}
+	done, all := stepsDone(rec)
 	lines := []string{
-		st.Title.Render("run record") + st.Muted.Render(fmt.Sprintf("  %d/15 steps done · updated %s · o opens the checklist", done, clockTime(rec.Updated))),
+		st.Title.Render("run record") + st.Muted.Render(fmt.Sprintf("  %d/%d steps done · updated %s · o opens the checklist", done, all, clockTime(rec.Updated))),
 		"  " + st.Label.Render(fit("app", 16)) + rec.Options.AppName + "  " + st.Muted.Render(rec.Output(peering.OutUserAppID)),
 		"  " + st.Label.Render(fit("role option", 16)) + rec.Options.Role,
 		"  " + st.Label.Render(fit("peering name", 16)) + rec.Options.PeeringName,
@@ -212,14 +207,14 @@ func (s *detailScreen) recordLines(m *Model, rec *peering.Record) []string {
 
 // timeline merges the states polling observed with the transitions the
 // run recorded.
-func (s *detailScreen) timeline(m *Model, rec *peering.Record) []string {
-	st := &m.styles
+func (s *detailScreen) timeline(cm *common, rec *peering.Record) []string {
+	st := cm.styles
 	type entry struct {
 		at   time.Time
 		text string
 	}
 	var es []entry
-	for _, o := range m.observed[s.ref] {
+	for _, o := range cm.observed[s.ref] {
 		text := "aiven " + string(o.To) + st.Muted.Render(" (first seen)")
 		if o.From != "" {
 			text = "aiven " + string(o.From) + " → " + st.of(stateTone(o.To)).Render(string(o.To)) + st.Muted.Render(" (observed)")
@@ -244,7 +239,7 @@ func (s *detailScreen) timeline(m *Model, rec *peering.Record) []string {
 	return lines
 }
 
-func (s *detailScreen) view(m *Model, w, h int) string { return s.pg.view(w, h) }
+func (s *detailScreen) view(cm *common) string { return s.pg.view(cm.width, cm.height) }
 
 func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	if s.pg.key(&m.keys, msg) {
@@ -252,7 +247,7 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(msg, m.keys.JSON):
-		return true, m.push(newJSONScreen(m, s.ref))
+		return true, m.push(newJSONScreen(s.ref))
 	case key.Matches(msg, m.keys.Diagnose):
 		return true, m.openDiagnosis(s.ref)
 	case key.Matches(msg, m.keys.Checklist):
@@ -261,7 +256,7 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 			return true, nil
 		}
 		t, o := s.ref.target(), peering.Options{}
-		if rec := s.record(m); rec != nil {
+		if rec := s.record(&m.data); rec != nil {
 			t, o = rec.Target, rec.Options
 		}
 		return true, m.openChecklist(t, o, false)
@@ -269,19 +264,19 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	return false, nil
 }
 
-func (s *detailScreen) transitional(m *Model) bool {
-	c, _, ok := m.connection(s.ref)
+func (s *detailScreen) transitional(cm *common) bool {
+	c, _, ok := cm.connection(s.ref)
 	if !ok {
 		return false
 	}
 	if c.State.Transitional() {
 		return true
 	}
-	side, ok := m.azure[strings.ToLower(userVNetID(c))]
+	side, ok := cm.azure[strings.ToLower(userVNetID(c))]
 	if !ok {
 		return false
 	}
-	want := s.aivenVNet(c, s.record(m))
+	want := s.aivenVNet(c, s.record(cm.data))
 	for _, p := range side.vnet.Peerings {
 		if p.PeeringState == peering.AzureInitiated && (want == "" || strings.EqualFold(p.RemoteVNetID, want)) {
 			return true

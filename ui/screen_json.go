@@ -9,34 +9,31 @@ import (
 
 // jsonScreen shows a connection as JSON, scrollable (y).
 type jsonScreen struct {
+	baseScreen
 	ref connRef
 	pg  pager
 }
 
-func newJSONScreen(m *Model, ref connRef) *jsonScreen { return &jsonScreen{ref: ref} }
+func newJSONScreen(ref connRef) *jsonScreen { return &jsonScreen{ref: ref} }
 
-func (s *jsonScreen) crumb() string                  { return "json" }
-func (s *jsonScreen) keyMap(k *Keys) keyMap          { return k.viewerMap() }
-func (s *jsonScreen) enter(*Model) tea.Cmd           { return nil }
-func (s *jsonScreen) capturing() bool                { return false }
-func (s *jsonScreen) scope() string                  { return s.ref.Project }
-func (s *jsonScreen) poll(*Model) tea.Cmd            { return nil }
-func (s *jsonScreen) transitional(*Model) bool       { return false }
-func (s *jsonScreen) view(m *Model, w, h int) string { return s.pg.view(w, h) }
+func (s *jsonScreen) crumb() string          { return "json" }
+func (s *jsonScreen) keyMap(k *Keys) keyMap  { return k.viewerMap() }
+func (s *jsonScreen) scope() string          { return s.ref.Project }
+func (s *jsonScreen) view(cm *common) string { return s.pg.view(cm.width, cm.height) }
 
-func (s *jsonScreen) refresh(m *Model) {
-	s.pg.height = m.bodyHeight()
-	c, _, ok := m.connection(s.ref)
+func (s *jsonScreen) refresh(cm *common) {
+	s.pg.height = cm.height
+	c, _, ok := cm.connection(s.ref)
 	if !ok {
-		s.pg.setLines([]string{m.styles.Pending.Render("This connection is not listed by Aiven (any more).")}, m.width)
+		s.pg.setLines([]string{cm.styles.Pending.Render("This connection is not listed by Aiven (any more).")}, cm.width)
 		return
 	}
-	data, err := json.MarshalIndent(c, "", "  ")
+	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		s.pg.setLines([]string{err.Error()}, m.width)
+		s.pg.setLines([]string{err.Error()}, cm.width)
 		return
 	}
-	s.pg.setLines(strings.Split(string(data), "\n"), m.width)
+	s.pg.setLines(strings.Split(string(js), "\n"), cm.width)
 }
 
 func (s *jsonScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {

@@ -13,6 +13,7 @@ import (
 // projectScreen shows a project's VPCs, each followed by its peering
 // connections.
 type projectScreen struct {
+	baseScreen
 	name   string
 	t      table
 	narrow bool
@@ -26,10 +27,8 @@ func newProjectScreen(name string) *projectScreen {
 
 func (s *projectScreen) crumb() string         { return s.name }
 func (s *projectScreen) keyMap(k *Keys) keyMap { return k.projectMap() }
-func (s *projectScreen) enter(*Model) tea.Cmd  { return nil }
 func (s *projectScreen) capturing() bool       { return s.t.filtering }
 func (s *projectScreen) scope() string         { return s.name }
-func (s *projectScreen) poll(*Model) tea.Cmd   { return nil }
 
 func (s *projectScreen) columns(w int) []column {
 	// Below 150 columns states are abbreviated and accounts shortened;
@@ -50,12 +49,12 @@ func (s *projectScreen) columns(w int) []column {
 	}
 }
 
-func (s *projectScreen) refresh(m *Model) {
-	s.t.cols = s.columns(m.width)
-	s.t.setHeight(m.bodyHeight() - 1)
-	p, ok := m.project(s.name)
+func (s *projectScreen) refresh(cm *common) {
+	s.t.cols = s.columns(cm.width)
+	s.t.setHeight(cm.height - 1)
+	p, ok := cm.project(s.name)
 	if !ok {
-		if m.loaded {
+		if cm.loaded {
 			s.t.empty = "project " + s.name + " is not visible (any more) with this Aiven token"
 		} else {
 			s.t.empty = "loading…"
@@ -112,8 +111,8 @@ func (s *projectScreen) refresh(m *Model) {
 			if st == toneFailed {
 				msgTone = toneFailed
 			}
-			if len(m.runs) > 0 {
-				if rs := m.runs[targetKey(ref.target())]; rs != nil && rs.running {
+			if len(cm.runs) > 0 {
+				if rs := cm.runs[targetKey(ref.target())]; rs != nil && rs.running {
 					msg, msgTone = "▶ checklist running · "+msg, toneWorking
 				}
 			}
@@ -121,7 +120,7 @@ func (s *projectScreen) refresh(m *Model) {
 				id:    id,
 				group: group,
 				cells: []string{stateLabel(c.State, s.narrow), connType(c.Type), account, c.PeerResourceGroup, peer,
-					age(m.now, c.CreateTime), msg},
+					age(cm.now, c.CreateTime), msg},
 				tones:  []tone{st, toneNone, toneMuted, toneNone, toneNone, toneMuted, msgTone},
 				search: searchText(string(c.State), c.Type, c.PeerCloudAccount, c.PeerResourceGroup, c.PeerVPC, c.PeerRegion, c.Message()),
 			})
@@ -130,11 +129,11 @@ func (s *projectScreen) refresh(m *Model) {
 	s.t.setRows(rows)
 }
 
-func (s *projectScreen) view(m *Model, w, h int) string {
+func (s *projectScreen) view(cm *common) string {
 	if len(s.t.cols) == 0 {
-		s.t.cols = s.columns(w)
+		s.t.cols = s.columns(cm.width)
 	}
-	return s.t.view(&m.styles, w, h)
+	return s.t.view(cm.styles, cm.width, cm.height)
 }
 
 // selectedRef is the connection under the cursor.
@@ -177,15 +176,15 @@ func (s *projectScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, nil
 	case key.Matches(msg, m.keys.JSON):
 		if isConn {
-			return true, m.push(newJSONScreen(m, ref))
+			return true, m.push(newJSONScreen(ref))
 		}
 		return true, nil
 	}
 	return false, nil
 }
 
-func (s *projectScreen) transitional(m *Model) bool {
-	p, ok := m.project(s.name)
+func (s *projectScreen) transitional(cm *common) bool {
+	p, ok := cm.project(s.name)
 	if !ok {
 		return false
 	}
@@ -209,4 +208,4 @@ func vpcOf(p *peering.Project, id string) (peering.VPC, bool) {
 	return peering.VPC{}, false
 }
 
-func (s *projectScreen) paste(_ *Model, text string) { s.t.paste(text) }
+func (s *projectScreen) paste(text string) { s.t.paste(text) }

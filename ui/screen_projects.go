@@ -14,6 +14,7 @@ import (
 // projectsScreen is the home screen: every project with its VPC count,
 // its peerings counted by state, and its clouds.
 type projectsScreen struct {
+	baseScreen
 	t table
 }
 
@@ -29,13 +30,10 @@ func newProjectsScreen() *projectsScreen {
 	}, "no projects visible with this Aiven token")}
 }
 
-func (s *projectsScreen) crumb() string                  { return "projects" }
-func (s *projectsScreen) keyMap(k *Keys) keyMap          { return k.projectsMap() }
-func (s *projectsScreen) enter(*Model) tea.Cmd           { return nil }
-func (s *projectsScreen) capturing() bool                { return s.t.filtering }
-func (s *projectsScreen) scope() string                  { return "" }
-func (s *projectsScreen) poll(*Model) tea.Cmd            { return nil }
-func (s *projectsScreen) view(m *Model, w, h int) string { return s.t.view(&m.styles, w, h) }
+func (s *projectsScreen) crumb() string          { return "projects" }
+func (s *projectsScreen) keyMap(k *Keys) keyMap  { return k.projectsMap() }
+func (s *projectsScreen) capturing() bool        { return s.t.filtering }
+func (s *projectsScreen) view(cm *common) string { return s.t.view(cm.styles, cm.width, cm.height) }
 
 // counts are a project's peerings by kind of state.
 type counts struct{ active, pending, failed, total int }
@@ -58,10 +56,10 @@ func countPeerings(p peering.Project) counts {
 	return c
 }
 
-func (s *projectsScreen) refresh(m *Model) {
-	s.t.setHeight(m.bodyHeight() - 1)
-	rows := make([]row, 0, len(m.inv))
-	for _, p := range m.inv {
+func (s *projectsScreen) refresh(cm *common) {
+	s.t.setHeight(cm.height - 1)
+	rows := make([]row, 0, len(cm.inv))
+	for _, p := range cm.inv {
 		c := countPeerings(p)
 		var clouds []string
 		for _, v := range p.VPCs {
@@ -108,9 +106,9 @@ func (s *projectsScreen) refresh(m *Model) {
 			search: searchText(p.Name, cloudText, note),
 		})
 	}
-	if !m.loaded {
+	if !cm.loaded {
 		s.t.empty = "loading projects…"
-		if m.pollErr != nil {
+		if cm.pollErr != nil {
 			s.t.empty = "could not read the projects (see the status line); retrying"
 		}
 	} else {
@@ -146,8 +144,8 @@ func (s *projectsScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	return false, nil
 }
 
-func (s *projectsScreen) transitional(m *Model) bool {
-	for _, p := range m.inv {
+func (s *projectsScreen) transitional(cm *common) bool {
+	for _, p := range cm.inv {
 		for _, v := range p.VPCs {
 			for _, c := range v.Peerings {
 				if c.State.Transitional() {
@@ -159,4 +157,4 @@ func (s *projectsScreen) transitional(m *Model) bool {
 	return false
 }
 
-func (s *projectsScreen) paste(_ *Model, text string) { s.t.paste(text) }
+func (s *projectsScreen) paste(text string) { s.t.paste(text) }

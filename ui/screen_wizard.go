@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -27,9 +26,12 @@ var stageNames = []string{"1/5 project VPC", "2/5 subscription", "3/5 VNet", "4/
 // VNet (overlapping ones refused, with the reason), the app name and role
 // option, and a review that shows what Aiven will be sent.
 type wizardScreen struct {
+	baseScreen
 	project string
 	stage   wizardStage
 	preVPC  string
+	// defaultSub is preselected among the subscriptions.
+	defaultSub string
 
 	vpc     peering.VPC
 	sub     peering.Subscription
@@ -61,11 +63,13 @@ func (m *Model) openWizard(project, vpcID string) tea.Cmd {
 		m.setStatus("creating a peering needs Azure: "+why, true)
 		return nil
 	}
-	w := &wizardScreen{project: project, preVPC: vpcID, appName: field{limit: 120}, role: peering.RoleNetworkContributor}
+	w := &wizardScreen{project: project, preVPC: vpcID, defaultSub: m.deps.DefaultSubscription,
+		appName: field{limit: 120}, role: peering.RoleNetworkContributor}
 	return m.push(w)
 }
 
 func (s *wizardScreen) crumb() string { return "new peering" }
+
 func (s *wizardScreen) keyMap(k *Keys) keyMap {
 	switch s.stage {
 	case stageOptions:
@@ -81,23 +85,20 @@ func (s *wizardScreen) keyMap(k *Keys) keyMap {
 	}
 	return k.wizardMap()
 }
-func (s *wizardScreen) scope() string       { return s.project }
-func (s *wizardScreen) poll(*Model) tea.Cmd { return nil }
-func (s *wizardScreen) transitional(*Model) bool {
-	return false
-}
+
+func (s *wizardScreen) scope() string { return s.project }
 
 func (s *wizardScreen) capturing() bool {
 	return s.stage == stageOptions || s.t.filtering
 }
 
 func (s *wizardScreen) enter(m *Model) tea.Cmd {
-	s.setStage(m, stageVPC)
+	s.setStage(m.common(), stageVPC)
 	return nil
 }
 
 // setStage switches the list to a stage's choices.
-func (s *wizardScreen) setStage(m *Model, st wizardStage) {
+func (s *wizardScreen) setStage(cm *common, st wizardStage) {
 	s.stage = st
 	s.refused = map[string]string{}
 	switch st {
@@ -131,108 +132,7 @@ func (s *wizardScreen) setStage(m *Model, st wizardStage) {
 		}
 		s.appName.Focus()
 	}
-	s.refresh(m)
-}
-
-func (s *wizardScreen) refresh(m *Model) {
-	s.t.setHeight(m.bodyHeight() - 4)
-	switch s.stage {
-	case stageVPC:
-		s.vpcRows(m)
-	case stageSubscription:
-		s.subRows(m)
-	case stageVNet:
-		s.vnetRows(m)
-	}
-}
-
-func (s *wizardScreen) vpcRows(m *Model) {
-	p, ok := m.project(s.project)
-	if !ok {
-		s.t.setRows(nil)
-		return
-	}
-	var rows []row
-	first := ""
-	for _, v := range p.VPCs {
-		note, mark, t := fmt.Sprintf("%d peering(s)", len(v.Peerings)), "✓", toneOK
-		switch {
-		case !v.IsAzure():
-			note, mark, t = "not an Azure region: VNet peering needs an azure-* VPC", "✗", toneMuted
-		case v.State != "ACTIVE":
-			note, mark, t = "the VPC is "+v.State+"; wait until it is ACTIVE", "✗", toneMuted
-		}
-		if mark == "✗" {
-			s.refused[v.ID] = note
-		} else if first == "" {
-			first = v.ID
-		}
-		rows = append(rows, row{id: v.ID, cells: []string{mark, short(v.ID), v.Cloud, v.CIDR, v.State, note},
-			tones: []tone{t, toneNone, toneNone, toneNone, toneNone, toneMuted}, search: searchText(v.ID, v.Cloud, v.CIDR, note)})
-	}
-	fresh := len(s.t.all) == 0
-	s.t.setRows(rows)
-	if fresh {
-		// Start on the VPC the user came from, else the first one that can be chosen.
-		if s.preVPC == "" || s.refused[s.preVPC] != "" || !s.t.selectID(s.preVPC) {
-			s.t.selectID(first)
-		}
-	}
-}
-
-func (s *wizardScreen) subRows(m *Model) {
-	s.t.empty = "no Azure subscription is visible to the signed-in principal"
-	if s.loading {
-		s.t.empty = "reading subscriptions…"
-	} else if s.subsErr != nil {
-		s.t.empty = "could not list subscriptions: " + oneLine(s.subsErr.Error())
-	}
-	var rows []row
-	for _, sub := range s.subs {
-		mark, t, note := "✓", toneOK, sub.State
-		if sub.State != "" && sub.State != "Enabled" {
-			mark, t = "✗", toneMuted
-			s.refused[sub.ID] = "the subscription is " + sub.State
-		}
-		rows = append(rows, row{id: sub.ID, cells: []string{mark, sub.DisplayName, sub.ID, note},
-			tones: []tone{t, toneNone, toneMuted, toneNone}, search: searchText(sub.DisplayName, sub.ID)})
-	}
-	fresh := len(s.t.all) == 0
-	s.t.setRows(rows)
-	if def := m.deps.DefaultSubscription; def != "" && fresh {
-		for _, sub := range s.subs {
-			if strings.EqualFold(sub.ID, def) {
-				s.t.selectID(sub.ID)
-			}
-		}
-	}
-}
-
-func (s *wizardScreen) vnetRows(m *Model) {
-	s.t.empty = "no VNets in this subscription"
-	if s.loading {
-		s.t.empty = "reading VNets…"
-	} else if s.vnetsErr != nil {
-		s.t.empty = "could not list VNets: " + oneLine(s.vnetsErr.Error())
-	}
-	var rows []row
-	for _, vn := range s.vnets {
-		mark, t, note := "✓", toneOK, ""
-		if a, b, overlap := peering.Overlap([]string{s.vpc.CIDR}, vn.AddressPrefixes); overlap {
-			mark, t = "✗", toneFailed
-			note = fmt.Sprintf("overlaps the VPC's %s", a)
-			s.refused[vn.ID] = fmt.Sprintf("%s/%s (%s) overlaps the VPC's %s: Azure refuses overlapping peerings",
-				vn.ResourceGroup, vn.Name, b, a)
-		} else if c, ok := s.vpc.Find(peering.Key{PeerCloudAccount: s.sub.ID, PeerResourceGroup: strings.ToLower(vn.ResourceGroup), PeerVPC: strings.ToLower(vn.Name)}); ok {
-			note = "already requested: " + string(c.State) + " (the checklist resumes it)"
-			t = stateTone(c.State)
-		}
-		rows = append(rows, row{id: vn.ID,
-			cells:  []string{mark, vn.ResourceGroup + "/" + vn.Name, vn.Location, strings.Join(vn.AddressPrefixes, ","), note},
-			tones:  []tone{t, toneNone, toneMuted, toneNone, t},
-			search: searchText(vn.ResourceGroup, vn.Name, vn.Location, strings.Join(vn.AddressPrefixes, " "))})
-	}
-	s.t.setRows(rows)
+	s.refresh(cm)
 }
 
 // data takes the wizard's reads.
@@ -252,7 +152,7 @@ func (s *wizardScreen) data(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		s.loading, s.vnets, s.vnetsErr = false, msg.vnets, msg.err
 	}
-	s.refresh(m)
+	s.refresh(m.common())
 	return nil
 }
 
@@ -262,7 +162,7 @@ func (s *wizardScreen) back(m *Model) tea.Cmd {
 	}
 	prev := s.stage - 1
 	s.appName.Blur()
-	s.setStage(m, prev)
+	s.setStage(m.common(), prev)
 	switch prev {
 	case stageSubscription:
 		s.t.selectID(s.sub.ID)
@@ -298,7 +198,7 @@ func (s *wizardScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 				return true, nil
 			}
 			s.appName.Blur()
-			s.setStage(m, stageReview)
+			s.setStage(m.common(), stageReview)
 			return true, nil
 		}
 		s.appName.Update(msg)
@@ -347,7 +247,7 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 		s.vpc, _ = vpcOf(p, id)
 		s.loading = true
 		s.subsSeq = m.nextSeq()
-		s.setStage(m, stageSubscription)
+		s.setStage(m.common(), stageSubscription)
 		return fetchSubscriptions(m.ctx, m.deps.Network, s.subsSeq)
 	case stageSubscription:
 		for _, sub := range s.subs {
@@ -358,7 +258,7 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 		s.loading = true
 		s.vnets = nil
 		s.vnetsSeq = m.nextSeq()
-		s.setStage(m, stageVNet)
+		s.setStage(m.common(), stageVNet)
 		return fetchVNets(m.ctx, m.deps.Network, s.vnetsSeq, s.sub.ID)
 	case stageVNet:
 		for _, vn := range s.vnets {
@@ -369,7 +269,7 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 				s.vnet = vn
 			}
 		}
-		s.setStage(m, stageOptions)
+		s.setStage(m.common(), stageOptions)
 		return nil
 	}
 	return nil
@@ -380,102 +280,7 @@ func (s *wizardScreen) target() peering.Target {
 		ResourceGroup: s.vnet.ResourceGroup, VNetName: s.vnet.Name}
 }
 
-func (s *wizardScreen) view(m *Model, w, h int) string {
-	st := &m.styles
-	var b strings.Builder
-	b.WriteString(st.Title.Render("New peering for "+s.project) + st.Muted.Render("  · step "+stageNames[s.stage]))
-	b.WriteByte('\n')
-	b.WriteString(st.Muted.Render(s.summary()))
-	b.WriteString("\n\n")
-	switch s.stage {
-	case stageVPC, stageSubscription, stageVNet:
-		b.WriteString(s.t.view(st, w, h-3))
-	case stageOptions:
-		b.WriteString(s.optionsView(m, w))
-	case stageReview:
-		b.WriteString(s.reviewView(m, w))
-	}
-	return b.String()
-}
-
-// summary is what was chosen so far.
-func (s *wizardScreen) summary() string {
-	var parts []string
-	if s.stage > stageVPC {
-		parts = append(parts, "VPC "+short(s.vpc.ID)+" "+s.vpc.CIDR)
-	}
-	if s.stage > stageSubscription {
-		parts = append(parts, "sub "+s.sub.DisplayName)
-	}
-	if s.stage > stageVNet {
-		parts = append(parts, "VNet "+s.vnet.ResourceGroup+"/"+s.vnet.Name)
-	}
-	if len(parts) == 0 {
-		return "choose the project VPC to peer (Azure regions only)"
-	}
-	return strings.Join(parts, " › ")
-}
-
-func radio(on bool) string {
-	if on {
-		return "(•)"
-	}
-	return "( )"
-}
-
-func (s *wizardScreen) optionsView(m *Model, w int) string {
-	st := &m.styles
-	lines := []string{
-		st.Label.Render("app name  ") + s.appName.View(w-10, st.Muted),
-		st.Muted.Render("          the Entra app that peers your VNet with Aiven's (created multi-tenant; reused if it exists)"),
-		"",
-		st.Label.Render("app role  ") + radio(s.role == peering.RoleNetworkContributor) + " network-contributor  " +
-			radio(s.role == peering.RoleLeastPrivilege) + " least-privilege",
-		st.Muted.Render("          network-contributor is what Aiven's docs assign; least-privilege is a custom role"),
-		st.Muted.Render("          with only the peering actions (tab switches)"),
-		"",
-		st.Muted.Render("enter reviews · esc goes back"),
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (s *wizardScreen) reviewView(m *Model, w int) string {
-	st := &m.styles
-	t := s.target()
-	kv := func(k, v string) string { return st.Label.Render(fit(k, 16)) + v }
-	rg, vn := strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName)
-	sent := rg + "/" + vn
-	lower := st.Muted.Render("(already lower case)")
-	if rg != t.ResourceGroup || vn != t.VNetName {
-		lower = st.Pending.Render("lower-cased from " + t.ResourceGroup + "/" + t.VNetName +
-			": Aiven accepts only lower case; Azure names are case-insensitive, so it is the same VNet")
-	}
-	appName := strings.TrimSpace(s.appName.Value())
-	lines := []string{
-		kv("Aiven", fmt.Sprintf("%s / VPC %s (%s, %s)", t.Project, t.VPCID, s.vpc.Cloud, s.vpc.CIDR)),
-		kv("Azure", fmt.Sprintf("%s (%s)", s.sub.DisplayName, t.SubscriptionID)),
-		kv("VNet", fmt.Sprintf("%s/%s (%s)", t.ResourceGroup, t.VNetName, strings.Join(s.vnet.AddressPrefixes, ", "))),
-		kv("sent to Aiven", sent+"  "+lower),
-		kv("app", appName+st.Muted.Render("  multi-tenant; its secret stays in memory only")),
-		kv("app role", s.role),
-		kv("Aiven's app", peering.DefaultAivenAppID+st.Muted.Render("  gets a service principal and a peer-only role on the VNet")),
-		kv("Azure peering", "aiven-"+t.Project+"-"+shortPrefix(t.VPCID)),
-		"",
-		"The checklist runs the 15 steps and shows each one; a run can be stopped and resumed.",
-		"",
-		st.Title.Render("enter/y") + " create and run · " + st.Title.Render("esc") + " go back",
-	}
-	return strings.Join(lines, "\n")
-}
-
-func shortPrefix(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
-}
-
-func (s *wizardScreen) paste(_ *Model, text string) {
+func (s *wizardScreen) paste(text string) {
 	if s.stage == stageOptions {
 		s.appName.insert(text)
 		return

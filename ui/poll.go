@@ -1,0 +1,113 @@
+package ui
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/azpeer/azpeer/peering"
+)
+
+// Polling: a refresh of Aiven's side tagged with a generation, re-armed
+// by its reply at an interval that follows what is on screen, and the
+// clock that moves relative times.
+
+// poll starts a refresh now; its reply schedules the next one.
+func (m *Model) poll() tea.Cmd {
+	if m.aiven == nil {
+		return nil
+	}
+	m.fetchGen++
+	m.tick++ // a pending tick would only duplicate this refresh
+	m.fetching = true
+	top := m.top()
+	return tea.Batch(fetchInventory(m.ctx, m.aiven, m.clock, m.fetchGen, top.scope()), top.poll(m), m.startSpinner())
+}
+
+// rearm schedules the next poll for the screen now on top.
+func (m *Model) rearm() tea.Cmd {
+	m.tick++
+	if m.paused || m.aiven == nil || m.fetching || !m.loaded && m.pollErr == nil {
+		return nil
+	}
+	t := m.tick
+	return tea.Tick(m.interval(), func(time.Time) tea.Msg { return pollTickMsg{tick: t} })
+}
+
+// interval is fast while something visible moves, slow when all is
+// settled, and backs off (honouring Retry-After) while polls fail.
+func (m *Model) interval() time.Duration {
+	fast, slow := m.opts.fastPoll(), m.opts.slowPoll()
+	if m.pollErr != nil {
+		d := fast << min(max(m.failures-1, 0), 4)
+		d = min(d, slow)
+		return max(d, retryAfter(m.pollErr))
+	}
+	if m.anyRunning() || m.top().transitional(m.common()) {
+		return fast
+	}
+	return slow
+}
+
+func (m *Model) startSpinner() tea.Cmd {
+	if m.spinning {
+		return nil
+	}
+	m.spinning = true
+	return m.spinner.Tick
+}
+
+// applyInventory takes a poll's reply. A failed poll keeps the data on
+// screen, marked stale, with the error in the status line.
+func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
+	if msg.gen != m.fetchGen {
+		return nil // overtaken by a newer request
+	}
+	m.fetching = false
+	var unknown *peering.UnknownProjectError
+	switch {
+	case errors.As(msg.err, &unknown) && msg.scope != "":
+		m.inv = slices.DeleteFunc(m.inv, func(p peering.Project) bool { return p.Name == msg.scope })
+		m.pollErr, m.failures = nil, 0
+		m.refreshedAt = msg.at
+		m.setStatus(unknown.Error(), true)
+	case msg.err != nil:
+		m.pollErr = msg.err
+		m.failures++
+	default:
+		m.pollErr, m.failures = nil, 0
+		if msg.inv.User.Email != "" {
+			m.user = msg.inv.User
+		}
+		m.merge(msg.scope, msg.inv.Projects, msg.at)
+		m.refreshedAt = msg.at
+		m.loaded = true
+		if m.status == "refreshing…" {
+			m.status = ""
+		}
+	}
+	m.top().refresh(m.common())
+	return m.rearm()
+}
+
+// pollTickMsg fires the next poll; tick tells chains apart.
+type pollTickMsg struct{ tick int }
+
+// clockMsg advances the model's time, which re-renders relative times
+// ("refreshed 3s ago", elapsed).
+type clockMsg struct{}
+
+func clockTick() tea.Cmd {
+	return tea.Every(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+// retryAfter is the server's advice in err, if any.
+func retryAfter(err error) time.Duration {
+	var ce *peering.CloudError
+	if errors.As(err, &ce) {
+		return ce.RetryAfter
+	}
+	return 0
+}
