@@ -236,6 +236,34 @@ func connection(pc vpc.PeeringConnectionOut) peering.Connection {
 	return c
 }
 
+// ProjectPermissions lists the token's memberships and permissions on a
+// project, as /v1/me reports them (project_membership and
+// project_memberships); the runbook checks them before deleting both
+// sides of a peering.
+func (c *Client) ProjectPermissions(ctx context.Context, project string) ([]string, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	me, err := c.api.UserInfo(ctx)
+	if err != nil {
+		return nil, wrap(ctx, "read the token's project memberships", err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if p != "" && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if m, ok := me.ProjectMembership[project]; ok {
+		add(string(m))
+	}
+	for _, m := range me.ProjectMemberships[project] {
+		add(string(m))
+	}
+	return out, nil
+}
+
 // CreateAzurePeering asks Aiven to peer a VPC with an Azure VNet and
 // returns the connection as Aiven answered (APPROVED, normally; the answer
 // is known to be incomplete, so callers read the VPC back for details).

@@ -56,10 +56,19 @@ type Endpoints struct {
 	GraphAudience string
 	// CAFile is a PEM bundle trusted in addition to the system roots.
 	CAFile string
+	// Wrap, when set, wraps the HTTP transport of every client made from
+	// these endpoints (the admin's, and the app's in both tenants); tests
+	// use it to watch or cut traffic. nil means none.
+	Wrap TransportWrapper
 
-	// caPEM is CAFile's content, read once by EndpointsFromEnv (a string
-	// keeps Endpoints comparable).
+	// caPEM is CAFile's content, read once by EndpointsFromEnv.
 	caPEM string
+}
+
+// TransportWrapper wraps an HTTP transport. (An interface, not a func, so
+// Endpoints stays comparable.)
+type TransportWrapper interface {
+	WrapTransport(http.RoundTripper) http.RoundTripper
 }
 
 type cloudDefaults struct {
@@ -267,9 +276,13 @@ func (e Endpoints) ClientOptions() (azcore.ClientOptions, error) {
 		MaxIdleConnsPerHost:   16,
 		ForceAttemptHTTP2:     true,
 	}
+	var rt http.RoundTripper = transport
+	if e.Wrap != nil {
+		rt = e.Wrap.WrapTransport(rt)
+	}
 	return azcore.ClientOptions{
 		Cloud:     e.Cloud(),
-		Transport: &http.Client{Transport: transport},
+		Transport: &http.Client{Transport: rt},
 		Retry: policy.RetryOptions{
 			MaxRetries:    3,
 			RetryDelay:    500 * time.Millisecond,

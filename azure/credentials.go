@@ -115,7 +115,7 @@ func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azco
 		if err != nil {
 			return nil, Source{}, fmt.Errorf("azure: %s/%s: %s", EnvTenantID, EnvClientID, redact(err.Error(), env[EnvClientSecret]))
 		}
-		return cred, Source{Kind: SourceEnvironment, TenantID: tenant, ClientID: client}, nil
+		return &envCredential{cred: cred, tenant: tenant, client: client}, Source{Kind: SourceEnvironment, TenantID: tenant, ClientID: client}, nil
 	case len(missing) < 3:
 		return nil, Source{}, fmt.Errorf("azure: %s set but %s missing: set all three of %s, %s and %s to sign in as an app, or none",
 			strings.Join(sortedKeys(env), " and "), strings.Join(missing, " and "), EnvTenantID, EnvClientID, EnvClientSecret)
@@ -159,6 +159,40 @@ func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azco
 		return nil, Source{}, fmt.Errorf("azure: device code sign-in: %w", err)
 	}
 	return cred, Source{Kind: SourceDeviceCode, TenantID: opts.TenantID}, nil
+}
+
+// envCredential is the admin's app credential from the environment. Its
+// sign-in failures name the variable that is wrong: Entra's own text
+// ("Invalid client secret provided") does not say where the secret came
+// from.
+type envCredential struct {
+	cred           azcore.TokenCredential
+	tenant, client string
+}
+
+func (c *envCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	t, err := c.cred.GetToken(ctx, opts)
+	if err == nil {
+		return t, nil
+	}
+	ce, ok := cloudError(ServiceEntra, err).(*peering.CloudError)
+	if !ok {
+		return t, err
+	}
+	var hint string
+	switch ce.Code {
+	case "AADSTS7000215", "AADSTS7000222":
+		hint = fmt.Sprintf("%s is not a valid (or is an expired) client secret of the app %s=%s", EnvClientSecret, EnvClientID, c.client)
+	case "AADSTS700016":
+		hint = fmt.Sprintf("%s=%s names no application in the tenant %s=%s", EnvClientID, c.client, EnvTenantID, c.tenant)
+	case "AADSTS90002", "AADSTS900023":
+		hint = fmt.Sprintf("%s=%s names no tenant Entra knows", EnvTenantID, c.tenant)
+	default:
+		return t, ce
+	}
+	out := *ce
+	out.Message = hint + " (" + ce.Message + ")"
+	return t, &out
 }
 
 func sortedKeys(m map[string]string) []string {

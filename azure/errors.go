@@ -100,9 +100,11 @@ func entraError(af *azidentity.AuthenticationFailedError, wrapped error) error {
 	out := &peering.CloudError{Service: ServiceEntra, Err: wrapped}
 	if af.RawResponse == nil {
 		// No answer from Entra: the credential refused locally (e.g. a
-		// tenant not in AdditionallyAllowedTenants). Its message names the
-		// credential and the problem, never the secret.
-		out.Message = firstLine(af.Error())
+		// tenant not in AdditionallyAllowedTenants), or Entra could not be
+		// reached. The message names the credential and the problem, never
+		// the secret; its cause (e.g. "connection refused") is on later
+		// lines, so they are kept, folded into one.
+		out.Message = oneLineAll(af.Error())
 		return out
 	}
 	out.StatusCode = af.RawResponse.StatusCode
@@ -144,6 +146,9 @@ func firstSentence(desc string) string {
 	}
 	return strings.TrimSpace(desc)
 }
+
+// oneLineAll folds a multi-line message into one line.
+func oneLineAll(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)

@@ -13,9 +13,6 @@ import (
 	"github.com/azpeer/azpeer/peering"
 )
 
-// errUnhealthy makes doctor exit non-zero when it found problems.
-var errUnhealthy = errors.New("the peering is not healthy")
-
 func newDoctorCommand(g *Globals) *cobra.Command {
 	var tf targetFlags
 	var asJSON, fix, yes bool
@@ -28,7 +25,10 @@ func newDoctorCommand(g *Globals) *cobra.Command {
 VNet and its peerings, role assignments, the service principals of your app
 and of Aiven's, the run record — and checks every known cause of
 INVALID_SPECIFICATION, REJECTED_BY_PEER, AuthorizationFailed and
-Disconnected. Exits 0 when healthy. With --fix it applies the fixes it can.`,
+Disconnected. With --fix it applies the most likely fix it can, after
+asking. Exit status: 0 healthy (everything checked, nothing wrong), 1
+problems found, 3 something could not be checked — "could not check" is
+never reported as healthy.`,
 		Example: `  azpeer doctor --sandbox --project tsdb-prod --vpc 1f0e2d3c-4b5a-4697-8877-665544332211 --vnet rg-prod/prod-vnet-old`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,15 +50,12 @@ Disconnected. Exits 0 when healthy. With --fix it applies the fixes it can.`,
 			} else {
 				writeDiagnosis(out, t, d)
 			}
-			if !fix || d.Healthy() {
-				if d.Healthy() {
-					return nil
-				}
-				return errUnhealthy
+			if !fix || d.Verdict != peering.VerdictUnhealthy {
+				return verdictExit(d.Verdict, "")
 			}
 			f := firstFixable(d)
 			if f == nil {
-				return fmt.Errorf("%w, and azpeer cannot fix it by itself: see the fixes above", errUnhealthy)
+				return &ExitError{Code: 1, Msg: "the peering is not healthy, and azpeer cannot fix it by itself: see the fixes above"}
 			}
 			if !yes {
 				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Apply the fix for %s (%s)? [y/N] ", f.ID, f.Action))
@@ -78,10 +75,7 @@ Disconnected. Exits 0 when healthy. With --fix it applies the fixes it can.`,
 				fmt.Fprintln(out, "\nAfter the fix:")
 				writeDiagnosis(out, t, after)
 			}
-			if !after.Healthy() {
-				return errUnhealthy
-			}
-			return nil
+			return verdictExit(after.Verdict, "")
 		},
 	}
 	tf.register(c)
@@ -114,9 +108,6 @@ func writeDiagnosis(w io.Writer, t peering.Target, d peering.Diagnosis) {
 	} else {
 		fmt.Fprintf(w, "Peering %s\n", t)
 	}
-	if len(d.Findings) == 0 {
-		fmt.Fprintln(w, "✓ healthy: no problem found")
-	}
 	for i, f := range d.Findings {
 		fmt.Fprintf(w, "\n%d. [%s] %s  (%s)\n", i+1, strings.ToUpper(string(f.Severity)), f.Cause, f.ID)
 		for _, e := range f.Evidence {
@@ -130,7 +121,5 @@ func writeDiagnosis(w io.Writer, t peering.Target, d peering.Diagnosis) {
 			fmt.Fprintf(w, "   azpeer can do this: azpeer doctor --fix (%s)\n", f.Action)
 		}
 	}
-	for _, u := range d.Unchecked {
-		fmt.Fprintf(w, "\nnot checked: %s\n", u)
-	}
+	writeVerdict(w, d)
 }

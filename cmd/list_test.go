@@ -226,6 +226,13 @@ func TestCreateValidatesBeforeCalling(t *testing.T) {
 		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet", "--role", "owner"}, "--role"},
 		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet", "--aiven-app-id", "x"}, "--aiven-app-id"},
 		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "Rg-Legacy/Legacy-VNet"}, "overlaps"},
+		// The flag the user gave is named, never one derived from it.
+		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/" + strings.Repeat("v", 5000)}, "--vnet names the VNet"},
+		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet",
+			"/subscriptions/0badc0de-1111-4222-8333-444455556666/resourceGroups/rg-app/providers/Microsoft.Network/virtualNetworks/app-vnet"}, "--vnet names subscription 0badc0de"},
+		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet", "--timeout", "0s"}, "--timeout"},
+		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet", "--timeout", "-5m"}, "--timeout"},
+		{[]string{"--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet", "--app-id", "nope"}, "--app-id"},
 	}
 	for _, c := range cases {
 		t.Run(c.want, func(t *testing.T) {
@@ -234,7 +241,35 @@ func TestCreateValidatesBeforeCalling(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("%v: %v, want an error naming %q", c.args, err, c.want)
 			}
+			if err != nil && c.want != "--app-id" && strings.Contains(err.Error(), "--app-name") {
+				t.Errorf("the error blames --app-name, which was not given: %v", err)
+			}
 		})
+	}
+	// A project name no Aiven project can have, however long or foreign.
+	for _, project := range []string{strings.Repeat("p", 300), "tsdb-прод"} {
+		_, _, err := run(t, "create", "--sandbox", "--project", project, "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet")
+		if err == nil || !strings.Contains(err.Error(), "--project") || strings.Contains(err.Error(), "--peering-name") {
+			t.Errorf("--project %.20q: %v", project, err)
+		}
+	}
+}
+
+// A wrong admin secret names the variable it came from; an unreachable
+// Entra says why, without an "HTTP 0".
+func TestAdminSignInErrorsNameTheCause(t *testing.T) {
+	sv := served(t)
+	t.Setenv("AZURE_CLIENT_SECRET", "wrong-"+sv.env["AZURE_CLIENT_SECRET"])
+	_, _, err := run(t, "vnets")
+	if err == nil || !strings.Contains(err.Error(), "AZURE_CLIENT_SECRET") || !strings.Contains(err.Error(), "AADSTS7000215") ||
+		strings.Contains(err.Error(), sv.env["AZURE_CLIENT_SECRET"]) {
+		t.Errorf("wrong AZURE_CLIENT_SECRET: %v", err)
+	}
+	t.Setenv("AZURE_CLIENT_SECRET", sv.env["AZURE_CLIENT_SECRET"])
+	t.Setenv("AZURE_AUTHORITY_HOST", "https://127.0.0.1:1/")
+	_, _, err = run(t, "vnets")
+	if err == nil || strings.Contains(err.Error(), "HTTP 0") || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Entra unreachable: %v", err)
 	}
 }
 

@@ -519,7 +519,7 @@ func typedConfirm(in io.Reader, out io.Writer, name, given string) error {
 		return err
 	}
 	if !strings.EqualFold(strings.TrimSpace(line), name) {
-		return errors.New("the name did not match; nothing was deleted")
+		return fmt.Errorf("the name did not match %s; nothing was deleted (type it exactly, or pass --confirm %s)", name, name)
 	}
 	return nil
 }

@@ -149,7 +149,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			}
 		}
 	}
-	if v, err := rb.Aiven.VPC(ctx, t.Project, t.VPCID); err != nil {
+	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
 		skip("Aiven project VPC", err)
 	} else {
 		f.VPC = &v
@@ -167,7 +167,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			}
 		}
 	}
-	if subs, err := rb.Network.Subscriptions(ctx); err != nil {
+	if subs, err := read(ctx, rb, rb.Network.Subscriptions); err != nil {
 		skip("Azure subscriptions", err)
 	} else {
 		f.Subscriptions = subs
@@ -177,7 +177,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			}
 		}
 	}
-	if vnets, err := rb.Network.VNets(ctx, t.SubscriptionID); err != nil {
+	if vnets, err := read(ctx, rb, func(ctx context.Context) ([]VNet, error) { return rb.Network.VNets(ctx, t.SubscriptionID) }); err != nil {
 		skip("Azure VNets", err)
 	} else {
 		for _, v := range vnets {
@@ -188,7 +188,9 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			}
 		}
 	}
-	if sp, err := rb.Directory.ServicePrincipalByAppID(ctx, f.AivenAppID); err != nil {
+	if sp, err := read(ctx, rb, func(ctx context.Context) (*ServicePrincipal, error) {
+		return rb.Directory.ServicePrincipalByAppID(ctx, f.AivenAppID)
+	}); err != nil {
 		skip("Aiven's service principal", err)
 	} else {
 		f.AivenSP = sp
@@ -200,19 +202,23 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		appID = f.Record.Outputs[OutUserAppID]
 	}
 	if appID != "" {
-		if app, err := rb.Directory.ApplicationByAppID(ctx, appID); err != nil {
+		if app, err := read(ctx, rb, func(ctx context.Context) (*Application, error) { return rb.Directory.ApplicationByAppID(ctx, appID) }); err != nil {
 			skip("the peering app", err)
 		} else {
 			f.App = app
 		}
-		if sp, err := rb.Directory.ServicePrincipalByAppID(ctx, appID); err != nil {
+		if sp, err := read(ctx, rb, func(ctx context.Context) (*ServicePrincipal, error) {
+			return rb.Directory.ServicePrincipalByAppID(ctx, appID)
+		}); err != nil {
 			skip("the peering app's service principal", err)
 		} else {
 			f.AppSP = sp
 		}
 	}
 	if f.VNet != nil {
-		if as, err := rb.Access.RoleAssignments(ctx, f.VNet.ID, ""); err != nil {
+		if as, err := read(ctx, rb, func(ctx context.Context) ([]RoleAssignment, error) {
+			return rb.Access.RoleAssignments(ctx, f.VNet.ID, "")
+		}); err != nil {
 			skip("role assignments on the VNet", err)
 		} else {
 			f.Assignments = as
@@ -221,7 +227,9 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 				if _, done := f.Roles[k]; done {
 					continue
 				}
-				if rd, err := rb.Access.RoleDefinitionByID(ctx, a.RoleDefinitionID); err == nil && rd != nil {
+				if rd, err := read(ctx, rb, func(ctx context.Context) (*RoleDefinition, error) {
+					return rb.Access.RoleDefinitionByID(ctx, a.RoleDefinitionID)
+				}); err == nil && rd != nil {
 					f.Roles[k] = *rd
 				}
 			}

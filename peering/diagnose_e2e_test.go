@@ -6,6 +6,7 @@ package peering_test
 // fixed until the peering is ACTIVE on Aiven and Connected on Azure.
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -837,4 +838,62 @@ func vnetNames(id string) (rg, name string) {
 		}
 	}
 	return rg, name
+}
+
+// The connection the run made is replaced by one for another app: the run
+// stops at once with whose connection it is (no 15-minute retry), doctor
+// names the cause first, and its fix recreates the connection for the
+// run's app, through to ACTIVE.
+func TestConnectionForAnotherAppIsNamed(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	tg := stagingTarget()
+	run := runSteps(t, e.runbook(), tg, peering.StepWaitPendingPeer)
+	run.Close()
+	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: tg.ResourceGroup, PeerVPC: tg.VNetName}
+	if err := e.aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, e, tg)
+	other := newApp(t, e, "someone-elses-peering")
+	requestPeering(t, e, tg, other.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
+
+	start := time.Now()
+	run2, err := e.runbook().Open(tg, peering.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run2.RunAll(ctxFor(t), nil)
+	run2.Close()
+	var ce *peering.ConnectionError
+	if !errors.As(err, &ce) || ce.Connection.PeerAzureAppID != other.AppID || !strings.Contains(err.Error(), "--replace-connection") {
+		t.Fatalf("resume with another app's connection: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("it took %s to say so", d)
+	}
+	d := e.runbook().Diagnose(ctxFor(t), tg, "")
+	f := requireFinding(t, d, peering.RuleConnectionOtherApp, true)
+	if err := e.runbook().Fix(ctxFor(t), d.Facts, f, nil); err != nil {
+		t.Fatalf("fix: %v", err)
+	}
+	if got := record(t, e, tg).Outputs[peering.OutAivenState]; got != "ACTIVE" {
+		t.Errorf("after the fix the connection is %s", got)
+	}
+}
+
+// waitGone waits until Aiven no longer lists the target's connection.
+func waitGone(t *testing.T, e *env, tg peering.Target) {
+	t.Helper()
+	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: strings.ToLower(tg.ResourceGroup), PeerVPC: strings.ToLower(tg.VNetName)}
+	for range 200 {
+		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := v.Find(k); !ok {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the connection to %s does not go", tg)
 }

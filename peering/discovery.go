@@ -3,6 +3,7 @@ package peering
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,14 +64,14 @@ type AppTagFinder interface {
 func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 	e := Existing{Target: t}
 	var vpc VPC
-	if err := rb.call(ctx, func(ctx context.Context) (err error) { vpc, err = rb.Aiven.VPC(ctx, t.Project, t.VPCID); return err }); err != nil {
+	if err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
 		e.Unchecked = append(e.Unchecked, "the Aiven connection: "+err.Error())
 	} else if c, ok := vpc.Find(aivenKey(t)); ok {
 		e.Connection = &c
 		e.AivenVNetID = c.ToNetworkID()
 	}
 	var vnet VNet
-	if err := rb.call(ctx, func(ctx context.Context) (err error) { vnet, err = rb.Network.VNet(ctx, t.VNetID()); return err }); err != nil {
+	if err := readInto(ctx, rb, &vnet, func(ctx context.Context) (VNet, error) { return rb.Network.VNet(ctx, t.VNetID()) }); err != nil {
 		if StatusCode(err) != 404 {
 			e.Unchecked = append(e.Unchecked, "the Azure side: "+err.Error())
 		}
@@ -80,11 +81,10 @@ func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 		e.AivenVNetID = p.RemoteVNetID
 	}
 	if f, ok := rb.Directory.(AppTagFinder); ok {
-		var apps []Application
-		if err := rb.call(ctx, func(ctx context.Context) (err error) { apps, err = f.FindApplicationsByTag(ctx, peeringTag(t)); return err }); err != nil {
+		if apps, err := read(ctx, rb, func(ctx context.Context) ([]Application, error) { return f.FindApplicationsByTag(ctx, peeringTag(t)) }); err != nil {
 			e.Unchecked = append(e.Unchecked, "apps azpeer made: "+err.Error())
 		} else {
-			slicesSortApps(apps)
+			slices.SortFunc(apps, olderApp)
 			e.Apps = apps
 		}
 	}
@@ -117,14 +117,6 @@ func aivenSide(v VNet, aivenVNetID string, t Target) *VNetPeering {
 	return found
 }
 
-func slicesSortApps(apps []Application) {
-	for i := 1; i < len(apps); i++ {
-		for j := i; j > 0 && olderApp(apps[j], apps[j-1]) < 0; j-- {
-			apps[j], apps[j-1] = apps[j-1], apps[j]
-		}
-	}
-}
-
 // Adopt records what exists of a peering as the run's, with the user's
 // consent, so that it can be deleted (both sides) or managed: the Aiven
 // connection, the Azure peering, and apps other azpeer runs made for it
@@ -152,7 +144,7 @@ func (r *Run) Adopt(e Existing) error {
 		if e.Connection != nil && !strings.EqualFold(a.AppID, e.Connection.PeerAzureAppID) && len(e.Apps) > 1 {
 			continue
 		}
-		r.settle(OutUserAppID, KindApplication, a.AppID, a.DisplayName, Adopted)
+		r.settle(OutUserAppID, KindApplication, a.AppID, a.DisplayName, Inherited)
 		r.setOut(OutUserAppID, a.AppID, OutUserAppObjectID, a.ObjectID)
 		break
 	}
@@ -171,7 +163,7 @@ type AivenPermissionReader interface {
 func (rb *Runbook) CheckDeletable(ctx context.Context, t Target) error {
 	if pr, ok := rb.Access.(PermissionReader); ok {
 		var sets []PermissionSet
-		if err := rb.call(ctx, func(ctx context.Context) (err error) { sets, err = pr.Permissions(ctx, t.VNetID()); return err }); err == nil {
+		if err := readInto(ctx, rb, &sets, func(ctx context.Context) ([]PermissionSet, error) { return pr.Permissions(ctx, t.VNetID()) }); err == nil {
 			const action = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete"
 			allowed := false
 			for _, s := range sets {
@@ -185,7 +177,7 @@ func (rb *Runbook) CheckDeletable(ctx context.Context, t Target) error {
 	}
 	if ar, ok := rb.Aiven.(AivenPermissionReader); ok {
 		var perms []string
-		if err := rb.call(ctx, func(ctx context.Context) (err error) { perms, err = ar.ProjectPermissions(ctx, t.Project); return err }); err == nil && len(perms) > 0 && !aivenCanWriteNetworking(perms) {
+		if err := readInto(ctx, rb, &perms, func(ctx context.Context) ([]string, error) { return ar.ProjectPermissions(ctx, t.Project) }); err == nil && len(perms) > 0 && !aivenCanWriteNetworking(perms) {
 			return &PermissionError{What: "delete peering connections in the Aiven project " + t.Project + " (your membership: " + strings.Join(perms, ", ") + ")",
 				Need: "that needs the project's admin or operator role, or project:networking:write; a project admin can grant it; nothing was deleted"}
 		}

@@ -71,6 +71,13 @@ func (e *env) as(t testing.TB, spec sandbox.PrincipalSpec) *env {
 // same environment variables a user would set.
 func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
 	t.Helper()
+	return connectWith(t, s, clientID, secret, nil)
+}
+
+// connectWith is connectEnv with every HTTP request of the adapters going
+// through wrap (nil: straight).
+func connectWith(t testing.TB, s *sandbox.Server, clientID, secret string, wrap func(http.RoundTripper) http.RoundTripper) *env {
+	t.Helper()
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(caFile, s.CA().CertPEM(), 0o600); err != nil {
@@ -86,6 +93,9 @@ func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
 	var err error
 	if e.ep, err = azure.EndpointsFromEnv("public", e.getenv); err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		e.ep.Wrap = wrapFunc{wrap}
 	}
 	co, err := e.ep.ClientOptions()
 	if err != nil {
@@ -197,3 +207,10 @@ func ctxFor(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// wrapFunc adapts a function to azure.TransportWrapper.
+type wrapFunc struct {
+	f func(http.RoundTripper) http.RoundTripper
+}
+
+func (w wrapFunc) WrapTransport(rt http.RoundTripper) http.RoundTripper { return w.f(rt) }

@@ -89,7 +89,7 @@ func (r *Run) settleFound(slot string, kind ObjectKind, id, name string, adoptab
 	o, ok := r.object(slot)
 	state := Found
 	switch {
-	case ok && (o.State == Created || o.State == Adopted) && strings.EqualFold(o.ID, id):
+	case ok && (o.State == Created || o.State == Adopted || o.State == Inherited) && strings.EqualFold(o.ID, id):
 		state = o.State
 	case ok && o.State == Intended && o.ID != "" && strings.EqualFold(o.ID, id):
 		// The create reached the cloud before the run could record it.

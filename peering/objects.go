@@ -34,6 +34,9 @@ const (
 	// Adopted: it existed before, and the user told azpeer to manage it as
 	// its own (delete removes it, after a typed confirmation).
 	Adopted Ownership = "adopted"
+	// Inherited: another azpeer run made it for this same peering (its
+	// tags say so) and left it; this run treats it as its own.
+	Inherited Ownership = "inherited"
 	// Removed: the run deleted it.
 	Removed Ownership = "removed"
 )
@@ -54,7 +57,9 @@ type Object struct {
 }
 
 // Owned reports whether delete may remove the object.
-func (o Object) Owned() bool { return o.State == Created || o.State == Adopted || o.State == Intended }
+func (o Object) Owned() bool {
+	return o.State == Created || o.State == Adopted || o.State == Inherited || o.State == Intended
+}
 
 // slot names an output that holds an object, and the object's kind.
 type slot struct {
@@ -90,7 +95,7 @@ func (r *Record) Object(slot string) (Object, bool) {
 // Owns reports whether the run created (or adopted) the object in slot.
 func (r *Record) Owns(slot string) bool {
 	o, ok := r.Object(slot)
-	return ok && (o.State == Created || o.State == Adopted)
+	return ok && (o.State == Created || o.State == Adopted || o.State == Inherited)
 }
 
 // Secrets lists the client secrets the run added (any state).

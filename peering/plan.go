@@ -68,7 +68,7 @@ func (rb *Runbook) Status(ctx context.Context, t Target) (Status, error) {
 		st.Record = rec
 	}
 	var vpc VPC
-	if err := rb.call(ctx, func(ctx context.Context) (err error) { vpc, err = rb.Aiven.VPC(ctx, t.Project, t.VPCID); return err }); err != nil {
+	if err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
 		st.Errors = append(st.Errors, "Aiven: "+err.Error())
 	} else {
 		st.AivenRead = true
@@ -84,7 +84,7 @@ func (rb *Runbook) Status(ctx context.Context, t Target) (Status, error) {
 		aivenVNet = st.Record.Outputs[OutAivenVNetID]
 	}
 	var vnet VNet
-	err := rb.call(ctx, func(ctx context.Context) (err error) { vnet, err = rb.Network.VNet(ctx, t.VNetID()); return err })
+	err := readInto(ctx, rb, &vnet, func(ctx context.Context) (VNet, error) { return rb.Network.VNet(ctx, t.VNetID()) })
 	switch {
 	case err != nil && (StatusCode(err) == 404 || errors.Is(err, ErrNotFound)):
 		st.AzureRead, st.VNetMissing = true, true

@@ -179,8 +179,13 @@ func (e *CloudError) Error() string {
 	switch {
 	case e.Code != "" && e.Message != "":
 		return fmt.Sprintf("%s: %s: %s", e.Service, e.Code, e.Message)
-	case e.Code != "":
+	case e.Code != "" && e.StatusCode != 0:
 		return fmt.Sprintf("%s: %s (HTTP %d)", e.Service, e.Code, e.StatusCode)
+	case e.Code != "":
+		return fmt.Sprintf("%s: %s", e.Service, e.Code)
+	case e.StatusCode == 0:
+		// No answer came back (the service could not be reached).
+		return fmt.Sprintf("%s: %s", e.Service, e.Message)
 	default:
 		return fmt.Sprintf("%s: HTTP %d: %s", e.Service, e.StatusCode, e.Message)
 	}

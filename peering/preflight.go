@@ -22,7 +22,7 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		return err
 	}
 	var vpc VPC
-	err := rb.call(ctx, func(ctx context.Context) (err error) { vpc, err = rb.Aiven.VPC(ctx, t.Project, t.VPCID); return err })
+	err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) })
 	if err != nil {
 		if StatusCode(err) == 404 || errors.Is(err, ErrNotFound) {
 			return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s was not found in project %s", t.VPCID, t.Project),
@@ -39,7 +39,7 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 			Fix: "wait until the project VPC is ACTIVE (azpeer list shows it)"}
 	}
 	var subs []Subscription
-	if err := rb.call(ctx, func(ctx context.Context) (err error) { subs, err = rb.Network.Subscriptions(ctx); return err }); err != nil {
+	if err := readInto(ctx, rb, &subs, func(ctx context.Context) ([]Subscription, error) { return rb.Network.Subscriptions(ctx) }); err != nil {
 		return fmt.Errorf("list subscriptions: %w", err)
 	}
 	visible := false
@@ -51,7 +51,7 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 			Fix: "sign in to the tenant that owns it (az login --tenant TENANT), or pick a VNet from azpeer vnets"}
 	}
 	var vnet VNet
-	if err := rb.call(ctx, func(ctx context.Context) (err error) { vnet, err = rb.Network.VNet(ctx, t.VNetID()); return err }); err != nil {
+	if err := readInto(ctx, rb, &vnet, func(ctx context.Context) (VNet, error) { return rb.Network.VNet(ctx, t.VNetID()) }); err != nil {
 		if StatusCode(err) == 404 || errors.Is(err, ErrNotFound) {
 			return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("%s/%s was not found in subscription %s", t.ResourceGroup, t.VNetName, t.SubscriptionID),
 				Fix: "check the resource group and name (azpeer vnets lists them)"}
@@ -153,7 +153,7 @@ func (rb *Runbook) checkOwnPermissions(ctx context.Context, vnetID string) error
 		return nil
 	}
 	var sets []PermissionSet
-	if err := rb.call(ctx, func(ctx context.Context) (err error) { sets, err = pr.Permissions(ctx, vnetID); return err }); err != nil {
+	if err := readInto(ctx, rb, &sets, func(ctx context.Context) ([]PermissionSet, error) { return pr.Permissions(ctx, vnetID) }); err != nil {
 		// Not knowing is no reason to stop: the steps will say what fails.
 		return nil
 	}
@@ -190,10 +190,12 @@ func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string)
 	if !ok || rb.SignedInAppID == "" {
 		return nil
 	}
-	if sp, err := rb.Directory.ServicePrincipalByAppID(ctx, aivenAppID); err != nil || sp != nil {
+	if sp, err := read(ctx, rb, func(ctx context.Context) (*ServicePrincipal, error) {
+		return rb.Directory.ServicePrincipalByAppID(ctx, aivenAppID)
+	}); err != nil || sp != nil {
 		return nil
 	}
-	roles, err := rr.DirectoryRolesOfApp(ctx, rb.SignedInAppID)
+	roles, err := read(ctx, rb, func(ctx context.Context) ([]string, error) { return rr.DirectoryRolesOfApp(ctx, rb.SignedInAppID) })
 	if err != nil {
 		return nil
 	}

@@ -216,6 +216,31 @@ func (rb *Runbook) call(ctx context.Context, op func(ctx context.Context) error)
 	return retry(ctx, rb.stepDeadline(), rb.retryBackoff(), nil, nil, op)
 }
 
+// readDeadline bounds the retries of a read outside a step (a diagnosis,
+// a status): a person waits for it, and an answer of "could not check"
+// soon beats a right one in a quarter of an hour.
+const readDeadline = 45 * time.Second
+
+// readInto is read, storing the value in dst.
+func readInto[T any](ctx context.Context, rb *Runbook, dst *T, op func(ctx context.Context) (T, error)) error {
+	v, err := read(ctx, rb, op)
+	if err == nil {
+		*dst = v
+	}
+	return err
+}
+
+// read runs one cloud read outside a step under the retry policy, with
+// the shorter deadline of reads.
+func read[T any](ctx context.Context, rb *Runbook, op func(ctx context.Context) (T, error)) (T, error) {
+	var v T
+	err := retry(ctx, min(readDeadline, rb.stepDeadline()), rb.retryBackoff(), nil, nil, func(ctx context.Context) (err error) {
+		v, err = op(ctx)
+		return err
+	})
+	return v, err
+}
+
 // Run is one peering's run: its record, the secret (in memory only), and
 // the app's signed-in network client once step 13 has run.
 type Run struct {

@@ -57,6 +57,9 @@ func fingerprint(w worldState) []string {
 	var out []string
 	for _, a := range w.Applications {
 		out = append(out, "app "+a.TenantID+" "+a.DisplayName)
+		for _, pc := range a.PasswordCredentials {
+			out = append(out, "secret "+a.DisplayName+" "+pc.KeyID)
+		}
 	}
 	for _, sp := range w.ServicePrincipals {
 		out = append(out, "sp "+sp.TenantID+" "+sp.AppID)
@@ -522,5 +525,82 @@ func TestRunbookPreflightNeedsRoleAssignmentRights(t *testing.T) {
 	}
 	if got := fingerprint(admin.state()); !slices.Equal(got, before) {
 		t.Errorf("something was created:\n%v\n%v", before, got)
+	}
+}
+
+// An --aiven-app-id no tenant has is found at the first step that creates
+// anything, and the error names the flag; nothing else is created.
+func TestRunbookUnknownAivenAppIDCreatesNothing(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	before := fingerprint(e.state())
+	run, err := e.runbook().Open(stagingTarget(), peering.Options{AivenAppID: "0badc0de-aaaa-4bbb-8ccc-dddddddddddd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	err = run.RunAll(ctxFor(t), nil)
+	var se *peering.StepError
+	if !errors.As(err, &se) || se.Step != peering.StepAivenSP || !strings.Contains(err.Error(), "--aiven-app-id") {
+		t.Fatalf("want a failure at %s naming --aiven-app-id, got %v", peering.StepRef(peering.StepAivenSP), err)
+	}
+	if got := fingerprint(e.state()); !slices.Equal(got, before) {
+		t.Errorf("something was created:\n%v\n%v", before, got)
+	}
+}
+
+// failingStore stops saving after a number of saves, as a state directory
+// turned read-only would.
+type failingStore struct {
+	peering.RecordStore
+	left int
+}
+
+func (f *failingStore) Save(r *peering.Record) error {
+	if f.left <= 0 {
+		return fmt.Errorf("open %s: read-only file system", f.Location())
+	}
+	f.left--
+	return f.RecordStore.Save(r)
+}
+
+// When the record cannot be saved, the create it would have recorded is
+// not made: every object in the cloud is in the record.
+func TestRunbookUnsavableRecordStopsBeforeCreating(t *testing.T) {
+	for _, saves := range []int{1, 4, 8, 12, 20, 30} {
+		t.Run(fmt.Sprint("saves-", saves), func(t *testing.T) {
+			e := newEnv(t, sandbox.Options{})
+			before := fingerprint(e.state())
+			rb := e.runbook()
+			fs := &failingStore{RecordStore: rb.Store, left: saves}
+			rb.Store = fs
+			run, err := rb.Open(stagingTarget(), peering.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = run.RunAll(ctxFor(t), nil)
+			run.Close()
+			var sv *peering.SaveError
+			if err != nil && !errors.As(err, &sv) && !strings.Contains(err.Error(), "read-only") {
+				t.Fatalf("run with an unsavable record: %v", err)
+			}
+			if errors.As(err, &sv) && !strings.Contains(err.Error(), "nothing was created at this step") {
+				t.Errorf("the error does not say nothing was created: %v", err)
+			}
+			// Everything the cloud holds is known to the last saved record:
+			// a fresh process deletes it all.
+			run2, err := e.runbook().Open(stagingTarget(), peering.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !run2.New() {
+				if err := run2.Teardown(ctxFor(t), peering.TeardownOptions{}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run2.Close()
+			if got := fingerprint(e.state()); !slices.Equal(got, before) {
+				t.Errorf("after %d saves and a delete, the world differs:\nbefore %v\nafter  %v", saves, before, got)
+			}
+		})
 	}
 }

@@ -43,7 +43,7 @@ func (r *Run) retireSecrets(ctx context.Context, keepCurrent bool) error {
 		return err
 	}
 	appObj, _ := r.object(OutUserAppID)
-	azpeerApp := appObj.State == Created || appObj.State == Adopted
+	azpeerApp := appObj.State == Created || appObj.State == Inherited
 	var live []string
 	if app != nil {
 		for _, pc := range app.Passwords {

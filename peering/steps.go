@@ -181,8 +181,10 @@ func steps() []Step {
 			}},
 		{ID: StepGrantAiven, Title: "Let Aiven's service principal peer with the VNet",
 			Needs: []string{OutAivenSPID, OutAivenRoleID, OutUserVNetID}, Produces: []string{OutAivenAssignment},
-			creates: creates("a role assignment of that role to Aiven's service principal on the VNet"),
-			detect:  detectGrantAiven, act: actGrantAiven, undo: undoGrantAiven, transient: principalReplication,
+			// The role is not needed (so not known) once Aiven has peered.
+			Optional: []string{OutAivenRoleID},
+			creates:  creates("a role assignment of that role to Aiven's service principal on the VNet"),
+			detect:   detectGrantAiven, act: actGrantAiven, undo: undoGrantAiven, transient: principalReplication,
 			command: func(r *Run) string {
 				return fmt.Sprintf("az role assignment create --role %s --assignee-object-id %s --assignee-principal-type ServicePrincipal --scope %s",
 					r.val(OutAivenRoleID), r.val(OutAivenSPID), r.val(OutUserVNetID))
@@ -211,9 +213,13 @@ func steps() []Step {
 					t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
 			}},
 		{ID: StepAppSignIn, Title: "Sign in as the app in your tenant and Aiven's",
-			Needs:   []string{OutUserAppID, OutUserTenantID, OutAivenTenantID},
-			creates: creates("nothing (signs in as the app in both tenants, then removes the earlier secrets azpeer added)"),
-			detect:  detectAppSignIn, act: actAppSignIn, finish: retireEarlierSecrets, transient: signInReplication,
+			Needs: []string{OutUserAppID, OutUserTenantID, OutAivenTenantID},
+			// Aiven's tenant is needed only to sign in; a peering whose Azure
+			// side exists needs no sign-in (and Aiven may not say its tenant
+			// after ACTIVE: state_info can be null).
+			Optional: []string{OutAivenTenantID},
+			creates:  creates("nothing (signs in as the app in both tenants, then removes the earlier secrets azpeer added)"),
+			detect:   detectAppSignIn, act: actAppSignIn, finish: retireEarlierSecrets, transient: signInReplication,
 			command: func(r *Run) string {
 				return fmt.Sprintf("az login --service-principal -u %s -p ******** --tenant %s && az login --service-principal -u %s -p ******** --tenant %s --allow-no-subscriptions",
 					r.val(OutUserAppID), r.val(OutAivenTenantID), r.val(OutUserAppID), r.val(OutUserTenantID))

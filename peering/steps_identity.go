@@ -45,9 +45,14 @@ func detectAivenSP(ctx context.Context, r *Run) (bool, error) {
 		return false, err
 	}
 	r.setOut(OutAivenSPID, sp.ObjectID)
-	if run, _ := MarkedBy(sp.Tags); run == r.rec.RunID {
+	switch run, peering := MarkedBy(sp.Tags); {
+	case run == r.rec.RunID:
 		r.settle(OutAivenSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, Created)
-	} else {
+	case run != "" && peering == peeringTag(r.target()):
+		// Another azpeer run made it for this peering (and stopped, or lost
+		// its record): this run's to keep or remove.
+		r.settle(OutAivenSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, Inherited)
+	default:
 		r.settleFound(OutAivenSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, false)
 	}
 	return true, nil
@@ -129,7 +134,7 @@ func detectApp(ctx context.Context, r *Run) (bool, error) {
 		}
 		return r.useApp(mine[0], Created)
 	case len(twins) > 0 && r.options().Adopt:
-		return r.useApp(twins[0], Adopted)
+		return r.useApp(twins[0], Inherited)
 	case len(twins) > 0:
 		run, _ := MarkedBy(twins[0].Tags)
 		return false, &StepError{Step: StepCreateApp, Err: &TwinError{AppName: name, AppID: twins[0].AppID, RunID: run, Since: twins[0].CreatedAt},
@@ -252,8 +257,8 @@ func detectAppSP(ctx context.Context, r *Run) (bool, error) {
 	switch run, _ := MarkedBy(sp.Tags); {
 	case run == r.rec.RunID || app.State == Created:
 		r.settle(OutUserSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, Created)
-	case app.State == Adopted:
-		r.settle(OutUserSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, Adopted)
+	case app.State == Adopted || app.State == Inherited:
+		r.settle(OutUserSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, app.State)
 	default:
 		r.settleFound(OutUserSPID, KindServicePrincipal, sp.ObjectID, sp.DisplayName, false)
 	}

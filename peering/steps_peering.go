@@ -66,7 +66,7 @@ func detectAivenPeering(ctx context.Context, r *Run) (bool, error) {
 	}
 	t := r.target()
 	o, _ := r.object(OutAivenConnection)
-	ours := o.State == Created || o.State == Adopted || o.State == Intended || r.owns(OutUserAppID)
+	ours := o.Owned() || r.owns(OutUserAppID)
 	sameApp := strings.EqualFold(c.PeerAzureAppID, r.out(OutUserAppID)) && strings.EqualFold(c.PeerAzureTenantID, r.out(OutUserTenantID))
 	replace := r.options().ReplaceConnection
 	switch {
@@ -90,7 +90,7 @@ func detectAivenPeering(ctx context.Context, r *Run) (bool, error) {
 	}
 	state := Found
 	switch {
-	case o.State == Created || o.State == Adopted:
+	case o.State == Created || o.State == Adopted || o.State == Inherited:
 		state = o.State
 	case ours:
 		state = Created
@@ -280,6 +280,10 @@ func actAppSignIn(ctx context.Context, r *Run) error {
 		return &StepError{Step: StepAppSignIn, Err: errors.New("the app's secret is not in memory (secrets are never saved)"),
 			Hint: "run " + StepRef(StepAppSecret) + " again to add a new secret (azpeer create does this on resume)"}
 	}
+	if r.out(OutAivenTenantID) == "" {
+		return &StepError{Step: StepAppSignIn, Err: errors.New("Aiven's tenant id is not known (Aiven's state_info did not give to-tenant-id)"),
+			Hint: "run " + StepRef(StepWaitPendingPeer) + " again while the connection is PENDING_PEER, or ask Aiven's support for the tenant id"}
+	}
 	net, err := r.rb.SignInAsApp(ctx, r.out(OutUserTenantID), r.out(OutUserAppID), secret, r.out(OutAivenTenantID))
 	if err != nil {
 		return err
@@ -301,7 +305,7 @@ func detectAzurePeering(ctx context.Context, r *Run) (bool, error) {
 	remote := r.out(OutAivenVNetID)
 	o, _ := r.object(OutAzurePeeringID)
 	mine := func(p VNetPeering) bool {
-		return (o.State == Created || o.State == Adopted || o.State == Intended) && strings.EqualFold(o.ID, p.ID)
+		return o.Owned() && strings.EqualFold(o.ID, p.ID)
 	}
 	for _, p := range v.Peerings {
 		toAiven := strings.EqualFold(p.RemoteVNetID, remote)

@@ -2,6 +2,7 @@ package peering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -213,6 +214,13 @@ func (r *Run) assign(ctx context.Context, step StepID, slot, roleID, principal s
 }
 
 func detectGrantApp(ctx context.Context, r *Run) (bool, error) {
+	if o, ok := r.object(OutUserAppAssignment); !ok || o.State == Removed {
+		// The app's grant serves only to create the Azure peering: when a
+		// working one exists, it is not needed.
+		if done, err := r.azureSideDone(ctx); err != nil || done {
+			return done, err
+		}
+	}
 	roleID, err := appRoleID(ctx, r)
 	if err != nil {
 		return false, err
@@ -236,7 +244,10 @@ func aivenRoleDefinition(t Target) RoleDefinition {
 
 func detectPeerRole(ctx context.Context, r *Run) (bool, error) {
 	rd, err := r.findRole(ctx, OutAivenRoleID, aivenRoleName(r.target()))
-	return rd != nil, err
+	if err != nil || rd != nil {
+		return rd != nil, err
+	}
+	return r.aivenSideDone(ctx)
 }
 
 func actPeerRole(ctx context.Context, r *Run) error {
@@ -246,9 +257,28 @@ func actPeerRole(ctx context.Context, r *Run) error {
 
 // 9. Aiven's grant on the VNet.
 func detectGrantAiven(ctx context.Context, r *Run) (bool, error) {
-	return r.detectAssignment(ctx, OutAivenAssignment, r.out(OutAivenRoleID), r.out(OutAivenSPID))
+	if r.out(OutAivenRoleID) != "" {
+		if found, err := r.detectAssignment(ctx, OutAivenAssignment, r.out(OutAivenRoleID), r.out(OutAivenSPID)); err != nil || found {
+			return found, err
+		}
+	}
+	return r.aivenSideDone(ctx)
 }
 
 func actGrantAiven(ctx context.Context, r *Run) error {
+	if r.out(OutAivenRoleID) == "" {
+		return &StepError{Step: StepGrantAiven, Err: errors.New("the peer-only role is not known"), Hint: "run " + StepRef(StepPeerRole) + " first"}
+	}
 	return r.assign(ctx, StepGrantAiven, OutAivenAssignment, r.out(OutAivenRoleID), r.out(OutAivenSPID))
+}
+
+// aivenSideDone reports, live, whether Aiven has already made its side of
+// the peering (PENDING_PEER or ACTIVE): then the grant Aiven needed for it
+// has done its work, and is not needed any more.
+func (r *Run) aivenSideDone(ctx context.Context) (bool, error) {
+	c, ok, err := r.connection(ctx)
+	if err != nil || !ok {
+		return false, err
+	}
+	return c.State == StatePendingPeer || c.State == StateActive, nil
 }

@@ -352,14 +352,27 @@ func (r *Run) roleInUse(ctx context.Context, scope, roleID string) (bool, error)
 	return false, nil
 }
 
+// principalInUse reports whether any role assignment in any subscription
+// the admin can see still names the principal: Aiven's service principal
+// serves every peering of the tenant, in whichever subscription.
 func (r *Run) principalInUse(ctx context.Context, scope, principal string) (bool, error) {
-	list, err := r.rb.Access.RoleAssignments(ctx, scope, principal)
-	if err != nil {
-		return false, fmt.Errorf("list role assignments: %w", err)
+	scopes := []string{scope}
+	if subs, err := r.rb.Network.Subscriptions(ctx); err == nil {
+		for _, s := range subs {
+			if sc := "/subscriptions/" + s.ID; !strings.EqualFold(sc, scope) {
+				scopes = append(scopes, sc)
+			}
+		}
 	}
-	for _, ra := range list {
-		if strings.EqualFold(ra.PrincipalID, principal) {
-			return true, nil
+	for _, sc := range scopes {
+		list, err := r.rb.Access.RoleAssignments(ctx, sc, principal)
+		if err != nil {
+			return false, fmt.Errorf("list role assignments at %s: %w", sc, err)
+		}
+		for _, ra := range list {
+			if strings.EqualFold(ra.PrincipalID, principal) {
+				return true, nil
+			}
 		}
 	}
 	return false, nil
