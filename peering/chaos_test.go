@@ -562,3 +562,31 @@ func firstLine(err error) string {
 	}
 	return s
 }
+
+// Create and delete under 10% server errors and 10% throttling on every
+// API: every call of every step, reads included, is retried, and each
+// cycle ends with the world as it began.
+func TestChaosCreateDeleteUnderFaults(t *testing.T) {
+	for seed := range 8 {
+		t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) {
+			t.Parallel()
+			f := sandbox.FaultConfig{Rate5xx: 0.1, Rate429: 0.1, RetryAfter: 10 * time.Millisecond}
+			w := newChaosWorld(t, sandbox.Options{Seed: uint64(seed) + 100, Faults: map[sandbox.API]sandbox.FaultConfig{
+				sandbox.APIGraph: f, sandbox.APIARM: f, sandbox.APIAiven: f, sandbox.APIEntra: f}})
+			target := stagingTarget()
+			if err := startProcess(t, w.sb, w.stateDir, 0, false).create(target); err != nil {
+				t.Fatalf("create under faults: %v", err)
+			}
+			w.checkActive(t, "under faults")
+			if err := startProcess(t, w.sb, w.stateDir, 0, false).remove(target); err != nil {
+				t.Fatalf("delete under faults: %v", err)
+			}
+			for _, api := range []sandbox.API{sandbox.APIGraph, sandbox.APIARM, sandbox.APIAiven, sandbox.APIEntra} {
+				w.sb.SetFaults(api, sandbox.FaultConfig{})
+			}
+			if l := w.leftovers(t); len(l) > 0 {
+				t.Errorf("after a create and a delete under faults:\n  %s", strings.Join(l, "\n  "))
+			}
+		})
+	}
+}

@@ -298,6 +298,16 @@ func (rb *Runbook) Open(t Target, o Options) (*Run, error) {
 	return r, nil
 }
 
+// Consent gives the run, for its next invocations, the user's consent to
+// adopt what exists of the peering and to replace a connection azpeer did
+// not create (see Options.Adopt and Options.ReplaceConnection).
+func (r *Run) Consent(adopt, replaceConnection bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Options.Adopt = r.rec.Options.Adopt || adopt
+	r.rec.Options.ReplaceConnection = r.rec.Options.ReplaceConnection || replaceConnection
+}
+
 // New reports whether the run has no record yet (nothing was done).
 func (r *Run) New() bool {
 	r.mu.Lock()

@@ -299,3 +299,54 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 		}
 	}
 }
+
+// A run for a peering azpeer did not create stops before creating
+// anything and offers to adopt it; A and y adopt it, and the run ends
+// without changing anything that works.
+func TestChecklistOffersToAdoptAnExistingPeering(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 120, 40)
+	d.loaded()
+	target := peering.Target{Project: "tsdb-prod", VPCID: "1f0e2d3c-4b5a-4697-8877-665544332211",
+		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-prod", VNetName: "prod-vnet"}
+	d.exec(d.m.openChecklist(target, peering.Options{}, true))
+	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
+	cl := d.m.top().(*checklistScreen)
+	rs := cl.run(&d.m.data)
+	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
+	var existing *peering.ExistingPeeringError
+	if !errors.As(rs.lastErr, &existing) {
+		t.Fatalf("the run stopped with %v, want the existing peering named", rs.lastErr)
+	}
+	if !strings.Contains(d.screen(), "A adopts it") {
+		t.Errorf("the checklist does not offer to adopt:\n%s", d.screen())
+	}
+	if rs.rec.Objects != nil && len(rs.rec.Objects) > 0 {
+		t.Errorf("objects recorded before consent: %+v", rs.rec.Objects)
+	}
+	d.press("R") // not what this stop asks for
+	if d.m.overlay != nil {
+		t.Fatal("R opened a confirmation for a consent the run did not ask for")
+	}
+	d.press("A")
+	if _, ok := d.m.overlay.(*confirmConsent); !ok {
+		t.Fatalf("A opened %T, want the confirmation", d.m.overlay)
+	}
+	d.press("y")
+	d.until("the adopted run to end", func() bool { return !rs.running && (rs.lastErr != nil || rs.rec.Done()) })
+	if rs.lastErr != nil {
+		t.Fatalf("after adopting: %v\n%s", rs.lastErr, d.screen())
+	}
+	adopted := 0
+	for _, o := range rs.rec.Objects {
+		if o.State == peering.Adopted {
+			adopted++
+		}
+		if o.State == peering.Created {
+			t.Errorf("adopting a working peering created %s %s", o.Kind, o.ID)
+		}
+	}
+	if adopted != 2 {
+		t.Errorf("%d objects adopted, want the connection and the Azure peering: %+v", adopted, rs.rec.Objects)
+	}
+}

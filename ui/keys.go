@@ -22,6 +22,8 @@ type Keys struct {
 
 	// Checklist.
 	RunStep, RunAll, Retry, Copy, Events key.Binding
+	// Consents a stopped run may ask for.
+	Adopt, Replace key.Binding
 
 	// Diagnosis.
 	Fix key.Binding
@@ -61,6 +63,8 @@ func DefaultKeys() Keys {
 		Retry:   b([]string{"r"}, "r", "retry failed"),
 		Copy:    b([]string{"c"}, "c", "copy command"),
 		Events:  b([]string{"e"}, "e", "event log"),
+		Adopt:   b([]string{"A"}, "A", "adopt what exists"),
+		Replace: b([]string{"R"}, "R", "replace the Aiven connection"),
 
 		Fix: b([]string{"enter"}, "enter", "apply fix"),
 
@@ -127,7 +131,7 @@ func (k *Keys) wizardMap() keyMap {
 func (k *Keys) checklistMap() keyMap {
 	return keyMap{
 		short: []key.Binding{k.RunAll, k.RunStep, k.Retry, k.Copy, k.Events, k.Back, k.Help},
-		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Back, k.Help, k.Quit}},
+		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Adopt, k.Replace}, {k.Back, k.Help, k.Quit}},
 	}
 }
 

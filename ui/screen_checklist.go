@@ -265,6 +265,9 @@ func (s *checklistScreen) details(st *Styles, rs *runState, w, room int) string 
 			lines = append(lines, st.Pending.Render("what to do: "+se.Hint))
 		}
 	}
+	if c := neededConsent(rs.lastErr); c != nil {
+		lines = append(lines, st.Pending.Render(c.offer))
+	}
 	if cmd := rs.run.Command(id); cmd != "" {
 		lines = append(lines, st.Muted.Render("$ "+cmd))
 	}
@@ -317,8 +320,74 @@ func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	case key.Matches(msg, m.keys.Events):
 		m.overlay = s.eventLog(&m.styles, rs)
 		return true, nil
+	case key.Matches(msg, m.keys.Adopt), key.Matches(msg, m.keys.Replace):
+		c := neededConsent(rs.lastErr)
+		if c == nil || c.replace != key.Matches(msg, m.keys.Replace) || rs.running {
+			m.setStatus("nothing to consent to here: A and R answer a run that stopped to ask", false)
+			return true, nil
+		}
+		m.overlay = &confirmConsent{runKey: rs.key, consent: *c, where: rs.target.String()}
+		return true, nil
 	}
 	return false, nil
+}
+
+// consent is what a stopped run asks the user before it goes on.
+type consent struct {
+	replace bool
+	// offer is the line shown under the error; question the confirmation.
+	offer, question string
+}
+
+// neededConsent is the consent the error of a stopped run asks for, or nil.
+func neededConsent(err error) *consent {
+	var existing *peering.ExistingPeeringError
+	var other *peering.ConnectionError
+	switch {
+	case errors.As(err, &existing):
+		return &consent{offer: "A adopts it: azpeer records what exists as its own and changes nothing that works",
+			question: "azpeer did not create this peering. Adopt it? azpeer records what exists (the Aiven connection, the Azure peering) as its own, finishes what is missing, and a later delete removes both sides."}
+	case errors.As(err, &other):
+		return &consent{replace: true, offer: "R replaces it: azpeer deletes that connection, waits until it is gone, and requests one for this run's app",
+			question: "Replace the Aiven connection requested for app " + other.Connection.PeerAzureAppID + "? azpeer deletes it (Aiven then drops its side of the peering), waits until it is gone, and requests a new one for this run's app."}
+	}
+	return nil
+}
+
+// confirmConsent asks before a run goes on with a consent; only y gives it.
+type confirmConsent struct {
+	runKey  string
+	consent consent
+	where   string
+}
+
+func (o *confirmConsent) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+	switch msg.String() {
+	case "y", "Y":
+		rs := m.runs[o.runKey]
+		if rs == nil {
+			return true, nil
+		}
+		rs.run.Consent(!o.consent.replace, o.consent.replace)
+		return true, m.startRun(rs, "")
+	case "n", "N", "esc":
+		m.setStatus("nothing was changed", false)
+		return true, nil
+	case "ctrl+c":
+		return true, m.quit()
+	}
+	return false, nil
+}
+
+func (o *confirmConsent) view(m *Model, w, h int) string {
+	st := &m.styles
+	inner := max(10, boxWidth(w)-4)
+	lines := wrapWords(o.consent.question, inner)
+	for _, l := range wrapWords("peering: "+o.where, inner) {
+		lines = append(lines, st.Muted.Render(l))
+	}
+	lines = append(lines, "", st.Title.Render("y")+" go on · "+st.Title.Render("n/esc")+" cancel")
+	return m.centered("go on?", strings.Join(lines, "\n"), w, h)
 }
 
 func (s *checklistScreen) eventLog(st *Styles, rs *runState) overlay {

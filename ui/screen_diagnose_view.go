@@ -74,7 +74,8 @@ func (s *diagnoseScreen) render(st *Styles, ds *diagState, w int) ([]string, [][
 	}
 	if len(d.Findings) == 0 {
 		if len(d.Unchecked) > 0 {
-			lines = append(lines, st.OK.Render("● no problem found")+st.Muted.Render(" in what could be read (see below)"))
+			// Not knowing is never healthy.
+			lines = append(lines, st.Stale.Render("? could not check everything")+st.Muted.Render(": no problem in what could be read, but that is not a clean bill of health (see below)"))
 		} else {
 			lines = append(lines, st.OK.Render("● no problem found"))
 			for _, l := range wrapWords(checkedText, max(10, w-2)) {
@@ -204,12 +205,18 @@ func (s *diagnoseScreen) summary(cm *common, ds *diagState) string {
 		}
 	}
 	var line string
-	if d.Healthy() {
+	switch d.Verdict {
+	case peering.VerdictHealthy:
 		line = st.OK.Render("● healthy")
 		if n := len(d.Findings); n > 0 {
 			line += st.Muted.Render(fmt.Sprintf(" · %d note(s)", n))
 		}
-	} else {
+	case peering.VerdictUnknown:
+		line = st.Stale.Render("? could not check")
+		if n := len(d.Findings); n > 0 {
+			line += st.Muted.Render(fmt.Sprintf(" · %d note(s)", n))
+		}
+	default:
 		var parts []string
 		if errs > 0 {
 			parts = append(parts, fmt.Sprintf("%d error(s)", errs))
