@@ -349,10 +349,19 @@ func wrap(ctx context.Context, what string, err error) error {
 				ce.Code, _ = m["error_code"].(string)
 			}
 		}
+		if ae.Status == http.StatusConflict {
+			return fmt.Errorf("aiven: %s: %w", what, alreadyExists{ce})
+		}
 		return fmt.Errorf("aiven: %s: %w", what, ce)
 	}
 	return fmt.Errorf("aiven: %s: %w", what, err)
 }
+
+// alreadyExists is Aiven's 409: the object to create exists already.
+type alreadyExists struct{ *peering.CloudError }
+
+func (e alreadyExists) Unwrap() error      { return e.CloudError }
+func (alreadyExists) Is(target error) bool { return target == peering.ErrAlreadyExists }
 
 // scrub removes the token from transport errors, which can quote requests.
 func scrub(err error, token string) error {

@@ -60,10 +60,30 @@ func cloudError(service string, err error) error {
 		if re.StatusCode == http.StatusNotFound {
 			return notFoundError{out}
 		}
+		if alreadyExistsCodes[out.Code] {
+			return alreadyExistsError{out}
+		}
 		return out
 	}
 	return err
 }
+
+// alreadyExistsCodes are the answers that the object to create exists:
+// Graph's duplicate key ("Another object with the same value for property
+// … already exists", learn.microsoft.com Graph error codes), and Resource
+// Manager's RBAC conflicts (azure-rest-api-specs authorization examples).
+var alreadyExistsCodes = map[string]bool{
+	"Request_MultipleObjectsWithSameKeyValue": true,
+	"RoleAssignmentExists":                    true,
+	"RoleDefinitionWithSameNameExists":        true,
+}
+
+// alreadyExistsError is such an answer: a *peering.CloudError (its text
+// unchanged) that also matches errors.Is(err, peering.ErrAlreadyExists).
+type alreadyExistsError struct{ *peering.CloudError }
+
+func (e alreadyExistsError) Unwrap() error      { return e.CloudError }
+func (alreadyExistsError) Is(target error) bool { return target == peering.ErrAlreadyExists }
 
 // notFoundError is a 404 answer: a *peering.CloudError (its text
 // unchanged) that also matches errors.Is(err, peering.ErrNotFound).

@@ -33,9 +33,36 @@ type Facts struct {
 	Roles       map[string]RoleDefinition
 	Record      *Record
 	AivenAppID  string
-	// Unchecked says what could not be read, and why.
+	// Unchecked says what could not be read, and why ("<fact>: <error>").
 	Unchecked []string
+	// unread are the facts that could not be read.
+	unread map[Fact]bool
 }
+
+// Fact names one thing a diagnosis reads; rules ask whether it was read
+// by these names, never by text.
+type Fact string
+
+// MarkUnread records that a fact could not be read, and why.
+func (f *Facts) MarkUnread(what Fact, err error) {
+	f.Unchecked = append(f.Unchecked, string(what)+": "+err.Error())
+	if f.unread == nil {
+		f.unread = map[Fact]bool{}
+	}
+	f.unread[what] = true
+}
+
+// The facts a diagnosis reads.
+const (
+	FactRecord      Fact = "run record"
+	FactAivenVPC    Fact = "Aiven project VPC"
+	FactSubs        Fact = "Azure subscriptions"
+	FactVNets       Fact = "Azure VNets"
+	FactAivenSP     Fact = "Aiven's service principal"
+	FactApp         Fact = "the peering app"
+	FactAppSP       Fact = "the peering app's service principal"
+	FactAssignments Fact = "role assignments on the VNet"
+)
 
 // Severity orders findings.
 type Severity string
@@ -73,8 +100,9 @@ type Finding struct {
 	// Resource is the resource the fix removes first (a stray or failed
 	// Azure peering), when there is one.
 	Resource string `json:"resource,omitempty"`
-	// rank orders findings by likelihood within a severity.
-	rank int
+	// demoted: here the finding is a consequence, not the likeliest cause
+	// (it ranks after every other rule's findings).
+	demoted bool
 }
 
 // Diagnosis is the facts and what they mean.
@@ -136,12 +164,12 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 	if aivenAppID == "" {
 		aivenAppID = DefaultAivenAppID
 	}
-	f := &Facts{Target: t, Now: rb.now(), AivenAppID: aivenAppID, Roles: map[string]RoleDefinition{}}
-	skip := func(what string, err error) { f.Unchecked = append(f.Unchecked, what+": "+err.Error()) }
+	f := &Facts{Target: t, Now: rb.now(), AivenAppID: aivenAppID, Roles: map[string]RoleDefinition{}, unread: map[Fact]bool{}}
+	skip := f.MarkUnread
 
 	if rb.Store != nil {
 		if rec, err := rb.Store.Load(t); err != nil {
-			skip("run record", err)
+			skip(FactRecord, err)
 		} else {
 			f.Record = rec
 			if rec != nil && rec.Options.AivenAppID != "" {
@@ -150,7 +178,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		}
 	}
 	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
-		skip("Aiven project VPC", err)
+		skip(FactAivenVPC, err)
 	} else {
 		f.VPC = &v
 		// The connection as Aiven stores it: by exact key first, then by
@@ -168,7 +196,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		}
 	}
 	if subs, err := read(ctx, rb, rb.Network.Subscriptions); err != nil {
-		skip("Azure subscriptions", err)
+		skip(FactSubs, err)
 	} else {
 		f.Subscriptions = subs
 		for _, s := range subs {
@@ -178,7 +206,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		}
 	}
 	if vnets, err := read(ctx, rb, func(ctx context.Context) ([]VNet, error) { return rb.Network.VNets(ctx, t.SubscriptionID) }); err != nil {
-		skip("Azure VNets", err)
+		skip(FactVNets, err)
 	} else {
 		for _, v := range vnets {
 			f.VNetNames = append(f.VNetNames, v.ResourceGroup+"/"+v.Name)
@@ -191,7 +219,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 	if sp, err := read(ctx, rb, func(ctx context.Context) (*ServicePrincipal, error) {
 		return rb.Directory.ServicePrincipalByAppID(ctx, f.AivenAppID)
 	}); err != nil {
-		skip("Aiven's service principal", err)
+		skip(FactAivenSP, err)
 	} else {
 		f.AivenSP = sp
 	}
@@ -203,14 +231,14 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 	}
 	if appID != "" {
 		if app, err := read(ctx, rb, func(ctx context.Context) (*Application, error) { return rb.Directory.ApplicationByAppID(ctx, appID) }); err != nil {
-			skip("the peering app", err)
+			skip(FactApp, err)
 		} else {
 			f.App = app
 		}
 		if sp, err := read(ctx, rb, func(ctx context.Context) (*ServicePrincipal, error) {
 			return rb.Directory.ServicePrincipalByAppID(ctx, appID)
 		}); err != nil {
-			skip("the peering app's service principal", err)
+			skip(FactAppSP, err)
 		} else {
 			f.AppSP = sp
 		}
@@ -219,7 +247,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		if as, err := read(ctx, rb, func(ctx context.Context) ([]RoleAssignment, error) {
 			return rb.Access.RoleAssignments(ctx, f.VNet.ID, "")
 		}); err != nil {
-			skip("role assignments on the VNet", err)
+			skip(FactAssignments, err)
 		} else {
 			f.Assignments = as
 			for _, a := range as {
@@ -247,12 +275,20 @@ func (rb *Runbook) Diagnose(ctx context.Context, t Target, aivenAppID string) Di
 // Evaluate runs the rules over facts; it is pure.
 func Evaluate(f *Facts) Diagnosis {
 	out := []Finding{}
-	for _, r := range rules() {
-		out = append(out, r(f)...)
+	for _, c := range checks() {
+		out = append(out, c.eval(f)...)
+	}
+	rank := ruleRanks()
+	key := func(x Finding) int {
+		if x.demoted {
+			// After every other cause, before the catch-all.
+			return rank[RuleAivenFailedUnexplained]*2 - 1
+		}
+		return rank[x.ID] * 2
 	}
 	sevOrder := map[Severity]int{SeverityError: 0, SeverityWarning: 1, SeverityInfo: 2}
 	slices.SortStableFunc(out, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(sevOrder[a.Severity], sevOrder[b.Severity]), cmp.Compare(a.rank, b.rank))
+		return cmp.Or(cmp.Compare(sevOrder[a.Severity], sevOrder[b.Severity]), cmp.Compare(key(a), key(b)))
 	})
 	return Diagnosis{Facts: f, Verdict: verdictOf(out, f.Unchecked), Findings: out, Unchecked: f.Unchecked}
 }

@@ -49,6 +49,8 @@ func TestDiagnoseRules(t *testing.T) {
 	cases := []diagCase{
 		{rule: peering.RuleNoConnection, first: true,
 			setup: func(t *testing.T, e *env) peering.Target { return stagingTarget() }},
+		{rule: peering.RuleConnectionOtherApp, first: true,
+			setup: func(t *testing.T, e *env) peering.Target { return replacedByAnotherApp(t, e) }},
 		{rule: peering.RuleSubscriptionNotVisible, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				// A subscription id nobody has: Aiven cannot find it either.
@@ -320,22 +322,11 @@ func TestDiagnoseRules(t *testing.T) {
 			}
 		})
 	}
-	for _, id := range allRuleIDs {
+	for _, id := range peering.RuleIDs() {
 		if !seen[id] {
 			t.Errorf("no sandbox scenario for rule %s", id)
 		}
 	}
-}
-
-// allRuleIDs lists every rule id in rules.go.
-var allRuleIDs = []string{
-	peering.RuleVNetMissing, peering.RuleNamesMismatch, peering.RuleNamesNotLowercase, peering.RuleAivenSPMissing,
-	peering.RuleAivenPermissionMissing, peering.RuleAivenPermissionNew, peering.RuleAppMissing, peering.RuleAppSingleTenant,
-	peering.RuleAppSPMissing, peering.RuleAppNoPeeringWrite, peering.RuleAppSecretExpired, peering.RuleAppSecretMissing,
-	peering.RuleAddressOverlap, peering.RuleTenantMismatch, peering.RuleSubscriptionNotVisible, peering.RulePendingNoAzurePeering,
-	peering.RuleAzurePeeringWrongPeer, peering.RuleAzurePeeringNoAccess, peering.RuleAzureDisconnected, peering.RuleAzureFailed,
-	peering.RuleApprovedTooLong, peering.RuleDeletedByPeer, peering.RuleLastAuthorizationError, peering.RuleNoConnection,
-	peering.RuleAivenFailedUnexplained,
 }
 
 func TestDiagnoseHealthyPeerings(t *testing.T) {
@@ -846,6 +837,29 @@ func vnetNames(id string) (rg, name string) {
 // run's app, through to ACTIVE.
 func TestConnectionForAnotherAppIsNamed(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
+	tg := replacedByAnotherApp(t, e)
+
+	start := time.Now()
+	run2, err := e.runbook().Open(tg, peering.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run2.RunAll(ctxFor(t), nil)
+	run2.Close()
+	var ce *peering.ConnectionError
+	if !errors.As(err, &ce) || ce.Connection.PeerAzureAppID == record(t, e, tg).Outputs[peering.OutUserAppID] || !strings.Contains(err.Error(), "--replace-connection") {
+		t.Fatalf("resume with another app's connection: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("it took %s to say so", d)
+	}
+}
+
+// replacedByAnotherApp runs the staging peering up to PENDING_PEER, then
+// replaces its Aiven connection with one for another app, as someone
+// else might; the run's record stays.
+func replacedByAnotherApp(t *testing.T, e *env) peering.Target {
+	t.Helper()
 	tg := stagingTarget()
 	run := runSteps(t, e.runbook(), tg, peering.StepWaitPendingPeer)
 	run.Close()
@@ -856,29 +870,7 @@ func TestConnectionForAnotherAppIsNamed(t *testing.T) {
 	waitGone(t, e, tg)
 	other := newApp(t, e, "someone-elses-peering")
 	requestPeering(t, e, tg, other.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-
-	start := time.Now()
-	run2, err := e.runbook().Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = run2.RunAll(ctxFor(t), nil)
-	run2.Close()
-	var ce *peering.ConnectionError
-	if !errors.As(err, &ce) || ce.Connection.PeerAzureAppID != other.AppID || !strings.Contains(err.Error(), "--replace-connection") {
-		t.Fatalf("resume with another app's connection: %v", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("it took %s to say so", d)
-	}
-	d := e.runbook().Diagnose(ctxFor(t), tg, "")
-	f := requireFinding(t, d, peering.RuleConnectionOtherApp, true)
-	if err := e.runbook().Fix(ctxFor(t), d.Facts, f, nil); err != nil {
-		t.Fatalf("fix: %v", err)
-	}
-	if got := record(t, e, tg).Outputs[peering.OutAivenState]; got != "ACTIVE" {
-		t.Errorf("after the fix the connection is %s", got)
-	}
+	return tg
 }
 
 // waitGone waits until Aiven no longer lists the target's connection.

@@ -5,6 +5,7 @@ package peering_test
 // findings, what propagation and partial access change).
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -155,7 +156,7 @@ func TestDiagnoseEvaluate(t *testing.T) {
 				pendingPeer(f)
 				f.Connection.State = peering.StateRejectedByPeer
 				f.Assignments, f.Roles = nil, map[string]peering.RoleDefinition{}
-				f.Unchecked = []string{"role assignments on the VNet: arm: AuthorizationFailed: no read"}
+				f.MarkUnread(peering.FactAssignments, errors.New("arm: AuthorizationFailed: no read"))
 			},
 			check: func(t *testing.T, d peering.Diagnosis) {
 				if !slices.Contains(d.Findings[0].Evidence, "not checked: role assignments on the VNet: arm: AuthorizationFailed: no read") {

@@ -1,6 +1,7 @@
 package peering
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -99,6 +100,19 @@ func (r *Run) settleFound(slot string, kind ObjectKind, id, name string, adoptab
 	}
 	r.settle(slot, kind, id, name, state)
 	return state
+}
+
+// createOrFind creates an object under the intent recorded in slot. When
+// the cloud answers that it exists already (someone made it meanwhile),
+// the intent is dropped and find settles the existing object, which is
+// then not the run's; created says which happened.
+func createOrFind[T any](r *Run, slot string, create func() (T, error), find func() error) (obj T, created bool, err error) {
+	obj, err = create()
+	if errors.Is(err, ErrAlreadyExists) {
+		r.forget(slot)
+		return obj, false, find()
+	}
+	return obj, err == nil, err
 }
 
 // forget marks the object in slot as gone.

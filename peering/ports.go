@@ -213,3 +213,9 @@ func StatusCode(err error) int {
 
 // ErrNotFound is matched (errors.Is) by adapters' not-found answers.
 var ErrNotFound = errors.New("not found")
+
+// ErrAlreadyExists is matched (errors.Is) by adapters' answers that the
+// object to create exists already (Graph's
+// Request_MultipleObjectsWithSameKeyValue, Resource Manager's
+// RoleAssignmentExists and RoleDefinitionWithSameNameExists, Aiven's 409).
+var ErrAlreadyExists = errors.New("already exists")

@@ -45,14 +45,52 @@ const (
 	RuleConnectionOtherApp     = "connection-other-app"
 )
 
-type rule func(f *Facts) []Finding
+// check is one rule function and the finding ids it may produce. The
+// registry's order is the rank: within a severity, findings of an earlier
+// id are the likelier cause and come first.
+type check struct {
+	ids  []string
+	eval func(f *Facts) []Finding
+}
 
-func rules() []rule {
-	return []rule{
-		ruleNoConnection, ruleOtherApp, ruleSubscription, ruleTenant, ruleVNet, ruleLowercase, ruleOverlap,
-		ruleAivenSP, ruleAivenPermission, ruleApp, ruleAppSecret, ruleAzureSide,
-		ruleApprovedTooLong, ruleDeletedByPeer, ruleLastAuthorizationError, ruleUnexplained,
+// checks is the rules registry.
+func checks() []check {
+	return []check{
+		{[]string{RuleNoConnection}, ruleNoConnection},
+		{[]string{RuleConnectionOtherApp}, ruleOtherApp},
+		{[]string{RuleSubscriptionNotVisible}, ruleSubscription},
+		{[]string{RuleTenantMismatch}, ruleTenant},
+		{[]string{RuleNamesMismatch, RuleVNetMissing}, ruleVNet},
+		{[]string{RuleNamesNotLowercase}, ruleLowercase},
+		{[]string{RuleAddressOverlap}, ruleOverlap},
+		{[]string{RuleAivenSPMissing}, ruleAivenSP},
+		{[]string{RuleAivenPermissionNew, RuleAivenPermissionMissing}, ruleAivenPermission},
+		{[]string{RuleAppMissing, RuleAppSingleTenant, RuleAppSPMissing, RuleAppNoPeeringWrite}, ruleApp},
+		{[]string{RuleAppSecretExpired, RuleAppSecretMissing}, ruleAppSecret},
+		{[]string{RulePendingNoAzurePeering, RuleAzurePeeringWrongPeer, RuleAzureFailed, RuleAzureDisconnected, RuleAzurePeeringNoAccess}, ruleAzureSide},
+		{[]string{RuleApprovedTooLong}, ruleApprovedTooLong},
+		{[]string{RuleDeletedByPeer}, ruleDeletedByPeer},
+		{[]string{RuleLastAuthorizationError}, ruleLastAuthorizationError},
+		{[]string{RuleAivenFailedUnexplained}, ruleUnexplained},
 	}
+}
+
+// RuleIDs lists every finding id the rules can produce, in rank order, so
+// a test can find a rule nobody tested.
+func RuleIDs() []string {
+	var out []string
+	for _, c := range checks() {
+		out = append(out, c.ids...)
+	}
+	return out
+}
+
+func ruleRanks() map[string]int {
+	m := map[string]int{}
+	for i, id := range RuleIDs() {
+		m[id] = i
+	}
+	return m
 }
 
 func (f *Facts) state() State {
@@ -97,20 +135,14 @@ func (f *Facts) azurePeering() *VNetPeering {
 	return nil
 }
 
-func (f *Facts) checked(what string) bool {
-	for _, u := range f.Unchecked {
-		if strings.HasPrefix(u, what+":") {
-			return false
-		}
-	}
-	return true
-}
+// checked reports whether a fact was read.
+func (f *Facts) checked(what Fact) bool { return !f.unread[what] }
 
 func ruleNoConnection(f *Facts) []Finding {
 	if f.VPC == nil || f.Connection != nil {
 		return nil
 	}
-	return []Finding{{ID: RuleNoConnection, Severity: SeverityError, rank: 0,
+	return []Finding{{ID: RuleNoConnection, Severity: SeverityError,
 		Cause:    "Aiven has no peering connection to this VNet",
 		Evidence: []string{fmt.Sprintf("project VPC %s has %d connection(s), none to %s/%s in subscription %s", f.VPC.ID, len(f.VPC.Peerings), f.Target.ResourceGroup, f.Target.VNetName, f.Target.SubscriptionID)},
 		Fix:      "create it (azpeer create runs every step)",
@@ -129,7 +161,7 @@ func ruleOtherApp(f *Facts) []Finding {
 	if want == "" || strings.EqualFold(f.Connection.PeerAzureAppID, want) {
 		return nil
 	}
-	return []Finding{{ID: RuleConnectionOtherApp, Severity: SeverityError, rank: 0,
+	return []Finding{{ID: RuleConnectionOtherApp, Severity: SeverityError,
 		Cause: "the Aiven connection was requested for another app than the one azpeer's run uses, so the run cannot finish: Aiven grants only the app it was asked for on its VNet",
 		Evidence: []string{"peer_azure_app_id " + orNone(f.Connection.PeerAzureAppID) + " (tenant " + orNone(f.Connection.PeerAzureTenantID) + ")",
 			"azpeer's run uses app " + want + " (" + f.Record.Options.AppName + ")"},
@@ -138,14 +170,14 @@ func ruleOtherApp(f *Facts) []Finding {
 }
 
 func ruleSubscription(f *Facts) []Finding {
-	if !f.checked("Azure subscriptions") || f.SubscriptionTenant != "" {
+	if !f.checked(FactSubs) || f.SubscriptionTenant != "" {
 		return nil
 	}
 	var ids []string
 	for _, s := range f.Subscriptions {
 		ids = append(ids, s.ID)
 	}
-	return []Finding{{ID: RuleSubscriptionNotVisible, Severity: SeverityError, rank: 1,
+	return []Finding{{ID: RuleSubscriptionNotVisible, Severity: SeverityError,
 		Cause:    "the peer_cloud_account is not a subscription you can see",
 		Evidence: []string{"peer_cloud_account " + f.Target.SubscriptionID, "visible subscriptions: " + strings.Join(ids, ", ")},
 		Fix:      "sign in to the tenant that owns the subscription, or recreate the Aiven connection with the right subscription id"}}
@@ -155,7 +187,7 @@ func ruleTenant(f *Facts) []Finding {
 	if f.Connection == nil || f.SubscriptionTenant == "" || strings.EqualFold(f.Connection.PeerAzureTenantID, f.SubscriptionTenant) {
 		return nil
 	}
-	return []Finding{{ID: RuleTenantMismatch, Severity: SeverityError, rank: 2,
+	return []Finding{{ID: RuleTenantMismatch, Severity: SeverityError,
 		Cause: "peer_azure_tenant_id is not the tenant of the subscription",
 		Evidence: []string{"peer_azure_tenant_id " + f.Connection.PeerAzureTenantID,
 			fmt.Sprintf("subscription %s belongs to tenant %s", f.Target.SubscriptionID, f.SubscriptionTenant)},
@@ -164,7 +196,7 @@ func ruleTenant(f *Facts) []Finding {
 }
 
 func ruleVNet(f *Facts) []Finding {
-	if f.VNet != nil || !f.checked("Azure VNets") {
+	if f.VNet != nil || !f.checked(FactVNets) {
 		return nil
 	}
 	rg, vnet := f.names()
@@ -178,13 +210,13 @@ func ruleVNet(f *Facts) []Finding {
 	ev := []string{fmt.Sprintf("no VNet %s/%s in subscription %s", rg, vnet, f.Target.SubscriptionID),
 		"VNets there: " + strings.Join(f.VNetNames, ", ")}
 	if len(close) > 0 {
-		return []Finding{{ID: RuleNamesMismatch, Severity: SeverityError, rank: 3,
+		return []Finding{{ID: RuleNamesMismatch, Severity: SeverityError,
 			Cause:    fmt.Sprintf("the names given to Aiven (%s/%s) do not match the VNet; did you mean %s?", rg, vnet, strings.Join(close, " or ")),
 			Evidence: ev, Fix: "recreate the Aiven connection with the VNet's real names (in lower case)",
 			Command: fmt.Sprintf("azpeer delete --project %s --vpc %s --vnet %s/%s --yes && azpeer create --project %s --vpc %s --vnet %s",
 				f.Target.Project, f.Target.VPCID, rg, vnet, f.Target.Project, f.Target.VPCID, close[0])}}
 	}
-	return []Finding{{ID: RuleVNetMissing, Severity: SeverityError, rank: 3,
+	return []Finding{{ID: RuleVNetMissing, Severity: SeverityError,
 		Cause:    "the VNet Aiven was asked to peer with does not exist",
 		Evidence: ev, Fix: "create the VNet, or recreate the Aiven connection naming an existing one (azpeer vnets lists them)"}}
 }
@@ -197,7 +229,7 @@ func ruleLowercase(f *Facts) []Finding {
 	if rg == strings.ToLower(rg) && vnet == strings.ToLower(vnet) {
 		return nil
 	}
-	return []Finding{{ID: RuleNamesNotLowercase, Severity: SeverityError, rank: 4,
+	return []Finding{{ID: RuleNamesNotLowercase, Severity: SeverityError,
 		Cause:    "the resource group or VNet name sent to Aiven is not in lower case, which Aiven does not accept",
 		Evidence: []string{fmt.Sprintf("peer_resource_group %q, peer_vpc %q", rg, vnet)},
 		Fix:      fmt.Sprintf("recreate the connection with %s/%s (Azure names are case-insensitive, so it is the same VNet)", strings.ToLower(rg), strings.ToLower(vnet)),
@@ -224,17 +256,17 @@ func ruleOverlap(f *Facts) []Finding {
 		ev = append(ev, "user_peer_network_cidrs: "+strings.Join(f.Connection.UserPeerNetworkCIDRs, ", "))
 	}
 	ev = append(ev, fmt.Sprintf("overlap: %s ~ %s", a, b))
-	return []Finding{{ID: RuleAddressOverlap, Severity: SeverityError, rank: 5,
+	return []Finding{{ID: RuleAddressOverlap, Severity: SeverityError,
 		Cause:    "an address range of your side overlaps the project VPC's",
 		Evidence: ev,
 		Fix:      "peer a VNet whose address space does not overlap, or move one of the ranges; Azure refuses overlapping peerings"}}
 }
 
 func ruleAivenSP(f *Facts) []Finding {
-	if f.AivenSP != nil || !f.checked("Aiven's service principal") {
+	if f.AivenSP != nil || !f.checked(FactAivenSP) {
 		return nil
 	}
-	return []Finding{{ID: RuleAivenSPMissing, Severity: SeverityError, rank: 6,
+	return []Finding{{ID: RuleAivenSPMissing, Severity: SeverityError,
 		Cause:    "Aiven's application has no service principal in your tenant, so Aiven cannot act on your VNet",
 		Evidence: []string{"no service principal with appId " + f.AivenAppID + " in tenant " + f.SubscriptionTenant},
 		Fix:      "create it (needs Application Administrator), grant it the peer-only role on the VNet, and request the connection again",
@@ -243,7 +275,7 @@ func ruleAivenSP(f *Facts) []Finding {
 }
 
 func ruleAivenPermission(f *Facts) []Finding {
-	if f.AivenSP == nil || f.VNet == nil || !f.checked("role assignments on the VNet") {
+	if f.AivenSP == nil || f.VNet == nil || !f.checked(FactAssignments) {
 		return nil
 	}
 	granted, newest, unknown := f.grantsAction(f.AivenSP.ObjectID, "Microsoft.Network/virtualNetworks/peer/action")
@@ -253,7 +285,7 @@ func ruleAivenPermission(f *Facts) []Finding {
 	waiting := f.state() == StateApproved || f.state() == StateApprovedPeerRequested
 	switch {
 	case granted && waiting && f.Now.Sub(newest) < propagationWindow && !newest.IsZero():
-		return []Finding{{ID: RuleAivenPermissionNew, Severity: SeverityWarning, rank: 7,
+		return []Finding{{ID: RuleAivenPermissionNew, Severity: SeverityWarning,
 			Cause:    "Aiven's grant on the VNet is new and may not have propagated yet",
 			Evidence: []string{fmt.Sprintf("newest assignment granting peer/action to %s was created %s ago", f.AivenSP.ObjectID, f.Now.Sub(newest).Round(time.Second))},
 			Fix:      "wait a few minutes, then ask Aiven to re-check", Action: FixRefresh}}
@@ -266,11 +298,7 @@ func ruleAivenPermission(f *Facts) []Finding {
 	}
 	// Aiven reports a missing permission as REJECTED_BY_PEER; under
 	// INVALID_SPECIFICATION it is the next failure, not this one's cause.
-	rank := 7
-	if f.state() == StateInvalidSpecification {
-		rank = 17
-	}
-	return []Finding{{ID: RuleAivenPermissionMissing, Severity: SeverityError, rank: rank,
+	return []Finding{{ID: RuleAivenPermissionMissing, Severity: SeverityError, demoted: f.state() == StateInvalidSpecification,
 		Cause:    "Aiven's service principal may not peer with your VNet (no peer/action)",
 		Evidence: ev,
 		Fix:      "assign a role with only Microsoft.Network/virtualNetworks/peer/action to Aiven's service principal on the VNet, then request the connection again",
@@ -283,35 +311,35 @@ func ruleApp(f *Facts) []Finding {
 	if f.Connection != nil {
 		appID = f.Connection.PeerAzureAppID
 	}
-	if appID == "" || !f.checked("the peering app") {
+	if appID == "" || !f.checked(FactApp) {
 		return nil
 	}
 	if f.App == nil {
-		return []Finding{{ID: RuleAppMissing, Severity: SeverityError, rank: 8,
+		return []Finding{{ID: RuleAppMissing, Severity: SeverityError,
 			Cause:    "the app named in peer_azure_app_id does not exist in your tenant",
 			Evidence: []string{"peer_azure_app_id " + appID},
 			Fix:      "recreate the Aiven connection with an existing multi-tenant app (azpeer create makes one)", Action: FixRecreateAiven}}
 	}
 	var out []Finding
 	if !f.App.MultiTenant() {
-		out = append(out, Finding{ID: RuleAppSingleTenant, Severity: SeverityError, rank: 8,
+		out = append(out, Finding{ID: RuleAppSingleTenant, Severity: SeverityError,
 			Cause:    "the peering app is single-tenant, so it cannot sign in to Aiven's tenant",
 			Evidence: []string{fmt.Sprintf("app %s (%s) signInAudience %s", f.App.DisplayName, f.App.AppID, f.App.SignInAudience)},
 			Fix:      "set its sign-in audience to AzureADMultipleOrgs",
 			Command:  "az ad app update --id " + f.App.AppID + " --sign-in-audience AzureADMultipleOrgs"})
 	}
-	if f.AppSP == nil && f.checked("the peering app's service principal") {
-		out = append(out, Finding{ID: RuleAppSPMissing, Severity: SeverityError, rank: 9,
+	if f.AppSP == nil && f.checked(FactAppSP) {
+		out = append(out, Finding{ID: RuleAppSPMissing, Severity: SeverityError,
 			Cause: "the peering app has no service principal in your tenant", Evidence: []string{"no service principal with appId " + f.App.AppID},
 			Fix: "create it and grant it Network Contributor on the VNet", Command: "az ad sp create --id " + f.App.AppID, Action: FixResume})
 	}
-	if f.AppSP != nil && f.VNet != nil && f.checked("role assignments on the VNet") {
+	if f.AppSP != nil && f.VNet != nil && f.checked(FactAssignments) {
 		if ok, _, unknown := f.grantsAction(f.AppSP.ObjectID, "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write"); !ok {
 			ev := []string{fmt.Sprintf("no role assignment at or above the VNet grants virtualNetworkPeerings/write to the app's service principal %s", f.AppSP.ObjectID)}
 			if unknown {
 				ev = append(ev, "some assigned roles could not be read; they may grant it")
 			}
-			out = append(out, Finding{ID: RuleAppNoPeeringWrite, Severity: SeverityError, rank: 9,
+			out = append(out, Finding{ID: RuleAppNoPeeringWrite, Severity: SeverityError,
 				Cause: "the peering app may not create peerings on the VNet", Evidence: ev,
 				Fix:     "assign Network Contributor (or a role with virtualNetworkPeerings/write) to the app on the VNet",
 				Command: fmt.Sprintf("az role assignment create --role \"Network Contributor\" --assignee-object-id %s --assignee-principal-type ServicePrincipal --scope %s", f.AppSP.ObjectID, f.VNet.ID),
@@ -341,11 +369,11 @@ func ruleAppSecret(f *Facts) []Finding {
 	case len(live) > 0:
 		return nil
 	case len(expired) > 0:
-		return []Finding{{ID: RuleAppSecretExpired, Severity: SeverityWarning, rank: 10,
+		return []Finding{{ID: RuleAppSecretExpired, Severity: SeverityWarning,
 			Cause: "every client secret of the peering app has expired", Evidence: expired,
 			Fix: "add a new secret (azpeer create does, keeping it in memory only)", Action: FixResume}}
 	}
-	return []Finding{{ID: RuleAppSecretMissing, Severity: SeverityWarning, rank: 10,
+	return []Finding{{ID: RuleAppSecretMissing, Severity: SeverityWarning,
 		Cause: "the peering app has no client secret, so it cannot sign in to create the Azure peering", Evidence: []string{"app " + f.App.AppID + " has no password credentials"},
 		Fix: "add a secret (azpeer create does, keeping it in memory only)", Action: FixResume}}
 }
@@ -364,13 +392,13 @@ func ruleAzureSide(f *Facts) []Finding {
 		// A peering to some other Aiven-looking VNet is the likelier mistake.
 		for _, q := range f.VNet.Peerings {
 			if remote != "" && !strings.EqualFold(q.RemoteVNetID, remote) && strings.Contains(strings.ToLower(q.RemoteVNetID), "aiven") {
-				return []Finding{{ID: RuleAzurePeeringWrongPeer, Severity: SeverityError, rank: 11,
+				return []Finding{{ID: RuleAzurePeeringWrongPeer, Severity: SeverityError,
 					Cause:    "the Azure peering points at a different network than Aiven's to-network-id",
 					Evidence: append(ev, fmt.Sprintf("peering %s points at %s", q.Name, q.RemoteVNetID)),
 					Fix:      "delete it and create a peering to " + remote, Action: FixResume, Resource: q.ID}}
 			}
 		}
-		return []Finding{{ID: RulePendingNoAzurePeering, Severity: SeverityError, rank: 11,
+		return []Finding{{ID: RulePendingNoAzurePeering, Severity: SeverityError,
 			Cause: "Aiven waits for your side: no Azure peering to Aiven's VNet exists yet (step 14)", Evidence: ev,
 			Fix:     "create the peering as the app, signed in to both tenants",
 			Command: fmt.Sprintf("az network vnet peering create --name aiven --remote-vnet %s --vnet-name %s --resource-group %s --allow-vnet-access", remote, f.VNet.Name, f.VNet.ResourceGroup),
@@ -379,18 +407,18 @@ func ruleAzureSide(f *Facts) []Finding {
 	ev := []string{fmt.Sprintf("peering %s → %s: peeringState %s, provisioningState %s, allowVirtualNetworkAccess %t", p.Name, p.RemoteVNetID, p.PeeringState, p.ProvisioningState, p.AllowVirtualNetworkAccess)}
 	switch {
 	case p.ProvisioningState == "Failed":
-		return []Finding{{ID: RuleAzureFailed, Severity: SeverityError, rank: 12, Cause: "the Azure peering failed to provision", Evidence: ev,
+		return []Finding{{ID: RuleAzureFailed, Severity: SeverityError, Cause: "the Azure peering failed to provision", Evidence: ev,
 			Fix: "delete it and create it again", Action: FixResume, Resource: p.ID}}
 	case p.PeeringState == AzureDisconnected:
-		return []Finding{{ID: RuleAzureDisconnected, Severity: SeverityError, rank: 12,
+		return []Finding{{ID: RuleAzureDisconnected, Severity: SeverityError,
 			Cause: "the Azure peering is Disconnected: Aiven's side of it was deleted", Evidence: ev,
 			Fix: "delete your peering and create it again once Aiven's side exists (request the Aiven connection again first)", Action: FixResume}}
 	case remote != "" && !strings.EqualFold(p.RemoteVNetID, remote):
-		return []Finding{{ID: RuleAzurePeeringWrongPeer, Severity: SeverityError, rank: 11,
+		return []Finding{{ID: RuleAzurePeeringWrongPeer, Severity: SeverityError,
 			Cause: "the Azure peering points at a different network than Aiven's to-network-id", Evidence: append(ev, "to-network-id "+remote),
 			Fix: "delete it and create a peering to " + remote, Action: FixResume, Resource: p.ID}}
 	case !p.AllowVirtualNetworkAccess:
-		return []Finding{{ID: RuleAzurePeeringNoAccess, Severity: SeverityError, rank: 13,
+		return []Finding{{ID: RuleAzurePeeringNoAccess, Severity: SeverityError,
 			Cause: "the Azure peering does not allow virtual network access, so no traffic can reach Aiven", Evidence: ev,
 			Fix:     "set allowVirtualNetworkAccess on the peering",
 			Command: fmt.Sprintf("az network vnet peering update --name %s --vnet-name %s --resource-group %s --set allowVirtualNetworkAccess=true", p.Name, f.VNet.Name, f.VNet.ResourceGroup),
@@ -407,7 +435,7 @@ func ruleApprovedTooLong(f *Facts) []Finding {
 	if age < approvedTooLong {
 		return nil
 	}
-	return []Finding{{ID: RuleApprovedTooLong, Severity: SeverityWarning, rank: 14,
+	return []Finding{{ID: RuleApprovedTooLong, Severity: SeverityWarning,
 		Cause:    "Aiven has not acted on the connection for a long time",
 		Evidence: []string{fmt.Sprintf("state %s since %s (%s)", f.state(), f.Connection.UpdateTime.Format(time.RFC3339), age.Round(time.Minute))},
 		Fix:      "ask Aiven to re-check the connection now (POST .../peering-connections/refresh)", Action: FixRefresh}}
@@ -417,7 +445,7 @@ func ruleDeletedByPeer(f *Facts) []Finding {
 	if f.state() != StateDeletedByPeer {
 		return nil
 	}
-	return []Finding{{ID: RuleDeletedByPeer, Severity: SeverityError, rank: 15,
+	return []Finding{{ID: RuleDeletedByPeer, Severity: SeverityError,
 		Cause:    "your side of the peering was deleted, and Aiven gave up on the connection",
 		Evidence: []string{"state DELETED_BY_PEER: " + f.Connection.Message()},
 		Fix:      "there is no way back but to recreate it: request the connection again and create the Azure peering", Action: FixResume}}
@@ -431,7 +459,7 @@ func ruleLastAuthorizationError(f *Facts) []Finding {
 	var last *Event
 	for i := len(f.Record.Events) - 1; i >= 0; i-- {
 		e := f.Record.Events[i]
-		if e.Step == StepAzurePeering && (e.Kind == EventFailed || e.Kind == EventRetrying) && strings.Contains(e.Error, "AuthorizationFailed") {
+		if e.Step == StepAzurePeering && (e.Kind == EventFailed || e.Kind == EventRetrying) && authorizationCode(e) != "" {
 			last = &f.Record.Events[i]
 			break
 		}
@@ -439,21 +467,35 @@ func ruleLastAuthorizationError(f *Facts) []Finding {
 	if last == nil {
 		return nil
 	}
+	// LinkedAuthorizationFailed has three variants under one code; Azure's
+	// own texts (data, as recorded) tell them apart.
 	var meaning string
+	linked := authorizationCode(*last) == "LinkedAuthorizationFailed"
 	switch {
-	case strings.Contains(last.Error, "LinkedAuthorizationFailed") && strings.Contains(last.Error, "is not authorized to access linked subscription"):
+	case linked && strings.Contains(last.Error, "is not authorized to access linked subscription"):
 		meaning = "the request carried no valid token for Aiven's tenant (auxiliary token missing): the app must sign in to both tenants"
-	case strings.Contains(last.Error, "LinkedAuthorizationFailed") && strings.Contains(last.Error, "was not found"):
+	case linked && strings.Contains(last.Error, "was not found"):
 		meaning = "Aiven's subscription was not found: the to-network-id may be stale; read it again from the Aiven connection"
-	case strings.Contains(last.Error, "LinkedAuthorizationFailed"):
+	case linked:
 		meaning = "the app may not peer with Aiven's VNet (no peer/action there): Aiven grants it when it moves to PENDING_PEER; wait or refresh"
 	default:
 		meaning = "the app's role on your VNet (virtualNetworkPeerings/write) has not taken effect, or is missing"
 	}
-	return []Finding{{ID: RuleLastAuthorizationError, Severity: SeverityWarning, rank: 16,
+	return []Finding{{ID: RuleLastAuthorizationError, Severity: SeverityWarning,
 		Cause:    "the last Azure peering attempt was refused: " + meaning,
 		Evidence: []string{last.Time.Format(time.RFC3339) + ": " + last.Error},
 		Fix:      "fix the cause above, then run azpeer create again (it resumes at step 14)", Action: FixResume}}
+}
+
+// authorizationCode is an event's Azure authorization error code, or "".
+// Events recorded before codes were kept fall back to the text.
+func authorizationCode(e Event) string {
+	for _, c := range []string{"LinkedAuthorizationFailed", "AuthorizationFailed"} {
+		if e.Code == c || (e.Code == "" && strings.Contains(e.Error, c)) {
+			return c
+		}
+	}
+	return ""
 }
 
 // ruleUnexplained reports a failed state no other rule explained.
@@ -468,7 +510,7 @@ func ruleUnexplained(f *Facts) []Finding {
 	for _, u := range f.Unchecked {
 		ev = append(ev, "not checked: "+u)
 	}
-	return []Finding{{ID: RuleAivenFailedUnexplained, Severity: SeverityWarning, rank: 99,
+	return []Finding{{ID: RuleAivenFailedUnexplained, Severity: SeverityWarning,
 		Cause:    fmt.Sprintf("Aiven reports %s: %s", s, f.Connection.Message()),
 		Evidence: ev,
 		Fix:      "fix the causes above, then request the connection again (azpeer create re-requests it)", Action: FixResume}}

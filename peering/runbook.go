@@ -567,12 +567,12 @@ func (r *Run) outputsOf(s Step) map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var m map[string]string
-	for _, k := range s.Produces {
-		if v := r.rec.Outputs[k]; v != "" {
+	for _, o := range s.Produces {
+		if v := r.rec.Outputs[o.Key]; v != "" {
 			if m == nil {
 				m = map[string]string{}
 			}
-			m[k] = v
+			m[o.Key] = v
 		}
 	}
 	return m

@@ -16,8 +16,9 @@ type Step struct {
 	Number int
 	Title  string
 	Needs  []string
-	// Produces are the outputs the step sets (for plans and checklists).
-	Produces []string
+	// Produces are the outputs the step sets, with the short labels
+	// checklists show them under.
+	Produces []Output
 	// Optional needs may be empty (e.g. produced only in some runs).
 	Optional []string
 
@@ -39,13 +40,19 @@ type Step struct {
 
 func (s Step) optional(k string) bool { return slices.Contains(s.Optional, k) }
 
+// Output is a value a step produces, and the short label it is shown under.
+type Output struct {
+	Key   string
+	Label string
+}
+
 // StepInfo is a step's static description, for plans and checklists.
 type StepInfo struct {
 	ID       StepID
 	Number   int
 	Title    string
 	Needs    []string
-	Produces []string
+	Produces []Output
 }
 
 // Steps describes the steps in order.
@@ -116,19 +123,19 @@ func creates(s string) func(Options) string { return func(Options) string { retu
 func steps() []Step {
 	table := []Step{
 		{ID: StepSignIn, Title: "Sign in (admin) and pick the subscription",
-			Produces: []string{OutUserTenantID, OutUserSubscriptionID},
+			Produces: []Output{{OutUserTenantID, "tenant"}, {OutUserSubscriptionID, "sub"}},
 			creates:  creates("nothing (reads the tenant and subscriptions)"),
 			detect:   detectNever, act: actSignIn,
 			command: func(r *Run) string {
 				return "az login && az account set --subscription " + r.target().SubscriptionID
 			}},
 		{ID: StepAivenSP, Title: "Create a service principal for Aiven's app",
-			Produces: []string{OutAivenSPID},
+			Produces: []Output{{OutAivenSPID, "aiven sp"}},
 			creates:  creates("a service principal for Aiven's application in your tenant (unless it exists)"),
 			detect:   detectAivenSP, act: actAivenSP, undo: undoAivenSP, transient: graphReplication,
 			command: func(r *Run) string { return "az ad sp create --id " + r.options().AivenAppID }},
 		{ID: StepCreateApp, Title: "Create the peering app (multi-tenant)",
-			Produces: []string{OutUserAppID, OutUserAppObjectID},
+			Produces: []Output{{OutUserAppID, "app"}, {OutUserAppObjectID, "object"}},
 			creates: func(o Options) string {
 				if o.AppID != "" {
 					return "nothing (uses your app " + o.AppID + ")"
@@ -140,26 +147,26 @@ func steps() []Step {
 				return fmt.Sprintf("az ad app create --display-name %s --sign-in-audience AzureADMultipleOrgs --key-type Password", shq(r.options().AppName))
 			}},
 		{ID: StepAppSP, Title: "Create the app's service principal",
-			Needs: []string{OutUserAppID}, Produces: []string{OutUserSPID},
+			Needs: []string{OutUserAppID}, Produces: []Output{{OutUserSPID, "sp"}},
 			creates: creates("the application's service principal in your tenant"),
 			detect:  detectAppSP, act: actAppSP, undo: undoAppSP, transient: graphReplication,
 			command: func(r *Run) string { return "az ad sp create --id " + r.val(OutUserAppID) }},
 		{ID: StepAppSecret, Title: "Add a client secret to the app (kept in memory only)",
-			Needs: []string{OutUserAppObjectID}, Produces: []string{OutUserAppKeyID},
+			Needs: []string{OutUserAppObjectID}, Produces: []Output{{OutUserAppKeyID, "key"}},
 			creates: creates("a client secret on the application, valid for a day, kept in memory and removed once the Azure peering exists"),
 			detect:  detectSecret, act: actSecret, transient: graphReplication,
 			command: func(r *Run) string {
 				return "az ad app credential reset --id " + r.val(OutUserAppID) + " --append --end-date <tomorrow>   # prints the secret once: ********"
 			}},
 		{ID: StepPickVNet, Title: "Find the VNet",
-			Needs: []string{OutUserSubscriptionID}, Produces: []string{OutUserVNetID, OutUserResourceGroup, OutUserVNetName},
+			Needs: []string{OutUserSubscriptionID}, Produces: []Output{{OutUserVNetID, "vnet"}, {OutUserResourceGroup, "rg"}, {OutUserVNetName, "vnet"}},
 			creates: creates("nothing (reads the VNet)"),
 			detect:  detectNever, act: actPickVNet,
 			command: func(r *Run) string {
 				return "az network vnet show --resource-group " + r.target().ResourceGroup + " --name " + r.target().VNetName + " --subscription " + r.target().SubscriptionID
 			}},
 		{ID: StepGrantApp, Title: "Let the app write peerings on the VNet",
-			Needs: []string{OutUserSPID, OutUserVNetID}, Produces: []string{OutUserAppAssignment},
+			Needs: []string{OutUserSPID, OutUserVNetID}, Produces: []Output{{OutUserAppAssignment, "assignment"}},
 			creates: func(o Options) string {
 				if o.Role == RoleLeastPrivilege {
 					return "a custom role with only the peering actions, and its assignment to the app on the VNet"
@@ -172,7 +179,7 @@ func steps() []Step {
 					shq(appRoleName(r)), r.val(OutUserSPID), r.val(OutUserVNetID))
 			}},
 		{ID: StepPeerRole, Title: "Create the peer-only role for Aiven",
-			Needs: []string{OutUserSubscriptionID}, Produces: []string{OutAivenRoleID},
+			Needs: []string{OutUserSubscriptionID}, Produces: []Output{{OutAivenRoleID, "role"}},
 			creates: creates("a custom role with only virtualNetworks/peer/action (unless it exists)"),
 			detect:  detectPeerRole, act: actPeerRole, undo: undoPeerRole,
 			command: func(r *Run) string {
@@ -180,7 +187,7 @@ func steps() []Step {
 					aivenRoleName(r.target()), r.target().SubscriptionID)
 			}},
 		{ID: StepGrantAiven, Title: "Let Aiven's service principal peer with the VNet",
-			Needs: []string{OutAivenSPID, OutAivenRoleID, OutUserVNetID}, Produces: []string{OutAivenAssignment},
+			Needs: []string{OutAivenSPID, OutAivenRoleID, OutUserVNetID}, Produces: []Output{{OutAivenAssignment, "assignment"}},
 			// The role is not needed (so not known) once Aiven has peered.
 			Optional: []string{OutAivenRoleID},
 			creates:  creates("a role assignment of that role to Aiven's service principal on the VNet"),
@@ -190,12 +197,12 @@ func steps() []Step {
 					r.val(OutAivenRoleID), r.val(OutAivenSPID), r.val(OutUserVNetID))
 			}},
 		{ID: StepTenantID, Title: "Find your tenant id",
-			Produces: []string{OutUserTenantID},
+			Produces: []Output{{OutUserTenantID, "tenant"}},
 			creates:  creates("nothing (reads the tenant id)"),
 			detect:   detectTenant, act: actTenant,
 			command: func(r *Run) string { return "az account show --query tenantId -o tsv" }},
 		{ID: StepAivenPeering, Title: "Ask Aiven to peer (names in lower case)",
-			Needs: []string{OutUserAppID, OutUserTenantID}, Produces: []string{OutAivenState},
+			Needs: []string{OutUserAppID, OutUserTenantID}, Produces: []Output{{OutAivenState, "aiven"}},
 			creates: creates("an Aiven peering connection on the project VPC"),
 			detect:  detectAivenPeering, act: actAivenPeering, undo: undoAivenPeering,
 			command: func(r *Run) string {
@@ -204,7 +211,7 @@ func steps() []Step {
 					t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName), r.val(OutUserAppID), r.val(OutUserTenantID))
 			}},
 		{ID: StepWaitPendingPeer, Title: "Wait for Aiven: APPROVED → PENDING_PEER",
-			Produces: []string{OutAivenTenantID, OutAivenVNetID},
+			Produces: []Output{{OutAivenTenantID, "aiven tenant"}, {OutAivenVNetID, "aiven vnet"}},
 			creates:  creates("nothing (waits for Aiven, saves to-tenant-id and to-network-id)"),
 			detect:   detectNever, act: actWaitPendingPeer,
 			command: func(r *Run) string {
@@ -225,7 +232,7 @@ func steps() []Step {
 					r.val(OutUserAppID), r.val(OutAivenTenantID), r.val(OutUserAppID), r.val(OutUserTenantID))
 			}},
 		{ID: StepAzurePeering, Title: "Create the Azure peering to Aiven's VNet",
-			Needs: []string{OutUserVNetID, OutAivenVNetID}, Produces: []string{OutAzurePeeringID, OutAzurePeeringName},
+			Needs: []string{OutUserVNetID, OutAivenVNetID}, Produces: []Output{{OutAzurePeeringID, "peering"}, {OutAzurePeeringName, "name"}},
 			creates: creates("an Azure peering from the VNet to Aiven's VNet; then the app's secret is removed"),
 			detect:  detectAzurePeering, act: actAzurePeering, finish: retireAllSecrets, undo: undoAzurePeering, transient: peeringPropagation,
 			command: func(r *Run) string {
@@ -234,7 +241,7 @@ func steps() []Step {
 					r.options().PeeringName, r.val(OutAivenVNetID), t.VNetName, t.ResourceGroup, t.SubscriptionID)
 			}},
 		{ID: StepWaitActive, Title: "Wait for ACTIVE and Connected",
-			Needs: []string{OutUserVNetID}, Produces: []string{OutAivenState, OutAzurePeeringState},
+			Needs: []string{OutUserVNetID}, Produces: []Output{{OutAivenState, "aiven"}, {OutAzurePeeringState, "azure"}},
 			creates: creates("nothing (waits for ACTIVE and Connected)"),
 			detect:  detectNever, act: actWaitActive,
 			command: func(r *Run) string {

@@ -63,13 +63,15 @@ func actAivenSP(ctx context.Context, r *Run) error {
 	if err := r.intend(StepAivenSP, OutAivenSPID, KindServicePrincipal, "", "service principal of "+appID); err != nil {
 		return err
 	}
-	sp, err := r.rb.Directory.CreateServicePrincipal(ctx, appID, r.mark("Aiven's service principal, which Aiven uses to peer with your VNet"))
+	sp, created, err := createOrFind(r, OutAivenSPID,
+		func() (ServicePrincipal, error) {
+			return r.rb.Directory.CreateServicePrincipal(ctx, appID, r.mark("Aiven's service principal, which Aiven uses to peer with your VNet"))
+		},
+		func() error { _, err := detectAivenSP(ctx, r); return err })
 	switch {
+	case err == nil && !created:
+		return nil
 	case err == nil:
-	case ErrorCode(err) == "Request_MultipleObjectsWithSameKeyValue":
-		// Made meanwhile (by another run, or a person): found, not ours.
-		_, err = detectAivenSP(ctx, r)
-		return err
 	case ErrorCode(err) == "Authorization_RequestDenied":
 		r.forget(OutAivenSPID)
 		return &StepError{Step: StepAivenSP, Err: err,
@@ -269,12 +271,12 @@ func actAppSP(ctx context.Context, r *Run) error {
 	if err := r.intend(StepAppSP, OutUserSPID, KindServicePrincipal, "", "service principal of "+r.out(OutUserAppID)); err != nil {
 		return err
 	}
-	sp, err := r.rb.Directory.CreateServicePrincipal(ctx, r.out(OutUserAppID), r.mark("the peering app's service principal"))
-	if ErrorCode(err) == "Request_MultipleObjectsWithSameKeyValue" {
-		_, err = detectAppSP(ctx, r)
-		return err
-	}
-	if err != nil {
+	sp, created, err := createOrFind(r, OutUserSPID,
+		func() (ServicePrincipal, error) {
+			return r.rb.Directory.CreateServicePrincipal(ctx, r.out(OutUserAppID), r.mark("the peering app's service principal"))
+		},
+		func() error { _, err := detectAppSP(ctx, r); return err })
+	if err != nil || !created {
 		return err
 	}
 	r.setOut(OutUserSPID, sp.ObjectID)

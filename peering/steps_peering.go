@@ -151,13 +151,20 @@ func actAivenPeering(ctx context.Context, r *Run) error {
 	if err := r.intend(StepAivenPeering, OutAivenConnection, KindAivenConnection, aivenKey(t).String(), ""); err != nil {
 		return err
 	}
-	created, err := r.rb.Aiven.CreateAzurePeering(ctx, t.Project, t.VPCID, AzurePeeringRequest{
-		SubscriptionID: t.SubscriptionID, ResourceGroup: rg, VNetName: vnet,
-		AppID: r.out(OutUserAppID), TenantID: r.out(OutUserTenantID),
-	})
-	if err != nil {
+	c, made, err := createOrFind(r, OutAivenConnection,
+		func() (Connection, error) {
+			return r.rb.Aiven.CreateAzurePeering(ctx, t.Project, t.VPCID, AzurePeeringRequest{
+				SubscriptionID: t.SubscriptionID, ResourceGroup: rg, VNetName: vnet,
+				AppID: r.out(OutUserAppID), TenantID: r.out(OutUserTenantID),
+			})
+		},
+		// Made meanwhile (a concurrent run, or a person): detection
+		// decides whose it is.
+		func() error { _, err := detectAivenPeering(ctx, r); return err })
+	if err != nil || !made {
 		return err
 	}
+	created := c
 	r.settle(OutAivenConnection, KindAivenConnection, aivenKey(t).String(), "", Created)
 	// Aiven's answer is the first state of the connection (APPROVED).
 	if created.State != "" {

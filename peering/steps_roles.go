@@ -84,10 +84,10 @@ func (r *Run) findRole(ctx context.Context, slot, roleName string) (*RoleDefinit
 
 // ensureRole finds the custom role of slot or creates it under a recorded name.
 func (r *Run) ensureRole(ctx context.Context, step StepID, slot string, def RoleDefinition) (string, error) {
-	rd, err := r.findRole(ctx, slot, def.RoleName)
-	if err != nil || rd != nil {
-		if rd != nil {
-			return rd.ID, nil
+	existing, err := r.findRole(ctx, slot, def.RoleName)
+	if err != nil || existing != nil {
+		if existing != nil {
+			return existing.ID, nil
 		}
 		return "", err
 	}
@@ -101,31 +101,25 @@ func (r *Run) ensureRole(ctx context.Context, step StepID, slot string, def Role
 		return "", err
 	}
 	def.Name, def.AssignableScopes = guid, []string{scope}
-	created, err := r.rb.Access.CreateRoleDefinition(ctx, scope, def)
-	if ErrorCode(err) == "RoleDefinitionWithSameNameExists" {
-		// Made meanwhile by someone else: theirs, not this run's.
-		r.forget(slot)
-		found, ferr := r.rb.Access.FindRoleDefinition(ctx, scope, def.RoleName)
-		if ferr != nil || found == nil {
-			return "", fmt.Errorf("a role named %q exists but cannot be read: %w", def.RoleName, cmpErr(ferr, err))
-		}
-		r.settle(slot, KindRoleDefinition, found.ID, found.RoleName, Found)
-		r.setOut(slot, found.ID)
-		return found.ID, nil
+	rd, created, err := createOrFind(r, slot,
+		func() (RoleDefinition, error) { return r.rb.Access.CreateRoleDefinition(ctx, scope, def) },
+		func() error {
+			found, err := r.rb.Access.FindRoleDefinition(ctx, scope, def.RoleName)
+			if err == nil && found == nil {
+				err = fmt.Errorf("a role named %q exists, but cannot be read at %s", def.RoleName, scope)
+			}
+			if err == nil {
+				r.settle(slot, KindRoleDefinition, found.ID, found.RoleName, Found)
+				r.setOut(slot, found.ID)
+			}
+			return err
+		})
+	if err != nil || !created {
+		return r.out(slot), err
 	}
-	if err != nil {
-		return "", err
-	}
-	r.settle(slot, KindRoleDefinition, created.ID, created.RoleName, Created)
-	r.setOut(slot, created.ID)
-	return created.ID, nil
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	r.settle(slot, KindRoleDefinition, rd.ID, rd.RoleName, Created)
+	r.setOut(slot, rd.ID)
+	return rd.ID, nil
 }
 
 // findAssignment returns the id of an assignment of role to principal at
@@ -193,19 +187,20 @@ func (r *Run) assign(ctx context.Context, step StepID, slot, roleID, principal s
 	if err := r.intend(step, slot, KindRoleAssignment, id, ""); err != nil {
 		return err
 	}
-	ra, err := r.rb.Access.CreateRoleAssignment(ctx, scope, guid, roleID, principal)
-	if ErrorCode(err) == "RoleAssignmentExists" {
-		// Someone else's equal assignment: use it, and keep it on delete.
-		r.forget(slot)
-		existing, ferr := findAssignment(ctx, r.rb.Access, scope, roleID, principal)
-		if ferr != nil {
-			return ferr
-		}
-		r.settle(slot, KindRoleAssignment, existing, "", Found)
-		r.setOut(slot, existing)
-		return nil
-	}
-	if err != nil {
+	ra, created, err := createOrFind(r, slot,
+		func() (RoleAssignment, error) {
+			return r.rb.Access.CreateRoleAssignment(ctx, scope, guid, roleID, principal)
+		},
+		func() error {
+			// Someone else's equal assignment: use it, and keep it on delete.
+			existing, err := findAssignment(ctx, r.rb.Access, scope, roleID, principal)
+			if err == nil {
+				r.settle(slot, KindRoleAssignment, existing, "", Found)
+				r.setOut(slot, existing)
+			}
+			return err
+		})
+	if err != nil || !created {
 		return err
 	}
 	r.settle(slot, KindRoleAssignment, ra.ID, "", Created)

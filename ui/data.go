@@ -61,12 +61,6 @@ func (r connRef) target() peering.Target {
 		ResourceGroup: r.Key.PeerResourceGroup, VNetName: r.Key.PeerVPC}
 }
 
-// targetKey identifies a run target the way the record store does
-// (case-insensitively).
-func targetKey(t peering.Target) string {
-	return strings.ToLower(strings.Join([]string{t.Project, t.VPCID, t.SubscriptionID, t.ResourceGroup, t.VNetName}, "\x00"))
-}
-
 // observation is a state seen by polling.
 type observation struct {
 	At   time.Time

@@ -85,7 +85,7 @@ type fixDoneMsg struct {
 type recheckMsg struct{ fix fixKey }
 
 // fix names ds's latest fix.
-func (ds *diagState) fix() fixKey { return fixKey{target: targetKey(ds.target), gen: ds.fixGen} }
+func (ds *diagState) fix() fixKey { return fixKey{target: ds.target.Key(), gen: ds.fixGen} }
 
 // fixOf returns the diagnosis whose latest fix is k, or nil (a message of
 // an earlier fix).
@@ -103,7 +103,7 @@ func (m *Model) canDiagnose(ref connRef) bool {
 }
 
 func (m *Model) diagFor(ref connRef) *diagState {
-	key := targetKey(ref.target())
+	key := ref.target().Key()
 	ds := m.diags[key]
 	if ds == nil {
 		ds = &diagState{ref: ref, target: ref.target()}
@@ -130,7 +130,7 @@ func (m *Model) diagnose(ds *diagState) tea.Cmd {
 	}
 	ds.gen++
 	ds.busy = true
-	ctx, clock, t, key, gen := m.ctx, m.clock, ds.target, targetKey(ds.target), ds.gen
+	ctx, clock, t, key, gen := m.ctx, m.clock, ds.target, ds.target.Key(), ds.gen
 	run := func() tea.Msg {
 		d := rb.Diagnose(ctx, t, "")
 		return diagnosisMsg{key: key, gen: gen, d: d, at: clock()}

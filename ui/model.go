@@ -287,7 +287,7 @@ func (m *Model) refreshRunViews(key string) {
 			s.refresh(m.common())
 		}
 	case *detailScreen:
-		if key == "" || targetKey(s.ref.target()) == key {
+		if key == "" || s.ref.target().Key() == key {
 			s.refresh(m.common())
 		}
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -135,30 +134,6 @@ func (o *confirmFix) view(m *Model, w, h int) string {
 	}
 	lines = append(lines, "", st.Title.Render("y")+" apply · "+st.Title.Render("n/esc")+" cancel")
 	return m.centered("apply fix?", strings.Join(lines, "\n"), w, h)
-}
-
-// stateHint is the usual cause of a state, from Aiven's and Azure's docs.
-func stateHint(c peering.Connection) string {
-	switch c.State {
-	case peering.StateActive:
-		return "Nothing to fix: the peering is ACTIVE."
-	case peering.StateApproved, peering.StateApprovedPeerRequested:
-		return "Aiven has not acted on the request yet; it checks APPROVED connections periodically (minutes)."
-	case peering.StatePendingPeer:
-		return fmt.Sprintf("Aiven's side is ready; it waits for the Azure peering from your VNet to Aiven's (to-network-id). Step %d of the checklist (o) creates it.",
-			stepNumber(peering.StepAzurePeering))
-	case peering.StateRejectedByPeer:
-		return fmt.Sprintf("Aiven's service principal could not peer with your VNet: usually it lacks Microsoft.Network/virtualNetworks/peer/action on the VNet (checklist steps %d-%d), or the app or tenant id is wrong.",
-			stepNumber(peering.StepAivenSP), stepNumber(peering.StepGrantAiven))
-	case peering.StateInvalidSpecification:
-		return "Aiven could not find what the request names: check that the subscription, resource group and VNet exist and are spelled in lower case, and that the address ranges do not overlap."
-	case peering.StateDeletedByPeer:
-		return fmt.Sprintf("The Azure peering from your VNet was deleted; create it again (checklist step %d) or delete this connection.",
-			stepNumber(peering.StepAzurePeering))
-	case peering.StateError:
-		return "Aiven hit an error; refresh, and if it stays, contact Aiven support with the state_info above."
-	}
-	return ""
 }
 
 // boxWidth is the width of an overlay box (border and padding included).

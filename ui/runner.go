@@ -49,7 +49,7 @@ type runDoneMsg struct {
 }
 
 func openRun(rb *peering.Runbook, t peering.Target, o peering.Options, startAll bool) tea.Cmd {
-	key := targetKey(t)
+	key := t.Key()
 	return func() tea.Msg {
 		r, err := rb.Open(t, o)
 		return runOpenedMsg{key: key, run: r, err: err, startAll: startAll}
@@ -153,7 +153,7 @@ func (m *Model) openChecklist(t peering.Target, o peering.Options, startAll bool
 		m.setStatus("the checklist needs Azure: sign in to Azure first", true)
 		return nil
 	}
-	key := targetKey(t)
+	key := t.Key()
 	if rs := m.runs[key]; rs != nil {
 		if _, ok := m.top().(*wizardScreen); ok {
 			m.stack = m.stack[:len(m.stack)-1]

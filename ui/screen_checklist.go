@@ -48,30 +48,6 @@ func (s *checklistScreen) transitional(cm *common) bool {
 	return rs != nil && rs.running
 }
 
-// outLabels name outputs briefly.
-var outLabels = map[string]string{
-	peering.OutUserTenantID:       "tenant",
-	peering.OutUserSubscriptionID: "sub",
-	peering.OutUserResourceGroup:  "rg",
-	peering.OutUserVNetName:       "vnet",
-	peering.OutUserVNetID:         "vnet",
-	peering.OutUserAppID:          "app",
-	peering.OutUserAppObjectID:    "object",
-	peering.OutUserSPID:           "sp",
-	peering.OutUserAppKeyID:       "key",
-	peering.OutUserAppRoleID:      "role",
-	peering.OutUserAppAssignment:  "assignment",
-	peering.OutAivenSPID:          "aiven sp",
-	peering.OutAivenRoleID:        "role",
-	peering.OutAivenAssignment:    "assignment",
-	peering.OutAivenTenantID:      "aiven tenant",
-	peering.OutAivenVNetID:        "aiven vnet",
-	peering.OutAzurePeeringID:     "peering",
-	peering.OutAzurePeeringName:   "name",
-	peering.OutAivenState:         "aiven",
-	peering.OutAzurePeeringState:  "azure",
-}
-
 // stepOutputs are a step's outputs, shortened; the secret is never shown.
 // They are the values the step finished with (its done event), so the
 // step that asks Aiven to peer keeps saying APPROVED after the last step
@@ -89,15 +65,12 @@ func stepOutputs(rs *runState, info peering.StepInfo) string {
 			break
 		}
 	}
-	for _, k := range info.Produces {
-		v := outs[k]
+	for _, o := range info.Produces {
+		v := outs[o.Key]
 		if v == "" {
 			continue
 		}
-		label := outLabels[k]
-		if label == "" {
-			label = k
-		}
+		label := o.Label
 		sv := short(v)
 		if seen[label+sv] {
 			continue
@@ -225,7 +198,7 @@ func (s *checklistScreen) view(cm *common) string {
 	if rs == nil {
 		return st.Muted.Render("opening the run…")
 	}
-	done, all := stepsDone(&rs.rec)
+	done, all := rs.rec.StepsDone(), len(peering.StepIDs())
 	status := fmt.Sprintf("%d/%d done", done, all)
 	switch {
 	case rs.running && rs.step == "":

@@ -32,7 +32,7 @@ func (s *detailScreen) enter(m *Model) tea.Cmd {
 	cmds = append(cmds, s.poll(m))
 	if rb := m.deps.Runbook; rb != nil && rb.Store != nil && s.ref.Key.PeerResourceGroup != "" {
 		t := s.ref.target()
-		cmds = append(cmds, fetchRecord(rb.Store, m.nextSeq(), targetKey(t), t))
+		cmds = append(cmds, fetchRecord(rb.Store, m.nextSeq(), t.Key(), t))
 	}
 	return tea.Batch(cmds...)
 }
@@ -51,11 +51,11 @@ func (s *detailScreen) poll(m *Model) tea.Cmd {
 }
 
 func (s *detailScreen) record(d *data) *peering.Record {
-	if rs := d.runs[targetKey(s.ref.target())]; rs != nil {
+	if rs := d.runs[s.ref.target().Key()]; rs != nil {
 		rec := rs.rec
 		return &rec
 	}
-	return d.records[targetKey(s.ref.target())].rec
+	return d.records[s.ref.target().Key()].rec
 }
 
 // aivenVNet is Aiven's VNet id for this connection, when known.
@@ -188,13 +188,13 @@ func orDash(s string) string {
 
 func (s *detailScreen) recordLines(cm *common, rec *peering.Record) []string {
 	st := cm.styles
-	if e := cm.records[targetKey(s.ref.target())]; e.err != nil && rec == nil {
+	if e := cm.records[s.ref.target().Key()]; e.err != nil && rec == nil {
 		return []string{st.Title.Render("run record") + "  " + st.Failed.Render("✗ "+oneLine(e.err.Error())), ""}
 	}
 	if rec == nil {
 		return []string{st.Title.Render("run record") + st.Muted.Render("  none: azpeer did not create this peering (o opens a checklist to adopt it)"), ""}
 	}
-	done, all := stepsDone(rec)
+	done, all := rec.StepsDone(), len(peering.StepIDs())
 	lines := []string{
 		st.Title.Render("run record") + st.Muted.Render(fmt.Sprintf("  %d/%d steps done · updated %s · o opens the checklist", done, all, clockTime(rec.Updated))),
 		"  " + st.Label.Render(fit("app", 16)) + rec.Options.AppName + "  " + st.Muted.Render(rec.Output(peering.OutUserAppID)),

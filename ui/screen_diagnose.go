@@ -21,7 +21,7 @@ func (m *Model) openDiagnosis(ref connRef) tea.Cmd {
 	if d, ok := m.top().(*detailScreen); !ok || d.ref != ref {
 		label += " " + ref.Key.PeerVPC
 	}
-	return m.push(&diagnoseScreen{ref: ref, tkey: targetKey(ref.target()), label: label})
+	return m.push(&diagnoseScreen{ref: ref, tkey: ref.target().Key(), label: label})
 }
 
 // diagnoseScreen draws a diagState; it owns only the selection and the

@@ -120,7 +120,7 @@ func (s *diagnoseScreen) aivenOnly(cm *common) []string {
 			lines = append(lines, fmt.Sprintf("  %s: %v", k, c.StateInfo[k]))
 		}
 	}
-	if hint := stateHint(c); hint != "" {
+	if hint := peering.StateHint(c); hint != "" {
 		lines = append(lines, "", st.Label.Render("what usually causes it"), hint)
 	}
 	return lines

@@ -112,7 +112,7 @@ func (s *projectScreen) refresh(cm *common) {
 				msgTone = toneFailed
 			}
 			if len(cm.runs) > 0 {
-				if rs := cm.runs[targetKey(ref.target())]; rs != nil && rs.running {
+				if rs := cm.runs[ref.target().Key()]; rs != nil && rs.running {
 					msg, msgTone = "▶ checklist running · "+msg, toneWorking
 				}
 			}
