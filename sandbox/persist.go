@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -174,4 +176,70 @@ func (s *Server) Snapshot() ([]byte, error) {
 	defer unlock()
 	w.SimTime = s.clock.Now()
 	return json.MarshalIndent(w, "", "  ")
+}
+
+// writeFile0600 writes a file atomically with mode 0600: a temporary file
+// in the same directory, fsynced, renamed into place, and then the
+// directory fsynced, so that after a crash the file is either the old one
+// or the new one, and the rename itself is not lost (rename(2) is durable
+// only once its directory is; see fsync(2) on Linux: "Calling fsync() does
+// not necessarily ensure that the entry in the directory containing the
+// file has also reached disk. For that an explicit fsync() on a file
+// descriptor for the directory is also needed."). The project's state
+// package writes its run records the same way; the sandbox keeps its own
+// copy because it imports nothing of the project.
+func writeFile0600(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	renamed := false
+	defer func() {
+		if !renamed {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	renamed = true
+	return syncDir(dir)
+}
+
+// syncDir makes a directory's entries (a rename into it) durable. Windows
+// cannot open a directory for syncing, and NTFS journals renames itself;
+// some file systems refuse to sync a directory with EINVAL ("fd is bound
+// to a special file which does not support synchronization", fsync(2)),
+// which leaves nothing more to do. (EINVAL is matched as itself:
+// syscall.Errno does not report it as os.ErrInvalid.)
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }
