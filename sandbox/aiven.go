@@ -175,8 +175,8 @@ func matchAivenRoute(segs []string) (*aivenRoute, []string) {
 
 // aivenUserByToken finds the user whose token hash matches the
 // Authorization header ("aivenv1 <token>"; "Bearer" is accepted too, as the
-// real API does). Expects w.mu held.
-func (w *World) aivenUserByToken(header string) *AivenUser {
+// real API does). Expects world.mu held.
+func (world *World) aivenUserByToken(header string) *AivenUser {
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if !ok || (!strings.EqualFold(scheme, "aivenv1") && !strings.EqualFold(scheme, "Bearer")) {
 		return nil
@@ -186,7 +186,7 @@ func (w *World) aivenUserByToken(header string) *AivenUser {
 		return nil
 	}
 	h := []byte(sha256Hex(tok))
-	for _, u := range w.Aiven.Users {
+	for _, u := range world.Aiven.Users {
 		// A revoked token is as unknown as a wrong one: Aiven answers both
 		// the same way (handleAiven).
 		if subtle.ConstantTimeCompare(h, []byte(u.TokenSHA256)) == 1 && !u.TokenRevoked {
@@ -197,10 +197,10 @@ func (w *World) aivenUserByToken(header string) *AivenUser {
 }
 
 // userProjects returns the user's projects that exist, sorted by name.
-func (w *World) userProjects(u *AivenUser) []*Project {
+func (world *World) userProjects(u *AivenUser) []*Project {
 	out := make([]*Project, 0, len(u.Projects))
 	for _, name := range u.Projects {
-		if p := w.project(name); p != nil {
+		if p := world.project(name); p != nil {
 			out = append(out, p)
 		}
 	}
@@ -364,10 +364,10 @@ func (s *Server) aivenProjectList(q *aivenRequest) {
 }
 
 // userOrgs are the organizations of the user's projects, sorted by id.
-func (w *World) userOrgs(u *AivenUser) []*AivenOrg {
+func (world *World) userOrgs(u *AivenUser) []*AivenOrg {
 	var out []*AivenOrg
-	for _, p := range w.userProjects(u) {
-		if o := w.Aiven.Organizations[p.OrganizationID]; o != nil && !slices.Contains(out, o) {
+	for _, p := range world.userProjects(u) {
+		if o := world.Aiven.Organizations[p.OrganizationID]; o != nil && !slices.Contains(out, o) {
 			out = append(out, o)
 		}
 	}

@@ -553,7 +553,7 @@ func TestAivenScenarioFile(t *testing.T) {
 	const token = "sandbox-test-token-0123456789"
 	sum := sha256.Sum256([]byte(token))
 	past := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	w := &sandbox.World{
+	world := &sandbox.World{
 		Version:       1,
 		Tenants:       map[string]*sandbox.Tenant{sandbox.UserTenantID: {ID: sandbox.UserTenantID, DisplayName: "Contoso"}},
 		Subscriptions: map[string]*sandbox.Subscription{sandbox.UserSubscriptionID: {ID: sandbox.UserSubscriptionID, TenantID: sandbox.UserTenantID, State: "Enabled"}},
@@ -574,7 +574,7 @@ func TestAivenScenarioFile(t *testing.T) {
 			},
 		},
 	}
-	data, err := json.Marshal(map[string]any{"world": w, "aiven_token": token})
+	data, err := json.Marshal(map[string]any{"world": world, "aiven_token": token})
 	if err != nil {
 		t.Fatal(err)
 	}

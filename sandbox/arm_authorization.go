@@ -48,16 +48,16 @@ var rbacAPIVersions = []string{
 // sandbox's answer to "would Resource Manager allow this call?". Tests and
 // diagnosis use it to watch a new assignment take effect.
 func (s *Server) Can(principalID, action, scope string) bool {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	return w.can(s.clock, principalID, action, scope)
+	return world.can(s.clock, principalID, action, scope)
 }
 
 // rbacCall is one authorization request after its scope was checked.
 type rbacCall struct {
-	s *Server
-	w *World
-	c *Claims
+	s     *Server
+	world *World
+	c     *Claims
 	// scope is "" (tenant root) or a path under /subscriptions/{id}, without a trailing slash.
 	scope string
 	// sub is the subscription id of scope ("" at the tenant root).
@@ -67,7 +67,7 @@ type rbacCall struct {
 // rbacBegin checks the api-version and the scope (its subscription must
 // exist and belong to the caller's tenant). On failure it has answered.
 // Expects the world lock held.
-func (s *Server) rbacBegin(wd *World, w http.ResponseWriter, r *http.Request, c *Claims, scope string) (*rbacCall, bool) {
+func (s *Server) rbacBegin(world *World, w http.ResponseWriter, r *http.Request, c *Claims, scope string) (*rbacCall, bool) {
 	v := r.URL.Query().Get("api-version")
 	switch {
 	case v == "":
@@ -85,7 +85,7 @@ func (s *Server) rbacBegin(wd *World, w http.ResponseWriter, r *http.Request, c 
 	if len(scope) > len(rbacAssignmentsPath) && strings.EqualFold(scope[:len(rbacAssignmentsPath)], rbacAssignmentsPath) {
 		scope = "/" + strings.TrimLeft(scope[len(rbacAssignmentsPath):], "/")
 	}
-	call := &rbacCall{s: s, w: wd, c: c, scope: scope}
+	call := &rbacCall{s: s, world: world, c: c, scope: scope}
 	if scope == "" {
 		return call, true
 	}
@@ -95,7 +95,7 @@ func (s *Server) rbacBegin(wd *World, w http.ResponseWriter, r *http.Request, c 
 		armError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("The requested path '%s' was not found.", r.URL.Path))
 		return nil, false
 	}
-	subscr := wd.rbacSubscription(sub)
+	subscr := world.rbacSubscription(sub)
 	if subscr == nil {
 		armError(w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", sub))
 		return nil, false
@@ -111,12 +111,12 @@ func (s *Server) rbacBegin(wd *World, w http.ResponseWriter, r *http.Request, c 
 	return call, true
 }
 
-// rbacSubscription finds a subscription by id, ignoring case. Expects w.mu held.
-func (w *World) rbacSubscription(id string) *Subscription {
-	if s := w.Subscriptions[id]; s != nil {
+// rbacSubscription finds a subscription by id, ignoring case. Expects world.mu held.
+func (world *World) rbacSubscription(id string) *Subscription {
+	if s := world.Subscriptions[id]; s != nil {
 		return s
 	}
-	for _, s := range w.Subscriptions {
+	for _, s := range world.Subscriptions {
 		if strings.EqualFold(s.ID, id) {
 			return s
 		}
@@ -126,14 +126,14 @@ func (w *World) rbacSubscription(id string) *Subscription {
 
 // allowed reports whether the caller may perform action on resource now,
 // answering 403 AuthorizationFailed with Resource Manager's text if not.
-func (q *rbacCall) allowed(rw http.ResponseWriter, action, resource string) bool {
+func (q *rbacCall) allowed(w http.ResponseWriter, action, resource string) bool {
 	if resource == "" {
 		resource = "/"
 	}
-	if q.w.can(q.s.clock, q.c.ObjectID, action, resource) {
+	if q.world.can(q.s.clock, q.c.ObjectID, action, resource) {
 		return true
 	}
-	rbacDenied(rw, q.c, action, resource)
+	rbacDenied(w, q.c, action, resource)
 	return false
 }
 
@@ -214,9 +214,9 @@ func (s *Server) handleRoleDefinitions(w http.ResponseWriter, r *http.Request, c
 			return
 		}
 	}
-	wd, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	q, ok := s.rbacBegin(wd, w, r, c, scope)
+	q, ok := s.rbacBegin(world, w, r, c, scope)
 	if !ok {
 		return
 	}
@@ -236,7 +236,7 @@ func (s *Server) handleRoleDefinitions(w http.ResponseWriter, r *http.Request, c
 
 // roleInTenant finds a role definition of the caller's tenant by guid.
 func (q *rbacCall) roleInTenant(guid string) *RoleDefinition {
-	for _, rd := range q.w.RoleDefinitions {
+	for _, rd := range q.world.RoleDefinitions {
 		if strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.Name, guid) {
 			return rd
 		}
@@ -384,7 +384,7 @@ func (q *rbacCall) listRoleDefinitions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var roles []*RoleDefinition
-	for _, rd := range q.w.RoleDefinitions {
+	for _, rd := range q.world.RoleDefinitions {
 		if !strings.EqualFold(rd.TenantID, q.c.TenantID) {
 			continue
 		}
@@ -466,8 +466,8 @@ func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *r
 	for _, as := range p.AssignableScopes {
 		as = strings.TrimRight(strings.TrimSpace(as), "/")
 		scopes = append(scopes, as)
-		sub := q.w.rbacSubscription(subscriptionOf(as))
-		if sub == nil || !strings.EqualFold(sub.TenantID, q.c.TenantID) || !q.w.can(q.s.clock, q.c.ObjectID, ActionRoleDefWrite, as) {
+		sub := q.world.rbacSubscription(subscriptionOf(as))
+		if sub == nil || !strings.EqualFold(sub.TenantID, q.c.TenantID) || !q.world.can(q.s.clock, q.c.ObjectID, ActionRoleDefWrite, as) {
 			if as == "" {
 				as = "/"
 			}
@@ -486,7 +486,7 @@ func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *r
 		armError(w, http.StatusBadRequest, "BuiltInRoleDefinitionNotModifiable", fmt.Sprintf("The built-in role definition '%s' cannot be modified.", guid))
 		return
 	}
-	for _, rd := range q.w.RoleDefinitions {
+	for _, rd := range q.world.RoleDefinitions {
 		if strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.RoleName, p.RoleName) && !strings.EqualFold(rd.Name, guid) {
 			armError(w, http.StatusConflict, "RoleDefinitionWithSameNameExists", "A role definition cannot be updated with a name that already exists.")
 			return
@@ -502,7 +502,7 @@ func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *r
 	now := q.s.clock.Now()
 	rd := existing
 	if rd == nil {
-		rd = q.w.createRoleDefinition(now, q.c.TenantID, strings.ToLower(guid), p.RoleName, p.Description, rbacNonNil(actions), scopes)
+		rd = q.world.createRoleDefinition(now, q.c.TenantID, strings.ToLower(guid), p.RoleName, p.Description, rbacNonNil(actions), scopes)
 	}
 	rd.RoleName, rd.Description = p.RoleName, p.Description
 	rd.Actions, rd.NotActions = rbacNonNil(actions), rbacNonNil(notActions)
@@ -527,16 +527,16 @@ func (q *rbacCall) deleteRoleDefinition(w http.ResponseWriter, guid string) {
 		armError(w, http.StatusBadRequest, "BuiltInRoleDefinitionNotModifiable", fmt.Sprintf("The built-in role definition '%s' cannot be deleted.", guid))
 		return
 	}
-	for _, ra := range q.w.RoleAssignments {
+	for _, ra := range q.world.RoleAssignments {
 		if strings.EqualFold(ra.TenantID, rd.TenantID) && strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), rd.Name) {
 			armError(w, http.StatusConflict, "RoleDefinitionHasAssignments", "There are existing role assignments referencing role.")
 			return
 		}
 	}
 	body := q.roleDefinitionJSON(rd)
-	for k, v := range q.w.RoleDefinitions {
+	for k, v := range q.world.RoleDefinitions {
 		if v == rd {
-			delete(q.w.RoleDefinitions, k)
+			delete(q.world.RoleDefinitions, k)
 		}
 	}
 	writeJSON(w, http.StatusOK, body)
@@ -563,9 +563,9 @@ func (s *Server) handleRoleAssignments(w http.ResponseWriter, r *http.Request, c
 			return
 		}
 	}
-	wd, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	q, ok := s.rbacBegin(wd, w, r, c, scope)
+	q, ok := s.rbacBegin(world, w, r, c, scope)
 	if !ok {
 		return
 	}
@@ -610,7 +610,7 @@ func rbacAssignmentJSON(ra *RoleAssignment) map[string]any {
 
 // assignmentAt finds the caller's tenant's assignment {scope}/.../roleAssignments/{guid}.
 func (q *rbacCall) assignmentAt(guid string) *RoleAssignment {
-	ra := q.w.RoleAssignments[strings.ToLower(q.scope+rbacAssignmentsPath+guid)]
+	ra := q.world.RoleAssignments[strings.ToLower(q.scope+rbacAssignmentsPath+guid)]
 	if ra == nil || !strings.EqualFold(ra.TenantID, q.c.TenantID) {
 		return nil
 	}
@@ -650,7 +650,7 @@ func (q *rbacCall) deleteRoleAssignment(w http.ResponseWriter, guid string) {
 		return
 	}
 	body := rbacAssignmentJSON(ra)
-	delete(q.w.RoleAssignments, strings.ToLower(ra.ID))
+	delete(q.world.RoleAssignments, strings.ToLower(ra.ID))
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -692,28 +692,28 @@ func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *r
 		rbacRoleDefinitionMissing(w, http.StatusBadRequest, roleGUID)
 		return
 	}
-	sp := q.w.ServicePrincipals[p.PrincipalID]
+	sp := q.world.ServicePrincipals[p.PrincipalID]
 	if sp == nil {
-		for _, cand := range q.w.ServicePrincipals {
+		for _, cand := range q.world.ServicePrincipals {
 			if strings.EqualFold(cand.ID, p.PrincipalID) {
 				sp = cand
 			}
 		}
 	}
-	if sp == nil || !strings.EqualFold(sp.TenantID, q.c.TenantID) || (p.PrincipalType == "" && !q.w.principalReplicated(q.s.clock, sp)) {
+	if sp == nil || !strings.EqualFold(sp.TenantID, q.c.TenantID) || (p.PrincipalType == "" && !q.world.principalReplicated(q.s.clock, sp)) {
 		armError(w, http.StatusBadRequest, "PrincipalNotFound", fmt.Sprintf(
 			"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
 			strings.ReplaceAll(strings.ToLower(p.PrincipalID), "-", ""), q.c.TenantID))
 		return
 	}
-	if p.PrincipalType != "" && !strings.EqualFold(p.PrincipalType, "ServicePrincipal") && q.w.principalReplicated(q.s.clock, sp) {
+	if p.PrincipalType != "" && !strings.EqualFold(p.PrincipalType, "ServicePrincipal") && q.world.principalReplicated(q.s.clock, sp) {
 		armError(w, http.StatusBadRequest, "UnmatchedPrincipalType", fmt.Sprintf(
 			"The PrincipalId '%s' has type 'ServicePrincipal' , which is different from specified PrinciaplType '%s'.",
 			strings.ReplaceAll(strings.ToLower(sp.ID), "-", ""), p.PrincipalType))
 		return
 	}
 	// Assignment names are unique across all scopes and tenants.
-	for _, ra := range q.w.RoleAssignments {
+	for _, ra := range q.world.RoleAssignments {
 		if !strings.EqualFold(ra.Name, guid) {
 			continue
 		}
@@ -726,7 +726,7 @@ func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *r
 			"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
 		return
 	}
-	for _, ra := range q.w.RoleAssignments {
+	for _, ra := range q.world.RoleAssignments {
 		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, sp.ID) &&
 			strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), roleGUID) && strings.EqualFold(ra.TenantID, q.c.TenantID) {
 			armError(w, http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
@@ -741,7 +741,7 @@ func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *r
 	if ptype == "" {
 		ptype = "ServicePrincipal"
 	}
-	ra := q.w.createRoleAssignment(q.s.clock.Now(), q.c.TenantID, q.scope, strings.ToLower(guid), roleDefID, sp.ID, ptype, q.c.ObjectID)
+	ra := q.world.createRoleAssignment(q.s.clock.Now(), q.c.TenantID, q.scope, strings.ToLower(guid), roleDefID, sp.ID, ptype, q.c.ObjectID)
 	writeJSON(w, http.StatusCreated, rbacAssignmentJSON(ra))
 }
 
@@ -805,7 +805,7 @@ func (q *rbacCall) listRoleAssignments(w http.ResponseWriter, r *http.Request) {
 		after = string(b)
 	}
 	var all []*RoleAssignment
-	for _, ra := range q.w.RoleAssignments {
+	for _, ra := range q.world.RoleAssignments {
 		if !strings.EqualFold(ra.TenantID, q.c.TenantID) {
 			continue
 		}

@@ -71,20 +71,20 @@ func (s *Server) pageSize() int {
 // armCall is one authenticated Resource Manager request, served under the
 // world lock.
 type armCall struct {
-	s  *Server
-	w  *World
-	rw http.ResponseWriter
-	r  *http.Request
-	c  *Claims
+	s     *Server
+	world *World
+	w     http.ResponseWriter
+	r     *http.Request
+	c     *Claims
 }
 
 // handleARMResource serves subscriptions, tenants, virtual networks, peerings
 // and async operation status for an authenticated caller.
-func (s *Server) handleARMResource(rw http.ResponseWriter, r *http.Request, c *Claims) {
+func (s *Server) handleARMResource(w http.ResponseWriter, r *http.Request, c *Claims) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	for i := range segs {
 		if segs[i] == "" {
-			notFound(rw, APIARM, r)
+			notFound(w, APIARM, r)
 			return
 		}
 	}
@@ -92,12 +92,12 @@ func (s *Server) handleARMResource(rw http.ResponseWriter, r *http.Request, c *C
 		// Read the body before taking the world lock, so a slow client
 		// cannot hold up everyone else; a body that is too long or cut
 		// short fails to decode later, as any malformed body does.
-		body, _ := io.ReadAll(http.MaxBytesReader(rw, r.Body, 1<<20))
+		body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	q := &armCall{s: s, w: w, rw: rw, r: r, c: c}
+	q := &armCall{s: s, world: world, w: w, r: r, c: c}
 	lower := make([]string, len(segs))
 	for i, sg := range segs {
 		lower[i] = strings.ToLower(sg)
@@ -128,10 +128,10 @@ func (s *Server) handleARMResource(rw http.ResponseWriter, r *http.Request, c *C
 		case n == 10 && lower[8] == "virtualnetworkpeerings":
 			q.peering(sub, rg, segs[7], segs[9])
 		default:
-			notFound(rw, APIARM, r)
+			notFound(w, APIARM, r)
 		}
 	default:
-		notFound(rw, APIARM, r)
+		notFound(w, APIARM, r)
 	}
 }
 
@@ -143,7 +143,7 @@ func (q *armCall) apiVersion(supported []string, invalid func(v string)) bool {
 	v := q.r.URL.Query().Get("api-version")
 	switch {
 	case v == "":
-		armError(q.rw, http.StatusBadRequest, "MissingApiVersionParameter",
+		armError(q.w, http.StatusBadRequest, "MissingApiVersionParameter",
 			"The api-version query parameter (?api-version=) is required for all requests.")
 		return false
 	case !slices.Contains(supported, v):
@@ -158,16 +158,16 @@ func (q *armCall) apiVersion(supported []string, invalid func(v string)) bool {
 // NoRegisteredProviderFound.
 func (q *armCall) networkAPIVersion(resourceType string) bool {
 	return q.apiVersion(networkAPIVersions, func(v string) {
-		armError(q.rw, http.StatusBadRequest, "NoRegisteredProviderFound", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "NoRegisteredProviderFound", fmt.Sprintf(
 			"No registered resource provider found for location '%s' and API version '%s' for type '%s'. The supported api-versions are '%s'. The supported locations are '%s'.",
-			"global", v, resourceType, strings.Join(networkAPIVersions, ", "), strings.Join(q.w.locations(), ", ")))
+			"global", v, resourceType, strings.Join(networkAPIVersions, ", "), strings.Join(q.world.locations(), ", ")))
 	})
 }
 
 // locations lists the regions of the world's networks, for error texts.
-func (w *World) locations() []string {
+func (world *World) locations() []string {
 	var out []string
-	for _, v := range w.VNets {
+	for _, v := range world.VNets {
 		if !slices.Contains(out, v.Location) {
 			out = append(out, v.Location)
 		}
@@ -180,36 +180,36 @@ func (w *World) locations() []string {
 // token comes from its tenant. On failure it has answered.
 func (q *armCall) subscription(id string) (*Subscription, bool) {
 	if !isGUID(id) {
-		armError(q.rw, http.StatusBadRequest, "InvalidSubscriptionId",
+		armError(q.w, http.StatusBadRequest, "InvalidSubscriptionId",
 			fmt.Sprintf("The provided subscription identifier '%s' is malformed or invalid.", id))
 		return nil, false
 	}
-	sub := q.w.subscriptionByID(id)
+	sub := q.world.subscriptionByID(id)
 	if sub == nil {
-		armError(q.rw, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", id))
+		armError(q.w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", id))
 		return nil, false
 	}
 	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
-		wrongTenant(q.rw, q.c.TenantID, sub.TenantID)
+		wrongTenant(q.w, q.c.TenantID, sub.TenantID)
 		return nil, false
 	}
 	return sub, true
 }
 
 // wrongTenant answers a token from another tenant than the subscription's.
-func wrongTenant(rw http.ResponseWriter, tokenTenant, subTenant string) {
-	rw.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+subTenant+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
-	armError(rw, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
+func wrongTenant(w http.ResponseWriter, tokenTenant, subTenant string) {
+	w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+subTenant+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
+	armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
 		"The access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/%s' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.",
 		tokenTenant, subTenant, subTenant))
 }
 
-// subscriptionByID finds a subscription ignoring case. Expects w.mu held.
-func (w *World) subscriptionByID(id string) *Subscription {
-	if s := w.Subscriptions[id]; s != nil {
+// subscriptionByID finds a subscription ignoring case. Expects world.mu held.
+func (world *World) subscriptionByID(id string) *Subscription {
+	if s := world.Subscriptions[id]; s != nil {
 		return s
 	}
-	for _, s := range w.Subscriptions {
+	for _, s := range world.Subscriptions {
 		if strings.EqualFold(s.ID, id) {
 			return s
 		}
@@ -219,26 +219,26 @@ func (w *World) subscriptionByID(id string) *Subscription {
 
 // allowed checks RBAC for the caller, answering 403 AuthorizationFailed.
 func (q *armCall) allowed(action, scope string) bool {
-	if q.w.can(q.s.clock, q.c.ObjectID, action, scope) {
+	if q.world.can(q.s.clock, q.c.ObjectID, action, scope) {
 		return true
 	}
-	authorizationFailed(q.rw, q.c, action, scope)
+	authorizationFailed(q.w, q.c, action, scope)
 	return false
 }
 
 // authorizationFailed writes Resource Manager's AuthorizationFailed; for a
 // service principal the "client" is its object id too.
-func authorizationFailed(rw http.ResponseWriter, c *Claims, action, scope string) {
-	rw.Header().Set("x-ms-failure-cause", "gateway")
-	armError(rw, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
+func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string) {
+	w.Header().Set("x-ms-failure-cause", "gateway")
+	armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
 		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
 		c.ObjectID, c.ObjectID, action, scope))
 }
 
 // resourceGroupExists reports whether any network lives in the group;
-// resource groups are not modelled apart from their networks. Expects w.mu held.
-func (w *World) resourceGroupExists(sub, rg string) bool {
-	for _, v := range w.VNets {
+// resource groups are not modelled apart from their networks. Expects world.mu held.
+func (world *World) resourceGroupExists(sub, rg string) bool {
+	for _, v := range world.VNets {
 		if strings.EqualFold(v.SubscriptionID, sub) && strings.EqualFold(v.ResourceGroup, rg) {
 			return true
 		}
@@ -249,13 +249,13 @@ func (w *World) resourceGroupExists(sub, rg string) bool {
 // localVNet finds the network of a request, answering ResourceGroupNotFound
 // or ResourceNotFound as Resource Manager does.
 func (q *armCall) localVNet(sub, rg, name string) (*VNet, bool) {
-	if !q.w.resourceGroupExists(sub, rg) {
-		armError(q.rw, http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rg))
+	if !q.world.resourceGroupExists(sub, rg) {
+		armError(q.w, http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rg))
 		return nil, false
 	}
-	v := q.w.vnetByNames(sub, rg, name)
+	v := q.world.vnetByNames(sub, rg, name)
 	if v == nil {
-		armError(q.rw, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf(
+		armError(q.w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf(
 			"The Resource '%s/%s' under resource group '%s' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
 			vnetType, name, rg))
 		return nil, false
@@ -292,7 +292,7 @@ func (q *armCall) pageOf(keys []string) (from, to int, next string, ok bool) {
 	if tok := q.r.URL.Query().Get("$skiptoken"); tok != "" {
 		last, err := base64.RawURLEncoding.DecodeString(tok)
 		if err != nil {
-			armError(q.rw, http.StatusBadRequest, "InvalidSkipToken", fmt.Sprintf("The provided skip token '%s' is invalid.", tok))
+			armError(q.w, http.StatusBadRequest, "InvalidSkipToken", fmt.Sprintf("The provided skip token '%s' is invalid.", tok))
 			return 0, 0, "", false
 		}
 		from = sort.SearchStrings(keys, string(last))
@@ -322,19 +322,19 @@ func urlQueryEscape(s string) string {
 }
 
 // writeList writes a list page; nextLink only when another page follows.
-func writeList(rw http.ResponseWriter, items []map[string]any, next string) {
+func writeList(w http.ResponseWriter, items []map[string]any, next string) {
 	out := map[string]any{"value": items}
 	if next != "" {
 		out["nextLink"] = next
 	}
-	writeJSON(rw, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ---------------------------------------------------------------------------
 // Virtual networks
 
 // vnetJSON renders a network as Resource Manager does.
-func (w *World) vnetJSON(v *VNet) map[string]any {
+func (world *World) vnetJSON(v *VNet) map[string]any {
 	names := make([]string, 0, len(v.Peerings))
 	for k := range v.Peerings {
 		names = append(names, k)
@@ -342,7 +342,7 @@ func (w *World) vnetJSON(v *VNet) map[string]any {
 	sort.Strings(names)
 	peerings := make([]map[string]any, 0, len(names))
 	for _, k := range names {
-		peerings = append(peerings, w.peeringJSON(v.Peerings[k]))
+		peerings = append(peerings, world.peeringJSON(v.Peerings[k]))
 	}
 	return map[string]any{
 		"id": v.ID, "name": v.Name, "type": vnetType, "location": v.Location, "etag": v.ETag,
@@ -370,7 +370,7 @@ func nonNil(s []string) []string {
 // below the scope; one that may read none of them is refused.
 func (q *armCall) listVNets(subID, rg string) {
 	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.networkAPIVersion(vnetType) {
@@ -381,22 +381,22 @@ func (q *armCall) listVNets(subID, rg string) {
 		return
 	}
 	scope := q.requestScope()
-	whole := q.w.can(q.s.clock, q.c.ObjectID, ActionVNetRead, scope)
-	if rg != "" && whole && !q.w.resourceGroupExists(sub.ID, rg) {
-		armError(q.rw, http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rg))
+	whole := q.world.can(q.s.clock, q.c.ObjectID, ActionVNetRead, scope)
+	if rg != "" && whole && !q.world.resourceGroupExists(sub.ID, rg) {
+		armError(q.w, http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rg))
 		return
 	}
 	var keys []string
-	for key, v := range q.w.VNets {
+	for key, v := range q.world.VNets {
 		if !strings.EqualFold(v.SubscriptionID, sub.ID) || (rg != "" && !strings.EqualFold(v.ResourceGroup, rg)) {
 			continue
 		}
-		if whole || q.w.can(q.s.clock, q.c.ObjectID, ActionVNetRead, v.ID) {
+		if whole || q.world.can(q.s.clock, q.c.ObjectID, ActionVNetRead, v.ID) {
 			keys = append(keys, key)
 		}
 	}
 	if !whole && len(keys) == 0 {
-		authorizationFailed(q.rw, q.c, ActionVNetRead, scope)
+		authorizationFailed(q.w, q.c, ActionVNetRead, scope)
 		return
 	}
 	sort.Strings(keys)
@@ -406,14 +406,14 @@ func (q *armCall) listVNets(subID, rg string) {
 	}
 	items := make([]map[string]any, 0, to-from)
 	for _, k := range keys[from:to] {
-		items = append(items, q.w.vnetJSON(q.w.VNets[k]))
+		items = append(items, q.world.vnetJSON(q.world.VNets[k]))
 	}
-	writeList(q.rw, items, next)
+	writeList(q.w, items, next)
 }
 
 func (q *armCall) getVNet(subID, rg, name string) {
 	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.networkAPIVersion(vnetType) {
@@ -429,12 +429,12 @@ func (q *armCall) getVNet(subID, rg, name string) {
 	if !ok {
 		return
 	}
-	writeJSON(q.rw, http.StatusOK, q.w.vnetJSON(v))
+	writeJSON(q.w, http.StatusOK, q.world.vnetJSON(v))
 }
 
 // methodNotAllowed answers a verb the resource does not support here.
-func methodNotAllowed(rw http.ResponseWriter, r *http.Request) {
-	armError(rw, http.StatusMethodNotAllowed, "MethodNotAllowed",
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
 		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
 }
 
@@ -442,10 +442,10 @@ func methodNotAllowed(rw http.ResponseWriter, r *http.Request) {
 // Peerings
 
 // peeringJSON renders a peering as the network provider does.
-func (w *World) peeringJSON(p *VNetPeering) map[string]any {
+func (world *World) peeringJSON(p *VNetPeering) map[string]any {
 	remotePrefixes := nonNil(p.RemoteAddressPrefixes)
 	current := remotePrefixes
-	if remote := w.vnet(p.RemoteVNetID); remote != nil {
+	if remote := world.vnet(p.RemoteVNetID); remote != nil {
 		current = nonNil(remote.AddressPrefixes)
 	}
 	syncLevel := p.PeeringSyncLevel
@@ -457,7 +457,7 @@ func (w *World) peeringJSON(p *VNetPeering) map[string]any {
 		state = "Initiated"
 	}
 	localPrefixes := []string{}
-	if local, _ := w.peeringParent(p.ID); local != nil {
+	if local, _ := world.peeringParent(p.ID); local != nil {
 		localPrefixes = nonNil(local.AddressPrefixes)
 	}
 	return map[string]any{
@@ -486,7 +486,7 @@ func (w *World) peeringJSON(p *VNetPeering) map[string]any {
 
 func (q *armCall) listPeerings(subID, rg, vnetName string) {
 	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.networkAPIVersion(peeringType) {
@@ -513,9 +513,9 @@ func (q *armCall) listPeerings(subID, rg, vnetName string) {
 	}
 	items := make([]map[string]any, 0, to-from)
 	for _, k := range keys[from:to] {
-		items = append(items, q.w.peeringJSON(v.Peerings[k]))
+		items = append(items, q.world.peeringJSON(v.Peerings[k]))
 	}
-	writeList(q.rw, items, next)
+	writeList(q.w, items, next)
 }
 
 // peering serves PUT, GET and DELETE of one peering.
@@ -529,7 +529,7 @@ func (q *armCall) peering(subID, rg, vnetName, name string) {
 	case http.MethodDelete:
 		action = ActionPeeringDelete
 	default:
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.networkAPIVersion(peeringType) {
@@ -549,10 +549,10 @@ func (q *armCall) peering(subID, rg, vnetName, name string) {
 	switch q.r.Method {
 	case http.MethodGet:
 		if p == nil {
-			armError(q.rw, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, name))
+			armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, name))
 			return
 		}
-		writeJSON(q.rw, http.StatusOK, q.w.peeringJSON(p))
+		writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
 	case http.MethodDelete:
 		q.deletePeering(v, p)
 	case http.MethodPut:
@@ -586,18 +586,18 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 	}
 	var body peeringBody
 	if err := decodeJSON(q.r, &body); err != nil {
-		armError(q.rw, http.StatusBadRequest, "InvalidRequestContent",
+		armError(q.w, http.StatusBadRequest, "InvalidRequestContent",
 			fmt.Sprintf("The request content was invalid and could not be deserialized: '%v'.", err))
 		return
 	}
 	if body.Properties == nil || body.Properties.RemoteVirtualNetwork == nil || body.Properties.RemoteVirtualNetwork.ID == "" {
-		armError(q.rw, http.StatusBadRequest, "InvalidRequestFormat",
+		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat",
 			"Cannot parse the request. The property 'properties.remoteVirtualNetwork.id' is required.")
 		return
 	}
 	remoteID := strings.TrimRight(body.Properties.RemoteVirtualNetwork.ID, "/")
 	if !strings.HasPrefix(strings.ToLower(remoteID), "/subscriptions/") {
-		armError(q.rw, http.StatusBadRequest, "LinkedInvalidPropertyId", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "LinkedInvalidPropertyId", fmt.Sprintf(
 			"Property id '%s' at path 'properties.remoteVirtualNetwork.id' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.",
 			body.Properties.RemoteVirtualNetwork.ID))
 		return
@@ -607,21 +607,21 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 	}
 	// From here on the network provider validates.
 	if !resourceNameRE.MatchString(name) {
-		armError(q.rw, http.StatusBadRequest, "InvalidResourceName", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "InvalidResourceName", fmt.Sprintf(
 			"Resource name %s is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.", name))
 		return
 	}
-	if op := q.w.operationOn(peeringID); op != nil {
+	if op := q.world.operationOn(peeringID); op != nil {
 		q.anotherOperation(local, op)
 		return
 	}
-	remote := q.w.vnet(remoteID)
+	remote := q.world.vnet(remoteID)
 	if remote == nil || !vnetIDRE.MatchString(remoteID) {
 		code := "InvalidResourceReference"
 		if !strings.EqualFold(subscriptionOf(remoteID), local.SubscriptionID) {
 			code = "InvalidGlobalResourceReference"
 		}
-		armError(q.rw, http.StatusBadRequest, code, fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, code, fmt.Sprintf(
 			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.",
 			remoteID, peeringID))
 		return
@@ -629,13 +629,13 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 	remoteID = remote.ID
 	if strings.EqualFold(remote.ID, local.ID) {
 		// The real code for this was not found; the portal's wording is used.
-		armError(q.rw, http.StatusBadRequest, "InvalidRequestFormat", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat", fmt.Sprintf(
 			"Cannot create or update peering %s. A virtual network cannot be peered with itself.", peeringID))
 		return
 	}
 	for _, other := range local.Peerings {
 		if other != p && strings.EqualFold(other.RemoteVNetID, remote.ID) {
-			armError(q.rw, http.StatusBadRequest, "PeeringAlreadyExists", fmt.Sprintf(
+			armError(q.w, http.StatusBadRequest, "PeeringAlreadyExists", fmt.Sprintf(
 				"Cannot create peering %s because peering %s already exists between virtual networks %s and %s.",
 				peeringID, other.ID, local.ID, remote.ID))
 			return
@@ -643,7 +643,7 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 	}
 	props := body.Properties
 	if props.UseRemoteGateways != nil && *props.UseRemoteGateways {
-		armError(q.rw, http.StatusBadRequest, "RemoteVnetHasNoGateways", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "RemoteVnetHasNoGateways", fmt.Sprintf(
 			"Peering %s cannot have UseRemoteGateway flag set to true because remote virtual network %s referenced by the peering does not have any gateways.",
 			peeringID, remote.ID))
 		return
@@ -667,11 +667,11 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 	p.UseRemoteGateways = false
 	p.ProvisioningState = "Updating"
 	p.ETag = etag()
-	op := q.w.startOperation(now, opPeeringPut, p.ID, q.w.Timing.PeeringProvisioning.D())
+	op := q.world.startOperation(now, opPeeringPut, p.ID, q.world.Timing.PeeringProvisioning.D())
 	// Injected like throttling: now and then provisioning itself fails.
 	op.Fail = q.s.faults.operationFails()
 	q.asyncHeaders(local, op, now, false)
-	writeJSON(q.rw, status, q.w.peeringJSON(p))
+	writeJSON(q.w, status, q.world.peeringJSON(p))
 }
 
 func boolOr(b *bool, def bool) bool {
@@ -688,9 +688,9 @@ func boolOr(b *bool, def bool) bool {
 // the same application obtained in that tenant.
 func (q *armCall) linkedAccess(peeringID, remoteID string) bool {
 	linkedSub := subscriptionOf(remoteID)
-	sub := q.w.subscriptionByID(linkedSub)
+	sub := q.world.subscriptionByID(linkedSub)
 	if sub == nil {
-		linkedFailed(q.rw, fmt.Sprintf(
+		linkedFailed(q.w, fmt.Sprintf(
 			"The client has permission to perform action '%s' on scope '%s', however the linked subscription '%s' was not found. ",
 			ActionPeer, peeringID, linkedSub))
 		return false
@@ -706,14 +706,14 @@ func (q *armCall) linkedAccess(peeringID, remoteID string) bool {
 			}
 		}
 		if principal == "" {
-			linkedFailed(q.rw, fmt.Sprintf(
+			linkedFailed(q.w, fmt.Sprintf(
 				"The client has permission to perform action '%s' on scope '%s', however the current tenant '%s' is not authorized to access linked subscription '%s'.",
 				ActionPeer, peeringID, q.c.TenantID, sub.ID))
 			return false
 		}
 	}
-	if !q.w.can(q.s.clock, principal, ActionPeer, remoteID) {
-		linkedFailed(q.rw, fmt.Sprintf(
+	if !q.world.can(q.s.clock, principal, ActionPeer, remoteID) {
+		linkedFailed(q.w, fmt.Sprintf(
 			"The client '%s' with object id '%s' has permission to perform action '%s' on scope '%s'; however, it does not have permission to perform action(s) '%s' on the linked scope(s) '%s' (respectively) or the linked scope(s) are invalid.",
 			q.c.ObjectID, q.c.ObjectID, ActionPeeringWrite, peeringID, ActionPeer, remoteID))
 		return false
@@ -721,16 +721,16 @@ func (q *armCall) linkedAccess(peeringID, remoteID string) bool {
 	return true
 }
 
-func linkedFailed(rw http.ResponseWriter, msg string) {
-	rw.Header().Set("x-ms-failure-cause", "gateway")
-	armError(rw, http.StatusForbidden, "LinkedAuthorizationFailed", msg)
+func linkedFailed(w http.ResponseWriter, msg string) {
+	w.Header().Set("x-ms-failure-cause", "gateway")
+	armError(w, http.StatusForbidden, "LinkedAuthorizationFailed", msg)
 }
 
 // noOverlap refuses peering networks whose address spaces overlap, or
 // where one overlaps a network already peered with the other.
 func (q *armCall) noOverlap(peeringID string, local, remote *VNet, self *VNetPeering) bool {
 	if both := overlapping(local.AddressPrefixes, remote.AddressPrefixes); len(both) > 0 {
-		armError(q.rw, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
 			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s",
 			peeringID, local.ID, remote.ID, strings.Join(both, ", ")))
 		return false
@@ -740,12 +740,12 @@ func (q *armCall) noOverlap(peeringID string, local, remote *VNet, self *VNetPee
 			if pp == skip || strings.EqualFold(pp.RemoteVNetID, first.ID) {
 				continue
 			}
-			third := q.w.vnet(pp.RemoteVNetID)
+			third := q.world.vnet(pp.RemoteVNetID)
 			if third == nil {
 				continue
 			}
 			if both := overlapping(first.AddressPrefixes, third.AddressPrefixes); len(both) > 0 {
-				armError(q.rw, http.StatusBadRequest, "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet", fmt.Sprintf(
+				armError(q.w, http.StatusBadRequest, "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet", fmt.Sprintf(
 					"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because address space of the first virtual network overlaps with address space of virtual network %s already peered with the second virtual network. Overlapping address prefixes: %s.",
 					peeringID, first.ID, second.ID, third.ID, strings.Join(both, ", ")))
 				return false
@@ -770,17 +770,17 @@ func overlapping(a, b []string) []string {
 // deletePeering starts the asynchronous delete; a missing peering is 204.
 func (q *armCall) deletePeering(local *VNet, p *VNetPeering) {
 	if p == nil {
-		q.rw.WriteHeader(http.StatusNoContent)
+		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if op := q.w.operationOn(p.ID); op != nil {
+	if op := q.world.operationOn(p.ID); op != nil {
 		q.anotherOperation(local, op)
 		return
 	}
 	now := q.s.clock.Now()
 	p.ProvisioningState = "Deleting"
 	p.ETag = etag()
-	op := q.w.startOperation(now, opPeeringDelete, p.ID, q.w.Timing.PeeringProvisioning.D())
+	op := q.world.startOperation(now, opPeeringDelete, p.ID, q.world.Timing.PeeringProvisioning.D())
 	q.asyncHeaders(local, op, now, true)
-	q.rw.WriteHeader(http.StatusAccepted)
+	q.w.WriteHeader(http.StatusAccepted)
 }

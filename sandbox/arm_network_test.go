@@ -158,8 +158,8 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w sandbox.World
-	if err := json.Unmarshal(data, &w); err != nil {
+	var world sandbox.World
+	if err := json.Unmarshal(data, &world); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range extra {
@@ -167,9 +167,9 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 		v.ID = sandbox.VNetID(v.SubscriptionID, v.ResourceGroup, v.Name)
 		v.ETag = `W/"` + uuid.NewString() + `"`
 		v.Peerings = map[string]*sandbox.VNetPeering{}
-		w.VNets[strings.ToLower(v.ID)] = &v
+		world.VNets[strings.ToLower(v.ID)] = &v
 	}
-	file, err := json.Marshal(map[string]any{"world": &w, "admin_secret": creds.ClientSecret, "aiven_token": creds.AivenToken,
+	file, err := json.Marshal(map[string]any{"world": &world, "admin_secret": creds.ClientSecret, "aiven_token": creds.AivenToken,
 		"admin_app_id": creds.ClientID, "tenant_id": creds.TenantID})
 	if err != nil {
 		t.Fatal(err)

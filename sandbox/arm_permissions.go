@@ -19,21 +19,21 @@ func (s *Server) handlePermissions(w http.ResponseWriter, r *http.Request, c *Cl
 		rbacMethodNotAllowed(w, r)
 		return
 	}
-	wd, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	q, ok := s.rbacBegin(wd, w, r, c, doubleSlash.ReplaceAllString(scope, "/"))
+	q, ok := s.rbacBegin(world, w, r, c, doubleSlash.ReplaceAllString(scope, "/"))
 	if !ok {
 		return
 	}
 	value := []map[string]any{}
-	for _, ra := range wd.RoleAssignments {
+	for _, ra := range world.RoleAssignments {
 		if !strings.EqualFold(ra.PrincipalID, c.ObjectID) || !scopeCovers(ra.Scope, q.scope) {
 			continue
 		}
-		if !s.clock.Due(ra.CreatedAt, wd.Timing.RolePropagation.D()) {
+		if !s.clock.Due(ra.CreatedAt, world.Timing.RolePropagation.D()) {
 			continue
 		}
-		rd := wd.roleByGUID(roleGUIDOf(ra.RoleDefinitionID))
+		rd := world.roleByGUID(roleGUIDOf(ra.RoleDefinitionID))
 		if rd == nil {
 			continue
 		}

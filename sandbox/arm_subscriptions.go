@@ -22,19 +22,19 @@ var subscriptionAPIVersions = []string{
 // resourcesAPIVersion checks a Microsoft.Resources api-version.
 func (q *armCall) resourcesAPIVersion() bool {
 	return q.apiVersion(subscriptionAPIVersions, func(v string) {
-		armError(q.rw, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
 			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(subscriptionAPIVersions, ",")))
 	})
 }
 
 // subscriptionVisible reports whether the caller has any effective role
 // assignment at, above or below the subscription: Resource Manager lists a
-// subscription to anyone who may touch something in it. Expects w.mu held.
+// subscription to anyone who may touch something in it. Expects world.mu held.
 func (q *armCall) subscriptionVisible(sub *Subscription) bool {
 	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
 		return false
 	}
-	for _, ra := range q.w.RoleAssignments {
+	for _, ra := range q.world.RoleAssignments {
 		if !strings.EqualFold(ra.PrincipalID, q.c.ObjectID) || !strings.EqualFold(ra.TenantID, sub.TenantID) {
 			continue
 		}
@@ -42,7 +42,7 @@ func (q *armCall) subscriptionVisible(sub *Subscription) bool {
 		if scope != "" && !strings.EqualFold(subscriptionOf(ra.Scope), sub.ID) {
 			continue
 		}
-		if q.s.clock.Due(ra.CreatedAt, q.w.Timing.RolePropagation.D()) {
+		if q.s.clock.Due(ra.CreatedAt, q.world.Timing.RolePropagation.D()) {
 			return true
 		}
 	}
@@ -66,14 +66,14 @@ func subscriptionJSON(s *Subscription) map[string]any {
 
 func (q *armCall) listSubscriptions() {
 	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.resourcesAPIVersion() {
 		return
 	}
 	var subs []*Subscription
-	for _, s := range q.w.Subscriptions {
+	for _, s := range q.world.Subscriptions {
 		if q.subscriptionVisible(s) {
 			subs = append(subs, s)
 		}
@@ -83,12 +83,12 @@ func (q *armCall) listSubscriptions() {
 	for _, s := range subs {
 		items = append(items, subscriptionJSON(s))
 	}
-	writeJSON(q.rw, http.StatusOK, map[string]any{"value": items, "count": map[string]any{"type": "Total", "value": len(items)}})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": items, "count": map[string]any{"type": "Total", "value": len(items)}})
 }
 
 func (q *armCall) getSubscription(id string) {
 	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.resourcesAPIVersion() {
@@ -99,42 +99,42 @@ func (q *armCall) getSubscription(id string) {
 		return
 	}
 	if !q.subscriptionVisible(sub) {
-		authorizationFailed(q.rw, q.c, "Microsoft.Resources/subscriptions/read", "/subscriptions/"+sub.ID)
+		authorizationFailed(q.w, q.c, "Microsoft.Resources/subscriptions/read", "/subscriptions/"+sub.ID)
 		return
 	}
-	writeJSON(q.rw, http.StatusOK, subscriptionJSON(sub))
+	writeJSON(q.w, http.StatusOK, subscriptionJSON(sub))
 }
 
 // listTenants lists the tenants where the caller's application has a
 // service principal: the directories its credential can sign in to.
 func (q *armCall) listTenants() {
 	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
+		methodNotAllowed(q.w, q.r)
 		return
 	}
 	if !q.resourcesAPIVersion() {
 		return
 	}
 	var ids []string
-	for _, sp := range q.w.ServicePrincipals {
-		if strings.EqualFold(sp.AppID, q.c.AppID) && q.w.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
+	for _, sp := range q.world.ServicePrincipals {
+		if strings.EqualFold(sp.AppID, q.c.AppID) && q.world.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
 			ids = append(ids, sp.TenantID)
 		}
 	}
-	if !slices.Contains(ids, q.c.TenantID) && q.w.Tenants[q.c.TenantID] != nil {
+	if !slices.Contains(ids, q.c.TenantID) && q.world.Tenants[q.c.TenantID] != nil {
 		ids = append(ids, q.c.TenantID)
 	}
 	sort.Strings(ids)
 	items := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
-		t := q.w.Tenants[id]
+		t := q.world.Tenants[id]
 		items = append(items, map[string]any{
 			"id": "/tenants/" + t.ID, "tenantId": t.ID, "countryCode": "US", "displayName": t.DisplayName,
 			"domains": []string{t.DefaultDomain}, "tenantCategory": "Home", "defaultDomain": t.DefaultDomain,
 			"tenantType": "AAD",
 		})
 	}
-	writeJSON(q.rw, http.StatusOK, map[string]any{"value": items})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": items})
 }
 
 // metadataAPIVersions: 2015-01-01 answers the single-cloud document the
@@ -145,23 +145,23 @@ var metadataAPIVersions = []string{"2015-01-01", "2018-01-01", "2019-05-01", "20
 // real host name (proxy mode) it describes the public cloud; on the
 // loopback address it points sign-in, Graph and Resource Manager at the
 // sandbox itself.
-func (s *Server) handleARMMetadata(rw http.ResponseWriter, r *http.Request) {
+func (s *Server) handleARMMetadata(w http.ResponseWriter, r *http.Request) {
 	if !strings.EqualFold(strings.Trim(r.URL.Path, "/"), "metadata/endpoints") {
-		notFound(rw, APIARM, r)
+		notFound(w, APIARM, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		methodNotAllowed(rw, r)
+		methodNotAllowed(w, r)
 		return
 	}
 	v := r.URL.Query().Get("api-version")
 	switch {
 	case v == "":
-		armError(rw, http.StatusBadRequest, "MissingApiVersionParameter",
+		armError(w, http.StatusBadRequest, "MissingApiVersionParameter",
 			"The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	case !slices.Contains(metadataAPIVersions, v):
-		armError(rw, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
+		armError(w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
 			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(metadataAPIVersions, ",")))
 		return
 	}
@@ -179,13 +179,13 @@ func (s *Server) handleARMMetadata(rw http.ResponseWriter, r *http.Request) {
 	}
 	audiences := []string{AudienceARM, arm}
 	if v == "2015-01-01" {
-		writeJSON(rw, http.StatusOK, map[string]any{
+		writeJSON(w, http.StatusOK, map[string]any{
 			"galleryEndpoint": gallery, "graphEndpoint": graph, "portalEndpoint": portal,
 			"authentication": map[string]any{"loginEndpoint": login, "audiences": audiences},
 		})
 		return
 	}
-	writeJSON(rw, http.StatusOK, []map[string]any{{
+	writeJSON(w, http.StatusOK, []map[string]any{{
 		"name": name, "portal": strings.TrimSuffix(portal, "/"), "resourceManager": arm,
 		"authentication": map[string]any{
 			"loginEndpoint": strings.TrimSuffix(login, "/"), "audiences": audiences,

@@ -57,15 +57,15 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
 		return
 	}
-	wd, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	caller := wd.ServicePrincipals[c.ObjectID]
-	tenant := wd.Tenants[c.TenantID]
+	caller := world.ServicePrincipals[c.ObjectID]
+	tenant := world.Tenants[c.TenantID]
 	if caller == nil || tenant == nil || !strings.EqualFold(caller.TenantID, tenant.ID) {
 		graphError(w, http.StatusUnauthorized, "Authorization_IdentityNotFound", "The identity of the calling application could not be established.")
 		return
 	}
-	g := &graphCall{s: s, w: w, r: r, world: wd, caller: caller, tenant: tenant, version: version}
+	g := &graphCall{s: s, w: w, r: r, world: world, caller: caller, tenant: tenant, version: version}
 	g.route(strings.Split(strings.Trim(rest, "/"), "/"))
 }
 
@@ -345,12 +345,12 @@ func graphTime(t time.Time) any {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// applicationByID finds an application by object id, in any case. Expects w.mu held.
-func (w *World) applicationByID(id string) *Application {
-	if a := w.Applications[id]; a != nil {
+// applicationByID finds an application by object id, in any case. Expects world.mu held.
+func (world *World) applicationByID(id string) *Application {
+	if a := world.Applications[id]; a != nil {
 		return a
 	}
-	for _, a := range w.Applications {
+	for _, a := range world.Applications {
 		if strings.EqualFold(a.ID, id) {
 			return a
 		}
@@ -358,12 +358,12 @@ func (w *World) applicationByID(id string) *Application {
 	return nil
 }
 
-// servicePrincipalByID finds a service principal by object id, in any case. Expects w.mu held.
-func (w *World) servicePrincipalByID(id string) *ServicePrincipal {
-	if sp := w.ServicePrincipals[id]; sp != nil {
+// servicePrincipalByID finds a service principal by object id, in any case. Expects world.mu held.
+func (world *World) servicePrincipalByID(id string) *ServicePrincipal {
+	if sp := world.ServicePrincipals[id]; sp != nil {
 		return sp
 	}
-	for _, sp := range w.ServicePrincipals {
+	for _, sp := range world.ServicePrincipals {
 		if strings.EqualFold(sp.ID, id) {
 			return sp
 		}
@@ -703,11 +703,11 @@ func (g *graphCall) tenantServicePrincipals() []*ServicePrincipal {
 	return out
 }
 
-func spProps(w *World, sp *ServicePrincipal) map[string][]string {
+func spProps(world *World, sp *ServicePrincipal) map[string][]string {
 	return map[string][]string{
 		"id": {sp.ID}, "appid": {sp.AppID}, "displayname": {sp.DisplayName},
 		"appownerorganizationid": {sp.AppOwnerOrganizationID}, "serviceprincipaltype": {"Application"},
-		"serviceprincipalnames": {sp.AppID}, "tags": w.spTags(sp),
+		"serviceprincipalnames": {sp.AppID}, "tags": world.spTags(sp),
 	}
 }
 

@@ -60,13 +60,13 @@ func (s *Server) loadOrCreate() error {
 		data, err := os.ReadFile(filepath.Join(dir, stateFile))
 		switch {
 		case err == nil:
-			var w World
-			if err := json.Unmarshal(data, &w); err != nil {
+			var world World
+			if err := json.Unmarshal(data, &world); err != nil {
 				return fmt.Errorf("sandbox: %s is not a sandbox state file (%v); move it away to start afresh", filepath.Join(dir, stateFile), err)
 			}
-			w.fillMaps()
-			s.world = &w
-			s.clock = NewClock(s.opts.Speed, w.SimTime)
+			world.fillMaps()
+			s.world = &world
+			s.clock = NewClock(s.opts.Speed, world.SimTime)
 			if err := s.rotateCredentials(); err != nil {
 				return err
 			}
@@ -76,11 +76,11 @@ func (s *Server) loadOrCreate() error {
 	}
 	if s.world == nil {
 		s.clock = NewClock(s.opts.Speed, time.Time{})
-		w, creds, err := buildScenario(s.opts.Scenario, s.clock.Now())
+		world, creds, err := buildScenario(s.opts.Scenario, s.clock.Now())
 		if err != nil {
 			return err
 		}
-		s.world, s.creds = w, creds
+		s.world, s.creds = world, creds
 	}
 	if dir != "" {
 		if err := writeFile0600(filepath.Join(dir, caCertFile), s.ca.CertPEM()); err != nil {
@@ -106,14 +106,14 @@ func (s *Server) loadOrCreate() error {
 // again. A new password is added to the admin app and a new Aiven token
 // replaces the old one, as a user would rotate them.
 func (s *Server) rotateCredentials() error {
-	w := s.world
+	world := s.world
 	now := s.clock.Now()
-	admin := w.Applications[AdminAppObjectID]
-	user := w.Aiven.Users[AivenUserEmail]
+	admin := world.Applications[AdminAppObjectID]
+	user := world.Aiven.Users[AivenUserEmail]
 	if admin == nil || user == nil {
 		return fmt.Errorf("sandbox: the saved world has no admin app %s or Aiven user %s", AdminAppObjectID, AivenUserEmail)
 	}
-	pc, secret := w.addPassword(now.Add(-w.Timing.SecretReplication.D()), admin, "sandbox admin (restart)", time.Time{})
+	pc, secret := world.addPassword(now.Add(-world.Timing.SecretReplication.D()), admin, "sandbox admin (restart)", time.Time{})
 	_ = pc
 	token := newSecret() + newSecret()[:8]
 	user.setToken(token)
@@ -172,10 +172,10 @@ func (s *Server) save() error {
 
 // Snapshot is the whole world as JSON (what /_sandbox/state returns).
 func (s *Server) Snapshot() ([]byte, error) {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	w.SimTime = s.clock.Now()
-	return json.MarshalIndent(w, "", "  ")
+	world.SimTime = s.clock.Now()
+	return json.MarshalIndent(world, "", "  ")
 }
 
 // writeFile0600 writes a file atomically with mode 0600: a temporary file

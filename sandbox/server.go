@@ -303,7 +303,7 @@ func isEntraPath(p string) bool {
 
 // lock takes the world lock and brings the state machines up to the current
 // simulated time. Every handler that touches the world calls it.
-func (s *Server) lock() (w *World, unlock func()) {
+func (s *Server) lock() (world *World, unlock func()) {
 	s.world.mu.Lock()
 	s.advance()
 	return s.world, s.world.mu.Unlock

@@ -368,10 +368,10 @@ func newWorld() *World {
 	}
 }
 
-// Lookups. All of these expect w.mu held.
+// Lookups. All of these expect world.mu held.
 
-func (w *World) appByAppID(appID string) *Application {
-	for _, a := range w.Applications {
+func (world *World) appByAppID(appID string) *Application {
+	for _, a := range world.Applications {
 		if strings.EqualFold(a.AppID, appID) {
 			return a
 		}
@@ -379,8 +379,8 @@ func (w *World) appByAppID(appID string) *Application {
 	return nil
 }
 
-func (w *World) spByAppID(tenantID, appID string) *ServicePrincipal {
-	for _, sp := range w.ServicePrincipals {
+func (world *World) spByAppID(tenantID, appID string) *ServicePrincipal {
+	for _, sp := range world.ServicePrincipals {
 		if strings.EqualFold(sp.TenantID, tenantID) && strings.EqualFold(sp.AppID, appID) {
 			return sp
 		}
@@ -388,10 +388,10 @@ func (w *World) spByAppID(tenantID, appID string) *ServicePrincipal {
 	return nil
 }
 
-func (w *World) vnet(id string) *VNet { return w.VNets[strings.ToLower(id)] }
+func (world *World) vnet(id string) *VNet { return world.VNets[strings.ToLower(id)] }
 
-func (w *World) vnetByNames(sub, rg, name string) *VNet {
-	return w.vnet(VNetID(sub, rg, name))
+func (world *World) vnetByNames(sub, rg, name string) *VNet {
+	return world.vnet(VNetID(sub, rg, name))
 }
 
 // VNetID builds a virtual network's resource id.
@@ -408,8 +408,8 @@ func subscriptionOf(scope string) string {
 	return ""
 }
 
-func (w *World) tenantOfSubscription(sub string) string {
-	for _, s := range w.Subscriptions {
+func (world *World) tenantOfSubscription(sub string) string {
+	for _, s := range world.Subscriptions {
 		if strings.EqualFold(s.ID, sub) {
 			return s.TenantID
 		}
@@ -417,7 +417,7 @@ func (w *World) tenantOfSubscription(sub string) string {
 	return ""
 }
 
-func (w *World) project(name string) *Project { return w.Aiven.Projects[name] }
+func (world *World) project(name string) *Project { return world.Aiven.Projects[name] }
 
 func (p *Project) vpc(id string) *VPC {
 	for _, v := range p.VPCs {
