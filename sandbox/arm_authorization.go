@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Resource Manager authorization (Microsoft.Authorization): role
@@ -33,16 +30,6 @@ const (
 	rbacAssignmentPageSize = 25
 )
 
-// rbacAPIVersions are the Microsoft.Authorization api-versions accepted for
-// role definitions and assignments: the Go SDK's and the older ones the
-// Azure CLI, PowerShell and ARM templates send.
-var rbacAPIVersions = []string{
-	"2015-06-01", "2015-07-01", "2017-05-01", "2017-10-01-preview", "2018-01-01-preview",
-	"2018-07-01", "2018-09-01-preview", "2018-12-01-preview", "2019-04-01-preview",
-	"2020-03-01-preview", "2020-04-01-preview", "2020-08-01-preview", "2020-10-01-preview",
-	"2021-04-01-preview", "2022-01-01-preview", "2022-04-01", "2022-05-01-preview",
-}
-
 // Can reports whether principalID may perform action on scope (a resource
 // id or any scope) right now, with the role-propagation delay applied: the
 // sandbox's answer to "would Resource Manager allow this call?". Tests and
@@ -53,189 +40,8 @@ func (s *Server) Can(principalID, action, scope string) bool {
 	return world.can(s.clock, principalID, action, scope)
 }
 
-// rbacCall is one authorization request after its scope was checked.
-type rbacCall struct {
-	s     *Server
-	world *World
-	c     *Claims
-	// scope is "" (tenant root) or a path under /subscriptions/{id}, without a trailing slash.
-	scope string
-	// sub is the subscription id of scope ("" at the tenant root).
-	sub string
-}
-
-// rbacBegin checks the api-version and the scope (its subscription must
-// exist and belong to the caller's tenant). On failure it has answered.
-// Expects the world lock held.
-func (s *Server) rbacBegin(world *World, w http.ResponseWriter, r *http.Request, c *Claims, scope string) (*rbacCall, bool) {
-	v := r.URL.Query().Get("api-version")
-	switch {
-	case v == "":
-		armError(w, http.StatusBadRequest, "MissingApiVersionParameter",
-			"The api-version query parameter (?api-version=) is required for all requests.")
-		return nil, false
-	case !slices.Contains(rbacAPIVersions, v):
-		armError(w, http.StatusBadRequest, "InvalidApiVersionParameter",
-			fmt.Sprintf("The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(rbacAPIVersions, ",")))
-		return nil, false
-	}
-	scope = strings.TrimRight(scope, "/")
-	// GET /providers/Microsoft.Authorization/roleAssignments/{full id}:
-	// the id names its own scope.
-	if len(scope) > len(rbacAssignmentsPath) && strings.EqualFold(scope[:len(rbacAssignmentsPath)], rbacAssignmentsPath) {
-		scope = "/" + strings.TrimLeft(scope[len(rbacAssignmentsPath):], "/")
-	}
-	call := &rbacCall{s: s, world: world, c: c, scope: scope}
-	if scope == "" {
-		return call, true
-	}
-	sub := subscriptionOf(scope)
-	if sub == "" {
-		// Management groups and other extension scopes are not emulated.
-		armError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("The requested path '%s' was not found.", r.URL.Path))
-		return nil, false
-	}
-	subscr := world.rbacSubscription(sub)
-	if subscr == nil {
-		armError(w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", sub))
-		return nil, false
-	}
-	if !strings.EqualFold(subscr.TenantID, c.TenantID) {
-		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+subscr.TenantID+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
-		armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
-			"The access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/%s' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.",
-			c.TenantID, subscr.TenantID, subscr.TenantID))
-		return nil, false
-	}
-	call.sub = subscr.ID
-	return call, true
-}
-
-// rbacSubscription finds a subscription by id, ignoring case. Expects world.mu held.
-func (world *World) rbacSubscription(id string) *Subscription {
-	if s := world.Subscriptions[id]; s != nil {
-		return s
-	}
-	for _, s := range world.Subscriptions {
-		if strings.EqualFold(s.ID, id) {
-			return s
-		}
-	}
-	return nil
-}
-
-// allowed reports whether the caller may perform action on resource now,
-// answering 403 AuthorizationFailed with Resource Manager's text if not.
-func (q *rbacCall) allowed(w http.ResponseWriter, action, resource string) bool {
-	if resource == "" {
-		resource = "/"
-	}
-	if q.world.can(q.s.clock, q.c.ObjectID, action, resource) {
-		return true
-	}
-	rbacDenied(w, q.c, action, resource)
-	return false
-}
-
-// rbacDenied writes Resource Manager's AuthorizationFailed. For a service
-// principal the "client" is its object id too.
-func rbacDenied(w http.ResponseWriter, c *Claims, action, scope string) {
-	w.Header().Set("x-ms-failure-cause", "gateway")
-	armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
-		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-		c.ObjectID, c.ObjectID, action, scope))
-}
-
-// rbacTime formats a timestamp as Resource Manager does (seven fractional digits, UTC).
-func rbacTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.0000000Z")
-}
-
-func rbacOrNil(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func rbacIsGUID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
-}
-
-func rbacNonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// rbacMethodNotAllowed answers a verb the resource does not support.
-func rbacMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
-		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
-}
-
-// rbacBadBody answers a request body that does not decode.
-func rbacBadBody(w http.ResponseWriter, err error) {
-	armError(w, http.StatusBadRequest, "InvalidRequestContent",
-		fmt.Sprintf("The request content was invalid and could not be deserialized: '%v'.", err))
-}
-
-// ---------------------------------------------------------------------------
-// Role definitions
-
-// rbacRoleDefinitionBody is the PUT body of a role definition.
-type rbacRoleDefinitionBody struct {
-	Properties struct {
-		RoleName    string `json:"roleName"`
-		Description string `json:"description"`
-		Type        string `json:"type"`
-		Permissions []struct {
-			Actions        []string `json:"actions"`
-			NotActions     []string `json:"notActions"`
-			DataActions    []string `json:"dataActions"`
-			NotDataActions []string `json:"notDataActions"`
-		} `json:"permissions"`
-		AssignableScopes []string `json:"assignableScopes"`
-	} `json:"properties"`
-}
-
-// handleRoleDefinitions serves {scope}/providers/Microsoft.Authorization/roleDefinitions[/{guid}].
-// guid is "" for the collection.
-func (s *Server) handleRoleDefinitions(w http.ResponseWriter, r *http.Request, c *Claims, scope, guid string) {
-	var body rbacRoleDefinitionBody
-	if r.Method == http.MethodPut && guid != "" {
-		if err := decodeJSON(r, &body); err != nil {
-			rbacBadBody(w, err)
-			return
-		}
-	}
-	world, unlock := s.lock()
-	defer unlock()
-	q, ok := s.rbacBegin(world, w, r, c, scope)
-	if !ok {
-		return
-	}
-	switch {
-	case guid == "" && r.Method == http.MethodGet:
-		q.listRoleDefinitions(w, r)
-	case guid != "" && r.Method == http.MethodGet:
-		q.getRoleDefinition(w, guid)
-	case guid != "" && r.Method == http.MethodPut:
-		q.putRoleDefinition(w, guid, &body)
-	case guid != "" && r.Method == http.MethodDelete:
-		q.deleteRoleDefinition(w, guid)
-	default:
-		rbacMethodNotAllowed(w, r)
-	}
-}
-
 // roleInTenant finds a role definition of the caller's tenant by guid.
-func (q *rbacCall) roleInTenant(guid string) *RoleDefinition {
+func (q *armRequest) roleInTenant(guid string) *RoleDefinition {
 	for _, rd := range q.world.RoleDefinitions {
 		if strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.Name, guid) {
 			return rd
@@ -268,64 +74,29 @@ func rbacDefinedBelow(rd *RoleDefinition, scope string) bool {
 	return false
 }
 
-// roleDefinitionJSON renders a role definition; its id carries the
-// request's subscription, as Resource Manager renders it.
-func (q *rbacCall) roleDefinitionJSON(rd *RoleDefinition) map[string]any {
-	id := rd.ID
-	switch {
-	case q.sub != "":
-		id = builtinRoleID(q.sub, rd.Name)
-	case rd.RoleType == "BuiltInRole":
-		id = rbacDefinitionsPath + rd.Name
+// visibleRole finds a role of the caller's tenant that can be seen from the
+// request scope (assignable at, above or below it).
+func (q *armRequest) visibleRole(guid string) *RoleDefinition {
+	rd := q.roleInTenant(guid)
+	if rd == nil || !(rbacAssignableAt(rd, q.scope) || rbacDefinedBelow(rd, q.scope)) {
+		return nil
 	}
-	return map[string]any{
-		"id": id, "name": rd.Name, "type": rbacDefinitionType,
-		"properties": map[string]any{
-			"roleName":         rd.RoleName,
-			"type":             rd.RoleType,
-			"description":      rd.Description,
-			"assignableScopes": rbacNonNil(rd.AssignableScopes),
-			"permissions": []map[string]any{{
-				"actions": rbacNonNil(rd.Actions), "notActions": rbacNonNil(rd.NotActions),
-				"dataActions": rbacNonNil(rd.DataActions), "notDataActions": rbacNonNil(rd.NotDataActions),
-			}},
-			"createdOn": rbacTime(rd.CreatedAt), "updatedOn": rbacTime(rd.UpdatedAt),
-			// The world does not record who made a role.
-			"createdBy": nil, "updatedBy": nil,
-		},
-	}
+	return rd
 }
 
-// rbacDefinitionFilter is a parsed role-definition $filter.
-type rbacDefinitionFilter struct {
-	roleName, roleType string
-	below              bool
+// rbacTime formats a timestamp as Resource Manager does (seven fractional digits, UTC).
+func rbacTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.0000000Z")
 }
 
-// rbacParseDefinitionFilter understands roleName eq '...', type eq '...'
-// and atScopeAndBelow(), joined by "and".
-func rbacParseDefinitionFilter(f string) (rbacDefinitionFilter, bool) {
-	var out rbacDefinitionFilter
-	if strings.TrimSpace(f) == "" {
-		return out, true
+func rbacOrNil(s string) any {
+	if s == "" {
+		return nil
 	}
-	for _, term := range rbacSplitAnd(f) {
-		switch {
-		case strings.EqualFold(term, "atScopeAndBelow()"):
-			out.below = true
-		default:
-			field, value, ok := rbacParseEq(term)
-			switch {
-			case ok && strings.EqualFold(field, "roleName"):
-				out.roleName = value
-			case ok && strings.EqualFold(field, "type"):
-				out.roleType = value
-			default:
-				return out, false
-			}
-		}
-	}
-	return out, true
+	return s
 }
 
 // rbacSplitAnd splits an OData filter on " and " outside quotes.
@@ -369,18 +140,96 @@ func rbacQuoted(lit string) (string, bool) {
 	return strings.ReplaceAll(lit[1:len(lit)-1], "''", "'"), true
 }
 
+// Role definitions ({scope}/providers/Microsoft.Authorization/
+// roleDefinitions[/{roleDefinitionId}]): built-in roles everywhere, custom
+// roles where their assignable scopes reach, as armauthorization/v2's
+// RoleDefinitionsClient and the Azure CLI read and write them.
+
+// rbacRoleDefinitionBody is the PUT body of a role definition.
+type rbacRoleDefinitionBody struct {
+	Properties struct {
+		RoleName    string `json:"roleName"`
+		Description string `json:"description"`
+		Type        string `json:"type"`
+		Permissions []struct {
+			Actions        []string `json:"actions"`
+			NotActions     []string `json:"notActions"`
+			DataActions    []string `json:"dataActions"`
+			NotDataActions []string `json:"notDataActions"`
+		} `json:"permissions"`
+		AssignableScopes []string `json:"assignableScopes"`
+	} `json:"properties"`
+}
+
+// roleDefinitionJSON renders a role definition; its id carries the
+// request's subscription, as Resource Manager renders it.
+func (q *armRequest) roleDefinitionJSON(rd *RoleDefinition) map[string]any {
+	id := rd.ID
+	switch {
+	case q.sub != nil:
+		id = builtinRoleID(q.sub.ID, rd.Name)
+	case rd.RoleType == "BuiltInRole":
+		id = rbacDefinitionsPath + rd.Name
+	}
+	return map[string]any{
+		"id": id, "name": rd.Name, "type": rbacDefinitionType,
+		"properties": map[string]any{
+			"roleName":         rd.RoleName,
+			"type":             rd.RoleType,
+			"description":      rd.Description,
+			"assignableScopes": nonNil(rd.AssignableScopes),
+			"permissions": []map[string]any{{
+				"actions": nonNil(rd.Actions), "notActions": nonNil(rd.NotActions),
+				"dataActions": nonNil(rd.DataActions), "notDataActions": nonNil(rd.NotDataActions),
+			}},
+			"createdOn": rbacTime(rd.CreatedAt), "updatedOn": rbacTime(rd.UpdatedAt),
+			// The world does not record who made a role.
+			"createdBy": nil, "updatedBy": nil,
+		},
+	}
+}
+
+// rbacDefinitionFilter is a parsed role-definition $filter.
+type rbacDefinitionFilter struct {
+	roleName, roleType string
+	below              bool
+}
+
+// rbacParseDefinitionFilter understands roleName eq '...', type eq '...'
+// and atScopeAndBelow(), joined by "and".
+func rbacParseDefinitionFilter(f string) (rbacDefinitionFilter, bool) {
+	var out rbacDefinitionFilter
+	if strings.TrimSpace(f) == "" {
+		return out, true
+	}
+	for _, term := range rbacSplitAnd(f) {
+		switch {
+		case strings.EqualFold(term, "atScopeAndBelow()"):
+			out.below = true
+		default:
+			field, value, ok := rbacParseEq(term)
+			switch {
+			case ok && strings.EqualFold(field, "roleName"):
+				out.roleName = value
+			case ok && strings.EqualFold(field, "type"):
+				out.roleType = value
+			default:
+				return out, false
+			}
+		}
+	}
+	return out, true
+}
+
 // listRoleDefinitions lists the roles applicable at the scope: built-in
 // roles and custom roles assignable at or above it (or also below it, with
 // atScopeAndBelow()). Reading at the tenant root needs no role.
-func (q *rbacCall) listRoleDefinitions(w http.ResponseWriter, r *http.Request) {
-	raw := r.URL.Query().Get("$filter")
+func (q *armRequest) listRoleDefinitions() {
+	raw := q.r.URL.Query().Get("$filter")
 	f, ok := rbacParseDefinitionFilter(raw)
 	if !ok {
-		armError(w, http.StatusBadRequest, "UnsupportedQuery", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "UnsupportedQuery", fmt.Sprintf(
 			"The filter '%s' is not supported. Supported filters are either roleName eq '{value}' or type eq 'BuiltInRole|CustomRole'.", raw))
-		return
-	}
-	if q.scope != "" && !q.allowed(w, ActionRoleDefRead, q.scope) {
 		return
 	}
 	var roles []*RoleDefinition
@@ -409,56 +258,46 @@ func (q *rbacCall) listRoleDefinitions(w http.ResponseWriter, r *http.Request) {
 	for _, rd := range roles {
 		out = append(out, q.roleDefinitionJSON(rd))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"value": out})
-}
-
-// visibleRole finds a role of the caller's tenant that can be seen from the
-// request scope (assignable at, above or below it).
-func (q *rbacCall) visibleRole(guid string) *RoleDefinition {
-	rd := q.roleInTenant(guid)
-	if rd == nil || !(rbacAssignableAt(rd, q.scope) || rbacDefinedBelow(rd, q.scope)) {
-		return nil
-	}
-	return rd
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": out})
 }
 
 func rbacRoleDefinitionMissing(w http.ResponseWriter, status int, guid string) {
 	armError(w, status, "RoleDefinitionDoesNotExist", fmt.Sprintf("The specified role definition with ID '%s' does not exist.", guid))
 }
 
-func (q *rbacCall) getRoleDefinition(w http.ResponseWriter, guid string) {
-	if q.scope != "" && !q.allowed(w, ActionRoleDefRead, q.scope+rbacDefinitionsPath+guid) {
-		return
-	}
+func (q *armRequest) getRoleDefinition() {
+	guid := q.params["roleDefinitionId"]
 	rd := q.visibleRole(guid)
 	if rd == nil {
-		rbacRoleDefinitionMissing(w, http.StatusNotFound, guid)
+		rbacRoleDefinitionMissing(q.w, http.StatusNotFound, guid)
 		return
 	}
-	writeJSON(w, http.StatusOK, q.roleDefinitionJSON(rd))
+	writeJSON(q.w, http.StatusOK, q.roleDefinitionJSON(rd))
 }
 
 // putRoleDefinition creates or updates a custom role. The caller needs
 // roleDefinitions/write on the request scope and on every assignable scope;
 // Resource Manager answers 201 to both a create and an update (the SDK
 // accepts nothing else).
-func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *rbacRoleDefinitionBody) {
-	resource := q.scope + rbacDefinitionsPath + guid
-	if !q.allowed(w, ActionRoleDefWrite, resource) {
+func (q *armRequest) putRoleDefinition() {
+	guid := q.params["roleDefinitionId"]
+	var body rbacRoleDefinitionBody
+	if err := decodeJSON(q.r, &body); err != nil {
+		q.badBody(err.Error())
 		return
 	}
-	if !rbacIsGUID(guid) {
-		armError(w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", guid))
+	if !isGUID(guid) {
+		armError(q.w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", guid))
 		return
 	}
 	p := &body.Properties
 	p.RoleName = strings.TrimSpace(p.RoleName)
 	if p.RoleName == "" {
-		armError(w, http.StatusBadRequest, "InvalidRoleDefinitionName", "The role definition name cannot be null or empty.")
+		armError(q.w, http.StatusBadRequest, "InvalidRoleDefinitionName", "The role definition name cannot be null or empty.")
 		return
 	}
 	if len(p.AssignableScopes) == 0 {
-		armError(w, http.StatusBadRequest, "MissingAssignableScopes", "The role definition must have at least one assignable scope.")
+		armError(q.w, http.StatusBadRequest, "MissingAssignableScopes", "The role definition must have at least one assignable scope.")
 		return
 	}
 	scopes := make([]string, 0, len(p.AssignableScopes))
@@ -466,7 +305,7 @@ func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *r
 	for _, as := range p.AssignableScopes {
 		as = strings.TrimRight(strings.TrimSpace(as), "/")
 		scopes = append(scopes, as)
-		sub := q.world.rbacSubscription(subscriptionOf(as))
+		sub := q.world.subscriptionByID(subscriptionOf(as))
 		if sub == nil || !strings.EqualFold(sub.TenantID, q.c.TenantID) || !q.world.can(q.s.clock, q.c.ObjectID, ActionRoleDefWrite, as) {
 			if as == "" {
 				as = "/"
@@ -475,20 +314,20 @@ func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *r
 		}
 	}
 	if len(denied) > 0 {
-		w.Header().Set("x-ms-failure-cause", "gateway")
-		armError(w, http.StatusForbidden, "LinkedAuthorizationFailed", fmt.Sprintf(
+		q.w.Header().Set("x-ms-failure-cause", "gateway")
+		armError(q.w, http.StatusForbidden, "LinkedAuthorizationFailed", fmt.Sprintf(
 			"The client '%s' with object id '%s' has permission to perform action '%s' on scope '%s'; however, it does not have permission to perform action '%s' on the linked scope(s)'%s' or the linked scope(s)are invalid.",
-			q.c.ObjectID, q.c.ObjectID, ActionRoleDefWrite, resource, ActionRoleDefWrite, strings.Join(denied, ",")))
+			q.c.ObjectID, q.c.ObjectID, ActionRoleDefWrite, q.rbacScope(), ActionRoleDefWrite, strings.Join(denied, ",")))
 		return
 	}
 	existing := q.roleInTenant(guid)
 	if existing != nil && existing.RoleType == "BuiltInRole" {
-		armError(w, http.StatusBadRequest, "BuiltInRoleDefinitionNotModifiable", fmt.Sprintf("The built-in role definition '%s' cannot be modified.", guid))
+		armError(q.w, http.StatusBadRequest, "BuiltInRoleDefinitionNotModifiable", fmt.Sprintf("The built-in role definition '%s' cannot be modified.", guid))
 		return
 	}
 	for _, rd := range q.world.RoleDefinitions {
 		if strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.RoleName, p.RoleName) && !strings.EqualFold(rd.Name, guid) {
-			armError(w, http.StatusConflict, "RoleDefinitionWithSameNameExists", "A role definition cannot be updated with a name that already exists.")
+			armError(q.w, http.StatusConflict, "RoleDefinitionWithSameNameExists", "A role definition cannot be updated with a name that already exists.")
 			return
 		}
 	}
@@ -502,34 +341,32 @@ func (q *rbacCall) putRoleDefinition(w http.ResponseWriter, guid string, body *r
 	now := q.s.clock.Now()
 	rd := existing
 	if rd == nil {
-		rd = q.world.createRoleDefinition(now, q.c.TenantID, strings.ToLower(guid), p.RoleName, p.Description, rbacNonNil(actions), scopes)
+		rd = q.world.createRoleDefinition(now, q.c.TenantID, strings.ToLower(guid), p.RoleName, p.Description, nonNil(actions), scopes)
 	}
 	rd.RoleName, rd.Description = p.RoleName, p.Description
-	rd.Actions, rd.NotActions = rbacNonNil(actions), rbacNonNil(notActions)
+	rd.Actions, rd.NotActions = nonNil(actions), nonNil(notActions)
 	rd.DataActions, rd.NotDataActions = dataActions, notDataActions
 	rd.AssignableScopes = scopes
 	rd.UpdatedAt = now
-	writeJSON(w, http.StatusCreated, q.roleDefinitionJSON(rd))
+	writeJSON(q.w, http.StatusCreated, q.roleDefinitionJSON(rd))
 }
 
 // deleteRoleDefinition deletes a custom role that no assignment references;
 // 204 when there is nothing to delete.
-func (q *rbacCall) deleteRoleDefinition(w http.ResponseWriter, guid string) {
-	if !q.allowed(w, ActionRoleDefDelete, q.scope+rbacDefinitionsPath+guid) {
-		return
-	}
+func (q *armRequest) deleteRoleDefinition() {
+	guid := q.params["roleDefinitionId"]
 	rd := q.visibleRole(guid)
 	if rd == nil {
-		w.WriteHeader(http.StatusNoContent)
+		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if rd.RoleType == "BuiltInRole" {
-		armError(w, http.StatusBadRequest, "BuiltInRoleDefinitionNotModifiable", fmt.Sprintf("The built-in role definition '%s' cannot be deleted.", guid))
+		armError(q.w, http.StatusBadRequest, "BuiltInRoleDefinitionNotModifiable", fmt.Sprintf("The built-in role definition '%s' cannot be deleted.", guid))
 		return
 	}
 	for _, ra := range q.world.RoleAssignments {
 		if strings.EqualFold(ra.TenantID, rd.TenantID) && strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), rd.Name) {
-			armError(w, http.StatusConflict, "RoleDefinitionHasAssignments", "There are existing role assignments referencing role.")
+			armError(q.w, http.StatusConflict, "RoleDefinitionHasAssignments", "There are existing role assignments referencing role.")
 			return
 		}
 	}
@@ -539,11 +376,13 @@ func (q *rbacCall) deleteRoleDefinition(w http.ResponseWriter, guid string) {
 			delete(q.world.RoleDefinitions, k)
 		}
 	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(q.w, http.StatusOK, body)
 }
 
-// ---------------------------------------------------------------------------
-// Role assignments
+// Role assignments ({scope}/providers/Microsoft.Authorization/
+// roleAssignments[/{roleAssignmentName}]), as armauthorization/v2's
+// RoleAssignmentsClient and the Azure CLI create, read, list and delete
+// them.
 
 // rbacAssignmentBody is the PUT body of a role assignment.
 type rbacAssignmentBody struct {
@@ -552,35 +391,6 @@ type rbacAssignmentBody struct {
 		PrincipalID      string `json:"principalId"`
 		PrincipalType    string `json:"principalType"`
 	} `json:"properties"`
-}
-
-// handleRoleAssignments serves {scope}/providers/Microsoft.Authorization/roleAssignments[/{guid}].
-func (s *Server) handleRoleAssignments(w http.ResponseWriter, r *http.Request, c *Claims, scope, guid string) {
-	var body rbacAssignmentBody
-	if r.Method == http.MethodPut && guid != "" {
-		if err := decodeJSON(r, &body); err != nil {
-			rbacBadBody(w, err)
-			return
-		}
-	}
-	world, unlock := s.lock()
-	defer unlock()
-	q, ok := s.rbacBegin(world, w, r, c, scope)
-	if !ok {
-		return
-	}
-	switch {
-	case guid == "" && r.Method == http.MethodGet:
-		q.listRoleAssignments(w, r)
-	case guid != "" && r.Method == http.MethodGet:
-		q.getRoleAssignment(w, guid)
-	case guid != "" && r.Method == http.MethodPut:
-		q.putRoleAssignment(w, guid, &body)
-	case guid != "" && r.Method == http.MethodDelete:
-		q.deleteRoleAssignment(w, guid)
-	default:
-		rbacMethodNotAllowed(w, r)
-	}
 }
 
 // rbacAssignmentJSON renders a role assignment as api-version 2022-04-01 does.
@@ -609,7 +419,7 @@ func rbacAssignmentJSON(ra *RoleAssignment) map[string]any {
 }
 
 // assignmentAt finds the caller's tenant's assignment {scope}/.../roleAssignments/{guid}.
-func (q *rbacCall) assignmentAt(guid string) *RoleAssignment {
+func (q *armRequest) assignmentAt(guid string) *RoleAssignment {
 	ra := q.world.RoleAssignments[strings.ToLower(q.scope+rbacAssignmentsPath+guid)]
 	if ra == nil || !strings.EqualFold(ra.TenantID, q.c.TenantID) {
 		return nil
@@ -620,60 +430,58 @@ func (q *rbacCall) assignmentAt(guid string) *RoleAssignment {
 // getRoleAssignment answers GET {scope}/providers/Microsoft.Authorization/
 // roleAssignments/{guid} (armauthorization's RoleAssignmentsClient.Get) and
 // GET /{roleAssignmentId} (GetByID: the id is scope and name at once, and
-// handleARM finds both the same way). An assignment that does not exist at
+// both match the same route). An assignment that does not exist at
 // that scope is 404 RoleAssignmentNotFound with the text Resource Manager
 // sends, e.g. in openshift/installer#4829 (Status=404
 // Code="RoleAssignmentNotFound" Message="The role assignment '9f6023cc-...'
 // is not found.") and the response body logged in
 // hashicorp/terraform-provider-azurerm#12074.
-func (q *rbacCall) getRoleAssignment(w http.ResponseWriter, guid string) {
-	if !q.allowed(w, ActionAssignRead, q.scope+rbacAssignmentsPath+guid) {
-		return
-	}
+func (q *armRequest) getRoleAssignment() {
+	guid := q.params["roleAssignmentName"]
 	ra := q.assignmentAt(guid)
 	if ra == nil {
-		armError(w, http.StatusNotFound, "RoleAssignmentNotFound", fmt.Sprintf("The role assignment '%s' is not found.", guid))
+		armError(q.w, http.StatusNotFound, "RoleAssignmentNotFound", fmt.Sprintf("The role assignment '%s' is not found.", guid))
 		return
 	}
-	writeJSON(w, http.StatusOK, rbacAssignmentJSON(ra))
+	writeJSON(q.w, http.StatusOK, rbacAssignmentJSON(ra))
 }
 
 // deleteRoleAssignment removes an assignment: 200 with its body, or 204
 // when there is none. Its grant ends at once.
-func (q *rbacCall) deleteRoleAssignment(w http.ResponseWriter, guid string) {
-	if !q.allowed(w, ActionAssignDelete, q.scope+rbacAssignmentsPath+guid) {
-		return
-	}
+func (q *armRequest) deleteRoleAssignment() {
+	guid := q.params["roleAssignmentName"]
 	ra := q.assignmentAt(guid)
 	if ra == nil {
-		w.WriteHeader(http.StatusNoContent)
+		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	body := rbacAssignmentJSON(ra)
 	delete(q.world.RoleAssignments, strings.ToLower(ra.ID))
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(q.w, http.StatusOK, body)
 }
 
 // putRoleAssignment creates an assignment. Assignments cannot be updated:
 // the same guid with other content is refused, the same content under
 // another guid already exists. A principal still replicating is unknown
 // to Resource Manager unless principalType says what it is.
-func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *rbacAssignmentBody) {
-	resource := q.scope + rbacAssignmentsPath + guid
-	if !q.allowed(w, ActionAssignWrite, resource) {
+func (q *armRequest) putRoleAssignment() {
+	guid := q.params["roleAssignmentName"]
+	var body rbacAssignmentBody
+	if err := decodeJSON(q.r, &body); err != nil {
+		q.badBody(err.Error())
 		return
 	}
-	if !rbacIsGUID(guid) {
-		armError(w, http.StatusBadRequest, "InvalidRoleAssignmentId", fmt.Sprintf("The role assignment ID '%s' is not valid. The role assignment ID must be a GUID.", guid))
+	if !isGUID(guid) {
+		armError(q.w, http.StatusBadRequest, "InvalidRoleAssignmentId", fmt.Sprintf("The role assignment ID '%s' is not valid. The role assignment ID must be a GUID.", guid))
 		return
 	}
 	p := &body.Properties
 	switch {
 	case p.RoleDefinitionID == "":
-		rbacBadBody(w, fmt.Errorf("Required property 'roleDefinitionId' not found in JSON. Path 'properties'"))
+		q.badBody("Required property 'roleDefinitionId' not found in JSON. Path 'properties'")
 		return
 	case p.PrincipalID == "":
-		rbacBadBody(w, fmt.Errorf("Required property 'principalId' not found in JSON. Path 'properties'"))
+		q.badBody("Required property 'principalId' not found in JSON. Path 'properties'")
 		return
 	}
 	i := strings.LastIndex(strings.ToLower(p.RoleDefinitionID), strings.ToLower(rbacDefinitionsPath))
@@ -681,15 +489,15 @@ func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *r
 	if i >= 0 {
 		roleGUID = strings.TrimRight(p.RoleDefinitionID[i+len(rbacDefinitionsPath):], "/")
 	}
-	if !rbacIsGUID(roleGUID) {
-		armError(w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", p.RoleDefinitionID))
+	if !isGUID(roleGUID) {
+		armError(q.w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", p.RoleDefinitionID))
 		return
 	}
 	// A role is found through the scope it is assigned at: a custom role
 	// whose assignable scopes do not cover it does not exist there.
 	rd := q.roleInTenant(roleGUID)
 	if rd == nil || !rbacAssignableAt(rd, q.scope) {
-		rbacRoleDefinitionMissing(w, http.StatusBadRequest, roleGUID)
+		rbacRoleDefinitionMissing(q.w, http.StatusBadRequest, roleGUID)
 		return
 	}
 	sp := q.world.ServicePrincipals[p.PrincipalID]
@@ -701,13 +509,13 @@ func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *r
 		}
 	}
 	if sp == nil || !strings.EqualFold(sp.TenantID, q.c.TenantID) || (p.PrincipalType == "" && !q.world.principalReplicated(q.s.clock, sp)) {
-		armError(w, http.StatusBadRequest, "PrincipalNotFound", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "PrincipalNotFound", fmt.Sprintf(
 			"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
 			strings.ReplaceAll(strings.ToLower(p.PrincipalID), "-", ""), q.c.TenantID))
 		return
 	}
 	if p.PrincipalType != "" && !strings.EqualFold(p.PrincipalType, "ServicePrincipal") && q.world.principalReplicated(q.s.clock, sp) {
-		armError(w, http.StatusBadRequest, "UnmatchedPrincipalType", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "UnmatchedPrincipalType", fmt.Sprintf(
 			"The PrincipalId '%s' has type 'ServicePrincipal' , which is different from specified PrinciaplType '%s'.",
 			strings.ReplaceAll(strings.ToLower(sp.ID), "-", ""), p.PrincipalType))
 		return
@@ -719,30 +527,30 @@ func (q *rbacCall) putRoleAssignment(w http.ResponseWriter, guid string, body *r
 		}
 		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, sp.ID) &&
 			strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), roleGUID) && strings.EqualFold(ra.TenantID, q.c.TenantID) {
-			writeJSON(w, http.StatusCreated, rbacAssignmentJSON(ra))
+			writeJSON(q.w, http.StatusCreated, rbacAssignmentJSON(ra))
 			return
 		}
-		armError(w, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted",
+		armError(q.w, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted",
 			"Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
 		return
 	}
 	for _, ra := range q.world.RoleAssignments {
 		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, sp.ID) &&
 			strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), roleGUID) && strings.EqualFold(ra.TenantID, q.c.TenantID) {
-			armError(w, http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
+			armError(q.w, http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
 			return
 		}
 	}
 	roleDefID := rbacDefinitionsPath + rd.Name
-	if q.sub != "" {
-		roleDefID = builtinRoleID(q.sub, rd.Name)
+	if q.sub != nil {
+		roleDefID = builtinRoleID(q.sub.ID, rd.Name)
 	}
 	ptype := p.PrincipalType
 	if ptype == "" {
 		ptype = "ServicePrincipal"
 	}
 	ra := q.world.createRoleAssignment(q.s.clock.Now(), q.c.TenantID, q.scope, strings.ToLower(guid), roleDefID, sp.ID, ptype, q.c.ObjectID)
-	writeJSON(w, http.StatusCreated, rbacAssignmentJSON(ra))
+	writeJSON(q.w, http.StatusCreated, rbacAssignmentJSON(ra))
 }
 
 // rbacAssignmentFilter is a parsed role-assignment $filter.
@@ -783,23 +591,20 @@ func rbacParseAssignmentFilter(f string) (rbacAssignmentFilter, bool) {
 // listRoleAssignments lists the assignments at, above and below the scope
 // (only at or above with atScope()), optionally for one principal, in
 // pages linked by an absolute nextLink.
-func (q *rbacCall) listRoleAssignments(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query()
+func (q *armRequest) listRoleAssignments() {
+	query := q.r.URL.Query()
 	raw := query.Get("$filter")
 	f, ok := rbacParseAssignmentFilter(raw)
 	if !ok {
-		armError(w, http.StatusBadRequest, "UnsupportedQuery", fmt.Sprintf(
+		armError(q.w, http.StatusBadRequest, "UnsupportedQuery", fmt.Sprintf(
 			"The filter '%s' is not supported. Supported filters are either 'atScope()' or 'principalId eq '{value}' or assignedTo('{value}')'.", raw))
-		return
-	}
-	if !q.allowed(w, ActionAssignRead, q.scope) {
 		return
 	}
 	after := ""
 	if tok := query.Get("$skipToken"); tok != "" {
 		b, err := base64.RawURLEncoding.DecodeString(tok)
 		if err != nil {
-			armError(w, http.StatusBadRequest, "InvalidSkipToken", fmt.Sprintf("The skip token '%s' is not valid.", tok))
+			armError(q.w, http.StatusBadRequest, "InvalidSkipToken", fmt.Sprintf("The skip token '%s' is not valid.", tok))
 			return
 		}
 		after = string(b)
@@ -828,10 +633,10 @@ func (q *rbacCall) listRoleAssignments(w http.ResponseWriter, r *http.Request) {
 	if len(page) > rbacAssignmentPageSize {
 		page = page[:rbacAssignmentPageSize]
 		scheme := "https"
-		if r.TLS == nil {
+		if q.r.TLS == nil {
 			scheme = "http"
 		}
-		next = scheme + "://" + r.Host + r.URL.EscapedPath() + "?api-version=" + query.Get("api-version")
+		next = scheme + "://" + q.r.Host + q.r.URL.EscapedPath() + "?api-version=" + query.Get("api-version")
 		if raw != "" {
 			next += "&$filter=" + strings.ReplaceAll(url.QueryEscape(raw), "+", "%20")
 		}
@@ -845,5 +650,5 @@ func (q *rbacCall) listRoleAssignments(w http.ResponseWriter, r *http.Request) {
 	if next != "" {
 		resp["nextLink"] = next
 	}
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(q.w, http.StatusOK, resp)
 }

@@ -1,30 +1,27 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Resource Manager networking: virtual networks (read-only) and their
-// peerings, as armnetwork/v7 (api-version 2025-01-01) and the Azure CLI
-// (older api-versions) call them. A peering PUT or DELETE is an
-// asynchronous operation (arm_operations.go); cross-tenant peerings go
-// through Resource Manager's linked access check with auxiliary tokens.
+// peerings, as armnetwork/v7 (api-version 2025-01-01)
+// and the Azure CLI (older api-versions) call them. A peering PUT or
+// DELETE is an asynchronous operation (arm_operations.go); cross-tenant
+// peerings go through Resource Manager's linked access check with
+// auxiliary tokens.
 //
 // Checks run in Resource Manager's order: api-version, subscription and
-// the token's tenant, RBAC on the request's own scope, the resource group
-// and the parent network, then (for a PUT) the linked scope of the remote
-// network, and last the network provider's own validation.
+// the token's tenant, RBAC on the request's own scope (all three in the
+// pipeline, arm.go), the resource group and the parent network, then (for
+// a PUT) the linked scope of the remote network, and last the network
+// provider's own validation.
 
 const (
 	vnetType    = "Microsoft.Network/virtualNetworks"
@@ -32,21 +29,6 @@ const (
 	// defaultARMPageSize is the list page size when Options.ARMPageSize is 0.
 	defaultARMPageSize = 50
 )
-
-// networkAPIVersions are the Microsoft.Network api-versions accepted for
-// virtual networks, peerings and operation status.
-var networkAPIVersions = []string{
-	"2015-06-15", "2016-03-30", "2016-06-01", "2016-07-01", "2016-08-01", "2016-09-01", "2016-10-01",
-	"2016-11-01", "2016-12-01", "2017-03-01", "2017-04-01", "2017-06-01", "2017-08-01", "2017-09-01",
-	"2017-10-01", "2017-11-01", "2018-01-01", "2018-02-01", "2018-03-01", "2018-04-01", "2018-06-01",
-	"2018-07-01", "2018-08-01", "2018-10-01", "2018-11-01", "2018-12-01", "2019-02-01", "2019-04-01",
-	"2019-06-01", "2019-07-01", "2019-08-01", "2019-09-01", "2019-11-01", "2019-12-01", "2020-03-01",
-	"2020-04-01", "2020-05-01", "2020-06-01", "2020-07-01", "2020-08-01", "2020-11-01", "2021-01-01",
-	"2021-02-01", "2021-03-01", "2021-04-01", "2021-05-01", "2021-06-01", "2021-08-01", "2021-12-01",
-	"2022-01-01", "2022-05-01", "2022-07-01", "2022-09-01", "2022-11-01", "2023-02-01", "2023-04-01",
-	"2023-05-01", "2023-06-01", "2023-09-01", "2023-11-01", "2024-01-01", "2024-03-01", "2024-05-01",
-	"2024-07-01", "2024-10-01", "2025-01-01", "2025-03-01", "2025-05-01",
-}
 
 // SetARMPageSize sets how many virtual networks or peerings one list page
 // holds (n <= 0 restores Options.ARMPageSize, or 50), so tests can follow
@@ -68,173 +50,6 @@ func (s *Server) pageSize() int {
 	return defaultARMPageSize
 }
 
-// armCall is one authenticated Resource Manager request, served under the
-// world lock.
-type armCall struct {
-	s     *Server
-	world *World
-	w     http.ResponseWriter
-	r     *http.Request
-	c     *Claims
-}
-
-// handleARMResource serves subscriptions, tenants, virtual networks, peerings
-// and async operation status for an authenticated caller.
-func (s *Server) handleARMResource(w http.ResponseWriter, r *http.Request, c *Claims) {
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	for i := range segs {
-		if segs[i] == "" {
-			notFound(w, APIARM, r)
-			return
-		}
-	}
-	if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodPost {
-		// Read the body before taking the world lock, so a slow client
-		// cannot hold up everyone else; a body that is too long or cut
-		// short fails to decode later, as any malformed body does.
-		body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	world, unlock := s.lock()
-	defer unlock()
-	q := &armCall{s: s, world: world, w: w, r: r, c: c}
-	lower := make([]string, len(segs))
-	for i, sg := range segs {
-		lower[i] = strings.ToLower(sg)
-	}
-	n := len(segs)
-	switch {
-	case n == 1 && lower[0] == "tenants":
-		q.listTenants()
-	case n == 1 && lower[0] == "subscriptions":
-		q.listSubscriptions()
-	case n == 2 && lower[0] == "subscriptions":
-		q.getSubscription(segs[1])
-	case n == 5 && lower[0] == "subscriptions" && lower[2] == "providers" && lower[3] == "microsoft.network" && lower[4] == "virtualnetworks":
-		q.listVNets(segs[1], "")
-	case n == 8 && lower[0] == "subscriptions" && lower[2] == "providers" && lower[3] == "microsoft.network" && lower[4] == "locations" &&
-		(lower[6] == "operations" || lower[6] == "operationresults"):
-		q.operationStatus(segs[1], segs[5], segs[7], lower[6] == "operationresults")
-	case n >= 7 && lower[0] == "subscriptions" && lower[2] == "resourcegroups" && lower[4] == "providers" &&
-		lower[5] == "microsoft.network" && lower[6] == "virtualnetworks":
-		sub, rg := segs[1], segs[3]
-		switch {
-		case n == 7:
-			q.listVNets(sub, rg)
-		case n == 8:
-			q.getVNet(sub, rg, segs[7])
-		case n == 9 && lower[8] == "virtualnetworkpeerings":
-			q.listPeerings(sub, rg, segs[7])
-		case n == 10 && lower[8] == "virtualnetworkpeerings":
-			q.peering(sub, rg, segs[7], segs[9])
-		default:
-			notFound(w, APIARM, r)
-		}
-	default:
-		notFound(w, APIARM, r)
-	}
-}
-
-// ---------------------------------------------------------------------------
-// Common checks
-
-// apiVersion checks the api-version parameter; invalid answers an unknown one.
-func (q *armCall) apiVersion(supported []string, invalid func(v string)) bool {
-	v := q.r.URL.Query().Get("api-version")
-	switch {
-	case v == "":
-		armError(q.w, http.StatusBadRequest, "MissingApiVersionParameter",
-			"The api-version query parameter (?api-version=) is required for all requests.")
-		return false
-	case !slices.Contains(supported, v):
-		invalid(v)
-		return false
-	}
-	return true
-}
-
-// networkAPIVersion checks a Microsoft.Network api-version. Resource
-// Manager answers an unknown one for a provider's resource type with
-// NoRegisteredProviderFound.
-func (q *armCall) networkAPIVersion(resourceType string) bool {
-	return q.apiVersion(networkAPIVersions, func(v string) {
-		armError(q.w, http.StatusBadRequest, "NoRegisteredProviderFound", fmt.Sprintf(
-			"No registered resource provider found for location '%s' and API version '%s' for type '%s'. The supported api-versions are '%s'. The supported locations are '%s'.",
-			"global", v, resourceType, strings.Join(networkAPIVersions, ", "), strings.Join(q.world.locations(), ", ")))
-	})
-}
-
-// locations lists the regions of the world's networks, for error texts.
-func (world *World) locations() []string {
-	var out []string
-	for _, v := range world.VNets {
-		if !slices.Contains(out, v.Location) {
-			out = append(out, v.Location)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// subscription finds the subscription of the request and checks that the
-// token comes from its tenant. On failure it has answered.
-func (q *armCall) subscription(id string) (*Subscription, bool) {
-	if !isGUID(id) {
-		armError(q.w, http.StatusBadRequest, "InvalidSubscriptionId",
-			fmt.Sprintf("The provided subscription identifier '%s' is malformed or invalid.", id))
-		return nil, false
-	}
-	sub := q.world.subscriptionByID(id)
-	if sub == nil {
-		armError(q.w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", id))
-		return nil, false
-	}
-	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
-		wrongTenant(q.w, q.c.TenantID, sub.TenantID)
-		return nil, false
-	}
-	return sub, true
-}
-
-// wrongTenant answers a token from another tenant than the subscription's.
-func wrongTenant(w http.ResponseWriter, tokenTenant, subTenant string) {
-	w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+subTenant+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
-	armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
-		"The access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/%s' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.",
-		tokenTenant, subTenant, subTenant))
-}
-
-// subscriptionByID finds a subscription ignoring case. Expects world.mu held.
-func (world *World) subscriptionByID(id string) *Subscription {
-	if s := world.Subscriptions[id]; s != nil {
-		return s
-	}
-	for _, s := range world.Subscriptions {
-		if strings.EqualFold(s.ID, id) {
-			return s
-		}
-	}
-	return nil
-}
-
-// allowed checks RBAC for the caller, answering 403 AuthorizationFailed.
-func (q *armCall) allowed(action, scope string) bool {
-	if q.world.can(q.s.clock, q.c.ObjectID, action, scope) {
-		return true
-	}
-	authorizationFailed(q.w, q.c, action, scope)
-	return false
-}
-
-// authorizationFailed writes Resource Manager's AuthorizationFailed; for a
-// service principal the "client" is its object id too.
-func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string) {
-	w.Header().Set("x-ms-failure-cause", "gateway")
-	armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
-		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-		c.ObjectID, c.ObjectID, action, scope))
-}
-
 // resourceGroupExists reports whether any network lives in the group;
 // resource groups are not modelled apart from their networks. Expects world.mu held.
 func (world *World) resourceGroupExists(sub, rg string) bool {
@@ -246,9 +61,10 @@ func (world *World) resourceGroupExists(sub, rg string) bool {
 	return false
 }
 
-// localVNet finds the network of a request, answering ResourceGroupNotFound
-// or ResourceNotFound as Resource Manager does.
-func (q *armCall) localVNet(sub, rg, name string) (*VNet, bool) {
+// localVNet finds the network the request's path names, answering
+// ResourceGroupNotFound or ResourceNotFound as Resource Manager does.
+func (q *armRequest) localVNet() (*VNet, bool) {
+	sub, rg, name := q.params["subscriptionId"], q.params["resourceGroupName"], q.params["virtualNetworkName"]
 	if !q.world.resourceGroupExists(sub, rg) {
 		armError(q.w, http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rg))
 		return nil, false
@@ -263,23 +79,6 @@ func (q *armCall) localVNet(sub, rg, name string) (*VNet, bool) {
 	return v, true
 }
 
-// requestScope is the request path as a scope for error texts.
-func (q *armCall) requestScope() string { return "/" + strings.Trim(q.r.URL.Path, "/") }
-
-// armBase is the scheme and host the client used, for absolute links.
-func armBase(r *http.Request) string { return "https://" + r.Host }
-
-func isGUID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
-}
-
-// stableGUID derives a resource's resourceGuid from its identity, so it
-// stays the same across restarts without being stored.
-func stableGUID(parts ...string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("azpeer-sandbox:"+strings.ToLower(strings.Join(parts, "|")))).String()
-}
-
 // ---------------------------------------------------------------------------
 // Paging
 
@@ -287,7 +86,7 @@ func stableGUID(parts ...string) string {
 // the request asks for, and the nextLink of the following page ("" on the
 // last). The $skiptoken is the last key of the previous page, so paging
 // survives resources coming and going between pages.
-func (q *armCall) pageOf(keys []string) (from, to int, next string, ok bool) {
+func (q *armRequest) pageOf(keys []string) (from, to int, next string, ok bool) {
 	from = 0
 	if tok := q.r.URL.Query().Get("$skiptoken"); tok != "" {
 		last, err := base64.RawURLEncoding.DecodeString(tok)
@@ -357,32 +156,14 @@ func (world *World) vnetJSON(v *VNet) map[string]any {
 	}
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// listVNets lists a subscription's (rg == "") or a resource group's
-// networks. A caller without read on the whole scope sees the networks it
-// may read, as Resource Manager filters lists for callers whose roles sit
-// below the scope; one that may read none of them is refused.
-func (q *armCall) listVNets(subID, rg string) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
-	}
-	if !q.networkAPIVersion(vnetType) {
-		return
-	}
-	sub, ok := q.subscription(subID)
-	if !ok {
-		return
-	}
-	scope := q.requestScope()
-	whole := q.world.can(q.s.clock, q.c.ObjectID, ActionVNetRead, scope)
-	if rg != "" && whole && !q.world.resourceGroupExists(sub.ID, rg) {
+// listVNets lists a subscription's (no resource group in the path) or a
+// resource group's networks. A caller without read on the whole scope sees
+// the networks it may read, as Resource Manager filters lists for callers
+// whose roles sit below the scope; one that may read none of them is
+// refused.
+func (q *armRequest) listVNets() {
+	sub, rg := q.sub, q.params["resourceGroupName"]
+	if rg != "" && q.permitted && !q.world.resourceGroupExists(sub.ID, rg) {
 		armError(q.w, http.StatusNotFound, "ResourceGroupNotFound", fmt.Sprintf("Resource group '%s' could not be found.", rg))
 		return
 	}
@@ -391,12 +172,12 @@ func (q *armCall) listVNets(subID, rg string) {
 		if !strings.EqualFold(v.SubscriptionID, sub.ID) || (rg != "" && !strings.EqualFold(v.ResourceGroup, rg)) {
 			continue
 		}
-		if whole || q.world.can(q.s.clock, q.c.ObjectID, ActionVNetRead, v.ID) {
+		if q.permitted || q.world.can(q.s.clock, q.c.ObjectID, ActionVNetRead, v.ID) {
 			keys = append(keys, key)
 		}
 	}
-	if !whole && len(keys) == 0 {
-		authorizationFailed(q.w, q.c, ActionVNetRead, scope)
+	if !q.permitted && len(keys) == 0 {
+		authorizationFailed(q.w, q.c, ActionVNetRead, q.requestScope())
 		return
 	}
 	sort.Strings(keys)
@@ -411,35 +192,17 @@ func (q *armCall) listVNets(subID, rg string) {
 	writeList(q.w, items, next)
 }
 
-func (q *armCall) getVNet(subID, rg, name string) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
+func (q *armRequest) getVNet() {
+	if v, ok := q.localVNet(); ok {
+		writeJSON(q.w, http.StatusOK, q.world.vnetJSON(v))
 	}
-	if !q.networkAPIVersion(vnetType) {
-		return
-	}
-	if _, ok := q.subscription(subID); !ok {
-		return
-	}
-	if !q.allowed(ActionVNetRead, q.requestScope()) {
-		return
-	}
-	v, ok := q.localVNet(subID, rg, name)
-	if !ok {
-		return
-	}
-	writeJSON(q.w, http.StatusOK, q.world.vnetJSON(v))
 }
 
-// methodNotAllowed answers a verb the resource does not support here.
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
-		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
-}
-
-// ---------------------------------------------------------------------------
-// Peerings
+// Virtual network peerings: GET, PUT (create or update) and DELETE of one
+// peering and the list of a network's peerings. PUT and DELETE start an
+// asynchronous operation (arm_operations.go); a PUT first passes Resource
+// Manager's linked access check on the remote network (linkedAccess), then
+// the network provider's validation, in that order.
 
 // peeringJSON renders a peering as the network provider does.
 func (world *World) peeringJSON(p *VNetPeering) map[string]any {
@@ -484,21 +247,8 @@ func (world *World) peeringJSON(p *VNetPeering) map[string]any {
 	}
 }
 
-func (q *armCall) listPeerings(subID, rg, vnetName string) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
-	}
-	if !q.networkAPIVersion(peeringType) {
-		return
-	}
-	if _, ok := q.subscription(subID); !ok {
-		return
-	}
-	if !q.allowed(ActionPeeringRead, q.requestScope()) {
-		return
-	}
-	v, ok := q.localVNet(subID, rg, vnetName)
+func (q *armRequest) listPeerings() {
+	v, ok := q.localVNet()
 	if !ok {
 		return
 	}
@@ -518,46 +268,26 @@ func (q *armCall) listPeerings(subID, rg, vnetName string) {
 	writeList(q.w, items, next)
 }
 
-// peering serves PUT, GET and DELETE of one peering.
-func (q *armCall) peering(subID, rg, vnetName, name string) {
-	var action string
-	switch q.r.Method {
-	case http.MethodGet:
-		action = ActionPeeringRead
-	case http.MethodPut:
-		action = ActionPeeringWrite
-	case http.MethodDelete:
-		action = ActionPeeringDelete
-	default:
-		methodNotAllowed(q.w, q.r)
-		return
+// peeringOfPath finds the network the path names and the peering of that
+// name on it (nil when there is none).
+func (q *armRequest) peeringOfPath() (*VNet, *VNetPeering, bool) {
+	v, ok := q.localVNet()
+	if !ok {
+		return nil, nil, false
 	}
-	if !q.networkAPIVersion(peeringType) {
-		return
-	}
-	if _, ok := q.subscription(subID); !ok {
-		return
-	}
-	if !q.allowed(action, q.requestScope()) {
-		return
-	}
-	v, ok := q.localVNet(subID, rg, vnetName)
+	return v, v.Peerings[strings.ToLower(q.params["virtualNetworkPeeringName"])], true
+}
+
+func (q *armRequest) getPeering() {
+	v, p, ok := q.peeringOfPath()
 	if !ok {
 		return
 	}
-	p := v.Peerings[strings.ToLower(name)]
-	switch q.r.Method {
-	case http.MethodGet:
-		if p == nil {
-			armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, name))
-			return
-		}
-		writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
-	case http.MethodDelete:
-		q.deletePeering(v, p)
-	case http.MethodPut:
-		q.putPeering(v, p, name)
+	if p == nil {
+		armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, q.params["virtualNetworkPeeringName"]))
+		return
 	}
+	writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
 }
 
 // peeringBody is the PUT body of a peering (armnetwork.VirtualNetworkPeering).
@@ -579,15 +309,19 @@ var resourceNameRE = regexp.MustCompile(`^\w([\w.-]{0,78}\w)?$`)
 // vnetIDRE matches a virtual network's resource id.
 var vnetIDRE = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Network/virtualNetworks/([^/]+)$`)
 
-func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
+func (q *armRequest) putPeering() {
+	local, p, ok := q.peeringOfPath()
+	if !ok {
+		return
+	}
+	name := q.params["virtualNetworkPeeringName"]
 	peeringID := local.ID + "/virtualNetworkPeerings/" + name
 	if p != nil {
 		peeringID = p.ID
 	}
 	var body peeringBody
 	if err := decodeJSON(q.r, &body); err != nil {
-		armError(q.w, http.StatusBadRequest, "InvalidRequestContent",
-			fmt.Sprintf("The request content was invalid and could not be deserialized: '%v'.", err))
+		q.badBody(err.Error())
 		return
 	}
 	if body.Properties == nil || body.Properties.RemoteVirtualNetwork == nil || body.Properties.RemoteVirtualNetwork.ID == "" {
@@ -626,7 +360,6 @@ func (q *armCall) putPeering(local *VNet, p *VNetPeering, name string) {
 			remoteID, peeringID))
 		return
 	}
-	remoteID = remote.ID
 	if strings.EqualFold(remote.ID, local.ID) {
 		// The real code for this was not found; the portal's wording is used.
 		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat", fmt.Sprintf(
@@ -686,7 +419,7 @@ func boolOr(b *bool, def bool) bool {
 // the remote network lives in another tenant, that permission is checked
 // for the principal of an auxiliary token (x-ms-authorization-auxiliary)
 // the same application obtained in that tenant.
-func (q *armCall) linkedAccess(peeringID, remoteID string) bool {
+func (q *armRequest) linkedAccess(peeringID, remoteID string) bool {
 	linkedSub := subscriptionOf(remoteID)
 	sub := q.world.subscriptionByID(linkedSub)
 	if sub == nil {
@@ -728,7 +461,7 @@ func linkedFailed(w http.ResponseWriter, msg string) {
 
 // noOverlap refuses peering networks whose address spaces overlap, or
 // where one overlaps a network already peered with the other.
-func (q *armCall) noOverlap(peeringID string, local, remote *VNet, self *VNetPeering) bool {
+func (q *armRequest) noOverlap(peeringID string, local, remote *VNet, self *VNetPeering) bool {
 	if both := overlapping(local.AddressPrefixes, remote.AddressPrefixes); len(both) > 0 {
 		armError(q.w, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
 			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s",
@@ -768,7 +501,11 @@ func overlapping(a, b []string) []string {
 }
 
 // deletePeering starts the asynchronous delete; a missing peering is 204.
-func (q *armCall) deletePeering(local *VNet, p *VNetPeering) {
+func (q *armRequest) deletePeering() {
+	local, p, ok := q.peeringOfPath()
+	if !ok {
+		return
+	}
 	if p == nil {
 		q.w.WriteHeader(http.StatusNoContent)
 		return

@@ -124,7 +124,7 @@ func (world *World) peeringParent(id string) (*VNet, string) {
 
 // operationURL is the status resource of an operation, on the host the
 // client called. results picks the Location form (operationResults).
-func (q *armCall) operationURL(local *VNet, op *AsyncOperation, results bool) string {
+func (q *armRequest) operationURL(local *VNet, op *AsyncOperation, results bool) string {
 	kind := "operations"
 	if results {
 		kind = "operationResults"
@@ -139,7 +139,7 @@ func (q *armCall) operationURL(local *VNet, op *AsyncOperation, results bool) st
 
 // asyncHeaders sets Azure-AsyncOperation (and Location for a DELETE) and
 // the retry hints of a new operation.
-func (q *armCall) asyncHeaders(local *VNet, op *AsyncOperation, now time.Time, withLocation bool) {
+func (q *armRequest) asyncHeaders(local *VNet, op *AsyncOperation, now time.Time, withLocation bool) {
 	q.w.Header().Set("Azure-AsyncOperation", q.operationURL(local, op, false))
 	if withLocation {
 		q.w.Header().Set("Location", q.operationURL(local, op, true))
@@ -162,51 +162,46 @@ func (s *Server) retryAfter(w http.ResponseWriter, op *AsyncOperation, now time.
 
 // anotherOperation answers a write while an operation on the resource is
 // still running, as the network provider does (azcore retries 429).
-func (q *armCall) anotherOperation(local *VNet, op *AsyncOperation) {
+func (q *armRequest) anotherOperation(local *VNet, op *AsyncOperation) {
 	q.s.retryAfter(q.w, op, q.s.clock.Now())
 	armError(q.w, http.StatusTooManyRequests, "AnotherOperationInProgress", fmt.Sprintf(
 		"Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: %s.",
 		q.operationURL(local, op, false)))
 }
 
-// operationStatus serves .../locations/{loc}/operations/{id} (the
-// Azure-AsyncOperation resource) and .../operationResults/{id} (Location).
-func (q *armCall) operationStatus(subID, location, id string, results bool) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
-	}
-	if !q.networkAPIVersion("locations/operations") {
-		return
-	}
-	sub, ok := q.subscription(subID)
+// operationStatus serves .../locations/{location}/operations/{operationId}:
+// the Azure-AsyncOperation resource, a status document while the
+// operation runs and after.
+func (q *armRequest) operationStatus() {
+	op, ok := q.operationOfPath()
 	if !ok {
 		return
 	}
-	op := q.world.Operations[strings.ToLower(id)]
-	if op == nil || !strings.EqualFold(subscriptionOf(op.Target), sub.ID) {
-		armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation %s not found in location %s.", id, location))
+	body := map[string]any{"status": op.Status}
+	if op.Status == opFailed {
+		body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
+	}
+	if op.Status == opInProgress {
+		q.s.retryAfter(q.w, op, q.s.clock.Now())
+	}
+	writeJSON(q.w, http.StatusOK, body)
+}
+
+// operationResult serves .../locations/{location}/operationResults/{operationId}
+// (the Location resource): 202 while the operation runs, then its error,
+// or the peering a PUT made, or 204.
+func (q *armRequest) operationResult() {
+	op, ok := q.operationOfPath()
+	if !ok {
 		return
 	}
 	local, _ := q.world.peeringParent(op.Target)
-	now := q.s.clock.Now()
-	if !results {
-		body := map[string]any{"status": op.Status}
-		if op.Status == opFailed {
-			body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
-		}
-		if op.Status == opInProgress {
-			q.s.retryAfter(q.w, op, now)
-		}
-		writeJSON(q.w, http.StatusOK, body)
-		return
-	}
 	switch op.Status {
 	case opInProgress:
 		if local != nil {
 			q.w.Header().Set("Location", q.operationURL(local, op, true))
 		}
-		q.s.retryAfter(q.w, op, now)
+		q.s.retryAfter(q.w, op, q.s.clock.Now())
 		q.w.WriteHeader(http.StatusAccepted)
 	case opFailed:
 		armError(q.w, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
@@ -222,4 +217,16 @@ func (q *armCall) operationStatus(subID, location, id string, results bool) {
 		}
 		writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
 	}
+}
+
+// operationOfPath finds the operation the path names, in the request's
+// subscription, answering 404 if there is none.
+func (q *armRequest) operationOfPath() (*AsyncOperation, bool) {
+	id := q.params["operationId"]
+	op := q.world.Operations[strings.ToLower(id)]
+	if op == nil || !strings.EqualFold(subscriptionOf(op.Target), q.sub.ID) {
+		armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation %s not found in location %s.", id, q.params["location"]))
+		return nil, false
+	}
+	return op, true
 }

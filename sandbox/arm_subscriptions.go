@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -12,25 +11,10 @@ import (
 // Resource Manager's subscriptions, tenants and cloud metadata, as
 // armsubscriptions (api-version 2022-12-01) and the Azure CLI call them.
 
-// subscriptionAPIVersions are the Microsoft.Resources api-versions accepted
-// for /subscriptions and /tenants.
-var subscriptionAPIVersions = []string{
-	"2014-04-01", "2014-04-01-preview", "2015-01-01", "2016-06-01", "2018-06-01", "2019-06-01",
-	"2019-11-01", "2020-01-01", "2021-01-01", "2022-01-01", "2022-09-01", "2022-12-01",
-}
-
-// resourcesAPIVersion checks a Microsoft.Resources api-version.
-func (q *armCall) resourcesAPIVersion() bool {
-	return q.apiVersion(subscriptionAPIVersions, func(v string) {
-		armError(q.w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
-			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(subscriptionAPIVersions, ",")))
-	})
-}
-
 // subscriptionVisible reports whether the caller has any effective role
 // assignment at, above or below the subscription: Resource Manager lists a
 // subscription to anyone who may touch something in it. Expects world.mu held.
-func (q *armCall) subscriptionVisible(sub *Subscription) bool {
+func (q *armRequest) subscriptionVisible(sub *Subscription) bool {
 	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
 		return false
 	}
@@ -64,14 +48,7 @@ func subscriptionJSON(s *Subscription) map[string]any {
 	}
 }
 
-func (q *armCall) listSubscriptions() {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
-	}
-	if !q.resourcesAPIVersion() {
-		return
-	}
+func (q *armRequest) listSubscriptions() {
 	var subs []*Subscription
 	for _, s := range q.world.Subscriptions {
 		if q.subscriptionVisible(s) {
@@ -86,18 +63,10 @@ func (q *armCall) listSubscriptions() {
 	writeJSON(q.w, http.StatusOK, map[string]any{"value": items, "count": map[string]any{"type": "Total", "value": len(items)}})
 }
 
-func (q *armCall) getSubscription(id string) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
-	}
-	if !q.resourcesAPIVersion() {
-		return
-	}
-	sub, ok := q.subscription(id)
-	if !ok {
-		return
-	}
+// getSubscription answers one subscription (the pipeline found it and
+// checked its tenant) to a caller who may see it.
+func (q *armRequest) getSubscription() {
+	sub := q.sub
 	if !q.subscriptionVisible(sub) {
 		authorizationFailed(q.w, q.c, "Microsoft.Resources/subscriptions/read", "/subscriptions/"+sub.ID)
 		return
@@ -107,14 +76,7 @@ func (q *armCall) getSubscription(id string) {
 
 // listTenants lists the tenants where the caller's application has a
 // service principal: the directories its credential can sign in to.
-func (q *armCall) listTenants() {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.w, q.r)
-		return
-	}
-	if !q.resourcesAPIVersion() {
-		return
-	}
+func (q *armRequest) listTenants() {
 	var ids []string
 	for _, sp := range q.world.ServicePrincipals {
 		if strings.EqualFold(sp.AppID, q.c.AppID) && q.world.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
@@ -137,34 +99,13 @@ func (q *armCall) listTenants() {
 	writeJSON(q.w, http.StatusOK, map[string]any{"value": items})
 }
 
-// metadataAPIVersions: 2015-01-01 answers the single-cloud document the
-// Azure CLI's "az cloud register" reads; the later ones a list of clouds.
-var metadataAPIVersions = []string{"2015-01-01", "2018-01-01", "2019-05-01", "2020-06-01", "2022-09-01"}
-
-// handleARMMetadata serves /metadata/endpoints (unauthenticated). Under the
-// real host name (proxy mode) it describes the public cloud; on the
+// metadataEndpoints serves /metadata/endpoints (unauthenticated). Under
+// the real host name (proxy mode) it describes the public cloud; on the
 // loopback address it points sign-in, Graph and Resource Manager at the
 // sandbox itself.
-func (s *Server) handleARMMetadata(w http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(strings.Trim(r.URL.Path, "/"), "metadata/endpoints") {
-		notFound(w, APIARM, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		methodNotAllowed(w, r)
-		return
-	}
+func (q *armRequest) metadataEndpoints() {
+	w, r := q.w, q.r
 	v := r.URL.Query().Get("api-version")
-	switch {
-	case v == "":
-		armError(w, http.StatusBadRequest, "MissingApiVersionParameter",
-			"The api-version query parameter (?api-version=) is required for all requests.")
-		return
-	case !slices.Contains(metadataAPIVersions, v):
-		armError(w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
-			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(metadataAPIVersions, ",")))
-		return
-	}
 	host := strings.ToLower(r.Host)
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
