@@ -62,7 +62,8 @@ var armRoutes = []armRoute{
 	{pattern: "/subscriptions/{subscriptionId}", methods: []string{http.MethodGet}, provider: providerResources, resourceType: "Microsoft.Resources/subscriptions",
 		versions: subscriptionAPIVersions, handle: (*armRequest).getSubscription},
 
-	// Microsoft.Network virtual networks and peerings (arm_network.go).
+	// Microsoft.Network virtual networks (arm_network.go) and peerings
+	// (arm_peerings.go).
 	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/virtualNetworks", methods: []string{http.MethodGet},
 		provider: providerNetwork, resourceType: vnetType, versions: networkAPIVersions,
 		action: ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
@@ -94,7 +95,7 @@ var armRoutes = []armRoute{
 		provider: providerNetwork, resourceType: "locations/operations", versions: networkAPIVersions,
 		handle: (*armRequest).operationResult},
 
-	// Microsoft.Authorization role definitions (arm_authorization.go).
+	// Microsoft.Authorization role definitions (arm_role_definitions.go).
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions", methods: []string{http.MethodGet},
 		provider: providerAuthorization, resourceType: rbacDefinitionType, versions: rbacAPIVersions,
 		action: ActionRoleDefRead, over: "{scope}", openAtRoot: true, handle: (*armRequest).listRoleDefinitions},
@@ -111,7 +112,7 @@ var armRoutes = []armRoute{
 		action: ActionRoleDefDelete, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
 		handle: (*armRequest).deleteRoleDefinition},
 
-	// Microsoft.Authorization role assignments (arm_authorization.go).
+	// Microsoft.Authorization role assignments (arm_role_assignments.go).
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments", methods: []string{http.MethodGet},
 		provider: providerAuthorization, resourceType: rbacAssignmentType, versions: rbacAPIVersions,
 		action: ActionAssignRead, over: "{scope}", handle: (*armRequest).listRoleAssignments},
