@@ -1,0 +1,192 @@
+package sandbox
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Service principals: list (with $filter), create (for the tenant's own
+// or another tenant's multi-tenant application), get, PATCH
+// (graph_update.go), delete, and the directory roles they hold (memberOf).
+
+// servicePrincipalByID finds a service principal by object id, in any case. Expects world.mu held.
+func (world *World) servicePrincipalByID(id string) *ServicePrincipal {
+	if sp := world.ServicePrincipals[id]; sp != nil {
+		return sp
+	}
+	for _, sp := range world.ServicePrincipals {
+		if strings.EqualFold(sp.ID, id) {
+			return sp
+		}
+	}
+	return nil
+}
+
+func (g *graphCall) spJSON(sp *ServicePrincipal) map[string]any {
+	audience := "AzureADMyOrg"
+	if a := g.world.appByAppID(sp.AppID); a != nil {
+		audience = a.SignInAudience
+	}
+	return map[string]any{
+		"id": sp.ID, "deletedDateTime": nil, "accountEnabled": true, "alternativeNames": []string{},
+		"appDisplayName": sp.DisplayName, "appDescription": nil, "appId": sp.AppID, "applicationTemplateId": nil,
+		"appOwnerOrganizationId": sp.AppOwnerOrganizationID, "appRoleAssignmentRequired": false,
+		"description": nil, "disabledByMicrosoftStatus": nil, "displayName": sp.DisplayName, "homepage": nil,
+		"loginUrl": nil, "logoutUrl": nil, "notes": sp.Notes, "notificationEmailAddresses": []string{},
+		"preferredSingleSignOnMode": nil, "preferredTokenSigningKeyThumbprint": nil, "replyUrls": []string{},
+		"servicePrincipalNames": []string{sp.AppID}, "servicePrincipalType": "Application",
+		"signInAudience": audience, "tags": g.world.spTags(sp), "tokenEncryptionKeyId": nil,
+		"addIns": []any{}, "appRoles": []any{}, "info": map[string]any{"logoUrl": nil, "marketingUrl": nil,
+			"privacyStatementUrl": nil, "supportUrl": nil, "termsOfServiceUrl": nil},
+		"keyCredentials": []any{}, "oauth2PermissionScopes": []any{}, "passwordCredentials": []any{},
+		"resourceSpecificApplicationPermissions": []any{}, "verifiedPublisher": map[string]any{
+			"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil},
+	}
+}
+
+func (g *graphCall) findServicePrincipal(keyProp, key string) (*ServicePrincipal, bool) {
+	switch strings.ToLower(keyProp) {
+	case "id":
+		if _, err := uuid.Parse(key); err != nil {
+			graphError(g.w, http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '"+key+"'.")
+			return nil, false
+		}
+		if sp := g.world.servicePrincipalByID(key); sp != nil && strings.EqualFold(sp.TenantID, g.tenant.ID) {
+			return sp, true
+		}
+	case "appid":
+		if sp := g.world.spByAppID(g.tenant.ID, key); sp != nil {
+			return sp, true
+		}
+	default:
+		g.badSegment("servicePrincipals(" + keyProp + "='" + key + "')")
+		return nil, false
+	}
+	g.notFound(key)
+	return nil, false
+}
+
+func (g *graphCall) tenantServicePrincipals() []*ServicePrincipal {
+	var out []*ServicePrincipal
+	for _, sp := range g.world.ServicePrincipals {
+		if strings.EqualFold(sp.TenantID, g.tenant.ID) {
+			out = append(out, sp)
+		}
+	}
+	slices.SortFunc(out, func(x, y *ServicePrincipal) int {
+		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	return out
+}
+
+func spProps(world *World, sp *ServicePrincipal) map[string][]string {
+	return map[string][]string{
+		"id": {sp.ID}, "appid": {sp.AppID}, "displayname": {sp.DisplayName},
+		"appownerorganizationid": {sp.AppOwnerOrganizationID}, "serviceprincipaltype": {"Application"},
+		"serviceprincipalnames": {sp.AppID}, "tags": world.spTags(sp),
+	}
+}
+
+func (g *graphCall) listServicePrincipals() {
+	f, ok := g.filter()
+	if !ok {
+		return
+	}
+	var items []map[string]any
+	for _, sp := range g.tenantServicePrincipals() {
+		if match, err := f.eval(spProps(g.world, sp)); err != nil {
+			g.unsupportedFilter(err, "ServicePrincipal")
+			return
+		} else if match {
+			items = append(items, g.spJSON(sp))
+		}
+	}
+	g.writeList("servicePrincipals", items)
+}
+
+// createServicePrincipal instantiates an application in the caller's
+// tenant: its own tenant's app, or another tenant's multi-tenant app (the
+// latter, in Entra, only for callers with an application-admin role; with
+// a lesser permission Graph answers the message below).
+func (g *graphCall) createServicePrincipal() {
+	var body struct {
+		AppID string   `json:"appId"`
+		Notes *string  `json:"notes"`
+		Tags  []string `json:"tags"`
+	}
+	if err := decodeJSON(g.r, &body); err != nil {
+		g.badJSON()
+		return
+	}
+	if body.AppID == "" {
+		invalidValue(g.w, "appId", "ServicePrincipal")
+		return
+	}
+	if !g.spNotesWithinLimit(body.Notes) {
+		return
+	}
+	app := g.world.appByAppID(body.AppID)
+	local := app != nil && strings.EqualFold(app.TenantID, g.tenant.ID)
+	if app == nil || (!local && !app.MultiTenant()) {
+		graphError(g.w, http.StatusBadRequest, "Request_BadRequest",
+			"The appId '"+body.AppID+"' of the service principal does not reference a valid application object.")
+		return
+	}
+	if !isAppAdmin(g.caller) && !(local && owns(g.caller, app)) {
+		if local {
+			g.insufficientPrivileges()
+		} else {
+			graphError(g.w, http.StatusForbidden, "Authorization_RequestDenied",
+				"When using this permission, the backing application of the service principal being created must in the local tenant")
+		}
+		return
+	}
+	if g.world.spByAppID(g.tenant.ID, app.AppID) != nil {
+		graphError(g.w, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue",
+			"Another object with the same value for property servicePrincipalNames already exists.")
+		return
+	}
+	sp := g.world.createServicePrincipal(g.s.clock.Now(), g.tenant.ID, app, "")
+	sp.Notes, sp.Tags = body.Notes, body.Tags
+	g.w.Header().Set("Location", requestBase(g.r)+"/v2/"+g.tenant.ID+"/directoryObjects/"+sp.ID+"/Microsoft.DirectoryServices.ServicePrincipal")
+	g.writeObject(http.StatusCreated, "servicePrincipals/$entity", g.spJSON(sp))
+}
+
+// deleteServicePrincipal removes a service principal; the checks are those
+// of deleting its application.
+func (g *graphCall) deleteServicePrincipal(sp *ServicePrincipal) {
+	if !g.requireAppAdmin(g.world.appByAppID(sp.AppID)) {
+		return
+	}
+	delete(g.world.ServicePrincipals, sp.ID)
+	g.w.WriteHeader(http.StatusNoContent)
+}
+
+// directoryRoleTemplates are the real template ids of the directory roles
+// the sandbox knows.
+var directoryRoleTemplates = map[string]string{
+	RoleApplicationAdministrator:      "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+	RoleCloudApplicationAdministrator: "158c047a-c907-4556-b7ef-446551a6b5f7",
+	RoleGlobalAdministrator:           "62e90394-69f5-4237-9190-012177145e10",
+}
+
+// memberOf lists the directory roles a service principal holds, as
+// GET /servicePrincipals/{id}/memberOf does (groups are not emulated). Any
+// principal of the tenant may read it, its own included.
+func (g *graphCall) memberOf(sp *ServicePrincipal) {
+	items := []map[string]any{}
+	for _, r := range sp.DirectoryRoles {
+		tmpl := directoryRoleTemplates[r]
+		items = append(items, map[string]any{
+			"@odata.type": "#microsoft.graph.directoryRole", "id": tmpl, "displayName": r,
+			"roleTemplateId": tmpl, "description": r + " directory role", "deletedDateTime": nil,
+		})
+	}
+	g.writeList("directoryObjects", items)
+}
