@@ -94,8 +94,7 @@ func (g *graphCall) filter() (filterExpr, bool) {
 	if raw == "" {
 		return filterAll{}, true
 	}
-	p := &filterParser{src: raw}
-	e, err := p.parse()
+	e, err := parseFilter(raw)
 	if err != nil {
 		graphError(g.w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+err.Error())
 		return nil, false
@@ -113,14 +112,32 @@ func (g *graphCall) unsupportedFilter(err error, resource string) {
 	graphError(g.w, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported Query.")
 }
 
+// parseFilter parses a non-empty $filter.
+func parseFilter(raw string) (filterExpr, error) {
+	return (&filterParser{src: raw}).parse()
+}
+
 // filterParser is a small recursive-descent parser over the $filter text.
 type filterParser struct {
 	src string
 	pos int
 }
 
+// filterSyntaxError is a $filter the parser cannot read, worded as OData's
+// own parser words it (Microsoft.OData's ExpressionLexer_SyntaxError:
+// "Syntax error at position {0} in '{1}'."), followed by what was expected.
+// Graph answers it as "Invalid filter clause: " and this text.
+type filterSyntaxError struct {
+	pos         int
+	src, detail string
+}
+
+func (e *filterSyntaxError) Error() string {
+	return fmt.Sprintf("Syntax error at position %d in '%s'. %s", e.pos, e.src, e.detail)
+}
+
 func (p *filterParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("Syntax error at position %d in '%s'. %s", p.pos, p.src, fmt.Sprintf(format, args...))
+	return &filterSyntaxError{pos: p.pos, src: p.src, detail: fmt.Sprintf(format, args...)}
 }
 
 func (p *filterParser) parse() (filterExpr, error) {
