@@ -632,7 +632,7 @@ func TestARMNetPeeringLifecycle(t *testing.T) {
 	}
 	// Deleting what is not there is fine (204, no operation).
 	var raw *http.Response
-	poller, err := n.peerings.BeginDelete(runtime.WithCaptureResponse(c, &raw), "Rg-Legacy", "Legacy-VNet", "legacy-to-app", nil)
+	poller, err := n.peerings.BeginDelete(policy.WithCaptureResponse(c, &raw), "Rg-Legacy", "Legacy-VNet", "legacy-to-app", nil)
 	if err != nil || raw.StatusCode != http.StatusNoContent || !poller.Done() {
 		t.Errorf("delete of a missing peering: %v, %v", raw.Status, err)
 	}
@@ -704,7 +704,7 @@ func TestARMNetPeeringAsync(t *testing.T) {
 	n := adminNet(t, s)
 
 	var first *http.Response
-	poller, err := n.peerings.BeginCreateOrUpdate(runtime.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
+	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -765,7 +765,7 @@ func TestARMNetPeeringPollPacing(t *testing.T) {
 	c := ctx(t)
 	n := adminNet(t, s)
 	var first *http.Response
-	poller, err := n.peerings.BeginCreateOrUpdate(runtime.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
+	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -778,7 +778,7 @@ func TestARMNetPeeringPollPacing(t *testing.T) {
 		t.Fatalf("PollUntilDone = %s, %v", prov, err)
 	}
 	var del *http.Response
-	dp, err := n.peerings.BeginDelete(runtime.WithCaptureResponse(c, &del), "rg-app", "app-vnet", "app-to-legacy", nil)
+	dp, err := n.peerings.BeginDelete(policy.WithCaptureResponse(c, &del), "rg-app", "app-vnet", "app-to-legacy", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
