@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -302,29 +301,6 @@ func TestAivenBadToken(t *testing.T) {
 			t.Fatalf("status %d body %s", status, body)
 		}
 	})
-}
-
-// rawAiven makes a request codegen has no method for.
-func rawAiven(t *testing.T, s *sandbox.Server, method, path, auth string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), method, s.URL()+path, strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
 }
 
 func TestAivenCreateValidation(t *testing.T) {

@@ -6,7 +6,6 @@ package sandbox_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/google/uuid"
@@ -46,19 +44,6 @@ func rbacClients(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) (
 	return defs, assigns
 }
 
-// rbacWantError checks for a Resource Manager error with that status and code.
-func rbacWantError(t testing.TB, err error, status int, code string) *azcore.ResponseError {
-	t.Helper()
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("got %v, want *azcore.ResponseError %d %s", err, status, code)
-	}
-	if re.StatusCode != status || re.ErrorCode != code {
-		t.Fatalf("got %d %s, want %d %s: %v", re.StatusCode, re.ErrorCode, status, code, err)
-	}
-	return re
-}
-
 // rbacRoleID is a role definition id in the user's subscription.
 func rbacRoleID(guid string) string {
 	return rbacSubScope + "/providers/Microsoft.Authorization/roleDefinitions/" + guid
@@ -80,54 +65,6 @@ func rbacCustomRole(name, description string, actions []string, scopes ...string
 		Permissions:      []*armauthorization.Permission{{Actions: to.SliceOfPtrs(actions...), NotActions: []*string{}}},
 		AssignableScopes: to.SliceOfPtrs(scopes...),
 	}}
-}
-
-// rbacGraph makes applications and service principals through the
-// sandbox's Microsoft Graph, as azpeer does before assigning roles.
-type rbacGraph struct {
-	t  testing.TB
-	s  *sandbox.Server
-	pl runtime.Pipeline
-}
-
-func newRBACGraph(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) *rbacGraph {
-	opts := clientOptions(s)
-	pl := runtime.NewPipeline("azpeer-sandbox-test", "v0.0.0", runtime.PipelineOptions{
-		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(cred, []string{"https://graph.microsoft.com/.default"}, nil)},
-	}, &opts)
-	return &rbacGraph{t: t, s: s, pl: pl}
-}
-
-func (g *rbacGraph) post(ctx context.Context, path string, body any) map[string]any {
-	g.t.Helper()
-	req, err := runtime.NewRequest(ctx, http.MethodPost, g.s.URL()+"/v1.0"+path)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	if err := runtime.MarshalAsJSON(req, body); err != nil {
-		g.t.Fatal(err)
-	}
-	resp, err := g.pl.Do(req)
-	if err != nil {
-		g.t.Fatalf("POST %s: %v", path, err)
-	}
-	if !runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated) {
-		g.t.Fatalf("POST %s: %v", path, runtime.NewResponseError(resp))
-	}
-	var out map[string]any
-	if err := runtime.UnmarshalAsJSON(resp, &out); err != nil {
-		g.t.Fatal(err)
-	}
-	return out
-}
-
-// newApp registers an app with a secret and creates its service principal.
-func (g *rbacGraph) newApp(ctx context.Context, name string) (appID, spID, secret string) {
-	g.t.Helper()
-	app := g.post(ctx, "/applications", map[string]any{"displayName": name})
-	pw := g.post(ctx, "/applications/"+app["id"].(string)+"/addPassword", map[string]any{"passwordCredential": map[string]any{"displayName": "test"}})
-	sp := g.post(ctx, "/servicePrincipals", map[string]any{"appId": app["appId"]})
-	return app["appId"].(string), sp["id"].(string), pw["secretText"].(string)
 }
 
 func TestRBACRoleDefinitions(t *testing.T) {
@@ -169,7 +106,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 
 	// Names are unique in the directory; the same guid may update.
 	_, err = defs.CreateOrUpdate(ctx, sub, uuid.NewString(), rbacCustomRole("VNET-peerer", "again", []string{"*/read"}, rbacSubScope), nil)
-	rbacWantError(t, err, http.StatusConflict, "RoleDefinitionWithSameNameExists")
+	wantResponseError(t, err, http.StatusConflict, "RoleDefinitionWithSameNameExists")
 	updated, err := defs.CreateOrUpdate(ctx, sub, guid, rbacCustomRole("vnet-peerer", "peers vnets, v2", []string{sandbox.ActionPeer, sandbox.ActionVNetRead}, rbacSubScope), nil)
 	if err != nil || *updated.Properties.Description != "peers vnets, v2" || len(updated.Properties.Permissions[0].Actions) != 2 {
 		t.Fatalf("update role: %v %+v", err, updated)
@@ -218,7 +155,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := defs.CreateOrUpdate(ctx, tc.scope, uuid.NewString(), rbacCustomRole("role-"+uuid.NewString(), "", []string{"*/read"}, tc.assignable...), nil)
-			rbacWantError(t, err, tc.status, tc.code)
+			wantResponseError(t, err, tc.status, tc.code)
 		})
 	}
 
@@ -228,7 +165,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 		t.Fatalf("assign custom role: %v", err)
 	}
 	_, err = defs.Delete(ctx, sub, guid, nil)
-	rbacWantError(t, err, http.StatusConflict, "RoleDefinitionHasAssignments")
+	wantResponseError(t, err, http.StatusConflict, "RoleDefinitionHasAssignments")
 	if _, err := assigns.DeleteByID(ctx, *ra.ID, nil); err != nil {
 		t.Fatalf("delete assignment: %v", err)
 	}
@@ -240,7 +177,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 		t.Fatalf("delete a deleted role: %v, want 204 (no error)", err)
 	}
 	_, err = defs.Get(ctx, sub, guid, nil)
-	rbacWantError(t, err, http.StatusNotFound, "RoleDefinitionDoesNotExist")
+	wantResponseError(t, err, http.StatusNotFound, "RoleDefinitionDoesNotExist")
 }
 
 func TestRBACRoleAssignments(t *testing.T) {
@@ -263,14 +200,14 @@ func TestRBACRoleAssignments(t *testing.T) {
 	// The same principal, role and scope under a new guid already exists;
 	// the same guid again is fine, with other content it is refused.
 	_, err = rbacAssign(ctx, assigns, scope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
-	rbacWantError(t, err, http.StatusConflict, "RoleAssignmentExists")
+	wantResponseError(t, err, http.StatusConflict, "RoleAssignmentExists")
 	same := armauthorization.RoleAssignmentCreateParameters{Properties: &armauthorization.RoleAssignmentProperties{
 		RoleDefinitionID: to.Ptr(rbacRoleID(rbacReaderGUID)), PrincipalID: to.Ptr(sandbox.AdminSPObjectID)}}
 	if _, err := assigns.Create(ctx, strings.TrimPrefix(scope, "/"), *created.Name, same, nil); err != nil {
 		t.Fatalf("repeat the same assignment: %v", err)
 	}
 	_, err = assigns.Create(ctx, strings.TrimPrefix(rbacSubScope, "/")+"/resourceGroups/rg-prod", *created.Name, same, nil)
-	rbacWantError(t, err, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted")
+	wantResponseError(t, err, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted")
 
 	// A custom role assignable only in rg-prod does not exist in rg-app.
 	narrow := uuid.NewString()
@@ -296,7 +233,7 @@ func TestRBACRoleAssignments(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := rbacAssign(ctx, assigns, tc.scope, tc.role, tc.principal, tc.ptype)
-			rbacWantError(t, err, tc.status, tc.code)
+			wantResponseError(t, err, tc.status, tc.code)
 		})
 	}
 	if _, err := rbacAssign(ctx, assigns, rbacSubScope+"/resourceGroups/rg-prod", rbacRoleID(narrow), sandbox.AdminSPObjectID, nil); err != nil {
@@ -319,7 +256,7 @@ func TestRBACRoleAssignments(t *testing.T) {
 		t.Fatalf("delete a deleted assignment: %v, want 204 (no error)", err)
 	}
 	_, err = assigns.GetByID(ctx, *created.ID, nil)
-	rbacWantError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
+	wantResponseError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
 }
 
 // TestRBACAssignmentListing lists at, above and below a scope, filters,
@@ -431,13 +368,13 @@ func TestRBACAssignmentListing(t *testing.T) {
 	t.Run("unescaped filter", func(t *testing.T) {
 		f := "principalId eq '" + sandbox.AdminSPObjectID + "'"
 		_, err := assigns.NewListForScopePager(strings.TrimPrefix(rbacSubScope, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
-		rbacWantError(t, err, http.StatusBadRequest, "")
+		wantResponseError(t, err, http.StatusBadRequest, "")
 	})
 
 	t.Run("unsupported filter", func(t *testing.T) {
 		f := url.QueryEscape("roleDefinitionId eq 'x'")
 		_, err := assigns.NewListForScopePager(strings.TrimPrefix(rbacSubScope, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
-		rbacWantError(t, err, http.StatusBadRequest, "UnsupportedQuery")
+		wantResponseError(t, err, http.StatusBadRequest, "UnsupportedQuery")
 	})
 }
 
@@ -453,10 +390,10 @@ func TestRBACReplicationAndPropagation(t *testing.T) {
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, assigns := rbacClients(t, s, admin)
-	_, spID, _ := newRBACGraph(t, s, admin).newApp(ctx, "rbac-replication")
+	_, spID, _ := newPrincipal(t, s, "rbac-replication")
 
 	_, err := rbacAssign(ctx, assigns, rbacProdVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, nil)
-	re := rbacWantError(t, err, http.StatusBadRequest, "PrincipalNotFound")
+	re := wantResponseError(t, err, http.StatusBadRequest, "PrincipalNotFound")
 	if !strings.Contains(re.Error(), "set the role assignment principalType property") {
 		t.Errorf("PrincipalNotFound text: %v", re)
 	}
@@ -489,20 +426,20 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, adminAssigns := rbacClients(t, s, admin)
-	appID, spID, secret := newRBACGraph(t, s, admin).newApp(ctx, "rbac-no-owner")
+	appID, spID, secret := newPrincipal(t, s, "rbac-no-owner")
 	defs, assigns := rbacClients(t, s, secretCredential(t, s, sandbox.UserTenantID, appID, secret))
 	sub := strings.TrimPrefix(rbacSubScope, "/")
 
 	_, err := rbacAssign(ctx, assigns, rbacSubScope, rbacRoleID(rbacReaderGUID), spID, nil)
-	re := rbacWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	re := wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	want := fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '%s/providers/Microsoft.Authorization/roleAssignments/", spID, spID, rbacSubScope)
 	if !strings.Contains(re.Error(), want) {
 		t.Errorf("AuthorizationFailed text: %v\nwant it to contain %s", re, want)
 	}
 	_, err = defs.CreateOrUpdate(ctx, sub, uuid.NewString(), rbacCustomRole("not-mine", "", []string{"*/read"}, rbacSubScope), nil)
-	rbacWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	_, err = assigns.NewListForScopePager(sub, nil).NextPage(ctx)
-	rbacWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 
 	if _, err := rbacAssign(ctx, adminAssigns, rbacSubScope, rbacRoleID(rbacUserAccessAdmin), spID, nil); err != nil {
 		t.Fatalf("grant User Access Administrator: %v", err)
@@ -595,7 +532,7 @@ func TestRBACRoleDefinitionFilters(t *testing.T) {
 		})
 	}
 	_, err := defs.NewListPager(sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("description eq 'x'")}).NextPage(ctx)
-	rbacWantError(t, err, http.StatusBadRequest, "UnsupportedQuery")
+	wantResponseError(t, err, http.StatusBadRequest, "UnsupportedQuery")
 }
 
 // TestRBACAssignmentGet reads one assignment by scope and name (Get) and by
@@ -651,8 +588,8 @@ func TestRBACAssignmentGet(t *testing.T) {
 				}
 				return
 			}
-			re := rbacWantError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
-			if msg, want := netMessage(t, re), "The role assignment '"+tc.missingName+"' is not found."; msg != want {
+			re := wantResponseError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
+			if msg, want := errorMessage(t, re), "The role assignment '"+tc.missingName+"' is not found."; msg != want {
 				t.Errorf("message %q, want %q", msg, want)
 			}
 		})

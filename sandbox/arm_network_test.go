@@ -68,31 +68,6 @@ func adminNet(t testing.TB, s *sandbox.Server) netClients {
 	return newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), armOptions(s))
 }
 
-// netWantError checks for a Resource Manager error with that status and code.
-func netWantError(t testing.TB, err error, status int, code string) *azcore.ResponseError {
-	t.Helper()
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("got %v, want *azcore.ResponseError %d %s", err, status, code)
-	}
-	if re.StatusCode != status || re.ErrorCode != code {
-		t.Fatalf("got %d %s, want %d %s: %v", re.StatusCode, re.ErrorCode, status, code, err)
-	}
-	return re
-}
-
-// netMessage is the error.message of a Resource Manager error answer.
-func netMessage(t testing.TB, re *azcore.ResponseError) string {
-	t.Helper()
-	var body struct {
-		Error struct{ Code, Message string }
-	}
-	if err := json.NewDecoder(re.RawResponse.Body).Decode(&body); err != nil {
-		t.Fatalf("error body: %v", err)
-	}
-	return body.Error.Message
-}
-
 // netPeeringBody is a peering towards remote with virtual network access.
 func netPeeringBody(remote string) armnetwork.VirtualNetworkPeering {
 	return armnetwork.VirtualNetworkPeering{Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
@@ -182,49 +157,6 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 	return startSandbox(t, opts)
 }
 
-// netRaw sends a request with a bearer token ("" for none) to the sandbox,
-// optionally as another host name, and returns the response with its body read.
-func netRaw(t testing.TB, s *sandbox.Server, token, method, path, host string) (*http.Response, map[string]any, []any) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), method, s.URL()+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if host != "" {
-		req.Host = host
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var raw json.RawMessage
-	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusAccepted && resp.ContentLength == 0 {
-		return resp, nil, nil
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
-		t.Fatalf("%s %s: %d, body is not JSON: %v", method, path, resp.StatusCode, err)
-	}
-	var obj map[string]any
-	var list []any
-	if json.Unmarshal(raw, &obj) != nil {
-		if err := json.Unmarshal(raw, &list); err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
-	return resp, obj, list
-}
-
-// netErrorCode is error.code of a decoded error answer.
-func netErrorCode(body map[string]any) string {
-	e, _ := body["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
-}
-
 // prodAppSecret adds a secret to the scenario's tsdb-prod peering app
 // (whose first secret is not known; the admin is Application Administrator).
 func prodAppSecret(t testing.TB, s *sandbox.Server) string {
@@ -262,12 +194,12 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 		t.Errorf("Get = %+v, %v", one, err)
 	}
 	_, err = subs.Get(c, sandbox.AivenSubscriptionID, nil)
-	re := netWantError(t, err, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant")
-	if msg := netMessage(t, re); !strings.Contains(msg, "It must match the tenant 'https://sts.windows.net/"+sandbox.AivenTenantID+"/'") {
+	re := wantResponseError(t, err, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant")
+	if msg := errorMessage(t, re); !strings.Contains(msg, "It must match the tenant 'https://sts.windows.net/"+sandbox.AivenTenantID+"/'") {
 		t.Errorf("message = %q", msg)
 	}
 	_, err = subs.Get(c, uuid.NewString(), nil)
-	netWantError(t, err, http.StatusNotFound, "SubscriptionNotFound")
+	wantResponseError(t, err, http.StatusNotFound, "SubscriptionNotFound")
 
 	// A principal without any role sees no subscription; a role on one
 	// network (below the subscription) is enough to see it.
@@ -285,7 +217,7 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 		t.Errorf("subscriptions without roles = %+v, %v", page.Value, err)
 	}
 	_, err = theirs.Get(c, sandbox.UserSubscriptionID, nil)
-	netWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	_, assigns := rbacClients(t, s, admin)
 	if _, err := rbacAssign(c, assigns, netProdVNet, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
 		t.Fatal(err)
@@ -448,8 +380,8 @@ func TestARMNetReadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			re := netWantError(t, tt.call(ctx(t)), tt.status, tt.code)
-			if msg := netMessage(t, re); !strings.Contains(msg, tt.message) {
+			re := wantResponseError(t, tt.call(ctx(t)), tt.status, tt.code)
+			if msg := errorMessage(t, re); !strings.Contains(msg, tt.message) {
 				t.Errorf("message = %q, want it to contain %q", msg, tt.message)
 			}
 		})
@@ -474,9 +406,9 @@ func TestARMNetFilteredList(t *testing.T) {
 		t.Fatalf("ListAll as a reader of prod-vnet = %+v, %v", page.Value, err)
 	}
 	_, err = n.vnets.Get(c, "rg-app", "app-vnet", nil)
-	netWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	_, err = n.vnets.NewListPager("rg-app", nil).NextPage(c)
-	netWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 }
 
 func TestARMNetRawProtocol(t *testing.T) {
@@ -503,8 +435,8 @@ func TestARMNetRawProtocol(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body, _ := netRaw(t, s, tt.token, http.MethodGet, tt.path, "")
-			if resp.StatusCode != tt.status || netErrorCode(body) != tt.code {
-				t.Errorf("%d %s, want %d %s: %v", resp.StatusCode, netErrorCode(body), tt.status, tt.code, body)
+			if resp.StatusCode != tt.status || errorCode(body) != tt.code {
+				t.Errorf("%d %s, want %d %s: %v", resp.StatusCode, errorCode(body), tt.status, tt.code, body)
 			}
 			if tt.code != "" && resp.Header.Get("x-ms-error-code") != tt.code {
 				t.Errorf("x-ms-error-code = %q", resp.Header.Get("x-ms-error-code"))
@@ -625,7 +557,7 @@ func TestARMNetPeeringLifecycle(t *testing.T) {
 	if _, err := n.peerings.Get(c, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", nil); err == nil {
 		t.Error("legacy-to-app still there after its delete")
 	} else {
-		netWantError(t, err, http.StatusNotFound, "NotFound")
+		wantResponseError(t, err, http.StatusNotFound, "NotFound")
 	}
 	if _, state := netGetPeering(t, n, "rg-app", "app-vnet", "app-to-legacy"); state != "Disconnected" {
 		t.Errorf("app-to-legacy peeringState = %s, want Disconnected", state)
@@ -681,8 +613,8 @@ func TestARMNetPeeringValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "rg-net", tt.vnet, tt.peering, tt.body, nil)
-			re := netWantError(t, err, tt.status, tt.code)
-			if msg := netMessage(t, re); !strings.Contains(msg, tt.message) {
+			re := wantResponseError(t, err, tt.status, tt.code)
+			if msg := errorMessage(t, re); !strings.Contains(msg, tt.message) {
 				t.Errorf("message = %q, want it to contain %q", msg, tt.message)
 			}
 		})
@@ -738,8 +670,8 @@ func TestARMNetPeeringAsync(t *testing.T) {
 	noRetry.Retry = policy.RetryOptions{MaxRetries: -1}
 	impatient := newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), noRetry)
 	_, err = impatient.peerings.BeginDelete(c, "rg-app", "app-vnet", "app-to-legacy", nil)
-	re := netWantError(t, err, http.StatusTooManyRequests, "AnotherOperationInProgress")
-	if msg := netMessage(t, re); !strings.Contains(msg, async) {
+	re := wantResponseError(t, err, http.StatusTooManyRequests, "AnotherOperationInProgress")
+	if msg := errorMessage(t, re); !strings.Contains(msg, async) {
 		t.Errorf("message %q does not name the running operation %s", msg, async)
 	}
 
@@ -811,8 +743,8 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 
 	// Without a token from Aiven's tenant, Aiven's subscription cannot be linked.
 	_, err := homeOnly.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-analytics", netPeeringBody(netAivenAnalytics), nil)
-	re := netWantError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
-	if msg := netMessage(t, re); msg != "The client has permission to perform action 'Microsoft.Network/virtualNetworks/peer/action' on scope '"+
+	re := wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
+	if msg := errorMessage(t, re); msg != "The client has permission to perform action 'Microsoft.Network/virtualNetworks/peer/action' on scope '"+
 		netProdVNet+"/virtualNetworkPeerings/to-analytics', however the current tenant '"+sandbox.UserTenantID+
 		"' is not authorized to access linked subscription '"+sandbox.AivenSubscriptionID+"'." {
 		t.Errorf("message = %q", msg)
@@ -820,8 +752,8 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 	// With it, the app's principal in Aiven's tenant needs peer/action on
 	// the network; Aiven granted it only on tsdb-prod's.
 	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-analytics", netPeeringBody(netAivenAnalytics), nil)
-	re = netWantError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
-	if msg := netMessage(t, re); !strings.Contains(msg, "has permission to perform action 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' on scope '"+netProdVNet+
+	re = wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
+	if msg := errorMessage(t, re); !strings.Contains(msg, "has permission to perform action 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' on scope '"+netProdVNet+
 		"/virtualNetworkPeerings/to-analytics'; however, it does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/peer/action' on the linked scope(s) '"+
 		netAivenAnalytics+"' (respectively) or the linked scope(s) are invalid.") {
 		t.Errorf("message = %q", msg)
@@ -829,16 +761,16 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 	// A remote network that is not there, in a subscription that is.
 	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-nowhere",
 		netPeeringBody(sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-gone")), nil)
-	netWantError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed") // no grant there either
+	wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed") // no grant there either
 	// The app's role is on prod-vnet only.
 	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "app-to-aiven", netPeeringBody(netAivenProd), nil)
-	re = netWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
-	if msg := netMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+netAppVNet+"/virtualNetworkPeerings/app-to-aiven'") {
+	re = wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	if msg := errorMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+netAppVNet+"/virtualNetworkPeerings/app-to-aiven'") {
 		t.Errorf("message = %q", msg)
 	}
 	// tsdb-prod's network is peered already, by another name.
 	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-aiven-again", netPeeringBody(netAivenProd), nil)
-	netWantError(t, err, http.StatusBadRequest, "PeeringAlreadyExists")
+	wantResponseError(t, err, http.StatusBadRequest, "PeeringAlreadyExists")
 
 	// Updating the existing peering passes every check and stays Connected
 	// on both sides; the app reads Aiven's side as its principal there.
@@ -935,8 +867,8 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	// peerings yet, and Aiven waits too.
 	homeOnly := newNetClients(t, sandbox.UserSubscriptionID, secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret), armOptions(s))
 	_, err = homeOnly.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "to-aiven", netPeeringBody(netAivenProd), nil)
-	re := netWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
-	if msg := netMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+netAppVNet+"/virtualNetworkPeerings/to-aiven'") ||
+	re := wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	if msg := errorMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+netAppVNet+"/virtualNetworkPeerings/to-aiven'") ||
 		!strings.Contains(msg, "If access was recently granted, please refresh your credentials.") {
 		t.Errorf("message = %q", msg)
 	}
@@ -953,8 +885,8 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	}
 	// Without Aiven's tenant's token the link is refused...
 	_, err = homeOnly.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "to-aiven", netPeeringBody(netAivenProd), nil)
-	re = netWantError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
-	if msg := netMessage(t, re); !strings.Contains(msg, "is not authorized to access linked subscription '"+sandbox.AivenSubscriptionID+"'") {
+	re = wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
+	if msg := errorMessage(t, re); !strings.Contains(msg, "is not authorized to access linked subscription '"+sandbox.AivenSubscriptionID+"'") {
 		t.Errorf("message = %q", msg)
 	}
 	// ...and with it the peering is made once Aiven's fresh grant on its
@@ -969,7 +901,7 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 		if !errors.As(err, &re) || re.ErrorCode != "LinkedAuthorizationFailed" || time.Now().After(deadline) {
 			break
 		}
-		if msg := netMessage(t, re); !strings.Contains(msg, "does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/peer/action'") {
+		if msg := errorMessage(t, re); !strings.Contains(msg, "does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/peer/action'") {
 			t.Fatalf("while Aiven's grant propagates: %q", msg)
 		}
 	}

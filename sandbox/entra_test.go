@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,13 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/uuid"
 
-	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
-)
-
-const (
-	graphScope = "https://graph.microsoft.com/.default"
-	armScope   = "https://management.core.windows.net//.default"
 )
 
 // jwtClaims decodes an access token's payload without verifying it: the
@@ -69,26 +62,6 @@ func wantAADSTS(t testing.TB, err error, code string, status int) {
 	if !strings.Contains(err.Error(), code) {
 		t.Fatalf("error does not name %s: %v", code, err)
 	}
-}
-
-// newApp registers an application as the admin, with a secret and,
-// optionally, its service principal in the admin's tenant.
-func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audience string, withSP bool) (azure.Application, string) {
-	t.Helper()
-	app, err := g.CreateApplication(ctx(t), name, audience, nil)
-	if err != nil {
-		t.Fatalf("CreateApplication: %v", err)
-	}
-	_, secret, err := g.AddPassword(ctx(t), app.ID, "test", time.Time{})
-	if err != nil {
-		t.Fatalf("AddPassword: %v", err)
-	}
-	if withSP {
-		if _, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil); err != nil {
-			t.Fatalf("CreateServicePrincipal: %v", err)
-		}
-	}
-	return app, secret.Reveal()
 }
 
 func TestEntraClientSecretToken(t *testing.T) {
@@ -161,39 +134,6 @@ func TestEntraTokenErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// entraPost sends a raw token request (as the Azure CLI's MSAL or a script
-// would) and returns the status and JSON answer.
-func entraDo(t testing.TB, s *sandbox.Server, method, path, host string, form url.Values, basic [2]string) (int, map[string]any) {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(ctx(t), method, s.URL()+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if host != "" {
-		req.Host = host
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if basic[0] != "" {
-		req.SetBasicAuth(url.QueryEscape(basic[0]), url.QueryEscape(basic[1]))
-	}
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
-	}
-	return resp.StatusCode, out
 }
 
 func TestEntraRawTokenRequests(t *testing.T) {

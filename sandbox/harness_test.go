@@ -1,10 +1,21 @@
 package sandbox_test
 
-// Shared test harness: a sandbox per test, and the real SDK clients pointed
-// at it over HTTPS, trusting only the sandbox's CA.
+// Shared test harness, the one home of the tests' set-up: a sandbox per
+// test; the real SDK clients (and azpeer's Graph client) pointed at it over
+// HTTPS, trusting only the sandbox's CA; identities made through Graph;
+// hand-made requests for what no client sends; and the checks of the
+// clouds' error answers.
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +27,14 @@ import (
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
+)
+
+// Token scopes of the emulated Azure APIs.
+const (
+	graphScope = "https://graph.microsoft.com/.default"
+	armScope   = "https://management.core.windows.net//.default"
 )
 
 // startSandbox starts a sandbox (instant speed unless set) and stops it at cleanup.
@@ -32,6 +50,16 @@ func startSandbox(t testing.TB, opts sandbox.Options) *sandbox.Server {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// ctx returns a context that ends with the test (at most a minute).
+func ctx(t testing.TB) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// ---------------------------------------------------------------------------
+// Clients
 
 // cloudConfig points azcore at the sandbox.
 func cloudConfig(s *sandbox.Server) cloud.Configuration {
@@ -57,11 +85,12 @@ func armOptions(s *sandbox.Server, aux ...string) *arm.ClientOptions {
 	return &arm.ClientOptions{ClientOptions: clientOptions(s), AuxiliaryTenants: aux}
 }
 
-// secretCredential signs in as an app with a client secret.
-func secretCredential(t testing.TB, s *sandbox.Server, tenant, clientID, secret string, extraTenants ...string) *azidentity.ClientSecretCredential {
+// credentialWith signs in as an app with a client secret, with any client
+// options (the proxy tests use the SDK's public cloud).
+func credentialWith(t testing.TB, opts azcore.ClientOptions, tenant, clientID, secret string, extraTenants ...string) *azidentity.ClientSecretCredential {
 	t.Helper()
 	cred, err := azidentity.NewClientSecretCredential(tenant, clientID, secret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:              clientOptions(s),
+		ClientOptions:              opts,
 		DisableInstanceDiscovery:   true,
 		AdditionallyAllowedTenants: extraTenants,
 	})
@@ -71,10 +100,49 @@ func secretCredential(t testing.TB, s *sandbox.Server, tenant, clientID, secret 
 	return cred
 }
 
+// secretCredential signs in to the sandbox as an app with a client secret.
+func secretCredential(t testing.TB, s *sandbox.Server, tenant, clientID, secret string, extraTenants ...string) *azidentity.ClientSecretCredential {
+	t.Helper()
+	return credentialWith(t, clientOptions(s), tenant, clientID, secret, extraTenants...)
+}
+
 // adminCredential is the scenario's admin (Application Administrator, Owner).
 func adminCredential(t testing.TB, s *sandbox.Server) *azidentity.ClientSecretCredential {
 	c := s.Credentials()
 	return secretCredential(t, s, c.TenantID, c.ClientID, c.ClientSecret)
+}
+
+// tokenOf is a credential's access token for scope.
+func tokenOf(t testing.TB, cred azcore.TokenCredential, scope string) string {
+	t.Helper()
+	tok, err := cred.GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{scope}})
+	if err != nil {
+		t.Fatalf("GetToken(%s): %v", scope, err)
+	}
+	return tok.Token
+}
+
+// adminToken is the admin's access token for scope.
+func adminToken(t testing.TB, s *sandbox.Server, scope string) string {
+	t.Helper()
+	return tokenOf(t, adminCredential(t, s), scope)
+}
+
+// principalToken signs in as a principal made with AddPrincipal.
+func principalToken(t testing.TB, s *sandbox.Server, p sandbox.Principal, scope string) string {
+	t.Helper()
+	return tokenOf(t, secretCredential(t, s, p.TenantID, p.AppID, p.Secret), scope)
+}
+
+// graphClient is azpeer's Graph client pointed at the sandbox.
+func graphClient(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) *azure.GraphClient {
+	t.Helper()
+	opts := clientOptions(s)
+	g, err := azure.NewGraphClient(s.URL(), cred, &opts)
+	if err != nil {
+		t.Fatalf("NewGraphClient: %v", err)
+	}
+	return g
 }
 
 // aivenClient is the official Aiven client pointed at the sandbox, with
@@ -95,9 +163,243 @@ func aivenClient(t testing.TB, s *sandbox.Server, token string) aiven.Client {
 	return c
 }
 
-// ctx returns a context that ends with the test (at most a minute).
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return c
+// ---------------------------------------------------------------------------
+// Identities
+
+// newApp registers an application as the admin, with a secret and,
+// optionally, its service principal in the admin's tenant.
+func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audience string, withSP bool) (azure.Application, string) {
+	t.Helper()
+	app, err := g.CreateApplication(ctx(t), name, audience, nil)
+	if err != nil {
+		t.Fatalf("CreateApplication: %v", err)
+	}
+	_, secret, err := g.AddPassword(ctx(t), app.ID, "test", time.Time{})
+	if err != nil {
+		t.Fatalf("AddPassword: %v", err)
+	}
+	if withSP {
+		if _, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil); err != nil {
+			t.Fatalf("CreateServicePrincipal: %v", err)
+		}
+	}
+	return app, secret.Reveal()
+}
+
+// newPrincipal registers a single-tenant app with a secret and creates its
+// service principal, through Graph as the admin, as azpeer does before
+// assigning roles.
+func newPrincipal(t testing.TB, s *sandbox.Server, name string) (appID, spID, secret string) {
+	t.Helper()
+	g := graphClient(t, s, adminCredential(t, s))
+	app, secret := newApp(t, s, g, name, "AzureADMyOrg", false)
+	sp, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
+	if err != nil {
+		t.Fatalf("CreateServicePrincipal: %v", err)
+	}
+	return app.AppID, sp.ID, secret
+}
+
+// ---------------------------------------------------------------------------
+// Hand-made requests
+
+// rawRequest is a request no SDK client sends as the test needs it.
+type rawRequest struct {
+	method, path string
+	// base is the scheme and host ("" for the sandbox's own address).
+	base string
+	// host overrides the Host header (a real host name, as in proxy mode).
+	host string
+	// auth is the whole Authorization header ("" for none).
+	auth        string
+	body        io.Reader
+	contentType string
+	// client is the HTTP client ("" for one trusting the sandbox's CA).
+	client *http.Client
+}
+
+// trySend sends a hand-made request and reads the whole answer; a failure
+// to get it (a client's timeout, say) is returned, not fatal.
+func trySend(t testing.TB, s *sandbox.Server, rq rawRequest) (*http.Response, []byte, error) {
+	t.Helper()
+	base, body, client := rq.base, rq.body, rq.client
+	if base == "" {
+		base = s.URL()
+	}
+	if body == nil {
+		body = http.NoBody
+	}
+	if client == nil {
+		client = s.HTTPClient()
+	}
+	req, err := http.NewRequestWithContext(ctx(t), rq.method, base+rq.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rq.host != "" {
+		req.Host = rq.host
+	}
+	if rq.auth != "" {
+		req.Header.Set("Authorization", rq.auth)
+	}
+	if rq.contentType != "" {
+		req.Header.Set("Content-Type", rq.contentType)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}
+
+// send is trySend for requests that must get an answer.
+func send(t testing.TB, s *sandbox.Server, rq rawRequest) (*http.Response, []byte) {
+	t.Helper()
+	resp, b, err := trySend(t, s, rq)
+	if err != nil {
+		t.Fatalf("%s %s: %v", rq.method, rq.path, err)
+	}
+	return resp, b
+}
+
+// jsonBody encodes a request body (nil for none).
+func jsonBody(t testing.TB, v any) io.Reader {
+	t.Helper()
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
+}
+
+// bearer is an Authorization header for an access token ("" for none).
+func bearer(token string) string {
+	if token == "" {
+		return ""
+	}
+	return "Bearer " + token
+}
+
+// adminDo sends one request to the sandbox with an optional Aiven token and
+// returns the status and body.
+func adminDo(t *testing.T, s *sandbox.Server, method, path, token, body string) (int, string) {
+	t.Helper()
+	rq := rawRequest{method: method, path: path}
+	if token != "" {
+		rq.auth = "aivenv1 " + token
+	}
+	if body != "" {
+		rq.body, rq.contentType = strings.NewReader(body), "application/json"
+	}
+	resp, b := send(t, s, rq)
+	return resp.StatusCode, string(b)
+}
+
+// rawAiven makes an Aiven request codegen has no method for.
+func rawAiven(t *testing.T, s *sandbox.Server, method, path, auth string) (int, []byte) {
+	t.Helper()
+	resp, b := send(t, s, rawRequest{method: method, path: path, auth: auth, body: strings.NewReader("{}"), contentType: "application/json"})
+	return resp.StatusCode, b
+}
+
+// graphRaw sends a request to Graph with a bearer token ("" for none).
+func graphRaw(t testing.TB, s *sandbox.Server, token, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	resp, b := send(t, s, rawRequest{method: method, path: path, auth: bearer(token), body: jsonBody(t, body), contentType: "application/json"})
+	var out map[string]any
+	if resp.StatusCode != http.StatusNoContent {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// delayedDo sends a Graph request with a client whose whole exchange must
+// finish within its timeout.
+func delayedDo(t *testing.T, c *http.Client, base, token, method, path string, body any) (*http.Response, []byte, error) {
+	t.Helper()
+	return trySend(t, nil, rawRequest{method: method, path: path, base: base, auth: bearer(token),
+		body: jsonBody(t, body), contentType: "application/json", client: c})
+}
+
+// netRaw sends a request with a bearer token ("" for none) to the sandbox,
+// optionally as another host name, and returns the response with its body
+// decoded as an object or a list.
+func netRaw(t testing.TB, s *sandbox.Server, token, method, path, host string) (*http.Response, map[string]any, []any) {
+	t.Helper()
+	resp, b := send(t, s, rawRequest{method: method, path: path, host: host, auth: bearer(token)})
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusAccepted && len(b) == 0 {
+		return resp, nil, nil
+	}
+	var obj map[string]any
+	var list []any
+	if json.Unmarshal(b, &obj) != nil {
+		if err := json.Unmarshal(b, &list); err != nil {
+			t.Fatalf("%s %s: %d, body is not JSON: %v", method, path, resp.StatusCode, err)
+		}
+	}
+	return resp, obj, list
+}
+
+// entraDo sends a raw token request (as the Azure CLI's MSAL or a script
+// would) and returns the status and JSON answer.
+func entraDo(t testing.TB, s *sandbox.Server, method, path, host string, form url.Values, basic [2]string) (int, map[string]any) {
+	t.Helper()
+	rq := rawRequest{method: method, path: path, host: host}
+	if form != nil {
+		rq.body, rq.contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	if basic[0] != "" {
+		// As http.Request.SetBasicAuth writes it, with the form-encoded
+		// id and secret RFC 6749 (2.3.1) asks for.
+		rq.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(basic[0])+":"+url.QueryEscape(basic[1])))
+	}
+	resp, b := send(t, s, rq)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
+	}
+	return resp.StatusCode, out
+}
+
+// ---------------------------------------------------------------------------
+// Error answers
+
+// wantResponseError checks for an Azure error answer (Resource Manager or
+// Graph, as azcore surfaces it) with that status and code.
+func wantResponseError(t testing.TB, err error, status int, code string) *azcore.ResponseError {
+	t.Helper()
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want *azcore.ResponseError %d %s", err, status, code)
+	}
+	if re.StatusCode != status || re.ErrorCode != code {
+		t.Fatalf("got %d %s, want %d %s: %v", re.StatusCode, re.ErrorCode, status, code, err)
+	}
+	return re
+}
+
+// errorMessage is the error.message of an Azure error answer.
+func errorMessage(t testing.TB, re *azcore.ResponseError) string {
+	t.Helper()
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.NewDecoder(re.RawResponse.Body).Decode(&body); err != nil {
+		t.Fatalf("error body: %v", err)
+	}
+	return body.Error.Message
+}
+
+// errorCode is the error.code of a decoded Azure error answer.
+func errorCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
 }

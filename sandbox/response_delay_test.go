@@ -3,10 +3,8 @@ package sandbox_test
 // FaultConfig.ResponseDelay: the cloud acts, the answer comes too late.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,33 +16,6 @@ import (
 
 	"github.com/azpeer/azpeer/sandbox"
 )
-
-// delayedDo sends a Graph request with a client whose whole exchange must
-// finish within timeout.
-func delayedDo(t *testing.T, c *http.Client, base, token, method, path string, body any) (*http.Response, []byte, error) {
-	t.Helper()
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx(t), method, base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
-}
 
 // stateHasApp reports whether /_sandbox/state holds an application of that name.
 func stateHasApp(t *testing.T, s *sandbox.Server, name string) bool {
