@@ -210,19 +210,6 @@ func wrongTenant(w http.ResponseWriter, tokenTenant, subTenant string) {
 		tokenTenant, subTenant, subTenant))
 }
 
-// subscriptionByID finds a subscription ignoring case. Expects world.mu held.
-func (world *World) subscriptionByID(id string) *Subscription {
-	if s := world.Subscriptions[id]; s != nil {
-		return s
-	}
-	for _, s := range world.Subscriptions {
-		if strings.EqualFold(s.ID, id) {
-			return s
-		}
-	}
-	return nil
-}
-
 // authorized checks the row's RBAC action for the caller on the row's
 // scope, with the role-propagation delay applied, answering 403
 // AuthorizationFailed if the caller lacks it.

@@ -130,14 +130,7 @@ func (q *armRequest) putRoleAssignment() {
 		rbacRoleDefinitionMissing(q.w, http.StatusBadRequest, roleGUID)
 		return
 	}
-	sp := q.world.ServicePrincipals[p.PrincipalID]
-	if sp == nil {
-		for _, cand := range q.world.ServicePrincipals {
-			if strings.EqualFold(cand.ID, p.PrincipalID) {
-				sp = cand
-			}
-		}
-	}
+	sp := q.world.servicePrincipalByID(p.PrincipalID)
 	if sp == nil || !strings.EqualFold(sp.TenantID, q.c.TenantID) || (p.PrincipalType == "" && !q.world.principalReplicated(q.s.clock, sp)) {
 		armError(q.w, http.StatusBadRequest, "PrincipalNotFound", fmt.Sprintf(
 			"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",

@@ -24,8 +24,9 @@ import (
 // This file is the request pipeline (token, caller, world lock), the OData
 // path router and what every resource shares; applications are in
 // graph_applications.go, service principals in graph_service_principals.go,
-// $filter in graph_filter.go, and PATCH with the free-form fields in
-// graph_update.go.
+// what both are (directory objects), the organization and getByIds in
+// graph_directory.go, $filter in graph_filter.go, and PATCH with the
+// free-form fields in graph_update.go.
 
 // graphCall is one authenticated Graph request with the world locked.
 type graphCall struct {
@@ -111,14 +112,7 @@ func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey
 		keyProp, key, hasKey, rest = "id", rest[0], true, rest[1:]
 	}
 	if !hasKey {
-		switch g.r.Method {
-		case http.MethodGet:
-			g.listApplications()
-		case http.MethodPost:
-			g.createApplication()
-		default:
-			g.methodNotAllowed()
-		}
+		g.byMethod(map[string]func(){http.MethodGet: g.listApplications, http.MethodPost: g.createApplication})
 		return
 	}
 	app, ok := g.findApplication(keyProp, key)
@@ -126,16 +120,11 @@ func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey
 		return
 	}
 	if len(rest) == 0 {
-		switch g.r.Method {
-		case http.MethodGet:
-			g.writeObject(http.StatusOK, "applications/$entity", g.appJSON(app))
-		case http.MethodPatch:
-			g.updateApplication(app)
-		case http.MethodDelete:
-			g.deleteApplication(app)
-		default:
-			g.methodNotAllowed()
-		}
+		g.byMethod(map[string]func(){
+			http.MethodGet:    func() { g.writeObject(http.StatusOK, "applications/$entity", g.appJSON(app)) },
+			http.MethodPatch:  func() { g.updateApplication(app) },
+			http.MethodDelete: func() { g.deleteApplication(app) },
+		})
 		return
 	}
 	if len(rest) == 1 {
@@ -170,30 +159,18 @@ func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, h
 		return
 	}
 	if !hasKey {
-		switch g.r.Method {
-		case http.MethodGet:
-			g.listServicePrincipals()
-		case http.MethodPost:
-			g.createServicePrincipal()
-		default:
-			g.methodNotAllowed()
-		}
+		g.byMethod(map[string]func(){http.MethodGet: g.listServicePrincipals, http.MethodPost: g.createServicePrincipal})
 		return
 	}
 	sp, ok := g.findServicePrincipal(keyProp, key)
 	if !ok {
 		return
 	}
-	switch g.r.Method {
-	case http.MethodGet:
-		g.writeObject(http.StatusOK, "servicePrincipals/$entity", g.spJSON(sp))
-	case http.MethodPatch:
-		g.updateServicePrincipal(sp)
-	case http.MethodDelete:
-		g.deleteServicePrincipal(sp)
-	default:
-		g.methodNotAllowed()
-	}
+	g.byMethod(map[string]func(){
+		http.MethodGet:    func() { g.writeObject(http.StatusOK, "servicePrincipals/$entity", g.spJSON(sp)) },
+		http.MethodPatch:  func() { g.updateServicePrincipal(sp) },
+		http.MethodDelete: func() { g.deleteServicePrincipal(sp) },
+	})
 }
 
 // parseSegment splits "applications(appId='x')" into its name and key.
@@ -271,6 +248,16 @@ func (g *graphCall) selected(obj map[string]any) map[string]any {
 	return out
 }
 
+// byMethod runs the handler for the request's method, or answers 405.
+func (g *graphCall) byMethod(handlers map[string]func()) {
+	if h, ok := handlers[g.r.Method]; ok {
+		h()
+		return
+	}
+	g.methodNotAllowed()
+}
+
+// method reports whether the request uses m, answering 405 if not.
 func (g *graphCall) method(m string) bool {
 	if g.r.Method == m {
 		return true
@@ -343,60 +330,4 @@ func graphTime(t time.Time) any {
 		return nil
 	}
 	return t.UTC().Format(time.RFC3339Nano)
-}
-
-// Organization.
-
-func (g *graphCall) organization() {
-	t := g.tenant
-	org := map[string]any{
-		"id": t.ID, "deletedDateTime": nil, "businessPhones": []string{}, "city": nil, "country": nil,
-		"countryLetterCode": nil, "createdDateTime": nil, "displayName": t.DisplayName, "tenantType": "AAD",
-		"marketingNotificationEmails": []string{}, "technicalNotificationMails": []string{},
-		"securityComplianceNotificationMails": []string{}, "securityComplianceNotificationPhones": []string{},
-		"assignedPlans": []any{}, "provisionedPlans": []any{}, "privacyProfile": nil,
-		"verifiedDomains": []map[string]any{{
-			"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": true, "isInitial": true,
-			"name": t.DefaultDomain, "type": "Managed",
-		}},
-	}
-	g.writeList("organization", []map[string]any{org})
-}
-
-// getByIDs answers POST directoryObjects/getByIds, which the Azure CLI uses
-// to learn a principal's type; unknown ids are left out, as in Graph.
-func (g *graphCall) getByIDs() {
-	var body struct {
-		IDs   []string `json:"ids"`
-		Types []string `json:"types"`
-	}
-	if err := decodeJSON(g.r, &body); err != nil {
-		g.badJSON()
-		return
-	}
-	if len(body.IDs) == 0 || len(body.IDs) > 1000 {
-		invalidValue(g.w, "ids", "DirectoryObject")
-		return
-	}
-	want := func(typ string) bool {
-		if len(body.Types) == 0 {
-			return true
-		}
-		return containsFold(body.Types, typ) || containsFold(body.Types, "microsoft.graph."+typ)
-	}
-	var items []map[string]any
-	for _, id := range body.IDs {
-		if sp := g.world.servicePrincipalByID(id); sp != nil && strings.EqualFold(sp.TenantID, g.tenant.ID) && want("servicePrincipal") {
-			o := g.spJSON(sp)
-			o["@odata.type"] = "#microsoft.graph.servicePrincipal"
-			items = append(items, o)
-			continue
-		}
-		if a := g.world.applicationByID(id); a != nil && strings.EqualFold(a.TenantID, g.tenant.ID) && want("application") {
-			o := g.appJSON(a)
-			o["@odata.type"] = "#microsoft.graph.application"
-			items = append(items, o)
-		}
-	}
-	g.writeList("directoryObjects", items)
 }

@@ -5,26 +5,11 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Applications: list (with $filter), create, get, PATCH (graph_update.go)
 // and delete, and their password credentials (addPassword,
 // removePassword), in the caller's tenant.
-
-// applicationByID finds an application by object id, in any case. Expects world.mu held.
-func (world *World) applicationByID(id string) *Application {
-	if a := world.Applications[id]; a != nil {
-		return a
-	}
-	for _, a := range world.Applications {
-		if strings.EqualFold(a.ID, id) {
-			return a
-		}
-	}
-	return nil
-}
 
 func (g *graphCall) appJSON(a *Application) map[string]any {
 	pcs := make([]map[string]any, 0, len(a.PasswordCredentials))
@@ -70,46 +55,6 @@ func passwordJSON(pc PasswordCredential, secret string) map[string]any {
 	}
 }
 
-// findApplication looks an application up in the caller's tenant by object
-// id or appId; it answers 400/404 itself.
-func (g *graphCall) findApplication(keyProp, key string) (*Application, bool) {
-	switch strings.ToLower(keyProp) {
-	case "id":
-		if _, err := uuid.Parse(key); err != nil {
-			graphError(g.w, http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '"+key+"'.")
-			return nil, false
-		}
-		if a := g.world.applicationByID(key); a != nil && strings.EqualFold(a.TenantID, g.tenant.ID) {
-			return a, true
-		}
-	case "appid":
-		if a := g.world.appByAppID(key); a != nil && strings.EqualFold(a.TenantID, g.tenant.ID) {
-			return a, true
-		}
-	default:
-		g.badSegment("applications(" + keyProp + "='" + key + "')")
-		return nil, false
-	}
-	g.notFound(key)
-	return nil, false
-}
-
-func (g *graphCall) tenantApplications() []*Application {
-	var out []*Application
-	for _, a := range g.world.Applications {
-		if strings.EqualFold(a.TenantID, g.tenant.ID) {
-			out = append(out, a)
-		}
-	}
-	slices.SortFunc(out, func(x, y *Application) int {
-		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(x.ID, y.ID)
-	})
-	return out
-}
-
 // applicationProps are the properties $filter can use on applications.
 // tags and description support $filter (application resource type, see
 // graphDescriptionMax); notes does not.
@@ -131,7 +76,7 @@ func (g *graphCall) listApplications() {
 		return
 	}
 	var items []map[string]any
-	for _, a := range g.tenantApplications() {
+	for _, a := range tenantObjects(g, g.world.Applications) {
 		if match, err := f.eval(applicationProps(a)); err != nil {
 			g.unsupportedFilter(err, "Application")
 			return

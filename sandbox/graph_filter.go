@@ -152,32 +152,28 @@ func (p *filterParser) parse() (filterExpr, error) {
 	return e, nil
 }
 
+// parseOr parses operands joined by "or", whose operands are joined by
+// "and": and binds tighter, as in OData.
 func (p *filterParser) parseOr() (filterExpr, error) {
-	l, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.keyword("or") {
-		r, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		l = filterBool{and: false, l: l, r: r}
-	}
-	return l, nil
+	return p.parseJoined("or", p.parseAnd)
 }
 
 func (p *filterParser) parseAnd() (filterExpr, error) {
-	l, err := p.parseUnary()
+	return p.parseJoined("and", p.parseUnary)
+}
+
+// parseJoined parses operands joined by a keyword, left to right.
+func (p *filterParser) parseJoined(keyword string, operand func() (filterExpr, error)) (filterExpr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.keyword("and") {
-		r, err := p.parseUnary()
+	for p.keyword(keyword) {
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = filterBool{and: true, l: l, r: r}
+		l = filterBool{and: keyword == "and", l: l, r: r}
 	}
 	return l, nil
 }

@@ -2,28 +2,12 @@ package sandbox
 
 import (
 	"net/http"
-	"slices"
 	"strings"
-
-	"github.com/google/uuid"
 )
 
 // Service principals: list (with $filter), create (for the tenant's own
 // or another tenant's multi-tenant application), get, PATCH
 // (graph_update.go), delete, and the directory roles they hold (memberOf).
-
-// servicePrincipalByID finds a service principal by object id, in any case. Expects world.mu held.
-func (world *World) servicePrincipalByID(id string) *ServicePrincipal {
-	if sp := world.ServicePrincipals[id]; sp != nil {
-		return sp
-	}
-	for _, sp := range world.ServicePrincipals {
-		if strings.EqualFold(sp.ID, id) {
-			return sp
-		}
-	}
-	return nil
-}
 
 func (g *graphCall) spJSON(sp *ServicePrincipal) map[string]any {
 	audience := "AzureADMyOrg"
@@ -47,44 +31,6 @@ func (g *graphCall) spJSON(sp *ServicePrincipal) map[string]any {
 	}
 }
 
-func (g *graphCall) findServicePrincipal(keyProp, key string) (*ServicePrincipal, bool) {
-	switch strings.ToLower(keyProp) {
-	case "id":
-		if _, err := uuid.Parse(key); err != nil {
-			graphError(g.w, http.StatusBadRequest, "Request_BadRequest", "Invalid object identifier '"+key+"'.")
-			return nil, false
-		}
-		if sp := g.world.servicePrincipalByID(key); sp != nil && strings.EqualFold(sp.TenantID, g.tenant.ID) {
-			return sp, true
-		}
-	case "appid":
-		if sp := g.world.spByAppID(g.tenant.ID, key); sp != nil {
-			return sp, true
-		}
-	default:
-		g.badSegment("servicePrincipals(" + keyProp + "='" + key + "')")
-		return nil, false
-	}
-	g.notFound(key)
-	return nil, false
-}
-
-func (g *graphCall) tenantServicePrincipals() []*ServicePrincipal {
-	var out []*ServicePrincipal
-	for _, sp := range g.world.ServicePrincipals {
-		if strings.EqualFold(sp.TenantID, g.tenant.ID) {
-			out = append(out, sp)
-		}
-	}
-	slices.SortFunc(out, func(x, y *ServicePrincipal) int {
-		if c := x.CreatedAt.Compare(y.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(x.ID, y.ID)
-	})
-	return out
-}
-
 func spProps(world *World, sp *ServicePrincipal) map[string][]string {
 	return map[string][]string{
 		"id": {sp.ID}, "appid": {sp.AppID}, "displayname": {sp.DisplayName},
@@ -99,7 +45,7 @@ func (g *graphCall) listServicePrincipals() {
 		return
 	}
 	var items []map[string]any
-	for _, sp := range g.tenantServicePrincipals() {
+	for _, sp := range tenantObjects(g, g.world.ServicePrincipals) {
 		if match, err := f.eval(spProps(g.world, sp)); err != nil {
 			g.unsupportedFilter(err, "ServicePrincipal")
 			return

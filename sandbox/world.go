@@ -370,6 +370,26 @@ func newWorld() *World {
 
 // Lookups. All of these expect world.mu held.
 
+// byIDFold finds the value of m whose id (idOf) is id without regard to
+// case, as Azure compares ids: first under its own key (values are stored
+// under their id as created), then among all values.
+func byIDFold[V any](m map[string]*V, id string, idOf func(*V) string) *V {
+	if v := m[id]; v != nil {
+		return v
+	}
+	for _, v := range m {
+		if strings.EqualFold(idOf(v), id) {
+			return v
+		}
+	}
+	return nil
+}
+
+// subscriptionByID finds a subscription ignoring case.
+func (world *World) subscriptionByID(id string) *Subscription {
+	return byIDFold(world.Subscriptions, id, func(s *Subscription) string { return s.ID })
+}
+
 func (world *World) appByAppID(appID string) *Application {
 	for _, a := range world.Applications {
 		if strings.EqualFold(a.AppID, appID) {
@@ -408,11 +428,11 @@ func subscriptionOf(scope string) string {
 	return ""
 }
 
+// tenantOfSubscription is the tenant a subscription belongs to ("" if there
+// is no such subscription).
 func (world *World) tenantOfSubscription(sub string) string {
-	for _, s := range world.Subscriptions {
-		if strings.EqualFold(s.ID, sub) {
-			return s.TenantID
-		}
+	if s := world.subscriptionByID(sub); s != nil {
+		return s.TenantID
 	}
 	return ""
 }
