@@ -264,6 +264,16 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
 }
 
+// decodeBody decodes the JSON request body into v, answering
+// InvalidRequestContent if it cannot.
+func (q *armRequest) decodeBody(v any) bool {
+	if err := decodeJSON(q.r, v); err != nil {
+		q.badBody(err.Error())
+		return false
+	}
+	return true
+}
+
 // badBody answers a request body that does not decode, or lacks what the
 // resource requires (detail says which).
 func (q *armRequest) badBody(detail string) {

@@ -80,29 +80,35 @@ func (q *armRequest) localVNet() (*VNet, bool) {
 // ---------------------------------------------------------------------------
 // Paging
 
-// pageOf returns the slice of keys (sorted, lower-case, unique) on the page
-// the request asks for, and the nextLink of the following page ("" on the
-// last). The $skiptoken is the last key of the previous page, so paging
-// survives resources coming and going between pages.
-func (q *armRequest) pageOf(keys []string) (from, to int, next string, ok bool) {
-	from = 0
+// writePage writes the page of keys (lower-case, unique) the request asks
+// for, each rendered by item, with the nextLink of the following page
+// (none on the last). The $skiptoken is the last key of the previous page,
+// so paging survives resources coming and going between pages.
+func (q *armRequest) writePage(keys []string, item func(key string) map[string]any) {
+	sort.Strings(keys)
+	from := 0
 	if tok := q.r.URL.Query().Get("$skiptoken"); tok != "" {
 		last, err := base64.RawURLEncoding.DecodeString(tok)
 		if err != nil {
 			armError(q.w, http.StatusBadRequest, "InvalidSkipToken", fmt.Sprintf("The provided skip token '%s' is invalid.", tok))
-			return 0, 0, "", false
+			return
 		}
 		from = sort.SearchStrings(keys, string(last))
 		if from < len(keys) && keys[from] == string(last) {
 			from++
 		}
 	}
-	to = min(from+q.s.pageSize(), len(keys))
+	to := min(from+q.s.pageSize(), len(keys))
+	items := make([]map[string]any, 0, to-from)
+	for _, k := range keys[from:to] {
+		items = append(items, item(k))
+	}
+	out := map[string]any{"value": items}
 	if to < len(keys) {
-		next = armBase(q.r) + q.r.URL.Path + "?api-version=" + urlQueryEscape(q.r.URL.Query().Get("api-version")) +
+		out["nextLink"] = armBase(q.r) + q.r.URL.Path + "?api-version=" + urlQueryEscape(q.r.URL.Query().Get("api-version")) +
 			"&$skiptoken=" + base64.RawURLEncoding.EncodeToString([]byte(keys[to-1]))
 	}
-	return from, to, next, true
+	writeJSON(q.w, http.StatusOK, out)
 }
 
 // urlQueryEscape escapes an api-version (dates, "-preview") for a query.
@@ -116,15 +122,6 @@ func urlQueryEscape(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// writeList writes a list page; nextLink only when another page follows.
-func writeList(w http.ResponseWriter, items []map[string]any, next string) {
-	out := map[string]any{"value": items}
-	if next != "" {
-		out["nextLink"] = next
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 // ---------------------------------------------------------------------------
@@ -178,16 +175,7 @@ func (q *armRequest) listVNets() {
 		authorizationFailed(q.w, q.c, ActionVNetRead, q.requestScope())
 		return
 	}
-	sort.Strings(keys)
-	from, to, next, ok := q.pageOf(keys)
-	if !ok {
-		return
-	}
-	items := make([]map[string]any, 0, to-from)
-	for _, k := range keys[from:to] {
-		items = append(items, q.world.vnetJSON(q.world.VNets[k]))
-	}
-	writeList(q.w, items, next)
+	q.writePage(keys, func(k string) map[string]any { return q.world.vnetJSON(q.world.VNets[k]) })
 }
 
 func (q *armRequest) getVNet() {

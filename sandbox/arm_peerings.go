@@ -2,9 +2,10 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -63,20 +64,7 @@ func (q *armRequest) listPeerings() {
 	if !ok {
 		return
 	}
-	keys := make([]string, 0, len(v.Peerings))
-	for k := range v.Peerings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	from, to, next, ok := q.pageOf(keys)
-	if !ok {
-		return
-	}
-	items := make([]map[string]any, 0, to-from)
-	for _, k := range keys[from:to] {
-		items = append(items, q.world.peeringJSON(v.Peerings[k]))
-	}
-	writeList(q.w, items, next)
+	q.writePage(slices.Collect(maps.Keys(v.Peerings)), func(k string) map[string]any { return q.world.peeringJSON(v.Peerings[k]) })
 }
 
 // peeringOfPath finds the network the path names and the peering of that
@@ -131,8 +119,7 @@ func (q *armRequest) putPeering() {
 		peeringID = p.ID
 	}
 	var body peeringBody
-	if err := decodeJSON(q.r, &body); err != nil {
-		q.badBody(err.Error())
+	if !q.decodeBody(&body) {
 		return
 	}
 	if body.Properties == nil || body.Properties.RemoteVirtualNetwork == nil || body.Properties.RemoteVirtualNetwork.ID == "" {

@@ -97,8 +97,7 @@ func (q *armRequest) deleteRoleAssignment() {
 func (q *armRequest) putRoleAssignment() {
 	guid := q.params["roleAssignmentName"]
 	var body rbacAssignmentBody
-	if err := decodeJSON(q.r, &body); err != nil {
-		q.badBody(err.Error())
+	if !q.decodeBody(&body) {
 		return
 	}
 	if !isGUID(guid) {

@@ -149,8 +149,7 @@ func (q *armRequest) getRoleDefinition() {
 func (q *armRequest) putRoleDefinition() {
 	guid := q.params["roleDefinitionId"]
 	var body rbacRoleDefinitionBody
-	if err := decodeJSON(q.r, &body); err != nil {
-		q.badBody(err.Error())
+	if !q.decodeBody(&body) {
 		return
 	}
 	if !isGUID(guid) {
