@@ -68,49 +68,32 @@ func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 	return world, creds, nil
 }
 
-// fillMaps makes nil maps of a decoded world usable.
+// fillMaps makes nil maps of a decoded world usable (a scenario file or a
+// saved world may leave any of them out).
 func (world *World) fillMaps() {
-	e := newWorld()
-	if world.Tenants == nil {
-		world.Tenants = e.Tenants
-	}
-	if world.Applications == nil {
-		world.Applications = e.Applications
-	}
-	if world.ServicePrincipals == nil {
-		world.ServicePrincipals = e.ServicePrincipals
-	}
-	if world.Subscriptions == nil {
-		world.Subscriptions = e.Subscriptions
-	}
-	if world.VNets == nil {
-		world.VNets = e.VNets
-	}
+	fillMap(&world.Tenants)
+	fillMap(&world.Applications)
+	fillMap(&world.ServicePrincipals)
+	fillMap(&world.Subscriptions)
+	fillMap(&world.VNets)
 	for _, v := range world.VNets {
-		if v.Peerings == nil {
-			v.Peerings = map[string]*VNetPeering{}
-		}
+		fillMap(&v.Peerings)
 	}
-	if world.RoleDefinitions == nil {
-		world.RoleDefinitions = e.RoleDefinitions
-	}
-	if world.RoleAssignments == nil {
-		world.RoleAssignments = e.RoleAssignments
-	}
-	if world.Operations == nil {
-		world.Operations = e.Operations
-	}
-	if world.Aiven.Users == nil {
-		world.Aiven.Users = e.Aiven.Users
-	}
-	if world.Aiven.Organizations == nil {
-		world.Aiven.Organizations = e.Aiven.Organizations
-	}
-	if world.Aiven.Projects == nil {
-		world.Aiven.Projects = e.Aiven.Projects
-	}
+	fillMap(&world.RoleDefinitions)
+	fillMap(&world.RoleAssignments)
+	fillMap(&world.Operations)
+	fillMap(&world.Aiven.Users)
+	fillMap(&world.Aiven.Organizations)
+	fillMap(&world.Aiven.Projects)
 	if world.Timing == (Timing{}) {
 		world.Timing = DefaultTiming()
+	}
+}
+
+// fillMap makes a nil map an empty one.
+func fillMap[K comparable, V any](m *map[K]V) {
+	if *m == nil {
+		*m = map[K]V{}
 	}
 }
 
