@@ -107,10 +107,7 @@ func (g *graphCall) route(segs []string) {
 }
 
 func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey bool) {
-	if len(rest) > 0 && !hasKey {
-		// applications/{id}/...
-		keyProp, key, hasKey, rest = "id", rest[0], true, rest[1:]
-	}
+	rest, keyProp, key, hasKey = memberKey(rest, keyProp, key, hasKey)
 	if !hasKey {
 		g.byMethod(map[string]func(){http.MethodGet: g.listApplications, http.MethodPost: g.createApplication})
 		return
@@ -145,9 +142,7 @@ func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey
 }
 
 func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, hasKey bool) {
-	if len(rest) > 0 && !hasKey {
-		keyProp, key, hasKey, rest = "id", rest[0], true, rest[1:]
-	}
+	rest, keyProp, key, hasKey = memberKey(rest, keyProp, key, hasKey)
 	if len(rest) == 1 && hasKey && (strings.EqualFold(rest[0], "memberOf") || strings.EqualFold(rest[0], "transitiveMemberOf")) {
 		if sp, ok := g.findServicePrincipal(keyProp, key); ok && g.method(http.MethodGet) {
 			g.memberOf(sp)
@@ -171,6 +166,16 @@ func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, h
 		http.MethodPatch:  func() { g.updateServicePrincipal(sp) },
 		http.MethodDelete: func() { g.deleteServicePrincipal(sp) },
 	})
+}
+
+// memberKey reads the member of a collection that a path names after the
+// collection's segment: applications/{id}/... is applications('{id}')/...
+// (a key in the segment itself, as in applications(appId='x'), stays).
+func memberKey(rest []string, keyProp, key string, hasKey bool) ([]string, string, string, bool) {
+	if len(rest) > 0 && !hasKey {
+		return rest[1:], "id", rest[0], true
+	}
+	return rest, keyProp, key, hasKey
 }
 
 // parseSegment splits "applications(appId='x')" into its name and key.

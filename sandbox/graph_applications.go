@@ -71,20 +71,7 @@ func applicationProps(a *Application) map[string][]string {
 }
 
 func (g *graphCall) listApplications() {
-	f, ok := g.filter()
-	if !ok {
-		return
-	}
-	var items []map[string]any
-	for _, a := range tenantObjects(g, g.world.Applications) {
-		if match, err := f.eval(applicationProps(a)); err != nil {
-			g.unsupportedFilter(err, "Application")
-			return
-		} else if match {
-			items = append(items, g.appJSON(a))
-		}
-	}
-	g.writeList("applications", items)
+	listObjects(g, g.world.Applications, "applications", "Application", applicationProps, g.appJSON)
 }
 
 func (g *graphCall) createApplication() {

@@ -56,6 +56,27 @@ func tenantObjects[T dirObject](g *graphCall, all map[string]T) []T {
 	return out
 }
 
+// listObjects answers GET on a collection: the caller's tenant's objects,
+// oldest first, that match $filter on the properties props gives, each
+// rendered by render. A property props lacks is Graph's unsupported query
+// on that resource.
+func listObjects[T dirObject](g *graphCall, all map[string]T, collection, resource string, props func(T) map[string][]string, render func(T) map[string]any) {
+	f, ok := g.filter()
+	if !ok {
+		return
+	}
+	var items []map[string]any
+	for _, o := range tenantObjects(g, all) {
+		if match, err := f.eval(props(o)); err != nil {
+			g.unsupportedFilter(err, resource)
+			return
+		} else if match {
+			items = append(items, render(o))
+		}
+	}
+	g.writeList(collection, items)
+}
+
 // findObject looks an object of a collection up in the caller's tenant by
 // the key of its path segment (object id or appId); it answers 400/404
 // itself.

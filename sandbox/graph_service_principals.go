@@ -40,20 +40,8 @@ func spProps(world *World, sp *ServicePrincipal) map[string][]string {
 }
 
 func (g *graphCall) listServicePrincipals() {
-	f, ok := g.filter()
-	if !ok {
-		return
-	}
-	var items []map[string]any
-	for _, sp := range tenantObjects(g, g.world.ServicePrincipals) {
-		if match, err := f.eval(spProps(g.world, sp)); err != nil {
-			g.unsupportedFilter(err, "ServicePrincipal")
-			return
-		} else if match {
-			items = append(items, g.spJSON(sp))
-		}
-	}
-	g.writeList("servicePrincipals", items)
+	props := func(sp *ServicePrincipal) map[string][]string { return spProps(g.world, sp) }
+	listObjects(g, g.world.ServicePrincipals, "servicePrincipals", "ServicePrincipal", props, g.spJSON)
 }
 
 // createServicePrincipal instantiates an application in the caller's
