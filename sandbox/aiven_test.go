@@ -122,8 +122,7 @@ func aivenErr(t *testing.T, err error) aiven.Error {
 }
 
 func TestAivenUserInfo(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	me, err := c.UserInfo(ctx(t))
 	if err != nil {
 		t.Fatalf("UserInfo: %v", err)
@@ -140,8 +139,7 @@ func TestAivenUserInfo(t *testing.T) {
 }
 
 func TestAivenProjectsAndOrganizations(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	//lint:ignore SA1019 azpeer lists projects with GET /v1/project (aiven/client.go), so the sandbox serves it
 	pl, err := c.ProjectList(ctx(t))
 	if err != nil {
@@ -181,8 +179,7 @@ func TestAivenProjectsAndOrganizations(t *testing.T) {
 }
 
 func TestAivenVpcListAndGet(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	vpcs, err := c.VpcList(ctx(t), "analytics")
 	if err != nil {
 		t.Fatalf("VpcList: %v", err)
@@ -225,8 +222,7 @@ func TestAivenVpcListAndGet(t *testing.T) {
 }
 
 func TestAivenNotFound(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	tests := []struct {
 		name string
 		call func() error
@@ -304,8 +300,7 @@ func TestAivenBadToken(t *testing.T) {
 }
 
 func TestAivenCreateValidation(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	mod := func(f func(in *vpc.VpcPeeringConnectionCreateIn)) *vpc.VpcPeeringConnectionCreateIn {
 		in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
 		f(in)
@@ -353,8 +348,7 @@ func TestAivenCreateValidation(t *testing.T) {
 // TestAivenEvaluationFailures drives APPROVED connections of the default
 // scenario to each way Aiven refuses them.
 func TestAivenEvaluationFailures(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	tests := []struct {
 		name    string
 		in      *vpc.VpcPeeringConnectionCreateIn
@@ -496,8 +490,7 @@ func TestAivenRefresh(t *testing.T) {
 // TestAivenAWSLifecycle: clouds the sandbox does not emulate get as far as
 // PENDING_PEER, and their connections delete by region.
 func TestAivenAWSLifecycle(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	c := aivenClient(t, s, s.Credentials().AivenToken)
+	_, c := aivenAdmin(t)
 	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: "210987654321", PeerVpc: "vpc-0123456789abcdef0", PeerRegion: ptr("eu-central-1")}
 	out, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAWSVPC, in)
 	if err != nil {

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/google/uuid"
@@ -29,20 +27,6 @@ const (
 )
 
 var rbacProdVNet = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
-
-// rbacClients are the SDK clients for role definitions and assignments.
-func rbacClients(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) (*armauthorization.RoleDefinitionsClient, *armauthorization.RoleAssignmentsClient) {
-	t.Helper()
-	defs, err := armauthorization.NewRoleDefinitionsClient(cred, armOptions(s))
-	if err != nil {
-		t.Fatalf("NewRoleDefinitionsClient: %v", err)
-	}
-	assigns, err := armauthorization.NewRoleAssignmentsClient(sandbox.UserSubscriptionID, cred, armOptions(s))
-	if err != nil {
-		t.Fatalf("NewRoleAssignmentsClient: %v", err)
-	}
-	return defs, assigns
-}
 
 // rbacRoleID is a role definition id in the user's subscription.
 func rbacRoleID(guid string) string {
@@ -68,9 +52,7 @@ func rbacCustomRole(name, description string, actions []string, scopes ...string
 }
 
 func TestRBACRoleDefinitions(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	defs, assigns := rbacClients(t, s, adminCredential(t, s))
+	_, ctx, defs, assigns := rbacAdmin(t)
 	sub := strings.TrimPrefix(rbacSubScope, "/")
 
 	// A built-in role, found by name, carries the request's subscription.
@@ -181,9 +163,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 }
 
 func TestRBACRoleAssignments(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	defs, assigns := rbacClients(t, s, adminCredential(t, s))
+	_, ctx, defs, assigns := rbacAdmin(t)
 	scope := rbacSubScope + "/resourceGroups/rg-app"
 
 	created, err := rbacAssign(ctx, assigns, scope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal))
@@ -262,9 +242,7 @@ func TestRBACRoleAssignments(t *testing.T) {
 // TestRBACAssignmentListing lists at, above and below a scope, filters,
 // and pages through more assignments than one page holds.
 func TestRBACAssignmentListing(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	_, assigns := rbacClients(t, s, adminCredential(t, s))
+	s, ctx, _, assigns := rbacAdmin(t)
 
 	const n = 60 // more than two pages
 	ids := map[string]bool{}
@@ -453,11 +431,7 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 // missing or unknown one is refused.
 func TestRBACAPIVersions(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	tok, err := adminCredential(t, s).GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://management.core.windows.net//.default"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := adminToken(t, s, armScope)
 	for _, tc := range []struct {
 		path, version string
 		status        int
@@ -471,20 +445,11 @@ func TestRBACAPIVersions(t *testing.T) {
 		{"roleAssignments", "2099-01-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
 	} {
 		t.Run(tc.path+"@"+tc.version, func(t *testing.T) {
-			u := s.URL() + rbacSubScope + "/providers/Microsoft.Authorization/" + tc.path
+			path := rbacSubScope + "/providers/Microsoft.Authorization/" + tc.path
 			if tc.version != "" {
-				u += "?api-version=" + tc.version
+				path += "?api-version=" + tc.version
 			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+tok.Token)
-			resp, err := s.HTTPClient().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			resp, _ := send(t, s, rawRequest{method: http.MethodGet, path: path, auth: bearer(token)})
 			if resp.StatusCode != tc.status || resp.Header.Get("x-ms-error-code") != tc.code {
 				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, resp.Header.Get("x-ms-error-code"), tc.status, tc.code)
 			}
@@ -495,9 +460,7 @@ func TestRBACAPIVersions(t *testing.T) {
 // TestRBACRoleDefinitionFilters: the $filter forms Resource Manager knows
 // for role definitions, OData quoting included.
 func TestRBACRoleDefinitionFilters(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	defs, _ := rbacClients(t, s, adminCredential(t, s))
+	_, ctx, defs, _ := rbacAdmin(t)
 	sub := strings.TrimPrefix(rbacSubScope, "/")
 	for name, scope := range map[string]string{"it's mine": rbacSubScope, "rg-only": rbacSubScope + "/resourceGroups/rg-app"} {
 		if _, err := defs.CreateOrUpdate(ctx, sub, uuid.NewString(), rbacCustomRole(name, "", []string{"*/read"}, scope), nil); err != nil {
@@ -539,9 +502,7 @@ func TestRBACRoleDefinitionFilters(t *testing.T) {
 // its full id (GetByID), and checks Resource Manager's 404 for one that is
 // not there.
 func TestRBACAssignmentGet(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	_, assigns := rbacClients(t, s, adminCredential(t, s))
+	_, ctx, _, assigns := rbacAdmin(t)
 	rgScope := rbacSubScope + "/resourceGroups/rg-prod"
 	atSub, err := rbacAssign(ctx, assigns, rbacSubScope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
 	if err != nil {

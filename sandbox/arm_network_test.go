@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -43,30 +42,6 @@ var (
 	// netNetworkContributor is the built-in role as the user's subscription names it.
 	netNetworkContributor = "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
 )
-
-// netClients are the armnetwork clients of one subscription.
-type netClients struct {
-	vnets    *armnetwork.VirtualNetworksClient
-	peerings *armnetwork.VirtualNetworkPeeringsClient
-}
-
-func newNetClients(t testing.TB, sub string, cred azcore.TokenCredential, opts *arm.ClientOptions) netClients {
-	t.Helper()
-	vnets, err := armnetwork.NewVirtualNetworksClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, cred, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return netClients{vnets: vnets, peerings: peerings}
-}
-
-// adminNet are the admin's clients in the user's subscription.
-func adminNet(t testing.TB, s *sandbox.Server) netClients {
-	return newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), armOptions(s))
-}
 
 // netPeeringBody is a peering towards remote with virtual network access.
 func netPeeringBody(remote string) armnetwork.VirtualNetworkPeering {
@@ -94,6 +69,22 @@ func netUnpeer(ctx context.Context, c netClients, rg, vnet, name string) error {
 	}
 	_, err = p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
 	return err
+}
+
+// netPeeringNames lists a network's peerings page by page, as the SDK's
+// pager follows nextLink, and returns their names and the number of pages.
+func netPeeringNames(t testing.TB, c context.Context, n netClients, rg, vnet string) (names []string, pages int) {
+	t.Helper()
+	for pager := n.peerings.NewListPager(rg, vnet, nil); pager.More(); pages++ {
+		page, err := pager.NextPage(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page.Value {
+			names = append(names, *v.Name)
+		}
+	}
+	return names, pages
 }
 
 // netState is a peering's (provisioningState, peeringState).
@@ -502,33 +493,14 @@ func TestARMNetPeeringLifecycle(t *testing.T) {
 	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-prod", netPeeringBody(netProdVNet)); err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	pages := 0
-	for pager := n.peerings.NewListPager("rg-app", "app-vnet", nil); pager.More(); pages++ {
-		page, err := pager.NextPage(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range page.Value {
-			names = append(names, *v.Name)
-		}
-	}
+	names, pages := netPeeringNames(t, c, n, "rg-app", "app-vnet")
 	if want := []string{"app-to-legacy", "app-to-prod"}; pages != 1 || !slices.Equal(names, want) {
 		t.Errorf("peerings of app-vnet: %d pages of %v, want 1 of %v", pages, names, want)
 	}
 	if _, err := netPeer(c, n, "rg-prod", "prod-vnet", "prod-to-legacy", netPeeringBody(netLegacyVNet)); err != nil {
 		t.Fatal(err)
 	}
-	names, pages = nil, 0
-	for pager := n.peerings.NewListPager("rg-prod", "prod-vnet", nil); pager.More(); pages++ {
-		page, err := pager.NextPage(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range page.Value {
-			names = append(names, *v.Name)
-		}
-	}
+	names, pages = netPeeringNames(t, c, n, "rg-prod", "prod-vnet")
 	if want := []string{"prod-to-legacy", "to-aiven-tsdb-prod"}; pages != 1 || !slices.Equal(names, want) {
 		t.Errorf("peerings of prod-vnet: %d pages of %v, want 1 of %v", pages, names, want)
 	}
@@ -536,16 +508,7 @@ func TestARMNetPeeringLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetARMPageSize(1)
-	names, pages = nil, 0
-	for pager := n.peerings.NewListPager("Rg-Legacy", "Legacy-VNet", nil); pager.More(); pages++ {
-		page, err := pager.NextPage(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range page.Value {
-			names = append(names, *v.Name)
-		}
-	}
+	names, pages = netPeeringNames(t, c, n, "Rg-Legacy", "Legacy-VNet")
 	if want := []string{"legacy-to-app", "legacy-to-prod"}; pages != 2 || !slices.Equal(names, want) {
 		t.Errorf("peerings of Legacy-VNet: %d pages of %v, want 2 of %v", pages, names, want)
 	}

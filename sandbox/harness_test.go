@@ -24,6 +24,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/hashicorp/go-retryablehttp"
 
@@ -145,6 +147,53 @@ func graphClient(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) *
 	return g
 }
 
+// rbacClients are the SDK clients for role definitions and assignments.
+func rbacClients(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) (*armauthorization.RoleDefinitionsClient, *armauthorization.RoleAssignmentsClient) {
+	t.Helper()
+	defs, err := armauthorization.NewRoleDefinitionsClient(cred, armOptions(s))
+	if err != nil {
+		t.Fatalf("NewRoleDefinitionsClient: %v", err)
+	}
+	assigns, err := armauthorization.NewRoleAssignmentsClient(sandbox.UserSubscriptionID, cred, armOptions(s))
+	if err != nil {
+		t.Fatalf("NewRoleAssignmentsClient: %v", err)
+	}
+	return defs, assigns
+}
+
+// rbacAdmin starts a default sandbox with the admin's role definition and
+// assignment clients.
+func rbacAdmin(t testing.TB) (*sandbox.Server, context.Context, *armauthorization.RoleDefinitionsClient, *armauthorization.RoleAssignmentsClient) {
+	t.Helper()
+	s := startSandbox(t, sandbox.Options{})
+	defs, assigns := rbacClients(t, s, adminCredential(t, s))
+	return s, ctx(t), defs, assigns
+}
+
+// netClients are the armnetwork clients of one subscription.
+type netClients struct {
+	vnets    *armnetwork.VirtualNetworksClient
+	peerings *armnetwork.VirtualNetworkPeeringsClient
+}
+
+func newNetClients(t testing.TB, sub string, cred azcore.TokenCredential, opts *arm.ClientOptions) netClients {
+	t.Helper()
+	vnets, err := armnetwork.NewVirtualNetworksClient(sub, cred, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, cred, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return netClients{vnets: vnets, peerings: peerings}
+}
+
+// adminNet are the admin's clients in the user's subscription.
+func adminNet(t testing.TB, s *sandbox.Server) netClients {
+	return newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), armOptions(s))
+}
+
 // aivenClient is the official Aiven client pointed at the sandbox, with
 // retries like codegen's defaults but short waits.
 func aivenClient(t testing.TB, s *sandbox.Server, token string) aiven.Client {
@@ -161,6 +210,13 @@ func aivenClient(t testing.TB, s *sandbox.Server, token string) aiven.Client {
 		t.Fatalf("aiven.NewClient: %v", err)
 	}
 	return c
+}
+
+// aivenAdmin starts a default sandbox with the admin's Aiven client.
+func aivenAdmin(t testing.TB) (*sandbox.Server, aiven.Client) {
+	t.Helper()
+	s := startSandbox(t, sandbox.Options{})
+	return s, aivenClient(t, s, s.Credentials().AivenToken)
 }
 
 // ---------------------------------------------------------------------------
