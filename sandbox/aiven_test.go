@@ -411,9 +411,7 @@ func TestAivenEvaluationFailures(t *testing.T) {
 // it, while a live one conflicts. Aiven is slow here (a day to act on
 // APPROVED) so the re-requested connection stays APPROVED until refreshed.
 func TestAivenRecreate(t *testing.T) {
-	timing := sandbox.DefaultTiming()
-	timing.AivenApproval = sandbox.Duration(24 * time.Hour)
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing})
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.AivenApproval = sandbox.Duration(24 * time.Hour) })
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
 	k := azureKey("rg-app", "app-vnet")
@@ -464,9 +462,7 @@ func refresh(t *testing.T, s *sandbox.Server, project, vpcID string) vpc.VpcGetO
 // TestAivenRefresh: with Aiven slow to act, the refresh endpoint makes it
 // evaluate an APPROVED connection at once and returns the VPC.
 func TestAivenRefresh(t *testing.T) {
-	timing := sandbox.DefaultTiming()
-	timing.AivenApproval = sandbox.Duration(24 * time.Hour)
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing})
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.AivenApproval = sandbox.Duration(24 * time.Hour) })
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
 	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in); err != nil {

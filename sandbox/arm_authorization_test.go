@@ -361,10 +361,10 @@ func TestRBACAssignmentListing(t *testing.T) {
 // a new assignment grants nothing until it propagates, though it is listed
 // at once.
 func TestRBACReplicationAndPropagation(t *testing.T) {
-	tm := sandbox.DefaultTiming()
-	tm.PrincipalReplication = sandbox.Duration(time.Hour)
-	tm.RolePropagation = sandbox.Duration(time.Hour)
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &tm})
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) {
+		tm.PrincipalReplication = sandbox.Duration(time.Hour)
+		tm.RolePropagation = sandbox.Duration(time.Hour)
+	})
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, assigns := rbacClients(t, s, admin)

@@ -87,6 +87,18 @@ func netPeeringNames(t testing.TB, c context.Context, n netClients, rg, vnet str
 	return names, pages
 }
 
+// netBeginAppToLegacy starts peering app-vnet with Legacy-VNet and returns
+// the SDK's poller and the PUT's own answer.
+func netBeginAppToLegacy(t testing.TB, c context.Context, n netClients) (*runtime.Poller[armnetwork.VirtualNetworkPeeringsClientCreateOrUpdateResponse], *http.Response) {
+	t.Helper()
+	var first *http.Response
+	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return poller, first
+}
+
 // netState is a peering's (provisioningState, peeringState).
 func netState(p armnetwork.VirtualNetworkPeering) (string, string) {
 	var prov, state string
@@ -592,17 +604,10 @@ func TestARMNetPeeringValidation(t *testing.T) {
 // With a clock that runs, a peering is Updating and its operation
 // InProgress until the provisioning time has passed.
 func TestARMNetPeeringAsync(t *testing.T) {
-	timing := sandbox.DefaultTiming()
-	timing.PeeringProvisioning = sandbox.Duration(time.Hour)
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing})
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.PeeringProvisioning = sandbox.Duration(time.Hour) })
 	c := ctx(t)
 	n := adminNet(t, s)
-
-	var first *http.Response
-	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	poller, first := netBeginAppToLegacy(t, c, n)
 	async := first.Header.Get("Azure-AsyncOperation")
 	if first.StatusCode != http.StatusCreated || poller.Done() ||
 		!strings.HasPrefix(async, s.URL()+"/subscriptions/"+sandbox.UserSubscriptionID+"/providers/Microsoft.Network/locations/westeurope/operations/") ||
@@ -654,16 +659,10 @@ func TestARMNetPeeringAsync(t *testing.T) {
 // At a faster clock the SDK's poller waits as long as Retry-After-Ms says
 // and finds the operation done.
 func TestARMNetPeeringPollPacing(t *testing.T) {
-	timing := sandbox.DefaultTiming()
-	timing.PeeringProvisioning = sandbox.Duration(5 * time.Second)
-	s := startSandbox(t, sandbox.Options{Speed: 100, Timing: &timing})
+	s := timedSandbox(t, 100, func(tm *sandbox.Timing) { tm.PeeringProvisioning = sandbox.Duration(5 * time.Second) })
 	c := ctx(t)
 	n := adminNet(t, s)
-	var first *http.Response
-	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(netLegacyVNet), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	poller, first := netBeginAppToLegacy(t, c, n)
 	if first.Header.Get("Retry-After") != "1" || first.Header.Get("Retry-After-Ms") == "" {
 		t.Errorf("Retry-After %q, Retry-After-Ms %q", first.Header.Get("Retry-After"), first.Header.Get("Retry-After-Ms"))
 	}

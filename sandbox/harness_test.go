@@ -53,6 +53,15 @@ func startSandbox(t testing.TB, opts sandbox.Options) *sandbox.Server {
 	return s
 }
 
+// timedSandbox starts a sandbox whose clock runs at speed, with the default
+// delays changed by set.
+func timedSandbox(t testing.TB, speed float64, set func(*sandbox.Timing)) *sandbox.Server {
+	t.Helper()
+	timing := sandbox.DefaultTiming()
+	set(&timing)
+	return startSandbox(t, sandbox.Options{Speed: speed, Timing: &timing})
+}
+
 // ctx returns a context that ends with the test (at most a minute).
 func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), time.Minute)
