@@ -17,6 +17,27 @@ import (
 	"github.com/azpeer/azpeer/sandbox"
 )
 
+// entraDo sends a raw token request (as the Azure CLI's MSAL or a script
+// would) and returns the status and JSON answer.
+func entraDo(t testing.TB, s *sandbox.Server, method, path, host string, form url.Values, basic [2]string) (int, map[string]any) {
+	t.Helper()
+	rq := rawRequest{method: method, path: path, host: host}
+	if form != nil {
+		rq.body, rq.contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	if basic[0] != "" {
+		// As http.Request.SetBasicAuth writes it, with the form-encoded
+		// id and secret RFC 6749 (2.3.1) asks for.
+		rq.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(basic[0])+":"+url.QueryEscape(basic[1])))
+	}
+	resp, b := send(t, s, rq)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
+	}
+	return resp.StatusCode, out
+}
+
 // jwtClaims decodes an access token's payload without verifying it: the
 // test checks what Entra put in it, not the signature.
 func jwtClaims(t testing.TB, token string) map[string]any {

@@ -9,12 +9,10 @@ package sandbox_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +35,25 @@ import (
 const (
 	graphScope = "https://graph.microsoft.com/.default"
 	armScope   = "https://management.core.windows.net//.default"
+)
+
+// The default scenario's project VPCs (tsdb-prod has two connections).
+const (
+	prodVPCID       = "1f0e2d3c-4b5a-4697-8877-665544332211"
+	stagingVPCID    = "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b"
+	analyticsAWSVPC = "3b4c5d6e-7f80-4912-a3b4-c5d6e7f8091a"
+	analyticsAzVPC  = "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b"
+)
+
+// The default scenario's virtual networks.
+var (
+	prodVNet   = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
+	appVNet    = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")
+	legacyVNet = sandbox.VNetID(sandbox.UserSubscriptionID, "Rg-Legacy", "Legacy-VNet")
+	// Aiven's networks behind the tsdb-prod and analytics (azure-eastus)
+	// project VPCs, in Aiven's tenant.
+	aivenProdVNet      = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-1f0e2d3c")
+	aivenAnalyticsVNet = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-eastus", "aiven-vnet-4c5d6e7f")
 )
 
 // startSandbox starts a sandbox (instant speed unless set) and stops it at cleanup.
@@ -265,6 +282,17 @@ func newPrincipal(t testing.TB, s *sandbox.Server, name string) (appID, spID, se
 	return app.AppID, sp.ID, secret
 }
 
+// prodAppSecret adds a secret to the scenario's tsdb-prod peering app
+// (whose first secret is not known; the admin is Application Administrator).
+func prodAppSecret(t testing.TB, s *sandbox.Server) string {
+	t.Helper()
+	_, secret, err := graphClient(t, s, adminCredential(t, s)).AddPassword(ctx(t), sandbox.ProdPeeringAppObject, "arm network test", time.Time{})
+	if err != nil {
+		t.Fatalf("AddPassword: %v", err)
+	}
+	return secret.Reveal()
+}
+
 // ---------------------------------------------------------------------------
 // Hand-made requests
 
@@ -279,12 +307,13 @@ type rawRequest struct {
 	auth        string
 	body        io.Reader
 	contentType string
-	// client is the HTTP client ("" for one trusting the sandbox's CA).
+	// client is the HTTP client (nil for one trusting only the sandbox's CA).
 	client *http.Client
 }
 
 // trySend sends a hand-made request and reads the whole answer; a failure
-// to get it (a client's timeout, say) is returned, not fatal.
+// to get it (a client's timeout, say) is returned, not fatal. s may be nil
+// when the request names its base and client.
 func trySend(t testing.TB, s *sandbox.Server, rq rawRequest) (*http.Response, []byte, error) {
 	t.Helper()
 	base, body, client := rq.base, rq.body, rq.client
@@ -385,14 +414,6 @@ func graphRaw(t testing.TB, s *sandbox.Server, token, method, path string, body 
 	return resp.StatusCode, out
 }
 
-// delayedDo sends a Graph request with a client whose whole exchange must
-// finish within its timeout.
-func delayedDo(t *testing.T, c *http.Client, base, token, method, path string, body any) (*http.Response, []byte, error) {
-	t.Helper()
-	return trySend(t, nil, rawRequest{method: method, path: path, base: base, auth: bearer(token),
-		body: jsonBody(t, body), contentType: "application/json", client: c})
-}
-
 // netRaw sends a request with a bearer token ("" for none) to the sandbox,
 // optionally as another host name, and returns the response with its body
 // decoded as an object or a list.
@@ -410,27 +431,6 @@ func netRaw(t testing.TB, s *sandbox.Server, token, method, path, host string) (
 		}
 	}
 	return resp, obj, list
-}
-
-// entraDo sends a raw token request (as the Azure CLI's MSAL or a script
-// would) and returns the status and JSON answer.
-func entraDo(t testing.TB, s *sandbox.Server, method, path, host string, form url.Values, basic [2]string) (int, map[string]any) {
-	t.Helper()
-	rq := rawRequest{method: method, path: path, host: host}
-	if form != nil {
-		rq.body, rq.contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
-	}
-	if basic[0] != "" {
-		// As http.Request.SetBasicAuth writes it, with the form-encoded
-		// id and secret RFC 6749 (2.3.1) asks for.
-		rq.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(basic[0])+":"+url.QueryEscape(basic[1])))
-	}
-	resp, b := send(t, s, rq)
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
-	}
-	return resp.StatusCode, out
 }
 
 // ---------------------------------------------------------------------------

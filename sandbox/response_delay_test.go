@@ -17,6 +17,14 @@ import (
 	"github.com/azpeer/azpeer/sandbox"
 )
 
+// delayedDo sends a Graph request with a client whose whole exchange must
+// finish within its timeout.
+func delayedDo(t *testing.T, c *http.Client, base, token, method, path string, body any) (*http.Response, []byte, error) {
+	t.Helper()
+	return trySend(t, nil, rawRequest{method: method, path: path, base: base, auth: bearer(token),
+		body: jsonBody(t, body), contentType: "application/json", client: c})
+}
+
 // stateHasApp reports whether /_sandbox/state holds an application of that name.
 func stateHasApp(t *testing.T, s *sandbox.Server, name string) bool {
 	t.Helper()
@@ -135,12 +143,12 @@ func TestResponseDelayAsyncOperation(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{ResponseDelay: 20 * time.Millisecond, ResponseDelayReads: true})
 	n := adminNet(t, s)
-	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(netProdVNet))
+	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(prodVNet))
 	if err != nil {
 		t.Fatalf("peering with held answers: %v", err)
 	}
 	if prov, _ := netState(got); prov != string(armnetwork.ProvisioningStateSucceeded) || got.Properties.RemoteVirtualNetwork == nil ||
-		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, netProdVNet) {
+		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, prodVNet) {
 		t.Errorf("peering = %+v", got.Properties)
 	}
 	if err := netUnpeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering"); err != nil {
