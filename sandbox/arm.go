@@ -18,10 +18,11 @@ import (
 // resource, takes the same steps in the order Resource Manager takes them,
 // once, here; a handler in armRoutes (arm_routes.go) starts where they end:
 //
-//  1. route: the path against armRoutes (segments case-insensitive, as
-//     Resource Manager treats them), then the method (405 MethodNotAllowed);
+//  1. route: the path and method against armRoutes (segments
+//     case-insensitive, as Resource Manager treats them);
 //  2. authentication: a bearer token the sandbox issued, for Resource
 //     Manager's audience (skipped only by anonymous rows: cloud metadata);
+//     only then is an unknown path 404 and a method the path lacks 405;
 //  3. the request body, read before the world lock is taken;
 //  4. the world lock, held until the handler returns;
 //  5. the api-version, against the row's accepted list;
@@ -95,7 +96,11 @@ func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
 }
 
 // armAuthenticate checks the bearer token and its audience, answering 401
-// with Resource Manager's texts itself.
+// with Resource Manager's texts itself: AuthenticationFailed as in
+// hashicorp/terraform-provider-azurerm#3612 ("Authentication failed. The
+// 'Authorization' header is missing."), InvalidAuthenticationTokenAudience
+// as in Azure-Samples/active-directory-dotnetcore-daemon-v2#145 (with the
+// four allowed audiences in that order).
 func (s *Server) armAuthenticate(w http.ResponseWriter, r *http.Request) (*Claims, bool) {
 	c, err := s.bearer(r)
 	if err != nil {
@@ -132,9 +137,14 @@ func normalizeScope(scope string) string {
 }
 
 // apiVersionOK checks the api-version parameter against the row's list.
-// Resource Manager answers an unknown one for a resource provider's type
-// (Microsoft.Network) with NoRegisteredProviderFound, and for the types it
-// serves itself with InvalidApiVersionParameter.
+// Resource Manager answers a missing one with MissingApiVersionParameter
+// (cloudquery/cloudquery#6626), an unknown one for a resource provider's
+// type (Microsoft.Network) with NoRegisteredProviderFound, listing the
+// versions with ", " and the provider's locations (Azure/azure-cli#28496,
+// for networkInterfaces), and for the types it serves itself with
+// InvalidApiVersionParameter, listing them with "," (Azure/azure-sdk-for-net#3160
+// for Microsoft.Resources, hashicorp/vault-plugin-secrets-azure#13 for role
+// assignments).
 func (q *armRequest) apiVersionOK() bool {
 	v := q.r.URL.Query().Get("api-version")
 	accepted := q.route.versions
@@ -169,10 +179,12 @@ func (world *World) locations() []string {
 }
 
 // subscriptionOK finds the subscription the request names, as a
-// {subscriptionId} (which must be a guid) or as its scope's first
-// segments, and checks that the token comes from its tenant. A scope at
-// the tenant root names none; a scope outside any subscription
-// (management groups, other extension scopes) is not emulated.
+// {subscriptionId} (which must be a guid: InvalidSubscriptionId, as in
+// Azure/apiops#460) or as its scope's first segments, and checks that it
+// exists (SubscriptionNotFound, as in Azure/azure-cli#33657) and that the
+// token comes from its tenant. A scope at the tenant root names none; a
+// scope outside any subscription (management groups, other extension
+// scopes) is not emulated.
 func (q *armRequest) subscriptionOK() bool {
 	id, named := q.params["subscriptionId"]
 	switch {
@@ -202,7 +214,8 @@ func (q *armRequest) subscriptionOK() bool {
 	return true
 }
 
-// wrongTenant answers a token from another tenant than the subscription's.
+// wrongTenant answers a token from another tenant than the subscription's,
+// with the text in full as Azure/LogicAppsUX#9068 shows it.
 func wrongTenant(w http.ResponseWriter, tokenTenant, subTenant string) {
 	w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+subTenant+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
 	armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
@@ -250,7 +263,8 @@ func (q *armRequest) rbacScope() string {
 }
 
 // authorizationFailed writes Resource Manager's AuthorizationFailed; for a
-// service principal the "client" is its object id too.
+// service principal the "client" is its object id too, as in
+// Azure/ARO-RP#66.
 func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string) {
 	w.Header().Set("x-ms-failure-cause", "gateway")
 	armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
@@ -258,7 +272,11 @@ func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string)
 		c.ObjectID, c.ObjectID, action, scope))
 }
 
-// methodNotAllowed answers a verb the resource does not support here.
+// methodNotAllowed answers a verb the resource does not support here. The
+// text is Resource Manager's (Azure/azure-service-operator#2362, a PUT on
+// .../virtualNetworks/{vnet}/subnets/); the real answer carries it as a
+// bare {"Message": ...}, the sandbox in Resource Manager's error envelope
+// with a code, which is what clients read.
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
 		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))

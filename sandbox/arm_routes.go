@@ -9,11 +9,14 @@ import (
 // armRoute is one Resource Manager endpoint: what handleARM checks before
 // the handler runs. A new endpoint is one row here and its handler.
 type armRoute struct {
-	// pattern is the path as the REST specs write it: literal segments
-	// (matched without regard to case, as Resource Manager does) and
-	// {name} parameters (one non-empty segment each). {scope}, only as the
-	// first segment, is a scope of any length, the tenant root ("")
-	// included, as in the specs' /{scope}/providers/Microsoft.Authorization/...
+	// pattern is the path as the REST specs (azure-rest-api-specs) write
+	// it: literal segments and {name} parameters (one non-empty segment
+	// each). Literals match without regard to case, as Resource Manager
+	// matches them: armauthorization/v2's PermissionsClient sends
+	// .../resourcegroups/..., armnetwork .../resourceGroups/.... {scope},
+	// only as the first segment, is a scope of any length, the tenant root
+	// ("") included, as in the specs'
+	// /{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}.
 	pattern string
 	methods []string
 	// provider is the resource provider namespace; it decides how Resource
@@ -21,7 +24,9 @@ type armRoute struct {
 	provider string
 	// resourceType names the type in error texts.
 	resourceType string
-	// versions are the accepted api-versions.
+	// versions are the accepted api-versions. Each row names its list, so
+	// one row's can change alone; the lists below are those the sandbox
+	// accepted before there was a table.
 	versions []string
 	// action is the RBAC action the caller needs ("" for none: the
 	// handler decides who may see what).
