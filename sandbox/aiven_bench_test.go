@@ -15,18 +15,18 @@ func BenchmarkAdvanceAiven(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			w := s.world
-			w.mu.Lock()
-			defer w.mu.Unlock()
+			world := s.world
+			world.mu.Lock()
+			defer world.mu.Unlock()
 			if withSides {
 				now := s.clock.Now()
-				for _, p := range w.Aiven.Projects {
+				for _, p := range world.Aiven.Projects {
 					for _, v := range p.VPCs {
 						for _, pc := range v.Peerings {
-							uv := w.createVNet(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, "westeurope", "192.168.0.0/24")
-							w.provisionAivenSide(now, v, pc)
-							w.putPeering(now, uv, "to-aiven", v.AzureVNetID, true)
-							w.setPeeringState(now, pc, StateActive, nil)
+							uv := world.createVNet(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, "westeurope", "192.168.0.0/24")
+							world.provisionAivenSide(now, v, pc)
+							world.putPeering(now, uv, "to-aiven", v.AzureVNetID, true)
+							world.setPeeringState(now, pc, StateActive, nil)
 						}
 					}
 				}

@@ -42,10 +42,10 @@ import (
 
 // advanceAiven runs Aiven's peering state machine up to now. Expects the world lock.
 func (s *Server) advanceAiven() {
-	w := s.world
+	world := s.world
 	var now time.Time // read lazily: most runs change nothing
 	changed := false
-	for _, p := range w.Aiven.Projects {
+	for _, p := range world.Aiven.Projects {
 		for _, v := range p.VPCs {
 			var remove []*AivenPeering
 			var aivenVNet *VNet // looked up once per VPC, only when needed
@@ -57,9 +57,9 @@ func (s *Server) advanceAiven() {
 					now = s.clock.Now()
 				}
 				if aivenVNet == nil {
-					aivenVNet = w.vnetNoAlloc(v.AzureVNetID)
+					aivenVNet = world.vnetNoAlloc(v.AzureVNetID)
 				}
-				c, gone := s.stepPeering(w, now, v, aivenVNet, pc, false)
+				c, gone := s.stepPeering(world, now, v, aivenVNet, pc, false)
 				changed = changed || c
 				if gone {
 					remove = append(remove, pc)
@@ -107,12 +107,12 @@ func (v *VPC) removePeerings(gone []*AivenPeering) {
 
 // refreshVPC evaluates the VPC's APPROVED connections now (the refresh
 // endpoint). It reports whether anything changed.
-func (s *Server) refreshVPC(w *World, now time.Time, v *VPC) bool {
+func (s *Server) refreshVPC(world *World, now time.Time, v *VPC) bool {
 	changed := false
-	aivenVNet := w.vnet(v.AzureVNetID)
+	aivenVNet := world.vnet(v.AzureVNetID)
 	for _, pc := range v.Peerings {
 		if pc.State == StateApproved || pc.State == StateApprovedPeerRequested {
-			c, _ := s.stepPeering(w, now, v, aivenVNet, pc, true)
+			c, _ := s.stepPeering(world, now, v, aivenVNet, pc, true)
 			changed = changed || c
 		}
 	}
@@ -123,30 +123,30 @@ func (s *Server) refreshVPC(w *World, now time.Time, v *VPC) bool {
 // Azure network (nil for other clouds, or when it is missing); force skips
 // the AivenApproval wait. It reports whether pc changed and whether it is to
 // be removed from its VPC.
-func (s *Server) stepPeering(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
-	t := w.Timing
+func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
+	t := world.Timing
 	switch pc.State {
 	case StateApproved, StateApprovedPeerRequested:
 		if !force && !s.clock.Due(pc.StateSince, t.AivenApproval.D()) {
 			return false, false
 		}
 		if pc.Type == aivenPeeringTypeAzure {
-			return s.evaluateAzure(w, now, v, aivenVNet, pc), false
+			return s.evaluateAzure(world, now, v, aivenVNet, pc), false
 		}
-		return evaluateOther(w, now, pc), false
+		return evaluateOther(world, now, pc), false
 	case StatePendingPeer, StateActive:
 		if pc.AivenSidePeeringID == "" {
 			return false, false // not Azure: the peer side is not emulated
 		}
-		return s.watchAzure(w, now, v, aivenVNet, pc), false
+		return s.watchAzure(world, now, v, aivenVNet, pc), false
 	case StateDeleting:
 		if !s.clock.Due(pc.StateSince, t.AivenDeletion.D()) {
 			return false, false
 		}
-		w.removeAivenPeering(aivenVNet, pc)
-		w.setPeeringState(now, pc, StateDeleted, map[string]any{"message": "Peering connection deleted", "type": "deleted"})
+		world.removeAivenPeering(aivenVNet, pc)
+		world.setPeeringState(now, pc, StateDeleted, map[string]any{"message": "Peering connection deleted", "type": "deleted"})
 		if pc.Type == aivenPeeringTypeAzure {
-			w.releaseAivenGrants(v, pc)
+			world.releaseAivenGrants(v, pc)
 		}
 		return true, false
 	case StateDeleted:
@@ -158,9 +158,9 @@ func (s *Server) stepPeering(w *World, now time.Time, v *VPC, aivenVNet *VNet, p
 // evaluateAzure is what Aiven does with an APPROVED Azure connection: check
 // the request against the user's tenant and, when all is well, build its
 // side of the peering.
-func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
+func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
 	fail := func(state, typ, msg string) bool {
-		w.setPeeringState(now, pc, state, map[string]any{"message": msg, "type": typ})
+		world.setPeeringState(now, pc, state, map[string]any{"message": msg, "type": typ})
 		return true
 	}
 	invalid := func(format string, a ...any) bool {
@@ -171,10 +171,10 @@ func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet,
 			"Internal error while creating the peering connection: the network of project VPC %s is not available. Aiven has been notified; delete the connection and try again later", v.ID))
 	}
 	sub, rg, name, tenant := pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, pc.PeerAzureTenantID
-	if w.Tenants[strings.ToLower(tenant)] == nil && w.Tenants[tenant] == nil {
+	if world.Tenants[strings.ToLower(tenant)] == nil && world.Tenants[tenant] == nil {
 		return invalid("Cannot sign in to Azure tenant %s: AADSTS90002: Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant, tenant)
 	}
-	switch subTenant := w.tenantOfSubscription(sub); {
+	switch subTenant := world.tenantOfSubscription(sub); {
 	case subTenant == "":
 		return invalid("The subscription '%s' could not be found.", sub)
 	case !strings.EqualFold(subTenant, tenant):
@@ -190,11 +190,11 @@ func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet,
 	if len(upper) > 0 {
 		return invalid("Invalid peering specification: %s must be given in lower case. The Aiven API currently only accepts resource group and virtual network names in lower case; delete this connection and create it again with lower-case names", strings.Join(upper, " and "))
 	}
-	userVNet := w.vnetByNames(sub, rg, name)
+	userVNet := world.vnetByNames(sub, rg, name)
 	if userVNet == nil {
 		return invalid("Virtual network %q in resource group %q of subscription %s was not found", name, rg, sub)
 	}
-	app := w.appByAppID(pc.PeerAzureAppID)
+	app := world.appByAppID(pc.PeerAzureAppID)
 	switch {
 	case app == nil:
 		return invalid("Cannot create a service principal for application %s (peer_azure_app_id) in the Aiven tenant: The appId '%s' of the service principal does not reference a valid application object.", pc.PeerAzureAppID, pc.PeerAzureAppID)
@@ -207,16 +207,16 @@ func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet,
 	if x, y, ok := overlaps([]string{v.NetworkCIDR}, pc.UserPeerNetworkCIDRs); ok {
 		return invalid("User peer network CIDR %s overlaps with the project VPC network %s", y, x)
 	}
-	aivenSP := w.spByAppID(tenant, w.Aiven.AppID)
+	aivenSP := world.spByAppID(tenant, world.Aiven.AppID)
 	if aivenSP == nil {
 		return fail(StateRejectedByPeer, "rejected-by-peer", fmt.Sprintf(
 			"Peering request rejected: AADSTS700016: Application with identifier '%s' was not found in the directory '%s'. Create a service principal for the Aiven application in your tenant and grant it 'Microsoft.Network/virtualNetworks/peer/action' on %s",
-			w.Aiven.AppID, tenant, userVNet.ID))
+			world.Aiven.AppID, tenant, userVNet.ID))
 	}
-	if !w.principalReplicated(s.clock, aivenSP) {
+	if !world.principalReplicated(s.clock, aivenSP) {
 		return false // Entra has not replicated it yet: try again on a later run
 	}
-	grants := w.grants(s.clock, aivenSP.ID, ActionPeer, userVNet.ID)
+	grants := world.grants(s.clock, aivenSP.ID, ActionPeer, userVNet.ID)
 	if len(grants) == 0 {
 		return fail(StateRejectedByPeer, "rejected-by-peer", fmt.Sprintf(
 			"Peering request rejected: the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network. The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid.",
@@ -224,7 +224,7 @@ func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet,
 	}
 	for _, g := range grants {
 		if g.Effective {
-			w.provisionAivenSide(now, v, pc)
+			world.provisionAivenSide(now, v, pc)
 			return true
 		}
 	}
@@ -234,9 +234,9 @@ func (s *Server) evaluateAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet,
 // evaluateOther moves a connection to a cloud the sandbox does not emulate
 // as far as Aiven's side goes: the request is sent, then it waits for the
 // user to accept it.
-func evaluateOther(w *World, now time.Time, pc *AivenPeering) bool {
+func evaluateOther(world *World, now time.Time, pc *AivenPeering) bool {
 	if pc.State == StateApproved {
-		w.setPeeringState(now, pc, StateApprovedPeerRequested, map[string]any{
+		world.setPeeringState(now, pc, StateApprovedPeerRequested, map[string]any{
 			"message": "Peering connection requested from the peer cloud", "type": "approved-peer-requested"})
 		return true
 	}
@@ -253,15 +253,15 @@ func evaluateOther(w *World, now time.Time, pc *AivenPeering) bool {
 	default:
 		info["message"] = "Pending peer: complete the peering in your cloud account"
 	}
-	w.setPeeringState(now, pc, StatePendingPeer, info)
+	world.setPeeringState(now, pc, StatePendingPeer, info)
 	return true
 }
 
 // watchAzure follows the Azure peering of a PENDING_PEER or ACTIVE
 // connection: activation once both sides are Connected, and loss of the
 // user's side.
-func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
-	t := w.Timing
+func (s *Server) watchAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
+	t := world.Timing
 	var side *VNetPeering
 	if aivenVNet != nil {
 		side = aivenVNet.Peerings[strings.ToLower(path.Base(pc.AivenSidePeeringID))]
@@ -283,8 +283,8 @@ func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc
 		if !s.clock.Due(pc.PeerLostAt, t.AivenPeerLoss.D()) {
 			return changed
 		}
-		w.removeAivenPeering(aivenVNet, pc)
-		w.setPeeringState(now, pc, StateDeletedByPeer, map[string]any{
+		world.removeAivenPeering(aivenVNet, pc)
+		world.setPeeringState(now, pc, StateDeletedByPeer, map[string]any{
 			"message": "Peering connection was deleted by the peer: the peering from your virtual network to the Aiven network was removed. Delete this connection and create it again to restore it",
 			"type":    "deleted-by-peer"})
 		return true
@@ -297,7 +297,7 @@ func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc
 		return changed
 	}
 	var userSide *VNetPeering
-	if uv := w.vnet(side.RemoteVNetID); uv != nil {
+	if uv := world.vnet(side.RemoteVNetID); uv != nil {
 		userSide = uv.peeringTo(aivenVNet.ID)
 	}
 	msg := pendingPeerMessage
@@ -323,7 +323,7 @@ func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc
 		changed = true
 	}
 	if s.clock.Due(pc.ConnectedAt, t.AivenActivation.D()) {
-		w.setPeeringState(now, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+		world.setPeeringState(now, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
 		return true
 	}
 	return changed
@@ -333,10 +333,10 @@ func (s *Server) watchAzure(w *World, now time.Time, v *VPC, aivenVNet *VNet, pc
 const pendingPeerMessage = "Pending peer: create a peering from your virtual network to the network in to-network-id"
 
 // removeAivenPeering deletes the Azure peering Aiven made for a connection;
-// the user's side turns Disconnected. Expects w.mu held.
-func (w *World) removeAivenPeering(aivenVNet *VNet, pc *AivenPeering) {
+// the user's side turns Disconnected. Expects world.mu held.
+func (world *World) removeAivenPeering(aivenVNet *VNet, pc *AivenPeering) {
 	if pc.AivenSidePeeringID != "" && aivenVNet != nil {
-		w.deletePeering(aivenVNet, path.Base(pc.AivenSidePeeringID))
+		world.deletePeering(aivenVNet, path.Base(pc.AivenSidePeeringID))
 	}
 	pc.AivenSidePeeringID = ""
 	pc.ConnectedAt, pc.PeerLostAt = time.Time{}, time.Time{}
@@ -356,14 +356,14 @@ func holdsAivenGrant(state string) bool {
 
 // releaseAivenGrants removes the role assignment on this VPC's network and
 // the service principal that Aiven gave the user's app in its tenant, each
-// unless another connection still holds it. Expects w.mu held.
-func (w *World) releaseAivenGrants(v *VPC, pc *AivenPeering) {
-	sp := w.spByAppID(w.Aiven.TenantID, pc.PeerAzureAppID)
-	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, w.Aiven.TenantID) {
+// unless another connection still holds it. Expects world.mu held.
+func (world *World) releaseAivenGrants(v *VPC, pc *AivenPeering) {
+	sp := world.spByAppID(world.Aiven.TenantID, pc.PeerAzureAppID)
+	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, world.Aiven.TenantID) {
 		return // none, or one of Aiven's own apps: never Aiven's to remove
 	}
 	usedHere, usedAnywhere := false, false
-	for _, p := range w.Aiven.Projects {
+	for _, p := range world.Aiven.Projects {
 		for _, ov := range p.VPCs {
 			for _, o := range ov.Peerings {
 				if o == pc || !holdsAivenGrant(o.State) || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {
@@ -374,38 +374,38 @@ func (w *World) releaseAivenGrants(v *VPC, pc *AivenPeering) {
 			}
 		}
 	}
-	for key, ra := range w.RoleAssignments {
+	for key, ra := range world.RoleAssignments {
 		if !strings.EqualFold(ra.PrincipalID, sp.ID) {
 			continue
 		}
 		if !usedAnywhere || (!usedHere && strings.EqualFold(ra.Scope, v.AzureVNetID)) {
-			delete(w.RoleAssignments, key)
+			delete(world.RoleAssignments, key)
 		}
 	}
 	if !usedAnywhere {
-		delete(w.ServicePrincipals, sp.ID)
+		delete(world.ServicePrincipals, sp.ID)
 	}
 }
 
-// vnetNoAlloc is w.vnet without the allocation of lower-casing the id, as
+// vnetNoAlloc is world.vnet without the allocation of lower-casing the id, as
 // advanceAiven looks up every VPC's network on every request.
-func (w *World) vnetNoAlloc(id string) *VNet {
+func (world *World) vnetNoAlloc(id string) *VNet {
 	var buf [256]byte
 	if len(id) > len(buf) {
-		return w.vnet(id)
+		return world.vnet(id)
 	}
 	b := buf[:len(id)]
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if c >= 0x80 {
-			return w.vnet(id) // non-ASCII: let strings.ToLower decide
+			return world.vnet(id) // non-ASCII: let strings.ToLower decide
 		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		b[i] = c
 	}
-	return w.VNets[string(b)] // the compiler does not copy b for a map index
+	return world.VNets[string(b)] // the compiler does not copy b for a map index
 }
 
 func randomHex(n int) string {

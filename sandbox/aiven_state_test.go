@@ -39,10 +39,10 @@ func stateTestServer(t *testing.T, speed float64, timing Timing) (*Server, aiven
 }
 
 // with runs f on the world, locked and advanced, like a request would.
-func (s *Server) with(f func(w *World, now time.Time)) {
-	w, unlock := s.lock()
+func (s *Server) with(f func(world *World, now time.Time)) {
+	world, unlock := s.lock()
 	defer unlock()
-	f(w, s.clock.Now())
+	f(world, s.clock.Now())
 }
 
 // pollState polls a connection until its state is one of until; it returns
@@ -94,13 +94,13 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	ctx := context.Background()
 	var appVNet, stagingAivenVNet, prodAivenVNet *VNet
 	var aivenSPInUserTenant *ServicePrincipal
-	s.with(func(w *World, now time.Time) {
-		appVNet = w.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
-		stagingAivenVNet = w.vnet(w.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
-		prodAivenVNet = w.vnet(w.project("tsdb-prod").vpc(stateTestProdVPC).AzureVNetID)
-		aivenSPInUserTenant = w.spByAppID(UserTenantID, AivenDefaultAppID)
-		role := w.roleByName(UserTenantID, "aiven-vnet-peer")
-		w.createRoleAssignment(now, UserTenantID, appVNet.ID, "", role.ID, aivenSPInUserTenant.ID, "ServicePrincipal", AdminSPObjectID)
+	s.with(func(world *World, now time.Time) {
+		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+		stagingAivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		prodAivenVNet = world.vnet(world.project("tsdb-prod").vpc(stateTestProdVPC).AzureVNetID)
+		aivenSPInUserTenant = world.spByAppID(UserTenantID, AivenDefaultAppID)
+		role := world.roleByName(UserTenantID, "aiven-vnet-peer")
+		world.createRoleAssignment(now, UserTenantID, appVNet.ID, "", role.ID, aivenSPInUserTenant.ID, "ServicePrincipal", AdminSPObjectID)
 	})
 
 	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
@@ -117,9 +117,9 @@ func TestAivenStateMachineAzure(t *testing.T) {
 		}
 	}
 	var state string
-	s.with(func(w *World, now time.Time) {
-		v := w.project("tsdb-staging").vpc(stateTestStagingVPC)
-		s.refreshVPC(w, now, v) // even a forced check must wait for propagation
+	s.with(func(world *World, now time.Time) {
+		v := world.project("tsdb-staging").vpc(stateTestStagingVPC)
+		s.refreshVPC(world, now, v) // even a forced check must wait for propagation
 		state = v.Peerings[0].State
 	})
 	if state != StateApproved {
@@ -131,17 +131,17 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	if pc.StateInfo["to-tenant-id"] != AivenTenantID || pc.StateInfo["to-network-id"] != stagingAivenVNet.ID {
 		t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
 	}
-	s.with(func(w *World, now time.Time) {
+	s.with(func(world *World, now time.Time) {
 		side := stagingAivenVNet.peeringTo(appVNet.ID)
 		if side == nil || side.PeeringState != "Initiated" {
 			t.Fatalf("Aiven side = %+v, want Initiated", side)
 		}
-		sp := w.spByAppID(AivenTenantID, ProdPeeringAppID)
-		if sp == nil || !w.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
+		sp := world.spByAppID(AivenTenantID, ProdPeeringAppID)
+		if sp == nil || !world.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
 			t.Fatalf("the user's app cannot peer with Aiven's VNet: sp %+v", sp)
 		}
 		// The user peers back, but without network access.
-		w.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, false)
+		world.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, false)
 	})
 	for range 3 {
 		if _, err := c.VpcGet(ctx, "tsdb-staging", stateTestStagingVPC); err != nil {
@@ -152,24 +152,26 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	if msg, _ := pc.StateInfo["message"].(string); !strings.Contains(msg, "allowVirtualNetworkAccess") || pc.StateInfo["to-network-id"] == nil {
 		t.Fatalf("PENDING_PEER without network access: state_info %v", pc.StateInfo)
 	}
-	s.with(func(w *World, now time.Time) { w.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, true) })
+	s.with(func(world *World, now time.Time) {
+		world.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, true)
+	})
 	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
 	wantStates(t, states, StatePendingPeer, StateActive)
 
 	// The user deletes their side: Aiven notices and removes its peering,
 	// but keeps what it gave the app until the connection is deleted.
-	s.with(func(w *World, now time.Time) { w.deletePeering(appVNet, "to-aiven") })
+	s.with(func(world *World, now time.Time) { world.deletePeering(appVNet, "to-aiven") })
 	states, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
 	wantStates(t, states, StateActive, StateDeletedByPeer)
 	if pc.StateInfo["type"] != "deleted-by-peer" {
 		t.Errorf("DELETED_BY_PEER state_info = %v", pc.StateInfo)
 	}
-	appSPInAiven := func(w *World) *ServicePrincipal { return w.spByAppID(AivenTenantID, ProdPeeringAppID) }
-	s.with(func(w *World, now time.Time) {
+	appSPInAiven := func(world *World) *ServicePrincipal { return world.spByAppID(AivenTenantID, ProdPeeringAppID) }
+	s.with(func(world *World, now time.Time) {
 		if p := stagingAivenVNet.peeringTo(appVNet.ID); p != nil {
 			t.Errorf("Aiven side still there after DELETED_BY_PEER: %+v", p)
 		}
-		if sp := appSPInAiven(w); sp == nil || !w.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
+		if sp := appSPInAiven(world); sp == nil || !world.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
 			t.Errorf("the app lost its principal or grant in Aiven's tenant at DELETED_BY_PEER: %+v", sp)
 		}
 	})
@@ -183,13 +185,13 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	}
 	states, _ = pollState(t, c, "tsdb-prod", stateTestProdVPC, "rg-prod", "prod-vnet", string(del.State), "(gone)")
 	wantStates(t, states, StateDeleting, StateDeleted, "(gone)")
-	s.with(func(w *World, now time.Time) {
-		prodVNet := w.vnetByNames(UserSubscriptionID, "rg-prod", "prod-vnet")
+	s.with(func(world *World, now time.Time) {
+		prodVNet := world.vnetByNames(UserSubscriptionID, "rg-prod", "prod-vnet")
 		if p := prodVNet.Peerings["to-aiven-tsdb-prod"]; p == nil || p.PeeringState != "Disconnected" {
 			t.Errorf("user side after Aiven's delete = %+v, want Disconnected", p)
 		}
-		sp := appSPInAiven(w)
-		if sp == nil || len(w.grants(nil, sp.ID, ActionPeer, prodAivenVNet.ID)) != 0 || !w.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
+		sp := appSPInAiven(world)
+		if sp == nil || len(world.grants(nil, sp.ID, ActionPeer, prodAivenVNet.ID)) != 0 || !world.can(nil, sp.ID, ActionPeer, stagingAivenVNet.ID) {
 			t.Errorf("want the app's principal kept with its grant on tsdb-staging's network only: %+v", sp)
 		}
 	})
@@ -202,16 +204,16 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	}
 	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(del.State), "(gone)")
 	wantStates(t, states, StateDeleting, StateDeleted, "(gone)")
-	s.with(func(w *World, now time.Time) {
-		if sp := appSPInAiven(w); sp != nil {
+	s.with(func(world *World, now time.Time) {
+		if sp := appSPInAiven(world); sp != nil {
 			t.Errorf("the app's principal in Aiven's tenant is still there: %+v", sp)
 		}
-		for _, ra := range w.RoleAssignments {
+		for _, ra := range world.RoleAssignments {
 			if ra.TenantID == AivenTenantID && ra.CreatedBy == AivenHomeSPObjectID {
 				t.Errorf("assignment left behind in Aiven's tenant: %s", ra.ID)
 			}
 		}
-		if w.ServicePrincipals[AivenHomeSPObjectID] == nil {
+		if world.ServicePrincipals[AivenHomeSPObjectID] == nil {
 			t.Error("Aiven's own service principal was removed")
 		}
 	})
@@ -223,11 +225,11 @@ func TestAivenPendingPeerLoss(t *testing.T) {
 	s, c := stateTestServer(t, 1, Timing{AivenActivation: Duration(24 * time.Hour)})
 	ctx := context.Background()
 	var appVNet, aivenVNet *VNet
-	s.with(func(w *World, now time.Time) {
-		appVNet = w.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
-		aivenVNet = w.vnet(w.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
-		sp := w.spByAppID(UserTenantID, AivenDefaultAppID)
-		w.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), sp.ID, "ServicePrincipal", AdminSPObjectID)
+	s.with(func(world *World, now time.Time) {
+		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
+		world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), sp.ID, "ServicePrincipal", AdminSPObjectID)
 	})
 	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
 		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
@@ -237,14 +239,14 @@ func TestAivenPendingPeerLoss(t *testing.T) {
 	}
 	states, _ := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
 	wantStates(t, states, StateApproved, StatePendingPeer)
-	s.with(func(w *World, now time.Time) { w.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
+	s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
 	// Connected, but activation takes a simulated day: still PENDING_PEER.
 	pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StatePendingPeer)
-	s.with(func(w *World, now time.Time) {
-		if pc := w.project("tsdb-staging").vpc(stateTestStagingVPC).Peerings[0]; pc.ConnectedAt.IsZero() {
+	s.with(func(world *World, now time.Time) {
+		if pc := world.project("tsdb-staging").vpc(stateTestStagingVPC).Peerings[0]; pc.ConnectedAt.IsZero() {
 			t.Error("ConnectedAt not recorded once both sides were Connected")
 		}
-		w.deletePeering(appVNet, "to-aiven")
+		world.deletePeering(appVNet, "to-aiven")
 	})
 	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateDeletedByPeer)
 	wantStates(t, states, StatePendingPeer, StateDeletedByPeer)
@@ -253,8 +255,8 @@ func TestAivenPendingPeerLoss(t *testing.T) {
 func ptrTo[T any](v T) *T { return &v }
 
 // roleByName finds a custom role of a tenant by its name.
-func (w *World) roleByName(tenantID, name string) *RoleDefinition {
-	for _, rd := range w.RoleDefinitions {
+func (world *World) roleByName(tenantID, name string) *RoleDefinition {
+	for _, rd := range world.RoleDefinitions {
 		if rd.TenantID == tenantID && rd.RoleName == name {
 			return rd
 		}

@@ -81,9 +81,9 @@ func (s *Server) aivenAccessTokenRevoke(q *aivenRequest) {
 // console, so tests can take a credential away mid-run. It reports whether
 // the token was a valid one.
 func (s *Server) RevokeAivenToken(token string) bool {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	u := w.aivenUserByToken("aivenv1 " + token)
+	u := world.aivenUserByToken("aivenv1 " + token)
 	if u == nil {
 		return false
 	}

@@ -1,55 +1,324 @@
 package sandbox
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
-// handleARM authenticates a Resource Manager request and routes it.
-// Authorization resources ({scope}/providers/Microsoft.Authorization/...)
-// can sit under any scope, so they are found by their provider segment;
-// everything else is routed by handleARMResource.
+// Resource Manager's request pipeline. Every ARM request, whatever its
+// resource, takes the same steps in the order Resource Manager takes them,
+// once, here; a handler in armRoutes (arm_routes.go) starts where they end:
+//
+//  1. route: the path and method against armRoutes (segments
+//     case-insensitive, as Resource Manager treats them);
+//  2. authentication: a bearer token the sandbox issued, for Resource
+//     Manager's audience (skipped only by anonymous rows: cloud metadata);
+//     only then is an unknown path 404 and a method the path lacks 405;
+//  3. the request body, read before the world lock is taken;
+//  4. the world lock, held until the handler returns;
+//  5. the api-version, against the row's accepted list;
+//  6. the subscription (a {subscriptionId} or the subscription of a
+//     {scope}) and that the token comes from its tenant;
+//  7. RBAC: the row's action, checked against the world's role assignments
+//     on the row's scope (403 AuthorizationFailed);
+//  8. the handler: the resource provider's own validation and work.
+//
+// Fault injection (latency, 429, 503, held answers) runs before all of
+// this, in ServeHTTP, for every API alike. Errors have Resource Manager's
+// one JSON shape (armError).
+
+// armRequest is one Resource Manager request that passed the pipeline:
+// the handler's whole context.
+type armRequest struct {
+	s     *Server
+	world *World // locked for the request's lifetime
+	w     http.ResponseWriter
+	r     *http.Request
+	c     *Claims // nil on an anonymous route
+	route *armRoute
+	// params are the path's named segments, as sent ({name} in the pattern).
+	params map[string]string
+	// scope is a {scope} route's scope: "" (tenant root) or a path under
+	// /subscriptions/{id}, without a trailing slash.
+	scope string
+	// sub is the subscription of the request ({subscriptionId} or the
+	// scope's); nil when there is none.
+	sub *Subscription
+	// permitted is whether the caller holds the row's action on its whole
+	// scope; only listFiltered rows get this far without it.
+	permitted bool
+}
+
+// handleARM is Resource Manager's one entry point.
 func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
-	lp := strings.ToLower(r.URL.Path)
-	if strings.HasPrefix(lp, "/metadata/endpoints") {
-		s.handleARMMetadata(w, r)
-		return
-	}
-	c, err := s.bearer(r)
-	if err != nil {
-		if err == errNoToken {
-			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
-			armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+	route, params, methodOK := matchARMRoute(strings.Split(strings.Trim(r.URL.Path, "/"), "/"), r.Method)
+	var c *Claims
+	if route == nil || !route.anonymous {
+		var ok bool
+		if c, ok = s.armAuthenticate(w, r); !ok {
 			return
 		}
-		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
+	}
+	switch {
+	case route == nil:
+		notFound(w, APIARM, r)
 		return
+	case !methodOK:
+		methodNotAllowed(w, r)
+		return
+	}
+	if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodPost {
+		// Read the body before taking the world lock, so a slow client
+		// cannot hold up everyone else; a body that is too long or cut
+		// short fails to decode later, as any malformed body does.
+		body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	world, unlock := s.lock()
+	defer unlock()
+	q := &armRequest{s: s, world: world, w: w, r: r, c: c, route: route, params: params}
+	if _, scoped := params[armScopeParam]; scoped {
+		q.scope = normalizeScope(params[armScopeParam])
+	}
+	if !q.apiVersionOK() || !q.subscriptionOK() || !q.authorized() {
+		return
+	}
+	route.handle(q)
+}
+
+// armAuthenticate checks the bearer token and its audience, answering 401
+// with Resource Manager's texts itself: AuthenticationFailed as in
+// hashicorp/terraform-provider-azurerm#3612 ("Authentication failed. The
+// 'Authorization' header is missing."), InvalidAuthenticationTokenAudience
+// as in Azure-Samples/active-directory-dotnetcore-daemon-v2#145 (with the
+// four allowed audiences in that order).
+func (s *Server) armAuthenticate(w http.ResponseWriter, r *http.Request) (*Claims, bool) {
+	c, err := s.bearer(r)
+	if err != nil {
+		if errors.Is(err, errNoToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+			armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+			return nil, false
+		}
+		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
+		return nil, false
 	}
 	if !c.HasAudience(AudienceARM, "https://management.azure.com/", "https://management.core.windows.net") {
 		armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenAudience",
 			fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.", c.Aud))
-		return
+		return nil, false
 	}
-	const authzMarker = "/providers/microsoft.authorization/"
-	if i := strings.LastIndex(lp, authzMarker); i >= 0 {
-		scope := r.URL.Path[:i]
-		rest := strings.Split(strings.Trim(r.URL.Path[i+len(authzMarker):], "/"), "/")
-		guid := ""
-		if len(rest) > 1 {
-			guid = rest[1]
-		}
-		switch strings.ToLower(rest[0]) {
-		case "roledefinitions":
-			s.handleRoleDefinitions(w, r, c, scope, guid)
-			return
-		case "roleassignments":
-			s.handleRoleAssignments(w, r, c, scope, guid)
-			return
-		case "permissions":
-			s.handlePermissions(w, r, c, scope)
-			return
+	return c, true
+}
+
+// doubleSlash matches the empty parentResourcePath the SDK leaves in
+// .../providers/Microsoft.Network//virtualNetworks/...
+var doubleSlash = regexp.MustCompile(`/{2,}`)
+
+// normalizeScope makes a {scope} the scope it names: without empty
+// segments or a trailing slash, and for
+// GET /providers/Microsoft.Authorization/roleAssignments/{full id} the id's
+// own scope (the id names its scope).
+func normalizeScope(scope string) string {
+	scope = strings.TrimRight(doubleSlash.ReplaceAllString(scope, "/"), "/")
+	if len(scope) > len(rbacAssignmentsPath) && strings.EqualFold(scope[:len(rbacAssignmentsPath)], rbacAssignmentsPath) {
+		scope = "/" + strings.TrimLeft(scope[len(rbacAssignmentsPath):], "/")
+	}
+	return scope
+}
+
+// apiVersionOK checks the api-version parameter against the row's list.
+// Resource Manager answers a missing one with MissingApiVersionParameter
+// (cloudquery/cloudquery#6626), an unknown one for a resource provider's
+// type (Microsoft.Network) with NoRegisteredProviderFound, listing the
+// versions with ", " and the provider's locations (Azure/azure-cli#28496,
+// for networkInterfaces), and for the types it serves itself with
+// InvalidApiVersionParameter, listing them with "," (Azure/azure-sdk-for-net#3160
+// for Microsoft.Resources, hashicorp/vault-plugin-secrets-azure#13 for role
+// assignments).
+func (q *armRequest) apiVersionOK() bool {
+	v := q.r.URL.Query().Get("api-version")
+	accepted := q.route.versions
+	switch {
+	case v == "":
+		armError(q.w, http.StatusBadRequest, "MissingApiVersionParameter",
+			"The api-version query parameter (?api-version=) is required for all requests.")
+		return false
+	case slices.Contains(accepted, v):
+		return true
+	case q.route.provider == providerNetwork:
+		armError(q.w, http.StatusBadRequest, "NoRegisteredProviderFound", fmt.Sprintf(
+			"No registered resource provider found for location '%s' and API version '%s' for type '%s'. The supported api-versions are '%s'. The supported locations are '%s'.",
+			"global", v, q.route.resourceType, strings.Join(accepted, ", "), strings.Join(q.world.locations(), ", ")))
+	default:
+		armError(q.w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
+			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(accepted, ",")))
+	}
+	return false
+}
+
+// locations lists the regions of the world's networks, for error texts.
+func (world *World) locations() []string {
+	var out []string
+	for _, v := range world.VNets {
+		if !slices.Contains(out, v.Location) {
+			out = append(out, v.Location)
 		}
 	}
-	s.handleARMResource(w, r, c)
+	sort.Strings(out)
+	return out
+}
+
+// subscriptionOK finds the subscription the request names, as a
+// {subscriptionId} (which must be a guid: InvalidSubscriptionId, as in
+// Azure/apiops#460) or as its scope's first segments, and checks that it
+// exists (SubscriptionNotFound, as in Azure/azure-cli#33657) and that the
+// token comes from its tenant. A scope at the tenant root names none; a
+// scope outside any subscription (management groups, other extension
+// scopes) is not emulated.
+func (q *armRequest) subscriptionOK() bool {
+	id, named := q.params["subscriptionId"]
+	switch {
+	case named && !isGUID(id):
+		armError(q.w, http.StatusBadRequest, "InvalidSubscriptionId",
+			fmt.Sprintf("The provided subscription identifier '%s' is malformed or invalid.", id))
+		return false
+	case named:
+	case q.scope == "":
+		return true
+	default:
+		if id = subscriptionOf(q.scope); id == "" {
+			notFound(q.w, APIARM, q.r)
+			return false
+		}
+	}
+	sub := q.world.subscriptionByID(id)
+	if sub == nil {
+		armError(q.w, http.StatusNotFound, "SubscriptionNotFound", fmt.Sprintf("The subscription '%s' could not be found.", id))
+		return false
+	}
+	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
+		wrongTenant(q.w, q.c.TenantID, sub.TenantID)
+		return false
+	}
+	q.sub = sub
+	return true
+}
+
+// wrongTenant answers a token from another tenant than the subscription's,
+// with the text in full as Azure/LogicAppsUX#9068 shows it.
+func wrongTenant(w http.ResponseWriter, tokenTenant, subTenant string) {
+	w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+subTenant+`", error="invalid_token", error_description="The access token is from the wrong issuer."`)
+	armError(w, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant", fmt.Sprintf(
+		"The access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/%s' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.",
+		tokenTenant, subTenant, subTenant))
+}
+
+// authorized checks the row's RBAC action for the caller on the row's
+// scope, with the role-propagation delay applied, answering 403
+// AuthorizationFailed if the caller lacks it.
+func (q *armRequest) authorized() bool {
+	rt := q.route
+	if rt.action == "" {
+		return true
+	}
+	if _, scoped := q.params[armScopeParam]; scoped && q.scope == "" && rt.openAtRoot {
+		return true
+	}
+	resource := q.rbacScope()
+	q.permitted = q.world.can(q.s.clock, q.c.ObjectID, rt.action, resource)
+	if q.permitted || rt.listFiltered {
+		return true
+	}
+	authorizationFailed(q.w, q.c, rt.action, resource)
+	return false
+}
+
+// rbacScope is the scope the row's action is checked on: the row's over
+// template with the request's parameters (and the normalized {scope})
+// filled in, or the request path; the tenant root is "/".
+func (q *armRequest) rbacScope() string {
+	if q.route.over == "" {
+		return q.requestScope()
+	}
+	out := expandPattern(q.route.over, func(name string) string {
+		if name == armScopeParam {
+			return q.scope
+		}
+		return q.params[name]
+	})
+	if out == "" {
+		return "/"
+	}
+	return out
+}
+
+// authorizationFailed writes Resource Manager's AuthorizationFailed; for a
+// service principal the "client" is its object id too, as in
+// Azure/ARO-RP#66.
+func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string) {
+	w.Header().Set("x-ms-failure-cause", "gateway")
+	armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
+		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+		c.ObjectID, c.ObjectID, action, scope))
+}
+
+// methodNotAllowed answers a verb the resource does not support here. The
+// text is Resource Manager's (Azure/azure-service-operator#2362, a PUT on
+// .../virtualNetworks/{vnet}/subnets/); the real answer carries it as a
+// bare {"Message": ...}, the sandbox in Resource Manager's error envelope
+// with a code, which is what clients read.
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	armError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
+		fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
+}
+
+// decodeBody decodes the JSON request body into v, answering
+// InvalidRequestContent if it cannot.
+func (q *armRequest) decodeBody(v any) bool {
+	if err := decodeJSON(q.r, v); err != nil {
+		q.badBody(err.Error())
+		return false
+	}
+	return true
+}
+
+// badBody answers a request body that does not decode, or lacks what the
+// resource requires (detail says which).
+func (q *armRequest) badBody(detail string) {
+	armError(q.w, http.StatusBadRequest, "InvalidRequestContent",
+		fmt.Sprintf("The request content was invalid and could not be deserialized: '%s'.", detail))
+}
+
+// requestScope is the request path as a scope for error texts.
+func (q *armRequest) requestScope() string { return "/" + strings.Trim(q.r.URL.Path, "/") }
+
+// armBase is the scheme and host the client used, for absolute links.
+func armBase(r *http.Request) string { return "https://" + r.Host }
+
+func isGUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}
+
+// stableGUID derives a resource's resourceGuid from its identity, so it
+// stays the same across restarts without being stored.
+func stableGUID(parts ...string) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("azpeer-sandbox:"+strings.ToLower(strings.Join(parts, "|")))).String()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

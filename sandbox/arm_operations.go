@@ -37,16 +37,16 @@ const (
 // stays readable; clients read it within seconds.
 const operationRetention = 24 * time.Hour
 
-// startOperation records an operation on target that takes d. Expects w.mu held.
-func (w *World) startOperation(now time.Time, kind, target string, d time.Duration) *AsyncOperation {
+// startOperation records an operation on target that takes d. Expects world.mu held.
+func (world *World) startOperation(now time.Time, kind, target string, d time.Duration) *AsyncOperation {
 	op := &AsyncOperation{ID: newGUID(), Status: opInProgress, StartedAt: now, DoneAt: now.Add(d), Kind: kind, Target: target}
-	w.Operations[op.ID] = op
+	world.Operations[op.ID] = op
 	return op
 }
 
-// operationOn returns the operation in progress on target, if any. Expects w.mu held.
-func (w *World) operationOn(target string) *AsyncOperation {
-	for _, op := range w.Operations {
+// operationOn returns the operation in progress on target, if any. Expects world.mu held.
+func (world *World) operationOn(target string) *AsyncOperation {
+	for _, op := range world.Operations {
 		if op.Status == opInProgress && strings.EqualFold(op.Target, target) {
 			return op
 		}
@@ -57,16 +57,16 @@ func (w *World) operationOn(target string) *AsyncOperation {
 // advanceOperations completes async ARM operations that are due, and
 // forgets finished ones after operationRetention. Expects the world lock.
 func (s *Server) advanceOperations() {
-	w := s.world
-	if len(w.Operations) == 0 {
+	world := s.world
+	if len(world.Operations) == 0 {
 		return
 	}
 	now := s.clock.Now()
 	changed := false
-	for id, op := range w.Operations {
+	for id, op := range world.Operations {
 		if op.Status != opInProgress {
 			if now.Sub(op.DoneAt) > operationRetention {
-				delete(w.Operations, id)
+				delete(world.Operations, id)
 				changed = true
 			}
 			continue
@@ -74,7 +74,7 @@ func (s *Server) advanceOperations() {
 		if !s.clock.Due(op.StartedAt, op.DoneAt.Sub(op.StartedAt)) {
 			continue
 		}
-		w.finishOperation(now, op)
+		world.finishOperation(now, op)
 		changed = true
 	}
 	if changed {
@@ -82,10 +82,10 @@ func (s *Server) advanceOperations() {
 	}
 }
 
-// finishOperation does an operation's work. Expects w.mu held.
-func (w *World) finishOperation(now time.Time, op *AsyncOperation) {
+// finishOperation does an operation's work. Expects world.mu held.
+func (world *World) finishOperation(now time.Time, op *AsyncOperation) {
 	op.Status, op.DoneAt = opSucceeded, now
-	local, name := w.peeringParent(op.Target)
+	local, name := world.peeringParent(op.Target)
 	var p *VNetPeering
 	if local != nil {
 		p = local.Peerings[strings.ToLower(name)]
@@ -104,27 +104,27 @@ func (w *World) finishOperation(now time.Time, op *AsyncOperation) {
 			p.ProvisioningState = "Failed"
 			return
 		}
-		w.putPeering(now, local, p.Name, p.RemoteVNetID, p.AllowVirtualNetworkAccess)
+		world.putPeering(now, local, p.Name, p.RemoteVNetID, p.AllowVirtualNetworkAccess)
 	case opPeeringDelete:
 		if p != nil {
-			w.deletePeering(local, p.Name)
+			world.deletePeering(local, p.Name)
 		}
 	}
 }
 
-// peeringParent splits a peering id into its network and name. Expects w.mu held.
-func (w *World) peeringParent(id string) (*VNet, string) {
+// peeringParent splits a peering id into its network and name. Expects world.mu held.
+func (world *World) peeringParent(id string) (*VNet, string) {
 	const marker = "/virtualnetworkpeerings/"
 	i := strings.LastIndex(strings.ToLower(id), marker)
 	if i < 0 {
 		return nil, ""
 	}
-	return w.vnet(id[:i]), id[i+len(marker):]
+	return world.vnet(id[:i]), id[i+len(marker):]
 }
 
 // operationURL is the status resource of an operation, on the host the
 // client called. results picks the Location form (operationResults).
-func (q *armCall) operationURL(local *VNet, op *AsyncOperation, results bool) string {
+func (q *armRequest) operationURL(local *VNet, op *AsyncOperation, results bool) string {
 	kind := "operations"
 	if results {
 		kind = "operationResults"
@@ -139,87 +139,94 @@ func (q *armCall) operationURL(local *VNet, op *AsyncOperation, results bool) st
 
 // asyncHeaders sets Azure-AsyncOperation (and Location for a DELETE) and
 // the retry hints of a new operation.
-func (q *armCall) asyncHeaders(local *VNet, op *AsyncOperation, now time.Time, withLocation bool) {
-	q.rw.Header().Set("Azure-AsyncOperation", q.operationURL(local, op, false))
+func (q *armRequest) asyncHeaders(local *VNet, op *AsyncOperation, now time.Time, withLocation bool) {
+	q.w.Header().Set("Azure-AsyncOperation", q.operationURL(local, op, false))
 	if withLocation {
-		q.rw.Header().Set("Location", q.operationURL(local, op, true))
+		q.w.Header().Set("Location", q.operationURL(local, op, true))
 	}
-	q.s.retryAfter(q.rw, op, now)
+	q.s.retryAfter(q.w, op, now)
 }
 
 // retryAfter tells the client when the operation will be done, in the
 // real time the sandbox's clock takes for the simulated time left. In
 // instant mode it says nothing: the next poll finds the operation done.
-func (s *Server) retryAfter(rw http.ResponseWriter, op *AsyncOperation, now time.Time) {
+func (s *Server) retryAfter(w http.ResponseWriter, op *AsyncOperation, now time.Time) {
 	left := op.DoneAt.Sub(now)
 	if s.clock.Speed() == 0 || left <= 0 {
 		return
 	}
 	real := s.clock.Real(left)
-	rw.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(real.Seconds()))), 10))
-	rw.Header().Set("Retry-After-Ms", strconv.FormatInt(max(1, int64(math.Ceil(float64(real)/float64(time.Millisecond)))), 10))
+	w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(real.Seconds()))), 10))
+	w.Header().Set("Retry-After-Ms", strconv.FormatInt(max(1, int64(math.Ceil(float64(real)/float64(time.Millisecond)))), 10))
 }
 
 // anotherOperation answers a write while an operation on the resource is
 // still running, as the network provider does (azcore retries 429).
-func (q *armCall) anotherOperation(local *VNet, op *AsyncOperation) {
-	q.s.retryAfter(q.rw, op, q.s.clock.Now())
-	armError(q.rw, http.StatusTooManyRequests, "AnotherOperationInProgress", fmt.Sprintf(
+func (q *armRequest) anotherOperation(local *VNet, op *AsyncOperation) {
+	q.s.retryAfter(q.w, op, q.s.clock.Now())
+	armError(q.w, http.StatusTooManyRequests, "AnotherOperationInProgress", fmt.Sprintf(
 		"Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: %s.",
 		q.operationURL(local, op, false)))
 }
 
-// operationStatus serves .../locations/{loc}/operations/{id} (the
-// Azure-AsyncOperation resource) and .../operationResults/{id} (Location).
-func (q *armCall) operationStatus(subID, location, id string, results bool) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
-		return
-	}
-	if !q.networkAPIVersion("locations/operations") {
-		return
-	}
-	sub, ok := q.subscription(subID)
+// operationStatus serves .../locations/{location}/operations/{operationId}:
+// the Azure-AsyncOperation resource, a status document while the
+// operation runs and after.
+func (q *armRequest) operationStatus() {
+	op, ok := q.operationOfPath()
 	if !ok {
 		return
 	}
-	op := q.w.Operations[strings.ToLower(id)]
-	if op == nil || !strings.EqualFold(subscriptionOf(op.Target), sub.ID) {
-		armError(q.rw, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation %s not found in location %s.", id, location))
+	body := map[string]any{"status": op.Status}
+	if op.Status == opFailed {
+		body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
+	}
+	if op.Status == opInProgress {
+		q.s.retryAfter(q.w, op, q.s.clock.Now())
+	}
+	writeJSON(q.w, http.StatusOK, body)
+}
+
+// operationResult serves .../locations/{location}/operationResults/{operationId}
+// (the Location resource): 202 while the operation runs, then its error,
+// or the peering a PUT made, or 204.
+func (q *armRequest) operationResult() {
+	op, ok := q.operationOfPath()
+	if !ok {
 		return
 	}
-	local, _ := q.w.peeringParent(op.Target)
-	now := q.s.clock.Now()
-	if !results {
-		body := map[string]any{"status": op.Status}
-		if op.Status == opFailed {
-			body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
-		}
-		if op.Status == opInProgress {
-			q.s.retryAfter(q.rw, op, now)
-		}
-		writeJSON(q.rw, http.StatusOK, body)
-		return
-	}
+	local, _ := q.world.peeringParent(op.Target)
 	switch op.Status {
 	case opInProgress:
 		if local != nil {
-			q.rw.Header().Set("Location", q.operationURL(local, op, true))
+			q.w.Header().Set("Location", q.operationURL(local, op, true))
 		}
-		q.s.retryAfter(q.rw, op, now)
-		q.rw.WriteHeader(http.StatusAccepted)
+		q.s.retryAfter(q.w, op, q.s.clock.Now())
+		q.w.WriteHeader(http.StatusAccepted)
 	case opFailed:
-		armError(q.rw, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
+		armError(q.w, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
 	default:
 		var p *VNetPeering
 		if local != nil && op.Kind == opPeeringPut {
-			_, name := q.w.peeringParent(op.Target)
+			_, name := q.world.peeringParent(op.Target)
 			p = local.Peerings[strings.ToLower(name)]
 		}
 		if p == nil {
-			q.rw.WriteHeader(http.StatusNoContent)
+			q.w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		writeJSON(q.rw, http.StatusOK, q.w.peeringJSON(p))
+		writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
 	}
+}
+
+// operationOfPath finds the operation the path names, in the request's
+// subscription, answering 404 if there is none.
+func (q *armRequest) operationOfPath() (*AsyncOperation, bool) {
+	id := q.params["operationId"]
+	op := q.world.Operations[strings.ToLower(id)]
+	if op == nil || !strings.EqualFold(subscriptionOf(op.Target), q.sub.ID) {
+		armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Operation %s not found in location %s.", id, q.params["location"]))
+		return nil, false
+	}
+	return op, true
 }

@@ -2,38 +2,23 @@ package sandbox
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 )
 
-// doubleSlash matches the empty parentResourcePath the SDK leaves in
-// .../providers/Microsoft.Network//virtualNetworks/...
-var doubleSlash = regexp.MustCompile(`/{2,}`)
-
-// handlePermissions serves {scope}/providers/Microsoft.Authorization/permissions:
+// listPermissions serves {scope}/providers/Microsoft.Authorization/permissions:
 // the caller's own effective permissions at a resource group or resource,
 // one entry per role assignment that applies (and has propagated), as
 // Resource Manager lists them. Any signed-in principal may ask about itself.
-func (s *Server) handlePermissions(w http.ResponseWriter, r *http.Request, c *Claims, scope string) {
-	if r.Method != http.MethodGet {
-		rbacMethodNotAllowed(w, r)
-		return
-	}
-	wd, unlock := s.lock()
-	defer unlock()
-	q, ok := s.rbacBegin(wd, w, r, c, doubleSlash.ReplaceAllString(scope, "/"))
-	if !ok {
-		return
-	}
+func (q *armRequest) listPermissions() {
 	value := []map[string]any{}
-	for _, ra := range wd.RoleAssignments {
-		if !strings.EqualFold(ra.PrincipalID, c.ObjectID) || !scopeCovers(ra.Scope, q.scope) {
+	for _, ra := range q.world.RoleAssignments {
+		if !strings.EqualFold(ra.PrincipalID, q.c.ObjectID) || !scopeCovers(ra.Scope, q.scope) {
 			continue
 		}
-		if !s.clock.Due(ra.CreatedAt, wd.Timing.RolePropagation.D()) {
+		if !q.s.clock.Due(ra.CreatedAt, q.world.Timing.RolePropagation.D()) {
 			continue
 		}
-		rd := wd.roleByGUID(roleGUIDOf(ra.RoleDefinitionID))
+		rd := q.world.roleByGUID(roleGUIDOf(ra.RoleDefinitionID))
 		if rd == nil {
 			continue
 		}
@@ -42,5 +27,5 @@ func (s *Server) handlePermissions(w http.ResponseWriter, r *http.Request, c *Cl
 			"dataActions": nonNil(rd.DataActions), "notDataActions": nonNil(rd.NotDataActions),
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"value": value})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": value})
 }

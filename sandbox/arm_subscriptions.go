@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -12,29 +11,14 @@ import (
 // Resource Manager's subscriptions, tenants and cloud metadata, as
 // armsubscriptions (api-version 2022-12-01) and the Azure CLI call them.
 
-// subscriptionAPIVersions are the Microsoft.Resources api-versions accepted
-// for /subscriptions and /tenants.
-var subscriptionAPIVersions = []string{
-	"2014-04-01", "2014-04-01-preview", "2015-01-01", "2016-06-01", "2018-06-01", "2019-06-01",
-	"2019-11-01", "2020-01-01", "2021-01-01", "2022-01-01", "2022-09-01", "2022-12-01",
-}
-
-// resourcesAPIVersion checks a Microsoft.Resources api-version.
-func (q *armCall) resourcesAPIVersion() bool {
-	return q.apiVersion(subscriptionAPIVersions, func(v string) {
-		armError(q.rw, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
-			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(subscriptionAPIVersions, ",")))
-	})
-}
-
 // subscriptionVisible reports whether the caller has any effective role
 // assignment at, above or below the subscription: Resource Manager lists a
-// subscription to anyone who may touch something in it. Expects w.mu held.
-func (q *armCall) subscriptionVisible(sub *Subscription) bool {
+// subscription to anyone who may touch something in it. Expects world.mu held.
+func (q *armRequest) subscriptionVisible(sub *Subscription) bool {
 	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
 		return false
 	}
-	for _, ra := range q.w.RoleAssignments {
+	for _, ra := range q.world.RoleAssignments {
 		if !strings.EqualFold(ra.PrincipalID, q.c.ObjectID) || !strings.EqualFold(ra.TenantID, sub.TenantID) {
 			continue
 		}
@@ -42,7 +26,7 @@ func (q *armCall) subscriptionVisible(sub *Subscription) bool {
 		if scope != "" && !strings.EqualFold(subscriptionOf(ra.Scope), sub.ID) {
 			continue
 		}
-		if q.s.clock.Due(ra.CreatedAt, q.w.Timing.RolePropagation.D()) {
+		if q.s.clock.Due(ra.CreatedAt, q.world.Timing.RolePropagation.D()) {
 			return true
 		}
 	}
@@ -64,16 +48,9 @@ func subscriptionJSON(s *Subscription) map[string]any {
 	}
 }
 
-func (q *armCall) listSubscriptions() {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
-		return
-	}
-	if !q.resourcesAPIVersion() {
-		return
-	}
+func (q *armRequest) listSubscriptions() {
 	var subs []*Subscription
-	for _, s := range q.w.Subscriptions {
+	for _, s := range q.world.Subscriptions {
 		if q.subscriptionVisible(s) {
 			subs = append(subs, s)
 		}
@@ -83,88 +60,52 @@ func (q *armCall) listSubscriptions() {
 	for _, s := range subs {
 		items = append(items, subscriptionJSON(s))
 	}
-	writeJSON(q.rw, http.StatusOK, map[string]any{"value": items, "count": map[string]any{"type": "Total", "value": len(items)}})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": items, "count": map[string]any{"type": "Total", "value": len(items)}})
 }
 
-func (q *armCall) getSubscription(id string) {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
-		return
-	}
-	if !q.resourcesAPIVersion() {
-		return
-	}
-	sub, ok := q.subscription(id)
-	if !ok {
-		return
-	}
+// getSubscription answers one subscription (the pipeline found it and
+// checked its tenant) to a caller who may see it.
+func (q *armRequest) getSubscription() {
+	sub := q.sub
 	if !q.subscriptionVisible(sub) {
-		authorizationFailed(q.rw, q.c, "Microsoft.Resources/subscriptions/read", "/subscriptions/"+sub.ID)
+		authorizationFailed(q.w, q.c, "Microsoft.Resources/subscriptions/read", "/subscriptions/"+sub.ID)
 		return
 	}
-	writeJSON(q.rw, http.StatusOK, subscriptionJSON(sub))
+	writeJSON(q.w, http.StatusOK, subscriptionJSON(sub))
 }
 
 // listTenants lists the tenants where the caller's application has a
 // service principal: the directories its credential can sign in to.
-func (q *armCall) listTenants() {
-	if q.r.Method != http.MethodGet {
-		methodNotAllowed(q.rw, q.r)
-		return
-	}
-	if !q.resourcesAPIVersion() {
-		return
-	}
+func (q *armRequest) listTenants() {
 	var ids []string
-	for _, sp := range q.w.ServicePrincipals {
-		if strings.EqualFold(sp.AppID, q.c.AppID) && q.w.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
+	for _, sp := range q.world.ServicePrincipals {
+		if strings.EqualFold(sp.AppID, q.c.AppID) && q.world.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
 			ids = append(ids, sp.TenantID)
 		}
 	}
-	if !slices.Contains(ids, q.c.TenantID) && q.w.Tenants[q.c.TenantID] != nil {
+	if !slices.Contains(ids, q.c.TenantID) && q.world.Tenants[q.c.TenantID] != nil {
 		ids = append(ids, q.c.TenantID)
 	}
 	sort.Strings(ids)
 	items := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
-		t := q.w.Tenants[id]
+		t := q.world.Tenants[id]
 		items = append(items, map[string]any{
 			"id": "/tenants/" + t.ID, "tenantId": t.ID, "countryCode": "US", "displayName": t.DisplayName,
 			"domains": []string{t.DefaultDomain}, "tenantCategory": "Home", "defaultDomain": t.DefaultDomain,
 			"tenantType": "AAD",
 		})
 	}
-	writeJSON(q.rw, http.StatusOK, map[string]any{"value": items})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": items})
 }
 
-// metadataAPIVersions: 2015-01-01 answers the single-cloud document the
-// Azure CLI's "az cloud register" reads; the later ones a list of clouds.
-var metadataAPIVersions = []string{"2015-01-01", "2018-01-01", "2019-05-01", "2020-06-01", "2022-09-01"}
-
-// handleARMMetadata serves /metadata/endpoints (unauthenticated). Under the
-// real host name (proxy mode) it describes the public cloud; on the
+// metadataEndpoints serves /metadata/endpoints (unauthenticated). Under
+// the real host name (proxy mode) it describes the public cloud; on the
 // loopback address it points sign-in, Graph and Resource Manager at the
 // sandbox itself.
-func (s *Server) handleARMMetadata(rw http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(strings.Trim(r.URL.Path, "/"), "metadata/endpoints") {
-		notFound(rw, APIARM, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		methodNotAllowed(rw, r)
-		return
-	}
+func (q *armRequest) metadataEndpoints() {
+	w, r := q.w, q.r
 	v := r.URL.Query().Get("api-version")
-	switch {
-	case v == "":
-		armError(rw, http.StatusBadRequest, "MissingApiVersionParameter",
-			"The api-version query parameter (?api-version=) is required for all requests.")
-		return
-	case !slices.Contains(metadataAPIVersions, v):
-		armError(rw, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
-			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(metadataAPIVersions, ",")))
-		return
-	}
 	host := strings.ToLower(r.Host)
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
@@ -179,13 +120,13 @@ func (s *Server) handleARMMetadata(rw http.ResponseWriter, r *http.Request) {
 	}
 	audiences := []string{AudienceARM, arm}
 	if v == "2015-01-01" {
-		writeJSON(rw, http.StatusOK, map[string]any{
+		writeJSON(w, http.StatusOK, map[string]any{
 			"galleryEndpoint": gallery, "graphEndpoint": graph, "portalEndpoint": portal,
 			"authentication": map[string]any{"loginEndpoint": login, "audiences": audiences},
 		})
 		return
 	}
-	writeJSON(rw, http.StatusOK, []map[string]any{{
+	writeJSON(w, http.StatusOK, []map[string]any{{
 		"name": name, "portal": strings.TrimSuffix(portal, "/"), "resourceManager": arm,
 		"authentication": map[string]any{
 			"loginEndpoint": strings.TrimSuffix(login, "/"), "audiences": audiences,

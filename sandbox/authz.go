@@ -58,9 +58,9 @@ func builtinRoleID(sub, guid string) string {
 func roleGUIDOf(id string) string { return path.Base(strings.TrimRight(id, "/")) }
 
 // roleByGUID finds a role definition by its guid (built-in roles are
-// registered once per subscription but share the guid). Expects w.mu held.
-func (w *World) roleByGUID(guid string) *RoleDefinition {
-	for _, rd := range w.RoleDefinitions {
+// registered once per subscription but share the guid). Expects world.mu held.
+func (world *World) roleByGUID(guid string) *RoleDefinition {
+	for _, rd := range world.RoleDefinitions {
 		if strings.EqualFold(rd.Name, guid) {
 			return rd
 		}
@@ -114,25 +114,25 @@ type Grant struct {
 
 // grants lists the assignments that give principal the action on resource;
 // a nil clock ignores propagation delay.
-// Expects w.mu held.
-func (w *World) grants(clock *Clock, principalID, action, resource string) []Grant {
+// Expects world.mu held.
+func (world *World) grants(clock *Clock, principalID, action, resource string) []Grant {
 	var out []Grant
-	for _, ra := range w.RoleAssignments {
+	for _, ra := range world.RoleAssignments {
 		if !strings.EqualFold(ra.PrincipalID, principalID) || !scopeCovers(ra.Scope, resource) {
 			continue
 		}
-		rd := w.roleByGUID(roleGUIDOf(ra.RoleDefinitionID))
+		rd := world.roleByGUID(roleGUIDOf(ra.RoleDefinitionID))
 		if rd == nil || !roleGrants(rd, action) {
 			continue
 		}
-		out = append(out, Grant{Assignment: ra, Role: rd, Effective: clock == nil || clock.Due(ra.CreatedAt, w.Timing.RolePropagation.D())})
+		out = append(out, Grant{Assignment: ra, Role: rd, Effective: clock == nil || clock.Due(ra.CreatedAt, world.Timing.RolePropagation.D())})
 	}
 	return out
 }
 
 // can reports whether principal may perform action on resource now.
-func (w *World) can(clock *Clock, principalID, action, resource string) bool {
-	for _, g := range w.grants(clock, principalID, action, resource) {
+func (world *World) can(clock *Clock, principalID, action, resource string) bool {
+	for _, g := range world.grants(clock, principalID, action, resource) {
 		if g.Effective {
 			return true
 		}
@@ -142,20 +142,20 @@ func (w *World) can(clock *Clock, principalID, action, resource string) bool {
 
 // principalReplicated reports whether a service principal is visible to
 // Resource Manager and to token endpoints yet.
-func (w *World) principalReplicated(clock *Clock, sp *ServicePrincipal) bool {
-	return clock.Due(sp.CreatedAt, w.Timing.PrincipalReplication.D())
+func (world *World) principalReplicated(clock *Clock, sp *ServicePrincipal) bool {
+	return clock.Due(sp.CreatedAt, world.Timing.PrincipalReplication.D())
 }
 
 // secretValid reports whether secret matches one of the app's password
 // credentials that is in its validity window and replicated.
-func (w *World) secretValid(clock *Clock, app *Application, secret string, now time.Time) (ok bool, reason string) {
+func (world *World) secretValid(clock *Clock, app *Application, secret string, now time.Time) (ok bool, reason string) {
 	h := sha256Hex(secret)
 	for _, pc := range app.PasswordCredentials {
 		if pc.SecretSHA256 != h {
 			continue
 		}
 		switch {
-		case now.Before(pc.StartDateTime) || !clock.Due(pc.CreatedAt, w.Timing.SecretReplication.D()):
+		case now.Before(pc.StartDateTime) || !clock.Due(pc.CreatedAt, world.Timing.SecretReplication.D()):
 			return false, "not-yet-valid"
 		case !pc.EndDateTime.IsZero() && now.After(pc.EndDateTime):
 			return false, "expired"

@@ -17,9 +17,6 @@ import (
 // HTTPS on loopback. The numbers include the clients' own work (TLS, JSON,
 // retry wrappers), as a test suite or demo sees it. Results: BENCHMARKS.md.
 
-// benchVPC is the tsdb-prod VPC of the default scenario (two connections).
-const benchVPC = "1f0e2d3c-4b5a-4697-8877-665544332211"
-
 // BenchmarkAivenVPCGet is GET /v1/project/{p}/vpcs/{id} through codegen's
 // client, in the default scenario and in "large" (every request advances
 // Aiven's state machine over all 3000 connections).
@@ -27,7 +24,7 @@ func BenchmarkAivenVPCGet(b *testing.B) {
 	for _, sc := range []string{"default", "large"} {
 		b.Run("scenario="+sc, func(b *testing.B) {
 			s := startSandbox(b, sandbox.Options{Scenario: sc})
-			project, vpcID := "tsdb-prod", benchVPC
+			project, vpcID := "tsdb-prod", prodVPCID
 			if sc == "large" {
 				vpcs, err := aivenClient(b, s, s.Credentials().AivenToken).VpcList(ctx(b), "project-000")
 				if err != nil || len(vpcs) == 0 {

@@ -8,9 +8,9 @@ import (
 // SetProjectFault makes every VPC call of an Aiven project fail with an
 // HTTP status (0 clears it), for partial-failure tests and demos.
 func (s *Server) SetProjectFault(project string, status int) bool {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	p := w.Aiven.Projects[project]
+	p := world.Aiven.Projects[project]
 	if p == nil {
 		return false
 	}
@@ -40,12 +40,12 @@ type PrincipalSpec struct {
 // a CI identity, so tests can act as principals with fewer rights than the
 // scenario's admin.
 func (s *Server) AddPrincipal(spec PrincipalSpec) (Principal, error) {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
 	past := s.clock.Now().Add(-24 * time.Hour)
-	app := w.createApplication(past, UserTenantID, "", "", spec.DisplayName, "AzureADMyOrg")
-	_, secret := w.addPassword(past, app, "sandbox", time.Time{})
-	sp := w.createServicePrincipal(past, UserTenantID, app, "")
+	app := world.createApplication(past, UserTenantID, "", "", spec.DisplayName, "AzureADMyOrg")
+	_, secret := world.addPassword(past, app, "sandbox", time.Time{})
+	sp := world.createServicePrincipal(past, UserTenantID, app, "")
 	sp.DirectoryRoles = spec.DirectoryRoles
 	sp.GraphPermissions = spec.GraphPermissions
 	if spec.SubscriptionRole != "" {
@@ -58,7 +58,7 @@ func (s *Server) AddPrincipal(spec PrincipalSpec) (Principal, error) {
 		if guid == "" {
 			return Principal{}, fmt.Errorf("sandbox: no built-in role %q", spec.SubscriptionRole)
 		}
-		w.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, guid), sp.ID, "ServicePrincipal", AdminSPObjectID)
+		world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, guid), sp.ID, "ServicePrincipal", AdminSPObjectID)
 	}
 	s.markDirty()
 	return Principal{TenantID: UserTenantID, AppID: app.AppID, ObjectID: sp.ID, Secret: secret}, nil
@@ -68,13 +68,13 @@ func (s *Server) AddPrincipal(spec PrincipalSpec) (Principal, error) {
 // as an administrator would in the portal, for tests that need a tenant
 // where, say, Aiven's app was never consented. It reports whether one existed.
 func (s *Server) RemoveServicePrincipal(tenantID, appID string) bool {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	sp := w.spByAppID(tenantID, appID)
+	sp := world.spByAppID(tenantID, appID)
 	if sp == nil {
 		return false
 	}
-	delete(w.ServicePrincipals, sp.ID)
+	delete(world.ServicePrincipals, sp.ID)
 	s.markDirty()
 	return true
 }

@@ -74,12 +74,12 @@ func requestBase(r *http.Request) string {
 	return "https://" + r.Host
 }
 
-// resolveTenant finds a tenant by id or by its domain. Expects w.mu held.
-func (w *World) resolveTenant(idOrDomain string) *Tenant {
-	if t := w.Tenants[idOrDomain]; t != nil {
+// resolveTenant finds a tenant by id or by its domain. Expects world.mu held.
+func (world *World) resolveTenant(idOrDomain string) *Tenant {
+	if t := world.Tenants[idOrDomain]; t != nil {
 		return t
 	}
-	for _, t := range w.Tenants {
+	for _, t := range world.Tenants {
 		if strings.EqualFold(t.ID, idOrDomain) || strings.EqualFold(t.DefaultDomain, idOrDomain) {
 			return t
 		}
@@ -98,8 +98,8 @@ func (s *Server) openIDConfiguration(w http.ResponseWriter, r *http.Request, ten
 	base := requestBase(r)
 	pathTenant, issuerTenant := tenant, "{tenantid}"
 	if !tenantAliases[strings.ToLower(tenant)] {
-		wd, unlock := s.lock()
-		t := wd.resolveTenant(tenant)
+		world, unlock := s.lock()
+		t := world.resolveTenant(tenant)
 		unlock()
 		if t == nil {
 			aadError(w, http.StatusBadRequest, "invalid_tenant", 90002, tenantNotFound(tenant))
@@ -280,16 +280,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 		return
 	}
 
-	wd, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	tenant := wd.resolveTenant(tenantParam)
+	tenant := world.resolveTenant(tenantParam)
 	if tenant == nil {
 		aadError(w, http.StatusBadRequest, "invalid_request", 90002, tenantNotFound(tenantParam))
 		return
 	}
 	notFoundInTenant := "Application with identifier '" + clientID + "' was not found in the directory '" + tenant.DisplayName +
 		"'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
-	app := wd.appByAppID(clientID)
+	app := world.appByAppID(clientID)
 	if app == nil {
 		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, notFoundInTenant)
 		return
@@ -297,8 +297,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 	// The app's identity in this tenant: its service principal, once
 	// replicated to the token service. Another tenant knows a
 	// multi-tenant app only through such a service principal.
-	sp := wd.spByAppID(tenant.ID, app.AppID)
-	if sp == nil || !wd.principalReplicated(s.clock, sp) {
+	sp := world.spByAppID(tenant.ID, app.AppID)
+	if sp == nil || !world.principalReplicated(s.clock, sp) {
 		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, notFoundInTenant)
 		return
 	}
@@ -308,7 +308,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 		return
 	}
 	// The secrets live on the application object in its home tenant.
-	if ok, reason := wd.secretValid(s.clock, app, secret, s.clock.Now()); !ok {
+	if ok, reason := world.secretValid(s.clock, app, secret, s.clock.Now()); !ok {
 		if reason == "expired" {
 			aadError(w, http.StatusUnauthorized, "invalid_client", 7000222, "The provided client secret keys for app '"+app.AppID+
 				"' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.")

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,14 +14,29 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/uuid"
 
-	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
 )
 
-const (
-	graphScope = "https://graph.microsoft.com/.default"
-	armScope   = "https://management.core.windows.net//.default"
-)
+// entraDo sends a raw token request (as the Azure CLI's MSAL or a script
+// would) and returns the status and JSON answer.
+func entraDo(t testing.TB, s *sandbox.Server, method, path, host string, form url.Values, basic [2]string) (int, map[string]any) {
+	t.Helper()
+	rq := rawRequest{method: method, path: path, host: host}
+	if form != nil {
+		rq.body, rq.contentType = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	if basic[0] != "" {
+		// As http.Request.SetBasicAuth writes it, with the form-encoded
+		// id and secret RFC 6749 (2.3.1) asks for.
+		rq.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(basic[0])+":"+url.QueryEscape(basic[1])))
+	}
+	resp, b := send(t, s, rq)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
+	}
+	return resp.StatusCode, out
+}
 
 // jwtClaims decodes an access token's payload without verifying it: the
 // test checks what Entra put in it, not the signature.
@@ -69,26 +83,6 @@ func wantAADSTS(t testing.TB, err error, code string, status int) {
 	if !strings.Contains(err.Error(), code) {
 		t.Fatalf("error does not name %s: %v", code, err)
 	}
-}
-
-// newApp registers an application as the admin, with a secret and,
-// optionally, its service principal in the admin's tenant.
-func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audience string, withSP bool) (azure.Application, string) {
-	t.Helper()
-	app, err := g.CreateApplication(ctx(t), name, audience, nil)
-	if err != nil {
-		t.Fatalf("CreateApplication: %v", err)
-	}
-	_, secret, err := g.AddPassword(ctx(t), app.ID, "test", time.Time{})
-	if err != nil {
-		t.Fatalf("AddPassword: %v", err)
-	}
-	if withSP {
-		if _, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil); err != nil {
-			t.Fatalf("CreateServicePrincipal: %v", err)
-		}
-	}
-	return app, secret.Reveal()
 }
 
 func TestEntraClientSecretToken(t *testing.T) {
@@ -161,39 +155,6 @@ func TestEntraTokenErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// entraPost sends a raw token request (as the Azure CLI's MSAL or a script
-// would) and returns the status and JSON answer.
-func entraDo(t testing.TB, s *sandbox.Server, method, path, host string, form url.Values, basic [2]string) (int, map[string]any) {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(ctx(t), method, s.URL()+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if host != "" {
-		req.Host = host
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if basic[0] != "" {
-		req.SetBasicAuth(url.QueryEscape(basic[0]), url.QueryEscape(basic[1]))
-	}
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
-	}
-	return resp.StatusCode, out
 }
 
 func TestEntraRawTokenRequests(t *testing.T) {

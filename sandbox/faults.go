@@ -40,14 +40,13 @@ type FaultConfig struct {
 
 // faultInjector decides, reproducibly from a seed, which requests fail.
 type faultInjector struct {
-	mu    sync.Mutex
-	rng   *rand.Rand
-	by    map[API]FaultConfig
-	count map[API]int
+	mu  sync.Mutex
+	rng *rand.Rand
+	by  map[API]FaultConfig
 }
 
 func newFaultInjector(seed uint64, cfg map[API]FaultConfig) *faultInjector {
-	fi := &faultInjector{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), by: map[API]FaultConfig{}, count: map[API]int{}}
+	fi := &faultInjector{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), by: map[API]FaultConfig{}}
 	for k, v := range cfg {
 		fi.by[k] = v
 	}
@@ -89,13 +88,6 @@ func (f *faultInjector) responseDelay(api API, method string) time.Duration {
 	return c.ResponseDelay
 }
 
-// Injected reports how many faults were injected into an API so far.
-func (f *faultInjector) injected(api API) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.count[api]
-}
-
 // inject sleeps for the configured latency and may answer the request with
 // a 429 or 503 in the API's own error shape. It reports whether it answered.
 func (f *faultInjector) inject(ctx context.Context, api API, w http.ResponseWriter) bool {
@@ -123,21 +115,13 @@ func (f *faultInjector) inject(ctx context.Context, api API, w http.ResponseWrit
 		if ra < time.Second {
 			w.Header().Set("x-ms-retry-after-ms", strconv.Itoa(int(ra/time.Millisecond)))
 		}
-		f.countOne(api)
 		writeThrottled(w, api)
 		return true
 	case roll < c.Rate429+c.Rate5xx:
-		f.countOne(api)
 		writeUnavailable(w, api)
 		return true
 	}
 	return false
-}
-
-func (f *faultInjector) countOne(api API) {
-	f.mu.Lock()
-	f.count[api]++
-	f.mu.Unlock()
 }
 
 func writeThrottled(w http.ResponseWriter, api API) {

@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,81 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/google/uuid"
 
-	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
 )
-
-// graphClient is azpeer's Graph client pointed at the sandbox.
-func graphClient(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) *azure.GraphClient {
-	t.Helper()
-	opts := clientOptions(s)
-	g, err := azure.NewGraphClient(s.URL(), cred, &opts)
-	if err != nil {
-		t.Fatalf("NewGraphClient: %v", err)
-	}
-	return g
-}
-
-// wantGraphError checks for Graph's error answer with that status and code.
-func wantGraphError(t testing.TB, err error, status int, code string) *azcore.ResponseError {
-	t.Helper()
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("got %v, want *azcore.ResponseError %d %s", err, status, code)
-	}
-	if re.StatusCode != status || re.ErrorCode != code {
-		t.Fatalf("got %d %s, want %d %s", re.StatusCode, re.ErrorCode, status, code)
-	}
-	return re
-}
-
-// graphRaw sends a request to Graph with a bearer token ("" for none).
-func graphRaw(t testing.TB, s *sandbox.Server, token, method, path string, body any) (int, map[string]any) {
-	t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, err := http.NewRequestWithContext(ctx(t), method, s.URL()+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if resp.StatusCode != http.StatusNoContent {
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			t.Fatalf("%s %s: answer is not JSON: %v", method, path, err)
-		}
-	}
-	return resp.StatusCode, out
-}
-
-func adminToken(t testing.TB, s *sandbox.Server, scope string) string {
-	t.Helper()
-	tok, err := adminCredential(t, s).GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{scope}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.Token
-}
 
 func TestGraphApplicationLifecycle(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
@@ -151,7 +80,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 		t.Errorf("service principal = %+v", sp)
 	}
 	_, err = g.CreateServicePrincipal(c, app.AppID, nil)
-	re := wantGraphError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
+	re := wantResponseError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
 	if !strings.Contains(re.Error(), "Another object with the same value for property servicePrincipalNames already exists.") {
 		t.Errorf("409 message: %v", re)
 	}
@@ -169,7 +98,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 	fresh := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal())
 	_, err = fresh.GetToken(c, policy.TokenRequestOptions{Scopes: []string{armScope}})
 	wantAADSTS(t, err, "AADSTS7000215", 401)
-	wantGraphError(t, g.RemovePassword(c, app.ID, pc.KeyID), http.StatusBadRequest, "Request_BadRequest")
+	wantResponseError(t, g.RemovePassword(c, app.ID, pc.KeyID), http.StatusBadRequest, "Request_BadRequest")
 
 	// Service principals: find, get, delete.
 	if found, err := g.FindServicePrincipalByAppID(c, app.AppID); err != nil || found == nil || found.ID != sp.ID {
@@ -182,7 +111,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 		t.Fatalf("DeleteServicePrincipal: %v", err)
 	}
 	_, err = g.GetServicePrincipal(c, sp.ID)
-	re = wantGraphError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
+	re = wantResponseError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
 	if !strings.Contains(re.Error(), "Resource '"+sp.ID+"' does not exist or one of its queried reference-property objects are not present.") {
 		t.Errorf("404 message: %v", re)
 	}
@@ -198,8 +127,8 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 		t.Errorf("service principal after DeleteApplication = %+v, %v; want none", found, err)
 	}
 	_, err = g.GetApplication(c, app.ID)
-	wantGraphError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
-	wantGraphError(t, g.DeleteApplication(c, app.ID), http.StatusNotFound, "Request_ResourceNotFound")
+	wantResponseError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
+	wantResponseError(t, g.DeleteApplication(c, app.ID), http.StatusNotFound, "Request_ResourceNotFound")
 }
 
 // Creating Aiven's service principal in the user's tenant: 201 for an
@@ -221,7 +150,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 		s := startSandbox(t, sandbox.Options{})
 		g := graphClient(t, s, adminCredential(t, s))
 		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
-		wantGraphError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
+		wantResponseError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
 	})
 	t.Run("caller without a directory role", func(t *testing.T) {
 		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
@@ -230,16 +159,16 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 		g := graphClient(t, s, secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret))
 
 		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
-		re := wantGraphError(t, err, http.StatusForbidden, "Authorization_RequestDenied")
+		re := wantResponseError(t, err, http.StatusForbidden, "Authorization_RequestDenied")
 		if !strings.Contains(re.Error(), "When using this permission, the backing application of the service principal being created must in the local tenant") {
 			t.Errorf("403 message: %v", re)
 		}
 		_, err = g.CreateApplication(ctx(t), "not allowed", "AzureADMultipleOrgs", nil)
-		re = wantGraphError(t, err, http.StatusForbidden, "Authorization_RequestDenied")
+		re = wantResponseError(t, err, http.StatusForbidden, "Authorization_RequestDenied")
 		if !strings.Contains(re.Error(), "Insufficient privileges to complete the operation.") {
 			t.Errorf("403 message: %v", re)
 		}
-		wantGraphError(t, g.DeleteApplication(ctx(t), sandbox.AdminAppObjectID), http.StatusForbidden, "Authorization_RequestDenied")
+		wantResponseError(t, g.DeleteApplication(ctx(t), sandbox.AdminAppObjectID), http.StatusForbidden, "Authorization_RequestDenied")
 		// Reading needs no role.
 		if org, err := g.Organization(ctx(t)); err != nil || org.ID != sandbox.UserTenantID {
 			t.Errorf("Organization as a plain app = %+v, %v", org, err)
@@ -252,7 +181,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
 		g := graphClient(t, s, adminCredential(t, s))
 		_, err := g.CreateServicePrincipal(ctx(t), uuid.NewString(), nil)
-		wantGraphError(t, err, http.StatusBadRequest, "Request_BadRequest")
+		wantResponseError(t, err, http.StatusBadRequest, "Request_BadRequest")
 	})
 }
 
@@ -344,9 +273,9 @@ func TestGraphTenantIsolation(t *testing.T) {
 		t.Errorf("the user's app seen from Aiven's tenant: %+v, %v", app, err)
 	}
 	_, err = inAiven.GetApplication(c, sandbox.ProdPeeringAppObject)
-	wantGraphError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
+	wantResponseError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
 	_, err = inAiven.GetServicePrincipal(c, sandbox.AdminSPObjectID)
-	wantGraphError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
+	wantResponseError(t, err, http.StatusNotFound, "Request_ResourceNotFound")
 
 	aivenHome, err := inAiven.FindServicePrincipalByAppID(c, sandbox.AivenDefaultAppID)
 	if err != nil || aivenHome == nil || aivenHome.ID != sandbox.AivenHomeSPObjectID {

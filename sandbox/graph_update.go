@@ -66,10 +66,10 @@ func nonNilStrings(s []string) []string {
 // spTags is what Graph answers for a service principal's tags: its own and
 // its application's (the documented union). Whether Entra computes the
 // union when it answers or copies the application's tags when they change
-// is not documented; the sandbox computes it on read. Expects w.mu held.
-func (w *World) spTags(sp *ServicePrincipal) []string {
+// is not documented; the sandbox computes it on read. Expects world.mu held.
+func (world *World) spTags(sp *ServicePrincipal) []string {
 	out := slices.Clone(nonNilStrings(sp.Tags))
-	if app := w.appByAppID(sp.AppID); app != nil {
+	if app := world.appByAppID(sp.AppID); app != nil {
 		for _, t := range app.Tags {
 			if !slices.Contains(out, t) {
 				out = append(out, t)

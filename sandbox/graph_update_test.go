@@ -12,20 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-
 	"github.com/azpeer/azpeer/sandbox"
 )
-
-// principalToken signs in as a principal made with AddPrincipal.
-func principalToken(t testing.TB, s *sandbox.Server, p sandbox.Principal, scope string) string {
-	t.Helper()
-	tok, err := secretCredential(t, s, p.TenantID, p.AppID, p.Secret).GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{scope}})
-	if err != nil {
-		t.Fatalf("sign in as %s: %v", p.AppID, err)
-	}
-	return tok.Token
-}
 
 // graphCreate POSTs an object and returns its JSON, failing the test unless 201.
 func graphCreate(t testing.TB, s *sandbox.Server, token, collection string, body map[string]any) map[string]any {
@@ -60,13 +48,6 @@ func jsonStrings(v any) []string {
 		}
 	}
 	return out
-}
-
-// graphErrorCode is the error.code of a Graph error answer.
-func graphErrorCode(out map[string]any) string {
-	e, _ := out["error"].(map[string]any)
-	c, _ := e["code"].(string)
-	return c
 }
 
 func TestGraphApplicationFreeFormFields(t *testing.T) {
@@ -183,7 +164,7 @@ func TestGraphApplicationPatchRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, out := graphRaw(t, s, tc.token, tc.method, tc.path, tc.body)
-			if status != tc.status || graphErrorCode(out) != tc.code {
+			if status != tc.status || errorCode(out) != tc.code {
 				t.Fatalf("%d %v, want %d %s", status, out, tc.status, tc.code)
 			}
 		})
@@ -232,7 +213,7 @@ func TestGraphServicePrincipalFreeFormFields(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, out := graphRaw(t, s, tc.token, http.MethodPatch, tc.path, tc.body)
-			if status != tc.status || graphErrorCode(out) != tc.code {
+			if status != tc.status || errorCode(out) != tc.code {
 				t.Fatalf("%d %v, want %d %s", status, out, tc.status, tc.code)
 			}
 			if status != http.StatusNoContent {
@@ -247,7 +228,7 @@ func TestGraphServicePrincipalFreeFormFields(t *testing.T) {
 
 	status, out := graphRaw(t, s, token, http.MethodPost, "/v1.0/servicePrincipals",
 		map[string]any{"appId": graphCreate(t, s, token, "applications", map[string]any{"displayName": "long notes"})["appId"], "notes": strings.Repeat("n", 1025)})
-	if status != http.StatusBadRequest || graphErrorCode(out) != "Request_BadRequest" {
+	if status != http.StatusBadRequest || errorCode(out) != "Request_BadRequest" {
 		t.Errorf("create with notes over 1024 characters: %d %v", status, out)
 	}
 }
@@ -292,7 +273,7 @@ func TestGraphTagFilters(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, out := graphRaw(t, s, token, http.MethodGet, tc.path, nil)
-			if status != tc.status || (status != 200 && graphErrorCode(out) != tc.code) {
+			if status != tc.status || (status != 200 && errorCode(out) != tc.code) {
 				t.Fatalf("%d %v, want %d %s", status, out, tc.status, tc.code)
 			}
 			if status != 200 {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"syscall"
 	"time"
 )
 
@@ -58,13 +60,13 @@ func (s *Server) loadOrCreate() error {
 		data, err := os.ReadFile(filepath.Join(dir, stateFile))
 		switch {
 		case err == nil:
-			var w World
-			if err := json.Unmarshal(data, &w); err != nil {
+			var world World
+			if err := json.Unmarshal(data, &world); err != nil {
 				return fmt.Errorf("sandbox: %s is not a sandbox state file (%v); move it away to start afresh", filepath.Join(dir, stateFile), err)
 			}
-			w.fillMaps()
-			s.world = &w
-			s.clock = NewClock(s.opts.Speed, w.SimTime)
+			world.fillMaps()
+			s.world = &world
+			s.clock = NewClock(s.opts.Speed, world.SimTime)
 			if err := s.rotateCredentials(); err != nil {
 				return err
 			}
@@ -74,11 +76,11 @@ func (s *Server) loadOrCreate() error {
 	}
 	if s.world == nil {
 		s.clock = NewClock(s.opts.Speed, time.Time{})
-		w, creds, err := buildScenario(s.opts.Scenario, s.clock.Now())
+		world, creds, err := buildScenario(s.opts.Scenario, s.clock.Now())
 		if err != nil {
 			return err
 		}
-		s.world, s.creds = w, creds
+		s.world, s.creds = world, creds
 	}
 	if dir != "" {
 		if err := writeFile0600(filepath.Join(dir, caCertFile), s.ca.CertPEM()); err != nil {
@@ -104,14 +106,14 @@ func (s *Server) loadOrCreate() error {
 // again. A new password is added to the admin app and a new Aiven token
 // replaces the old one, as a user would rotate them.
 func (s *Server) rotateCredentials() error {
-	w := s.world
+	world := s.world
 	now := s.clock.Now()
-	admin := w.Applications[AdminAppObjectID]
-	user := w.Aiven.Users[AivenUserEmail]
+	admin := world.Applications[AdminAppObjectID]
+	user := world.Aiven.Users[AivenUserEmail]
 	if admin == nil || user == nil {
 		return fmt.Errorf("sandbox: the saved world has no admin app %s or Aiven user %s", AdminAppObjectID, AivenUserEmail)
 	}
-	pc, secret := w.addPassword(now.Add(-w.Timing.SecretReplication.D()), admin, "sandbox admin (restart)", time.Time{})
+	pc, secret := world.addPassword(now.Add(-world.Timing.SecretReplication.D()), admin, "sandbox admin (restart)", time.Time{})
 	_ = pc
 	token := newSecret() + newSecret()[:8]
 	user.setToken(token)
@@ -170,8 +172,74 @@ func (s *Server) save() error {
 
 // Snapshot is the whole world as JSON (what /_sandbox/state returns).
 func (s *Server) Snapshot() ([]byte, error) {
-	w, unlock := s.lock()
+	world, unlock := s.lock()
 	defer unlock()
-	w.SimTime = s.clock.Now()
-	return json.MarshalIndent(w, "", "  ")
+	world.SimTime = s.clock.Now()
+	return json.MarshalIndent(world, "", "  ")
+}
+
+// writeFile0600 writes a file atomically with mode 0600: a temporary file
+// in the same directory, fsynced, renamed into place, and then the
+// directory fsynced, so that after a crash the file is either the old one
+// or the new one, and the rename itself is not lost (rename(2) is durable
+// only once its directory is; see fsync(2) on Linux: "Calling fsync() does
+// not necessarily ensure that the entry in the directory containing the
+// file has also reached disk. For that an explicit fsync() on a file
+// descriptor for the directory is also needed."). The project's state
+// package writes its run records the same way; the sandbox keeps its own
+// copy because it imports nothing of the project.
+func writeFile0600(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	renamed := false
+	defer func() {
+		if !renamed {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	renamed = true
+	return syncDir(dir)
+}
+
+// syncDir makes a directory's entries (a rename into it) durable. Windows
+// cannot open a directory for syncing, and NTFS journals renames itself;
+// some file systems refuse to sync a directory with EINVAL ("fd is bound
+// to a special file which does not support synchronization", fsync(2)),
+// which leaves nothing more to do. (EINVAL is matched as itself:
+// syscall.Errno does not report it as os.ErrInvalid.)
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }

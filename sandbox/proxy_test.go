@@ -17,7 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
 
 	"github.com/azpeer/azpeer/sandbox"
@@ -155,16 +154,8 @@ func TestProxyAzureSDKDefaultCloud(t *testing.T) {
 		Retry:     policy.RetryOptions{MaxRetries: 2, RetryDelay: 10 * time.Millisecond},
 	}
 	c := s.Credentials()
-	cred, err := azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, c.ClientSecret,
-		&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{"https://management.azure.com/.default"}})
-	if err != nil {
-		t.Fatalf("GetToken through the proxy: %v", err)
-	}
-	if tok.Token == "" {
+	cred := credentialWith(t, opts, c.TenantID, c.ClientID, c.ClientSecret)
+	if tokenOf(t, cred, "https://management.azure.com/.default") == "" {
 		t.Fatal("empty token")
 	}
 	subs, err := armsubscriptions.NewClient(cred, &arm.ClientOptions{ClientOptions: opts})

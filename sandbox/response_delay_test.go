@@ -3,10 +3,8 @@ package sandbox_test
 // FaultConfig.ResponseDelay: the cloud acts, the answer comes too late.
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,30 +18,11 @@ import (
 )
 
 // delayedDo sends a Graph request with a client whose whole exchange must
-// finish within timeout.
+// finish within its timeout.
 func delayedDo(t *testing.T, c *http.Client, base, token, method, path string, body any) (*http.Response, []byte, error) {
 	t.Helper()
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx(t), method, base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, b, err
+	return trySend(t, nil, rawRequest{method: method, path: path, base: base, auth: bearer(token),
+		body: jsonBody(t, body), contentType: "application/json", client: c})
 }
 
 // stateHasApp reports whether /_sandbox/state holds an application of that name.
@@ -164,12 +143,12 @@ func TestResponseDelayAsyncOperation(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
 	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{ResponseDelay: 20 * time.Millisecond, ResponseDelayReads: true})
 	n := adminNet(t, s)
-	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(netProdVNet))
+	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(prodVNet))
 	if err != nil {
 		t.Fatalf("peering with held answers: %v", err)
 	}
 	if prov, _ := netState(got); prov != string(armnetwork.ProvisioningStateSucceeded) || got.Properties.RemoteVirtualNetwork == nil ||
-		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, netProdVNet) {
+		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, prodVNet) {
 		t.Errorf("peering = %+v", got.Properties)
 	}
 	if err := netUnpeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering"); err != nil {

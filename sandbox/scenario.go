@@ -44,14 +44,14 @@ type scenarioFile struct {
 func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 	switch name {
 	case "default":
-		w, c := defaultScenario(now)
-		return w, c, nil
+		world, c := defaultScenario(now)
+		return world, c, nil
 	case "empty":
-		w, c := baseWorld(now)
-		return w, c, nil
+		world, c := baseWorld(now)
+		return world, c, nil
 	case "large":
-		w, c := largeScenario(now, 200, 3, 5)
-		return w, c, nil
+		world, c := largeScenario(now, 200, 3, 5)
+		return world, c, nil
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -62,55 +62,38 @@ func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 	if err := json.Unmarshal(data, &f); err != nil || f.World == nil {
 		return nil, Credentials{}, fmt.Errorf("sandbox: scenario file %s: want {\"world\": {...}, \"admin_secret\": ..., \"aiven_token\": ...}: %v", name, err)
 	}
-	w := f.World
-	w.fillMaps()
+	world := f.World
+	world.fillMaps()
 	creds := Credentials{AivenToken: f.AivenToken, AivenUser: AivenUserEmail, TenantID: f.TenantID, ClientID: f.AdminAppID, ClientSecret: f.AdminSecret}
-	return w, creds, nil
+	return world, creds, nil
 }
 
-// fillMaps makes nil maps of a decoded world usable.
-func (w *World) fillMaps() {
-	e := newWorld()
-	if w.Tenants == nil {
-		w.Tenants = e.Tenants
+// fillMaps makes nil maps of a decoded world usable (a scenario file or a
+// saved world may leave any of them out).
+func (world *World) fillMaps() {
+	fillMap(&world.Tenants)
+	fillMap(&world.Applications)
+	fillMap(&world.ServicePrincipals)
+	fillMap(&world.Subscriptions)
+	fillMap(&world.VNets)
+	for _, v := range world.VNets {
+		fillMap(&v.Peerings)
 	}
-	if w.Applications == nil {
-		w.Applications = e.Applications
+	fillMap(&world.RoleDefinitions)
+	fillMap(&world.RoleAssignments)
+	fillMap(&world.Operations)
+	fillMap(&world.Aiven.Users)
+	fillMap(&world.Aiven.Organizations)
+	fillMap(&world.Aiven.Projects)
+	if world.Timing == (Timing{}) {
+		world.Timing = DefaultTiming()
 	}
-	if w.ServicePrincipals == nil {
-		w.ServicePrincipals = e.ServicePrincipals
-	}
-	if w.Subscriptions == nil {
-		w.Subscriptions = e.Subscriptions
-	}
-	if w.VNets == nil {
-		w.VNets = e.VNets
-	}
-	for _, v := range w.VNets {
-		if v.Peerings == nil {
-			v.Peerings = map[string]*VNetPeering{}
-		}
-	}
-	if w.RoleDefinitions == nil {
-		w.RoleDefinitions = e.RoleDefinitions
-	}
-	if w.RoleAssignments == nil {
-		w.RoleAssignments = e.RoleAssignments
-	}
-	if w.Operations == nil {
-		w.Operations = e.Operations
-	}
-	if w.Aiven.Users == nil {
-		w.Aiven.Users = e.Aiven.Users
-	}
-	if w.Aiven.Organizations == nil {
-		w.Aiven.Organizations = e.Aiven.Organizations
-	}
-	if w.Aiven.Projects == nil {
-		w.Aiven.Projects = e.Aiven.Projects
-	}
-	if w.Timing == (Timing{}) {
-		w.Timing = DefaultTiming()
+}
+
+// fillMap makes a nil map an empty one.
+func fillMap[K comparable, V any](m *map[K]V) {
+	if *m == nil {
+		*m = map[K]V{}
 	}
 }
 
@@ -118,74 +101,74 @@ func (w *World) fillMaps() {
 // admin and subscription, Aiven's tenant with its multi-tenant app, and the
 // Aiven account. It has no projects.
 func baseWorld(now time.Time) (*World, Credentials) {
-	w := newWorld()
+	world := newWorld()
 	// Everything in the base world is long settled.
 	past := now.Add(-90 * 24 * time.Hour)
-	w.addTenant(UserTenantID, "Contoso", "contoso.onmicrosoft.com")
-	w.addTenant(AivenTenantID, "Aiven", "aivencloud.onmicrosoft.com")
-	w.addSubscription(UserSubscriptionID, UserTenantID, "Contoso Production")
-	w.addSubscription(AivenSubscriptionID, AivenTenantID, "Aiven project VPCs")
-	w.addBuiltinRoles(UserTenantID)
-	w.addBuiltinRoles(AivenTenantID)
+	world.addTenant(UserTenantID, "Contoso", "contoso.onmicrosoft.com")
+	world.addTenant(AivenTenantID, "Aiven", "aivencloud.onmicrosoft.com")
+	world.addSubscription(UserSubscriptionID, UserTenantID, "Contoso Production")
+	world.addSubscription(AivenSubscriptionID, AivenTenantID, "Aiven project VPCs")
+	world.addBuiltinRoles(UserTenantID)
+	world.addBuiltinRoles(AivenTenantID)
 
-	admin := w.createApplication(past, UserTenantID, AdminAppObjectID, AdminAppID, "azpeer-sandbox-admin", "AzureADMyOrg")
-	_, secret := w.addPassword(past, admin, "sandbox admin", time.Time{})
-	adminSP := w.createServicePrincipal(past, UserTenantID, admin, AdminSPObjectID)
+	admin := world.createApplication(past, UserTenantID, AdminAppObjectID, AdminAppID, "azpeer-sandbox-admin", "AzureADMyOrg")
+	_, secret := world.addPassword(past, admin, "sandbox admin", time.Time{})
+	adminSP := world.createServicePrincipal(past, UserTenantID, admin, AdminSPObjectID)
 	adminSP.DirectoryRoles = []string{RoleApplicationAdministrator}
-	w.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
 
-	aivenApp := w.createApplication(past, AivenTenantID, AivenAppObjectID, AivenDefaultAppID, "Aiven VPC peering", "AzureADMultipleOrgs")
-	w.createServicePrincipal(past, AivenTenantID, aivenApp, AivenHomeSPObjectID)
-	w.Aiven.AppID = AivenDefaultAppID
-	w.Aiven.TenantID = AivenTenantID
-	w.Aiven.SubscriptionID = AivenSubscriptionID
+	aivenApp := world.createApplication(past, AivenTenantID, AivenAppObjectID, AivenDefaultAppID, "Aiven VPC peering", "AzureADMultipleOrgs")
+	world.createServicePrincipal(past, AivenTenantID, aivenApp, AivenHomeSPObjectID)
+	world.Aiven.AppID = AivenDefaultAppID
+	world.Aiven.TenantID = AivenTenantID
+	world.Aiven.SubscriptionID = AivenSubscriptionID
 
 	token := newSecret() + newSecret()[:8]
-	w.Aiven.Organizations[AivenOrganizationID] = &AivenOrg{ID: AivenOrganizationID, Name: "Contoso"}
+	world.Aiven.Organizations[AivenOrganizationID] = &AivenOrg{ID: AivenOrganizationID, Name: "Contoso"}
 	user := &AivenUser{Email: AivenUserEmail, RealName: "Contoso Admin", UserID: "u4f9a0b2c1d3", Admin: true}
 	user.setToken(token)
-	w.Aiven.Users[AivenUserEmail] = user
-	return w, Credentials{AivenToken: token, AivenUser: AivenUserEmail, TenantID: UserTenantID,
+	world.Aiven.Users[AivenUserEmail] = user
+	return world, Credentials{AivenToken: token, AivenUser: AivenUserEmail, TenantID: UserTenantID,
 		SubscriptionID: UserSubscriptionID, ClientID: AdminAppID, ClientSecret: secret}
 }
 
 // defaultScenario is the world described in README: three projects, one
 // healthy Azure peering, one of each common failure, and VNets to peer.
 func defaultScenario(now time.Time) (*World, Credentials) {
-	w, creds := baseWorld(now)
+	world, creds := baseWorld(now)
 	past := now.Add(-30 * 24 * time.Hour)
 	sub := UserSubscriptionID
 
-	prodVNet := w.createVNet(sub, "rg-prod", "prod-vnet", "westeurope", "10.1.0.0/16")
-	w.createVNet(sub, "rg-app", "app-vnet", "westeurope", "10.2.0.0/16")
-	w.createVNet(sub, "Rg-Legacy", "Legacy-VNet", "westeurope", "10.30.0.0/16")
+	prodVNet := world.createVNet(sub, "rg-prod", "prod-vnet", "westeurope", "10.1.0.0/16")
+	world.createVNet(sub, "rg-app", "app-vnet", "westeurope", "10.2.0.0/16")
+	world.createVNet(sub, "Rg-Legacy", "Legacy-VNet", "westeurope", "10.30.0.0/16")
 
-	prod := w.addProject("tsdb-prod", "azure-westeurope")
-	prodVPC := w.addVPC(past, prod, "azure-westeurope", "10.10.0.0/24", "1f0e2d3c-4b5a-4697-8877-665544332211")
-	staging := w.addProject("tsdb-staging", "azure-westeurope")
-	w.addVPC(past, staging, "azure-westeurope", "10.30.0.0/24", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b")
-	analytics := w.addProject("analytics", "aws-eu-west-1")
-	awsVPC := w.addVPC(past, analytics, "aws-eu-west-1", "10.50.0.0/24", "3b4c5d6e-7f80-4912-a3b4-c5d6e7f8091a")
-	anAzVPC := w.addVPC(past, analytics, "azure-eastus", "10.60.0.0/24", "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b")
+	prod := world.addProject("tsdb-prod", "azure-westeurope")
+	prodVPC := world.addVPC(past, prod, "azure-westeurope", "10.10.0.0/24", "1f0e2d3c-4b5a-4697-8877-665544332211")
+	staging := world.addProject("tsdb-staging", "azure-westeurope")
+	world.addVPC(past, staging, "azure-westeurope", "10.30.0.0/24", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b")
+	analytics := world.addProject("analytics", "aws-eu-west-1")
+	awsVPC := world.addVPC(past, analytics, "aws-eu-west-1", "10.50.0.0/24", "3b4c5d6e-7f80-4912-a3b4-c5d6e7f8091a")
+	anAzVPC := world.addVPC(past, analytics, "azure-eastus", "10.60.0.0/24", "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b")
 
 	// tsdb-prod ↔ rg-prod/prod-vnet: done by the book, ACTIVE and Connected.
-	app := w.createApplication(past, UserTenantID, ProdPeeringAppObject, ProdPeeringAppID, "tsdb-prod-peering", "AzureADMultipleOrgs")
-	w.addPassword(past, app, "azpeer", time.Time{})
-	appSP := w.createServicePrincipal(past, UserTenantID, app, "")
-	w.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", builtinRoleID(sub, NetworkContributorRoleGUID), appSP.ID, "ServicePrincipal", AdminSPObjectID)
-	aivenSP := w.createServicePrincipal(past, UserTenantID, w.appByAppID(AivenDefaultAppID), "")
-	peerRole := w.createRoleDefinition(past, UserTenantID, "", "aiven-vnet-peer", "Allows creating a peering to vnets in scope (but not from)",
+	app := world.createApplication(past, UserTenantID, ProdPeeringAppObject, ProdPeeringAppID, "tsdb-prod-peering", "AzureADMultipleOrgs")
+	world.addPassword(past, app, "azpeer", time.Time{})
+	appSP := world.createServicePrincipal(past, UserTenantID, app, "")
+	world.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", builtinRoleID(sub, NetworkContributorRoleGUID), appSP.ID, "ServicePrincipal", AdminSPObjectID)
+	aivenSP := world.createServicePrincipal(past, UserTenantID, world.appByAppID(AivenDefaultAppID), "")
+	peerRole := world.createRoleDefinition(past, UserTenantID, "", "aiven-vnet-peer", "Allows creating a peering to vnets in scope (but not from)",
 		[]string{ActionPeer}, []string{"/subscriptions/" + sub})
-	w.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", peerRole.ID, aivenSP.ID, "ServicePrincipal", AdminSPObjectID)
-	active := w.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet", ProdPeeringAppID, UserTenantID)
-	w.provisionAivenSide(past, prodVPC, active)
-	w.putPeering(past, prodVNet, "to-aiven-tsdb-prod", prodVPC.AzureVNetID, true)
-	w.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+	world.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", peerRole.ID, aivenSP.ID, "ServicePrincipal", AdminSPObjectID)
+	active := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet", ProdPeeringAppID, UserTenantID)
+	world.provisionAivenSide(past, prodVPC, active)
+	world.putPeering(past, prodVNet, "to-aiven-tsdb-prod", prodVPC.AzureVNetID, true)
+	world.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
 	active.ConnectedAt = past
 
 	// tsdb-prod → a VNet that does not exist.
-	bad := w.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet-old", ProdPeeringAppID, UserTenantID)
-	w.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
+	bad := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet-old", ProdPeeringAppID, UserTenantID)
+	world.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
 		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", "prod-vnet-old", "rg-prod", sub),
 		"type":    "invalid-specification"})
 
@@ -195,69 +178,69 @@ func defaultScenario(now time.Time) (*World, Credentials) {
 		Type: "aws-vpc-peering-connection", UserPeerNetworkCIDRs: []string{}, CreateTime: past,
 		PeeringConnectionID: "pcx-0f1e2d3c4b5a69788"}
 	awsVPC.Peerings = append(awsVPC.Peerings, aws)
-	w.setPeeringState(past, aws, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
-	rejected := w.addAzurePeering(past, anAzVPC, sub, "rg-app", "app-vnet", ProdPeeringAppID, UserTenantID)
-	w.setPeeringState(past, rejected, StateRejectedByPeer, map[string]any{
+	world.setPeeringState(past, aws, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+	rejected := world.addAzurePeering(past, anAzVPC, sub, "rg-app", "app-vnet", ProdPeeringAppID, UserTenantID)
+	world.setPeeringState(past, rejected, StateRejectedByPeer, map[string]any{
 		"message": "Peering request rejected: the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network",
 		"type":    "rejected-by-peer"})
 
-	w.Aiven.Users[AivenUserEmail].Projects = []string{"analytics", "tsdb-prod", "tsdb-staging"}
-	return w, creds
+	world.Aiven.Users[AivenUserEmail].Projects = []string{"analytics", "tsdb-prod", "tsdb-staging"}
+	return world, creds
 }
 
 // largeScenario has projects × vpcs × peerings for benchmarks.
 func largeScenario(now time.Time, projects, vpcs, peerings int) (*World, Credentials) {
-	w, creds := baseWorld(now)
+	world, creds := baseWorld(now)
 	past := now.Add(-7 * 24 * time.Hour)
-	user := w.Aiven.Users[AivenUserEmail]
+	user := world.Aiven.Users[AivenUserEmail]
 	for i := range projects {
-		p := w.addProject(fmt.Sprintf("project-%03d", i), "azure-westeurope")
+		p := world.addProject(fmt.Sprintf("project-%03d", i), "azure-westeurope")
 		user.Projects = append(user.Projects, p.Name)
 		for j := range vpcs {
 			cidr := fmt.Sprintf("10.%d.%d.0/24", 100+j, i%250)
-			vpc := w.addVPC(past, p, "azure-westeurope", cidr, "")
+			vpc := world.addVPC(past, p, "azure-westeurope", cidr, "")
 			for k := range peerings {
-				pc := w.addAzurePeering(past, vpc, UserSubscriptionID, fmt.Sprintf("rg-%03d", i), fmt.Sprintf("vnet-%d-%d", j, k), ProdPeeringAppID, UserTenantID)
-				w.setPeeringState(past, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+				pc := world.addAzurePeering(past, vpc, UserSubscriptionID, fmt.Sprintf("rg-%03d", i), fmt.Sprintf("vnet-%d-%d", j, k), ProdPeeringAppID, UserTenantID)
+				world.setPeeringState(past, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
 			}
 		}
 	}
-	return w, creds
+	return world, creds
 }
 
-func (w *World) addProject(name, cloud string) *Project {
+func (world *World) addProject(name, cloud string) *Project {
 	p := &Project{Name: name, OrganizationID: AivenOrganizationID, DefaultCloud: cloud, TenantID: "aiven", VPCs: []*VPC{}}
-	w.Aiven.Projects[name] = p
+	world.Aiven.Projects[name] = p
 	return p
 }
 
 // addVPC adds an ACTIVE project VPC; Azure VPCs get Aiven's VNet in Aiven's
 // subscription, with the VPC's CIDR as its address space.
-func (w *World) addVPC(now time.Time, p *Project, cloud, cidr, id string) *VPC {
+func (world *World) addVPC(now time.Time, p *Project, cloud, cidr, id string) *VPC {
 	if id == "" {
 		id = newGUID()
 	}
 	v := &VPC{ID: id, CloudName: cloud, NetworkCIDR: cidr, State: "ACTIVE", CreateTime: now, UpdateTime: now, Peerings: []*AivenPeering{}}
 	if strings.HasPrefix(cloud, "azure-") {
 		region := strings.TrimPrefix(cloud, "azure-")
-		vn := w.createVNet(w.Aiven.SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
+		vn := world.createVNet(world.Aiven.SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
 		v.AzureVNetID = vn.ID
 	}
 	p.VPCs = append(p.VPCs, v)
 	return v
 }
 
-func (w *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID, tenantID string) *AivenPeering {
+func (world *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID, tenantID string) *AivenPeering {
 	pc := &AivenPeering{PeerCloudAccount: sub, PeerVPC: vnet, PeerResourceGroup: rg, PeerAzureAppID: appID,
 		PeerAzureTenantID: tenantID, UserPeerNetworkCIDRs: []string{}, Type: "azure-vnet-peering",
 		CreateTime: now, UpdateTime: now}
 	v.Peerings = append(v.Peerings, pc)
-	w.setPeeringState(now, pc, StateApproved, map[string]any{"message": "Peering connection approved", "type": "approved"})
+	world.setPeeringState(now, pc, StateApproved, map[string]any{"message": "Peering connection approved", "type": "approved"})
 	return pc
 }
 
 // setPeeringState moves an Aiven peering connection to a new state.
-func (w *World) setPeeringState(now time.Time, pc *AivenPeering, state string, info map[string]any) {
+func (world *World) setPeeringState(now time.Time, pc *AivenPeering, state string, info map[string]any) {
 	pc.State = state
 	pc.StateInfo = info
 	pc.StateSince = now
@@ -267,44 +250,44 @@ func (w *World) setPeeringState(now time.Time, pc *AivenPeering, state string, i
 // provisionAivenSide does what Aiven does on success: a peering from Aiven's
 // VNet to the user's, a service principal for the user's app in Aiven's
 // tenant with peer/action on Aiven's VNet, and PENDING_PEER with the
-// to-tenant-id and to-network-id the user needs. Expects w.mu held.
-func (w *World) provisionAivenSide(now time.Time, v *VPC, pc *AivenPeering) {
-	aivenVNet := w.vnet(v.AzureVNetID)
+// to-tenant-id and to-network-id the user needs. Expects world.mu held.
+func (world *World) provisionAivenSide(now time.Time, v *VPC, pc *AivenPeering) {
+	aivenVNet := world.vnet(v.AzureVNetID)
 	userVNetID := VNetID(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC)
-	if uv := w.vnetByNames(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC); uv != nil {
+	if uv := world.vnetByNames(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC); uv != nil {
 		userVNetID = uv.ID
 	}
 	name := "aiven-peering-" + strings.ToLower(pc.PeerVPC)
-	p := w.putPeering(now, aivenVNet, name, userVNetID, true)
+	p := world.putPeering(now, aivenVNet, name, userVNetID, true)
 	pc.AivenSidePeeringID = p.ID
 
-	if app := w.appByAppID(pc.PeerAzureAppID); app != nil {
-		sp := w.spByAppID(w.Aiven.TenantID, app.AppID)
+	if app := world.appByAppID(pc.PeerAzureAppID); app != nil {
+		sp := world.spByAppID(world.Aiven.TenantID, app.AppID)
 		if sp == nil {
-			sp = w.createServicePrincipal(now, w.Aiven.TenantID, app, "")
+			sp = world.createServicePrincipal(now, world.Aiven.TenantID, app, "")
 		}
-		if len(w.grants(nil, sp.ID, ActionPeer, aivenVNet.ID)) == 0 {
-			role := w.aivenPeerRole(now)
-			w.createRoleAssignment(now, w.Aiven.TenantID, aivenVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AivenHomeSPObjectID)
+		if len(world.grants(nil, sp.ID, ActionPeer, aivenVNet.ID)) == 0 {
+			role := world.aivenPeerRole(now)
+			world.createRoleAssignment(now, world.Aiven.TenantID, aivenVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AivenHomeSPObjectID)
 		}
 	}
-	w.setPeeringState(now, pc, StatePendingPeer, map[string]any{
+	world.setPeeringState(now, pc, StatePendingPeer, map[string]any{
 		"message":       "Pending peer: create a peering from your virtual network to the network in to-network-id",
 		"type":          "pending-peer",
-		"to-tenant-id":  w.Aiven.TenantID,
+		"to-tenant-id":  world.Aiven.TenantID,
 		"to-network-id": aivenVNet.ID,
 	})
 }
 
 // aivenPeerRole is the role Aiven grants users' apps on its own VNets.
-func (w *World) aivenPeerRole(now time.Time) *RoleDefinition {
-	for _, rd := range w.RoleDefinitions {
-		if rd.TenantID == w.Aiven.TenantID && rd.RoleName == "aiven-project-vpc-peer" {
+func (world *World) aivenPeerRole(now time.Time) *RoleDefinition {
+	for _, rd := range world.RoleDefinitions {
+		if rd.TenantID == world.Aiven.TenantID && rd.RoleName == "aiven-project-vpc-peer" {
 			return rd
 		}
 	}
-	return w.createRoleDefinition(now, w.Aiven.TenantID, "", "aiven-project-vpc-peer", "Lets customer apps peer with Aiven project VPC networks",
-		[]string{ActionPeer, ActionVNetRead}, []string{"/subscriptions/" + w.Aiven.SubscriptionID})
+	return world.createRoleDefinition(now, world.Aiven.TenantID, "", "aiven-project-vpc-peer", "Lets customer apps peer with Aiven project VPC networks",
+		[]string{ActionPeer, ActionVNetRead}, []string{"/subscriptions/" + world.Aiven.SubscriptionID})
 }
 
 // overlaps reports whether any two CIDRs of a and b overlap.

@@ -10,8 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -305,7 +303,7 @@ func isEntraPath(p string) bool {
 
 // lock takes the world lock and brings the state machines up to the current
 // simulated time. Every handler that touches the world calls it.
-func (s *Server) lock() (w *World, unlock func()) {
+func (s *Server) lock() (world *World, unlock func()) {
 	s.world.mu.Lock()
 	s.advance()
 	return s.world, s.world.mu.Unlock
@@ -340,33 +338,6 @@ func newSigningKey() []byte {
 		panic(err)
 	}
 	return k
-}
-
-// writeFile0600 writes a file atomically with mode 0600.
-func writeFile0600(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 type statusWriter struct {

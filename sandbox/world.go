@@ -368,10 +368,30 @@ func newWorld() *World {
 	}
 }
 
-// Lookups. All of these expect w.mu held.
+// Lookups. All of these expect world.mu held.
 
-func (w *World) appByAppID(appID string) *Application {
-	for _, a := range w.Applications {
+// byIDFold finds the value of m whose id (idOf) is id without regard to
+// case, as Azure compares ids: first under its own key (values are stored
+// under their id as created), then among all values.
+func byIDFold[V any](m map[string]*V, id string, idOf func(*V) string) *V {
+	if v := m[id]; v != nil {
+		return v
+	}
+	for _, v := range m {
+		if strings.EqualFold(idOf(v), id) {
+			return v
+		}
+	}
+	return nil
+}
+
+// subscriptionByID finds a subscription ignoring case.
+func (world *World) subscriptionByID(id string) *Subscription {
+	return byIDFold(world.Subscriptions, id, func(s *Subscription) string { return s.ID })
+}
+
+func (world *World) appByAppID(appID string) *Application {
+	for _, a := range world.Applications {
 		if strings.EqualFold(a.AppID, appID) {
 			return a
 		}
@@ -379,8 +399,8 @@ func (w *World) appByAppID(appID string) *Application {
 	return nil
 }
 
-func (w *World) spByAppID(tenantID, appID string) *ServicePrincipal {
-	for _, sp := range w.ServicePrincipals {
+func (world *World) spByAppID(tenantID, appID string) *ServicePrincipal {
+	for _, sp := range world.ServicePrincipals {
 		if strings.EqualFold(sp.TenantID, tenantID) && strings.EqualFold(sp.AppID, appID) {
 			return sp
 		}
@@ -388,10 +408,10 @@ func (w *World) spByAppID(tenantID, appID string) *ServicePrincipal {
 	return nil
 }
 
-func (w *World) vnet(id string) *VNet { return w.VNets[strings.ToLower(id)] }
+func (world *World) vnet(id string) *VNet { return world.VNets[strings.ToLower(id)] }
 
-func (w *World) vnetByNames(sub, rg, name string) *VNet {
-	return w.vnet(VNetID(sub, rg, name))
+func (world *World) vnetByNames(sub, rg, name string) *VNet {
+	return world.vnet(VNetID(sub, rg, name))
 }
 
 // VNetID builds a virtual network's resource id.
@@ -408,16 +428,16 @@ func subscriptionOf(scope string) string {
 	return ""
 }
 
-func (w *World) tenantOfSubscription(sub string) string {
-	for _, s := range w.Subscriptions {
-		if strings.EqualFold(s.ID, sub) {
-			return s.TenantID
-		}
+// tenantOfSubscription is the tenant a subscription belongs to ("" if there
+// is no such subscription).
+func (world *World) tenantOfSubscription(sub string) string {
+	if s := world.subscriptionByID(sub); s != nil {
+		return s.TenantID
 	}
 	return ""
 }
 
-func (w *World) project(name string) *Project { return w.Aiven.Projects[name] }
+func (world *World) project(name string) *Project { return world.Aiven.Projects[name] }
 
 func (p *Project) vpc(id string) *VPC {
 	for _, v := range p.VPCs {

@@ -6,22 +6,22 @@ import (
 )
 
 // World mutations shared by the API handlers, the scenario builder and the
-// Aiven state machine. All expect w.mu held; none checks authorization
+// Aiven state machine. All expect world.mu held; none checks authorization
 // (handlers do that before calling).
 
-func (w *World) addTenant(id, name, domain string) *Tenant {
+func (world *World) addTenant(id, name, domain string) *Tenant {
 	t := &Tenant{ID: id, DisplayName: name, DefaultDomain: domain}
-	w.Tenants[id] = t
+	world.Tenants[id] = t
 	return t
 }
 
-func (w *World) addSubscription(id, tenantID, name string) *Subscription {
+func (world *World) addSubscription(id, tenantID, name string) *Subscription {
 	s := &Subscription{ID: id, TenantID: tenantID, DisplayName: name, State: "Enabled"}
-	w.Subscriptions[id] = s
+	world.Subscriptions[id] = s
 	return s
 }
 
-func (w *World) createApplication(now time.Time, tenantID, objectID, appID, displayName, audience string) *Application {
+func (world *World) createApplication(now time.Time, tenantID, objectID, appID, displayName, audience string) *Application {
 	if objectID == "" {
 		objectID = newGUID()
 	}
@@ -30,13 +30,13 @@ func (w *World) createApplication(now time.Time, tenantID, objectID, appID, disp
 	}
 	a := &Application{ID: objectID, AppID: appID, TenantID: tenantID, DisplayName: displayName,
 		SignInAudience: audience, PasswordCredentials: []PasswordCredential{}, CreatedAt: now}
-	w.Applications[objectID] = a
+	world.Applications[objectID] = a
 	return a
 }
 
 // addPassword adds a password credential and returns it with the secret text,
 // which only the caller ever sees.
-func (w *World) addPassword(now time.Time, app *Application, displayName string, end time.Time) (PasswordCredential, string) {
+func (world *World) addPassword(now time.Time, app *Application, displayName string, end time.Time) (PasswordCredential, string) {
 	secret := newSecret()
 	if end.IsZero() {
 		end = now.AddDate(2, 0, 0)
@@ -47,17 +47,17 @@ func (w *World) addPassword(now time.Time, app *Application, displayName string,
 	return pc, secret
 }
 
-func (w *World) createServicePrincipal(now time.Time, tenantID string, app *Application, objectID string) *ServicePrincipal {
+func (world *World) createServicePrincipal(now time.Time, tenantID string, app *Application, objectID string) *ServicePrincipal {
 	if objectID == "" {
 		objectID = newGUID()
 	}
 	sp := &ServicePrincipal{ID: objectID, AppID: app.AppID, TenantID: tenantID,
 		AppOwnerOrganizationID: app.TenantID, DisplayName: app.DisplayName, CreatedAt: now}
-	w.ServicePrincipals[objectID] = sp
+	world.ServicePrincipals[objectID] = sp
 	return sp
 }
 
-func (w *World) addBuiltinRoles(tenantID string) {
+func (world *World) addBuiltinRoles(tenantID string) {
 	for _, b := range builtinRoles {
 		rd := b
 		rd.ID = "/providers/Microsoft.Authorization/roleDefinitions/" + b.Name
@@ -67,11 +67,11 @@ func (w *World) addBuiltinRoles(tenantID string) {
 		if rd.NotActions == nil {
 			rd.NotActions = []string{}
 		}
-		w.RoleDefinitions[strings.ToLower(tenantID+rd.ID)] = &rd
+		world.RoleDefinitions[strings.ToLower(tenantID+rd.ID)] = &rd
 	}
 }
 
-func (w *World) createRoleDefinition(now time.Time, tenantID, guid, roleName, description string, actions, assignable []string) *RoleDefinition {
+func (world *World) createRoleDefinition(now time.Time, tenantID, guid, roleName, description string, actions, assignable []string) *RoleDefinition {
 	if guid == "" {
 		guid = newGUID()
 	}
@@ -79,13 +79,13 @@ func (w *World) createRoleDefinition(now time.Time, tenantID, guid, roleName, de
 	rd := &RoleDefinition{ID: id, Name: guid, TenantID: tenantID, RoleName: roleName, Description: description,
 		RoleType: "CustomRole", Actions: actions, NotActions: []string{}, AssignableScopes: assignable,
 		CreatedAt: now, UpdatedAt: now}
-	w.RoleDefinitions[strings.ToLower(id)] = rd
+	world.RoleDefinitions[strings.ToLower(id)] = rd
 	return rd
 }
 
 // createRoleAssignment records an assignment; roleDefID is normalised to the
 // subscription-scoped form ARM returns.
-func (w *World) createRoleAssignment(now time.Time, tenantID, scope, guid, roleDefID, principalID, principalType, createdBy string) *RoleAssignment {
+func (world *World) createRoleAssignment(now time.Time, tenantID, scope, guid, roleDefID, principalID, principalType, createdBy string) *RoleAssignment {
 	if guid == "" {
 		guid = newGUID()
 	}
@@ -96,20 +96,20 @@ func (w *World) createRoleAssignment(now time.Time, tenantID, scope, guid, roleD
 	}
 	ra := &RoleAssignment{ID: id, Name: guid, TenantID: tenantID, Scope: scope, RoleDefinitionID: roleDefID,
 		PrincipalID: principalID, PrincipalType: principalType, CreatedAt: now, CreatedBy: createdBy}
-	w.RoleAssignments[strings.ToLower(id)] = ra
+	world.RoleAssignments[strings.ToLower(id)] = ra
 	return ra
 }
 
-func (w *World) createVNet(sub, rg, name, location string, prefixes ...string) *VNet {
+func (world *World) createVNet(sub, rg, name, location string, prefixes ...string) *VNet {
 	v := &VNet{ID: VNetID(sub, rg, name), SubscriptionID: sub, ResourceGroup: rg, Name: name,
 		Location: location, AddressPrefixes: prefixes, ETag: etag(), Peerings: map[string]*VNetPeering{}}
-	w.VNets[strings.ToLower(v.ID)] = v
+	world.VNets[strings.ToLower(v.ID)] = v
 	return v
 }
 
 // putPeering creates or updates a peering on local towards remoteID, in the
 // Succeeded state, and reconciles both sides' peeringState.
-func (w *World) putPeering(now time.Time, local *VNet, name, remoteID string, allowAccess bool) *VNetPeering {
+func (world *World) putPeering(now time.Time, local *VNet, name, remoteID string, allowAccess bool) *VNetPeering {
 	p := local.Peerings[strings.ToLower(name)]
 	if p == nil {
 		p = &VNetPeering{ID: local.ID + "/virtualNetworkPeerings/" + name, Name: name, CreatedAt: now}
@@ -119,10 +119,10 @@ func (w *World) putPeering(now time.Time, local *VNet, name, remoteID string, al
 	p.AllowVirtualNetworkAccess = allowAccess
 	p.ProvisioningState = "Succeeded"
 	p.ETag = etag()
-	if remote := w.vnet(remoteID); remote != nil {
+	if remote := world.vnet(remoteID); remote != nil {
 		p.RemoteAddressPrefixes = append([]string(nil), remote.AddressPrefixes...)
 	}
-	w.reconcilePeerings(local)
+	world.reconcilePeerings(local)
 	return p
 }
 
@@ -130,12 +130,12 @@ func (w *World) putPeering(now time.Time, local *VNet, name, remoteID string, al
 // counterparts: Connected when both sides point at each other, Initiated
 // when only this side exists (and the remote never had one), Disconnected
 // when the remote side was deleted after being connected.
-func (w *World) reconcilePeerings(local *VNet) {
+func (world *World) reconcilePeerings(local *VNet) {
 	for _, p := range local.Peerings {
 		if p.ProvisioningState == "Deleting" {
 			continue
 		}
-		remote := w.vnet(p.RemoteVNetID)
+		remote := world.vnet(p.RemoteVNetID)
 		back := (*VNetPeering)(nil)
 		if remote != nil {
 			back = remote.peeringTo(local.ID)
@@ -155,13 +155,13 @@ func (w *World) reconcilePeerings(local *VNet) {
 }
 
 // deletePeering removes a peering and marks its counterpart Disconnected.
-func (w *World) deletePeering(local *VNet, name string) {
+func (world *World) deletePeering(local *VNet, name string) {
 	p := local.Peerings[strings.ToLower(name)]
 	if p == nil {
 		return
 	}
 	delete(local.Peerings, strings.ToLower(name))
-	if remote := w.vnet(p.RemoteVNetID); remote != nil {
+	if remote := world.vnet(p.RemoteVNetID); remote != nil {
 		if back := remote.peeringTo(local.ID); back != nil && back.PeeringState == "Connected" {
 			back.PeeringState = "Disconnected"
 		}

@@ -1,12 +1,12 @@
 package sandbox_test
 
-// Resource Manager authorization through the real armauthorization/v2
-// clients: role definitions, role assignments, their errors, listing and
-// paging, principal replication and role propagation.
+// Resource Manager role assignments through the real armauthorization/v2
+// clients: their errors, listing and paging, principal replication and
+// role propagation, api-versions, and reading one by name or id. Role
+// definitions are tested in arm_role_definitions_test.go.
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/google/uuid"
@@ -29,35 +26,6 @@ const (
 	rbacReaderGUID      = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 	rbacUserAccessAdmin = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 )
-
-var rbacProdVNet = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
-
-// rbacClients are the SDK clients for role definitions and assignments.
-func rbacClients(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) (*armauthorization.RoleDefinitionsClient, *armauthorization.RoleAssignmentsClient) {
-	t.Helper()
-	defs, err := armauthorization.NewRoleDefinitionsClient(cred, armOptions(s))
-	if err != nil {
-		t.Fatalf("NewRoleDefinitionsClient: %v", err)
-	}
-	assigns, err := armauthorization.NewRoleAssignmentsClient(sandbox.UserSubscriptionID, cred, armOptions(s))
-	if err != nil {
-		t.Fatalf("NewRoleAssignmentsClient: %v", err)
-	}
-	return defs, assigns
-}
-
-// rbacWantError checks for a Resource Manager error with that status and code.
-func rbacWantError(t testing.TB, err error, status int, code string) *azcore.ResponseError {
-	t.Helper()
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("got %v, want *azcore.ResponseError %d %s", err, status, code)
-	}
-	if re.StatusCode != status || re.ErrorCode != code {
-		t.Fatalf("got %d %s, want %d %s: %v", re.StatusCode, re.ErrorCode, status, code, err)
-	}
-	return re
-}
 
 // rbacRoleID is a role definition id in the user's subscription.
 func rbacRoleID(guid string) string {
@@ -82,171 +50,8 @@ func rbacCustomRole(name, description string, actions []string, scopes ...string
 	}}
 }
 
-// rbacGraph makes applications and service principals through the
-// sandbox's Microsoft Graph, as azpeer does before assigning roles.
-type rbacGraph struct {
-	t  testing.TB
-	s  *sandbox.Server
-	pl runtime.Pipeline
-}
-
-func newRBACGraph(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) *rbacGraph {
-	opts := clientOptions(s)
-	pl := runtime.NewPipeline("azpeer-sandbox-test", "v0.0.0", runtime.PipelineOptions{
-		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(cred, []string{"https://graph.microsoft.com/.default"}, nil)},
-	}, &opts)
-	return &rbacGraph{t: t, s: s, pl: pl}
-}
-
-func (g *rbacGraph) post(ctx context.Context, path string, body any) map[string]any {
-	g.t.Helper()
-	req, err := runtime.NewRequest(ctx, http.MethodPost, g.s.URL()+"/v1.0"+path)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	if err := runtime.MarshalAsJSON(req, body); err != nil {
-		g.t.Fatal(err)
-	}
-	resp, err := g.pl.Do(req)
-	if err != nil {
-		g.t.Fatalf("POST %s: %v", path, err)
-	}
-	if !runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated) {
-		g.t.Fatalf("POST %s: %v", path, runtime.NewResponseError(resp))
-	}
-	var out map[string]any
-	if err := runtime.UnmarshalAsJSON(resp, &out); err != nil {
-		g.t.Fatal(err)
-	}
-	return out
-}
-
-// newApp registers an app with a secret and creates its service principal.
-func (g *rbacGraph) newApp(ctx context.Context, name string) (appID, spID, secret string) {
-	g.t.Helper()
-	app := g.post(ctx, "/applications", map[string]any{"displayName": name})
-	pw := g.post(ctx, "/applications/"+app["id"].(string)+"/addPassword", map[string]any{"passwordCredential": map[string]any{"displayName": "test"}})
-	sp := g.post(ctx, "/servicePrincipals", map[string]any{"appId": app["appId"]})
-	return app["appId"].(string), sp["id"].(string), pw["secretText"].(string)
-}
-
-func TestRBACRoleDefinitions(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	defs, assigns := rbacClients(t, s, adminCredential(t, s))
-	sub := strings.TrimPrefix(rbacSubScope, "/")
-
-	// A built-in role, found by name, carries the request's subscription.
-	for _, tc := range []struct{ scope, wantID string }{
-		{sub, rbacRoleID(sandbox.NetworkContributorRoleGUID)},
-		{strings.TrimPrefix(rbacProdVNet, "/"), rbacRoleID(sandbox.NetworkContributorRoleGUID)},
-		{"", "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID},
-	} {
-		var got []*armauthorization.RoleDefinition
-		pager := defs.NewListPager(tc.scope, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("roleName eq 'Network Contributor'")})
-		for pager.More() {
-			page, err := pager.NextPage(ctx)
-			if err != nil {
-				t.Fatalf("list at %q: %v", tc.scope, err)
-			}
-			got = append(got, page.Value...)
-		}
-		if len(got) != 1 || *got[0].ID != tc.wantID || *got[0].Properties.RoleType != "BuiltInRole" || *got[0].Type != "Microsoft.Authorization/roleDefinitions" {
-			t.Fatalf("list at %q: got %d roles (first %+v), want one with id %s", tc.scope, len(got), got, tc.wantID)
-		}
-	}
-
-	// Create a custom role: 201 with the role as given.
-	guid := uuid.NewString()
-	created, err := defs.CreateOrUpdate(ctx, sub, guid, rbacCustomRole("vnet-peerer", "peers vnets", []string{sandbox.ActionPeer}, rbacSubScope), nil)
-	if err != nil {
-		t.Fatalf("create role: %v", err)
-	}
-	if *created.ID != rbacRoleID(guid) || *created.Name != guid || *created.Properties.RoleName != "vnet-peerer" ||
-		*created.Properties.Permissions[0].Actions[0] != sandbox.ActionPeer || *created.Properties.AssignableScopes[0] != rbacSubScope {
-		t.Fatalf("created role: %+v", created.RoleDefinition)
-	}
-
-	// Names are unique in the directory; the same guid may update.
-	_, err = defs.CreateOrUpdate(ctx, sub, uuid.NewString(), rbacCustomRole("VNET-peerer", "again", []string{"*/read"}, rbacSubScope), nil)
-	rbacWantError(t, err, http.StatusConflict, "RoleDefinitionWithSameNameExists")
-	updated, err := defs.CreateOrUpdate(ctx, sub, guid, rbacCustomRole("vnet-peerer", "peers vnets, v2", []string{sandbox.ActionPeer, sandbox.ActionVNetRead}, rbacSubScope), nil)
-	if err != nil || *updated.Properties.Description != "peers vnets, v2" || len(updated.Properties.Permissions[0].Actions) != 2 {
-		t.Fatalf("update role: %v %+v", err, updated)
-	}
-
-	// Custom roles are listed by type, at and below their assignable scope.
-	var customs []string
-	pager := defs.NewListPager(strings.TrimPrefix(rbacProdVNet, "/"), &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'CustomRole'")})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, rd := range page.Value {
-			if *rd.Properties.RoleType != "CustomRole" {
-				t.Errorf("type eq 'CustomRole' listed %s (%s)", *rd.Properties.RoleName, *rd.Properties.RoleType)
-			}
-			customs = append(customs, *rd.Properties.RoleName)
-		}
-	}
-	if !strings.Contains(strings.Join(customs, ","), "vnet-peerer") {
-		t.Errorf("custom roles at the vnet: %v, want vnet-peerer among them", customs)
-	}
-
-	got, err := defs.Get(ctx, sub, guid, nil)
-	if err != nil || *got.Properties.RoleName != "vnet-peerer" {
-		t.Fatalf("get: %v %+v", err, got)
-	}
-	byID, err := defs.GetByID(ctx, rbacRoleID(guid), nil)
-	if err != nil || *byID.Name != guid {
-		t.Fatalf("get by id: %v %+v", err, byID)
-	}
-
-	// Refusals on create: another tenant's subscription as assignable
-	// scope, a subscription that does not exist, an empty scope list.
-	for _, tc := range []struct {
-		name, scope string
-		assignable  []string
-		status      int
-		code        string
-	}{
-		{"linked scope in another tenant", sub, []string{"/subscriptions/" + sandbox.AivenSubscriptionID}, http.StatusForbidden, "LinkedAuthorizationFailed"},
-		{"request scope in another tenant", "subscriptions/" + sandbox.AivenSubscriptionID, []string{"/subscriptions/" + sandbox.AivenSubscriptionID}, http.StatusUnauthorized, "InvalidAuthenticationTokenTenant"},
-		{"unknown subscription", "subscriptions/00000000-0000-0000-0000-000000000000", []string{rbacSubScope}, http.StatusNotFound, "SubscriptionNotFound"},
-		{"no assignable scopes", sub, nil, http.StatusBadRequest, "MissingAssignableScopes"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := defs.CreateOrUpdate(ctx, tc.scope, uuid.NewString(), rbacCustomRole("role-"+uuid.NewString(), "", []string{"*/read"}, tc.assignable...), nil)
-			rbacWantError(t, err, tc.status, tc.code)
-		})
-	}
-
-	// A role that is still assigned cannot be deleted.
-	ra, err := rbacAssign(ctx, assigns, rbacProdVNet, rbacRoleID(guid), sandbox.AdminSPObjectID, nil)
-	if err != nil {
-		t.Fatalf("assign custom role: %v", err)
-	}
-	_, err = defs.Delete(ctx, sub, guid, nil)
-	rbacWantError(t, err, http.StatusConflict, "RoleDefinitionHasAssignments")
-	if _, err := assigns.DeleteByID(ctx, *ra.ID, nil); err != nil {
-		t.Fatalf("delete assignment: %v", err)
-	}
-	deleted, err := defs.Delete(ctx, sub, guid, nil)
-	if err != nil || deleted.Name == nil || *deleted.Name != guid {
-		t.Fatalf("delete role: %v %+v", err, deleted)
-	}
-	if _, err := defs.Delete(ctx, sub, guid, nil); err != nil {
-		t.Fatalf("delete a deleted role: %v, want 204 (no error)", err)
-	}
-	_, err = defs.Get(ctx, sub, guid, nil)
-	rbacWantError(t, err, http.StatusNotFound, "RoleDefinitionDoesNotExist")
-}
-
 func TestRBACRoleAssignments(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	defs, assigns := rbacClients(t, s, adminCredential(t, s))
+	_, ctx, defs, assigns := rbacAdmin(t)
 	scope := rbacSubScope + "/resourceGroups/rg-app"
 
 	created, err := rbacAssign(ctx, assigns, scope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal))
@@ -263,14 +68,14 @@ func TestRBACRoleAssignments(t *testing.T) {
 	// The same principal, role and scope under a new guid already exists;
 	// the same guid again is fine, with other content it is refused.
 	_, err = rbacAssign(ctx, assigns, scope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
-	rbacWantError(t, err, http.StatusConflict, "RoleAssignmentExists")
+	wantResponseError(t, err, http.StatusConflict, "RoleAssignmentExists")
 	same := armauthorization.RoleAssignmentCreateParameters{Properties: &armauthorization.RoleAssignmentProperties{
 		RoleDefinitionID: to.Ptr(rbacRoleID(rbacReaderGUID)), PrincipalID: to.Ptr(sandbox.AdminSPObjectID)}}
 	if _, err := assigns.Create(ctx, strings.TrimPrefix(scope, "/"), *created.Name, same, nil); err != nil {
 		t.Fatalf("repeat the same assignment: %v", err)
 	}
 	_, err = assigns.Create(ctx, strings.TrimPrefix(rbacSubScope, "/")+"/resourceGroups/rg-prod", *created.Name, same, nil)
-	rbacWantError(t, err, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted")
+	wantResponseError(t, err, http.StatusBadRequest, "RoleAssignmentUpdateNotPermitted")
 
 	// A custom role assignable only in rg-prod does not exist in rg-app.
 	narrow := uuid.NewString()
@@ -296,7 +101,7 @@ func TestRBACRoleAssignments(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := rbacAssign(ctx, assigns, tc.scope, tc.role, tc.principal, tc.ptype)
-			rbacWantError(t, err, tc.status, tc.code)
+			wantResponseError(t, err, tc.status, tc.code)
 		})
 	}
 	if _, err := rbacAssign(ctx, assigns, rbacSubScope+"/resourceGroups/rg-prod", rbacRoleID(narrow), sandbox.AdminSPObjectID, nil); err != nil {
@@ -319,15 +124,13 @@ func TestRBACRoleAssignments(t *testing.T) {
 		t.Fatalf("delete a deleted assignment: %v, want 204 (no error)", err)
 	}
 	_, err = assigns.GetByID(ctx, *created.ID, nil)
-	rbacWantError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
+	wantResponseError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
 }
 
 // TestRBACAssignmentListing lists at, above and below a scope, filters,
 // and pages through more assignments than one page holds.
 func TestRBACAssignmentListing(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	_, assigns := rbacClients(t, s, adminCredential(t, s))
+	s, ctx, _, assigns := rbacAdmin(t)
 
 	const n = 60 // more than two pages
 	ids := map[string]bool{}
@@ -380,7 +183,7 @@ func TestRBACAssignmentListing(t *testing.T) {
 		// Below the subscription too: the scenario's assignment on prod-vnet.
 		below := false
 		for _, ra := range all {
-			below = below || strings.EqualFold(*ra.Properties.Scope, rbacProdVNet)
+			below = below || strings.EqualFold(*ra.Properties.Scope, prodVNet)
 		}
 		if !below {
 			t.Error("list at the subscription leaves out assignments on resources below it")
@@ -431,13 +234,13 @@ func TestRBACAssignmentListing(t *testing.T) {
 	t.Run("unescaped filter", func(t *testing.T) {
 		f := "principalId eq '" + sandbox.AdminSPObjectID + "'"
 		_, err := assigns.NewListForScopePager(strings.TrimPrefix(rbacSubScope, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
-		rbacWantError(t, err, http.StatusBadRequest, "")
+		wantResponseError(t, err, http.StatusBadRequest, "")
 	})
 
 	t.Run("unsupported filter", func(t *testing.T) {
 		f := url.QueryEscape("roleDefinitionId eq 'x'")
 		_, err := assigns.NewListForScopePager(strings.TrimPrefix(rbacSubScope, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
-		rbacWantError(t, err, http.StatusBadRequest, "UnsupportedQuery")
+		wantResponseError(t, err, http.StatusBadRequest, "UnsupportedQuery")
 	})
 }
 
@@ -446,35 +249,35 @@ func TestRBACAssignmentListing(t *testing.T) {
 // a new assignment grants nothing until it propagates, though it is listed
 // at once.
 func TestRBACReplicationAndPropagation(t *testing.T) {
-	tm := sandbox.DefaultTiming()
-	tm.PrincipalReplication = sandbox.Duration(time.Hour)
-	tm.RolePropagation = sandbox.Duration(time.Hour)
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &tm})
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) {
+		tm.PrincipalReplication = sandbox.Duration(time.Hour)
+		tm.RolePropagation = sandbox.Duration(time.Hour)
+	})
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, assigns := rbacClients(t, s, admin)
-	_, spID, _ := newRBACGraph(t, s, admin).newApp(ctx, "rbac-replication")
+	_, spID, _ := newPrincipal(t, s, "rbac-replication")
 
-	_, err := rbacAssign(ctx, assigns, rbacProdVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, nil)
-	re := rbacWantError(t, err, http.StatusBadRequest, "PrincipalNotFound")
+	_, err := rbacAssign(ctx, assigns, prodVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, nil)
+	re := wantResponseError(t, err, http.StatusBadRequest, "PrincipalNotFound")
 	if !strings.Contains(re.Error(), "set the role assignment principalType property") {
 		t.Errorf("PrincipalNotFound text: %v", re)
 	}
-	if _, err := rbacAssign(ctx, assigns, rbacProdVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
+	if _, err := rbacAssign(ctx, assigns, prodVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
 		t.Fatalf("assign with principalType: %v", err)
 	}
 
 	f := url.QueryEscape("principalId eq '" + spID + "'")
-	page, err := assigns.NewListForScopePager(strings.TrimPrefix(rbacProdVNet, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
+	page, err := assigns.NewListForScopePager(strings.TrimPrefix(prodVNet, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
 	if err != nil || len(page.Value) != 1 {
 		t.Fatalf("list the new assignment: %v, %d listed", err, len(page.Value))
 	}
-	if s.Can(spID, sandbox.ActionPeeringWrite, rbacProdVNet+"/virtualNetworkPeerings/p") {
+	if s.Can(spID, sandbox.ActionPeeringWrite, prodVNet+"/virtualNetworkPeerings/p") {
 		t.Fatal("the new assignment grants peering write before it propagated")
 	}
 	// Instant speed lets every simulated delay pass.
 	s.Clock().SetSpeed(0)
-	if !s.Can(spID, sandbox.ActionPeeringWrite, rbacProdVNet+"/virtualNetworkPeerings/p") {
+	if !s.Can(spID, sandbox.ActionPeeringWrite, prodVNet+"/virtualNetworkPeerings/p") {
 		t.Fatal("the assignment grants nothing after propagation")
 	}
 	if s.Can(spID, sandbox.ActionPeeringWrite, sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")) {
@@ -489,20 +292,20 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, adminAssigns := rbacClients(t, s, admin)
-	appID, spID, secret := newRBACGraph(t, s, admin).newApp(ctx, "rbac-no-owner")
+	appID, spID, secret := newPrincipal(t, s, "rbac-no-owner")
 	defs, assigns := rbacClients(t, s, secretCredential(t, s, sandbox.UserTenantID, appID, secret))
 	sub := strings.TrimPrefix(rbacSubScope, "/")
 
 	_, err := rbacAssign(ctx, assigns, rbacSubScope, rbacRoleID(rbacReaderGUID), spID, nil)
-	re := rbacWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	re := wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	want := fmt.Sprintf("The client '%s' with object id '%s' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '%s/providers/Microsoft.Authorization/roleAssignments/", spID, spID, rbacSubScope)
 	if !strings.Contains(re.Error(), want) {
 		t.Errorf("AuthorizationFailed text: %v\nwant it to contain %s", re, want)
 	}
 	_, err = defs.CreateOrUpdate(ctx, sub, uuid.NewString(), rbacCustomRole("not-mine", "", []string{"*/read"}, rbacSubScope), nil)
-	rbacWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	_, err = assigns.NewListForScopePager(sub, nil).NextPage(ctx)
-	rbacWantError(t, err, http.StatusForbidden, "AuthorizationFailed")
+	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 
 	if _, err := rbacAssign(ctx, adminAssigns, rbacSubScope, rbacRoleID(rbacUserAccessAdmin), spID, nil); err != nil {
 		t.Fatalf("grant User Access Administrator: %v", err)
@@ -516,11 +319,7 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 // missing or unknown one is refused.
 func TestRBACAPIVersions(t *testing.T) {
 	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	tok, err := adminCredential(t, s).GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{"https://management.core.windows.net//.default"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := adminToken(t, s, armScope)
 	for _, tc := range []struct {
 		path, version string
 		status        int
@@ -534,20 +333,11 @@ func TestRBACAPIVersions(t *testing.T) {
 		{"roleAssignments", "2099-01-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
 	} {
 		t.Run(tc.path+"@"+tc.version, func(t *testing.T) {
-			u := s.URL() + rbacSubScope + "/providers/Microsoft.Authorization/" + tc.path
+			path := rbacSubScope + "/providers/Microsoft.Authorization/" + tc.path
 			if tc.version != "" {
-				u += "?api-version=" + tc.version
+				path += "?api-version=" + tc.version
 			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Bearer "+tok.Token)
-			resp, err := s.HTTPClient().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
+			resp, _ := send(t, s, rawRequest{method: http.MethodGet, path: path, auth: bearer(token)})
 			if resp.StatusCode != tc.status || resp.Header.Get("x-ms-error-code") != tc.code {
 				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, resp.Header.Get("x-ms-error-code"), tc.status, tc.code)
 			}
@@ -555,56 +345,11 @@ func TestRBACAPIVersions(t *testing.T) {
 	}
 }
 
-// TestRBACRoleDefinitionFilters: the $filter forms Resource Manager knows
-// for role definitions, OData quoting included.
-func TestRBACRoleDefinitionFilters(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	defs, _ := rbacClients(t, s, adminCredential(t, s))
-	sub := strings.TrimPrefix(rbacSubScope, "/")
-	for name, scope := range map[string]string{"it's mine": rbacSubScope, "rg-only": rbacSubScope + "/resourceGroups/rg-app"} {
-		if _, err := defs.CreateOrUpdate(ctx, sub, uuid.NewString(), rbacCustomRole(name, "", []string{"*/read"}, scope), nil); err != nil {
-			t.Fatalf("create %q: %v", name, err)
-		}
-	}
-	for _, tc := range []struct {
-		filter string
-		want   []string // role names; nil for none
-	}{
-		{"roleName eq 'Owner'", []string{"Owner"}},
-		{"roleName eq 'it''s mine'", []string{"it's mine"}},
-		{"type eq 'BuiltInRole' and roleName eq 'Reader'", []string{"Reader"}},
-		{"type eq 'CustomRole' and roleName eq 'Reader'", nil},
-		// A role assignable only below the scope shows up with atScopeAndBelow().
-		{"roleName eq 'rg-only'", nil},
-		{"roleName eq 'rg-only' and atScopeAndBelow()", []string{"rg-only"}},
-	} {
-		t.Run(tc.filter, func(t *testing.T) {
-			// This client escapes $filter itself (the assignments client does not).
-			page, err := defs.NewListPager(sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: &tc.filter}).NextPage(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, rd := range page.Value {
-				got = append(got, *rd.Properties.RoleName)
-			}
-			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
-				t.Fatalf("got %q, want %q", got, tc.want)
-			}
-		})
-	}
-	_, err := defs.NewListPager(sub, &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("description eq 'x'")}).NextPage(ctx)
-	rbacWantError(t, err, http.StatusBadRequest, "UnsupportedQuery")
-}
-
 // TestRBACAssignmentGet reads one assignment by scope and name (Get) and by
 // its full id (GetByID), and checks Resource Manager's 404 for one that is
 // not there.
 func TestRBACAssignmentGet(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ctx := ctx(t)
-	_, assigns := rbacClients(t, s, adminCredential(t, s))
+	_, ctx, _, assigns := rbacAdmin(t)
 	rgScope := rbacSubScope + "/resourceGroups/rg-prod"
 	atSub, err := rbacAssign(ctx, assigns, rbacSubScope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
 	if err != nil {
@@ -651,8 +396,8 @@ func TestRBACAssignmentGet(t *testing.T) {
 				}
 				return
 			}
-			re := rbacWantError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
-			if msg, want := netMessage(t, re), "The role assignment '"+tc.missingName+"' is not found."; msg != want {
+			re := wantResponseError(t, err, http.StatusNotFound, "RoleAssignmentNotFound")
+			if msg, want := errorMessage(t, re), "The role assignment '"+tc.missingName+"' is not found."; msg != want {
 				t.Errorf("message %q, want %q", msg, want)
 			}
 		})

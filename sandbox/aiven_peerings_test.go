@@ -1,0 +1,394 @@
+package sandbox_test
+
+// Aiven peering connections through the official codegen client: create
+// and its validation, the ways Aiven refuses a connection, re-requesting
+// and refreshing, an AWS connection and a whole Azure peering.
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
+	aiven "github.com/aiven/go-client-codegen"
+	"github.com/aiven/go-client-codegen/handler/vpc"
+	"github.com/google/uuid"
+
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+func TestAivenCreateValidation(t *testing.T) {
+	_, c := aivenAdmin(t)
+	mod := func(f func(in *vpc.VpcPeeringConnectionCreateIn)) *vpc.VpcPeeringConnectionCreateIn {
+		in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
+		f(in)
+		return in
+	}
+	tests := []struct {
+		name, project, vpcID string
+		in                   *vpc.VpcPeeringConnectionCreateIn
+		status               int
+		msg                  string
+	}{
+		{"Azure without app id", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.PeerAzureAppId = nil }),
+			400, "Invalid input for peer_azure_app_id"},
+		{"Azure without tenant id", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.PeerAzureTenantId = nil }),
+			400, "Invalid input for peer_azure_tenant_id"},
+		{"Azure without resource group", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.PeerResourceGroup = nil }),
+			400, "Invalid input for peer_resource_group"},
+		{"Azure app id not a UUID", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.PeerAzureAppId = ptr("my-app") }),
+			400, "is not a UUID4"},
+		{"Azure with a region", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.PeerRegion = ptr("westeurope") }),
+			400, "Invalid input for peer_region"},
+		{"Azure subscription not a UUID", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.PeerCloudAccount = "contoso" }),
+			400, "Invalid input for peer_cloud_account"},
+		{"bad user CIDR", "tsdb-staging", stagingVPCID, mod(func(in *vpc.VpcPeeringConnectionCreateIn) { in.UserPeerNetworkCidrs = &[]string{"10.0.0.1/8"} }),
+			400, "host bits set"},
+		{"AWS with Azure fields", "analytics", analyticsAWSVPC, azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID),
+			400, "only allowed for Azure"},
+		{"existing ACTIVE connection", "tsdb-prod", prodVPCID, azureIn("rg-prod", "prod-vnet", sandbox.ProdPeeringAppID),
+			409, "Peering connection already exists"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.VpcPeeringConnectionCreate(ctx(t), tt.project, tt.vpcID, tt.in)
+			e := aivenErr(t, err)
+			if e.Status != tt.status || !strings.Contains(e.Message, tt.msg) {
+				t.Fatalf("err = %v, want %d %q", err, tt.status, tt.msg)
+			}
+			if tt.status == http.StatusConflict && !aiven.IsAlreadyExists(err) {
+				t.Errorf("aiven.IsAlreadyExists(%v) = false", err)
+			}
+		})
+	}
+}
+
+// TestAivenEvaluationFailures drives APPROVED connections of the default
+// scenario to each way Aiven refuses them.
+func TestAivenEvaluationFailures(t *testing.T) {
+	_, c := aivenAdmin(t)
+	tests := []struct {
+		name    string
+		in      *vpc.VpcPeeringConnectionCreateIn
+		state   vpc.VpcPeeringConnectionStateType
+		message string
+	}{
+		{"VNet missing", azureIn("rg-app", "no-such-vnet", sandbox.ProdPeeringAppID),
+			vpc.VpcPeeringConnectionStateTypeInvalidSpecification, `Virtual network "no-such-vnet" in resource group "rg-app"`},
+		{"mixed-case names", azureIn("Rg-Legacy", "Legacy-VNet", sandbox.ProdPeeringAppID),
+			vpc.VpcPeeringConnectionStateTypeInvalidSpecification, "must be given in lower case"},
+		{"address overlap (lower-case names find Rg-Legacy/Legacy-VNet)", azureIn("rg-legacy", "legacy-vnet", sandbox.ProdPeeringAppID),
+			vpc.VpcPeeringConnectionStateTypeInvalidSpecification, "Address space 10.30.0.0/16"},
+		{"user CIDR overlaps the VPC", func() *vpc.VpcPeeringConnectionCreateIn {
+			in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
+			in.UserPeerNetworkCidrs = &[]string{"10.2.0.0/16", "10.30.0.128/25"}
+			return in
+		}(), vpc.VpcPeeringConnectionStateTypeInvalidSpecification, "User peer network CIDR 10.30.0.128/25"},
+		{"unknown tenant", func() *vpc.VpcPeeringConnectionCreateIn {
+			in := azureIn("rg-prod", "prod-vnet", sandbox.ProdPeeringAppID)
+			in.PeerAzureTenantId = ptr("0badbeef-0000-4000-8000-000000000000")
+			return in
+		}(), vpc.VpcPeeringConnectionStateTypeInvalidSpecification, "AADSTS90002"},
+		{"unknown application", azureIn("rg-prod", "prod-vnet", "0badbeef-1111-4000-8000-000000000000"),
+			vpc.VpcPeeringConnectionStateTypeInvalidSpecification, "does not reference a valid application object"},
+		{"single-tenant application", azureIn("rg-prod", "prod-vnet", sandbox.AdminAppID),
+			vpc.VpcPeeringConnectionStateTypeInvalidSpecification, "is not multi-tenant"},
+		{"no peer/action for Aiven", azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID),
+			vpc.VpcPeeringConnectionStateTypeRejectedByPeer, "'Microsoft.Network/virtualNetworks/peer/action'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vpcID := stagingVPCID
+			project := "tsdb-staging"
+			out, err := c.VpcPeeringConnectionCreate(ctx(t), project, vpcID, tt.in)
+			if err != nil {
+				t.Fatalf("VpcPeeringConnectionCreate: %v", err)
+			}
+			if out.State != vpc.VpcPeeringConnectionStateTypeApproved || out.PeerVpc != tt.in.PeerVpc || out.CreateTime.IsZero() {
+				t.Fatalf("create response = %+v", out)
+			}
+			k := azureKey(*tt.in.PeerResourceGroup, tt.in.PeerVpc)
+			states, pc := waitStates(t, c, project, vpcID, k, string(out.State), string(tt.state))
+			assertStates(t, states, "APPROVED", string(tt.state))
+			msg, _ := pc.StateInfo["message"].(string)
+			if !strings.Contains(msg, tt.message) || pc.StateInfo["type"] == nil {
+				t.Errorf("state_info = %v, want message containing %q", pc.StateInfo, tt.message)
+			}
+			// Deleting it leaves no trace once DELETED has lingered.
+			del, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx(t), project, vpcID, k.account, k.rg, k.vnet)
+			if err != nil || del.State != vpc.VpcPeeringConnectionStateTypeDeleting {
+				t.Fatalf("delete = %+v, %v", del, err)
+			}
+			states, _ = waitStates(t, c, project, vpcID, k, string(del.State), gone)
+			assertStates(t, states, "DELETING", "DELETED", gone)
+		})
+	}
+}
+
+// TestAivenRecreate: POSTing a failed connection again asks Aiven to retry
+// it, while a live one conflicts. Aiven is slow here (a day to act on
+// APPROVED) so the re-requested connection stays APPROVED until refreshed.
+func TestAivenRecreate(t *testing.T) {
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.AivenApproval = sandbox.Duration(24 * time.Hour) })
+	c := aivenClient(t, s, s.Credentials().AivenToken)
+	in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
+	k := azureKey("rg-app", "app-vnet")
+	before := getPeering(t, c, "analytics", analyticsAzVPC, k)
+	if before == nil || before.State != vpc.VpcPeeringConnectionStateTypeRejectedByPeer {
+		t.Fatalf("scenario connection = %+v, want REJECTED_BY_PEER", before)
+	}
+	in.UserPeerNetworkCidrs = &[]string{"10.2.0.0/16"}
+	out, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAzVPC, in)
+	if err != nil {
+		t.Fatalf("re-create: %v", err)
+	}
+	if out.State != vpc.VpcPeeringConnectionStateTypeApproved || !slices.Equal(out.UserPeerNetworkCidrs, []string{"10.2.0.0/16"}) ||
+		!out.CreateTime.Equal(before.CreateTime) {
+		t.Fatalf("re-create = %+v, want the same connection APPROVED with the new CIDRs", out)
+	}
+	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAzVPC, in); !aiven.IsAlreadyExists(err) {
+		t.Fatalf("create while APPROVED = %v, want 409 already exists", err)
+	}
+	vpcOut, err := c.VpcGet(ctx(t), "analytics", analyticsAzVPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(vpcOut.PeeringConnections); n != 1 || vpcOut.PeeringConnections[0].State != vpc.VpcPeeringConnectionStateTypeApproved {
+		t.Fatalf("VPC after re-create = %+v, want its one connection APPROVED", vpcOut.PeeringConnections)
+	}
+	refresh(t, s, "analytics", analyticsAzVPC)
+	if pc := getPeering(t, c, "analytics", analyticsAzVPC, k); pc == nil || pc.State != vpc.VpcPeeringConnectionStateTypeRejectedByPeer {
+		t.Fatalf("after refresh: %+v, want REJECTED_BY_PEER again", pc)
+	}
+}
+
+// refresh asks Aiven to re-check a VPC's connections now.
+func refresh(t *testing.T, s *sandbox.Server, project, vpcID string) vpc.VpcGetOut {
+	t.Helper()
+	status, body := rawAiven(t, s, http.MethodPost, "/v1/project/"+project+"/vpcs/"+vpcID+"/peering-connections/refresh",
+		"aivenv1 "+s.Credentials().AivenToken)
+	if status != http.StatusOK {
+		t.Fatalf("refresh %s/%s: %d %s", project, vpcID, status, body)
+	}
+	var out vpc.VpcGetOut
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("refresh body %s: %v", body, err)
+	}
+	return out
+}
+
+// TestAivenRefresh: with Aiven slow to act, the refresh endpoint makes it
+// evaluate an APPROVED connection at once and returns the VPC.
+func TestAivenRefresh(t *testing.T) {
+	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.AivenApproval = sandbox.Duration(24 * time.Hour) })
+	c := aivenClient(t, s, s.Credentials().AivenToken)
+	in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
+	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in); err != nil {
+		t.Fatal(err)
+	}
+	k := azureKey("rg-app", "app-vnet")
+	if pc := getPeering(t, c, "tsdb-staging", stagingVPCID, k); pc == nil || pc.State != vpc.VpcPeeringConnectionStateTypeApproved {
+		t.Fatalf("before refresh: %+v, want APPROVED (a day of simulated time cannot have passed)", pc)
+	}
+	out := refresh(t, s, "tsdb-staging", stagingVPCID)
+	if out.ProjectVpcId != stagingVPCID || len(out.PeeringConnections) != 1 ||
+		out.PeeringConnections[0].State != vpc.VpcPeeringConnectionStateTypeRejectedByPeer {
+		t.Fatalf("refresh returned %+v, want the VPC with the connection REJECTED_BY_PEER", out)
+	}
+	if status, _ := rawAiven(t, s, http.MethodPost, "/v1/project/tsdb-staging/vpcs/"+prodVPCID+"/peering-connections/refresh",
+		"aivenv1 "+s.Credentials().AivenToken); status != http.StatusNotFound {
+		t.Errorf("refresh of a VPC of another project: %d, want 404", status)
+	}
+}
+
+// TestAivenAWSLifecycle: clouds the sandbox does not emulate get as far as
+// PENDING_PEER, and their connections delete by region.
+func TestAivenAWSLifecycle(t *testing.T) {
+	_, c := aivenAdmin(t)
+	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: "210987654321", PeerVpc: "vpc-0123456789abcdef0", PeerRegion: ptr("eu-central-1")}
+	out, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAWSVPC, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.VpcPeeringConnectionType != vpc.VpcPeeringConnectionTypeAWSVpcPeeringConnection || out.PeerRegion == nil || *out.PeerRegion != "eu-central-1" {
+		t.Fatalf("create = %+v", out)
+	}
+	k := peeringKey{account: "210987654321", vnet: "vpc-0123456789abcdef0", region: "eu-central-1"}
+	states, pc := waitStates(t, c, "analytics", analyticsAWSVPC, k, string(out.State), "PENDING_PEER")
+	assertStates(t, states, "APPROVED", "APPROVED_PEER_REQUESTED", "PENDING_PEER")
+	if pc.PeeringConnectionId == nil || !strings.HasPrefix(*pc.PeeringConnectionId, "pcx-") {
+		t.Errorf("PENDING_PEER connection = %+v, want a pcx- id", pc)
+	}
+	if _, err := c.VpcPeeringConnectionDelete(ctx(t), "analytics", analyticsAWSVPC, k.account, k.vnet); !aiven.IsNotFound(err) {
+		t.Errorf("delete without the region = %v, want 404", err)
+	}
+	del, err := c.VpcPeeringConnectionWithRegionDelete(ctx(t), "analytics", analyticsAWSVPC, k.account, k.vnet, k.region)
+	if err != nil || del.State != vpc.VpcPeeringConnectionStateTypeDeleting {
+		t.Fatalf("delete = %+v, %v", del, err)
+	}
+	states, _ = waitStates(t, c, "analytics", analyticsAWSVPC, k, string(del.State), gone)
+	assertStates(t, states, "DELETING", "DELETED", gone)
+}
+
+// TestAivenFullPathAzure is the whole story through the real clients only:
+// the admin prepares the user's tenant with Graph and Resource Manager,
+// Aiven builds its side, the user's app peers back across tenants, the user
+// deletes their side (DELETED_BY_PEER), the connection is requested again,
+// and finally Aiven deletes it.
+func TestAivenFullPathAzure(t *testing.T) {
+	timing := sandbox.Timing{
+		PeeringProvisioning: sandbox.Duration(time.Second),
+		AivenApproval:       sandbox.Duration(2 * time.Second),
+		AivenActivation:     sandbox.Duration(5 * time.Second),
+		AivenDeletion:       sandbox.Duration(2 * time.Second),
+		AivenPeerLoss:       sandbox.Duration(3 * time.Second),
+	}
+	s := startSandbox(t, sandbox.Options{Speed: 100, Timing: &timing})
+	c := aivenClient(t, s, s.Credentials().AivenToken)
+	admin := adminCredential(t, s)
+	g := graphClient(t, s, admin)
+	sub := sandbox.UserSubscriptionID
+	appVNetID := "/subscriptions/" + sub + "/resourceGroups/rg-app/providers/Microsoft.Network/virtualNetworks/app-vnet"
+
+	// The user's peering app: multi-tenant, with a secret and a principal
+	// that may manage peerings of app-vnet.
+	app, err := g.CreateApplication(ctx(t), "tsdb-staging-peering", "AzureADMultipleOrgs", nil)
+	if err != nil {
+		t.Fatalf("CreateApplication: %v", err)
+	}
+	_, secret, err := g.AddPassword(ctx(t), app.ID, "azpeer", time.Time{})
+	if err != nil {
+		t.Fatalf("AddPassword: %v", err)
+	}
+	appSP, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
+	if err != nil {
+		t.Fatalf("CreateServicePrincipal: %v", err)
+	}
+	aivenSP, err := g.FindServicePrincipalByAppID(ctx(t), sandbox.AivenDefaultAppID)
+	if err != nil || aivenSP == nil {
+		t.Fatalf("Aiven's service principal in the user's tenant: %v, %v", aivenSP, err)
+	}
+
+	// A custom role with peer/action for Aiven's principal, and Network
+	// Contributor for the app, both on app-vnet.
+	defs, err := armauthorization.NewRoleDefinitionsClient(admin, armOptions(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleGUID := uuid.NewString()
+	rd, err := defs.CreateOrUpdate(ctx(t), "/subscriptions/"+sub, roleGUID, armauthorization.RoleDefinition{
+		Properties: &armauthorization.RoleDefinitionProperties{
+			RoleName:         ptr("aiven-peer-tsdb-staging"),
+			Description:      ptr("Lets Aiven peer with app-vnet"),
+			RoleType:         ptr("CustomRole"),
+			Permissions:      []*armauthorization.Permission{{Actions: []*string{ptr("Microsoft.Network/virtualNetworks/peer/action")}}},
+			AssignableScopes: []*string{ptr("/subscriptions/" + sub)},
+		}}, nil)
+	if err != nil {
+		t.Fatalf("create role definition: %v", err)
+	}
+	assignments, err := armauthorization.NewRoleAssignmentsClient(sub, admin, armOptions(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []struct{ role, principal string }{
+		{*rd.ID, aivenSP.ID},
+		{"/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", appSP.ID},
+	} {
+		if _, err := assignments.Create(ctx(t), appVNetID, uuid.NewString(), armauthorization.RoleAssignmentCreateParameters{
+			Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: ptr(a.role), PrincipalID: ptr(a.principal),
+				PrincipalType: ptr(armauthorization.PrincipalTypeServicePrincipal)}}, nil); err != nil {
+			t.Fatalf("assign %s to %s: %v", a.role, a.principal, err)
+		}
+	}
+
+	// The app signs in to its own tenant and, for the remote side, to Aiven's.
+	appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal(), sandbox.AivenTenantID)
+	peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, appCred, armOptions(s, sandbox.AivenTenantID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll := &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}
+	peerBack := func(toNetworkID string) {
+		t.Helper()
+		p, err := peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", armnetwork.VirtualNetworkPeering{
+			Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
+				RemoteVirtualNetwork:      &armnetwork.SubResource{ID: ptr(toNetworkID)},
+				AllowVirtualNetworkAccess: ptr(true),
+			}}, nil)
+		if err != nil {
+			t.Fatalf("create the user's peering: %v", err)
+		}
+		if _, err := p.PollUntilDone(ctx(t), poll); err != nil {
+			t.Fatalf("create the user's peering: %v", err)
+		}
+	}
+	userPeeringState := func() armnetwork.VirtualNetworkPeeringState {
+		t.Helper()
+		got, err := peerings.Get(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", nil)
+		if err != nil {
+			t.Fatalf("get the user's peering: %v", err)
+		}
+		return *got.Properties.PeeringState
+	}
+	k := azureKey("rg-app", "app-vnet")
+	in := azureIn("rg-app", "app-vnet", app.AppID)
+	pendingPeer := func(from string) string {
+		t.Helper()
+		states, pc := waitStates(t, c, "tsdb-staging", stagingVPCID, k, from, "PENDING_PEER", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "ERROR")
+		assertStates(t, states, "APPROVED", "PENDING_PEER")
+		toTenant, _ := pc.StateInfo["to-tenant-id"].(string)
+		toNetwork, _ := pc.StateInfo["to-network-id"].(string)
+		if toTenant != sandbox.AivenTenantID || !strings.HasPrefix(toNetwork, "/subscriptions/"+sandbox.AivenSubscriptionID+"/") {
+			t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
+		}
+		return toNetwork
+	}
+
+	out, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in)
+	if err != nil {
+		t.Fatalf("VpcPeeringConnectionCreate: %v", err)
+	}
+	toNetwork := pendingPeer(string(out.State))
+	peerBack(toNetwork)
+	if st := userPeeringState(); st != armnetwork.VirtualNetworkPeeringStateConnected {
+		t.Fatalf("user's peering is %s, want Connected", st)
+	}
+	states, _ := waitStates(t, c, "tsdb-staging", stagingVPCID, k, "PENDING_PEER", "ACTIVE")
+	assertStates(t, states, "PENDING_PEER", "ACTIVE")
+
+	// The user deletes their side; Aiven notices.
+	del, err := peerings.BeginDelete(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", nil)
+	if err != nil {
+		t.Fatalf("delete the user's peering: %v", err)
+	}
+	if _, err := del.PollUntilDone(ctx(t), poll); err != nil {
+		t.Fatalf("delete the user's peering: %v", err)
+	}
+	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, "ACTIVE", "DELETED_BY_PEER")
+	assertStates(t, states, "ACTIVE", "DELETED_BY_PEER")
+
+	// Asking again starts over; this time Aiven deletes the connection.
+	out, err = c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in)
+	if err != nil {
+		t.Fatalf("re-create: %v", err)
+	}
+	toNetwork = pendingPeer(string(out.State))
+	peerBack(toNetwork)
+	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, "PENDING_PEER", "ACTIVE")
+	assertStates(t, states, "PENDING_PEER", "ACTIVE")
+	dout, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx(t), "tsdb-staging", stagingVPCID, sub, "rg-app", "app-vnet")
+	if err != nil {
+		t.Fatalf("VpcPeeringConnectionWithResourceGroupDelete: %v", err)
+	}
+	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, string(dout.State), gone)
+	assertStates(t, states, "DELETING", "DELETED", gone)
+	if st := userPeeringState(); st != armnetwork.VirtualNetworkPeeringStateDisconnected {
+		t.Errorf("user's peering after Aiven's delete is %s, want Disconnected", st)
+	}
+}

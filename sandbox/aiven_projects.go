@@ -1,0 +1,118 @@
+package sandbox
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// The Aiven API's user, projects and organizations (see aiven.go).
+
+func (s *Server) aivenMe(q *aivenRequest) {
+	u := q.user
+	projects := make([]string, 0, len(u.Projects))
+	membership := map[string]string{}
+	memberships := map[string][]string{}
+	for _, p := range q.world.userProjects(u) {
+		projects = append(projects, p.Name)
+		membership[p.Name] = "admin"
+		memberships[p.Name] = []string{"admin"}
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"user": map[string]any{
+		"auth":                []string{"password"},
+		"create_time":         aivenTime(aivenOrgCreated),
+		"features":            map[string]any{},
+		"invitations":         []any{},
+		"project_membership":  membership,
+		"project_memberships": memberships,
+		"projects":            projects,
+		"real_name":           u.RealName,
+		"state":               "active",
+		"tenant":              "aiven",
+		"user":                u.Email,
+		"user_id":             u.UserID,
+	}})
+}
+
+func projectJSON(p *Project) map[string]any {
+	return map[string]any{
+		"account_id":         accountID(p.OrganizationID),
+		"billing_address":    "",
+		"billing_emails":     []any{},
+		"billing_group_id":   "",
+		"billing_group_name": "",
+		"country":            "",
+		"country_code":       "",
+		"default_cloud":      p.DefaultCloud,
+		"estimated_balance":  "0.00",
+		"features":           map[string]any{},
+		"organization_id":    p.OrganizationID,
+		"payment_method":     "no_payment_expected",
+		"project_name":       p.Name,
+		"tags":               map[string]string{},
+		"tech_emails":        []any{},
+		"tenant_id":          p.TenantID,
+		"vat_id":             "",
+	}
+}
+
+func (s *Server) aivenProjectList(q *aivenRequest) {
+	projects := []map[string]any{}
+	membership := map[string]string{}
+	memberships := map[string][]string{}
+	for _, p := range q.world.userProjects(q.user) {
+		projects = append(projects, projectJSON(p))
+		membership[p.Name] = "admin"
+		memberships[p.Name] = []string{"admin"}
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{
+		"project_membership": membership, "project_memberships": memberships, "projects": projects,
+	})
+}
+
+// userOrgs are the organizations of the user's projects, sorted by id.
+func (world *World) userOrgs(u *AivenUser) []*AivenOrg {
+	var out []*AivenOrg
+	for _, p := range world.userProjects(u) {
+		if o := world.Aiven.Organizations[p.OrganizationID]; o != nil && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b *AivenOrg) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (s *Server) aivenOrganizations(q *aivenRequest) {
+	orgs := []map[string]any{}
+	for _, o := range q.world.userOrgs(q.user) {
+		orgs = append(orgs, map[string]any{
+			"account_id": accountID(o.ID), "create_time": aivenTime(aivenOrgCreated), "organization_id": o.ID,
+			"organization_name": o.Name, "tier": "business", "update_time": aivenTime(aivenOrgCreated),
+		})
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"organizations": orgs})
+}
+
+func (s *Server) aivenOrganizationProjects(q *aivenRequest) {
+	orgID := q.params[0]
+	o := q.world.Aiven.Organizations[orgID]
+	if o == nil {
+		aivenError(q.w, http.StatusNotFound, "Organization does not exist", aivenCodeOrganization)
+		return
+	}
+	if !slices.Contains(q.world.userOrgs(q.user), o) {
+		aivenError(q.w, http.StatusForbidden, "Not an organization member", aivenCodeNotOrgMember)
+		return
+	}
+	projects := []map[string]any{}
+	for _, p := range q.world.userProjects(q.user) {
+		if p.OrganizationID != orgID {
+			continue
+		}
+		projects = append(projects, map[string]any{
+			"account_id": accountID(orgID), "billing_group_id": "", "end_of_life_extension": map[string]any{},
+			"parent_id": orgID, "project_id": p.Name, "tags": map[string]string{}, "tech_emails": []any{},
+		})
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"projects": projects, "total_project_count": len(projects)})
+}

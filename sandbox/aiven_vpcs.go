@@ -1,0 +1,314 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The Aiven API's project VPCs and their peering connections (see
+// aiven.go); the state machine that moves a connection on is in
+// aiven_state.go.
+
+// project resolves the request's project for a VPC call: 404 when it does not
+// exist, 403 when the user is not a member, and the project's injected fault
+// status when it has one.
+func (q *aivenRequest) project() *Project {
+	name := q.params[0]
+	p := q.world.project(name)
+	if p == nil {
+		aivenError(q.w, http.StatusNotFound, "Project does not exist", aivenCodeProject)
+		return nil
+	}
+	if !slices.Contains(q.user.Projects, name) {
+		aivenError(q.w, http.StatusForbidden, "Not a project member", aivenCodeNotMember)
+		return nil
+	}
+	if p.FaultStatus != 0 {
+		aivenFault(q.w, p.FaultStatus)
+		return nil
+	}
+	return p
+}
+
+// aivenFault answers with an injected status in Aiven's error shape.
+func aivenFault(w http.ResponseWriter, status int) {
+	msg := http.StatusText(status)
+	if msg == "" {
+		msg = "Error " + strconv.Itoa(status)
+	}
+	code := strings.ReplaceAll(strings.ToLower(msg), " ", "_")
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
+	aivenError(w, status, msg, code)
+}
+
+// vpc resolves the request's project and VPC.
+func (q *aivenRequest) vpc() (*Project, *VPC) {
+	p := q.project()
+	if p == nil {
+		return nil, nil
+	}
+	v := p.vpc(q.params[1])
+	if v == nil {
+		aivenError(q.w, http.StatusNotFound, "Project VPC does not exist", aivenCodeVPC)
+		return nil, nil
+	}
+	return p, v
+}
+
+func (s *Server) aivenVPCList(q *aivenRequest) {
+	p := q.project()
+	if p == nil {
+		return
+	}
+	vpcs := make([]aivenVPCJSON, 0, len(p.VPCs))
+	for _, v := range p.VPCs {
+		vpcs = append(vpcs, vpcJSON(v))
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": vpcs})
+}
+
+func (s *Server) aivenVPCGet(q *aivenRequest) {
+	if _, v := q.vpc(); v != nil {
+		writeJSON(q.w, http.StatusOK, vpcFullJSON(v))
+	}
+}
+
+// aivenPeeringRefresh makes Aiven re-check the VPC's connections now: the
+// APPROVED ones are evaluated without waiting for AivenApproval.
+func (s *Server) aivenPeeringRefresh(q *aivenRequest) {
+	_, v := q.vpc()
+	if v == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(q.r.Body, 1<<20))
+	if s.refreshVPC(q.world, q.now, v) {
+		s.markDirty()
+	}
+	writeJSON(q.w, http.StatusOK, vpcFullJSON(v))
+}
+
+// --- peering connections ---------------------------------------------------
+
+// peeringCreateBody is the create request; pointers tell absent from empty.
+type peeringCreateBody struct {
+	PeerCloudAccount     *string   `json:"peer_cloud_account"`
+	PeerVPC              *string   `json:"peer_vpc"`
+	PeerRegion           *string   `json:"peer_region"`
+	PeerResourceGroup    *string   `json:"peer_resource_group"`
+	PeerAzureAppID       *string   `json:"peer_azure_app_id"`
+	PeerAzureTenantID    *string   `json:"peer_azure_tenant_id"`
+	UserPeerNetworkCIDRs *[]string `json:"user_peer_network_cidrs"`
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// peeringTypeOf is the connection type a VPC in cloud makes.
+func peeringTypeOf(cloud string) string {
+	switch {
+	case strings.HasPrefix(cloud, "azure-"):
+		return aivenPeeringTypeAzure
+	case strings.HasPrefix(cloud, "aws-"):
+		return aivenPeeringTypeAWS
+	case strings.HasPrefix(cloud, "google-"):
+		return aivenPeeringTypeGoogle
+	case strings.HasPrefix(cloud, "upcloud-"):
+		return "upcloud-vpc-peering"
+	case strings.HasPrefix(cloud, "do-"):
+		return "do-vpc-peering"
+	}
+	return ""
+}
+
+// validate checks a create body against the VPC's cloud and returns the
+// first problem as the API words it.
+func (b *peeringCreateBody) validate(typ string) string {
+	invalid := func(field, why string) string { return fmt.Sprintf("Invalid input for %s: %s", field, why) }
+	if str(b.PeerCloudAccount) == "" {
+		return invalid("peer_cloud_account", "field required")
+	}
+	if str(b.PeerVPC) == "" {
+		return invalid("peer_vpc", "field required")
+	}
+	isUUID := func(s string) bool { _, err := uuid.Parse(s); return err == nil && len(s) == 36 }
+	if typ == aivenPeeringTypeAzure {
+		switch {
+		case b.PeerRegion != nil:
+			return invalid("peer_region", "must be omitted or null for Azure peering connections")
+		case !isUUID(*b.PeerCloudAccount):
+			return invalid("peer_cloud_account", fmt.Sprintf("%q is not an Azure subscription ID in UUID4 form", *b.PeerCloudAccount))
+		case str(b.PeerResourceGroup) == "":
+			return invalid("peer_resource_group", "field required for Azure peering connections")
+		case str(b.PeerAzureAppID) == "":
+			return invalid("peer_azure_app_id", "field required for Azure peering connections")
+		case !isUUID(*b.PeerAzureAppID):
+			return invalid("peer_azure_app_id", fmt.Sprintf("%q is not a UUID4", *b.PeerAzureAppID))
+		case str(b.PeerAzureTenantID) == "":
+			return invalid("peer_azure_tenant_id", "field required for Azure peering connections")
+		case !isUUID(*b.PeerAzureTenantID):
+			return invalid("peer_azure_tenant_id", fmt.Sprintf("%q is not a UUID4", *b.PeerAzureTenantID))
+		}
+	} else {
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"peer_resource_group", b.PeerResourceGroup}, {"peer_azure_app_id", b.PeerAzureAppID}, {"peer_azure_tenant_id", b.PeerAzureTenantID}} {
+			if f.v != nil {
+				return invalid(f.name, "only allowed for Azure peering connections")
+			}
+		}
+		if b.PeerRegion != nil && typ != aivenPeeringTypeAWS {
+			return invalid("peer_region", "only allowed for AWS peering connections")
+		}
+	}
+	if b.UserPeerNetworkCIDRs != nil {
+		for _, c := range *b.UserPeerNetworkCIDRs {
+			p, err := netip.ParsePrefix(c)
+			switch {
+			case err != nil || !p.Addr().Is4():
+				return invalid("user_peer_network_cidrs", fmt.Sprintf("%q is not an IPv4 network range", c))
+			case p.Masked() != p:
+				return invalid("user_peer_network_cidrs", fmt.Sprintf("%q has host bits set", c))
+			}
+		}
+	}
+	return ""
+}
+
+// findPeering finds a connection by its exact, case-sensitive key, as avn
+// matches them.
+func (v *VPC) findPeering(account, vpc, resourceGroup, region string) *AivenPeering {
+	for _, pc := range v.Peerings {
+		if pc.PeerCloudAccount == account && pc.PeerVPC == vpc && pc.PeerResourceGroup == resourceGroup && pc.PeerRegion == region {
+			return pc
+		}
+	}
+	return nil
+}
+
+// retryable reports whether re-POSTing a connection in this state asks Aiven
+// to try again (the failed and finished states) rather than conflict.
+func retryable(state string) bool {
+	switch state {
+	case StateInvalidSpecification, StateRejectedByPeer, StateError, StateDeletedByPeer, StateDeleted:
+		return true
+	}
+	return false
+}
+
+func (s *Server) aivenPeeringCreate(q *aivenRequest) {
+	_, v := q.vpc()
+	if v == nil {
+		return
+	}
+	var b peeringCreateBody
+	data, err := io.ReadAll(io.LimitReader(q.r.Body, 1<<20))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&b)
+	}
+	if err != nil {
+		msg := "Invalid JSON in request body"
+		if errors.Is(err, io.EOF) {
+			msg = "Request body is required"
+		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			msg = "Invalid input: additional property " + f + " is not allowed"
+		}
+		aivenError(q.w, http.StatusBadRequest, msg, aivenCodeInvalid)
+		return
+	}
+	typ := peeringTypeOf(v.CloudName)
+	if msg := b.validate(typ); msg != "" {
+		aivenError(q.w, http.StatusBadRequest, msg, aivenCodeInvalid)
+		return
+	}
+	if v.State != "ACTIVE" {
+		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Project VPC %s is in state %s: peering connections can be created only when it is ACTIVE", v.ID, v.State), aivenCodeVPCNotActive)
+		return
+	}
+	cidrs := []string{}
+	if b.UserPeerNetworkCIDRs != nil {
+		cidrs = append(cidrs, *b.UserPeerNetworkCIDRs...)
+	}
+	acct, vpcName, rg, region := *b.PeerCloudAccount, *b.PeerVPC, str(b.PeerResourceGroup), str(b.PeerRegion)
+	pc := v.findPeering(acct, vpcName, rg, region)
+	switch {
+	case pc != nil && !retryable(pc.State):
+		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Peering connection already exists (state %s)", pc.State), aivenCodeExists)
+		return
+	case pc != nil:
+		// Re-requesting a failed or finished connection starts it afresh
+		// with the new details, as the Terraform provider relies on.
+		pc.PeerAzureAppID, pc.PeerAzureTenantID = str(b.PeerAzureAppID), str(b.PeerAzureTenantID)
+		pc.UserPeerNetworkCIDRs = cidrs
+		pc.PeeringConnectionID = ""
+		pc.ConnectedAt, pc.PeerLostAt = time.Time{}, time.Time{}
+		q.world.setPeeringState(q.now, pc, StateApproved, approvedInfo())
+	case typ == aivenPeeringTypeAzure:
+		pc = q.world.addAzurePeering(q.now, v, acct, rg, vpcName, *b.PeerAzureAppID, *b.PeerAzureTenantID)
+		pc.UserPeerNetworkCIDRs = cidrs
+		pc.StateInfo = approvedInfo()
+	default:
+		pc = &AivenPeering{PeerCloudAccount: acct, PeerVPC: vpcName, PeerRegion: region, Type: typ,
+			UserPeerNetworkCIDRs: cidrs, CreateTime: q.now}
+		v.Peerings = append(v.Peerings, pc)
+		q.world.setPeeringState(q.now, pc, StateApproved, approvedInfo())
+	}
+	v.UpdateTime = q.now
+	writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+}
+
+func (s *Server) aivenPeeringDeleteRG(q *aivenRequest) {
+	s.aivenPeeringDeleteKey(q, q.params[2], q.params[4], q.params[3], "")
+}
+
+func (s *Server) aivenPeeringDelete(q *aivenRequest) {
+	s.aivenPeeringDeleteKey(q, q.params[2], q.params[3], "", "")
+}
+
+func (s *Server) aivenPeeringDeleteRegion(q *aivenRequest) {
+	s.aivenPeeringDeleteKey(q, q.params[2], q.params[3], "", q.params[4])
+}
+
+// aivenPeeringDeleteKey starts deleting a connection: DELETING now, the
+// cloud resources go when the state machine reaches DELETED. Deleting one
+// that is already going is a no-op that returns it.
+func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resourceGroup, region string) {
+	_, v := q.vpc()
+	if v == nil {
+		return
+	}
+	pc := v.findPeering(account, vpcName, resourceGroup, region)
+	if pc == nil {
+		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
+		return
+	}
+	if pc.State != StateDeleting && pc.State != StateDeleted {
+		q.world.setPeeringState(q.now, pc, StateDeleting, map[string]any{
+			"message": "Peering connection is being deleted", "type": "deleting"})
+		v.UpdateTime = q.now
+	}
+	writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+}
+
+func approvedInfo() map[string]any {
+	return map[string]any{"message": "Peering connection approved, waiting for Aiven to create it", "type": "approved"}
+}

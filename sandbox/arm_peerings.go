@@ -1,0 +1,321 @@
+package sandbox
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Virtual network peerings: GET, PUT (create or update) and DELETE of one
+// peering and the list of a network's peerings. PUT and DELETE start an
+// asynchronous operation (arm_operations.go); a PUT first passes Resource
+// Manager's linked access check on the remote network (linkedAccess), then
+// the network provider's validation, in that order.
+
+// peeringJSON renders a peering as the network provider does.
+func (world *World) peeringJSON(p *VNetPeering) map[string]any {
+	remotePrefixes := nonNil(p.RemoteAddressPrefixes)
+	current := remotePrefixes
+	if remote := world.vnet(p.RemoteVNetID); remote != nil {
+		current = nonNil(remote.AddressPrefixes)
+	}
+	syncLevel := p.PeeringSyncLevel
+	if syncLevel == "" {
+		syncLevel = "FullyInSync"
+	}
+	state := p.PeeringState
+	if state == "" {
+		state = "Initiated"
+	}
+	localPrefixes := []string{}
+	if local, _ := world.peeringParent(p.ID); local != nil {
+		localPrefixes = nonNil(local.AddressPrefixes)
+	}
+	return map[string]any{
+		"id": p.ID, "name": p.Name, "type": peeringType, "etag": p.ETag,
+		"properties": map[string]any{
+			"provisioningState":                p.ProvisioningState,
+			"resourceGuid":                     stableGUID(p.ID, p.CreatedAt.UTC().Format(time.RFC3339Nano)),
+			"peeringState":                     state,
+			"peeringSyncLevel":                 syncLevel,
+			"remoteVirtualNetwork":             map[string]any{"id": p.RemoteVNetID},
+			"allowVirtualNetworkAccess":        p.AllowVirtualNetworkAccess,
+			"allowForwardedTraffic":            p.AllowForwardedTraffic,
+			"allowGatewayTransit":              p.AllowGatewayTransit,
+			"useRemoteGateways":                p.UseRemoteGateways,
+			"doNotVerifyRemoteGateways":        false,
+			"peerCompleteVnets":                true,
+			"enableOnlyIPv6Peering":            false,
+			"localAddressSpace":                map[string]any{"addressPrefixes": localPrefixes},
+			"localVirtualNetworkAddressSpace":  map[string]any{"addressPrefixes": localPrefixes},
+			"remoteAddressSpace":               map[string]any{"addressPrefixes": remotePrefixes},
+			"remoteVirtualNetworkAddressSpace": map[string]any{"addressPrefixes": current},
+			"routeServiceVips":                 map[string]any{},
+		},
+	}
+}
+
+func (q *armRequest) listPeerings() {
+	v, ok := q.localVNet()
+	if !ok {
+		return
+	}
+	q.writePage(slices.Collect(maps.Keys(v.Peerings)), func(k string) map[string]any { return q.world.peeringJSON(v.Peerings[k]) })
+}
+
+// peeringOfPath finds the network the path names and the peering of that
+// name on it (nil when there is none).
+func (q *armRequest) peeringOfPath() (*VNet, *VNetPeering, bool) {
+	v, ok := q.localVNet()
+	if !ok {
+		return nil, nil, false
+	}
+	return v, v.Peerings[strings.ToLower(q.params["virtualNetworkPeeringName"])], true
+}
+
+func (q *armRequest) getPeering() {
+	v, p, ok := q.peeringOfPath()
+	if !ok {
+		return
+	}
+	if p == nil {
+		armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, q.params["virtualNetworkPeeringName"]))
+		return
+	}
+	writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
+}
+
+// peeringBody is the PUT body of a peering (armnetwork.VirtualNetworkPeering).
+type peeringBody struct {
+	Properties *struct {
+		RemoteVirtualNetwork *struct {
+			ID string `json:"id"`
+		} `json:"remoteVirtualNetwork"`
+		AllowVirtualNetworkAccess *bool `json:"allowVirtualNetworkAccess"`
+		AllowForwardedTraffic     *bool `json:"allowForwardedTraffic"`
+		AllowGatewayTransit       *bool `json:"allowGatewayTransit"`
+		UseRemoteGateways         *bool `json:"useRemoteGateways"`
+	} `json:"properties"`
+}
+
+// resourceNameRE is the network provider's rule for child resource names.
+var resourceNameRE = regexp.MustCompile(`^\w([\w.-]{0,78}\w)?$`)
+
+// vnetIDRE matches a virtual network's resource id.
+var vnetIDRE = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Network/virtualNetworks/([^/]+)$`)
+
+func (q *armRequest) putPeering() {
+	local, p, ok := q.peeringOfPath()
+	if !ok {
+		return
+	}
+	name := q.params["virtualNetworkPeeringName"]
+	peeringID := local.ID + "/virtualNetworkPeerings/" + name
+	if p != nil {
+		peeringID = p.ID
+	}
+	var body peeringBody
+	if !q.decodeBody(&body) {
+		return
+	}
+	if body.Properties == nil || body.Properties.RemoteVirtualNetwork == nil || body.Properties.RemoteVirtualNetwork.ID == "" {
+		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat",
+			"Cannot parse the request. The property 'properties.remoteVirtualNetwork.id' is required.")
+		return
+	}
+	remoteID := strings.TrimRight(body.Properties.RemoteVirtualNetwork.ID, "/")
+	if !strings.HasPrefix(strings.ToLower(remoteID), "/subscriptions/") {
+		armError(q.w, http.StatusBadRequest, "LinkedInvalidPropertyId", fmt.Sprintf(
+			"Property id '%s' at path 'properties.remoteVirtualNetwork.id' is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.",
+			body.Properties.RemoteVirtualNetwork.ID))
+		return
+	}
+	if !q.linkedAccess(peeringID, remoteID) {
+		return
+	}
+	// From here on the network provider validates.
+	if !resourceNameRE.MatchString(name) {
+		armError(q.w, http.StatusBadRequest, "InvalidResourceName", fmt.Sprintf(
+			"Resource name %s is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.", name))
+		return
+	}
+	if op := q.world.operationOn(peeringID); op != nil {
+		q.anotherOperation(local, op)
+		return
+	}
+	remote := q.world.vnet(remoteID)
+	if remote == nil || !vnetIDRE.MatchString(remoteID) {
+		code := "InvalidResourceReference"
+		if !strings.EqualFold(subscriptionOf(remoteID), local.SubscriptionID) {
+			code = "InvalidGlobalResourceReference"
+		}
+		armError(q.w, http.StatusBadRequest, code, fmt.Sprintf(
+			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.",
+			remoteID, peeringID))
+		return
+	}
+	if strings.EqualFold(remote.ID, local.ID) {
+		// The real code for this was not found; the portal's wording is used.
+		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat", fmt.Sprintf(
+			"Cannot create or update peering %s. A virtual network cannot be peered with itself.", peeringID))
+		return
+	}
+	for _, other := range local.Peerings {
+		if other != p && strings.EqualFold(other.RemoteVNetID, remote.ID) {
+			armError(q.w, http.StatusBadRequest, "PeeringAlreadyExists", fmt.Sprintf(
+				"Cannot create peering %s because peering %s already exists between virtual networks %s and %s.",
+				peeringID, other.ID, local.ID, remote.ID))
+			return
+		}
+	}
+	props := body.Properties
+	if props.UseRemoteGateways != nil && *props.UseRemoteGateways {
+		armError(q.w, http.StatusBadRequest, "RemoteVnetHasNoGateways", fmt.Sprintf(
+			"Peering %s cannot have UseRemoteGateway flag set to true because remote virtual network %s referenced by the peering does not have any gateways.",
+			peeringID, remote.ID))
+		return
+	}
+	if !q.noOverlap(peeringID, local, remote, p) {
+		return
+	}
+
+	now := q.s.clock.Now()
+	status := http.StatusOK
+	if p == nil {
+		status = http.StatusCreated
+		p = &VNetPeering{ID: peeringID, Name: name, CreatedAt: now, PeeringState: "Initiated", PeeringSyncLevel: "FullyInSync"}
+		local.Peerings[strings.ToLower(name)] = p
+	}
+	p.RemoteVNetID = remote.ID
+	p.RemoteAddressPrefixes = append([]string(nil), remote.AddressPrefixes...)
+	p.AllowVirtualNetworkAccess = boolOr(props.AllowVirtualNetworkAccess, true)
+	p.AllowForwardedTraffic = boolOr(props.AllowForwardedTraffic, false)
+	p.AllowGatewayTransit = boolOr(props.AllowGatewayTransit, false)
+	p.UseRemoteGateways = false
+	p.ProvisioningState = "Updating"
+	p.ETag = etag()
+	op := q.world.startOperation(now, opPeeringPut, p.ID, q.world.Timing.PeeringProvisioning.D())
+	// Injected like throttling: now and then provisioning itself fails.
+	op.Fail = q.s.faults.operationFails()
+	q.asyncHeaders(local, op, now, false)
+	writeJSON(q.w, status, q.world.peeringJSON(p))
+}
+
+func boolOr(b *bool, def bool) bool {
+	if b == nil {
+		return def
+	}
+	return *b
+}
+
+// linkedAccess is Resource Manager's linked access check on the remote
+// network of a peering PUT: the caller needs peer/action there, and when
+// the remote network lives in another tenant, that permission is checked
+// for the principal of an auxiliary token (x-ms-authorization-auxiliary)
+// the same application obtained in that tenant.
+func (q *armRequest) linkedAccess(peeringID, remoteID string) bool {
+	linkedSub := subscriptionOf(remoteID)
+	sub := q.world.subscriptionByID(linkedSub)
+	if sub == nil {
+		linkedFailed(q.w, fmt.Sprintf(
+			"The client has permission to perform action '%s' on scope '%s', however the linked subscription '%s' was not found. ",
+			ActionPeer, peeringID, linkedSub))
+		return false
+	}
+	principal := q.c.ObjectID
+	if !strings.EqualFold(sub.TenantID, q.c.TenantID) {
+		principal = ""
+		for _, aux := range q.s.auxiliary(q.r) {
+			if strings.EqualFold(aux.TenantID, sub.TenantID) && strings.EqualFold(aux.AppID, q.c.AppID) &&
+				aux.HasAudience(AudienceARM, "https://management.azure.com/") {
+				principal = aux.ObjectID
+				break
+			}
+		}
+		if principal == "" {
+			linkedFailed(q.w, fmt.Sprintf(
+				"The client has permission to perform action '%s' on scope '%s', however the current tenant '%s' is not authorized to access linked subscription '%s'.",
+				ActionPeer, peeringID, q.c.TenantID, sub.ID))
+			return false
+		}
+	}
+	if !q.world.can(q.s.clock, principal, ActionPeer, remoteID) {
+		linkedFailed(q.w, fmt.Sprintf(
+			"The client '%s' with object id '%s' has permission to perform action '%s' on scope '%s'; however, it does not have permission to perform action(s) '%s' on the linked scope(s) '%s' (respectively) or the linked scope(s) are invalid.",
+			q.c.ObjectID, q.c.ObjectID, ActionPeeringWrite, peeringID, ActionPeer, remoteID))
+		return false
+	}
+	return true
+}
+
+func linkedFailed(w http.ResponseWriter, msg string) {
+	w.Header().Set("x-ms-failure-cause", "gateway")
+	armError(w, http.StatusForbidden, "LinkedAuthorizationFailed", msg)
+}
+
+// noOverlap refuses peering networks whose address spaces overlap, or
+// where one overlaps a network already peered with the other.
+func (q *armRequest) noOverlap(peeringID string, local, remote *VNet, self *VNetPeering) bool {
+	if both := overlapping(local.AddressPrefixes, remote.AddressPrefixes); len(both) > 0 {
+		armError(q.w, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
+			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s",
+			peeringID, local.ID, remote.ID, strings.Join(both, ", ")))
+		return false
+	}
+	check := func(first, second *VNet, skip *VNetPeering) bool {
+		for _, pp := range second.Peerings {
+			if pp == skip || strings.EqualFold(pp.RemoteVNetID, first.ID) {
+				continue
+			}
+			third := q.world.vnet(pp.RemoteVNetID)
+			if third == nil {
+				continue
+			}
+			if both := overlapping(first.AddressPrefixes, third.AddressPrefixes); len(both) > 0 {
+				armError(q.w, http.StatusBadRequest, "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet", fmt.Sprintf(
+					"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because address space of the first virtual network overlaps with address space of virtual network %s already peered with the second virtual network. Overlapping address prefixes: %s.",
+					peeringID, first.ID, second.ID, third.ID, strings.Join(both, ", ")))
+				return false
+			}
+		}
+		return true
+	}
+	return check(local, remote, nil) && check(remote, local, self)
+}
+
+// overlapping lists the prefixes of a that overlap any prefix of b.
+func overlapping(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if _, _, ok := overlaps([]string{x}, b); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// deletePeering starts the asynchronous delete; a missing peering is 204.
+func (q *armRequest) deletePeering() {
+	local, p, ok := q.peeringOfPath()
+	if !ok {
+		return
+	}
+	if p == nil {
+		q.w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if op := q.world.operationOn(p.ID); op != nil {
+		q.anotherOperation(local, op)
+		return
+	}
+	now := q.s.clock.Now()
+	p.ProvisioningState = "Deleting"
+	p.ETag = etag()
+	op := q.world.startOperation(now, opPeeringDelete, p.ID, q.world.Timing.PeeringProvisioning.D())
+	q.asyncHeaders(local, op, now, true)
+	q.w.WriteHeader(http.StatusAccepted)
+}
