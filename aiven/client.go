@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,18 +170,33 @@ func (c *Client) Me(ctx context.Context) (peering.AivenUser, error) {
 	return peering.AivenUser{Email: out.User, RealName: out.RealName}, nil
 }
 
-// Projects lists the projects the token can see.
+// Projects lists the projects the token can see: those of every
+// organization the user belongs to (GET /v1/organizations, then GET
+// /v1/organization/{id}/projects, whose project_id is the project's name).
+// GET /v1/project, which lists them in one call, is deprecated in Aiven's
+// API spec (go-client-codegen marks ProjectList so).
 func (c *Client) Projects(ctx context.Context) ([]peering.ProjectRef, error) {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
-	out, err := c.api.ProjectList(ctx)
+	orgs, err := c.api.UserOrganizationsList(ctx)
 	if err != nil {
-		return nil, wrap(ctx, "list projects (GET /v1/project)", err)
+		return nil, wrap(ctx, "list organizations (GET /v1/organizations)", err)
 	}
-	refs := make([]peering.ProjectRef, 0, len(out.Projects))
-	for _, p := range out.Projects {
-		refs = append(refs, peering.ProjectRef{Name: p.ProjectName, DefaultCloud: p.DefaultCloud, OrganizationID: p.OrganizationId})
+	var refs []peering.ProjectRef
+	seen := map[string]bool{}
+	for _, o := range orgs {
+		out, err := c.api.OrganizationProjectsList(ctx, o.OrganizationId)
+		if err != nil {
+			return nil, wrap(ctx, fmt.Sprintf("list projects of organization %s", o.OrganizationId), err)
+		}
+		for _, p := range out.Projects {
+			if !seen[p.ProjectId] {
+				seen[p.ProjectId] = true
+				refs = append(refs, peering.ProjectRef{Name: p.ProjectId, OrganizationID: o.OrganizationId})
+			}
+		}
 	}
+	slices.SortFunc(refs, func(a, b peering.ProjectRef) int { return strings.Compare(a.Name, b.Name) })
 	return refs, nil
 }
 

@@ -79,9 +79,9 @@ func TestInventoryDefaultScenario(t *testing.T) {
 	if peerings != 4 {
 		t.Errorf("%d peerings, want 4", peerings)
 	}
-	// me + projects + 3 VPC lists + 4 VPC gets.
-	if got := ct.total.Load(); got != 9 {
-		t.Errorf("%d requests, want 9", got)
+	// me + organizations + the organization's projects + 3 VPC lists + 4 VPC gets.
+	if got := ct.total.Load(); got != 10 {
+		t.Errorf("%d requests, want 10", got)
 	}
 	if p := ct.inPeak.Load(); p > 4 {
 		t.Errorf("%d requests in flight, limit 4", p)
@@ -122,7 +122,8 @@ func TestInventoryPartialFailure(t *testing.T) {
 
 // BenchmarkInventoryLarge: 200 projects × 3 VPCs × 5 peerings with 20 ms
 // of latency per Aiven request. Reports requests and the floor the
-// concurrency limit allows: one round for the project list, then the VPC
+// concurrency limit allows: two rounds for the project list (the
+// organizations, then their projects; /v1/me goes alongside), then the VPC
 // lists and gets in ceil(n/limit) rounds.
 func BenchmarkInventoryLarge(b *testing.B) {
 	const latency = 20 * time.Millisecond
@@ -140,7 +141,7 @@ func BenchmarkInventoryLarge(b *testing.B) {
 			}
 			b.StopTimer()
 			perOp := ct.total.Load() / int64(b.N)
-			rounds := 1 + (perOp-2+int64(conc)-1)/int64(conc)
+			rounds := 2 + (perOp-3+int64(conc)-1)/int64(conc)
 			floor := time.Duration(rounds) * latency
 			b.ReportMetric(float64(perOp), "requests/op")
 			b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")

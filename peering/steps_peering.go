@@ -288,7 +288,7 @@ func actAppSignIn(ctx context.Context, r *Run) error {
 			Hint: "run " + StepRef(StepAppSecret) + " again to add a new secret (azpeer create does this on resume)"}
 	}
 	if r.out(OutAivenTenantID) == "" {
-		return &StepError{Step: StepAppSignIn, Err: errors.New("Aiven's tenant id is not known (Aiven's state_info did not give to-tenant-id)"),
+		return &StepError{Step: StepAppSignIn, Err: errors.New("the tenant id of Aiven is not known (Aiven's state_info did not give to-tenant-id)"),
 			Hint: "run " + StepRef(StepWaitPendingPeer) + " again while the connection is PENDING_PEER, or ask Aiven's support for the tenant id"}
 	}
 	net, err := r.rb.SignInAsApp(ctx, r.out(OutUserTenantID), r.out(OutUserAppID), secret, r.out(OutAivenTenantID))

@@ -66,7 +66,9 @@ type AivenUser struct {
 
 // ProjectRef is a project as listed, before its VPCs are fetched.
 type ProjectRef struct {
-	Name           string `json:"name"`
+	Name string `json:"name"`
+	// DefaultCloud is the project's default cloud, when the listing said
+	// it (the organization listing azpeer uses does not).
 	DefaultCloud   string `json:"default_cloud,omitempty"`
 	OrganizationID string `json:"organization_id,omitempty"`
 }
