@@ -44,6 +44,7 @@ type serveFlags struct {
 	latency  time.Duration
 	rate429  float64
 	rate5xx  float64
+	variants []string
 }
 
 func newSandboxServeCommand() *cobra.Command {
@@ -76,7 +77,35 @@ env file (mode 0600) to source in a shell; secrets are never printed.`,
 	fl.DurationVar(&f.latency, "latency", 0, "extra latency on every request, e.g. 200ms")
 	fl.Float64Var(&f.rate429, "rate-429", 0, "fraction of requests answered 429 Too Many Requests (0 to 1)")
 	fl.Float64Var(&f.rate5xx, "rate-5xx", 0, "fraction of requests answered 503 Service Unavailable (0 to 1)")
+	fl.StringArrayVar(&f.variants, "variant", nil, "NAME=VALUE: where no public source settles a behaviour, emulate this answer (repeatable; listed below)")
+	c.Long += "\n\n" + variantsHelp()
 	return c
+}
+
+// variantsHelp lists every variant with its values and their evidence.
+func variantsHelp() string {
+	var b strings.Builder
+	b.WriteString("Variants (--variant NAME=VALUE; the first value is the default):")
+	for _, v := range sandbox.AllVariants() {
+		fmt.Fprintf(&b, "\n  %s: %s", v.Name, v.About)
+		for _, x := range v.Values {
+			fmt.Fprintf(&b, "\n    %-28s %s", x.Name, x.Evidence)
+		}
+	}
+	return b.String()
+}
+
+// variantSet reads the --variant flags.
+func (f serveFlags) variantSet() (map[string]string, error) {
+	set := map[string]string{}
+	for _, s := range f.variants {
+		name, value, err := sandbox.ParseVariant(s)
+		if err != nil {
+			return nil, fmt.Errorf("--variant %w", err)
+		}
+		set[name] = value
+	}
+	return set, nil
 }
 
 // validate checks the flags the sandbox itself does not.
@@ -113,6 +142,10 @@ func runSandboxServe(cmd *cobra.Command, f serveFlags) (err error) {
 	if err := f.validate(); err != nil {
 		return err
 	}
+	variants, err := f.variantSet()
+	if err != nil {
+		return err
+	}
 	// The CA file (and, by default, the env file) needs a directory: the
 	// state dir, or a private temporary one that goes away with the
 	// sandbox, since its world does too.
@@ -132,6 +165,7 @@ func runSandboxServe(cmd *cobra.Command, f serveFlags) (err error) {
 		StateDir: f.stateDir,
 		Seed:     f.seed,
 		Faults:   f.faults(),
+		Variants: variants,
 	})
 	if err != nil {
 		return err

@@ -32,6 +32,11 @@ import (
 //	     {"speed": 20, "now": "<simulated time>"}; PUT {"speed": F} changes
 //	     how fast simulated time runs (0 = every delay instant) without a
 //	     jump in simulated time. "now" is read-only.
+//	GET  /_sandbox/variants
+//	PUT  /_sandbox/variants
+//	     Where no public source settles a behaviour, the plausible answers
+//	     (with their evidence) and the current one: GET lists them; PUT
+//	     {"aiven-duplicate-create": "existing"} changes the ones it names.
 //	POST /_sandbox/projects/{project}/fault
 //	     {"status": 503} makes every VPC call of an Aiven project fail with
 //	     that status; {"status": 0} clears it. For partial-failure tests.
@@ -111,6 +116,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		}
 		if allowAdmin(w, r, http.MethodPost) {
 			s.adminProjectFault(w, r, project)
+		}
+	case path == "variants":
+		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
+			s.adminVariants(w, r)
 		}
 	case path == "aiven/revoke-token":
 		if allowAdmin(w, r, http.MethodPost) {

@@ -38,6 +38,9 @@ type scenarioFile struct {
 	AivenToken  string `json:"aiven_token,omitempty"`
 	AdminAppID  string `json:"admin_app_id,omitempty"`
 	TenantID    string `json:"tenant_id,omitempty"`
+	// Variants choose the world's behaviour where sources are silent
+	// (see AllVariants).
+	Variants map[string]string `json:"variants,omitempty"`
 }
 
 // buildScenario returns the world and credentials of a named scenario or file.
@@ -64,6 +67,15 @@ func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 	}
 	world := f.World
 	world.fillMaps()
+	if err := checkVariants(f.Variants); err != nil {
+		return nil, Credentials{}, fmt.Errorf("sandbox: scenario file %s: %w", name, err)
+	}
+	if len(f.Variants) > 0 && world.Variants == nil {
+		world.Variants = map[string]string{}
+	}
+	for k, v := range f.Variants {
+		world.Variants[k] = v
+	}
 	creds := Credentials{AivenToken: f.AivenToken, AivenUser: AivenUserEmail, TenantID: f.TenantID, ClientID: f.AdminAppID, ClientSecret: f.AdminSecret}
 	return world, creds, nil
 }

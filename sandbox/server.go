@@ -36,6 +36,9 @@ type Options struct {
 	Timing *Timing
 	// Logger receives one line per request at debug level; nil discards.
 	Logger *slog.Logger
+	// Variants choose among the plausible answers where no public source
+	// settles a behaviour (see AllVariants); they override the scenario's.
+	Variants map[string]string
 	// ARMPageSize is how many virtual networks or peerings one Resource
 	// Manager list page holds before a nextLink follows; 0 means 50.
 	ARMPageSize int
@@ -114,6 +117,15 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Timing != nil {
 		s.world.Timing = *opts.Timing
+	}
+	if err := checkVariants(opts.Variants); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if len(opts.Variants) > 0 && s.world.Variants == nil {
+		s.world.Variants = map[string]string{}
+	}
+	for k, v := range opts.Variants {
+		s.world.Variants[k] = v
 	}
 	return s, nil
 }

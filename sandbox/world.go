@@ -36,6 +36,10 @@ type World struct {
 
 	// Timing is the set of simulated delays the state machines use.
 	Timing Timing `json:"timing"`
+
+	// Variants choose among the plausible answers where no public source
+	// settles how a service behaves (see variants.go); unset is default.
+	Variants map[string]string `json:"variants,omitempty"`
 }
 
 // Timing holds the simulated delays of eventual consistency in the clouds.

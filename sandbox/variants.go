@@ -1,0 +1,202 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Variants are behaviours of the real services that no public source
+// settles. For each, the sandbox offers every plausible answer as a named
+// value, with the evidence for it, so that azpeer is made to work under
+// all of them rather than under the one the sandbox happened to pick. The
+// first value of each variant is the default.
+//
+// They are set with `sandbox serve --variant NAME=VALUE` (repeatable), a
+// "variants" object in a scenario file, Options.Variants, or
+// PUT /_sandbox/variants; GET /_sandbox/variants shows the current values.
+
+// Variant is one such behaviour and its plausible answers.
+type Variant struct {
+	Name   string         `json:"name"`
+	About  string         `json:"about"`
+	Values []VariantValue `json:"values"`
+}
+
+// VariantValue is one plausible answer, with its evidence.
+type VariantValue struct {
+	Name     string `json:"name"`
+	Evidence string `json:"evidence"`
+}
+
+// Variant names.
+const (
+	VariantAivenDuplicateCreate = "aiven-duplicate-create"
+	VariantAivenPermission      = "aiven-permission-failure"
+	VariantAivenStateInfo       = "aiven-state-info"
+	VariantAivenUppercase       = "aiven-uppercase-names"
+	VariantAivenNoVNetAccess    = "aiven-no-vnet-access"
+	VariantAzureBusy            = "azure-busy"
+)
+
+// AllVariants is the registry of variants, in a stable order.
+func AllVariants() []Variant {
+	return []Variant{
+		{Name: VariantAivenDuplicateCreate,
+			About: "what Aiven answers to a create for a peering connection that already exists (in any state)",
+			Values: []VariantValue{
+				{"conflict", "409 with Aiven's error body: creating what exists is a conflict in Aiven's API elsewhere (e.g. projects, service users); Aiven's docs say to recreate a failed connection, not re-post it"},
+				{"existing", "2xx with the existing connection, unchanged: Terraform provider issue aiven/terraform-provider-aiven#752 reports a create of an existing peering returning no error"},
+			}},
+		{Name: VariantAivenPermission,
+			About: "the state a connection ends in when Aiven's service principal may not peer with the VNet",
+			Values: []VariantValue{
+				{"rejected-by-peer", "Aiven's Azure peering doc: 'check if the Azure VNet exists and if the Aiven application object has the permission' for a REJECTED_BY_PEER connection"},
+				{"invalid-specification", "the Terraform provider's docs call REJECTED_BY_PEER AWS-specific and list Azure permission failures under INVALID_SPECIFICATION"},
+			}},
+		{Name: VariantAivenStateInfo,
+			About: "when a connection's state_info is null (go-client-codegen's openapi_patch.yaml makes it nullable)",
+			Values: []VariantValue{
+				{"kept", "state_info stays an object with message and type in every state (the Aiven console shows a message in every state)"},
+				{"null-after-active", "Terraform provider issue aiven/terraform-provider-aiven#304: state_info is null after ACTIVE"},
+				{"null-outside-pending-peer", "avn's docs show STATE_INFO null on create and during delete; only PENDING_PEER is documented to carry to-tenant-id and to-network-id"},
+			}},
+		{Name: VariantAivenUppercase,
+			About: "what Aiven does with a resource group or VNet name that is not lower case",
+			Values: []VariantValue{
+				{"invalid-specification-later", "accepted, then INVALID_SPECIFICATION: what users report when the names do not match (the MST docs warn of it)"},
+				{"refused-at-create", "400 at create: Aiven's docs say 'the Aiven API currently only accepts names in lower case'"},
+			}},
+		{Name: VariantAivenNoVNetAccess,
+			About: "what Aiven does when the user's Azure peering does not allow virtual network access",
+			Values: []VariantValue{
+				{"stays-pending-peer", "stays PENDING_PEER: Aiven may check the peering's properties before calling it active; no public source says it does not"},
+				{"active-without-traffic", "ACTIVE: Aiven sees both sides Connected; allowVirtualNetworkAccess only gates traffic (Azure's VNet peering docs)"},
+			}},
+		{Name: VariantAzureBusy,
+			About: "how Azure answers a write to a resource (or a peering of a VNet) that another operation is updating",
+			Values: []VariantValue{
+				{"conflict-409", "409 AnotherOperationInProgress, as in hashicorp/terraform-provider-azurerm logs"},
+				{"bad-request-400", "400 AnotherOperationInProgress, reported for some network resources (terraform-provider-azurerm#2605, #3392)"},
+				{"async-failure", "the PUT is accepted and its async operation fails with AnotherOperationInProgress (the code is documented as an operation error too)"},
+			}},
+	}
+}
+
+// variantByName finds a variant in the registry.
+func variantByName(name string) (Variant, bool) {
+	for _, v := range AllVariants() {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
+// checkVariants validates a set of variant values, naming what is wrong.
+func checkVariants(set map[string]string) error {
+	for name, value := range set {
+		v, ok := variantByName(name)
+		if !ok {
+			var names []string
+			for _, v := range AllVariants() {
+				names = append(names, v.Name)
+			}
+			return fmt.Errorf("no variant %q (there are %s)", name, strings.Join(names, ", "))
+		}
+		if !slices.ContainsFunc(v.Values, func(x VariantValue) bool { return x.Name == value }) {
+			var values []string
+			for _, x := range v.Values {
+				values = append(values, x.Name)
+			}
+			return fmt.Errorf("variant %s has no value %q (it has %s)", name, value, strings.Join(values, ", "))
+		}
+	}
+	return nil
+}
+
+// ParseVariant reads NAME=VALUE, as --variant takes it.
+func ParseVariant(s string) (name, value string, err error) {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" || value == "" {
+		return "", "", fmt.Errorf("%q is not NAME=VALUE (e.g. %s=existing)", s, VariantAivenDuplicateCreate)
+	}
+	if err := checkVariants(map[string]string{name: value}); err != nil {
+		return "", "", err
+	}
+	return name, value, nil
+}
+
+// variant is the current value of a variant in the world (its default
+// when unset). The caller holds the world lock.
+func (world *World) variant(name string) string {
+	if v, ok := world.Variants[name]; ok {
+		return v
+	}
+	if v, ok := variantByName(name); ok {
+		return v.Values[0].Name
+	}
+	return ""
+}
+
+// currentVariants is every variant's value.
+func (world *World) currentVariants() map[string]string {
+	out := map[string]string{}
+	for _, v := range AllVariants() {
+		out[v.Name] = world.variant(v.Name)
+	}
+	return out
+}
+
+// SetVariants changes variants (tests; PUT /_sandbox/variants does the same).
+func (s *Server) SetVariants(set map[string]string) error {
+	if err := checkVariants(set); err != nil {
+		return err
+	}
+	world, unlock := s.lock()
+	defer unlock()
+	if world.Variants == nil {
+		world.Variants = map[string]string{}
+	}
+	for k, v := range set {
+		world.Variants[k] = v
+	}
+	s.markDirty()
+	return nil
+}
+
+// Variants returns every variant's current value.
+func (s *Server) Variants() map[string]string {
+	world, unlock := s.lock()
+	defer unlock()
+	return world.currentVariants()
+}
+
+// adminVariants serves GET and PUT /_sandbox/variants.
+func (s *Server) adminVariants(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		var set map[string]string
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&set); err != nil {
+			adminError(w, http.StatusBadRequest, `want {"variant-name": "value", ...}: `+err.Error())
+			return
+		}
+		if err := s.SetVariants(set); err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+	}
+	cur := s.Variants()
+	type entry struct {
+		Variant
+		Value string `json:"value"`
+	}
+	out := []entry{}
+	for _, v := range AllVariants() {
+		out = append(out, entry{Variant: v, Value: cur[v.Name]})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, http.StatusOK, map[string]any{"variants": out, "current": cur})
+}

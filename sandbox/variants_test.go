@@ -1,0 +1,51 @@
+package sandbox_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+func TestVariantsAdminEndpoint(t *testing.T) {
+	s, err := sandbox.New(sandbox.Options{Variants: map[string]string{sandbox.VariantAivenStateInfo: "null-after-active"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if got := s.Variants()[sandbox.VariantAivenStateInfo]; got != "null-after-active" {
+		t.Errorf("Options.Variants: %s", got)
+	}
+	if got := s.Variants()[sandbox.VariantAivenDuplicateCreate]; got != sandbox.AllVariants()[0].Values[0].Name {
+		t.Errorf("an unset variant is %q, want its first value", got)
+	}
+	do := func(method, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, s.URL()+"/_sandbox/variants", strings.NewReader(body))
+		req.Header.Set("Authorization", "aivenv1 "+s.Credentials().AivenToken)
+		resp, err := s.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	if code, v := do(http.MethodPut, `{"aiven-duplicate-create":"existing"}`); code != 200 || v["current"].(map[string]any)["aiven-duplicate-create"] != "existing" {
+		t.Errorf("PUT: %d %v", code, v)
+	}
+	if code, v := do(http.MethodPut, `{"aiven-duplicate-create":"revive"}`); code != 400 || !strings.Contains(v["message"].(string), "no value") {
+		t.Errorf("PUT of an unknown value: %d %v", code, v)
+	}
+	if code, v := do(http.MethodGet, ""); code != 200 || len(v["variants"].([]any)) != len(sandbox.AllVariants()) {
+		t.Errorf("GET: %d %v", code, v)
+	}
+	if _, err := sandbox.New(sandbox.Options{Variants: map[string]string{"nope": "x"}}); err == nil {
+		t.Error("an unknown variant was accepted")
+	}
+}
