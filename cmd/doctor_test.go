@@ -35,10 +35,19 @@ func TestDoctorHealthyExitsZero(t *testing.T) {
 		t.Fatalf("healthy peering: %v\n%s", err, out)
 	}
 	var d struct {
-		Findings []any `json:"findings"`
+		Verdict  string `json:"verdict"`
+		Findings []struct {
+			ID       string `json:"id"`
+			Severity string `json:"severity"`
+		} `json:"findings"`
 	}
-	if err := json.Unmarshal([]byte(out), &d); err != nil || len(d.Findings) != 0 {
-		t.Errorf("findings %v (%v)", d.Findings, err)
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d.Verdict != "healthy" {
+		t.Errorf("verdict %q (%v)", d.Verdict, err)
+	}
+	for _, f := range d.Findings {
+		if f.Severity != "info" {
+			t.Errorf("finding %s (%s) on a healthy peering", f.ID, f.Severity)
+		}
 	}
 }
 

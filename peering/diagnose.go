@@ -3,6 +3,7 @@ package peering
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,10 @@ type Facts struct {
 	Roles       map[string]RoleDefinition
 	Record      *Record
 	AivenAppID  string
+	// AivenVNetGuess is Aiven's side found from the Azure side, when Aiven
+	// did not say it (state_info can be null: go-client-codegen's openapi
+	// patch; Terraform provider issue 304) and no record knows it.
+	AivenVNetGuess string
 	// Unchecked says what could not be read, and why ("<fact>: <error>").
 	Unchecked []string
 	// unread are the facts that could not be read.
@@ -54,14 +59,15 @@ func (f *Facts) MarkUnread(what Fact, err error) {
 
 // The facts a diagnosis reads.
 const (
-	FactRecord      Fact = "run record"
-	FactAivenVPC    Fact = "Aiven project VPC"
-	FactSubs        Fact = "Azure subscriptions"
-	FactVNets       Fact = "Azure VNets"
-	FactAivenSP     Fact = "Aiven's service principal"
-	FactApp         Fact = "the peering app"
-	FactAppSP       Fact = "the peering app's service principal"
-	FactAssignments Fact = "role assignments on the VNet"
+	FactRecord       Fact = "run record"
+	FactAivenVPC     Fact = "Aiven project VPC"
+	FactSubs         Fact = "Azure subscriptions"
+	FactVNets        Fact = "Azure VNets"
+	FactAivenSP      Fact = "Aiven's service principal"
+	FactApp          Fact = "the peering app"
+	FactAppSP        Fact = "the peering app's service principal"
+	FactAssignments  Fact = "role assignments on the VNet"
+	FactAivenNetwork Fact = "Aiven's network"
 )
 
 // Severity orders findings.
@@ -243,6 +249,13 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			f.AppSP = sp
 		}
 	}
+	if f.VNet != nil && f.aivenVNetID() == "" && f.Connection != nil {
+		if p := aivenSide(*f.VNet, "", t); p != nil {
+			f.AivenVNetGuess = p.RemoteVNetID
+		} else if f.state() == StateActive || f.state() == StatePendingPeer {
+			f.MarkUnread(FactAivenNetwork, errors.New("Aiven's state_info names no network (it is null), and no peering of the VNet points outside your subscriptions"))
+		}
+	}
 	if f.VNet != nil {
 		if as, err := read(ctx, rb, func(ctx context.Context) ([]RoleAssignment, error) {
 			return rb.Access.RoleAssignments(ctx, f.VNet.ID, "")
@@ -279,6 +292,20 @@ func Evaluate(f *Facts) Diagnosis {
 		out = append(out, c.eval(f)...)
 	}
 	rank := ruleRanks()
+	// A missing peer permission makes Aiven say REJECTED_BY_PEER or (in
+	// the variant the Terraform docs describe) INVALID_SPECIFICATION; under
+	// INVALID_SPECIFICATION any other error (a missing VNet, a wrong app,
+	// overlapping ranges) is the likelier cause, and then the permission
+	// is only the next failure.
+	specCauses := false
+	for _, x := range out {
+		specCauses = specCauses || (x.Severity == SeverityError && x.ID != RuleAivenPermissionMissing)
+	}
+	for i := range out {
+		if out[i].ID == RuleAivenPermissionMissing && f.state() == StateInvalidSpecification && specCauses {
+			out[i].demoted = true
+		}
+	}
 	key := func(x Finding) int {
 		if x.demoted {
 			// After every other cause, before the catch-all.

@@ -36,7 +36,19 @@ func (b Backoff) next(prev time.Duration) time.Duration {
 // that retrying will not fix.
 type transient func(err error) string
 
-// commonTransient: throttling and server errors, anywhere.
+// busyCodes are Resource Manager's answers that a resource is busy: they
+// are not 429s, arrive as 409 or 400 (or as a failed async operation), and
+// pass once the other operation ends. Matched by code, not status.
+// AnotherOperationInProgress: hashicorp/terraform-provider-azurerm logs
+// and issues; ReferencedResourceNotProvisioned ("Cannot proceed with
+// operation because resource … is not in Succeeded state"): issues 2605
+// and 3392 there, pulumi/pulumi-azure-native#4340.
+var busyCodes = map[string]string{
+	"AnotherOperationInProgress":       "Azure is still updating the resource (another operation is in progress)",
+	"ReferencedResourceNotProvisioned": "Azure is still updating the remote network (it is not in Succeeded state yet)",
+}
+
+// commonTransient: throttling, server errors and busy resources, anywhere.
 func commonTransient(err error) string {
 	var ce *CloudError
 	if errors.As(err, &ce) {
@@ -45,6 +57,8 @@ func commonTransient(err error) string {
 			return "throttled (429)"
 		case ce.StatusCode >= 500 && ce.StatusCode != 501:
 			return fmt.Sprintf("server error (%d)", ce.StatusCode)
+		case busyCodes[ce.Code] != "":
+			return busyCodes[ce.Code]
 		}
 	}
 	var ne net.Error

@@ -43,6 +43,7 @@ const (
 	RuleNoConnection           = "no-aiven-connection"
 	RuleAivenFailedUnexplained = "aiven-failed"
 	RuleConnectionOtherApp     = "connection-other-app"
+	RuleAivenNetworkInferred   = "aiven-network-inferred"
 )
 
 // check is one rule function and the finding ids it may produce. The
@@ -72,6 +73,7 @@ func checks() []check {
 		{[]string{RuleDeletedByPeer}, ruleDeletedByPeer},
 		{[]string{RuleLastAuthorizationError}, ruleLastAuthorizationError},
 		{[]string{RuleAivenFailedUnexplained}, ruleUnexplained},
+		{[]string{RuleAivenNetworkInferred}, ruleAivenNetworkInferred},
 	}
 }
 
@@ -112,10 +114,10 @@ func (f *Facts) aivenVNetID() string {
 	if f.Connection != nil && f.Connection.ToNetworkID() != "" {
 		return f.Connection.ToNetworkID()
 	}
-	if f.Record != nil {
+	if f.Record != nil && f.Record.Outputs[OutAivenVNetID] != "" {
 		return f.Record.Outputs[OutAivenVNetID]
 	}
-	return ""
+	return f.AivenVNetGuess
 }
 
 func (f *Facts) azurePeering() *VNetPeering {
@@ -296,9 +298,7 @@ func ruleAivenPermission(f *Facts) []Finding {
 	if unknown {
 		ev = append(ev, "some assigned roles could not be read; they may grant it")
 	}
-	// Aiven reports a missing permission as REJECTED_BY_PEER; under
-	// INVALID_SPECIFICATION it is the next failure, not this one's cause.
-	return []Finding{{ID: RuleAivenPermissionMissing, Severity: SeverityError, demoted: f.state() == StateInvalidSpecification,
+	return []Finding{{ID: RuleAivenPermissionMissing, Severity: SeverityError,
 		Cause:    "Aiven's service principal may not peer with your VNet (no peer/action)",
 		Evidence: ev,
 		Fix:      "assign a role with only Microsoft.Network/virtualNetworks/peer/action to Aiven's service principal on the VNet, then request the connection again",
@@ -487,6 +487,18 @@ func ruleLastAuthorizationError(f *Facts) []Finding {
 		Fix:      "fix the cause above, then run azpeer create again (it resumes at step 14)", Action: FixResume}}
 }
 
+// ruleAivenNetworkInferred says what azpeer could not check when Aiven
+// did not name its network: that the Azure peering it found goes there.
+func ruleAivenNetworkInferred(f *Facts) []Finding {
+	if f.AivenVNetGuess == "" {
+		return nil
+	}
+	return []Finding{{ID: RuleAivenNetworkInferred, Severity: SeverityInfo,
+		Cause:    "Aiven does not say which network is its side of the peering (state_info is null), so azpeer took the VNet's only peering into another subscription as the Azure side; it could not check that this network is Aiven's",
+		Evidence: []string{"state_info: null", "the VNet's peering into another subscription goes to " + f.AivenVNetGuess},
+		Fix:      "nothing, if that network is Aiven's; Aiven's support can confirm the project VPC's network id"}}
+}
+
 // authorizationCode is an event's Azure authorization error code, or "".
 // Events recorded before codes were kept fall back to the text.
 func authorizationCode(e Event) string {
@@ -514,6 +526,14 @@ func ruleUnexplained(f *Facts) []Finding {
 		Cause:    fmt.Sprintf("Aiven reports %s: %s", s, f.Connection.Message()),
 		Evidence: ev,
 		Fix:      "fix the causes above, then request the connection again (azpeer create re-requests it)", Action: FixResume}}
+}
+
+// stateInfoText is state_info on one line ("null" when Aiven sent none).
+func stateInfoText(c Connection) string {
+	if c.StateInfo == nil {
+		return "null"
+	}
+	return strings.Join(stateInfoLines(c), "; ")
 }
 
 func stateInfoLines(c Connection) []string {

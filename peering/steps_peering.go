@@ -46,6 +46,22 @@ func (e *ConnectionError) Error() string {
 		c.PeerResourceGroup, c.PeerVPC, c.State, c.CreateTime.UTC().Format(time.RFC3339), orNone(c.PeerAzureAppID), orNone(c.PeerAzureTenantID), e.WantAppID, e.WantTenant)
 }
 
+// FailedConnectionError says the Aiven connection to the VNet has failed
+// (or is being deleted) and azpeer did not create it: recreating it needs
+// the user's consent.
+type FailedConnectionError struct {
+	Connection Connection
+}
+
+func (e *FailedConnectionError) Error() string {
+	c := e.Connection
+	msg := c.Message()
+	if msg == "" {
+		msg = "no message"
+	}
+	return fmt.Sprintf("the Aiven connection to %s/%s is %s (%s), and azpeer did not create it", c.PeerResourceGroup, c.PeerVPC, c.State, msg)
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "(none)"
@@ -79,7 +95,7 @@ func detectAivenPeering(ctx context.Context, r *Run) (bool, error) {
 		return false, r.deleteConnection(ctx, c)
 	case c.State.Failed() || c.State == StateDeleting || c.State == StateDeleted:
 		if !ours && !replace {
-			return false, &StepError{Step: StepAivenPeering, Err: fmt.Errorf("the Aiven connection to %s/%s is %s (%s), and azpeer did not create it", c.PeerResourceGroup, c.PeerVPC, c.State, c.Message()),
+			return false, &StepError{Step: StepAivenPeering, Err: &FailedConnectionError{Connection: c},
 				Hint: "azpeer doctor explains why; Aiven cannot revive a failed connection, so it must be recreated: run azpeer create again with --replace-connection to let azpeer delete it and create it anew"}
 		}
 		if c.State.Failed() {
@@ -163,6 +179,15 @@ func actAivenPeering(ctx context.Context, r *Run) error {
 		func() error { _, err := detectAivenPeering(ctx, r); return err })
 	if err != nil || !made {
 		return err
+	}
+	// Aiven may answer a create for a connection that exists with the
+	// existing one (variant aiven-duplicate-create=existing; Terraform
+	// provider issue 752): then it is this run's only if it names this
+	// run's app.
+	if c.PeerAzureAppID != "" && !strings.EqualFold(c.PeerAzureAppID, r.out(OutUserAppID)) {
+		r.forget(OutAivenConnection)
+		return &StepError{Step: StepAivenPeering, Err: &ConnectionError{Connection: c, WantAppID: r.out(OutUserAppID), WantTenant: r.out(OutUserTenantID)},
+			Hint: "another connection to this VNet appeared while azpeer asked for its own; azpeer doctor explains it"}
 	}
 	created := c
 	r.settle(OutAivenConnection, KindAivenConnection, aivenKey(t).String(), "", Created)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/google/uuid"
@@ -206,6 +207,28 @@ func (r *Run) assign(ctx context.Context, step StepID, slot, roleID, principal s
 	r.settle(slot, KindRoleAssignment, ra.ID, "", Created)
 	r.setOut(slot, ra.ID)
 	return nil
+}
+
+// existingAssignmentRE reads the id Resource Manager puts in its
+// RoleAssignmentExists answer: "The role assignment already exists. The
+// ID of the existing role assignment is 0a1b2c3d4e5f60718293a4b5c6d7e8f9."
+// (32 hex digits, no dashes; seen in azure-cli and Terraform issues).
+var existingAssignmentRE = regexp.MustCompile(`existing role assignment is ([0-9a-fA-F]{32})`)
+
+// existingAssignmentID is the full id of the assignment an "exists"
+// answer names, or "".
+func existingAssignmentID(scope string, err error) string {
+	var ce *CloudError
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	m := existingAssignmentRE.FindStringSubmatch(ce.Message)
+	if m == nil {
+		return ""
+	}
+	h := strings.ToLower(m[1])
+	guid := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	return strings.TrimRight(scope, "/") + "/providers/Microsoft.Authorization/roleAssignments/" + guid
 }
 
 func detectGrantApp(ctx context.Context, r *Run) (bool, error) {

@@ -316,7 +316,11 @@ type consent struct {
 func neededConsent(err error) *consent {
 	var existing *peering.ExistingPeeringError
 	var other *peering.ConnectionError
+	var failed *peering.FailedConnectionError
 	switch {
+	case errors.As(err, &failed):
+		return &consent{replace: true, offer: "R recreates it: azpeer deletes the failed connection, waits until it is gone, and requests it anew",
+			question: "Recreate the Aiven connection, which is " + string(failed.Connection.State) + " and which azpeer did not create? Aiven cannot revive a failed connection: azpeer deletes it, waits until it is gone, and requests a new one."}
 	case errors.As(err, &existing):
 		return &consent{offer: "A adopts it: azpeer records what exists as its own and changes nothing that works",
 			question: "azpeer did not create this peering. Adopt it? azpeer records what exists (the Aiven connection, the Azure peering) as its own, finishes what is missing, and a later delete removes both sides."}

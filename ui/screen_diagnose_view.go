@@ -72,7 +72,7 @@ func (s *diagnoseScreen) render(st *Styles, ds *diagState, w int) ([]string, [][
 		blocks = append(blocks, [2]int{start, len(lines) - 1})
 		lines = append(lines, "")
 	}
-	if len(d.Findings) == 0 {
+	if problems(*d) == 0 {
 		if len(d.Unchecked) > 0 {
 			// Not knowing is never healthy.
 			lines = append(lines, st.Stale.Render("? could not check everything")+st.Muted.Render(": no problem in what could be read, but that is not a clean bill of health (see below)"))
@@ -88,6 +88,17 @@ func (s *diagnoseScreen) render(st *Styles, ds *diagState, w int) ([]string, [][
 		lines = append(lines, wrapIndent(st.Stale.Render("? not checked: "), u, 15, w)...)
 	}
 	return lines, blocks
+}
+
+// problems counts the findings that say something is wrong (not notes).
+func problems(d peering.Diagnosis) int {
+	n := 0
+	for _, f := range d.Findings {
+		if f.Severity != peering.SeverityInfo {
+			n++
+		}
+	}
+	return n
 }
 
 // checkedText says what a diagnosis looks at, so "no problem found" says
