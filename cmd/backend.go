@@ -35,9 +35,12 @@ const (
 type Globals struct {
 	Sandbox      bool
 	SandboxSpeed float64
-	AzureCloud   string
-	StateDir     string
-	Subscription string
+	// SandboxScenario and SandboxVariants shape the --sandbox world.
+	SandboxScenario string
+	SandboxVariants []string
+	AzureCloud      string
+	StateDir        string
+	Subscription    string
 }
 
 // backend is everything a command talks to, wired from flags and the
@@ -88,7 +91,7 @@ type connectOptions struct {
 func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, error) {
 	b := &backend{getenv: os.Getenv}
 	if g.Sandbox {
-		if err := b.startSandbox(g.SandboxSpeed); err != nil {
+		if err := b.startSandbox(g); err != nil {
 			return nil, err
 		}
 	}
@@ -160,11 +163,19 @@ func (b *backend) wireAzure() error {
 
 // startSandbox runs an in-process sandbox with the default scenario and
 // overlays its endpoints and credentials on the environment.
-func (b *backend) startSandbox(speed float64) error {
-	if speed < 0 {
-		return fmt.Errorf("--sandbox-speed %v: use 0 (every simulated wait is instant) or a positive factor", speed)
+func (b *backend) startSandbox(g *Globals) error {
+	if g.SandboxSpeed < 0 {
+		return fmt.Errorf("--sandbox-speed %v: use 0 (every simulated wait is instant) or a positive factor", g.SandboxSpeed)
 	}
-	s, err := sandbox.New(sandbox.Options{Speed: speed})
+	variants := map[string]string{}
+	for _, v := range g.SandboxVariants {
+		name, value, err := sandbox.ParseVariant(v)
+		if err != nil {
+			return fmt.Errorf("--sandbox-variant %w", err)
+		}
+		variants[name] = value
+	}
+	s, err := sandbox.New(sandbox.Options{Speed: g.SandboxSpeed, Scenario: g.SandboxScenario, Variants: variants})
 	if err != nil {
 		return err
 	}

@@ -264,6 +264,7 @@ func deviceCodePrinter(w io.Writer) func(context.Context, azidentity.DeviceCodeM
 func newStatusCommand(g *Globals) *cobra.Command {
 	var tf targetFlags
 	var asJSON bool
+	var aivenAppID string
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show a peering's run record and live state on both sides",
@@ -284,7 +285,7 @@ found, 3 something could not be checked (a cloud down, a revoked token):
 			if err != nil {
 				return err
 			}
-			d := rb.Diagnose(ctx, t, "")
+			d := rb.Diagnose(ctx, t, aivenAppID)
 			out := cmd.OutOrStdout()
 			if asJSON {
 				enc := json.NewEncoder(out)
@@ -313,6 +314,7 @@ found, 3 something could not be checked (a cloud down, a revoked token):
 	}
 	tf.register(c)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&aivenAppID, "aiven-app-id", "", "Aiven's (or MST's) Entra app id (default: the run record's, or Aiven's)")
 	return c
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azpeer/azpeer/azure"
+	"github.com/azpeer/azpeer/sandbox"
 )
 
 // NewRootCommand builds the azpeer command tree. Errors are returned, not
@@ -30,6 +31,8 @@ func NewRootCommand() *cobra.Command {
 	f := root.PersistentFlags()
 	f.BoolVar(&g.Sandbox, "sandbox", false, "run against an in-process sandbox of both clouds instead of the real ones")
 	f.Float64Var(&g.SandboxSpeed, "sandbox-speed", defaultSandboxSpeed, "how much faster than real time the --sandbox clouds run (0: every simulated wait is instant)")
+	f.StringVar(&g.SandboxScenario, "sandbox-scenario", "default", "the --sandbox world: "+strings.Join(sandbox.ScenarioNames, ", ")+", or a scenario JSON file")
+	f.StringArrayVar(&g.SandboxVariants, "sandbox-variant", nil, "NAME=VALUE: a --sandbox behaviour no public source settles (azpeer sandbox serve --help lists them)")
 	f.StringVar(&g.AzureCloud, "azure-cloud", "public", "Azure cloud: "+strings.Join(azure.CloudNames, ", "))
 	f.StringVar(&g.StateDir, "state-dir", "", "directory for run records (default $XDG_STATE_HOME/azpeer)")
 	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, or the only one visible)")

@@ -253,7 +253,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		if p := aivenSide(*f.VNet, "", t); p != nil {
 			f.AivenVNetGuess = p.RemoteVNetID
 		} else if f.state() == StateActive || f.state() == StatePendingPeer {
-			f.MarkUnread(FactAivenNetwork, errors.New("Aiven's state_info names no network (it is null), and no peering of the VNet points outside your subscriptions"))
+			f.MarkUnread(FactAivenNetwork, errors.New("the state_info of Aiven's connection names no network, and no peering of the VNet points outside your subscriptions"))
 		}
 	}
 	if f.VNet != nil {

@@ -494,8 +494,8 @@ func ruleAivenNetworkInferred(f *Facts) []Finding {
 		return nil
 	}
 	return []Finding{{ID: RuleAivenNetworkInferred, Severity: SeverityInfo,
-		Cause:    "Aiven does not say which network is its side of the peering (state_info is null), so azpeer took the VNet's only peering into another subscription as the Azure side; it could not check that this network is Aiven's",
-		Evidence: []string{"state_info: null", "the VNet's peering into another subscription goes to " + f.AivenVNetGuess},
+		Cause:    "Aiven does not say which network is its side of the peering (its state_info has no to-network-id, or is null), so azpeer took the VNet's only peering into another subscription as the Azure side; it could not check that this network is Aiven's",
+		Evidence: []string{"state_info: " + stateInfoText(*f.Connection), "the VNet's peering into another subscription goes to " + f.AivenVNetGuess},
 		Fix:      "nothing, if that network is Aiven's; Aiven's support can confirm the project VPC's network id"}}
 }
 

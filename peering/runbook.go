@@ -125,6 +125,9 @@ func (o Options) withDefaults(t Target) Options {
 	return o
 }
 
+// WithDefaults is the options as a run would use them for the target.
+func (o Options) WithDefaults(t Target) Options { return o.withDefaults(t) }
+
 // defaultPeeringName is aiven-PROJECT-VPCID8, reduced to what Azure accepts.
 func defaultPeeringName(t Target) string {
 	proj := invalidPeeringChars.ReplaceAllString(t.Project, "-")

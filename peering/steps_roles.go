@@ -188,13 +188,21 @@ func (r *Run) assign(ctx context.Context, step StepID, slot, roleID, principal s
 	if err := r.intend(step, slot, KindRoleAssignment, id, ""); err != nil {
 		return err
 	}
+	var exists error
 	ra, created, err := createOrFind(r, slot,
 		func() (RoleAssignment, error) {
-			return r.rb.Access.CreateRoleAssignment(ctx, scope, guid, roleID, principal)
+			ra, err := r.rb.Access.CreateRoleAssignment(ctx, scope, guid, roleID, principal)
+			exists = err
+			return ra, err
 		},
 		func() error {
 			// Someone else's equal assignment: use it, and keep it on delete.
-			existing, err := findAssignment(ctx, r.rb.Access, scope, roleID, principal)
+			// Azure names it in its answer; a list finds it otherwise.
+			existing := existingAssignmentID(scope, exists)
+			var err error
+			if existing == "" {
+				existing, err = findAssignment(ctx, r.rb.Access, scope, roleID, principal)
+			}
 			if err == nil {
 				r.settle(slot, KindRoleAssignment, existing, "", Found)
 				r.setOut(slot, existing)

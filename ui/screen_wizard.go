@@ -38,6 +38,10 @@ type wizardScreen struct {
 	vnet    peering.VNet
 	appName field
 	role    string
+	// aivenApp is Aiven's (or MST's) multi-tenant app id; onAivenApp says
+	// whether it has the keyboard rather than the app name.
+	aivenApp   field
+	onAivenApp bool
 
 	t table
 	// refused maps a row id to why it cannot be chosen.
@@ -64,7 +68,8 @@ func (m *Model) openWizard(project, vpcID string) tea.Cmd {
 		return nil
 	}
 	w := &wizardScreen{project: project, preVPC: vpcID, defaultSub: m.deps.DefaultSubscription,
-		appName: field{limit: 120}, role: peering.RoleNetworkContributor}
+		appName: field{limit: 120}, role: peering.RoleNetworkContributor, aivenApp: field{limit: 36}}
+	w.aivenApp.SetValue(peering.DefaultAivenAppID)
 	return m.push(w)
 }
 
@@ -130,9 +135,29 @@ func (s *wizardScreen) setStage(cm *common, st wizardStage) {
 		if s.appName.Value() == "" {
 			s.appName.SetValue("azpeer-" + s.project + "-" + strings.ToLower(s.vnet.Name))
 		}
-		s.appName.Focus()
+		s.focusOption()
 	}
 	s.refresh(cm)
+}
+
+// focusOption gives the keyboard to the chosen option field.
+func (s *wizardScreen) focusOption() {
+	s.appName.Blur()
+	s.aivenApp.Blur()
+	s.focused().Focus()
+}
+
+// focused is the option field with the keyboard.
+func (s *wizardScreen) focused() *field {
+	if s.onAivenApp {
+		return &s.aivenApp
+	}
+	return &s.appName
+}
+
+// options are the run's options as chosen.
+func (s *wizardScreen) options() peering.Options {
+	return peering.Options{AppName: strings.TrimSpace(s.appName.Value()), Role: s.role, AivenAppID: strings.TrimSpace(s.aivenApp.Value())}
 }
 
 // data takes the wizard's reads.
@@ -162,6 +187,7 @@ func (s *wizardScreen) back(m *Model) tea.Cmd {
 	}
 	prev := s.stage - 1
 	s.appName.Blur()
+	s.aivenApp.Blur()
 	s.setStage(m.common(), prev)
 	switch prev {
 	case stageSubscription:
@@ -187,8 +213,13 @@ func (s *wizardScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 				s.role = peering.RoleNetworkContributor
 			}
 			return true, nil
+		case msg.String() == "up" || msg.String() == "down":
+			// Two fields: the app's name and Aiven's app id.
+			s.onAivenApp = !s.onAivenApp
+			s.focusOption()
+			return true, nil
 		case msg.String() == "enter":
-			o := peering.Options{AppName: strings.TrimSpace(s.appName.Value()), Role: s.role}
+			o := s.options()
 			if err := o.Validate(); err != nil {
 				m.setStatus(err.Error(), true)
 				return true, nil
@@ -198,19 +229,18 @@ func (s *wizardScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 				return true, nil
 			}
 			s.appName.Blur()
+			s.aivenApp.Blur()
 			s.setStage(m.common(), stageReview)
 			return true, nil
 		}
-		s.appName.Update(msg)
+		s.focused().Update(msg)
 		return true, nil
 	case stageReview:
 		switch {
 		case key.Matches(msg, m.keys.Back):
 			return true, s.back(m)
 		case key.Matches(msg, m.keys.Confirm):
-			t := s.target()
-			o := peering.Options{AppName: strings.TrimSpace(s.appName.Value()), Role: s.role}
-			return true, m.openChecklist(t, o, true)
+			return true, m.openChecklist(s.target(), s.options(), true)
 		}
 		return true, nil
 	}
@@ -282,7 +312,7 @@ func (s *wizardScreen) target() peering.Target {
 
 func (s *wizardScreen) paste(text string) {
 	if s.stage == stageOptions {
-		s.appName.insert(text)
+		s.focused().insert(text)
 		return
 	}
 	s.t.paste(text)

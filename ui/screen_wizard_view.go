@@ -164,7 +164,10 @@ func (s *wizardScreen) optionsView(st *Styles, w int) string {
 		st.Muted.Render("          network-contributor is what Aiven's docs assign; least-privilege is a custom role"),
 		st.Muted.Render("          with only the peering actions (tab switches)"),
 		"",
-		st.Muted.Render("enter reviews · esc goes back"),
+		st.Label.Render("Aiven app ") + s.aivenApp.View(w-10, st.Muted),
+		st.Muted.Render("          Aiven's multi-tenant Entra app (Managed Service for TimescaleDB documents its own)"),
+		"",
+		st.Muted.Render("↑/↓ moves between the fields · enter reviews · esc goes back"),
 	}
 	return strings.Join(lines, "\n")
 }
@@ -187,19 +190,12 @@ func (s *wizardScreen) reviewView(st *Styles, w int) string {
 		kv("sent to Aiven", sent+"  "+lower),
 		kv("app", appName+st.Muted.Render("  multi-tenant; its secret stays in memory only")),
 		kv("app role", s.role),
-		kv("Aiven's app", peering.DefaultAivenAppID+st.Muted.Render("  gets a service principal and a peer-only role on the VNet")),
-		kv("Azure peering", "aiven-"+t.Project+"-"+shortPrefix(t.VPCID)),
+		kv("Aiven's app", s.options().AivenAppID+st.Muted.Render("  gets a service principal and a peer-only role on the VNet")),
+		kv("Azure peering", s.options().WithDefaults(t).PeeringName),
 		"",
 		fmt.Sprintf("The checklist runs the %d steps and shows each one; a run can be stopped and resumed.", len(peering.Steps())),
 		"",
 		st.Title.Render("enter/y") + " create and run · " + st.Title.Render("esc") + " go back",
 	}
 	return strings.Join(lines, "\n")
-}
-
-func shortPrefix(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
