@@ -47,8 +47,11 @@ type diagCase struct {
 	note bool
 }
 
-func TestDiagnoseRules(t *testing.T) {
-	cases := []diagCase{
+func TestDiagnoseRules(t *testing.T) { runDiagnoseRules(t, nil) }
+
+// diagCases are the rules' situations under a set of sandbox variants.
+func diagCases(v variantSet) []diagCase {
+	return []diagCase{
 		{rule: peering.RuleNoConnection, first: true,
 			setup: func(t *testing.T, e *env) peering.Target { return stagingTarget() }},
 		{rule: peering.RuleConnectionOtherApp, first: true,
@@ -114,7 +117,7 @@ func TestDiagnoseRules(t *testing.T) {
 					t.Fatal(err)
 				}
 				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StateRejectedByPeer)
+				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, v.permissionFailure())
 				return stagingTarget()
 			}},
 		{rule: peering.RuleAivenPermissionMissing, first: true,
@@ -123,7 +126,7 @@ func TestDiagnoseRules(t *testing.T) {
 				app := newApp(t, e, "contoso-peering")
 				sp := newSP(t, e, app.AppID)
 				grant(t, e, stagingTarget().VNetID(), networkContributor(t, e), sp.ObjectID)
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StateRejectedByPeer)
+				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, v.permissionFailure())
 				return stagingTarget()
 			}},
 		{rule: peering.RuleAivenPermissionNew, first: true,
@@ -297,11 +300,17 @@ func TestDiagnoseRules(t *testing.T) {
 				return tg
 			}},
 	}
+}
+
+// runDiagnoseRules diagnoses (and fixes) every rule's situation under the
+// variants, and fails for a rule no situation covers.
+func runDiagnoseRules(t *testing.T, v variantSet) {
+	cases := diagCases(v)
 	seen := map[string]bool{}
 	for _, tc := range cases {
 		seen[tc.rule] = true
 		t.Run(tc.rule, func(t *testing.T) {
-			e := newEnv(t, tc.opts)
+			e := newEnv(t, v.apply(tc.opts))
 			target := tc.setup(t, e)
 			rb := e.runbook()
 			if tc.diagnoser != nil {
