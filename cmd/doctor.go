@@ -58,7 +58,11 @@ never reported as healthy.`,
 				return &ExitError{Code: 1, Msg: "the peering is not healthy, and azpeer cannot fix it by itself: see the fixes above"}
 			}
 			if !yes {
-				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Apply the fix for %s (%s)? [y/N] ", f.ID, f.Action))
+				q := fmt.Sprintf("Apply the fix for %s (%s)? ", f.ID, f.Action)
+				if c := d.Facts.Connection; f.Action == peering.FixRecreateAiven || (f.Action == peering.FixResume && c != nil && c.State.Failed()) {
+					q += "It deletes the Aiven connection first (Aiven cannot revive a failed one) and requests it anew. "
+				}
+				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), q+"[y/N] ")
 				if err != nil {
 					return err
 				}

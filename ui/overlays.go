@@ -105,6 +105,8 @@ type confirmFix struct {
 	target  string
 	finding peering.Finding
 	where   string
+	// recreates: the fix deletes the Aiven connection first.
+	recreates bool
 }
 
 func (o *confirmFix) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
@@ -129,8 +131,8 @@ func (o *confirmFix) view(m *Model, w, h int) string {
 	for _, l := range wrapWords("peering: "+o.where, inner) {
 		lines = append(lines, st.Muted.Render(l))
 	}
-	if f.Action == peering.FixRecreateAiven {
-		lines = append(lines, "", st.Pending.Render("The Aiven connection is deleted first."))
+	if o.recreates {
+		lines = append(lines, "", st.Pending.Render("The Aiven connection is deleted first (Aiven cannot revive a failed one), then requested anew — even if azpeer did not create it."))
 	}
 	lines = append(lines, "", st.Title.Render("y")+" apply · "+st.Title.Render("n/esc")+" cancel")
 	return m.centered("apply fix?", strings.Join(lines, "\n"), w, h)

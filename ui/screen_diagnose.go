@@ -47,6 +47,16 @@ type diagnoseScreen struct {
 
 const diagHeaderLines = 3
 
+// recreatesConnection reports whether applying f deletes the Aiven
+// connection first (to recreate it): the confirmation must say so.
+func recreatesConnection(ds *diagState, f peering.Finding) bool {
+	if f.Action == peering.FixRecreateAiven {
+		return true
+	}
+	c := ds.diag.Facts.Connection
+	return f.Action == peering.FixResume && c != nil && c.State.Failed()
+}
+
 func (s *diagnoseScreen) crumb() string         { return s.label }
 func (s *diagnoseScreen) keyMap(k *Keys) keyMap { return k.diagnoseMap() }
 func (s *diagnoseScreen) scope() string         { return s.ref.Project }
@@ -189,7 +199,7 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		case ds.fixing:
 			m.setStatus("a fix is already running for this peering", false)
 		default:
-			m.overlay = &confirmFix{target: s.tkey, finding: f, where: ds.target.String()}
+			m.overlay = &confirmFix{target: s.tkey, finding: f, where: ds.target.String(), recreates: recreatesConnection(ds, f)}
 		}
 		return true, nil
 	case key.Matches(msg, m.keys.Copy):
