@@ -16,6 +16,7 @@ import (
 
 	"github.com/azpeer/azpeer/aiven"
 	"github.com/azpeer/azpeer/azure"
+	"github.com/azpeer/azpeer/config"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/state"
@@ -38,9 +39,14 @@ type Globals struct {
 	// SandboxScenario and SandboxVariants shape the --sandbox world.
 	SandboxScenario string
 	SandboxVariants []string
-	AzureCloud      string
-	StateDir        string
-	Subscription    string
+	// ReadOnly: change nothing in either cloud.
+	ReadOnly bool
+	// Config is the configuration file (ConfigPath) as read.
+	Config       config.Config
+	ConfigPath   string
+	AzureCloud   string
+	StateDir     string
+	Subscription string
 }
 
 // backend is everything a command talks to, wired from flags and the
@@ -64,6 +70,8 @@ type backend struct {
 
 	Sandbox *sandbox.Server
 	closers []func()
+	// configSubscription is the configuration's default subscription.
+	configSubscription string
 }
 
 // Close stops the embedded sandbox and removes its temporary files.
@@ -89,7 +97,7 @@ type connectOptions struct {
 // sandbox and points the ordinary configuration at it, so the sandbox runs
 // the very code path the real clouds do.
 func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, error) {
-	b := &backend{getenv: os.Getenv}
+	b := &backend{getenv: os.Getenv, configSubscription: g.Config.Subscription}
 	if g.Sandbox {
 		if err := b.startSandbox(g); err != nil {
 			return nil, err
@@ -254,6 +262,9 @@ func (b *backend) subscription(ctx context.Context, flag string) (string, error)
 	}
 	if v := b.getenv(envSubscription); v != "" {
 		return v, nil
+	}
+	if b.configSubscription != "" {
+		return b.configSubscription, nil
 	}
 	if b.Network == nil {
 		return "", b.azureError()

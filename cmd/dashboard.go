@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -62,5 +63,11 @@ func runDashboard(cmd *cobra.Command, g *Globals, project string) error {
 		}
 		deps.Runbook = rb
 	}
-	return ui.Run(ctx, deps, ui.Options{Project: project, Input: os.Stdin, Output: os.Stdout})
+	keys, err := ui.ParseKeys(g.Config.Keys)
+	if err != nil {
+		return fmt.Errorf("configuration %s: %w", g.ConfigPath, err)
+	}
+	return ui.Run(ctx, deps, ui.Options{Project: project, Input: os.Stdin, Output: os.Stdout,
+		ReadOnly: g.ReadOnly, Bell: g.Config.BellOn(), Theme: g.Config.Theme, Keys: keys,
+		FastPoll: g.Config.Poll.Fast.D(), SlowPoll: g.Config.Poll.Slow.D()})
 }

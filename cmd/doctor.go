@@ -32,6 +32,11 @@ never reported as healthy.`,
 		Example: `  azpeer doctor --sandbox --project tsdb-prod --vpc 1f0e2d3c-4b5a-4697-8877-665544332211 --vnet rg-prod/prod-vnet-old`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if fix {
+				if err := g.refuseReadOnly("doctor --fix"); err != nil {
+					return err
+				}
+			}
 			ctx, cancel := withTimeout(cmd.Context(), timeout)
 			defer cancel()
 			b, t, rb, err := g.openTarget(ctx, cmd, &tf)

@@ -102,7 +102,18 @@ func (g *Globals) runbook(b *backend) (*peering.Runbook, error) {
 		dir = d
 	}
 	return &peering.Runbook{Aiven: b.Aiven, Directory: b.Directory, Access: b.Access, Network: b.Network,
-		SignInAsApp: b.SignIn, SignedInAppID: b.AzureSource.ClientID, Store: state.Dir{Path: dir}}, nil
+		SignInAsApp: b.SignIn, SignedInAppID: b.AzureSource.ClientID, Store: state.Dir{Path: dir}, ReadOnly: g.ReadOnly}, nil
+}
+
+// configDefaults fills the options the user's flags left to the
+// configuration file.
+func (g *Globals) configDefaults(cmd *cobra.Command, o *peering.Options) {
+	if !cmd.Flags().Changed("role") && g.Config.Role != "" {
+		o.Role = g.Config.Role
+	}
+	if !cmd.Flags().Changed("aiven-app-id") && g.Config.AivenAppID != "" {
+		o.AivenAppID = g.Config.AivenAppID
+	}
 }
 
 // positive checks a --timeout-like flag.
@@ -139,6 +150,12 @@ replaced only with --replace-connection.`,
 			if err := positive("timeout", timeout); err != nil {
 				return err
 			}
+			if !dryRun {
+				if err := g.refuseReadOnly("create"); err != nil {
+					return err
+				}
+			}
+			g.configDefaults(cmd, &o)
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -149,6 +166,9 @@ replaced only with --replace-connection.`,
 				return err
 			}
 			defer b.Close()
+			if o.AppName == "" {
+				o.AppName = g.Config.AppNameFor(t.Project, t.VNetName)
+			}
 			out := cmd.OutOrStdout()
 			if dryRun {
 				if err := rb.Preflight(ctx, t, o); err != nil {
@@ -413,6 +433,9 @@ never only one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := positive("timeout", timeout); err != nil {
+				return err
+			}
+			if err := g.refuseReadOnly("delete"); err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)

@@ -35,8 +35,12 @@ func NewRootCommand() *cobra.Command {
 	f.StringArrayVar(&g.SandboxVariants, "sandbox-variant", nil, "NAME=VALUE: a --sandbox behaviour no public source settles (azpeer sandbox serve --help lists them)")
 	f.StringVar(&g.AzureCloud, "azure-cloud", "public", "Azure cloud: "+strings.Join(azure.CloudNames, ", "))
 	f.StringVar(&g.StateDir, "state-dir", "", "directory for run records (default $XDG_STATE_HOME/azpeer)")
-	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, or the only one visible)")
+	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, then the configuration's, or the only one visible)")
+	f.BoolVar(&g.ReadOnly, "read-only", false, "change nothing in either cloud: browse, diagnose and wait only (also AZPEER_READ_ONLY=1, or read_only in the configuration)")
 	root.Flags().StringVar(&project, "project", "", "open the dashboard on this project")
+	// The configuration file is read once, before any command runs; flags
+	// beat the environment, which beats the file.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.loadConfig(cmd) }
 
 	root.AddCommand(
 		newListCommand(g),
@@ -45,6 +49,8 @@ func NewRootCommand() *cobra.Command {
 		newStatusCommand(g),
 		newDeleteCommand(g),
 		newDoctorCommand(g),
+		newWaitCommand(g),
+		newConfigCommand(g),
 		newSandboxCommand(),
 	)
 	return root

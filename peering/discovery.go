@@ -122,6 +122,9 @@ func aivenSide(v VNet, aivenVNetID string, t Target) *VNetPeering {
 // connection, the Azure peering, and apps other azpeer runs made for it
 // (with their service principals).
 func (r *Run) Adopt(e Existing) error {
+	if r.rb.ReadOnly {
+		return ErrReadOnly
+	}
 	if len(e.Unchecked) > 0 {
 		return fmt.Errorf("cannot adopt the peering: %s", strings.Join(e.Unchecked, "; "))
 	}

@@ -12,6 +12,9 @@ import (
 // says, on the objects the finding names — and nothing more: objects the
 // fix does not name are still only used, never changed.
 func (rb *Runbook) Fix(ctx context.Context, f *Facts, finding Finding, sink EventSink) error {
+	if rb.ReadOnly {
+		return ErrReadOnly
+	}
 	t := f.Target
 	switch finding.Action {
 	case FixRefresh:

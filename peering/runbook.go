@@ -164,6 +164,9 @@ type Runbook struct {
 	SignedInAppID string
 	// Store keeps run records; nil keeps them in memory only.
 	Store RecordStore
+	// ReadOnly refuses everything that would change a cloud: a step's
+	// action, a teardown, a fix, an adoption (ErrReadOnly).
+	ReadOnly bool
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
 	// StepDeadline bounds the retries of one step (default 15 minutes):
@@ -508,7 +511,10 @@ func (r *Run) RunStep(ctx context.Context, id StepID, sink EventSink) error {
 		if err != nil {
 			return err
 		}
-		if detected = d; !d {
+		if detected = d; !d && r.rb.ReadOnly {
+			return ErrReadOnly
+		}
+		if !d {
 			if err := s.act(ctx, r); err != nil {
 				return err
 			}
@@ -649,6 +655,10 @@ func (o Options) Validate() error {
 	}
 	return nil
 }
+
+// ErrReadOnly is the answer to anything that would change a cloud in
+// read-only mode.
+var ErrReadOnly = errors.New("azpeer is in read-only mode (--read-only, AZPEER_READ_ONLY or read_only in the configuration), so it changes nothing")
 
 // ValidationError names the bad field (as the flag the user gave) and the fix.
 type ValidationError struct {

@@ -22,6 +22,9 @@ type TeardownOptions struct {
 // kept. An interrupted teardown resumes where it stopped. When it is done,
 // the run record is gone.
 func (r *Run) Teardown(ctx context.Context, o TeardownOptions, sink EventSink) error {
+	if r.rb.ReadOnly {
+		return ErrReadOnly
+	}
 	r.mu.Lock()
 	r.sink = sink
 	r.mu.Unlock()

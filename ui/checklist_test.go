@@ -353,3 +353,30 @@ func TestChecklistOffersToAdoptAnExistingPeering(t *testing.T) {
 		t.Errorf("%d objects adopted, want the connection and the Azure peering: %+v", adopted, rs.rec.Objects)
 	}
 }
+
+// Read-only mode: the status bar says so, and every action that would
+// change a cloud is refused with one sentence where it was asked for.
+func TestReadOnlyRefusesActions(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: "analytics", NoAutoRefresh: true, ReadOnly: true}, 120, 40)
+	d.loaded()
+	if !strings.Contains(d.screen(), "READ-ONLY") {
+		t.Errorf("the status bar does not say READ-ONLY:\n%s", d.screen())
+	}
+	d.press("n")
+	if _, ok := d.m.top().(*wizardScreen); ok || !strings.Contains(d.m.status, "read-only mode: a new peering") {
+		t.Errorf("n in read-only mode: %T, status %q", d.m.top(), d.m.status)
+	}
+	target := peering.Target{Project: "analytics", VPCID: "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b",
+		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "app-vnet"}
+	d.exec(d.m.openChecklist(target, peering.Options{}, true))
+	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
+	rs := d.m.top().(*checklistScreen).run(&d.m.data)
+	if rs.running || !strings.Contains(d.m.status, "read-only mode: running the checklist") {
+		t.Errorf("the checklist ran in read-only mode (status %q)", d.m.status)
+	}
+	d.press("a")
+	if rs.running {
+		t.Error("a ran all steps in read-only mode")
+	}
+}

@@ -85,8 +85,10 @@ type recordEntry struct {
 	err error
 }
 
-// merge puts fresh projects into the inventory and records state changes.
-func (d *data) merge(scope string, fresh []peering.Project, at time.Time) {
+// merge puts fresh projects into the inventory and records state changes;
+// it returns how many connections changed state since the last look (the
+// first sight of a connection is not a change).
+func (d *data) merge(scope string, fresh []peering.Project, at time.Time) (changed int) {
 	if scope == "" {
 		d.inv = fresh
 	} else {
@@ -108,6 +110,9 @@ func (d *data) merge(scope string, fresh []peering.Project, at time.Time) {
 				if seen && prev == c.State {
 					continue
 				}
+				if seen {
+					changed++
+				}
 				d.lastState[ref] = c.State
 				obs := append(d.observed[ref], observation{At: at, From: prev, To: c.State})
 				if len(obs) > maxObservations {
@@ -117,6 +122,7 @@ func (d *data) merge(scope string, fresh []peering.Project, at time.Time) {
 			}
 		}
 	}
+	return changed
 }
 
 // project returns a project by name.

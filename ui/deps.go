@@ -93,11 +93,36 @@ type Options struct {
 	// without an alternate screen).
 	NoAltScreen bool
 
+	// ReadOnly refuses every action that would change a cloud (a new
+	// peering, running a step, a fix), saying so where it was asked for;
+	// the status bar says READ-ONLY.
+	ReadOnly bool
+	// Bell rings the terminal bell when a peering shown changes state.
+	Bell bool
+	// Theme is "dark", "light", "none" (no colour) or "" / "auto" (the
+	// terminal's background decides).
+	Theme string
+	// Keys are the key bindings (nil: DefaultKeys; see ParseKeys).
+	Keys *Keys
+
 	// Clock is the dashboard's time (default time.Now): relative times
 	// ("refreshed 3s ago", elapsed) are measured with it and replies are
 	// stamped with it. Commands call it too, so it must be safe for
 	// concurrent use.
 	Clock func() time.Time
+}
+
+func (o Options) keys() Keys {
+	if o.Keys != nil {
+		return *o.Keys
+	}
+	return DefaultKeys()
+}
+
+// readOnlyRefusal is the one sentence the dashboard says where an action
+// would have changed a cloud in read-only mode.
+func readOnlyRefusal(action string) string {
+	return "read-only mode: " + action + " would change the clouds; start azpeer without --read-only (or AZPEER_READ_ONLY, or read_only in the configuration) to do it"
 }
 
 func (o Options) clock() func() time.Time {

@@ -236,6 +236,10 @@ func aivenStateOf(d peering.Diagnosis) peering.State {
 
 // startFix applies a finding's fix in a command (after the confirmation).
 func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
+	if m.opts.ReadOnly {
+		m.setStatus(readOnlyRefusal("applying a fix"), true)
+		return nil
+	}
 	ds := m.diags[key]
 	rb := m.deps.Runbook
 	if ds == nil || rb == nil || ds.diag == nil || ds.diag.Facts == nil {

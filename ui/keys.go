@@ -1,6 +1,11 @@
 package ui
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 )
@@ -150,4 +155,40 @@ func (k *Keys) diagnoseMap() keyMap {
 func relabel(b key.Binding, k, desc string) key.Binding {
 	b.SetHelp(k, desc)
 	return b
+}
+
+// bindings names the bindings a configuration may rebind.
+func (k *Keys) bindings() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"up": &k.Up, "down": &k.Down, "page_up": &k.PageUp, "page_down": &k.PageDown, "top": &k.Top, "bottom": &k.Bottom,
+		"filter": &k.Filter, "open": &k.Open, "back": &k.Back, "help": &k.Help, "quit": &k.Quit, "refresh": &k.Refresh,
+		"pause": &k.Pause, "new": &k.New, "diagnose": &k.Diagnose, "json": &k.JSON, "checklist": &k.Checklist,
+		"run_step": &k.RunStep, "run_all": &k.RunAll, "retry": &k.Retry, "copy": &k.Copy, "events": &k.Events,
+		"adopt": &k.Adopt, "replace": &k.Replace, "fix": &k.Fix, "select": &k.Select, "toggle": &k.Toggle, "confirm": &k.Confirm,
+	}
+}
+
+// KeyActions lists the names of the actions a configuration may rebind.
+func KeyActions() []string {
+	k := DefaultKeys()
+	return slices.Sorted(maps.Keys(k.bindings()))
+}
+
+// ParseKeys is DefaultKeys with some actions rebound (action → keys, as
+// the configuration's keys section says). An unknown action is an error
+// naming the known ones.
+func ParseKeys(over map[string][]string) (*Keys, error) {
+	k := DefaultKeys()
+	b := k.bindings()
+	for action, keys := range over {
+		binding, ok := b[action]
+		if !ok {
+			return nil, fmt.Errorf("keys.%s: no such action (there are %s)", action, strings.Join(KeyActions(), ", "))
+		}
+		if len(keys) == 0 {
+			return nil, fmt.Errorf("keys.%s: give at least one key", action)
+		}
+		*binding = key.NewBinding(key.WithKeys(keys...), key.WithHelp(strings.Join(keys, "/"), binding.Help().Desc))
+	}
+	return &k, nil
 }

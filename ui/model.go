@@ -67,7 +67,7 @@ type Model struct {
 func New(deps Deps, opts Options) *Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
-		deps: deps, opts: opts, keys: DefaultKeys(),
+		deps: deps, opts: opts, keys: opts.keys(),
 		ctx: ctx, cancel: cancel, wg: &sync.WaitGroup{},
 		width: 80, height: 24, isDark: true,
 		help:    help.New(),
@@ -82,7 +82,7 @@ func New(deps Deps, opts Options) *Model {
 	if opts.Width > 0 && opts.Height > 0 {
 		m.width, m.height = opts.Width, opts.Height
 	}
-	m.setStyles(true)
+	m.setStyles(opts.Theme != "light")
 	m.user.Email = deps.Identity.AivenUser
 	m.stack = []screen{newProjectsScreen()}
 	if opts.Project != "" {
@@ -105,7 +105,10 @@ func (m *Model) setStyles(isDark bool) {
 
 // Init starts the first read, the clock and the device-code listener.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, clockTick()}
+	cmds := []tea.Cmd{clockTick()}
+	if m.opts.Theme == "" || m.opts.Theme == "auto" {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
 	if m.aiven != nil {
 		cmds = append(cmds, m.poll())
 	}

@@ -174,3 +174,23 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// A change of state after the first look is counted (it rings the bell
+// when Options.Bell); the first sight of a connection is not a change.
+func TestMergeCountsStateChanges(t *testing.T) {
+	d := newData()
+	conn := func(s peering.State) []peering.Project {
+		return []peering.Project{{ProjectRef: peering.ProjectRef{Name: "p"}, VPCs: []peering.VPC{{ID: "v",
+			Peerings: []peering.Connection{{PeerCloudAccount: "s", PeerResourceGroup: "rg", PeerVPC: "vn", State: s}}}}}}
+	}
+	now := time.Now()
+	if n := d.merge("", conn(peering.StateApproved), now); n != 0 {
+		t.Errorf("first sight: %d changes", n)
+	}
+	if n := d.merge("", conn(peering.StateApproved), now); n != 0 {
+		t.Errorf("no change: %d changes", n)
+	}
+	if n := d.merge("", conn(peering.StatePendingPeer), now); n != 1 {
+		t.Errorf("APPROVED → PENDING_PEER: %d changes, want 1", n)
+	}
+}

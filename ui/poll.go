@@ -66,6 +66,7 @@ func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
 		return nil // overtaken by a newer request
 	}
 	m.fetching = false
+	var bell tea.Cmd
 	var unknown *peering.UnknownProjectError
 	switch {
 	case errors.As(msg.err, &unknown) && msg.scope != "":
@@ -81,15 +82,20 @@ func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
 		if msg.inv.User.Email != "" {
 			m.user = msg.inv.User
 		}
-		m.merge(msg.scope, msg.inv.Projects, msg.at)
+		changed := m.merge(msg.scope, msg.inv.Projects, msg.at)
 		m.refreshedAt = msg.at
+		if changed > 0 && m.opts.Bell {
+			// A peering moved (APPROVED → PENDING_PEER → ACTIVE, or failed):
+			// the terminal bell tells a person who looked away.
+			bell = tea.Raw("\a")
+		}
 		m.loaded = true
 		if m.status == "refreshing…" {
 			m.status = ""
 		}
 	}
 	m.top().refresh(m.common())
-	return m.rearm()
+	return tea.Batch(m.rearm(), bell)
 }
 
 // pollTickMsg fires the next poll; tick tells chains apart.

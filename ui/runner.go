@@ -100,6 +100,10 @@ func invoke(ctx, session context.Context, wg *sync.WaitGroup, rs *runState, step
 
 // startRun begins an invocation on rs; it is Update's half of invoke.
 func (m *Model) startRun(rs *runState, step peering.StepID) tea.Cmd {
+	if m.opts.ReadOnly {
+		m.setStatus(readOnlyRefusal("running the checklist"), true)
+		return nil
+	}
 	if rs.running {
 		m.setStatus("a step is already running; wait for it (or quit to stop it)", false)
 		return nil

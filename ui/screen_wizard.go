@@ -58,6 +58,10 @@ type wizardScreen struct {
 
 // openWizard starts the wizard on a project (and VPC, when one is selected).
 func (m *Model) openWizard(project, vpcID string) tea.Cmd {
+	if m.opts.ReadOnly {
+		m.setStatus(readOnlyRefusal("a new peering"), true)
+		return nil
+	}
 	switch {
 	case m.deps.Runbook == nil || m.deps.Network == nil:
 		why := "sign in to Azure first"

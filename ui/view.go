@@ -105,6 +105,9 @@ func (m *Model) identityLine(w int) string {
 	if id.Sandbox {
 		parts = append(parts, s.Sandbox.Render("SANDBOX"))
 	}
+	if m.opts.ReadOnly {
+		parts = append(parts, s.Sandbox.Render("READ-ONLY"))
+	}
 	user := m.user.Email
 	if user == "" {
 		user = "?"
