@@ -348,6 +348,18 @@ func peeringFromSDK(p *armnetwork.VirtualNetworkPeering) peering.VNetPeering {
 			out.ProvisioningState = string(*pp.ProvisioningState)
 		}
 		out.AllowVirtualNetworkAccess = pp.AllowVirtualNetworkAccess != nil && *pp.AllowVirtualNetworkAccess
+		out.AllowForwardedTraffic = pp.AllowForwardedTraffic != nil && *pp.AllowForwardedTraffic
+		out.AllowGatewayTransit = pp.AllowGatewayTransit != nil && *pp.AllowGatewayTransit
+		out.UseRemoteGateways = pp.UseRemoteGateways != nil && *pp.UseRemoteGateways
+		// remoteVirtualNetworkAddressSpace is the remote's current space;
+		// remoteAddressSpace is what this side last synced (they differ
+		// until a sync, azure-cli's test_network_vnet_peering_sync.yaml).
+		for _, sp := range []*armnetwork.AddressSpace{pp.RemoteVirtualNetworkAddressSpace, pp.RemoteAddressSpace} {
+			if sp != nil && len(sp.AddressPrefixes) > 0 {
+				out.RemoteAddressPrefixes = derefAll(sp.AddressPrefixes)
+				break
+			}
+		}
 	}
 	return out
 }

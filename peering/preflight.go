@@ -62,6 +62,9 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("%s/%s (%s) overlaps the project VPC's %s", vnet.ResourceGroup, vnet.Name, b, a),
 			Fix: "peer a VNet whose address space does not overlap " + vpc.CIDR + " (Azure refuses overlapping peerings)"}
 	}
+	if err := peeredOverlap(vpc, vnet, t); err != nil {
+		return err
+	}
 	if err := rb.checkOwnPermissions(ctx, vnet.ID); err != nil {
 		return err
 	}
@@ -101,6 +104,54 @@ func (rb *Runbook) checkNotThere(ctx context.Context, t Target, o Options) error
 		return &ExistingPeeringError{Existing: e}
 	}
 	return nil
+}
+
+// peeredOverlap refuses a VNet already peered with a network whose
+// address space overlaps the project VPC's: Azure answers the peering to
+// Aiven with VnetAddressSpaceOverlapsWithAlreadyPeeredVnet (seen in
+// microsoft/AzureTRE issues 1927, 3255 and 4641), after every other step.
+// A peering to the project VPC's own network (Aiven's VNet for this VPC:
+// the connection's to-network-id, or a network whose address space is
+// exactly the VPC's) is this peering itself, not another network.
+func peeredOverlap(vpc VPC, vnet VNet, t Target) error {
+	own := ""
+	if c, ok := vpc.Find(aivenKey(t)); ok {
+		own = c.ToNetworkID()
+	}
+	for _, p := range vnet.Peerings {
+		if (own != "" && strings.EqualFold(p.RemoteVNetID, own)) || slices.Equal(p.RemoteAddressPrefixes, []string{vpc.CIDR}) {
+			continue
+		}
+		if a, b, ok := Overlap([]string{vpc.CIDR}, p.RemoteAddressPrefixes); ok {
+			return &ValidationError{Field: "vnet", Problem: fmt.Sprintf("%s/%s is already peered (peering %s) with %s, whose address space %s overlaps the project VPC's %s",
+				vnet.ResourceGroup, vnet.Name, p.Name, p.RemoteVNetID, b, a),
+				Fix: "Azure refuses a peering that overlaps a network already peered (VnetAddressSpaceOverlapsWithAlreadyPeeredVnet): peer a VNet without that peering, or move one of the ranges"}
+		}
+	}
+	return nil
+}
+
+// NetworkWarnings says what the VNet's existing peerings mean for a
+// peering with Aiven, without refusing it: networks behind a hub do not
+// reach Aiven through it. Azure's VNet FAQ: peering is not transitive ("If
+// I peer VNetA to VNetB and I peer VNetB to VNetC, … VNetA and VNetC are
+// not peered"); gateway transit works only when the other side asks for it
+// (useRemoteGateways), and Aiven's side is Aiven's to configure — Aiven's
+// Azure peering docs describe only the direct peering (no public source
+// says Aiven's side uses a remote gateway).
+func NetworkWarnings(vnet VNet) []string {
+	var out []string
+	for _, p := range vnet.Peerings {
+		switch {
+		case p.AllowGatewayTransit:
+			out = append(out, fmt.Sprintf("%s/%s lets peered networks use its gateway (peering %s, allowGatewayTransit): on-premises networks behind that gateway will not reach Aiven through this peering, since Aiven's side does not use your gateway", vnet.ResourceGroup, vnet.Name, p.Name))
+		case p.UseRemoteGateways:
+			out = append(out, fmt.Sprintf("%s/%s uses a peered network's gateway (peering %s, useRemoteGateways): networks behind that gateway will not reach Aiven through this VNet; VNet peering is not transitive", vnet.ResourceGroup, vnet.Name, p.Name))
+		case p.AllowForwardedTraffic:
+			out = append(out, fmt.Sprintf("%s/%s accepts forwarded traffic (peering %s, allowForwardedTraffic): traffic forwarded from other networks through this VNet will not reach Aiven; VNet peering is not transitive", vnet.ResourceGroup, vnet.Name, p.Name))
+		}
+	}
+	return out
 }
 
 // Overlap returns the first pair of overlapping CIDRs of a and b.

@@ -451,7 +451,15 @@ func (r *Run) validateOnce(ctx context.Context) error {
 	if started {
 		return nil
 	}
-	return r.rb.Preflight(ctx, r.target(), r.options())
+	if err := r.rb.Preflight(ctx, r.target(), r.options()); err != nil {
+		return err
+	}
+	if v, err := read(ctx, r.rb, func(ctx context.Context) (VNet, error) { return r.rb.Network.VNet(ctx, r.target().VNetID()) }); err == nil {
+		for _, w := range NetworkWarnings(v) {
+			r.emit(Event{Step: StepSignIn, Kind: EventNotice, Message: "warning: " + w})
+		}
+	}
+	return nil
 }
 
 // adoptExisting, for a new run with --adopt, records what exists of the

@@ -198,9 +198,15 @@ type VNetPeering struct {
 	Name                      string `json:"name"`
 	RemoteVNetID              string `json:"remote_vnet_id"`
 	PeeringState              string `json:"peering_state"`
-	SyncLevel                 string `json:"-"`
+	SyncLevel                 string `json:"sync_level,omitempty"`
 	ProvisioningState         string `json:"-"`
 	AllowVirtualNetworkAccess bool   `json:"allow_vnet_access"`
+	AllowForwardedTraffic     bool   `json:"allow_forwarded_traffic,omitempty"`
+	AllowGatewayTransit       bool   `json:"allow_gateway_transit,omitempty"`
+	UseRemoteGateways         bool   `json:"use_remote_gateways,omitempty"`
+	// RemoteAddressPrefixes is the remote network's address space as this
+	// side knows it (remoteVirtualNetworkAddressSpace, else remoteAddressSpace).
+	RemoteAddressPrefixes []string `json:"remote_address_prefixes,omitempty"`
 }
 
 // AzureIdentity is who azpeer is signed in as on the Azure side.
