@@ -22,6 +22,7 @@ import (
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 	"github.com/azpeer/azpeer/state"
 )
 
@@ -100,11 +101,11 @@ func TestDiagnoseRules(t *testing.T) {
 			}},
 		{rule: peering.RuleAivenSPMissing, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
-				sp, err := e.dir.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
+				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
 				if err != nil || sp == nil {
 					t.Fatalf("Aiven's service principal: %v, %v", sp, err)
 				}
-				if err := e.dir.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
+				if err := e.Directory.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
 					t.Fatal(err)
 				}
 				app := newApp(t, e, "contoso-peering")
@@ -133,7 +134,7 @@ func TestDiagnoseRules(t *testing.T) {
 				return stagingTarget()
 			},
 			// The hour passes: simulated delays become instant.
-			beforeFix: func(t *testing.T, e *env) { e.sb.Clock().SetSpeed(0) }},
+			beforeFix: func(t *testing.T, e *env) { e.Sandbox.Clock().SetSpeed(0) }},
 		{rule: peering.RuleAppMissing, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				requestPeering(t, e, stagingTarget(), "0a0b0c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
@@ -191,9 +192,9 @@ func TestDiagnoseRules(t *testing.T) {
 				// the peering Failed and step 14 failed.
 				run := runSteps(t, e.runbook(), stagingTarget(), peering.StepAppSignIn)
 				defer run.Close()
-				e.sb.SetFaults(sandbox.APIARM, sandbox.FaultConfig{RateOperationFailure: 1})
+				e.Sandbox.SetFaults(sandbox.APIARM, sandbox.FaultConfig{RateOperationFailure: 1})
 				err := run.RunStep(ctxFor(t), peering.StepAzurePeering, nil)
-				e.sb.SetFaults(sandbox.APIARM, sandbox.FaultConfig{})
+				e.Sandbox.SetFaults(sandbox.APIARM, sandbox.FaultConfig{})
 				if peering.ErrorCode(err) != "InternalServerError" {
 					t.Fatalf("step 14 with failing provisioning: %v", err)
 				}
@@ -206,7 +207,7 @@ func TestDiagnoseRules(t *testing.T) {
 				// to-network-id copied from the wrong project), as the prod app.
 				prodAiven := prodAivenVNet(t, e)
 				net := signInAs(t, e, sandbox.ProdPeeringAppID, sandbox.ProdPeeringAppObject)
-				sp, err := e.dir.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
+				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
 				if err != nil || sp == nil {
 					t.Fatalf("prod app's principal: %v, %v", sp, err)
 				}
@@ -230,7 +231,7 @@ func TestDiagnoseRules(t *testing.T) {
 				// A working peering whose Aiven side goes: the connection is
 				// deleted on Aiven (and with it Aiven's half of the peering).
 				runToActive(t, e, stagingTarget())
-				if err := e.aiven.DeletePeering(ctxFor(t), "tsdb-staging", stagingVPC, aivenKey(stagingTarget())); err != nil {
+				if err := e.Aiven.DeletePeering(ctxFor(t), "tsdb-staging", stagingVPC, aivenKey(stagingTarget())); err != nil {
 					t.Fatal(err)
 				}
 				waitConnection(t, e, stagingTarget(), "")
@@ -254,7 +255,7 @@ func TestDiagnoseRules(t *testing.T) {
 				// The user deletes their side of a working peering; Aiven gives up.
 				runToActive(t, e, stagingTarget())
 				rec := record(t, e, stagingTarget())
-				if err := e.network.DeletePeering(ctxFor(t), rec.Outputs[peering.OutUserVNetID], rec.Outputs[peering.OutAzurePeeringName]); err != nil {
+				if err := e.Network.DeletePeering(ctxFor(t), rec.Outputs[peering.OutUserVNetID], rec.Outputs[peering.OutAzurePeeringName]); err != nil {
 					t.Fatal(err)
 				}
 				waitConnection(t, e, stagingTarget(), peering.StateDeletedByPeer)
@@ -268,7 +269,7 @@ func TestDiagnoseRules(t *testing.T) {
 				rb.StepDeadline = 300 * time.Millisecond
 				run := runSteps(t, rb, stagingTarget(), peering.StepAppSignIn)
 				defer run.Close()
-				if err := e.access.DeleteRoleAssignment(ctxFor(t), run.Record().Outputs[peering.OutUserAppAssignment]); err != nil {
+				if err := e.Access.DeleteRoleAssignment(ctxFor(t), run.Record().Outputs[peering.OutUserAppAssignment]); err != nil {
 					t.Fatal(err)
 				}
 				err := run.RunStep(ctxFor(t), peering.StepAzurePeering, nil)
@@ -283,7 +284,7 @@ func TestDiagnoseRules(t *testing.T) {
 				// has since fixed by hand: only a re-request is missing.
 				tg := analyticsTarget()
 				grantAivenPeer(t, e, tg.VNetID())
-				sp, err := e.dir.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
+				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
 				if err != nil || sp == nil {
 					t.Fatalf("prod app's principal: %v, %v", sp, err)
 				}
@@ -396,12 +397,12 @@ func TestDiagnoseDefaultScenarioFailures(t *testing.T) {
 func TestDiagnosePartialAccess(t *testing.T) {
 	admin := newEnv(t, sandbox.Options{})
 	ctx := ctxFor(t)
-	p, err := admin.sb.AddPrincipal(sandbox.PrincipalSpec{DisplayName: "network-reader"})
+	p, err := admin.Sandbox.AddPrincipal(sandbox.PrincipalSpec{DisplayName: "network-reader"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sub := "/subscriptions/" + sandbox.UserSubscriptionID
-	rd, err := admin.access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{
+	rd, err := admin.Access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{
 		RoleName: "network reader without RBAC", Custom: true, AssignableScopes: []string{sub},
 		Actions: []string{"Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read"},
 	})
@@ -409,7 +410,7 @@ func TestDiagnosePartialAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	grant(t, admin, sub, rd.ID, p.ObjectID)
-	e := connectEnv(t, admin.sb, p.AppID, p.Secret)
+	e := connectEnv(t, admin.Sandbox, sandboxtest.Options{ClientID: p.AppID, Secret: p.Secret})
 	e.stateDir = admin.stateDir
 
 	unchecked := func(t *testing.T, d peering.Diagnosis) {
@@ -517,7 +518,7 @@ func assertActive(t *testing.T, e *env, tg peering.Target) {
 		t.Errorf("Aiven: %s (%s), want ACTIVE", c.State, c.Message())
 	}
 	rec := record(t, e, tg)
-	v, err := e.network.VNet(ctxFor(t), tg.VNetID())
+	v, err := e.Network.VNet(ctxFor(t), tg.VNetID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +541,7 @@ func aivenKey(tg peering.Target) peering.Key {
 // connection is the target's Aiven connection, by lower-case key.
 func connection(t *testing.T, e *env, tg peering.Target) peering.Connection {
 	t.Helper()
-	v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+	v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +558,7 @@ func waitConnection(t *testing.T, e *env, tg peering.Target, state peering.State
 	t.Helper()
 	var last string
 	for i := 0; i < 50; i++ {
-		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -620,7 +621,7 @@ func runToActive(t *testing.T, e *env, tg peering.Target) {
 // names as given), and waits for Aiven's verdict.
 func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID string, cidrs []string, want peering.State) peering.Connection {
 	t.Helper()
-	_, err := e.aiven.CreateAzurePeering(ctxFor(t), tg.Project, tg.VPCID, peering.AzurePeeringRequest{
+	_, err := e.Aiven.CreateAzurePeering(ctxFor(t), tg.Project, tg.VPCID, peering.AzurePeeringRequest{
 		SubscriptionID: tg.SubscriptionID, ResourceGroup: tg.ResourceGroup, VNetName: tg.VNetName,
 		AppID: appID, TenantID: tenantID, UserPeerNetworkCIDRs: cidrs})
 	if err != nil {
@@ -631,7 +632,7 @@ func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID str
 	// Aiven moves a connection one state per request; a few reads settle it
 	// (a connection meant to stay APPROVED must still be after them).
 	for i := 0; i < 5; i++ {
-		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -651,7 +652,7 @@ func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID str
 
 func newApp(t *testing.T, e *env, name string) *peering.Application {
 	t.Helper()
-	app, err := e.dir.CreateApplication(ctxFor(t), name, peering.Mark{})
+	app, err := e.Directory.CreateApplication(ctxFor(t), name, peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -660,7 +661,7 @@ func newApp(t *testing.T, e *env, name string) *peering.Application {
 
 func newSP(t *testing.T, e *env, appID string) peering.ServicePrincipal {
 	t.Helper()
-	sp, err := e.dir.CreateServicePrincipal(ctxFor(t), appID, peering.Mark{})
+	sp, err := e.Directory.CreateServicePrincipal(ctxFor(t), appID, peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +680,7 @@ func readyApp(t *testing.T, e *env, name string) *peering.Application {
 
 func addSecret(t *testing.T, e *env, app *peering.Application, end time.Time) peering.Secret {
 	t.Helper()
-	_, s, err := e.dir.AddPassword(ctxFor(t), app.ObjectID, "manual", end)
+	_, s, err := e.Directory.AddPassword(ctxFor(t), app.ObjectID, "manual", end)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -691,15 +692,7 @@ func addSecret(t *testing.T, e *env, app *peering.Application, end time.Time) pe
 func singleTenantApp(t *testing.T, e *env, name string) *peering.Application {
 	t.Helper()
 	ctx := ctxFor(t)
-	cred, _, err := azure.Credential(ctx, e.ep, azure.CredentialOptions{Getenv: e.getenv, NoCLI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	co, err := e.ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := azure.NewGraphClient(e.ep.Graph, cred, &co)
+	g, err := azure.NewGraphClient(e.Endpoints.Graph, e.Credential, &e.ClientOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -707,7 +700,7 @@ func singleTenantApp(t *testing.T, e *env, name string) *peering.Application {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := e.dir.ApplicationByAppID(ctx, a.AppID)
+	app, err := e.Directory.ApplicationByAppID(ctx, a.AppID)
 	if err != nil || app == nil {
 		t.Fatalf("the new app: %v, %v", app, err)
 	}
@@ -716,7 +709,7 @@ func singleTenantApp(t *testing.T, e *env, name string) *peering.Application {
 
 func networkContributor(t *testing.T, e *env) string {
 	t.Helper()
-	rd, err := e.access.FindRoleDefinition(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID, peering.NetworkContributorRoleName)
+	rd, err := e.Access.FindRoleDefinition(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID, peering.NetworkContributorRoleName)
 	if err != nil || rd == nil {
 		t.Fatalf("Network Contributor: %v, %v", rd, err)
 	}
@@ -725,7 +718,7 @@ func networkContributor(t *testing.T, e *env) string {
 
 func grant(t *testing.T, e *env, scope, roleID, principal string) {
 	t.Helper()
-	if _, err := e.access.CreateRoleAssignment(ctxFor(t), scope, "", roleID, principal); err != nil {
+	if _, err := e.Access.CreateRoleAssignment(ctxFor(t), scope, "", roleID, principal); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -736,19 +729,19 @@ func grantAivenPeer(t *testing.T, e *env, vnetID string) {
 	t.Helper()
 	ctx := ctxFor(t)
 	sub := "/subscriptions/" + sandbox.UserSubscriptionID
-	rd, err := e.access.FindRoleDefinition(ctx, sub, "contoso aiven peer")
+	rd, err := e.Access.FindRoleDefinition(ctx, sub, "contoso aiven peer")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rd == nil {
-		created, err := e.access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{RoleName: "contoso aiven peer", Custom: true,
+		created, err := e.Access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{RoleName: "contoso aiven peer", Custom: true,
 			Actions: []string{"Microsoft.Network/virtualNetworks/peer/action"}, AssignableScopes: []string{sub}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rd = &created
 	}
-	sp, err := e.dir.ServicePrincipalByAppID(ctx, peering.DefaultAivenAppID)
+	sp, err := e.Directory.ServicePrincipalByAppID(ctx, peering.DefaultAivenAppID)
 	if err != nil || sp == nil {
 		t.Fatalf("Aiven's principal: %v, %v", sp, err)
 	}
@@ -758,7 +751,7 @@ func grantAivenPeer(t *testing.T, e *env, vnetID string) {
 // prodAivenVNet is tsdb-prod's Aiven network, as prod-vnet's peering names it.
 func prodAivenVNet(t *testing.T, e *env) string {
 	t.Helper()
-	v, err := e.network.VNet(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet")
+	v, err := e.Network.VNet(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -776,7 +769,7 @@ func prodAivenVNet(t *testing.T, e *env) string {
 func signInAs(t *testing.T, e *env, appID, appObjectID string) peering.Network {
 	t.Helper()
 	s := addSecret(t, e, &peering.Application{ObjectID: appObjectID}, time.Time{})
-	n, err := e.signIn(ctxFor(t), sandbox.UserTenantID, appID, s, sandbox.AivenTenantID)
+	n, err := e.SignIn(ctxFor(t), sandbox.UserTenantID, appID, s, sandbox.AivenTenantID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,10 +782,7 @@ func signInAs(t *testing.T, e *env, appID, appObjectID string) peering.Network {
 func putPeering(t *testing.T, e *env, appID string, secret peering.Secret, vnetID, name, remote string, allowAccess bool) {
 	t.Helper()
 	ctx := ctxFor(t)
-	co, err := e.ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
+	co := e.ClientOptions
 	aux := []string{sandbox.AivenTenantID}
 	cred, err := azidentity.NewClientSecretCredential(sandbox.UserTenantID, appID, secret.Reveal(), &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: co, AdditionallyAllowedTenants: aux, DisableInstanceDiscovery: true})
@@ -864,7 +854,7 @@ func replacedByAnotherApp(t *testing.T, e *env) peering.Target {
 	run := runSteps(t, e.runbook(), tg, peering.StepWaitPendingPeer)
 	run.Close()
 	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: tg.ResourceGroup, PeerVPC: tg.VNetName}
-	if err := e.aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
+	if err := e.Aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
 		t.Fatal(err)
 	}
 	waitGone(t, e, tg)
@@ -878,7 +868,7 @@ func waitGone(t *testing.T, e *env, tg peering.Target) {
 	t.Helper()
 	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: strings.ToLower(tg.ResourceGroup), PeerVPC: strings.ToLower(tg.VNetName)}
 	for range 200 {
-		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}

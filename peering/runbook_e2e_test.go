@@ -175,9 +175,10 @@ func TestRunbookFullFlowToActive(t *testing.T) {
 func TestRunbookSecretNeverPersisted(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	// Capture every secret the directory hands out by wrapping it.
-	spy := &secretSpy{Directory: e.dir}
-	e.dir = spy
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
+	spy := &secretSpy{Directory: e.Directory}
+	rb := e.runbook()
+	rb.Directory = spy
+	run, err := rb.Open(stagingTarget(), peering.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -457,11 +458,11 @@ func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 	// ACTIVE tsdb-prod peering); remove it as the admin first, as in a
 	// tenant that never peered with Aiven.
 	admin := newEnv(t, sandbox.Options{})
-	sp, err := admin.dir.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
+	sp, err := admin.Directory.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
 	if err != nil || sp == nil {
 		t.Fatalf("Aiven's service principal: %v, %v", sp, err)
 	}
-	if err := admin.dir.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
+	if err := admin.Directory.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
 		t.Fatal(err)
 	}
 	e := admin.as(t, sandbox.PrincipalSpec{DisplayName: "ci-automation",
