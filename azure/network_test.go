@@ -11,11 +11,12 @@ import (
 
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestNetworkSubscriptions(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	subs, err := adminNetwork(t, s).Subscriptions(ctx(t))
+	s := sandboxtest.Start(t, sandbox.Options{})
+	subs, err := admin(t, s).Network.Subscriptions(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,8 +32,8 @@ func TestNetworkSubscriptions(t *testing.T) {
 }
 
 func TestNetworkVNets(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	vnets, err := adminNetwork(t, s).VNets(ctx(t), sandbox.UserSubscriptionID)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	vnets, err := admin(t, s).Network.VNets(ctx(t), sandbox.UserSubscriptionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +90,8 @@ func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 }
 
 func TestNetworkVNet(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	n := admin(t, s).Network
 	v, err := n.VNet(ctx(t), prodVNetID)
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +113,8 @@ func TestNetworkVNet(t *testing.T) {
 }
 
 func TestNetworkPeering(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	n := admin(t, s).Network
 	p, err := n.Peering(ctx(t), prodVNetID, "to-aiven-tsdb-prod")
 	if err != nil {
 		t.Fatal(err)
@@ -139,8 +140,8 @@ func TestNetworkPeering(t *testing.T) {
 }
 
 func TestNetworkCreateDeletePeering(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	n := admin(t, s).Network
 	c := ctx(t)
 
 	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
@@ -209,8 +210,8 @@ func checkCloudError(t *testing.T, err error, service string, status int, code s
 
 // The list follows nextLink: with one VNet a page, all three still come.
 func TestNetworkVNetsPaging(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	n := admin(t, s).Network
 	s.SetARMPageSize(1)
 	vnets, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	if err != nil {
@@ -228,8 +229,8 @@ func TestNetworkVNetsPaging(t *testing.T) {
 // CreatePeering and DeletePeering wait for the async operation: on return
 // the peering is provisioned, or gone.
 func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}})
-	n := adminNetwork(t, s)
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}})
+	n := admin(t, s).Network
 	c := ctx(t)
 	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
 	if err != nil {
@@ -249,8 +250,8 @@ func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
 // Throttling longer than the client's retry cap comes back as a 429 with
 // the server's Retry-After, for the runbook's own backoff.
 func TestNetworkThrottled(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	n := admin(t, s).Network
 	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{Rate429: 1, RetryAfter: 30 * time.Second})
 	_, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	ce := checkCloudError(t, err, "arm", 429, "SubscriptionRequestsThrottled")
