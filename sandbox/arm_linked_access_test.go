@@ -19,12 +19,13 @@ import (
 	"github.com/aiven/go-client-codegen/handler/vpc"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // The scenario's tsdb-prod peering app, signed in to both tenants: the
 // linked access check on Aiven's networks in Aiven's tenant.
 func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	secret := prodAppSecret(t, s)
 	cred := secretCredential(t, s, sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
@@ -114,7 +115,7 @@ func netAivenState(t testing.TB, s *sandbox.Server, project, vpcID, vnet string,
 // app's cross-tenant peering connects both sides.
 func TestARMNetCrossTenantRunbook(t *testing.T) {
 	timing := sandbox.Timing{RolePropagation: sandbox.Duration(10 * time.Minute), AivenPeerLoss: sandbox.Duration(time.Hour)}
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing})
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 1, Timing: &timing})
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)

@@ -20,10 +20,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestARMNetVirtualNetworks(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{ARMPageSize: 2})
+	s := sandboxtest.Start(t, sandbox.Options{ARMPageSize: 2})
 	c := ctx(t)
 	n := adminNet(t, s)
 
@@ -93,7 +94,7 @@ func TestARMNetVirtualNetworks(t *testing.T) {
 }
 
 func TestARMNetReadErrors(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	n := adminNet(t, s)
 	other := newNetClients(t, sandbox.AivenSubscriptionID, adminCredential(t, s), armOptions(s))
 	unknown := newNetClients(t, "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", adminCredential(t, s), armOptions(s))
@@ -154,7 +155,7 @@ func TestARMNetReadErrors(t *testing.T) {
 
 // A principal whose only role sits on one network lists just that one.
 func TestARMNetFilteredList(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	p, err := s.AddPrincipal(sandbox.PrincipalSpec{DisplayName: "prod-reader"})
 	if err != nil {
@@ -176,7 +177,7 @@ func TestARMNetFilteredList(t *testing.T) {
 }
 
 func TestARMNetRawProtocol(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, "https://management.core.windows.net//.default")
 	vnetPath := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet"
 	tests := []struct {
@@ -230,7 +231,7 @@ func TestARMNetRawProtocol(t *testing.T) {
 }
 
 func TestARMNetSubscriptionsAndTenants(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	subs, err := armsubscriptions.NewClient(admin, armOptions(s))

@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // netNetworkContributor is the built-in role as the user's subscription names it.
@@ -142,11 +143,11 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 		t.Fatal(err)
 	}
 	opts.Scenario = path
-	return startSandbox(t, opts)
+	return sandboxtest.Start(t, opts)
 }
 
 func TestARMNetPeeringLifecycle(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{ARMPageSize: 2})
+	s := sandboxtest.Start(t, sandbox.Options{ARMPageSize: 2})
 	c := ctx(t)
 	n := adminNet(t, s)
 

@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 const (
@@ -288,7 +289,7 @@ func TestRBACReplicationAndPropagation(t *testing.T) {
 // TestRBACAuthorizationFailed: without Owner or User Access Administrator a
 // principal can neither assign roles nor define them, and can once granted.
 func TestRBACAuthorizationFailed(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, adminAssigns := rbacClients(t, s, admin)
@@ -318,7 +319,7 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 // TestRBACAPIVersions: the Azure CLI's older api-versions are served, a
 // missing or unknown one is refused.
 func TestRBACAPIVersions(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, armScope)
 	for _, tc := range []struct {
 		path, version string
