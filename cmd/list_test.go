@@ -156,16 +156,7 @@ func TestServedSandboxEnvFileConfiguresCommands(t *testing.T) {
 		t.Fatalf("vnets: %v\n%s", err, out)
 	}
 
-	req, _ := http.NewRequest(http.MethodPost, sv.env["AIVEN_WEB_URL"]+"/_sandbox/projects/tsdb-prod/fault", strings.NewReader(`{"status":500}`))
-	req.Header.Set("Authorization", "aivenv1 "+sv.env["AIVEN_TOKEN"])
-	resp, err := sv.httpClient(t).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("set project fault: HTTP %d", resp.StatusCode)
-	}
+	sv.admin(t, http.MethodPost, "/_sandbox/projects/tsdb-prod/fault", `{"status":500}`)
 	out, _, err = run(t, "list", "--json")
 	if err == nil || !strings.Contains(err.Error(), "1 item(s) could not be read") {
 		t.Errorf("list with a failing project: err %v", err)
