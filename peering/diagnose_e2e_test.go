@@ -46,6 +46,21 @@ type diagCase struct {
 	manualFix func(t *testing.T, e *env, target peering.Target)
 }
 
+// invalidRequest is a set-up in which a new app, contoso-peering, asks
+// Aiven for a connection to the staging target as change alters it, from
+// tenantID, with cidrs, and Aiven finds the request invalid.
+func invalidRequest(change func(*peering.Target), tenantID string, cidrs []string) func(*testing.T, *env) peering.Target {
+	return func(t *testing.T, e *env) peering.Target {
+		tg := stagingTarget()
+		if change != nil {
+			change(&tg)
+		}
+		app := newApp(t, e, "contoso-peering")
+		requestPeering(t, e, tg, app.AppID, tenantID, cidrs, peering.StateInvalidSpecification)
+		return tg
+	}
+}
+
 func TestDiagnoseRules(t *testing.T) {
 	cases := []diagCase{
 		{rule: peering.RuleNoConnection, first: true,
@@ -53,52 +68,21 @@ func TestDiagnoseRules(t *testing.T) {
 		{rule: peering.RuleConnectionOtherApp, first: true,
 			setup: func(t *testing.T, e *env) peering.Target { return replacedByAnotherApp(t, e) }},
 		{rule: peering.RuleSubscriptionNotVisible, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				// A subscription id nobody has: Aiven cannot find it either.
-				tg := stagingTarget()
-				tg.SubscriptionID = "0badc0de-1111-4222-8333-444455556666"
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			// A subscription id nobody has: Aiven cannot find it either.
+			setup: invalidRequest(func(tg *peering.Target) { tg.SubscriptionID = "0badc0de-1111-4222-8333-444455556666" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleTenantMismatch, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.AivenTenantID, nil, peering.StateInvalidSpecification)
-				return stagingTarget()
-			}},
+			setup: invalidRequest(nil, sandbox.AivenTenantID, nil)},
 		{rule: peering.RuleVNetMissing, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				tg := stagingTarget()
-				tg.VNetName = "no-such-network"
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			setup: invalidRequest(func(tg *peering.Target) { tg.VNetName = "no-such-network" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleNamesMismatch, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				tg := stagingTarget()
-				tg.VNetName = "app-vent" // a typo of app-vnet
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			// A typo of app-vnet.
+			setup: invalidRequest(func(tg *peering.Target) { tg.VNetName = "app-vent" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleNamesNotLowercase, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				// The names as the portal shows them, sent to Aiven as they are.
-				tg := stagingTarget()
-				tg.ResourceGroup, tg.VNetName = "RG-App", "App-VNet"
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			// The names as the portal shows them, sent to Aiven as they are.
+			setup: invalidRequest(func(tg *peering.Target) { tg.ResourceGroup, tg.VNetName = "RG-App", "App-VNet" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleAddressOverlap, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				// user_peer_network_cidrs overlapping the project VPC's 10.30.0.0/24.
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, []string{"10.2.0.0/16", "10.30.0.0/16"}, peering.StateInvalidSpecification)
-				return stagingTarget()
-			}},
+			// user_peer_network_cidrs overlapping the project VPC's 10.30.0.0/24.
+			setup: invalidRequest(nil, sandbox.UserTenantID, []string{"10.2.0.0/16", "10.30.0.0/16"})},
 		{rule: peering.RuleAivenSPMissing, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
@@ -557,7 +541,7 @@ func connection(t *testing.T, e *env, tg peering.Target) peering.Connection {
 func waitConnection(t *testing.T, e *env, tg peering.Target, state peering.State) {
 	t.Helper()
 	var last string
-	for i := 0; i < 50; i++ {
+	for range 200 {
 		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
@@ -588,10 +572,7 @@ func runSteps(t *testing.T, rb *peering.Runbook, tg peering.Target, last peering
 	if err := rb.Preflight(ctxFor(t), tg, peering.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := rb.Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, rb, tg, peering.Options{})
 	for _, id := range peering.StepIDs() {
 		if err := run.RunStep(ctxFor(t), id, nil); err != nil {
 			run.Close()
@@ -606,15 +587,9 @@ func runSteps(t *testing.T, rb *peering.Runbook, tg peering.Target, last peering
 
 func runToActive(t *testing.T, e *env, tg peering.Target) {
 	t.Helper()
-	run, err := e.runbook().Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), tg, peering.Options{})
 	defer run.Close()
-	var ev events
-	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
-		t.Fatalf("RunAll: %v\n%s", err, ev.text())
-	}
+	runAll(t, run, "RunAll")
 }
 
 // requestPeering asks Aiven for a connection as a user with avn would (the
@@ -830,11 +805,8 @@ func TestConnectionForAnotherAppIsNamed(t *testing.T) {
 	tg := replacedByAnotherApp(t, e)
 
 	start := time.Now()
-	run2, err := e.runbook().Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = run2.RunAll(ctxFor(t), nil)
+	run2 := openRun(t, e.runbook(), tg, peering.Options{})
+	err := run2.RunAll(ctxFor(t), nil)
 	run2.Close()
 	var ce *peering.ConnectionError
 	if !errors.As(err, &ce) || ce.Connection.PeerAzureAppID == record(t, e, tg).Outputs[peering.OutUserAppID] || !strings.Contains(err.Error(), "--replace-connection") {
@@ -857,25 +829,8 @@ func replacedByAnotherApp(t *testing.T, e *env) peering.Target {
 	if err := e.Aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
 		t.Fatal(err)
 	}
-	waitGone(t, e, tg)
+	waitConnection(t, e, tg, "")
 	other := newApp(t, e, "someone-elses-peering")
 	requestPeering(t, e, tg, other.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
 	return tg
-}
-
-// waitGone waits until Aiven no longer lists the target's connection.
-func waitGone(t *testing.T, e *env, tg peering.Target) {
-	t.Helper()
-	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: strings.ToLower(tg.ResourceGroup), PeerVPC: strings.ToLower(tg.VNetName)}
-	for range 200 {
-		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := v.Find(k); !ok {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("the connection to %s does not go", tg)
 }

@@ -56,6 +56,27 @@ func (e *env) as(t testing.TB, spec sandbox.PrincipalSpec) *env {
 // build it (same state dir).
 func (e *env) runbook() *peering.Runbook { return e.Runbook(e.stateDir) }
 
+// openRun opens a run of tg on rb; the caller closes it.
+func openRun(t testing.TB, rb *peering.Runbook, tg peering.Target, o peering.Options) *peering.Run {
+	t.Helper()
+	run, err := rb.Open(tg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// runAll runs every step of run; a failure fails the test with what was
+// run and the run's events, which it returns.
+func runAll(t testing.TB, run *peering.Run, what string) *events {
+	t.Helper()
+	var ev events
+	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
+		t.Fatalf("%s: %v\nevents:\n%s", what, err, ev.text())
+	}
+	return &ev
+}
+
 // state is the part of /_sandbox/state the tests compare.
 func (e *env) state() worldState {
 	e.t.Helper()
