@@ -332,7 +332,7 @@ func TestChecklistOffersToAdoptAnExistingPeering(t *testing.T) {
 		t.Fatal("R opened a confirmation for a consent the run did not ask for")
 	}
 	d.press("A")
-	if _, ok := d.m.overlay.(*confirmConsent); !ok {
+	if d.confirming() != "go on?" {
 		t.Fatalf("A opened %T, want the confirmation", d.m.overlay)
 	}
 	d.press("y")

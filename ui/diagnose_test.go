@@ -144,7 +144,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 		t.Errorf("selected line = %q, want the warning %s", l, f.ID)
 	}
 	d.press("enter")
-	if _, ok := d.m.overlay.(*confirmFix); !ok {
+	if d.confirming() != "apply fix?" {
 		t.Fatalf("enter on a fixable finding did not ask first:\n%s", d.screen())
 	}
 	if scr := d.screen(); !strings.Contains(scr, "Apply the fix for aiven-failed?") || !strings.Contains(scr, "y apply") {
@@ -196,7 +196,7 @@ func TestDiagnoseFixToActive(t *testing.T) {
 	}
 
 	d.press("enter")
-	if _, ok := d.m.overlay.(*confirmFix); !ok {
+	if d.confirming() != "apply fix?" {
 		t.Fatalf("enter did not ask first:\n%s", d.screen())
 	}
 	d.press("y")

@@ -189,7 +189,7 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		case ds.fixing:
 			m.setStatus("a fix is already running for this peering", false)
 		default:
-			m.overlay = &confirmFix{target: s.tkey, finding: f, where: ds.target.String()}
+			m.overlay = confirmFix(s.tkey, f, ds.target.String())
 		}
 		return true, nil
 	case key.Matches(msg, m.keys.Copy):

@@ -217,6 +217,14 @@ func (d *driver) untilScreen(texts ...string) {
 // screen is what the terminal would show, without styles.
 func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
 
+// confirming is the title of the confirmation on screen ("" for none).
+func (d *driver) confirming() string {
+	if o, ok := d.m.overlay.(*confirmOverlay); ok {
+		return o.title
+	}
+	return ""
+}
+
 // loaded waits for the first successful refresh.
 func (d *driver) loaded() {
 	d.t.Helper()
