@@ -62,11 +62,7 @@ func TestWizard(t *testing.T) {
 			d := newDriver(t, e.deps, Options{Project: tt.project, NoAutoRefresh: true}, 120, 40)
 			wizardTo(t, d, tt.vnet)
 			scr := d.screen()
-			for _, s := range tt.want {
-				if !strings.Contains(scr, s) {
-					t.Errorf("review lacks %q:\n%s", s, scr)
-				}
-			}
+			wantShown(t, "review", scr, tt.want...)
 			// esc walks back through every stage, then leaves.
 			for range 4 {
 				d.press("esc")
@@ -296,11 +292,7 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 		t.Errorf("%s ran %d times, want 2", step, n)
 	}
 	scr = d.screen()
-	for _, want := range []string{"what to do", "Application Administrator", "$ az ad sp create --id " + peering.DefaultAivenAppID} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("the failed step's details lack %q:\n%s", want, scr)
-		}
-	}
+	wantShown(t, "the failed step's details", scr, "what to do", "Application Administrator", "$ az ad sp create --id "+peering.DefaultAivenAppID)
 }
 
 // A run for a peering azpeer did not create stops before creating

@@ -85,16 +85,8 @@ func TestDiagnoseScreen(t *testing.T) {
 				t.Errorf("findings %v, want %s first", ids, tt.first)
 			}
 			scr := d.screen()
-			for _, s := range tt.want {
-				if !strings.Contains(scr, s) {
-					t.Errorf("diagnosis lacks %q:\n%s", s, scr)
-				}
-			}
-			for _, s := range tt.wantNot {
-				if strings.Contains(scr, s) {
-					t.Errorf("diagnosis shows %q:\n%s", s, scr)
-				}
-			}
+			wantShown(t, "diagnosis", scr, tt.want...)
+			wantHidden(t, "diagnosis", scr, tt.wantNot...)
 			d.press("esc")
 			if _, ok := d.m.top().(*projectScreen); !ok {
 				t.Errorf("esc went to %T, want the project screen", d.m.top())
@@ -182,13 +174,9 @@ func TestDiagnoseFixToActive(t *testing.T) {
 		t.Fatalf("findings %v, want %s first", ids, peering.RuleAivenPermissionMissing)
 	}
 	scr := d.screen()
-	for _, want := range []string{"analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "✗ REJECTED_BY_PEER",
+	wantShown(t, "diagnosis", scr, "analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "✗ REJECTED_BY_PEER",
 		"▸ ✗ ERROR  aiven-permission-missing", "may not peer with your VNet", "virtualNetworks/peer/action",
-		"$ az role assignment create", "can do it (enter)", "runs the runbook again"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("diagnosis lacks %q:\n%s", want, scr)
-		}
-	}
+		"$ az role assignment create", "can do it (enter)", "runs the runbook again")
 	d.press("c")
 	d.until("the clipboard", func() bool { return d.copied != "" })
 	if !strings.HasPrefix(d.copied, "az role assignment create") || !strings.Contains(d.copied, "/virtualNetworks/app-vnet") {
@@ -284,12 +272,8 @@ func TestDiagnoseWithoutAzure(t *testing.T) {
 	}
 	d.press("d")
 	scr := d.screen()
-	for _, want := range []string{"peering prod-vnet-old › diagnose", "INVALID_SPECIFICATION", "was not found",
-		"type: invalid-specification", "what usually causes it", "not checked: Azure (not signed in)"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("diagnosis lacks %q:\n%s", want, scr)
-		}
-	}
+	wantShown(t, "diagnosis", scr, "peering prod-vnet-old › diagnose", "INVALID_SPECIFICATION", "was not found",
+		"type: invalid-specification", "what usually causes it", "not checked: Azure (not signed in)")
 	d.press("esc")
 	if _, ok := d.m.top().(*detailScreen); !ok {
 		t.Fatalf("esc went to %T", d.m.top())
@@ -299,53 +283,38 @@ func TestDiagnoseWithoutAzure(t *testing.T) {
 // The whole program on an 80×24 terminal, with and without colour.
 func TestDiagnoseScreenTerminal(t *testing.T) {
 	e := newTestEnv(t, envOptions{})
-	for _, env := range []struct {
-		name    string
-		env     []string
-		colored bool
-	}{
-		{"colour", nil, true},
-		{"NO_COLOR", []string{"NO_COLOR=1"}, false},
-	} {
-		t.Run(env.name, func(t *testing.T) {
-			tm := startTerm(t, e.deps, Options{Project: "analytics", NoAutoRefresh: true}, 80, 24, env.env...)
-			tm.waitFor("projects › analytics", "REJECTED")
-			tm.typeKeys("G") // the last row: the Azure VPC's connection
-			tm.typeKeys("d")
-			tm.waitFor("aiven-permission-missing", "diagnosed")
-			rows := tm.screen()
-			if len(rows) != 24 {
-				t.Fatalf("%d rows, want 24", len(rows))
+	withAndWithoutColour(t, func(t *testing.T, env []string, coloured bool) {
+		tm := startTerm(t, e.deps, Options{Project: "analytics", NoAutoRefresh: true}, 80, 24, env...)
+		tm.waitFor("projects › analytics", "REJECTED")
+		tm.typeKeys("G") // the last row: the Azure VPC's connection
+		tm.typeKeys("d")
+		tm.waitFor("aiven-permission-missing", "diagnosed")
+		rows := tm.screen()
+		if len(rows) != 24 {
+			t.Fatalf("%d rows, want 24", len(rows))
+		}
+		if !strings.HasPrefix(rows[0], "azpeer  projects › analytics › diagnose app-vnet") {
+			t.Errorf("header = %q", rows[0])
+		}
+		wantShown(t, "screen", tm.text(), "analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "Aiven ✗ REJECTED_BY_PEER",
+			"error(s)", "finding 1/", "▸ ✗ ERROR  aiven-permission-missing", "evidence", "command", "$ az role assignment",
+			"can do it (enter)")
+		if last := rows[23]; !strings.Contains(last, "j/k select") || !strings.Contains(last, "enter apply fix") ||
+			!strings.Contains(last, "c copy command") || !strings.Contains(last, "esc back") || !strings.Contains(last, "? help") {
+			t.Errorf("help row = %q", last)
+		}
+		for i, r := range rows {
+			if w := len([]rune(r)); w > 80 {
+				t.Errorf("row %d is %d wide", i, w)
 			}
-			if !strings.HasPrefix(rows[0], "azpeer  projects › analytics › diagnose app-vnet") {
-				t.Errorf("header = %q", rows[0])
-			}
-			for _, want := range []string{"analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "Aiven ✗ REJECTED_BY_PEER",
-				"error(s)", "finding 1/", "▸ ✗ ERROR  aiven-permission-missing", "evidence", "command", "$ az role assignment",
-				"can do it (enter)"} {
-				if !strings.Contains(tm.text(), want) {
-					t.Errorf("screen lacks %q:\n%s", want, tm.text())
-				}
-			}
-			if last := rows[23]; !strings.Contains(last, "j/k select") || !strings.Contains(last, "enter apply fix") ||
-				!strings.Contains(last, "c copy command") || !strings.Contains(last, "esc back") || !strings.Contains(last, "? help") {
-				t.Errorf("help row = %q", last)
-			}
-			for i, r := range rows {
-				if w := len([]rune(r)); w > 80 {
-					t.Errorf("row %d is %d wide", i, w)
-				}
-			}
-			if got := strings.Contains(tm.emu.Render(), "\x1b[38"); got != env.colored {
-				t.Errorf("foreground colours on screen = %v, want %v", got, env.colored)
-			}
-			tm.typeKeys("?")
-			tm.waitFor("next finding", "apply fix", "copy command", "re-check", "Keys of diagnose app-vnet")
-			tm.typeKeys("x")
-			tm.typeKeys("\x1b") // esc: back to the project
-			tm.waitFor("ACCOUNT")
-		})
-	}
+		}
+		tm.wantColours(coloured)
+		tm.typeKeys("?")
+		tm.waitFor("next finding", "apply fix", "copy command", "re-check", "Keys of diagnose app-vnet")
+		tm.typeKeys("x")
+		tm.typeKeys("\x1b") // esc: back to the project
+		tm.waitFor("ACCOUNT")
+	})
 }
 
 // A diagnosis reply that a newer request overtook is dropped.

@@ -214,6 +214,28 @@ func (d *driver) untilScreen(texts ...string) {
 	})
 }
 
+// wantShown fails the test for each of texts that scr, the text of what,
+// lacks.
+func wantShown(t testing.TB, what, scr string, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		if !strings.Contains(scr, s) {
+			t.Errorf("%s lacks %q:\n%s", what, s, scr)
+		}
+	}
+}
+
+// wantHidden fails the test for each of texts that scr, the text of what,
+// shows.
+func wantHidden(t testing.TB, what, scr string, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		if strings.Contains(scr, s) {
+			t.Errorf("%s shows %q:\n%s", what, s, scr)
+		}
+	}
+}
+
 // screen is what the terminal would show, without styles.
 func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
 
