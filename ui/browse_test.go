@@ -85,13 +85,9 @@ func TestProjectsScreen(t *testing.T) {
 
 	d.press("enter")
 	d.untilScreen("projects › tsdb-prod", "prod-vnet-old", "INVALID_SPEC", "● ACTIVE", "10.10.0.0/24")
-	if _, ok := d.m.top().(*projectScreen); !ok {
-		t.Fatalf("enter opened %T, want the project screen", d.m.top())
-	}
+	onTop[*projectScreen](t, d, "enter")
 	d.press("esc")
-	if _, ok := d.m.top().(*projectsScreen); !ok {
-		t.Fatalf("esc went to %T, want the projects screen", d.m.top())
-	}
+	onTop[*projectsScreen](t, d, "esc")
 	if got := projects.t.selectedID(); got != "tsdb-prod" {
 		t.Errorf("back on projects the cursor is on %q, want tsdb-prod", got)
 	}

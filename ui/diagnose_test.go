@@ -26,19 +26,8 @@ func analyticsRef() connRef {
 // and waits for the diagnosis.
 func diagnoseFromProject(t *testing.T, d *driver, ref connRef) (*diagnoseScreen, *diagState) {
 	t.Helper()
-	d.loaded()
-	ps, ok := d.m.top().(*projectScreen)
-	if !ok {
-		t.Fatalf("top screen is %T, want the project screen", d.m.top())
-	}
-	if !ps.t.selectID(ref.id()) {
-		t.Fatalf("no row for %s:\n%s", ref.Key.PeerVPC, d.screen())
-	}
-	d.press("d")
-	s, ok := d.m.top().(*diagnoseScreen)
-	if !ok {
-		t.Fatalf("d opened %T, want the diagnosis screen", d.m.top())
-	}
+	pressOnRow(t, d, ref, "d")
+	s := onTop[*diagnoseScreen](t, d, "d")
 	ds := s.state(&d.m.data)
 	if ds == nil || !ds.busy {
 		t.Fatal("d did not start a diagnosis")
@@ -88,9 +77,7 @@ func TestDiagnoseScreen(t *testing.T) {
 			wantShown(t, "diagnosis", scr, tt.want...)
 			wantHidden(t, "diagnosis", scr, tt.wantNot...)
 			d.press("esc")
-			if _, ok := d.m.top().(*projectScreen); !ok {
-				t.Errorf("esc went to %T, want the project screen", d.m.top())
-			}
+			onTop[*projectScreen](t, d, "esc")
 		})
 	}
 }
@@ -102,10 +89,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 100, 40)
 	openDetail(t, d, "prod-vnet-old")
 	d.press("d")
-	s, ok := d.m.top().(*diagnoseScreen)
-	if !ok {
-		t.Fatalf("d on the detail opened %T", d.m.top())
-	}
+	s := onTop[*diagnoseScreen](t, d, "d on the detail")
 	ds := s.state(&d.m.data)
 	d.until("the diagnosis", func() bool { return !ds.busy && ds.diag != nil })
 	if !strings.Contains(d.screen(), "tsdb-prod › peering prod-vnet-old › diagnose") {
@@ -153,9 +137,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 		t.Errorf("k selected %s", f.ID)
 	}
 	d.press("esc")
-	if _, ok := d.m.top().(*detailScreen); !ok {
-		t.Errorf("esc went to %T, want the detail screen", d.m.top())
-	}
+	onTop[*detailScreen](t, d, "esc")
 }
 
 // The REJECTED_BY_PEER connection: the cause is named, the fix applied
@@ -238,10 +220,7 @@ func TestDiagnoseFixTakesOverIdleChecklist(t *testing.T) {
 	d.press("enter", "o")
 	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
 	d.press("esc", "d")
-	s, ok := d.m.top().(*diagnoseScreen)
-	if !ok {
-		t.Fatalf("d opened %T", d.m.top())
-	}
+	s := onTop[*diagnoseScreen](t, d, "d")
 	ds := s.state(&d.m.data)
 	d.until("the diagnosis", func() bool { return !ds.busy && ds.diag != nil })
 	d.press("enter", "y")
@@ -275,9 +254,7 @@ func TestDiagnoseWithoutAzure(t *testing.T) {
 	wantShown(t, "diagnosis", scr, "peering prod-vnet-old › diagnose", "INVALID_SPECIFICATION", "was not found",
 		"type: invalid-specification", "what usually causes it", "not checked: Azure (not signed in)")
 	d.press("esc")
-	if _, ok := d.m.top().(*detailScreen); !ok {
-		t.Fatalf("esc went to %T", d.m.top())
-	}
+	onTop[*detailScreen](t, d, "esc")
 }
 
 // The whole program on an 80×24 terminal, with and without colour.

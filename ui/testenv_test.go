@@ -239,6 +239,25 @@ func wantHidden(t testing.TB, what, scr string, texts ...string) {
 // screen is what the terminal would show, without styles.
 func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
 
+// onTop is the screen on top, which must be an S; after says what led
+// there.
+func onTop[S screen](t testing.TB, d *driver, after string) S {
+	t.Helper()
+	s, ok := d.m.top().(S)
+	if !ok {
+		var want S
+		t.Fatalf("after %s the screen on top is %T, want %T; status: %s", after, d.m.top(), want, d.m.status)
+	}
+	return s
+}
+
+// untilOnTop waits until the screen on top is an S, and returns it.
+func untilOnTop[S screen](d *driver, what string) S {
+	d.t.Helper()
+	d.until(what, func() bool { _, ok := d.m.top().(S); return ok })
+	return d.m.top().(S)
+}
+
 // confirming is the title of the confirmation on screen ("" for none).
 func (d *driver) confirming() string {
 	if o, ok := d.m.overlay.(*confirmOverlay); ok {
