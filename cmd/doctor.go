@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -58,12 +57,8 @@ never reported as healthy.`,
 				return &ExitError{Code: 1, Msg: "the peering is not healthy, and azpeer cannot fix it by itself: see the fixes above"}
 			}
 			if !yes {
-				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Apply the fix for %s (%s)? [y/N] ", f.ID, f.Action))
-				if err != nil {
+				if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("Apply the fix for %s (%s)? [y/N] ", f.ID, f.Action), "nothing was changed"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("not confirmed; nothing was changed")
 				}
 			}
 			start := time.Now()
