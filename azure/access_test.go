@@ -9,14 +9,12 @@ import (
 
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
-	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 var subScope = "/subscriptions/" + sandbox.UserSubscriptionID
 
 func TestAccessFindRoleDefinition(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	a := admin(t, s).Access
+	a := admin(t).Access
 	c := ctx(t)
 
 	nc, err := a.FindRoleDefinition(c, subScope, "Network Contributor")
@@ -45,8 +43,7 @@ func TestAccessFindRoleDefinition(t *testing.T) {
 }
 
 func TestAccessRoleDefinitionLifecycle(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	a := admin(t, s).Access
+	a := admin(t).Access
 	c := ctx(t)
 
 	def := peering.RoleDefinition{RoleName: "azpeer-test-peer", Description: "test", Actions: []string{sandbox.ActionPeer}}
@@ -95,8 +92,7 @@ func prodAppSP(t *testing.T, as []peering.RoleAssignment) string {
 }
 
 func TestAccessRoleAssignments(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	a := admin(t, s).Access
+	a := admin(t).Access
 	c := ctx(t)
 
 	// At prod-vnet: the admin's Owner above it and the app's role at it.
@@ -164,16 +160,14 @@ func TestAccessRoleAssignments(t *testing.T) {
 }
 
 func TestAccessPrincipalNotFound(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	a := admin(t, s).Access
+	a := admin(t).Access
 	nc := "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
 	_, err := a.CreateRoleAssignment(ctx(t), appVNetID, "", nc, uuid.NewString())
 	checkCloudError(t, err, "arm", 400, "PrincipalNotFound")
 }
 
 func TestAccessRoleDefinitionByID(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	a := admin(t, s).Access
+	a := admin(t).Access
 	c := ctx(t)
 	for _, id := range []string{
 		"/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID,

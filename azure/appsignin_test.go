@@ -34,7 +34,7 @@ func prodAppSecret(t *testing.T, d *azure.Directory) (peering.Secret, string) {
 // The app's cross-tenant peering PUT succeeds only with its role on the
 // user's VNet, its grant on Aiven's VNet, and a token from Aiven's tenant.
 func TestAppSignInCrossTenantPeering(t *testing.T) {
-	e := sandboxtest.New(t, sandbox.Options{})
+	e := admin(t)
 	d, a, signIn := e.Directory, e.Access, e.SignIn
 	c := ctx(t)
 	secret, spID := prodAppSecret(t, d)
@@ -87,7 +87,7 @@ func TestAppSignInCrossTenantPeering(t *testing.T) {
 // fails with AADSTS700016; in its home tenant alone it works. Without a
 // directory role it cannot create apps.
 func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
-	e := sandboxtest.New(t, sandbox.Options{})
+	e := admin(t)
 	d := e.Directory
 	c := ctx(t)
 
@@ -117,9 +117,8 @@ func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
 }
 
 func TestAppSignInWrongSecret(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
 	const wrong = "Xq7~wrong.secret-0123456789abcdefghijklmn"
-	_, err := admin(t, s).SignIn(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, peering.NewSecret(wrong), sandbox.AivenTenantID)
+	_, err := admin(t).SignIn(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, peering.NewSecret(wrong), sandbox.AivenTenantID)
 	ce := checkCloudError(t, err, "entra", 401, "AADSTS7000215")
 	checkNoSecret(t, err, wrong)
 	if ce.Message != "Invalid client secret provided." {
@@ -130,10 +129,10 @@ func TestAppSignInWrongSecret(t *testing.T) {
 // A secret younger than Entra's replication is refused with AADSTS7000215,
 // which the runbook retries.
 func TestAppSignInFreshSecret(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{Speed: 1, Timing: &sandbox.Timing{SecretReplication: sandbox.Duration(time.Hour)}})
-	d := admin(t, s).Directory
+	e := sandboxtest.New(t, sandbox.Options{Speed: 1, Timing: &sandbox.Timing{SecretReplication: sandbox.Duration(time.Hour)}})
+	d := e.Directory
 	secret, _ := prodAppSecret(t, d)
-	_, err := admin(t, s).SignIn(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
+	_, err := e.SignIn(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
 	checkCloudError(t, err, "entra", 401, "AADSTS7000215")
 	if peering.ErrorCode(err) != "AADSTS7000215" {
 		t.Errorf("ErrorCode = %q", peering.ErrorCode(err))

@@ -16,9 +16,9 @@ import (
 )
 
 func TestCredentialChoice(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	ep := admin(t, s).Endpoints
-	c := s.Credentials()
+	e := admin(t)
+	ep := e.Endpoints
+	c := e.Sandbox.Credentials()
 	prompt := func(context.Context, azidentity.DeviceCodeMessage) error { return nil }
 	noAz := func(string) (string, error) { return "", errors.New("not found") }
 	fakeAz := func(string) (string, error) { return "/usr/bin/az", nil }
@@ -46,7 +46,7 @@ func TestCredentialChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := azure.CredentialOptions{Getenv: sandboxtest.Environ(t, s, tt.env), LookPath: tt.lookPath}
+			opts := azure.CredentialOptions{Getenv: sandboxtest.Environ(t, e.Sandbox, tt.env), LookPath: tt.lookPath}
 			if tt.prompt {
 				opts.UserPrompt = prompt
 			}

@@ -11,12 +11,10 @@ import (
 
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
-	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestDirectoryReads(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	d := admin(t, s).Directory
+	d := admin(t).Directory
 	c := ctx(t)
 
 	if tid, err := d.TenantID(c); err != nil || tid != sandbox.UserTenantID {
@@ -62,8 +60,7 @@ func TestDirectoryReads(t *testing.T) {
 }
 
 func TestDirectoryLifecycle(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	d := admin(t, s).Directory
+	d := admin(t).Directory
 	c := ctx(t)
 
 	app, err := d.CreateApplication(c, "azpeer-test-app", peering.Mark{})

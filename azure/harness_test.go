@@ -12,12 +12,12 @@ import (
 	"github.com/azpeer/azpeer/sandboxtest"
 )
 
-// admin is the adapters signed in as the scenario's admin (Application
-// Administrator, subscription Owner) the way a CI run would: through the
-// AZURE_* environment variables.
-func admin(t testing.TB, s *sandbox.Server) *sandboxtest.Env {
+// admin starts a sandbox of the default scenario and signs in to it as its
+// admin (Application Administrator, subscription Owner) the way a CI run
+// would: through the AZURE_* environment variables.
+func admin(t testing.TB) *sandboxtest.Env {
 	t.Helper()
-	return sandboxtest.Connect(t, s, sandboxtest.Options{})
+	return sandboxtest.New(t, sandbox.Options{})
 }
 
 // ctx returns a context that ends with the test.

@@ -15,8 +15,7 @@ import (
 )
 
 func TestNetworkSubscriptions(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	subs, err := admin(t, s).Network.Subscriptions(ctx(t))
+	subs, err := admin(t).Network.Subscriptions(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +31,7 @@ func TestNetworkSubscriptions(t *testing.T) {
 }
 
 func TestNetworkVNets(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	vnets, err := admin(t, s).Network.VNets(ctx(t), sandbox.UserSubscriptionID)
+	vnets, err := admin(t).Network.VNets(ctx(t), sandbox.UserSubscriptionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +88,7 @@ func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 }
 
 func TestNetworkVNet(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	n := admin(t, s).Network
+	n := admin(t).Network
 	v, err := n.VNet(ctx(t), prodVNetID)
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +110,7 @@ func TestNetworkVNet(t *testing.T) {
 }
 
 func TestNetworkPeering(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	n := admin(t, s).Network
+	n := admin(t).Network
 	p, err := n.Peering(ctx(t), prodVNetID, "to-aiven-tsdb-prod")
 	if err != nil {
 		t.Fatal(err)
@@ -140,8 +136,7 @@ func TestNetworkPeering(t *testing.T) {
 }
 
 func TestNetworkCreateDeletePeering(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	n := admin(t, s).Network
+	n := admin(t).Network
 	c := ctx(t)
 
 	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
@@ -210,9 +205,9 @@ func checkCloudError(t *testing.T, err error, service string, status int, code s
 
 // The list follows nextLink: with one VNet a page, all three still come.
 func TestNetworkVNetsPaging(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	n := admin(t, s).Network
-	s.SetARMPageSize(1)
+	e := admin(t)
+	n := e.Network
+	e.Sandbox.SetARMPageSize(1)
 	vnets, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	if err != nil {
 		t.Fatal(err)
@@ -229,8 +224,7 @@ func TestNetworkVNetsPaging(t *testing.T) {
 // CreatePeering and DeletePeering wait for the async operation: on return
 // the peering is provisioned, or gone.
 func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}})
-	n := admin(t, s).Network
+	n := sandboxtest.New(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}}).Network
 	c := ctx(t)
 	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
 	if err != nil {
@@ -250,9 +244,9 @@ func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
 // Throttling longer than the client's retry cap comes back as a 429 with
 // the server's Retry-After, for the runbook's own backoff.
 func TestNetworkThrottled(t *testing.T) {
-	s := sandboxtest.Start(t, sandbox.Options{})
-	n := admin(t, s).Network
-	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{Rate429: 1, RetryAfter: 30 * time.Second})
+	e := admin(t)
+	n := e.Network
+	e.Sandbox.SetFaults(sandbox.APIARM, sandbox.FaultConfig{Rate429: 1, RetryAfter: 30 * time.Second})
 	_, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	ce := checkCloudError(t, err, "arm", 429, "SubscriptionRequestsThrottled")
 	if ce.RetryAfter != 30*time.Second {
