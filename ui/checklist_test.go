@@ -305,7 +305,7 @@ func TestChecklistOffersToAdoptAnExistingPeering(t *testing.T) {
 	if !strings.Contains(d.screen(), "A adopts it") {
 		t.Errorf("the checklist does not offer to adopt:\n%s", d.screen())
 	}
-	if rs.rec.Objects != nil && len(rs.rec.Objects) > 0 {
+	if len(rs.rec.Objects) > 0 {
 		t.Errorf("objects recorded before consent: %+v", rs.rec.Objects)
 	}
 	d.press("R") // not what this stop asks for
