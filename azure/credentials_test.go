@@ -55,11 +55,7 @@ func TestCredentialChoice(t *testing.T) {
 				if err == nil {
 					t.Fatalf("Credential = %v, want an error", src)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not say %q", err, w)
-					}
-				}
+				errorSays(t, err, tt.wantErr...)
 				if strings.Contains(err.Error(), c.ClientSecret) {
 					t.Errorf("error %q shows the secret", err)
 				}

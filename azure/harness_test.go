@@ -6,6 +6,7 @@ package azure_test
 // AZPEER_CA_FILE.
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/azpeer/azpeer/sandbox"
@@ -18,6 +19,16 @@ import (
 func admin(t testing.TB) *sandboxtest.Env {
 	t.Helper()
 	return sandboxtest.New(t, sandbox.Options{})
+}
+
+// errorSays fails the test for each of parts that err's text lacks.
+func errorSays(t testing.TB, err error, parts ...string) {
+	t.Helper()
+	for _, s := range parts {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not say %q", err, s)
+		}
+	}
 }
 
 // ctx returns a context that ends with the test.
