@@ -46,6 +46,16 @@ type diagCase struct {
 	manualFix func(t *testing.T, e *env, target peering.Target)
 }
 
+// requestedByApp grants Aiven's principal its role on the staging VNet and
+// requests the staging connection for app, which Aiven takes to
+// PENDING_PEER; it returns the staging target.
+func requestedByApp(t *testing.T, e *env, app *peering.Application) peering.Target {
+	t.Helper()
+	grantAivenPeer(t, e, stagingTarget().VNetID())
+	requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
+	return stagingTarget()
+}
+
 // invalidRequest is a set-up in which a new app, contoso-peering, asks
 // Aiven for a connection to the staging target as change alters it, from
 // tenantID, with cidrs, and Aiven finds the request invalid.
@@ -135,33 +145,25 @@ func TestDiagnoseRules(t *testing.T) {
 			setup: func(t *testing.T, e *env) peering.Target {
 				// Aiven's side is fine; the app has no principal in the user's tenant.
 				app := newApp(t, e, "contoso-peering")
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RuleAppNoPeeringWrite, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				app := newApp(t, e, "contoso-peering")
 				newSP(t, e, app.AppID)
 				addSecret(t, e, app, time.Time{})
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RuleAppSecretExpired,
 			setup: func(t *testing.T, e *env) peering.Target {
 				app := readyApp(t, e, "contoso-peering")
 				addSecret(t, e, app, time.Now().Add(-48*time.Hour))
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RuleAppSecretMissing,
 			setup: func(t *testing.T, e *env) peering.Target {
 				app := readyApp(t, e, "contoso-peering")
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RulePendingNoAzurePeering, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
