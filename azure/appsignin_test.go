@@ -44,30 +44,30 @@ func TestAppSignInCrossTenantPeering(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No role on app-vnet yet.
-	_, err = net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
+	_, err = net.CreatePeering(c, sandboxtest.AppVNetID, "app-to-aiven", sandboxtest.AivenProdVNetID)
 	ce := checkCloudError(t, err, "arm", 403, "AuthorizationFailed")
 	if !strings.Contains(ce.Message, "virtualNetworkPeerings/write") {
 		t.Errorf("AuthorizationFailed message %q does not name the action", ce.Message)
 	}
 
-	if _, err := a.CreateRoleAssignment(c, appVNetID, "", networkContributor, spID); err != nil {
+	if _, err := a.CreateRoleAssignment(c, sandboxtest.AppVNetID, "", networkContributor, spID); err != nil {
 		t.Fatal(err)
 	}
-	p, err := net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
+	p, err := net.CreatePeering(c, sandboxtest.AppVNetID, "app-to-aiven", sandboxtest.AivenProdVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "app-to-aiven" || !strings.EqualFold(p.RemoteVNetID, aivenProdVNetID) || p.ProvisioningState != "Succeeded" ||
+	if p.Name != "app-to-aiven" || !strings.EqualFold(p.RemoteVNetID, sandboxtest.AivenProdVNetID) || p.ProvisioningState != "Succeeded" ||
 		!p.AllowVirtualNetworkAccess || p.PeeringState != peering.AzureInitiated {
 		t.Errorf("cross-tenant peering = %+v", p)
 	}
 	// The admin sees it too.
-	if got, err := e.Network.Peering(c, appVNetID, "app-to-aiven"); err != nil || got == nil {
+	if got, err := e.Network.Peering(c, sandboxtest.AppVNetID, "app-to-aiven"); err != nil || got == nil {
 		t.Errorf("admin's view of the new peering = %+v, %v", got, err)
 	}
 
 	// Aiven granted the app nothing on analytics' VNet.
-	_, err = net.CreatePeering(c, appVNetID, "app-to-analytics", aivenAnalyticsVNetID)
+	_, err = net.CreatePeering(c, sandboxtest.AppVNetID, "app-to-analytics", sandboxtest.AivenAnalyticsVNetID)
 	checkCloudError(t, err, "arm", 403, "LinkedAuthorizationFailed")
 
 	// Without Aiven's tenant's token, Aiven's VNet cannot be linked.
@@ -75,10 +75,10 @@ func TestAppSignInCrossTenantPeering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = homeOnly.CreatePeering(c, appVNetID, "app-to-aiven-2", aivenProdVNetID)
+	_, err = homeOnly.CreatePeering(c, sandboxtest.AppVNetID, "app-to-aiven-2", sandboxtest.AivenProdVNetID)
 	checkCloudError(t, err, "arm", 403, "LinkedAuthorizationFailed")
 
-	if err := net.DeletePeering(c, appVNetID, "app-to-aiven"); err != nil {
+	if err := net.DeletePeering(c, sandboxtest.AppVNetID, "app-to-aiven"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -33,13 +33,3 @@ func errorSays(t testing.TB, err error, parts ...string) {
 
 // ctx returns a context that ends with the test.
 var ctx = sandboxtest.Context
-
-// Resource ids of the default scenario.
-var (
-	prodVNetID   = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
-	appVNetID    = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")
-	legacyVNetID = sandbox.VNetID(sandbox.UserSubscriptionID, "Rg-Legacy", "Legacy-VNet")
-	// Aiven's VNets behind tsdb-prod's and analytics' Azure VPCs.
-	aivenProdVNetID      = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-1f0e2d3c")
-	aivenAnalyticsVNetID = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-eastus", "aiven-vnet-4c5d6e7f")
-)

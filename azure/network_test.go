@@ -49,7 +49,7 @@ func TestNetworkVNets(t *testing.T) {
 			checkProdVNet(t, v)
 		case "Legacy-VNet":
 			// Names and groups keep their case.
-			if v.ID != legacyVNetID || v.ResourceGroup != "Rg-Legacy" || len(v.Peerings) != 0 {
+			if v.ID != sandboxtest.LegacyVNetID || v.ResourceGroup != "Rg-Legacy" || len(v.Peerings) != 0 {
 				t.Errorf("Legacy-VNet = %+v", v)
 			}
 		}
@@ -60,7 +60,7 @@ func TestNetworkVNets(t *testing.T) {
 // with Aiven's VNet of tsdb-prod.
 func checkProdVNet(t *testing.T, v peering.VNet) {
 	t.Helper()
-	if v.ID != prodVNetID || v.Name != "prod-vnet" || v.ResourceGroup != "rg-prod" ||
+	if v.ID != sandboxtest.ProdVNetID || v.Name != "prod-vnet" || v.ResourceGroup != "rg-prod" ||
 		v.Subscription != sandbox.UserSubscriptionID || v.Location != "westeurope" ||
 		!slices.Equal(v.AddressPrefixes, []string{"10.1.0.0/16"}) {
 		t.Errorf("prod-vnet = %+v", v)
@@ -74,8 +74,8 @@ func checkProdVNet(t *testing.T, v peering.VNet) {
 func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 	t.Helper()
 	want := peering.VNetPeering{
-		ID: prodVNetID + "/virtualNetworkPeerings/to-aiven-tsdb-prod", Name: "to-aiven-tsdb-prod",
-		RemoteVNetID: aivenProdVNetID, PeeringState: peering.AzureConnected, SyncLevel: "FullyInSync",
+		ID: sandboxtest.ProdVNetID + "/virtualNetworkPeerings/to-aiven-tsdb-prod", Name: "to-aiven-tsdb-prod",
+		RemoteVNetID: sandboxtest.AivenProdVNetID, PeeringState: peering.AzureConnected, SyncLevel: "FullyInSync",
 		ProvisioningState: "Succeeded", AllowVirtualNetworkAccess: true,
 	}
 	if !strings.EqualFold(p.ID, want.ID) {
@@ -89,7 +89,7 @@ func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 
 func TestNetworkVNet(t *testing.T) {
 	n := admin(t).Network
-	v, err := n.VNet(ctx(t), prodVNetID)
+	v, err := n.VNet(ctx(t), sandboxtest.ProdVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestNetworkVNet(t *testing.T) {
 		t.Errorf("errors.Is(%v, ErrNotFound) = false", err)
 	}
 
-	for _, bad := range []string{"prod-vnet", prodVNetID + "/subnets/default", "/subscriptions/x/resourceGroups/rg"} {
+	for _, bad := range []string{"prod-vnet", sandboxtest.ProdVNetID + "/subnets/default", "/subscriptions/x/resourceGroups/rg"} {
 		if _, err := n.VNet(ctx(t), bad); err == nil {
 			t.Errorf("VNet(%q) succeeded", bad)
 		}
@@ -111,7 +111,7 @@ func TestNetworkVNet(t *testing.T) {
 
 func TestNetworkPeering(t *testing.T) {
 	n := admin(t).Network
-	p, err := n.Peering(ctx(t), prodVNetID, "to-aiven-tsdb-prod")
+	p, err := n.Peering(ctx(t), sandboxtest.ProdVNetID, "to-aiven-tsdb-prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestNetworkPeering(t *testing.T) {
 	}
 	checkProdPeering(t, *p)
 
-	p, err = n.Peering(ctx(t), prodVNetID, "no-such-peering")
+	p, err = n.Peering(ctx(t), sandboxtest.ProdVNetID, "no-such-peering")
 	if err != nil || p != nil {
 		t.Errorf("Peering(absent) = %+v, %v; want nil, nil", p, err)
 	}
@@ -139,42 +139,42 @@ func TestNetworkCreateDeletePeering(t *testing.T) {
 	n := admin(t).Network
 	c := ctx(t)
 
-	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
+	p, err := n.CreatePeering(c, sandboxtest.AppVNetID, "app-to-legacy", sandboxtest.LegacyVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "app-to-legacy" || !strings.EqualFold(p.RemoteVNetID, legacyVNetID) || !p.AllowVirtualNetworkAccess ||
+	if p.Name != "app-to-legacy" || !strings.EqualFold(p.RemoteVNetID, sandboxtest.LegacyVNetID) || !p.AllowVirtualNetworkAccess ||
 		p.ProvisioningState != "Succeeded" || p.PeeringState != peering.AzureInitiated {
 		t.Errorf("one-sided peering = %+v", p)
 	}
-	back, err := n.CreatePeering(c, legacyVNetID, "legacy-to-app", appVNetID)
+	back, err := n.CreatePeering(c, sandboxtest.LegacyVNetID, "legacy-to-app", sandboxtest.AppVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if back.PeeringState != peering.AzureConnected {
 		t.Errorf("second side = %+v, want Connected", back)
 	}
-	got, err := n.Peering(c, appVNetID, "app-to-legacy")
+	got, err := n.Peering(c, sandboxtest.AppVNetID, "app-to-legacy")
 	if err != nil || got == nil || got.PeeringState != peering.AzureConnected {
 		t.Fatalf("first side after the second = %+v, %v; want Connected", got, err)
 	}
-	v, err := n.VNet(c, appVNetID)
+	v, err := n.VNet(c, sandboxtest.AppVNetID)
 	if err != nil || len(v.Peerings) != 1 || v.Peerings[0].Name != "app-to-legacy" {
 		t.Errorf("app-vnet peerings = %+v, %v", v.Peerings, err)
 	}
 
-	if err := n.DeletePeering(c, legacyVNetID, "legacy-to-app"); err != nil {
+	if err := n.DeletePeering(c, sandboxtest.LegacyVNetID, "legacy-to-app"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := n.Peering(c, legacyVNetID, "legacy-to-app"); err != nil || got != nil {
+	if got, err := n.Peering(c, sandboxtest.LegacyVNetID, "legacy-to-app"); err != nil || got != nil {
 		t.Errorf("deleted peering = %+v, %v; want nil, nil", got, err)
 	}
-	got, err = n.Peering(c, appVNetID, "app-to-legacy")
+	got, err = n.Peering(c, sandboxtest.AppVNetID, "app-to-legacy")
 	if err != nil || got == nil || got.PeeringState != peering.AzureDisconnected {
 		t.Errorf("remaining side = %+v, %v; want Disconnected", got, err)
 	}
 	// Deleting what is gone is fine.
-	if err := n.DeletePeering(c, legacyVNetID, "legacy-to-app"); err != nil {
+	if err := n.DeletePeering(c, sandboxtest.LegacyVNetID, "legacy-to-app"); err != nil {
 		t.Errorf("second delete: %v", err)
 	}
 }
@@ -216,7 +216,7 @@ func TestNetworkVNetsPaging(t *testing.T) {
 	for _, v := range vnets {
 		seen[v.ID] = true
 	}
-	if len(vnets) != 3 || len(seen) != 3 || !seen[prodVNetID] || !seen[appVNetID] || !seen[legacyVNetID] {
+	if len(vnets) != 3 || len(seen) != 3 || !seen[sandboxtest.ProdVNetID] || !seen[sandboxtest.AppVNetID] || !seen[sandboxtest.LegacyVNetID] {
 		t.Errorf("VNets with page size 1 = %+v", vnets)
 	}
 }
@@ -226,17 +226,17 @@ func TestNetworkVNetsPaging(t *testing.T) {
 func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
 	n := sandboxtest.New(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}}).Network
 	c := ctx(t)
-	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
+	p, err := n.CreatePeering(c, sandboxtest.AppVNetID, "app-to-legacy", sandboxtest.LegacyVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.ProvisioningState != "Succeeded" {
 		t.Errorf("CreatePeering returned %+v before provisioning finished", p)
 	}
-	if err := n.DeletePeering(c, appVNetID, "app-to-legacy"); err != nil {
+	if err := n.DeletePeering(c, sandboxtest.AppVNetID, "app-to-legacy"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := n.Peering(c, appVNetID, "app-to-legacy"); err != nil || got != nil {
+	if got, err := n.Peering(c, sandboxtest.AppVNetID, "app-to-legacy"); err != nil || got != nil {
 		t.Errorf("after DeletePeering: %+v, %v; want nil, nil", got, err)
 	}
 }

@@ -47,17 +47,6 @@ const (
 	analyticsAzVPC  = "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b"
 )
 
-// The default scenario's virtual networks.
-var (
-	prodVNet   = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
-	appVNet    = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")
-	legacyVNet = sandbox.VNetID(sandbox.UserSubscriptionID, "Rg-Legacy", "Legacy-VNet")
-	// Aiven's networks behind the tsdb-prod and analytics (azure-eastus)
-	// project VPCs, in Aiven's tenant.
-	aivenProdVNet      = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-1f0e2d3c")
-	aivenAnalyticsVNet = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-eastus", "aiven-vnet-4c5d6e7f")
-)
-
 // timedSandbox starts a sandbox whose clock runs at speed, with the default
 // delays changed by set.
 func timedSandbox(t testing.TB, speed float64, set func(*sandbox.Timing)) *sandbox.Server {

@@ -144,12 +144,12 @@ func TestResponseDelayAsyncOperation(t *testing.T) {
 	s := sandboxtest.Start(t, sandbox.Options{})
 	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{ResponseDelay: 20 * time.Millisecond, ResponseDelayReads: true})
 	n := adminNet(t, s)
-	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(prodVNet))
+	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(sandboxtest.ProdVNetID))
 	if err != nil {
 		t.Fatalf("peering with held answers: %v", err)
 	}
 	if prov, _ := netState(got); prov != string(armnetwork.ProvisioningStateSucceeded) || got.Properties.RemoteVirtualNetwork == nil ||
-		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, prodVNet) {
+		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, sandboxtest.ProdVNetID) {
 		t.Errorf("peering = %+v", got.Properties)
 	}
 	if err := netUnpeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering"); err != nil {

@@ -33,6 +33,17 @@ const (
 	EnvAivenToken = "AIVEN_TOKEN"
 )
 
+// The default scenario's virtual networks: the user's, and Aiven's behind
+// the tsdb-prod and analytics (azure-eastus) project VPCs, in Aiven's
+// tenant.
+var (
+	ProdVNetID           = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
+	AppVNetID            = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")
+	LegacyVNetID         = sandbox.VNetID(sandbox.UserSubscriptionID, "Rg-Legacy", "Legacy-VNet")
+	AivenProdVNetID      = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-1f0e2d3c")
+	AivenAnalyticsVNetID = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-eastus", "aiven-vnet-4c5d6e7f")
+)
+
 // Start starts a sandbox (instant unless opts say otherwise) and closes it
 // when the test ends.
 func Start(t testing.TB, opts sandbox.Options) *sandbox.Server {
