@@ -1,7 +1,6 @@
 package aiven_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -12,31 +11,19 @@ import (
 	"github.com/azpeer/azpeer/aiven"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
+// start starts a sandbox and the Aiven adapter over it, as the command
+// layer builds it.
 func start(t *testing.T, opts sandbox.Options) (*sandbox.Server, *aiven.Client) {
 	t.Helper()
-	s, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c, err := aiven.New(aiven.Config{URL: s.URL(), Token: s.Credentials().AivenToken, HTTPClient: s.HTTPClient(),
-		RetryWaitMin: 5 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, c
+	e := sandboxtest.New(t, opts)
+	return e.Sandbox, e.Aiven
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+// ctx is a context that ends with the test.
+var ctx = sandboxtest.Context
 
 func TestClientReadsEveryField(t *testing.T) {
 	_, c := start(t, sandbox.Options{})

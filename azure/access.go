@@ -3,7 +3,6 @@ package azure
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -126,13 +125,8 @@ func (a *Access) DeleteRoleDefinition(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.defs.Delete(ctx, strings.TrimPrefix(scope, "/"), guid, nil); err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return nil
-		}
-		return fmt.Errorf("delete role %s: %w", id, cloudError(ServiceARM, err))
-	}
-	return nil
+	_, err = a.defs.Delete(ctx, strings.TrimPrefix(scope, "/"), guid, nil)
+	return absentOK(err, "delete role "+id)
 }
 
 // RoleAssignments lists the assignments that apply at scope: at, above
@@ -195,10 +189,7 @@ func (a *Access) RoleAssignmentByID(ctx context.Context, id string) (*peering.Ro
 	}
 	resp, err := a.assigns.GetByID(ctx, strings.TrimPrefix(id, "/"), nil)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("read role assignment %s: %w", id, cloudError(ServiceARM, err))
+		return nil, absentOK(err, "read role assignment "+id)
 	}
 	ra := roleAssignmentFromSDK(&resp.RoleAssignment)
 	return &ra, nil
@@ -209,13 +200,8 @@ func (a *Access) DeleteRoleAssignment(ctx context.Context, id string) error {
 	if _, _, err := splitAuthzID(id, roleAssignmentsSegment); err != nil {
 		return err
 	}
-	if _, err := a.assigns.DeleteByID(ctx, strings.TrimPrefix(id, "/"), nil); err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return nil
-		}
-		return fmt.Errorf("delete role assignment %s: %w", id, cloudError(ServiceARM, err))
-	}
-	return nil
+	_, err := a.assigns.DeleteByID(ctx, strings.TrimPrefix(id, "/"), nil)
+	return absentOK(err, "delete role assignment "+id)
 }
 
 func roleDefinitionFromSDK(rd *armauthorization.RoleDefinition) peering.RoleDefinition {

@@ -9,13 +9,13 @@ import (
 
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 var subScope = "/subscriptions/" + sandbox.UserSubscriptionID
 
 func TestAccessFindRoleDefinition(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	a := adminAccess(t, s)
+	a := admin(t).Access
 	c := ctx(t)
 
 	nc, err := a.FindRoleDefinition(c, subScope, "Network Contributor")
@@ -44,8 +44,7 @@ func TestAccessFindRoleDefinition(t *testing.T) {
 }
 
 func TestAccessRoleDefinitionLifecycle(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	a := adminAccess(t, s)
+	a := admin(t).Access
 	c := ctx(t)
 
 	def := peering.RoleDefinition{RoleName: "azpeer-test-peer", Description: "test", Actions: []string{sandbox.ActionPeer}}
@@ -85,7 +84,7 @@ func TestAccessRoleDefinitionLifecycle(t *testing.T) {
 func prodAppSP(t *testing.T, as []peering.RoleAssignment) string {
 	t.Helper()
 	for _, ra := range as {
-		if strings.EqualFold(ra.Scope, prodVNetID) && strings.HasSuffix(ra.RoleDefinitionID, sandbox.NetworkContributorRoleGUID) {
+		if strings.EqualFold(ra.Scope, sandboxtest.ProdVNetID) && strings.HasSuffix(ra.RoleDefinitionID, sandbox.NetworkContributorRoleGUID) {
 			return ra.PrincipalID
 		}
 	}
@@ -94,12 +93,11 @@ func prodAppSP(t *testing.T, as []peering.RoleAssignment) string {
 }
 
 func TestAccessRoleAssignments(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	a := adminAccess(t, s)
+	a := admin(t).Access
 	c := ctx(t)
 
 	// At prod-vnet: the admin's Owner above it and the app's role at it.
-	at, err := a.RoleAssignments(c, prodVNetID, "")
+	at, err := a.RoleAssignments(c, sandboxtest.ProdVNetID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,14 +120,14 @@ func TestAccessRoleAssignments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(below) != 1 || !strings.EqualFold(below[0].Scope, prodVNetID) || below[0].PrincipalID != sp {
+	if len(below) != 1 || !strings.EqualFold(below[0].Scope, sandboxtest.ProdVNetID) || below[0].PrincipalID != sp {
 		t.Errorf("RoleAssignments(subscription, %s) = %+v, want its one assignment on prod-vnet", sp, below)
 	}
 
 	// Assign, list, delete, delete again.
 	nc := "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
 	name := uuid.NewString()
-	ra, err := a.CreateRoleAssignment(c, appVNetID, name, nc, sp)
+	ra, err := a.CreateRoleAssignment(c, sandboxtest.AppVNetID, name, nc, sp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,22 +137,22 @@ func TestAccessRoleAssignments(t *testing.T) {
 	if got, err := a.RoleAssignmentByID(c, ra.ID); err != nil || got == nil || got.PrincipalID != sp {
 		t.Errorf("RoleAssignmentByID(%s) = %+v, %v; want the new assignment", ra.ID, got, err)
 	}
-	if !strings.EqualFold(ra.Scope, appVNetID) || ra.PrincipalID != sp || ra.PrincipalType != "ServicePrincipal" ||
-		!strings.EqualFold(ra.RoleDefinitionID, nc) || !strings.HasPrefix(strings.ToLower(ra.ID), strings.ToLower(appVNetID)) {
+	if !strings.EqualFold(ra.Scope, sandboxtest.AppVNetID) || ra.PrincipalID != sp || ra.PrincipalType != "ServicePrincipal" ||
+		!strings.EqualFold(ra.RoleDefinitionID, nc) || !strings.HasPrefix(strings.ToLower(ra.ID), strings.ToLower(sandboxtest.AppVNetID)) {
 		t.Errorf("created assignment = %+v", ra)
 	}
-	mine, err := a.RoleAssignments(c, appVNetID, sp)
+	mine, err := a.RoleAssignments(c, sandboxtest.AppVNetID, sp)
 	if err != nil || len(mine) != 1 || !strings.EqualFold(mine[0].ID, ra.ID) {
 		t.Errorf("RoleAssignments(app-vnet, sp) = %+v, %v; want the new one", mine, err)
 	}
 	// The same role for the same principal at the same scope again.
-	_, err = a.CreateRoleAssignment(c, appVNetID, uuid.NewString(), nc, sp)
+	_, err = a.CreateRoleAssignment(c, sandboxtest.AppVNetID, uuid.NewString(), nc, sp)
 	checkCloudError(t, err, "arm", 409, "RoleAssignmentExists")
 
 	if err := a.DeleteRoleAssignment(c, ra.ID); err != nil {
 		t.Fatal(err)
 	}
-	if mine, err := a.RoleAssignments(c, appVNetID, sp); err != nil || len(mine) != 0 {
+	if mine, err := a.RoleAssignments(c, sandboxtest.AppVNetID, sp); err != nil || len(mine) != 0 {
 		t.Errorf("RoleAssignments after delete = %+v, %v", mine, err)
 	}
 	if err := a.DeleteRoleAssignment(c, ra.ID); err != nil {
@@ -163,16 +161,14 @@ func TestAccessRoleAssignments(t *testing.T) {
 }
 
 func TestAccessPrincipalNotFound(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	a := adminAccess(t, s)
+	a := admin(t).Access
 	nc := "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID
-	_, err := a.CreateRoleAssignment(ctx(t), appVNetID, "", nc, uuid.NewString())
+	_, err := a.CreateRoleAssignment(ctx(t), sandboxtest.AppVNetID, "", nc, uuid.NewString())
 	checkCloudError(t, err, "arm", 400, "PrincipalNotFound")
 }
 
 func TestAccessRoleDefinitionByID(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	a := adminAccess(t, s)
+	a := admin(t).Access
 	c := ctx(t)
 	for _, id := range []string{
 		"/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID,

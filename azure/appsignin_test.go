@@ -8,6 +8,7 @@ import (
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // networkContributor is the built-in role's id as the user's subscription names it.
@@ -33,43 +34,40 @@ func prodAppSecret(t *testing.T, d *azure.Directory) (peering.Secret, string) {
 // The app's cross-tenant peering PUT succeeds only with its role on the
 // user's VNet, its grant on Aiven's VNet, and a token from Aiven's tenant.
 func TestAppSignInCrossTenantPeering(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ep := endpoints(t, s)
-	d := adminDirectory(t, s)
-	a := adminAccess(t, s)
+	e := admin(t)
+	d, a, signIn := e.Directory, e.Access, e.SignIn
 	c := ctx(t)
 	secret, spID := prodAppSecret(t, d)
-	signIn := azure.NewAppSignIn(ep)
 
 	net, err := signIn(c, sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// No role on app-vnet yet.
-	_, err = net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
+	_, err = net.CreatePeering(c, sandboxtest.AppVNetID, "app-to-aiven", sandboxtest.AivenProdVNetID)
 	ce := checkCloudError(t, err, "arm", 403, "AuthorizationFailed")
 	if !strings.Contains(ce.Message, "virtualNetworkPeerings/write") {
 		t.Errorf("AuthorizationFailed message %q does not name the action", ce.Message)
 	}
 
-	if _, err := a.CreateRoleAssignment(c, appVNetID, "", networkContributor, spID); err != nil {
+	if _, err := a.CreateRoleAssignment(c, sandboxtest.AppVNetID, "", networkContributor, spID); err != nil {
 		t.Fatal(err)
 	}
-	p, err := net.CreatePeering(c, appVNetID, "app-to-aiven", aivenProdVNetID)
+	p, err := net.CreatePeering(c, sandboxtest.AppVNetID, "app-to-aiven", sandboxtest.AivenProdVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "app-to-aiven" || !strings.EqualFold(p.RemoteVNetID, aivenProdVNetID) || p.ProvisioningState != "Succeeded" ||
+	if p.Name != "app-to-aiven" || !strings.EqualFold(p.RemoteVNetID, sandboxtest.AivenProdVNetID) || p.ProvisioningState != "Succeeded" ||
 		!p.AllowVirtualNetworkAccess || p.PeeringState != peering.AzureInitiated {
 		t.Errorf("cross-tenant peering = %+v", p)
 	}
 	// The admin sees it too.
-	if got, err := adminNetwork(t, s).Peering(c, appVNetID, "app-to-aiven"); err != nil || got == nil {
+	if got, err := e.Network.Peering(c, sandboxtest.AppVNetID, "app-to-aiven"); err != nil || got == nil {
 		t.Errorf("admin's view of the new peering = %+v, %v", got, err)
 	}
 
 	// Aiven granted the app nothing on analytics' VNet.
-	_, err = net.CreatePeering(c, appVNetID, "app-to-analytics", aivenAnalyticsVNetID)
+	_, err = net.CreatePeering(c, sandboxtest.AppVNetID, "app-to-analytics", sandboxtest.AivenAnalyticsVNetID)
 	checkCloudError(t, err, "arm", 403, "LinkedAuthorizationFailed")
 
 	// Without Aiven's tenant's token, Aiven's VNet cannot be linked.
@@ -77,10 +75,10 @@ func TestAppSignInCrossTenantPeering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = homeOnly.CreatePeering(c, appVNetID, "app-to-aiven-2", aivenProdVNetID)
+	_, err = homeOnly.CreatePeering(c, sandboxtest.AppVNetID, "app-to-aiven-2", sandboxtest.AivenProdVNetID)
 	checkCloudError(t, err, "arm", 403, "LinkedAuthorizationFailed")
 
-	if err := net.DeletePeering(c, appVNetID, "app-to-aiven"); err != nil {
+	if err := net.DeletePeering(c, sandboxtest.AppVNetID, "app-to-aiven"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -89,9 +87,8 @@ func TestAppSignInCrossTenantPeering(t *testing.T) {
 // fails with AADSTS700016; in its home tenant alone it works. Without a
 // directory role it cannot create apps.
 func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ep := endpoints(t, s)
-	d := adminDirectory(t, s)
+	e := admin(t)
+	d := e.Directory
 	c := ctx(t)
 
 	app, err := d.CreateApplication(c, "azpeer-new-app", peering.Mark{})
@@ -105,7 +102,7 @@ func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signIn := azure.NewAppSignIn(ep)
+	signIn := e.SignIn
 	_, err = signIn(c, sandbox.UserTenantID, app.AppID, secret, sandbox.AivenTenantID)
 	checkCloudError(t, err, "entra", 400, "AADSTS700016")
 	checkNoSecret(t, err, secret.Reveal())
@@ -114,25 +111,14 @@ func TestAppSignInNoServicePrincipalInAivenTenant(t *testing.T) {
 	}
 
 	// The same app through the environment, on Graph: no directory role.
-	getenv := sandboxEnv(t, s, map[string]string{
-		azure.EnvTenantID: sandbox.UserTenantID, azure.EnvClientID: app.AppID, azure.EnvClientSecret: secret.Reveal(),
-	})
-	cred, _, err := azure.Credential(c, ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	appDir, err := azure.NewDirectory(cred, clientOptions(t, ep))
-	if err != nil {
-		t.Fatal(err)
-	}
+	appDir := sandboxtest.Connect(t, e.Sandbox, sandboxtest.Options{ClientID: app.AppID, Secret: secret.Reveal()}).Directory
 	_, err = appDir.CreateApplication(c, "not allowed", peering.Mark{})
 	checkCloudError(t, err, "graph", 403, "Authorization_RequestDenied")
 }
 
 func TestAppSignInWrongSecret(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
 	const wrong = "Xq7~wrong.secret-0123456789abcdefghijklmn"
-	_, err := azure.NewAppSignIn(endpoints(t, s))(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, peering.NewSecret(wrong), sandbox.AivenTenantID)
+	_, err := admin(t).SignIn(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, peering.NewSecret(wrong), sandbox.AivenTenantID)
 	ce := checkCloudError(t, err, "entra", 401, "AADSTS7000215")
 	checkNoSecret(t, err, wrong)
 	if ce.Message != "Invalid client secret provided." {
@@ -143,10 +129,10 @@ func TestAppSignInWrongSecret(t *testing.T) {
 // A secret younger than Entra's replication is refused with AADSTS7000215,
 // which the runbook retries.
 func TestAppSignInFreshSecret(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &sandbox.Timing{SecretReplication: sandbox.Duration(time.Hour)}})
-	d := adminDirectory(t, s)
+	e := sandboxtest.New(t, sandbox.Options{Speed: 1, Timing: &sandbox.Timing{SecretReplication: sandbox.Duration(time.Hour)}})
+	d := e.Directory
 	secret, _ := prodAppSecret(t, d)
-	_, err := azure.NewAppSignIn(endpoints(t, s))(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
+	_, err := e.SignIn(ctx(t), sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
 	checkCloudError(t, err, "entra", 401, "AADSTS7000215")
 	if peering.ErrorCode(err) != "AADSTS7000215" {
 		t.Errorf("ErrorCode = %q", peering.ErrorCode(err))

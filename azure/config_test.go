@@ -78,11 +78,7 @@ func TestEndpointsFromEnv(t *testing.T) {
 				if err == nil {
 					t.Fatalf("EndpointsFromEnv = %+v, want an error", got)
 				}
-				for _, s := range tt.wantErr {
-					if !strings.Contains(err.Error(), s) {
-						t.Errorf("error %q does not mention %q", err, s)
-					}
-				}
+				errorSays(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil {

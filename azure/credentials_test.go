@@ -12,12 +12,13 @@ import (
 
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestCredentialChoice(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ep := endpoints(t, s)
-	c := s.Credentials()
+	e := admin(t)
+	ep := e.Endpoints
+	c := e.Sandbox.Credentials()
 	prompt := func(context.Context, azidentity.DeviceCodeMessage) error { return nil }
 	noAz := func(string) (string, error) { return "", errors.New("not found") }
 	fakeAz := func(string) (string, error) { return "/usr/bin/az", nil }
@@ -45,7 +46,7 @@ func TestCredentialChoice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := azure.CredentialOptions{Getenv: sandboxEnv(t, s, tt.env), LookPath: tt.lookPath}
+			opts := azure.CredentialOptions{Getenv: sandboxtest.Environ(t, e.Sandbox, tt.env), LookPath: tt.lookPath}
 			if tt.prompt {
 				opts.UserPrompt = prompt
 			}
@@ -54,11 +55,7 @@ func TestCredentialChoice(t *testing.T) {
 				if err == nil {
 					t.Fatalf("Credential = %v, want an error", src)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not say %q", err, w)
-					}
-				}
+				errorSays(t, err, tt.wantErr...)
 				if strings.Contains(err.Error(), c.ClientSecret) {
 					t.Errorf("error %q shows the secret", err)
 				}
@@ -83,21 +80,13 @@ func TestCredentialChoice(t *testing.T) {
 }
 
 func TestCredentialWrongSecret(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	ep := endpoints(t, s)
-	c := s.Credentials()
 	const wrong = "Wr0ng~secret-text-0123456789abcdefghijkl"
-	getenv := sandboxEnv(t, s, map[string]string{"AZURE_TENANT_ID": c.TenantID, "AZURE_CLIENT_ID": c.ClientID, "AZURE_CLIENT_SECRET": wrong})
-	cred, _, err := azure.Credential(ctx(t), ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := azure.NewNetwork(cred, clientOptions(t, ep), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The admin's app with a wrong secret: the credential is made without
+	// signing in.
+	s := sandboxtest.Start(t, sandbox.Options{})
+	n := sandboxtest.Connect(t, s, sandboxtest.Options{Secret: wrong}).Network
 	// The sign-in fails inside an ARM call: reported as entra's error.
-	_, err = n.VNets(ctx(t), sandbox.UserSubscriptionID)
+	_, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	ce := checkCloudError(t, err, "entra", 401, "AADSTS7000215")
 	checkNoSecret(t, err, wrong)
 	if strings.Contains(ce.Message, "Trace ID") || strings.Contains(ce.Message, "AADSTS") {

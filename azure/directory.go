@@ -76,14 +76,7 @@ func (d *Directory) FindApplicationsByTag(ctx context.Context, tag string) ([]pe
 // ApplicationByAppID returns the tenant's app with that appId, or nil, nil.
 func (d *Directory) ApplicationByAppID(ctx context.Context, appID string) (*peering.Application, error) {
 	a, err := d.g.FindApplicationByAppID(ctx, appID)
-	if err != nil {
-		return nil, fmt.Errorf("find app %s: %w", appID, cloudError(ServiceGraph, err))
-	}
-	if a == nil {
-		return nil, nil
-	}
-	out := applicationFromGraph(*a)
-	return &out, nil
+	return found(a, err, applicationFromGraph, "find app "+appID)
 }
 
 // CreateApplication registers a multi-tenant app carrying azpeer's mark.
@@ -125,13 +118,19 @@ func (d *Directory) RemovePassword(ctx context.Context, appObjectID, keyID strin
 // app, or nil, nil.
 func (d *Directory) ServicePrincipalByAppID(ctx context.Context, appID string) (*peering.ServicePrincipal, error) {
 	sp, err := d.g.FindServicePrincipalByAppID(ctx, appID)
+	return found(sp, err, servicePrincipalFromGraph, "find the service principal of app "+appID)
+}
+
+// found is what a Graph lookup found, converted by conv: nil, nil when it
+// found nothing, and an error that names what was looked up when it failed.
+func found[G, P any](g *G, err error, conv func(G) P, what string) (*P, error) {
 	if err != nil {
-		return nil, fmt.Errorf("find the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
+		return nil, fmt.Errorf("%s: %w", what, cloudError(ServiceGraph, err))
 	}
-	if sp == nil {
+	if g == nil {
 		return nil, nil
 	}
-	out := servicePrincipalFromGraph(*sp)
+	out := conv(*g)
 	return &out, nil
 }
 
@@ -177,14 +176,11 @@ func servicePrincipalFromGraph(sp ServicePrincipal) peering.ServicePrincipal {
 // app's service principal in this tenant (the signed-in app, for the
 // preflight); none when it has no service principal here.
 func (d *Directory) DirectoryRolesOfApp(ctx context.Context, appID string) ([]string, error) {
-	sp, err := d.g.FindServicePrincipalByAppID(ctx, appID)
+	sp, err := d.ServicePrincipalByAppID(ctx, appID)
 	if err != nil || sp == nil {
-		if err != nil {
-			return nil, fmt.Errorf("find the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
-		}
-		return nil, nil
+		return nil, err
 	}
-	roles, err := d.g.ServicePrincipalDirectoryRoles(ctx, sp.ID)
+	roles, err := d.g.ServicePrincipalDirectoryRoles(ctx, sp.ObjectID)
 	if err != nil {
 		return nil, fmt.Errorf("read the directory roles of app %s: %w", appID, cloudError(ServiceGraph, err))
 	}

@@ -9,24 +9,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
 )
 
-func adminDirectory(t testing.TB, s *sandbox.Server) *azure.Directory {
-	t.Helper()
-	ep := endpoints(t, s)
-	d, err := azure.NewDirectory(adminCredential(t, s, ep), clientOptions(t, ep))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func TestDirectoryReads(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	d := adminDirectory(t, s)
+	d := admin(t).Directory
 	c := ctx(t)
 
 	if tid, err := d.TenantID(c); err != nil || tid != sandbox.UserTenantID {
@@ -72,8 +60,7 @@ func TestDirectoryReads(t *testing.T) {
 }
 
 func TestDirectoryLifecycle(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	d := adminDirectory(t, s)
+	d := admin(t).Directory
 	c := ctx(t)
 
 	app, err := d.CreateApplication(c, "azpeer-test-app", peering.Mark{})

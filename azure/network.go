@@ -78,32 +78,28 @@ func newNetwork(cred azcore.TokenCredential, ao arm.ClientOptions, opts *Network
 // binds a client to one subscription, and each client holds a pipeline
 // (and token cache) worth keeping.
 func (n *Network) vnetClient(sub string) (*armnetwork.VirtualNetworksClient, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	key := strings.ToLower(sub)
-	if c, ok := n.vnets[key]; ok {
-		return c, nil
-	}
-	c, err := armnetwork.NewVirtualNetworksClient(sub, n.cred, &n.opts)
-	if err != nil {
-		return nil, fmt.Errorf("azure: virtual networks client: %w", err)
-	}
-	n.vnets[key] = c
-	return c, nil
+	return subscriptionClient(n, n.vnets, sub, armnetwork.NewVirtualNetworksClient, "virtual networks")
 }
 
 func (n *Network) peeringClient(sub string) (*armnetwork.VirtualNetworkPeeringsClient, error) {
+	return subscriptionClient(n, n.peerings, sub, armnetwork.NewVirtualNetworkPeeringsClient, "virtual network peerings")
+}
+
+// subscriptionClient is the subscription's client in cache, made by
+// newClient the first time.
+func subscriptionClient[C any](n *Network, cache map[string]*C, sub string,
+	newClient func(string, azcore.TokenCredential, *arm.ClientOptions) (*C, error), what string) (*C, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	key := strings.ToLower(sub)
-	if c, ok := n.peerings[key]; ok {
+	if c, ok := cache[key]; ok {
 		return c, nil
 	}
-	c, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, n.cred, &n.opts)
+	c, err := newClient(sub, n.cred, &n.opts)
 	if err != nil {
-		return nil, fmt.Errorf("azure: virtual network peerings client: %w", err)
+		return nil, fmt.Errorf("azure: %s client: %w", what, err)
 	}
-	n.peerings[key] = c
+	cache[key] = c
 	return c, nil
 }
 
@@ -281,25 +277,28 @@ func (n *Network) DeletePeering(ctx context.Context, vnetID, name string) error 
 	if err != nil {
 		return err
 	}
+	what := "delete peering " + name + " of " + vnetID
 	poller, err := c.BeginDelete(ctx, ref.rg, ref.name, name, nil)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return nil
-		}
-		return fmt.Errorf("delete peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+		return absentOK(err, what)
 	}
-	if _, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll}); err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return nil
-		}
-		return fmt.Errorf("delete peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
-	}
-	return nil
+	_, err = poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll})
+	return absentOK(err, what)
 }
 
 func isStatus(err error, status int) bool {
 	var re *azcore.ResponseError
 	return errors.As(err, &re) && re.StatusCode == status
+}
+
+// absentOK is err as Resource Manager's error, naming what was done; nil
+// when there is none, or when it is a 404: what was to be read or deleted
+// is not there.
+func absentOK(err error, what string) error {
+	if err == nil || isStatus(err, http.StatusNotFound) {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, cloudError(ServiceARM, err))
 }
 
 func vnetFromSDK(v *armnetwork.VirtualNetwork) peering.VNet {

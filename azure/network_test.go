@@ -12,11 +12,11 @@ import (
 
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestNetworkSubscriptions(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	subs, err := adminNetwork(t, s).Subscriptions(ctx(t))
+	subs, err := admin(t).Network.Subscriptions(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +32,7 @@ func TestNetworkSubscriptions(t *testing.T) {
 }
 
 func TestNetworkVNets(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	vnets, err := adminNetwork(t, s).VNets(ctx(t), sandbox.UserSubscriptionID)
+	vnets, err := admin(t).Network.VNets(ctx(t), sandbox.UserSubscriptionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func TestNetworkVNets(t *testing.T) {
 			checkProdVNet(t, v)
 		case "Legacy-VNet":
 			// Names and groups keep their case.
-			if v.ID != legacyVNetID || v.ResourceGroup != "Rg-Legacy" || len(v.Peerings) != 0 {
+			if v.ID != sandboxtest.LegacyVNetID || v.ResourceGroup != "Rg-Legacy" || len(v.Peerings) != 0 {
 				t.Errorf("Legacy-VNet = %+v", v)
 			}
 		}
@@ -62,7 +61,7 @@ func TestNetworkVNets(t *testing.T) {
 // with Aiven's VNet of tsdb-prod.
 func checkProdVNet(t *testing.T, v peering.VNet) {
 	t.Helper()
-	if v.ID != prodVNetID || v.Name != "prod-vnet" || v.ResourceGroup != "rg-prod" ||
+	if v.ID != sandboxtest.ProdVNetID || v.Name != "prod-vnet" || v.ResourceGroup != "rg-prod" ||
 		v.Subscription != sandbox.UserSubscriptionID || v.Location != "westeurope" ||
 		!slices.Equal(v.AddressPrefixes, []string{"10.1.0.0/16"}) {
 		t.Errorf("prod-vnet = %+v", v)
@@ -76,8 +75,8 @@ func checkProdVNet(t *testing.T, v peering.VNet) {
 func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 	t.Helper()
 	want := peering.VNetPeering{
-		ID: prodVNetID + "/virtualNetworkPeerings/to-aiven-tsdb-prod", Name: "to-aiven-tsdb-prod",
-		RemoteVNetID: aivenProdVNetID, PeeringState: peering.AzureConnected, SyncLevel: "FullyInSync",
+		ID: sandboxtest.ProdVNetID + "/virtualNetworkPeerings/to-aiven-tsdb-prod", Name: "to-aiven-tsdb-prod",
+		RemoteVNetID: sandboxtest.AivenProdVNetID, PeeringState: peering.AzureConnected, SyncLevel: "FullyInSync",
 		ProvisioningState: "Succeeded", AllowVirtualNetworkAccess: true,
 	}
 	if !strings.EqualFold(p.ID, want.ID) {
@@ -92,9 +91,8 @@ func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 }
 
 func TestNetworkVNet(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
-	v, err := n.VNet(ctx(t), prodVNetID)
+	n := admin(t).Network
+	v, err := n.VNet(ctx(t), sandboxtest.ProdVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +105,7 @@ func TestNetworkVNet(t *testing.T) {
 		t.Errorf("errors.Is(%v, ErrNotFound) = false", err)
 	}
 
-	for _, bad := range []string{"prod-vnet", prodVNetID + "/subnets/default", "/subscriptions/x/resourceGroups/rg"} {
+	for _, bad := range []string{"prod-vnet", sandboxtest.ProdVNetID + "/subnets/default", "/subscriptions/x/resourceGroups/rg"} {
 		if _, err := n.VNet(ctx(t), bad); err == nil {
 			t.Errorf("VNet(%q) succeeded", bad)
 		}
@@ -115,9 +113,8 @@ func TestNetworkVNet(t *testing.T) {
 }
 
 func TestNetworkPeering(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
-	p, err := n.Peering(ctx(t), prodVNetID, "to-aiven-tsdb-prod")
+	n := admin(t).Network
+	p, err := n.Peering(ctx(t), sandboxtest.ProdVNetID, "to-aiven-tsdb-prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +123,7 @@ func TestNetworkPeering(t *testing.T) {
 	}
 	checkProdPeering(t, *p)
 
-	p, err = n.Peering(ctx(t), prodVNetID, "no-such-peering")
+	p, err = n.Peering(ctx(t), sandboxtest.ProdVNetID, "no-such-peering")
 	if err != nil || p != nil {
 		t.Errorf("Peering(absent) = %+v, %v; want nil, nil", p, err)
 	}
@@ -142,46 +139,45 @@ func TestNetworkPeering(t *testing.T) {
 }
 
 func TestNetworkCreateDeletePeering(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
+	n := admin(t).Network
 	c := ctx(t)
 
-	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
+	p, err := n.CreatePeering(c, sandboxtest.AppVNetID, "app-to-legacy", sandboxtest.LegacyVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "app-to-legacy" || !strings.EqualFold(p.RemoteVNetID, legacyVNetID) || !p.AllowVirtualNetworkAccess ||
+	if p.Name != "app-to-legacy" || !strings.EqualFold(p.RemoteVNetID, sandboxtest.LegacyVNetID) || !p.AllowVirtualNetworkAccess ||
 		p.ProvisioningState != "Succeeded" || p.PeeringState != peering.AzureInitiated {
 		t.Errorf("one-sided peering = %+v", p)
 	}
-	back, err := n.CreatePeering(c, legacyVNetID, "legacy-to-app", appVNetID)
+	back, err := n.CreatePeering(c, sandboxtest.LegacyVNetID, "legacy-to-app", sandboxtest.AppVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if back.PeeringState != peering.AzureConnected {
 		t.Errorf("second side = %+v, want Connected", back)
 	}
-	got, err := n.Peering(c, appVNetID, "app-to-legacy")
+	got, err := n.Peering(c, sandboxtest.AppVNetID, "app-to-legacy")
 	if err != nil || got == nil || got.PeeringState != peering.AzureConnected {
 		t.Fatalf("first side after the second = %+v, %v; want Connected", got, err)
 	}
-	v, err := n.VNet(c, appVNetID)
+	v, err := n.VNet(c, sandboxtest.AppVNetID)
 	if err != nil || len(v.Peerings) != 1 || v.Peerings[0].Name != "app-to-legacy" {
 		t.Errorf("app-vnet peerings = %+v, %v", v.Peerings, err)
 	}
 
-	if err := n.DeletePeering(c, legacyVNetID, "legacy-to-app"); err != nil {
+	if err := n.DeletePeering(c, sandboxtest.LegacyVNetID, "legacy-to-app"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := n.Peering(c, legacyVNetID, "legacy-to-app"); err != nil || got != nil {
+	if got, err := n.Peering(c, sandboxtest.LegacyVNetID, "legacy-to-app"); err != nil || got != nil {
 		t.Errorf("deleted peering = %+v, %v; want nil, nil", got, err)
 	}
-	got, err = n.Peering(c, appVNetID, "app-to-legacy")
+	got, err = n.Peering(c, sandboxtest.AppVNetID, "app-to-legacy")
 	if err != nil || got == nil || got.PeeringState != peering.AzureDisconnected {
 		t.Errorf("remaining side = %+v, %v; want Disconnected", got, err)
 	}
 	// Deleting what is gone is fine.
-	if err := n.DeletePeering(c, legacyVNetID, "legacy-to-app"); err != nil {
+	if err := n.DeletePeering(c, sandboxtest.LegacyVNetID, "legacy-to-app"); err != nil {
 		t.Errorf("second delete: %v", err)
 	}
 }
@@ -212,9 +208,9 @@ func checkCloudError(t *testing.T, err error, service string, status int, code s
 
 // The list follows nextLink: with one VNet a page, all three still come.
 func TestNetworkVNetsPaging(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
-	s.SetARMPageSize(1)
+	e := admin(t)
+	n := e.Network
+	e.Sandbox.SetARMPageSize(1)
 	vnets, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +219,7 @@ func TestNetworkVNetsPaging(t *testing.T) {
 	for _, v := range vnets {
 		seen[v.ID] = true
 	}
-	if len(vnets) != 3 || len(seen) != 3 || !seen[prodVNetID] || !seen[appVNetID] || !seen[legacyVNetID] {
+	if len(vnets) != 3 || len(seen) != 3 || !seen[sandboxtest.ProdVNetID] || !seen[sandboxtest.AppVNetID] || !seen[sandboxtest.LegacyVNetID] {
 		t.Errorf("VNets with page size 1 = %+v", vnets)
 	}
 }
@@ -231,20 +227,19 @@ func TestNetworkVNetsPaging(t *testing.T) {
 // CreatePeering and DeletePeering wait for the async operation: on return
 // the peering is provisioned, or gone.
 func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}})
-	n := adminNetwork(t, s)
+	n := sandboxtest.New(t, sandbox.Options{Speed: 20, Timing: &sandbox.Timing{PeeringProvisioning: sandbox.Duration(4 * time.Second)}}).Network
 	c := ctx(t)
-	p, err := n.CreatePeering(c, appVNetID, "app-to-legacy", legacyVNetID)
+	p, err := n.CreatePeering(c, sandboxtest.AppVNetID, "app-to-legacy", sandboxtest.LegacyVNetID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.ProvisioningState != "Succeeded" {
 		t.Errorf("CreatePeering returned %+v before provisioning finished", p)
 	}
-	if err := n.DeletePeering(c, appVNetID, "app-to-legacy"); err != nil {
+	if err := n.DeletePeering(c, sandboxtest.AppVNetID, "app-to-legacy"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := n.Peering(c, appVNetID, "app-to-legacy"); err != nil || got != nil {
+	if got, err := n.Peering(c, sandboxtest.AppVNetID, "app-to-legacy"); err != nil || got != nil {
 		t.Errorf("after DeletePeering: %+v, %v; want nil, nil", got, err)
 	}
 }
@@ -252,9 +247,9 @@ func TestNetworkPeeringWaitsForProvisioning(t *testing.T) {
 // Throttling longer than the client's retry cap comes back as a 429 with
 // the server's Retry-After, for the runbook's own backoff.
 func TestNetworkThrottled(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
-	n := adminNetwork(t, s)
-	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{Rate429: 1, RetryAfter: 30 * time.Second})
+	e := admin(t)
+	n := e.Network
+	e.Sandbox.SetFaults(sandbox.APIARM, sandbox.FaultConfig{Rate429: 1, RetryAfter: 30 * time.Second})
 	_, err := n.VNets(ctx(t), sandbox.UserSubscriptionID)
 	ce := checkCloudError(t, err, "arm", 429, "SubscriptionRequestsThrottled")
 	if ce.RetryAfter != 30*time.Second {

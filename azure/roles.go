@@ -3,7 +3,6 @@ package azure
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -26,10 +25,7 @@ func (a *Access) RoleDefinitionByID(ctx context.Context, id string) (*peering.Ro
 	}
 	resp, err := a.defs.Get(ctx, strings.TrimPrefix(scope, "/"), guid, nil)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("read role %s: %w", id, cloudError(ServiceARM, err))
+		return nil, absentOK(err, "read role "+id)
 	}
 	rd := roleDefinitionFromSDK(&resp.RoleDefinition)
 	return &rd, nil

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -67,12 +66,8 @@ never reported as healthy.`,
 				if c := d.Facts.Connection; f.Action == peering.FixRecreateAiven || (f.Action == peering.FixResume && c != nil && c.State.Failed()) {
 					q += "It deletes the Aiven connection first (Aiven cannot revive a failed one) and requests it anew. "
 				}
-				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), q+"[y/N] ")
-				if err != nil {
+				if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), q+"[y/N] ", "nothing was changed"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("not confirmed; nothing was changed")
 				}
 			}
 			start := time.Now()

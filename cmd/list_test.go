@@ -125,11 +125,13 @@ func TestVNetsJSONShape(t *testing.T) {
 	if len(prod) != 1 {
 		t.Fatalf("prod-vnet peerings: %v", prod)
 	}
-	want := []string{"allow_vnet_access", "name", "peering_state", "remote_vnet_id"}
+	// The sync level and the remote's address space say whether an
+	// address-space change has reached both sides (day two).
+	want := []string{"allow_vnet_access", "name", "peering_state", "remote_address_prefixes", "remote_vnet_id", "sync_level"}
 	if got := keysOf(t, prod[0]); !slices.Equal(got, want) {
 		t.Errorf("peering keys %v", got)
 	}
-	if p := prod[0].(map[string]any); p["peering_state"] != "Connected" || p["allow_vnet_access"] != true {
+	if p := prod[0].(map[string]any); p["peering_state"] != "Connected" || p["allow_vnet_access"] != true || p["sync_level"] != "FullyInSync" {
 		t.Errorf("prod peering %v", p)
 	}
 }
@@ -156,16 +158,7 @@ func TestServedSandboxEnvFileConfiguresCommands(t *testing.T) {
 		t.Fatalf("vnets: %v\n%s", err, out)
 	}
 
-	req, _ := http.NewRequest(http.MethodPost, sv.env["AIVEN_WEB_URL"]+"/_sandbox/projects/tsdb-prod/fault", strings.NewReader(`{"status":500}`))
-	req.Header.Set("Authorization", "aivenv1 "+sv.env["AIVEN_TOKEN"])
-	resp, err := sv.httpClient(t).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("set project fault: HTTP %d", resp.StatusCode)
-	}
+	sv.admin(t, http.MethodPost, "/_sandbox/projects/tsdb-prod/fault", `{"status":500}`)
 	out, _, err = run(t, "list", "--json")
 	if err == nil || !strings.Contains(err.Error(), "1 item(s) could not be read") {
 		t.Errorf("list with a failing project: err %v", err)

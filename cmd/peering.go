@@ -177,12 +177,8 @@ replaced only with --replace-connection.`,
 				return writePlan(out, rb, t, o, asJSON)
 			}
 			if o.ReplaceConnection && !yes {
-				ok, err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("--replace-connection deletes the existing Aiven connection of %s if it is not this run's, and requests a new one. Go on? [y/N] ", t))
-				if err != nil {
+				if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("--replace-connection deletes the existing Aiven connection of %s if it is not this run's, and requests a new one. Go on? [y/N] ", t), "nothing was changed"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("not confirmed; nothing was changed")
 				}
 			}
 			run, err := rb.Open(t, o)
@@ -489,12 +485,8 @@ never only one.`,
 					return err
 				}
 			} else if !adopted && !yes && confirmName == "" {
-				ok, err := confirm(cmd.InOrStdin(), errOut, fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t))
-				if err != nil {
+				if err := confirm(cmd.InOrStdin(), errOut, fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t), "nothing was deleted"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("not confirmed; nothing was deleted")
 				}
 			}
 			start := time.Now()
@@ -549,18 +541,21 @@ func typedConfirm(in io.Reader, out io.Writer, name, given string) error {
 	return nil
 }
 
-// confirm asks a yes/no question on a terminal.
-func confirm(in io.Reader, out io.Writer, q string) (bool, error) {
+// confirm asks a yes/no question on a terminal; anything but yes is an
+// error: not confirmed, and declined says what did not happen.
+func confirm(in io.Reader, out io.Writer, q, declined string) error {
 	if f, ok := in.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
-			return false, errors.New("standard input is not a terminal: pass --yes to delete without asking")
+			return errors.New("standard input is not a terminal: pass --yes to delete without asking")
 		}
 	}
 	fmt.Fprint(out, q)
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
+		return err
 	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		return errors.New("not confirmed; " + declined)
+	}
+	return nil
 }

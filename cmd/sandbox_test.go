@@ -21,6 +21,7 @@ import (
 
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // serving is a `azpeer sandbox serve` running in-process.
@@ -135,6 +136,13 @@ func (sv *serving) httpClient(t *testing.T) *http.Client {
 	return &http.Client{Transport: tr, Timeout: time.Minute}
 }
 
+// admin sends a request to the sandbox's admin API (/_sandbox/...) and
+// returns the answer's body.
+func (sv *serving) admin(t *testing.T, method, path, body string) []byte {
+	t.Helper()
+	return sandboxtest.Admin(t, sv.httpClient(t), sv.env["AIVEN_WEB_URL"], sv.env["AIVEN_TOKEN"], method, path, body)
+}
+
 // aiven is the official Aiven client configured from the env file.
 func (sv *serving) aiven(t *testing.T) aivenapi.Client {
 	t.Helper()
@@ -177,20 +185,8 @@ func TestSandboxServeEnvFile(t *testing.T) {
 
 	// Azure: azpeer's own configuration path signs in with the client
 	// secret at AZURE_AUTHORITY_HOST and reads Graph.
-	getenv := func(k string) string { return env[k] }
-	ep, err := azure.EndpointsFromEnv("", getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, _, err := azure.Credential(t.Context(), ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true})
-	if err != nil {
-		t.Fatalf("azure.Credential from the env file: %v", err)
-	}
-	g, err := azure.NewGraphClient(ep.Graph, cred, &opts)
+	az := sandboxtest.FromEnv(t, func(k string) string { return env[k] }, sandboxtest.Options{})
+	g, err := azure.NewGraphClient(az.Endpoints.Graph, az.Credential, &az.ClientOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,11 +198,7 @@ func TestSandboxServeEnvFile(t *testing.T) {
 		t.Errorf("admin app id = %q, want AZURE_CLIENT_ID %q", app.AppID, env["AZURE_CLIENT_ID"])
 	}
 	// Resource Manager at AZPEER_ARM_ENDPOINT with the same credential.
-	network, err := azure.NewNetwork(cred, opts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	subs, err := network.Subscriptions(t.Context())
+	subs, err := az.Network.Subscriptions(t.Context())
 	if err != nil {
 		t.Fatalf("Resource Manager with the env file's credential: %v", err)
 	}

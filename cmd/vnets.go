@@ -70,36 +70,18 @@ func newVNetsCommand(g *Globals) *cobra.Command {
 	return c
 }
 
-type vnetJSON struct {
-	ID              string            `json:"id"`
-	Name            string            `json:"name"`
-	ResourceGroup   string            `json:"resource_group"`
-	Subscription    string            `json:"subscription"`
-	Location        string            `json:"location"`
-	AddressPrefixes []string          `json:"address_prefixes"`
-	Peerings        []vnetPeeringJSON `json:"peerings"`
-}
-
-type vnetPeeringJSON struct {
-	Name            string `json:"name"`
-	RemoteVNetID    string `json:"remote_vnet_id"`
-	PeeringState    string `json:"peering_state"`
-	AllowVNetAccess bool   `json:"allow_vnet_access"`
-}
-
+// writeVNetsJSON writes the VNets as peering.VNet marshals them (as
+// status --json does), with empty lists as [] rather than null.
 func writeVNetsJSON(w io.Writer, vnets []peering.VNet) error {
-	out := make([]vnetJSON, 0, len(vnets))
+	out := make([]peering.VNet, 0, len(vnets))
 	for _, v := range vnets {
-		vj := vnetJSON{ID: v.ID, Name: v.Name, ResourceGroup: v.ResourceGroup, Subscription: v.Subscription,
-			Location: v.Location, AddressPrefixes: v.AddressPrefixes, Peerings: []vnetPeeringJSON{}}
-		if vj.AddressPrefixes == nil {
-			vj.AddressPrefixes = []string{}
+		if v.AddressPrefixes == nil {
+			v.AddressPrefixes = []string{}
 		}
-		for _, p := range v.Peerings {
-			vj.Peerings = append(vj.Peerings, vnetPeeringJSON{Name: p.Name, RemoteVNetID: p.RemoteVNetID,
-				PeeringState: p.PeeringState, AllowVNetAccess: p.AllowVirtualNetworkAccess})
+		if v.Peerings == nil {
+			v.Peerings = []peering.VNetPeering{}
 		}
-		out = append(out, vj)
+		out = append(out, v)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 	"github.com/azpeer/azpeer/state"
 )
 
@@ -165,13 +166,11 @@ func startProcess(t *testing.T, sb *sandbox.Server, stateDir string, killAt int,
 			}
 		}
 	}
-	c := sb.Credentials()
-	e := connectWith(t, sb, c.ClientID, c.ClientSecret, func(base http.RoundTripper) http.RoundTripper {
+	e := sandboxtest.Connect(t, sb, sandboxtest.Options{Wrap: func(base http.RoundTripper) http.RoundTripper {
 		p.cut.base = base
 		return p.cut
-	})
-	e.stateDir = stateDir
-	p.rb = e.runbook()
+	}})
+	p.rb = e.Runbook(stateDir)
 	p.rb.Store = mortalStore{Dir: state.Dir{Path: stateDir}, dead: dead}
 	return p
 }
@@ -209,7 +208,7 @@ type chaosWorld struct {
 
 func newChaosWorld(t *testing.T, opts sandbox.Options) *chaosWorld {
 	e := newEnv(t, opts)
-	return &chaosWorld{sb: e.sb, e: e, stateDir: t.TempDir(), before: fingerprint(e.state())}
+	return &chaosWorld{sb: e.Sandbox, e: e, stateDir: t.TempDir(), before: fingerprint(e.state())}
 }
 
 // leftovers compares the world and the state directory with how they began.
@@ -420,7 +419,7 @@ func TestChaosSandboxRestartMidRun(t *testing.T) {
 	if err := sb.Start(); err != nil {
 		t.Fatal(err)
 	}
-	before := fingerprint(connectEnv(t, sb, sb.Credentials().ClientID, sb.Credentials().ClientSecret).state())
+	before := fingerprint(connectEnv(t, sb, sandboxtest.Options{}).state())
 	target := stagingTarget()
 	p := startProcess(t, sb, stateDir, 0, false)
 	run, err := p.rb.Open(target, peering.Options{})
@@ -439,18 +438,11 @@ func TestChaosSandboxRestartMidRun(t *testing.T) {
 	if err := sb.Close(); err != nil {
 		t.Fatal(err)
 	}
-	sb2, err := sandbox.New(sandbox.Options{StateDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sb2.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb2.Close() })
+	sb2 := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
 	if err := startProcess(t, sb2, stateDir, 0, false).create(target); err != nil {
 		t.Fatalf("resume after the restart: %v", err)
 	}
-	e2 := connectEnv(t, sb2, sb2.Credentials().ClientID, sb2.Credentials().ClientSecret)
+	e2 := connectEnv(t, sb2, sandboxtest.Options{})
 	// A restart rotates the scenario admin's own secret (the sandbox keeps
 	// only hashes): that one is the sandbox's, not azpeer's.
 	before = slices.DeleteFunc(before, func(f string) bool { return strings.HasPrefix(f, "secret azpeer-sandbox-admin ") })
@@ -493,7 +485,7 @@ func TestConcurrentCreatesConverge(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = sb.Close() })
-			e := connectEnv(t, sb, sb.Credentials().ClientID, sb.Credentials().ClientSecret)
+			e := connectEnv(t, sb, sandboxtest.Options{})
 			w := &chaosWorld{sb: sb, e: e, stateDir: t.TempDir(), before: fingerprint(e.state())}
 			target := stagingTarget()
 			dirs := []string{t.TempDir(), t.TempDir()}

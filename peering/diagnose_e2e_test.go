@@ -22,6 +22,7 @@ import (
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 	"github.com/azpeer/azpeer/state"
 )
 
@@ -47,6 +48,31 @@ type diagCase struct {
 	note bool
 }
 
+// requestedByApp grants Aiven's principal its role on the staging VNet and
+// requests the staging connection for app, which Aiven takes to
+// PENDING_PEER; it returns the staging target.
+func requestedByApp(t *testing.T, e *env, app *peering.Application) peering.Target {
+	t.Helper()
+	grantAivenPeer(t, e, stagingTarget().VNetID())
+	requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
+	return stagingTarget()
+}
+
+// invalidRequest is a set-up in which a new app, contoso-peering, asks
+// Aiven for a connection to the staging target as change alters it, from
+// tenantID, with cidrs, and Aiven finds the request invalid.
+func invalidRequest(change func(*peering.Target), tenantID string, cidrs []string) func(*testing.T, *env) peering.Target {
+	return func(t *testing.T, e *env) peering.Target {
+		tg := stagingTarget()
+		if change != nil {
+			change(&tg)
+		}
+		app := newApp(t, e, "contoso-peering")
+		requestPeering(t, e, tg, app.AppID, tenantID, cidrs, peering.StateInvalidSpecification)
+		return tg
+	}
+}
+
 func TestDiagnoseRules(t *testing.T) { runDiagnoseRules(t, nil) }
 
 // diagCases are the rules' situations under a set of sandbox variants.
@@ -61,59 +87,28 @@ func diagCases(v variantSet) []diagCase {
 		{rule: peering.RuleAivenNetworkInferred, first: true, note: true,
 			setup: func(t *testing.T, e *env) peering.Target { return prodTarget() }},
 		{rule: peering.RuleSubscriptionNotVisible, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				// A subscription id nobody has: Aiven cannot find it either.
-				tg := stagingTarget()
-				tg.SubscriptionID = "0badc0de-1111-4222-8333-444455556666"
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			// A subscription id nobody has: Aiven cannot find it either.
+			setup: invalidRequest(func(tg *peering.Target) { tg.SubscriptionID = "0badc0de-1111-4222-8333-444455556666" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleTenantMismatch, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.AivenTenantID, nil, peering.StateInvalidSpecification)
-				return stagingTarget()
-			}},
+			setup: invalidRequest(nil, sandbox.AivenTenantID, nil)},
 		{rule: peering.RuleVNetMissing, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				tg := stagingTarget()
-				tg.VNetName = "no-such-network"
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			setup: invalidRequest(func(tg *peering.Target) { tg.VNetName = "no-such-network" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleNamesMismatch, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				tg := stagingTarget()
-				tg.VNetName = "app-vent" // a typo of app-vnet
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			// A typo of app-vnet.
+			setup: invalidRequest(func(tg *peering.Target) { tg.VNetName = "app-vent" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleNamesNotLowercase, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				// The names as the portal shows them, sent to Aiven as they are.
-				tg := stagingTarget()
-				tg.ResourceGroup, tg.VNetName = "RG-App", "App-VNet"
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, tg, app.AppID, sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
-				return tg
-			}},
+			// The names as the portal shows them, sent to Aiven as they are.
+			setup: invalidRequest(func(tg *peering.Target) { tg.ResourceGroup, tg.VNetName = "RG-App", "App-VNet" }, sandbox.UserTenantID, nil)},
 		{rule: peering.RuleAddressOverlap, first: true,
-			setup: func(t *testing.T, e *env) peering.Target {
-				// user_peer_network_cidrs overlapping the project VPC's 10.30.0.0/24.
-				app := newApp(t, e, "contoso-peering")
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, []string{"10.2.0.0/16", "10.30.0.0/16"}, peering.StateInvalidSpecification)
-				return stagingTarget()
-			}},
+			// user_peer_network_cidrs overlapping the project VPC's 10.30.0.0/24.
+			setup: invalidRequest(nil, sandbox.UserTenantID, []string{"10.2.0.0/16", "10.30.0.0/16"})},
 		{rule: peering.RuleAivenSPMissing, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
-				sp, err := e.dir.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
+				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
 				if err != nil || sp == nil {
 					t.Fatalf("Aiven's service principal: %v, %v", sp, err)
 				}
-				if err := e.dir.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
+				if err := e.Directory.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
 					t.Fatal(err)
 				}
 				app := newApp(t, e, "contoso-peering")
@@ -142,7 +137,7 @@ func diagCases(v variantSet) []diagCase {
 				return stagingTarget()
 			},
 			// The hour passes: simulated delays become instant.
-			beforeFix: func(t *testing.T, e *env) { e.sb.Clock().SetSpeed(0) }},
+			beforeFix: func(t *testing.T, e *env) { e.Sandbox.Clock().SetSpeed(0) }},
 		{rule: peering.RuleAppMissing, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				requestPeering(t, e, stagingTarget(), "0a0b0c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", sandbox.UserTenantID, nil, peering.StateInvalidSpecification)
@@ -159,33 +154,25 @@ func diagCases(v variantSet) []diagCase {
 			setup: func(t *testing.T, e *env) peering.Target {
 				// Aiven's side is fine; the app has no principal in the user's tenant.
 				app := newApp(t, e, "contoso-peering")
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RuleAppNoPeeringWrite, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
 				app := newApp(t, e, "contoso-peering")
 				newSP(t, e, app.AppID)
 				addSecret(t, e, app, time.Time{})
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RuleAppSecretExpired,
 			setup: func(t *testing.T, e *env) peering.Target {
 				app := readyApp(t, e, "contoso-peering")
 				addSecret(t, e, app, time.Now().Add(-48*time.Hour))
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RuleAppSecretMissing,
 			setup: func(t *testing.T, e *env) peering.Target {
 				app := readyApp(t, e, "contoso-peering")
-				grantAivenPeer(t, e, stagingTarget().VNetID())
-				requestPeering(t, e, stagingTarget(), app.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
-				return stagingTarget()
+				return requestedByApp(t, e, app)
 			}},
 		{rule: peering.RulePendingNoAzurePeering, first: true,
 			setup: func(t *testing.T, e *env) peering.Target {
@@ -200,9 +187,9 @@ func diagCases(v variantSet) []diagCase {
 				// the peering Failed and step 14 failed.
 				run := runSteps(t, e.runbook(), stagingTarget(), peering.StepAppSignIn)
 				defer run.Close()
-				e.sb.SetFaults(sandbox.APIARM, sandbox.FaultConfig{RateOperationFailure: 1})
+				e.Sandbox.SetFaults(sandbox.APIARM, sandbox.FaultConfig{RateOperationFailure: 1})
 				err := run.RunStep(ctxFor(t), peering.StepAzurePeering, nil)
-				e.sb.SetFaults(sandbox.APIARM, sandbox.FaultConfig{})
+				e.Sandbox.SetFaults(sandbox.APIARM, sandbox.FaultConfig{})
 				if peering.ErrorCode(err) != "InternalServerError" {
 					t.Fatalf("step 14 with failing provisioning: %v", err)
 				}
@@ -215,7 +202,7 @@ func diagCases(v variantSet) []diagCase {
 				// to-network-id copied from the wrong project), as the prod app.
 				prodAiven := prodAivenVNet(t, e)
 				net := signInAs(t, e, sandbox.ProdPeeringAppID, sandbox.ProdPeeringAppObject)
-				sp, err := e.dir.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
+				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
 				if err != nil || sp == nil {
 					t.Fatalf("prod app's principal: %v, %v", sp, err)
 				}
@@ -239,7 +226,7 @@ func diagCases(v variantSet) []diagCase {
 				// A working peering whose Aiven side goes: the connection is
 				// deleted on Aiven (and with it Aiven's half of the peering).
 				runToActive(t, e, stagingTarget())
-				if err := e.aiven.DeletePeering(ctxFor(t), "tsdb-staging", stagingVPC, aivenKey(stagingTarget())); err != nil {
+				if err := e.Aiven.DeletePeering(ctxFor(t), "tsdb-staging", stagingVPC, aivenKey(stagingTarget())); err != nil {
 					t.Fatal(err)
 				}
 				waitConnection(t, e, stagingTarget(), "")
@@ -263,7 +250,7 @@ func diagCases(v variantSet) []diagCase {
 				// The user deletes their side of a working peering; Aiven gives up.
 				runToActive(t, e, stagingTarget())
 				rec := record(t, e, stagingTarget())
-				if err := e.network.DeletePeering(ctxFor(t), rec.Outputs[peering.OutUserVNetID], rec.Outputs[peering.OutAzurePeeringName]); err != nil {
+				if err := e.Network.DeletePeering(ctxFor(t), rec.Outputs[peering.OutUserVNetID], rec.Outputs[peering.OutAzurePeeringName]); err != nil {
 					t.Fatal(err)
 				}
 				waitConnection(t, e, stagingTarget(), peering.StateDeletedByPeer)
@@ -277,7 +264,7 @@ func diagCases(v variantSet) []diagCase {
 				rb.StepDeadline = 300 * time.Millisecond
 				run := runSteps(t, rb, stagingTarget(), peering.StepAppSignIn)
 				defer run.Close()
-				if err := e.access.DeleteRoleAssignment(ctxFor(t), run.Record().Outputs[peering.OutUserAppAssignment]); err != nil {
+				if err := e.Access.DeleteRoleAssignment(ctxFor(t), run.Record().Outputs[peering.OutUserAppAssignment]); err != nil {
 					t.Fatal(err)
 				}
 				err := run.RunStep(ctxFor(t), peering.StepAzurePeering, nil)
@@ -292,7 +279,7 @@ func diagCases(v variantSet) []diagCase {
 				// has since fixed by hand: only a re-request is missing.
 				tg := analyticsTarget()
 				grantAivenPeer(t, e, tg.VNetID())
-				sp, err := e.dir.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
+				sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), sandbox.ProdPeeringAppID)
 				if err != nil || sp == nil {
 					t.Fatalf("prod app's principal: %v, %v", sp, err)
 				}
@@ -427,12 +414,12 @@ func TestDiagnoseDefaultScenarioFailures(t *testing.T) {
 func TestDiagnosePartialAccess(t *testing.T) {
 	admin := newEnv(t, sandbox.Options{})
 	ctx := ctxFor(t)
-	p, err := admin.sb.AddPrincipal(sandbox.PrincipalSpec{DisplayName: "network-reader"})
+	p, err := admin.Sandbox.AddPrincipal(sandbox.PrincipalSpec{DisplayName: "network-reader"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sub := "/subscriptions/" + sandbox.UserSubscriptionID
-	rd, err := admin.access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{
+	rd, err := admin.Access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{
 		RoleName: "network reader without RBAC", Custom: true, AssignableScopes: []string{sub},
 		Actions: []string{"Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read"},
 	})
@@ -440,7 +427,7 @@ func TestDiagnosePartialAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	grant(t, admin, sub, rd.ID, p.ObjectID)
-	e := connectEnv(t, admin.sb, p.AppID, p.Secret)
+	e := connectEnv(t, admin.Sandbox, sandboxtest.Options{ClientID: p.AppID, Secret: p.Secret})
 	e.stateDir = admin.stateDir
 
 	unchecked := func(t *testing.T, d peering.Diagnosis) {
@@ -547,7 +534,7 @@ func assertActive(t *testing.T, e *env, tg peering.Target) {
 		t.Errorf("Aiven: %s (%s), want ACTIVE", c.State, c.Message())
 	}
 	rec := record(t, e, tg)
-	v, err := e.network.VNet(ctxFor(t), tg.VNetID())
+	v, err := e.Network.VNet(ctxFor(t), tg.VNetID())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -570,7 +557,7 @@ func aivenKey(tg peering.Target) peering.Key {
 // connection is the target's Aiven connection, by lower-case key.
 func connection(t *testing.T, e *env, tg peering.Target) peering.Connection {
 	t.Helper()
-	v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+	v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -586,8 +573,8 @@ func connection(t *testing.T, e *env, tg peering.Target) peering.Connection {
 func waitConnection(t *testing.T, e *env, tg peering.Target, state peering.State) {
 	t.Helper()
 	var last string
-	for i := 0; i < 50; i++ {
-		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+	for range 200 {
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -617,10 +604,7 @@ func runSteps(t *testing.T, rb *peering.Runbook, tg peering.Target, last peering
 	if err := rb.Preflight(ctxFor(t), tg, peering.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := rb.Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, rb, tg, peering.Options{})
 	for _, id := range peering.StepIDs() {
 		if err := run.RunStep(ctxFor(t), id, nil); err != nil {
 			run.Close()
@@ -635,22 +619,16 @@ func runSteps(t *testing.T, rb *peering.Runbook, tg peering.Target, last peering
 
 func runToActive(t *testing.T, e *env, tg peering.Target) {
 	t.Helper()
-	run, err := e.runbook().Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), tg, peering.Options{})
 	defer run.Close()
-	var ev events
-	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
-		t.Fatalf("RunAll: %v\n%s", err, ev.text())
-	}
+	runAll(t, run, "RunAll")
 }
 
 // requestPeering asks Aiven for a connection as a user with avn would (the
 // names as given), and waits for Aiven's verdict.
 func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID string, cidrs []string, want peering.State) peering.Connection {
 	t.Helper()
-	_, err := e.aiven.CreateAzurePeering(ctxFor(t), tg.Project, tg.VPCID, peering.AzurePeeringRequest{
+	_, err := e.Aiven.CreateAzurePeering(ctxFor(t), tg.Project, tg.VPCID, peering.AzurePeeringRequest{
 		SubscriptionID: tg.SubscriptionID, ResourceGroup: tg.ResourceGroup, VNetName: tg.VNetName,
 		AppID: appID, TenantID: tenantID, UserPeerNetworkCIDRs: cidrs})
 	if err != nil {
@@ -661,7 +639,7 @@ func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID str
 	// Aiven moves a connection one state per request; a few reads settle it
 	// (a connection meant to stay APPROVED must still be after them).
 	for i := 0; i < 5; i++ {
-		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -681,7 +659,7 @@ func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID str
 
 func newApp(t *testing.T, e *env, name string) *peering.Application {
 	t.Helper()
-	app, err := e.dir.CreateApplication(ctxFor(t), name, peering.Mark{})
+	app, err := e.Directory.CreateApplication(ctxFor(t), name, peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +668,7 @@ func newApp(t *testing.T, e *env, name string) *peering.Application {
 
 func newSP(t *testing.T, e *env, appID string) peering.ServicePrincipal {
 	t.Helper()
-	sp, err := e.dir.CreateServicePrincipal(ctxFor(t), appID, peering.Mark{})
+	sp, err := e.Directory.CreateServicePrincipal(ctxFor(t), appID, peering.Mark{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -709,7 +687,7 @@ func readyApp(t *testing.T, e *env, name string) *peering.Application {
 
 func addSecret(t *testing.T, e *env, app *peering.Application, end time.Time) peering.Secret {
 	t.Helper()
-	_, s, err := e.dir.AddPassword(ctxFor(t), app.ObjectID, "manual", end)
+	_, s, err := e.Directory.AddPassword(ctxFor(t), app.ObjectID, "manual", end)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -721,15 +699,7 @@ func addSecret(t *testing.T, e *env, app *peering.Application, end time.Time) pe
 func singleTenantApp(t *testing.T, e *env, name string) *peering.Application {
 	t.Helper()
 	ctx := ctxFor(t)
-	cred, _, err := azure.Credential(ctx, e.ep, azure.CredentialOptions{Getenv: e.getenv, NoCLI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	co, err := e.ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := azure.NewGraphClient(e.ep.Graph, cred, &co)
+	g, err := azure.NewGraphClient(e.Endpoints.Graph, e.Credential, &e.ClientOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -737,7 +707,7 @@ func singleTenantApp(t *testing.T, e *env, name string) *peering.Application {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := e.dir.ApplicationByAppID(ctx, a.AppID)
+	app, err := e.Directory.ApplicationByAppID(ctx, a.AppID)
 	if err != nil || app == nil {
 		t.Fatalf("the new app: %v, %v", app, err)
 	}
@@ -746,7 +716,7 @@ func singleTenantApp(t *testing.T, e *env, name string) *peering.Application {
 
 func networkContributor(t *testing.T, e *env) string {
 	t.Helper()
-	rd, err := e.access.FindRoleDefinition(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID, peering.NetworkContributorRoleName)
+	rd, err := e.Access.FindRoleDefinition(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID, peering.NetworkContributorRoleName)
 	if err != nil || rd == nil {
 		t.Fatalf("Network Contributor: %v, %v", rd, err)
 	}
@@ -755,7 +725,7 @@ func networkContributor(t *testing.T, e *env) string {
 
 func grant(t *testing.T, e *env, scope, roleID, principal string) {
 	t.Helper()
-	if _, err := e.access.CreateRoleAssignment(ctxFor(t), scope, "", roleID, principal); err != nil {
+	if _, err := e.Access.CreateRoleAssignment(ctxFor(t), scope, "", roleID, principal); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -766,19 +736,19 @@ func grantAivenPeer(t *testing.T, e *env, vnetID string) {
 	t.Helper()
 	ctx := ctxFor(t)
 	sub := "/subscriptions/" + sandbox.UserSubscriptionID
-	rd, err := e.access.FindRoleDefinition(ctx, sub, "contoso aiven peer")
+	rd, err := e.Access.FindRoleDefinition(ctx, sub, "contoso aiven peer")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rd == nil {
-		created, err := e.access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{RoleName: "contoso aiven peer", Custom: true,
+		created, err := e.Access.CreateRoleDefinition(ctx, sub, peering.RoleDefinition{RoleName: "contoso aiven peer", Custom: true,
 			Actions: []string{"Microsoft.Network/virtualNetworks/peer/action"}, AssignableScopes: []string{sub}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rd = &created
 	}
-	sp, err := e.dir.ServicePrincipalByAppID(ctx, peering.DefaultAivenAppID)
+	sp, err := e.Directory.ServicePrincipalByAppID(ctx, peering.DefaultAivenAppID)
 	if err != nil || sp == nil {
 		t.Fatalf("Aiven's principal: %v, %v", sp, err)
 	}
@@ -788,7 +758,7 @@ func grantAivenPeer(t *testing.T, e *env, vnetID string) {
 // prodAivenVNet is tsdb-prod's Aiven network, as prod-vnet's peering names it.
 func prodAivenVNet(t *testing.T, e *env) string {
 	t.Helper()
-	v, err := e.network.VNet(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet")
+	v, err := e.Network.VNet(ctxFor(t), "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -806,7 +776,7 @@ func prodAivenVNet(t *testing.T, e *env) string {
 func signInAs(t *testing.T, e *env, appID, appObjectID string) peering.Network {
 	t.Helper()
 	s := addSecret(t, e, &peering.Application{ObjectID: appObjectID}, time.Time{})
-	n, err := e.signIn(ctxFor(t), sandbox.UserTenantID, appID, s, sandbox.AivenTenantID)
+	n, err := e.SignIn(ctxFor(t), sandbox.UserTenantID, appID, s, sandbox.AivenTenantID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -819,10 +789,7 @@ func signInAs(t *testing.T, e *env, appID, appObjectID string) peering.Network {
 func putPeering(t *testing.T, e *env, appID string, secret peering.Secret, vnetID, name, remote string, allowAccess bool) {
 	t.Helper()
 	ctx := ctxFor(t)
-	co, err := e.ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
+	co := e.ClientOptions
 	aux := []string{sandbox.AivenTenantID}
 	cred, err := azidentity.NewClientSecretCredential(sandbox.UserTenantID, appID, secret.Reveal(), &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: co, AdditionallyAllowedTenants: aux, DisableInstanceDiscovery: true})
@@ -870,11 +837,8 @@ func TestConnectionForAnotherAppIsNamed(t *testing.T) {
 	tg := replacedByAnotherApp(t, e)
 
 	start := time.Now()
-	run2, err := e.runbook().Open(tg, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = run2.RunAll(ctxFor(t), nil)
+	run2 := openRun(t, e.runbook(), tg, peering.Options{})
+	err := run2.RunAll(ctxFor(t), nil)
 	run2.Close()
 	var ce *peering.ConnectionError
 	if !errors.As(err, &ce) || ce.Connection.PeerAzureAppID == record(t, e, tg).Outputs[peering.OutUserAppID] || !strings.Contains(err.Error(), "--replace-connection") {
@@ -894,28 +858,11 @@ func replacedByAnotherApp(t *testing.T, e *env) peering.Target {
 	run := runSteps(t, e.runbook(), tg, peering.StepWaitPendingPeer)
 	run.Close()
 	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: tg.ResourceGroup, PeerVPC: tg.VNetName}
-	if err := e.aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
+	if err := e.Aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
 		t.Fatal(err)
 	}
-	waitGone(t, e, tg)
+	waitConnection(t, e, tg, "")
 	other := newApp(t, e, "someone-elses-peering")
 	requestPeering(t, e, tg, other.AppID, sandbox.UserTenantID, nil, peering.StatePendingPeer)
 	return tg
-}
-
-// waitGone waits until Aiven no longer lists the target's connection.
-func waitGone(t *testing.T, e *env, tg peering.Target) {
-	t.Helper()
-	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: strings.ToLower(tg.ResourceGroup), PeerVPC: strings.ToLower(tg.VNetName)}
-	for range 200 {
-		v, err := e.aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := v.Find(k); !ok {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("the connection to %s does not go", tg)
 }

@@ -1,37 +1,24 @@
 package peering_test
 
 // The runbook's tests run against the sandbox over HTTPS with the real
-// adapters (and so the real SDKs), wired as the command layer wires them.
+// adapters (and so the real SDKs), wired as the command layer wires them
+// by package sandboxtest.
 
 import (
-	"context"
 	"encoding/json"
-	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/azpeer/azpeer/aiven"
-	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
-	"github.com/azpeer/azpeer/state"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
-// env is one sandbox and everything the runbook needs to drive it.
+// env is one sandbox, the adapters signed in to it, and the run records
+// directory of the runbooks built over them.
 type env struct {
+	*sandboxtest.Env
 	t        testing.TB
-	sb       *sandbox.Server
-	getenv   func(string) string
-	clientID string
-	ep       azure.Endpoints
 	stateDir string
-	aiven    *aiven.Client
-	network  peering.Network
-	dir      peering.Directory
-	access   peering.Access
-	signIn   peering.AppSignIn
 }
 
 const (
@@ -43,113 +30,58 @@ func stagingTarget() peering.Target {
 	return peering.Target{Project: "tsdb-staging", VPCID: stagingVPC, SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "app-vnet"}
 }
 
+// newEnv starts a sandbox and signs in to it as the scenario's admin.
 func newEnv(t testing.TB, opts sandbox.Options) *env {
 	t.Helper()
-	s, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	c := s.Credentials()
-	return connectEnv(t, s, c.ClientID, c.ClientSecret)
+	return envOf(t, sandboxtest.New(t, opts))
+}
+
+// connectEnv signs in to a running sandbox (see sandboxtest.Options).
+func connectEnv(t testing.TB, s *sandbox.Server, o sandboxtest.Options) *env {
+	t.Helper()
+	return envOf(t, sandboxtest.Connect(t, s, o))
+}
+
+func envOf(t testing.TB, e *sandboxtest.Env) *env {
+	return &env{Env: e, t: t, stateDir: t.TempDir()}
 }
 
 // as is an env on the same sandbox signed in as a new principal.
 func (e *env) as(t testing.TB, spec sandbox.PrincipalSpec) *env {
 	t.Helper()
-	p, err := e.sb.AddPrincipal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return connectEnv(t, e.sb, p.AppID, p.Secret)
-}
-
-// connectEnv wires the adapters to a sandbox as one principal, through the
-// same environment variables a user would set.
-func connectEnv(t testing.TB, s *sandbox.Server, clientID, secret string) *env {
-	t.Helper()
-	return connectWith(t, s, clientID, secret, nil)
-}
-
-// connectWith is connectEnv with every HTTP request of the adapters going
-// through wrap (nil: straight).
-func connectWith(t testing.TB, s *sandbox.Server, clientID, secret string, wrap func(http.RoundTripper) http.RoundTripper) *env {
-	t.Helper()
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, s.CA().CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c := s.Credentials()
-	vars := map[string]string{
-		"AZURE_TENANT_ID": c.TenantID, "AZURE_CLIENT_ID": clientID, "AZURE_CLIENT_SECRET": secret,
-		"AZURE_AUTHORITY_HOST": s.URL() + "/", "AZPEER_ARM_ENDPOINT": s.URL(), "AZPEER_GRAPH_ENDPOINT": s.URL(),
-		"AZPEER_CA_FILE": caFile,
-	}
-	e := &env{t: t, sb: s, getenv: func(k string) string { return vars[k] }, clientID: clientID, stateDir: filepath.Join(dir, "state")}
-	var err error
-	if e.ep, err = azure.EndpointsFromEnv("public", e.getenv); err != nil {
-		t.Fatal(err)
-	}
-	if wrap != nil {
-		e.ep.Wrap = wrapFunc{wrap}
-	}
-	co, err := e.ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	co.Retry.RetryDelay = 20 * time.Millisecond
-	co.Retry.MaxRetryDelay = time.Second
-	cred, _, err := azure.Credential(context.Background(), e.ep, azure.CredentialOptions{Getenv: e.getenv, NoCLI: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.network, err = azure.NewNetwork(cred, co, nil); err != nil {
-		t.Fatal(err)
-	}
-	if e.access, err = azure.NewAccess(cred, co); err != nil {
-		t.Fatal(err)
-	}
-	if e.dir, err = azure.NewDirectory(cred, co); err != nil {
-		t.Fatal(err)
-	}
-	e.signIn = azure.NewAppSignIn(e.ep)
-	hc, _ := co.Transport.(*http.Client)
-	if e.aiven, err = aiven.New(aiven.Config{URL: s.URL(), Token: c.AivenToken, HTTPClient: hc,
-		RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 200 * time.Millisecond, RetryMax: 6}); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return envOf(t, e.As(t, spec))
 }
 
 // runbook is a fresh runbook over the env, as a new azpeer process would
 // build it (same state dir).
-func (e *env) runbook() *peering.Runbook {
-	return &peering.Runbook{Aiven: e.aiven, Directory: e.dir, Access: e.access, Network: e.network,
-		SignInAsApp: e.signIn, SignedInAppID: e.clientID, Store: state.Dir{Path: e.stateDir},
-		Poll:         peering.Backoff{Initial: 5 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5},
-		Retry:        peering.Backoff{Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
-		StepDeadline: time.Minute, WaitDeadline: time.Minute}
+func (e *env) runbook() *peering.Runbook { return e.Runbook(e.stateDir) }
+
+// openRun opens a run of tg on rb; the caller closes it.
+func openRun(t testing.TB, rb *peering.Runbook, tg peering.Target, o peering.Options) *peering.Run {
+	t.Helper()
+	run, err := rb.Open(tg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
 }
 
-// state fetches /_sandbox/state.
+// runAll runs every step of run; a failure fails the test with what was
+// run and the run's events, which it returns.
+func runAll(t testing.TB, run *peering.Run, what string) *events {
+	t.Helper()
+	var ev events
+	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
+		t.Fatalf("%s: %v\nevents:\n%s", what, err, ev.text())
+	}
+	return &ev
+}
+
+// state is the part of /_sandbox/state the tests compare.
 func (e *env) state() worldState {
 	e.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, e.sb.URL()+"/_sandbox/state", nil)
-	req.Header.Set("Authorization", "aivenv1 "+e.sb.Credentials().AivenToken)
-	resp, err := e.sb.HTTPClient().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		e.t.Fatalf("/_sandbox/state: HTTP %d", resp.StatusCode)
-	}
 	var w worldState
-	if err := json.NewDecoder(resp.Body).Decode(&w); err != nil {
+	if err := json.Unmarshal(e.State(e.t), &w); err != nil {
 		e.t.Fatal(err)
 	}
 	return w
@@ -202,15 +134,5 @@ type worldState struct {
 	} `json:"aiven"`
 }
 
-func ctxFor(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// wrapFunc adapts a function to azure.TransportWrapper.
-type wrapFunc struct {
-	f func(http.RoundTripper) http.RoundTripper
-}
-
-func (w wrapFunc) WrapTransport(rt http.RoundTripper) http.RoundTripper { return w.f(rt) }
+// ctxFor is a context that ends with the test.
+var ctxFor = sandboxtest.Context

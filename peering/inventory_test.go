@@ -10,6 +10,7 @@ import (
 	"github.com/azpeer/azpeer/aiven"
 	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // countingTransport counts requests and the most in flight at once.
@@ -31,34 +32,20 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
+// aivenFor is the Aiven adapter over s, failing fast, through a counting
+// transport.
 func aivenFor(t testing.TB, s *sandbox.Server) (*aiven.Client, *countingTransport) {
 	t.Helper()
-	hc := s.HTTPClient()
-	ct := &countingTransport{next: hc.Transport}
-	hc.Transport = ct
-	c, err := aiven.New(aiven.Config{URL: s.URL(), Token: s.Credentials().AivenToken, HTTPClient: hc,
-		RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, ct
-}
-
-func startSandbox(t testing.TB, opts sandbox.Options) *sandbox.Server {
-	t.Helper()
-	s, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	ct := &countingTransport{}
+	e := sandboxtest.Connect(t, s, sandboxtest.Options{FailFast: true, Wrap: func(next http.RoundTripper) http.RoundTripper {
+		ct.next = next
+		return ct
+	}})
+	return e.Aiven, ct
 }
 
 func TestInventoryDefaultScenario(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c, ct := aivenFor(t, s)
 	inv, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Concurrency: 4})
 	if err != nil {
@@ -100,7 +87,7 @@ func TestInventoryDefaultScenario(t *testing.T) {
 }
 
 func TestInventoryPartialFailure(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	s.SetProjectFault("tsdb-prod", http.StatusInternalServerError)
 	c, _ := aivenFor(t, s)
 	inv, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{})
@@ -129,7 +116,7 @@ func BenchmarkInventoryLarge(b *testing.B) {
 	const latency = 20 * time.Millisecond
 	for _, conc := range []int{16, 32} {
 		b.Run("concurrency-"+strconv.Itoa(conc), func(b *testing.B) {
-			s := startSandbox(b, sandbox.Options{Scenario: "large",
+			s := sandboxtest.Start(b, sandbox.Options{Scenario: "large",
 				Faults: map[sandbox.API]sandbox.FaultConfig{sandbox.APIAiven: {Latency: latency}}})
 			c, ct := aivenFor(b, s)
 			b.ResetTimer()

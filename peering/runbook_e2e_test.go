@@ -103,14 +103,8 @@ func TestRunbookFullFlowToActive(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	before := e.state()
 	rb := e.runbook()
-	run, err := rb.Open(stagingTarget(), peering.Options{Role: peering.RoleLeastPrivilege})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events
-	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
-		t.Fatalf("RunAll: %v\nevents:\n%s", err, ev.text())
-	}
+	run := openRun(t, rb, stagingTarget(), peering.Options{Role: peering.RoleLeastPrivilege})
+	ev := runAll(t, run, "RunAll")
 	if err := run.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -157,14 +151,8 @@ func TestRunbookFullFlowToActive(t *testing.T) {
 	}
 
 	// Rerunning a finished run detects everything and changes nothing.
-	run2, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev2 events
-	if err := run2.RunAll(ctxFor(t), ev2.sink); err != nil {
-		t.Fatalf("rerun: %v\n%s", err, ev2.text())
-	}
+	run2 := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
+	runAll(t, run2, "rerun")
 	run2.Close()
 	if got := fingerprint(e.state()); !slices.Equal(got, fp) {
 		t.Errorf("rerun changed the world:\nbefore %v\nafter  %v", fp, got)
@@ -175,16 +163,11 @@ func TestRunbookFullFlowToActive(t *testing.T) {
 func TestRunbookSecretNeverPersisted(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	// Capture every secret the directory hands out by wrapping it.
-	spy := &secretSpy{Directory: e.dir}
-	e.dir = spy
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events
-	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
-		t.Fatalf("RunAll: %v\n%s", err, ev.text())
-	}
+	spy := &secretSpy{Directory: e.Directory}
+	rb := e.runbook()
+	rb.Directory = spy
+	run := openRun(t, rb, stagingTarget(), peering.Options{})
+	ev := runAll(t, run, "RunAll")
 	run.Close()
 	if len(spy.secrets) == 0 {
 		t.Fatal("no secret was created")
@@ -240,10 +223,7 @@ func TestRunbookResumeAtEveryStep(t *testing.T) {
 	for i := 1; i < len(ids); i++ {
 		t.Run(fmt.Sprintf("after-%02d-%s", i, ids[i-1]), func(t *testing.T) {
 			e := newEnv(t, sandbox.Options{})
-			run, err := e.runbook().Open(stagingTarget(), peering.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 			if err := e.runbook().Preflight(ctxFor(t), stagingTarget(), peering.Options{}); err != nil {
 				t.Fatal(err)
 			}
@@ -254,15 +234,9 @@ func TestRunbookResumeAtEveryStep(t *testing.T) {
 			}
 			// The process dies: the secret is gone with it.
 			run.Close()
-			run2, err := e.runbook().Open(stagingTarget(), peering.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			run2 := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 			defer run2.Close()
-			var ev events
-			if err := run2.RunAll(ctxFor(t), ev.sink); err != nil {
-				t.Fatalf("resume: %v\n%s", err, ev.text())
-			}
+			runAll(t, run2, "resume")
 			if got := run2.Record().Outputs[peering.OutAivenState]; got != "ACTIVE" {
 				t.Errorf("state %q after resume", got)
 			}
@@ -286,10 +260,7 @@ func TestRunbookResumeAtEveryStep(t *testing.T) {
 func TestRunbookCancelThenResume(t *testing.T) {
 	timing := sandbox.DefaultTiming()
 	e := newEnv(t, sandbox.Options{Speed: 50, Timing: &timing})
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 	ctx, cancel := context.WithCancel(ctxFor(t))
 	var ev events
 	done := make(chan error, 1)
@@ -312,10 +283,7 @@ wait:
 		t.Fatalf("RunAll after cancel: %v", runErr)
 	}
 	run.Close()
-	run2, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run2 := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 	defer run2.Close()
 	if err := run2.RunAll(ctxFor(t), nil); err != nil {
 		t.Fatalf("resume: %v", err)
@@ -341,15 +309,9 @@ func TestRunbookTransientFaults(t *testing.T) {
 		sandbox.APIAiven: {Rate5xx: 0.1, Rate429: 0.05, RetryAfter: 20 * time.Millisecond},
 	}
 	e := newEnv(t, sandbox.Options{Speed: 40, Timing: &timing, Seed: 7, Faults: faults})
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 	defer run.Close()
-	var ev events
-	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
-		t.Fatalf("RunAll: %v\n%s", err, ev.text())
-	}
+	ev := runAll(t, run, "RunAll")
 	if got := run.Record().Outputs[peering.OutAivenState]; got != "ACTIVE" {
 		t.Errorf("state %q", got)
 	}
@@ -367,12 +329,9 @@ func TestRunbookOverlapRefusedBeforeCreating(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	before := fingerprint(e.state())
 	tgt := peering.Target{Project: "tsdb-staging", VPCID: stagingVPC, SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "Rg-Legacy", VNetName: "Legacy-VNet"}
-	run, err := e.runbook().Open(tgt, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), tgt, peering.Options{})
 	defer run.Close()
-	err = run.RunAll(ctxFor(t), nil)
+	err := run.RunAll(ctxFor(t), nil)
 	var ve *peering.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "vnet" || !strings.Contains(err.Error(), "overlaps") {
 		t.Fatalf("want an overlap validation error on --vnet, got %v", err)
@@ -385,15 +344,9 @@ func TestRunbookOverlapRefusedBeforeCreating(t *testing.T) {
 func TestRunbookLowercasesNamesForAiven(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	tgt := peering.Target{Project: "tsdb-prod", VPCID: prodVPC, SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "Rg-Legacy", VNetName: "Legacy-VNet"}
-	run, err := e.runbook().Open(tgt, peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), tgt, peering.Options{})
 	defer run.Close()
-	var ev events
-	if err := run.RunAll(ctxFor(t), ev.sink); err != nil {
-		t.Fatalf("RunAll: %v\n%s", err, ev.text())
-	}
+	ev := runAll(t, run, "RunAll")
 	if !strings.Contains(ev.text(), "rg-legacy/legacy-vnet") {
 		t.Error("no notice about lower-casing")
 	}
@@ -412,18 +365,12 @@ func TestRunbookLowercasesNamesForAiven(t *testing.T) {
 func TestRunbookDeleteRestoresTheWorld(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	before := fingerprint(e.state())
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{Role: peering.RoleLeastPrivilege})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{Role: peering.RoleLeastPrivilege})
 	if err := run.RunAll(ctxFor(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	run.Close()
-	run2, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run2 := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 	var ev events
 	if err := run2.Teardown(ctxFor(t), peering.TeardownOptions{}, ev.sink); err != nil {
 		t.Fatalf("teardown: %v\n%s", err, ev.text())
@@ -436,12 +383,9 @@ func TestRunbookDeleteRestoresTheWorld(t *testing.T) {
 
 func TestRunbookLockHeldByAnotherRun(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 	defer run.Close()
-	_, err = e.runbook().Open(stagingTarget(), peering.Options{})
+	_, err := e.runbook().Open(stagingTarget(), peering.Options{})
 	var le *peering.LockedError
 	if !errors.As(err, &le) || le.PID != os.Getpid() || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
 		t.Fatalf("want a LockedError naming pid %d, got %v", os.Getpid(), err)
@@ -457,11 +401,11 @@ func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 	// ACTIVE tsdb-prod peering); remove it as the admin first, as in a
 	// tenant that never peered with Aiven.
 	admin := newEnv(t, sandbox.Options{})
-	sp, err := admin.dir.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
+	sp, err := admin.Directory.ServicePrincipalByAppID(ctxFor(t), peering.DefaultAivenAppID)
 	if err != nil || sp == nil {
 		t.Fatalf("Aiven's service principal: %v, %v", sp, err)
 	}
-	if err := admin.dir.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
+	if err := admin.Directory.DeleteServicePrincipal(ctxFor(t), sp.ObjectID); err != nil {
 		t.Fatal(err)
 	}
 	e := admin.as(t, sandbox.PrincipalSpec{DisplayName: "ci-automation",
@@ -488,10 +432,7 @@ func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 	// and nothing else was created.
 	rb := e.runbook()
 	rb.SignedInAppID = ""
-	run, err := rb.Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, rb, stagingTarget(), peering.Options{})
 	defer run.Close()
 	err = run.RunAll(ctxFor(t), nil)
 	var se *peering.StepError
@@ -513,12 +454,9 @@ func TestRunbookPreflightNeedsRoleAssignmentRights(t *testing.T) {
 	e := admin.as(t, sandbox.PrincipalSpec{DisplayName: "network-only", DirectoryRoles: []string{sandbox.RoleApplicationAdministrator},
 		SubscriptionRole: "Contributor"})
 	before := fingerprint(admin.state())
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 	defer run.Close()
-	err = run.RunAll(ctxFor(t), nil)
+	err := run.RunAll(ctxFor(t), nil)
 	var pe *peering.PermissionError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "roleAssignments/write") || !strings.Contains(err.Error(), "Owner") {
 		t.Fatalf("want a PermissionError naming roleAssignments/write, got %v", err)
@@ -533,12 +471,9 @@ func TestRunbookPreflightNeedsRoleAssignmentRights(t *testing.T) {
 func TestRunbookUnknownAivenAppIDCreatesNothing(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	before := fingerprint(e.state())
-	run, err := e.runbook().Open(stagingTarget(), peering.Options{AivenAppID: "0badc0de-aaaa-4bbb-8ccc-dddddddddddd"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{AivenAppID: "0badc0de-aaaa-4bbb-8ccc-dddddddddddd"})
 	defer run.Close()
-	err = run.RunAll(ctxFor(t), nil)
+	err := run.RunAll(ctxFor(t), nil)
 	var se *peering.StepError
 	if !errors.As(err, &se) || se.Step != peering.StepAivenSP || !strings.Contains(err.Error(), "--aiven-app-id") {
 		t.Fatalf("want a failure at %s naming --aiven-app-id, got %v", peering.StepRef(peering.StepAivenSP), err)
@@ -573,11 +508,8 @@ func TestRunbookUnsavableRecordStopsBeforeCreating(t *testing.T) {
 			rb := e.runbook()
 			fs := &failingStore{RecordStore: rb.Store, left: saves}
 			rb.Store = fs
-			run, err := rb.Open(stagingTarget(), peering.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = run.RunAll(ctxFor(t), nil)
+			run := openRun(t, rb, stagingTarget(), peering.Options{})
+			err := run.RunAll(ctxFor(t), nil)
 			run.Close()
 			var sv *peering.SaveError
 			if err != nil && !errors.As(err, &sv) && !strings.Contains(err.Error(), "read-only") {
@@ -588,10 +520,7 @@ func TestRunbookUnsavableRecordStopsBeforeCreating(t *testing.T) {
 			}
 			// Everything the cloud holds is known to the last saved record:
 			// a fresh process deletes it all.
-			run2, err := e.runbook().Open(stagingTarget(), peering.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			run2 := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
 			if !run2.New() {
 				if err := run2.Teardown(ctxFor(t), peering.TeardownOptions{}, nil); err != nil {
 					t.Fatal(err)

@@ -115,6 +115,13 @@ func (r *Run) val(k string) string {
 
 func creates(s string) func(Options) string { return func(Options) string { return s } }
 
+// avnConnectionArgs name the target's Aiven peering connection for avn,
+// with the names in lower case as azpeer sends them.
+func avnConnectionArgs(t Target) string {
+	return fmt.Sprintf("--project %s --project-vpc-id %s --peer-cloud-account %s --peer-resource-group %s --peer-vpc %s",
+		t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
+}
+
 // steps is the procedure. Aiven's service principal comes first of the
 // steps that create anything: it needs the rarest right (Application
 // Administrator) and it is the only check there is that --aiven-app-id
@@ -206,19 +213,14 @@ func steps() []Step {
 			creates: creates("an Aiven peering connection on the project VPC"),
 			detect:  detectAivenPeering, act: actAivenPeering, undo: undoAivenPeering,
 			command: func(r *Run) string {
-				t := r.target()
-				return fmt.Sprintf("avn vpc peering-connection create --project %s --project-vpc-id %s --peer-cloud-account %s --peer-resource-group %s --peer-vpc %s --peer-azure-app-id %s --peer-azure-tenant-id %s",
-					t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName), r.val(OutUserAppID), r.val(OutUserTenantID))
+				return "avn vpc peering-connection create " + avnConnectionArgs(r.target()) +
+					" --peer-azure-app-id " + r.val(OutUserAppID) + " --peer-azure-tenant-id " + r.val(OutUserTenantID)
 			}},
 		{ID: StepWaitPendingPeer, Title: "Wait for Aiven: APPROVED → PENDING_PEER",
 			Produces: []Output{{OutAivenTenantID, "aiven tenant"}, {OutAivenVNetID, "aiven vnet"}},
 			creates:  creates("nothing (waits for Aiven, saves to-tenant-id and to-network-id)"),
 			detect:   detectNever, act: actWaitPendingPeer,
-			command: func(r *Run) string {
-				t := r.target()
-				return fmt.Sprintf("avn vpc peering-connection get -v --project %s --project-vpc-id %s --peer-cloud-account %s --peer-resource-group %s --peer-vpc %s",
-					t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
-			}},
+			command: func(r *Run) string { return "avn vpc peering-connection get -v " + avnConnectionArgs(r.target()) }},
 		{ID: StepAppSignIn, Title: "Sign in as the app in your tenant and Aiven's",
 			Needs: []string{OutUserAppID, OutUserTenantID, OutAivenTenantID},
 			// Aiven's tenant is needed only to sign in; a peering whose Azure
@@ -244,11 +246,7 @@ func steps() []Step {
 			Needs: []string{OutUserVNetID}, Produces: []Output{{OutAivenState, "aiven"}, {OutAzurePeeringState, "azure"}},
 			creates: creates("nothing (waits for ACTIVE and Connected)"),
 			detect:  detectNever, act: actWaitActive,
-			command: func(r *Run) string {
-				t := r.target()
-				return fmt.Sprintf("avn vpc peering-connection get --project %s --project-vpc-id %s --peer-cloud-account %s --peer-resource-group %s --peer-vpc %s",
-					t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
-			}},
+			command: func(r *Run) string { return "avn vpc peering-connection get " + avnConnectionArgs(r.target()) }},
 	}
 	for i := range table {
 		table[i].Number = i + 1

@@ -226,6 +226,32 @@ func (r *Run) poll(ctx context.Context, check func(ctx context.Context) (done, p
 	}
 }
 
+// pollConnection polls the run's Aiven connection for step with check,
+// which says whether the wait is over. A connection that is gone is the
+// error gone; a change of Aiven's state is an event, an output and
+// progress (moved, for check, which may report progress of its own).
+func (r *Run) pollConnection(ctx context.Context, step StepID, gone error,
+	check func(ctx context.Context, c Connection, moved bool) (done, progressed bool, err error)) error {
+	last := r.out(OutAivenState)
+	return r.poll(ctx, func(ctx context.Context) (bool, bool, error) {
+		c, ok, err := r.connection(ctx)
+		if err != nil {
+			return false, false, err
+		}
+		if !ok {
+			return false, false, gone
+		}
+		moved := string(c.State) != last
+		if moved {
+			r.emit(Event{Step: step, Kind: EventState, Side: "aiven", From: last, To: string(c.State), Message: c.Message()})
+			last = string(c.State)
+			r.setOut(OutAivenState, last)
+		}
+		done, progressed, err := check(ctx, c, moved)
+		return done, moved || progressed, err
+	})
+}
+
 // failedStateError explains a failed Aiven state.
 func failedStateError(c Connection) error {
 	msg := c.Message()
@@ -244,23 +270,12 @@ func failedStateError(c Connection) error {
 // 12. Wait for PENDING_PEER and save to-tenant-id and to-network-id at once:
 // state_info can turn null later.
 func actWaitPendingPeer(ctx context.Context, r *Run) error {
-	last := r.out(OutAivenState)
 	var approvedSince, refreshed time.Time
 	t := r.target()
-	return r.poll(ctx, func(ctx context.Context) (bool, bool, error) {
-		c, ok, err := r.connection(ctx)
-		if err != nil {
-			return false, false, err
-		}
-		if !ok {
-			return false, false, &StepError{Step: StepWaitPendingPeer, Err: errors.New("the Aiven peering connection is gone"),
-				Hint: "run azpeer create again: " + StepRef(StepAivenPeering) + " requests it again"}
-		}
-		progressed := string(c.State) != last
+	gone := &StepError{Step: StepWaitPendingPeer, Err: errors.New("the Aiven peering connection is gone"),
+		Hint: "run azpeer create again: " + StepRef(StepAivenPeering) + " requests it again"}
+	return r.pollConnection(ctx, StepWaitPendingPeer, gone, func(ctx context.Context, c Connection, progressed bool) (bool, bool, error) {
 		if progressed {
-			r.emit(Event{Step: StepWaitPendingPeer, Kind: EventState, Side: "aiven", From: last, To: string(c.State), Message: c.Message()})
-			last = string(c.State)
-			r.setOut(OutAivenState, last)
 			_ = r.save()
 		}
 		if tid, nid := c.ToTenantID(), c.ToNetworkID(); tid != "" && nid != "" && (tid != r.out(OutAivenTenantID) || nid != r.out(OutAivenVNetID)) {
@@ -435,23 +450,10 @@ func actAzurePeering(ctx context.Context, r *Run) error {
 
 // 15. Wait until Aiven says ACTIVE and Azure says Connected.
 func actWaitActive(ctx context.Context, r *Run) error {
-	lastAiven, lastAzure := r.out(OutAivenState), r.out(OutAzurePeeringState)
+	lastAzure := r.out(OutAzurePeeringState)
 	t := r.target()
-	return r.poll(ctx, func(ctx context.Context) (bool, bool, error) {
-		c, ok, err := r.connection(ctx)
-		if err != nil {
-			return false, false, err
-		}
-		if !ok {
-			return false, false, errors.New("the Aiven peering connection is gone")
-		}
-		progressed := false
-		if string(c.State) != lastAiven {
-			r.emit(Event{Step: StepWaitActive, Kind: EventState, Side: "aiven", From: lastAiven, To: string(c.State), Message: c.Message()})
-			lastAiven = string(c.State)
-			r.setOut(OutAivenState, lastAiven)
-			progressed = true
-		}
+	gone := errors.New("the Aiven peering connection is gone")
+	return r.pollConnection(ctx, StepWaitActive, gone, func(ctx context.Context, c Connection, progressed bool) (bool, bool, error) {
 		azState := ""
 		if name := r.out(OutAzurePeeringName); name != "" {
 			p, err := r.rb.Network.Peering(ctx, r.out(OutUserVNetID), name)

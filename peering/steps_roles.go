@@ -52,29 +52,44 @@ func appRoleID(ctx context.Context, r *Run) (string, error) {
 	})
 }
 
-// findRole returns the role of slot when it exists: the one the ledger
-// names (settling an intent), else one with the role's name (found).
-func (r *Run) findRole(ctx context.Context, slot, roleName string) (*RoleDefinition, error) {
+// byLedger reads the object of slot that the ledger names, by its id:
+// found, an intent is settled and the output set; gone, it is forgotten
+// (unless only intended: its create may not have landed). lookUp says
+// whether to look for an equal object by other means: not when one was
+// found, nor while an intent is pending. idName gives an object's id and
+// name.
+func byLedger[T any](ctx context.Context, r *Run, slot string, kind ObjectKind, read func(context.Context, string) (*T, error),
+	idName func(*T) (id, name string)) (found *T, lookUp bool, err error) {
 	if o, ok := r.object(slot); ok && o.ID != "" && o.State != Removed {
-		rd, err := r.rb.Access.RoleDefinitionByID(ctx, o.ID)
+		v, err := read(ctx, o.ID)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if rd != nil {
+		if v != nil {
+			id, name := idName(v)
 			if o.State == Intended {
-				r.settle(slot, KindRoleDefinition, rd.ID, rd.RoleName, Created)
+				r.settle(slot, kind, id, name, Created)
 			}
-			r.setOut(slot, rd.ID)
-			return rd, nil
+			r.setOut(slot, id)
+			return v, false, nil
 		}
 		if o.State != Intended {
 			r.forget(slot)
 		}
 	}
-	if _, ok := r.intended(slot); ok {
-		return nil, nil
+	_, pending := r.intended(slot)
+	return nil, !pending, nil
+}
+
+// findRole returns the role of slot when it exists: the one the ledger
+// names (settling an intent), else one with the role's name (found).
+func (r *Run) findRole(ctx context.Context, slot, roleName string) (*RoleDefinition, error) {
+	rd, lookUp, err := byLedger(ctx, r, slot, KindRoleDefinition, r.rb.Access.RoleDefinitionByID,
+		func(rd *RoleDefinition) (string, string) { return rd.ID, rd.RoleName })
+	if err != nil || !lookUp {
+		return rd, err
 	}
-	rd, err := r.rb.Access.FindRoleDefinition(ctx, subscriptionScope(r.target()), roleName)
+	rd, err = r.rb.Access.FindRoleDefinition(ctx, subscriptionScope(r.target()), roleName)
 	if err != nil || rd == nil {
 		return nil, err
 	}
@@ -149,24 +164,10 @@ func lastSegment(id string) string { return id[strings.LastIndex(id, "/")+1:] }
 // detectAssignment finds the assignment of slot: the one the ledger names
 // (settling an intent), else an equal one someone made (found).
 func (r *Run) detectAssignment(ctx context.Context, slot, roleID, principal string) (bool, error) {
-	if o, ok := r.object(slot); ok && o.ID != "" && o.State != Removed {
-		ra, err := r.rb.Access.RoleAssignmentByID(ctx, o.ID)
-		if err != nil {
-			return false, err
-		}
-		if ra != nil {
-			if o.State == Intended {
-				r.settle(slot, KindRoleAssignment, ra.ID, "", Created)
-			}
-			r.setOut(slot, ra.ID)
-			return true, nil
-		}
-		if o.State != Intended {
-			r.forget(slot)
-		}
-	}
-	if _, ok := r.intended(slot); ok {
-		return false, nil
+	ra, lookUp, err := byLedger(ctx, r, slot, KindRoleAssignment, r.rb.Access.RoleAssignmentByID,
+		func(ra *RoleAssignment) (string, string) { return ra.ID, "" })
+	if err != nil || !lookUp {
+		return ra != nil, err
 	}
 	id, err := findAssignment(ctx, r.rb.Access, r.out(OutUserVNetID), roleID, principal)
 	if err != nil || id == "" {

@@ -207,24 +207,11 @@ func undoGrantApp(ctx context.Context, r *Run, o TeardownOptions) error {
 
 // 4. The app's service principal.
 func undoAppSP(ctx context.Context, r *Run, _ TeardownOptions) error {
-	o, ok := r.removal(OutUserSPID)
-	if !ok || !o.Owned() {
-		return nil
+	id, err := r.ownSP(ctx, OutUserSPID, r.out(OutUserAppID), false)
+	if err != nil || id == "" {
+		return err
 	}
-	id := o.ID
-	if id == "" {
-		// Intended only: find it by the app it belongs to.
-		sp, err := r.rb.Directory.ServicePrincipalByAppID(ctx, r.out(OutUserAppID))
-		if err != nil {
-			return err
-		}
-		if sp == nil {
-			r.forget(OutUserSPID)
-			return nil
-		}
-		id = sp.ObjectID
-	}
-	err := r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Directory.DeleteServicePrincipal(ctx, id) })
+	err = r.rb.call(ctx, func(ctx context.Context) error { return r.rb.Directory.DeleteServicePrincipal(ctx, id) })
 	if err != nil && StatusCode(err) != 404 {
 		return fmt.Errorf("delete the app's service principal: %w", err)
 	}
@@ -293,28 +280,16 @@ func undoApp(ctx context.Context, r *Run, _ TeardownOptions) error {
 
 // 2. Aiven's service principal, unless other peerings need it.
 func undoAivenSP(ctx context.Context, r *Run, o TeardownOptions) error {
-	obj, ok := r.removal(OutAivenSPID)
-	if !ok || !obj.Owned() {
-		return nil
-	}
-	id := obj.ID
-	if id == "" {
-		sp, err := r.rb.Directory.ServicePrincipalByAppID(ctx, r.options().AivenAppID)
-		if err != nil {
-			return err
-		}
-		if run, _ := MarkedBy(spTags(sp)); sp == nil || run != r.rec.RunID {
-			r.forget(OutAivenSPID)
-			return nil
-		}
-		id = sp.ObjectID
+	id, err := r.ownSP(ctx, OutAivenSPID, r.options().AivenAppID, true)
+	if err != nil || id == "" {
+		return err
 	}
 	if o.KeepShared {
 		r.kept("Aiven's service principal (--keep-shared)")
 		return nil
 	}
 	var used bool
-	err := r.rb.call(ctx, func(ctx context.Context) (err error) {
+	err = r.rb.call(ctx, func(ctx context.Context) (err error) {
 		used, err = r.principalInUse(ctx, subscriptionScope(r.target()), id)
 		return err
 	})
@@ -335,11 +310,33 @@ func undoAivenSP(ctx context.Context, r *Run, o TeardownOptions) error {
 	return nil
 }
 
-func spTags(sp *ServicePrincipal) []string {
-	if sp == nil {
-		return nil
+// ownSP is the object id of the service principal of slot that the run
+// made and may delete, or "" for none. One only intended is found by the
+// app it belongs to; when the app is shared with other runs (Aiven's), it
+// is the run's only if it carries the run's mark. One not there is
+// forgotten.
+func (r *Run) ownSP(ctx context.Context, slot, appID string, shared bool) (string, error) {
+	o, ok := r.removal(slot)
+	if !ok || !o.Owned() {
+		return "", nil
 	}
-	return sp.Tags
+	if o.ID != "" {
+		return o.ID, nil
+	}
+	sp, err := r.rb.Directory.ServicePrincipalByAppID(ctx, appID)
+	if err != nil {
+		return "", err
+	}
+	if sp != nil && shared {
+		if run, _ := MarkedBy(sp.Tags); run != r.rec.RunID {
+			sp = nil
+		}
+	}
+	if sp == nil {
+		r.forget(slot)
+		return "", nil
+	}
+	return sp.ObjectID, nil
 }
 
 func (r *Run) roleInUse(ctx context.Context, scope, roleID string) (bool, error) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func secretHash(s string) string {
@@ -23,7 +24,7 @@ func secretHash(s string) string {
 // The admin's token (Credentials) is the same as before.
 func withNonAdminUser(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
-	base := startSandbox(t, sandbox.Options{})
+	base := sandboxtest.Start(t, sandbox.Options{})
 	code, state := adminDo(t, base, http.MethodGet, "/_sandbox/state", base.Credentials().AivenToken, "")
 	if code != 200 {
 		t.Fatalf("state: HTTP %d", code)
@@ -45,7 +46,7 @@ func withNonAdminUser(t *testing.T) (*sandbox.Server, string) {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return startSandbox(t, sandbox.Options{Scenario: file}), token
+	return sandboxtest.Start(t, sandbox.Options{Scenario: file}), token
 }
 
 func TestAdminStateAuthorization(t *testing.T) {
@@ -74,7 +75,7 @@ func TestAdminStateAuthorization(t *testing.T) {
 }
 
 func TestAdminStateHasNoSecrets(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	creds := s.Credentials()
 	code, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", creds.AivenToken, "")
 	if code != http.StatusOK {
@@ -106,7 +107,7 @@ func TestAdminStateHasNoSecrets(t *testing.T) {
 }
 
 func TestAdminFaults(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := s.Credentials().AivenToken
 	me := func() int {
 		code, _ := adminDo(t, s, http.MethodGet, "/v1/me", token, "")
@@ -159,7 +160,7 @@ func TestAdminFaults(t *testing.T) {
 }
 
 func TestAdminClock(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := s.Credentials().AivenToken
 	code, body := adminDo(t, s, http.MethodPut, "/_sandbox/clock", token, `{"speed": 20}`)
 	if code != 200 {
@@ -189,7 +190,7 @@ func TestAdminClock(t *testing.T) {
 }
 
 func TestAdminProjectFault(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := s.Credentials().AivenToken
 	vpcs := func(project string) int {
 		code, _ := adminDo(t, s, http.MethodGet, "/v1/project/"+project+"/vpcs", token, "")

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestAivenCreateValidation(t *testing.T) {
@@ -248,7 +249,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 		AivenDeletion:       sandbox.Duration(2 * time.Second),
 		AivenPeerLoss:       sandbox.Duration(3 * time.Second),
 	}
-	s := startSandbox(t, sandbox.Options{Speed: 100, Timing: &timing})
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 100, Timing: &timing})
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)

@@ -21,6 +21,7 @@ import (
 	"github.com/aiven/go-client-codegen/handler/vpc"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -254,7 +255,7 @@ func TestAivenNotFound(t *testing.T) {
 }
 
 func TestAivenBadToken(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	t.Run("codegen with a wrong token", func(t *testing.T) {
 		_, err := aivenClient(t, s, "not-a-token").UserInfo(ctx(t))
 		e := aivenErr(t, err)
@@ -327,7 +328,7 @@ func TestAivenScenarioFile(t *testing.T) {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startSandbox(t, sandbox.Options{Scenario: file})
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: file})
 	c := aivenClient(t, s, token)
 
 	t.Run("not a member", func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	aiven "github.com/aiven/go-client-codegen"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // wantInvalidToken checks for Aiven's answer to an unknown token.
@@ -32,7 +33,7 @@ func TestAivenAccessTokenRevoke(t *testing.T) {
 		{"by the full token, as avn user logout does", func(tok string) string { return tok }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := startSandbox(t, sandbox.Options{})
+			s := sandboxtest.Start(t, sandbox.Options{})
 			token := s.Credentials().AivenToken
 			c := aivenClient(t, s, token)
 			if err := c.AccessTokenRevoke(ctx(t), tc.key(token)); err != nil {
@@ -81,7 +82,7 @@ func TestAivenAccessTokenRevoke(t *testing.T) {
 }
 
 func TestRevokeAivenToken(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := s.Credentials().AivenToken
 	for _, tc := range []struct {
 		name, token string
@@ -139,7 +140,7 @@ func TestAdminRevokeToken(t *testing.T) {
 // A restart hands out a fresh, valid token even when the old one was revoked.
 func TestAivenRevokedTokenRotatesOnRestart(t *testing.T) {
 	dir := t.TempDir()
-	first := startSandbox(t, sandbox.Options{StateDir: dir})
+	first := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
 	old := first.Credentials().AivenToken
 	if !first.RevokeAivenToken(old) {
 		t.Fatal("RevokeAivenToken: false")
@@ -147,7 +148,7 @@ func TestAivenRevokedTokenRotatesOnRestart(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	second := startSandbox(t, sandbox.Options{StateDir: dir})
+	second := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
 	if _, err := aivenClient(t, second, second.Credentials().AivenToken).UserInfo(ctx(t)); err != nil {
 		t.Errorf("the new token after a restart: %v", err)
 	}

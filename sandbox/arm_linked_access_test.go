@@ -19,12 +19,13 @@ import (
 	"github.com/aiven/go-client-codegen/handler/vpc"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // The scenario's tsdb-prod peering app, signed in to both tenants: the
 // linked access check on Aiven's networks in Aiven's tenant.
 func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	secret := prodAppSecret(t, s)
 	cred := secretCredential(t, s, sandbox.UserTenantID, sandbox.ProdPeeringAppID, secret, sandbox.AivenTenantID)
@@ -32,20 +33,20 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 	homeOnly := newNetClients(t, sandbox.UserSubscriptionID, cred, armOptions(s))
 
 	// Without a token from Aiven's tenant, Aiven's subscription cannot be linked.
-	_, err := homeOnly.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-analytics", netPeeringBody(aivenAnalyticsVNet), nil)
+	_, err := homeOnly.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-analytics", netPeeringBody(sandboxtest.AivenAnalyticsVNetID), nil)
 	re := wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
 	if msg := errorMessage(t, re); msg != "The client has permission to perform action 'Microsoft.Network/virtualNetworks/peer/action' on scope '"+
-		prodVNet+"/virtualNetworkPeerings/to-analytics', however the current tenant '"+sandbox.UserTenantID+
+		sandboxtest.ProdVNetID+"/virtualNetworkPeerings/to-analytics', however the current tenant '"+sandbox.UserTenantID+
 		"' is not authorized to access linked subscription '"+sandbox.AivenSubscriptionID+"'." {
 		t.Errorf("message = %q", msg)
 	}
 	// With it, the app's principal in Aiven's tenant needs peer/action on
 	// the network; Aiven granted it only on tsdb-prod's.
-	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-analytics", netPeeringBody(aivenAnalyticsVNet), nil)
+	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-analytics", netPeeringBody(sandboxtest.AivenAnalyticsVNetID), nil)
 	re = wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
-	if msg := errorMessage(t, re); !strings.Contains(msg, "has permission to perform action 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' on scope '"+prodVNet+
+	if msg := errorMessage(t, re); !strings.Contains(msg, "has permission to perform action 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' on scope '"+sandboxtest.ProdVNetID+
 		"/virtualNetworkPeerings/to-analytics'; however, it does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/peer/action' on the linked scope(s) '"+
-		aivenAnalyticsVNet+"' (respectively) or the linked scope(s) are invalid.") {
+		sandboxtest.AivenAnalyticsVNetID+"' (respectively) or the linked scope(s) are invalid.") {
 		t.Errorf("message = %q", msg)
 	}
 	// A remote network that is not there, in a subscription that is.
@@ -53,18 +54,18 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 		netPeeringBody(sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-gone")), nil)
 	wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed") // no grant there either
 	// The app's role is on prod-vnet only.
-	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "app-to-aiven", netPeeringBody(aivenProdVNet), nil)
+	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "app-to-aiven", netPeeringBody(sandboxtest.AivenProdVNetID), nil)
 	re = wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
-	if msg := errorMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+appVNet+"/virtualNetworkPeerings/app-to-aiven'") {
+	if msg := errorMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+sandboxtest.AppVNetID+"/virtualNetworkPeerings/app-to-aiven'") {
 		t.Errorf("message = %q", msg)
 	}
 	// tsdb-prod's network is peered already, by another name.
-	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-aiven-again", netPeeringBody(aivenProdVNet), nil)
+	_, err = withAux.peerings.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", "to-aiven-again", netPeeringBody(sandboxtest.AivenProdVNetID), nil)
 	wantResponseError(t, err, http.StatusBadRequest, "PeeringAlreadyExists")
 
 	// Updating the existing peering passes every check and stays Connected
 	// on both sides; the app reads Aiven's side as its principal there.
-	body := netPeeringBody(aivenProdVNet)
+	body := netPeeringBody(sandboxtest.AivenProdVNetID)
 	body.Properties.AllowForwardedTraffic = to.Ptr(true)
 	p, err := netPeer(c, withAux, "rg-prod", "prod-vnet", "to-aiven-tsdb-prod", body)
 	if prov, state := netState(p); err != nil || prov != "Succeeded" || state != "Connected" || !*p.Properties.AllowForwardedTraffic {
@@ -77,7 +78,7 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 		t.Fatalf("Aiven's network as the app's principal there: %v", err)
 	}
 	if ps := v.Properties.VirtualNetworkPeerings; len(ps) != 1 || *ps[0].Properties.PeeringState != armnetwork.VirtualNetworkPeeringStateConnected ||
-		!strings.EqualFold(*ps[0].Properties.RemoteVirtualNetwork.ID, prodVNet) {
+		!strings.EqualFold(*ps[0].Properties.RemoteVirtualNetwork.ID, sandboxtest.ProdVNetID) {
 		t.Errorf("Aiven's side = %+v", ps)
 	}
 }
@@ -114,7 +115,7 @@ func netAivenState(t testing.TB, s *sandbox.Server, project, vpcID, vnet string,
 // app's cross-tenant peering connects both sides.
 func TestARMNetCrossTenantRunbook(t *testing.T) {
 	timing := sandbox.Timing{RolePropagation: sandbox.Duration(10 * time.Minute), AivenPeerLoss: sandbox.Duration(time.Hour)}
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing})
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 1, Timing: &timing})
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
@@ -137,7 +138,7 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	}
 	_, assigns := rbacClients(t, s, admin)
 	for _, principal := range []string{appSP.ID, aivenSP.ID} {
-		if _, err := rbacAssign(c, assigns, appVNet, netNetworkContributor, principal, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
+		if _, err := rbacAssign(c, assigns, sandboxtest.AppVNetID, netNetworkContributor, principal, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -153,9 +154,9 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	// Both new assignments are still propagating: the app may not write
 	// peerings yet, and Aiven waits too.
 	homeOnly := newNetClients(t, sandbox.UserSubscriptionID, secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret), armOptions(s))
-	_, err = homeOnly.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "to-aiven", netPeeringBody(aivenProdVNet), nil)
+	_, err = homeOnly.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "to-aiven", netPeeringBody(sandboxtest.AivenProdVNetID), nil)
 	re := wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
-	if msg := errorMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+appVNet+"/virtualNetworkPeerings/to-aiven'") ||
+	if msg := errorMessage(t, re); !strings.Contains(msg, "'Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write' over scope '"+sandboxtest.AppVNetID+"/virtualNetworkPeerings/to-aiven'") ||
 		!strings.Contains(msg, "If access was recently granted, please refresh your credentials.") {
 		t.Errorf("message = %q", msg)
 	}
@@ -167,11 +168,11 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	// built its side and says where to peer.
 	s.Clock().SetSpeed(60000)
 	pc := netAivenState(t, s, "tsdb-prod", prodVPCID, "app-vnet", vpc.VpcPeeringConnectionStateTypePendingPeer)
-	if pc.StateInfo["to-tenant-id"] != sandbox.AivenTenantID || !strings.EqualFold(pc.StateInfo["to-network-id"].(string), aivenProdVNet) {
+	if pc.StateInfo["to-tenant-id"] != sandbox.AivenTenantID || !strings.EqualFold(pc.StateInfo["to-network-id"].(string), sandboxtest.AivenProdVNetID) {
 		t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
 	}
 	// Without Aiven's tenant's token the link is refused...
-	_, err = homeOnly.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "to-aiven", netPeeringBody(aivenProdVNet), nil)
+	_, err = homeOnly.peerings.BeginCreateOrUpdate(c, "rg-app", "app-vnet", "to-aiven", netPeeringBody(sandboxtest.AivenProdVNetID), nil)
 	re = wantResponseError(t, err, http.StatusForbidden, "LinkedAuthorizationFailed")
 	if msg := errorMessage(t, re); !strings.Contains(msg, "is not authorized to access linked subscription '"+sandbox.AivenSubscriptionID+"'") {
 		t.Errorf("message = %q", msg)

@@ -20,10 +20,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestARMNetVirtualNetworks(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{ARMPageSize: 2})
+	s := sandboxtest.Start(t, sandbox.Options{ARMPageSize: 2})
 	c := ctx(t)
 	n := adminNet(t, s)
 
@@ -66,7 +67,7 @@ func TestARMNetVirtualNetworks(t *testing.T) {
 	s.SetARMPageSize(0)
 
 	page, err := n.vnets.NewListPager("RG-PROD", nil).NextPage(c)
-	if err != nil || len(page.Value) != 1 || *page.Value[0].ID != prodVNet || page.NextLink != nil {
+	if err != nil || len(page.Value) != 1 || *page.Value[0].ID != sandboxtest.ProdVNetID || page.NextLink != nil {
 		t.Fatalf("List rg-prod = %+v, %v", page.Value, err)
 	}
 	prod := page.Value[0]
@@ -75,14 +76,14 @@ func TestARMNetVirtualNetworks(t *testing.T) {
 	}
 	if ps := prod.Properties.VirtualNetworkPeerings; len(ps) != 1 || *ps[0].Name != "to-aiven-tsdb-prod" ||
 		*ps[0].Properties.PeeringState != armnetwork.VirtualNetworkPeeringStateConnected ||
-		*ps[0].Properties.RemoteVirtualNetwork.ID != aivenProdVNet ||
+		*ps[0].Properties.RemoteVirtualNetwork.ID != sandboxtest.AivenProdVNetID ||
 		*ps[0].Properties.RemoteAddressSpace.AddressPrefixes[0] != "10.10.0.0/24" {
 		t.Errorf("prod-vnet peerings = %+v", ps)
 	}
 
 	// Names are found in any case; answers keep the canonical case.
 	got, err := n.vnets.Get(c, "rg-legacy", "legacy-vnet", nil)
-	if err != nil || *got.ID != legacyVNet || *got.Name != "Legacy-VNet" {
+	if err != nil || *got.ID != sandboxtest.LegacyVNetID || *got.Name != "Legacy-VNet" {
 		t.Errorf("Get legacy-vnet = %+v, %v", got.VirtualNetwork, err)
 	}
 	ps, err := n.peerings.Get(c, "RG-prod", "PROD-vnet", "TO-AIVEN-TSDB-PROD", nil)
@@ -93,7 +94,7 @@ func TestARMNetVirtualNetworks(t *testing.T) {
 }
 
 func TestARMNetReadErrors(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	n := adminNet(t, s)
 	other := newNetClients(t, sandbox.AivenSubscriptionID, adminCredential(t, s), armOptions(s))
 	unknown := newNetClients(t, "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", adminCredential(t, s), armOptions(s))
@@ -128,13 +129,13 @@ func TestARMNetReadErrors(t *testing.T) {
 			_, err := n.peerings.Get(c, "rg-prod", "prod-vnet", "nope", nil)
 			return err
 		},
-			404, "NotFound", "Resource " + prodVNet + "/virtualNetworkPeerings/nope not found."},
+			404, "NotFound", "Resource " + sandboxtest.ProdVNetID + "/virtualNetworkPeerings/nope not found."},
 		{"peerings of a missing network", func(c context.Context) error {
 			_, err := n.peerings.NewListPager("rg-prod", "nope", nil).NextPage(c)
 			return err
 		}, 404, "ResourceNotFound", "'Microsoft.Network/virtualNetworks/nope'"},
 		{"no role", func(c context.Context) error { _, err := nobody.vnets.Get(c, "rg-prod", "prod-vnet", nil); return err },
-			403, "AuthorizationFailed", "The client '" + p.ObjectID + "' with object id '" + p.ObjectID + "' does not have authorization to perform action 'Microsoft.Network/virtualNetworks/read' over scope '" + prodVNet + "' or the scope is invalid. If access was recently granted, please refresh your credentials."},
+			403, "AuthorizationFailed", "The client '" + p.ObjectID + "' with object id '" + p.ObjectID + "' does not have authorization to perform action 'Microsoft.Network/virtualNetworks/read' over scope '" + sandboxtest.ProdVNetID + "' or the scope is invalid. If access was recently granted, please refresh your credentials."},
 		{"no role, list", func(c context.Context) error { _, err := nobody.vnets.NewListAllPager(nil).NextPage(c); return err },
 			403, "AuthorizationFailed", "'Microsoft.Network/virtualNetworks/read' over scope '/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Network/virtualNetworks'"},
 		{"no role, peering", func(c context.Context) error {
@@ -154,19 +155,19 @@ func TestARMNetReadErrors(t *testing.T) {
 
 // A principal whose only role sits on one network lists just that one.
 func TestARMNetFilteredList(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	p, err := s.AddPrincipal(sandbox.PrincipalSpec{DisplayName: "prod-reader"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, assigns := rbacClients(t, s, adminCredential(t, s))
-	if _, err := rbacAssign(c, assigns, prodVNet, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
+	if _, err := rbacAssign(c, assigns, sandboxtest.ProdVNetID, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
 		t.Fatal(err)
 	}
 	n := newNetClients(t, sandbox.UserSubscriptionID, secretCredential(t, s, p.TenantID, p.AppID, p.Secret), armOptions(s))
 	page, err := n.vnets.NewListAllPager(nil).NextPage(c)
-	if err != nil || len(page.Value) != 1 || *page.Value[0].ID != prodVNet {
+	if err != nil || len(page.Value) != 1 || *page.Value[0].ID != sandboxtest.ProdVNetID {
 		t.Fatalf("ListAll as a reader of prod-vnet = %+v, %v", page.Value, err)
 	}
 	_, err = n.vnets.Get(c, "rg-app", "app-vnet", nil)
@@ -176,7 +177,7 @@ func TestARMNetFilteredList(t *testing.T) {
 }
 
 func TestARMNetRawProtocol(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, "https://management.core.windows.net//.default")
 	vnetPath := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet"
 	tests := []struct {
@@ -230,7 +231,7 @@ func TestARMNetRawProtocol(t *testing.T) {
 }
 
 func TestARMNetSubscriptionsAndTenants(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	subs, err := armsubscriptions.NewClient(admin, armOptions(s))
@@ -280,7 +281,7 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 	_, err = theirs.Get(c, sandbox.UserSubscriptionID, nil)
 	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	_, assigns := rbacClients(t, s, admin)
-	if _, err := rbacAssign(c, assigns, prodVNet, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
+	if _, err := rbacAssign(c, assigns, sandboxtest.ProdVNetID, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
 		t.Fatal(err)
 	}
 	page, err = theirs.NewListPager(nil).NextPage(c)

@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // netNetworkContributor is the built-in role as the user's subscription names it.
@@ -77,7 +78,7 @@ func netPeeringNames(t testing.TB, c context.Context, n netClients, rg, vnet str
 func netBeginAppToLegacy(t testing.TB, c context.Context, n netClients) (*runtime.Poller[armnetwork.VirtualNetworkPeeringsClientCreateOrUpdateResponse], *http.Response) {
 	t.Helper()
 	var first *http.Response
-	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet), nil)
+	poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(c, &first), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,26 +143,26 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 		t.Fatal(err)
 	}
 	opts.Scenario = path
-	return startSandbox(t, opts)
+	return sandboxtest.Start(t, opts)
 }
 
 func TestARMNetPeeringLifecycle(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{ARMPageSize: 2})
+	s := sandboxtest.Start(t, sandbox.Options{ARMPageSize: 2})
 	c := ctx(t)
 	n := adminNet(t, s)
 
 	// One side: Initiated.
-	p, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet))
+	p, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID))
 	if err != nil {
 		t.Fatalf("create app-to-legacy: %v", err)
 	}
-	if prov, state := netState(p); prov != "Succeeded" || state != "Initiated" || *p.ID != appVNet+"/virtualNetworkPeerings/app-to-legacy" ||
-		*p.Properties.RemoteVirtualNetwork.ID != legacyVNet || *p.Properties.RemoteAddressSpace.AddressPrefixes[0] != "10.30.0.0/16" ||
+	if prov, state := netState(p); prov != "Succeeded" || state != "Initiated" || *p.ID != sandboxtest.AppVNetID+"/virtualNetworkPeerings/app-to-legacy" ||
+		*p.Properties.RemoteVirtualNetwork.ID != sandboxtest.LegacyVNetID || *p.Properties.RemoteAddressSpace.AddressPrefixes[0] != "10.30.0.0/16" ||
 		*p.Properties.PeerCompleteVnets != true || *p.Properties.AllowForwardedTraffic {
 		t.Fatalf("app-to-legacy = %s %s %+v", prov, state, p.Properties)
 	}
 	// Both sides: Connected, on both.
-	p, err = netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(appVNet))
+	p, err = netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(sandboxtest.AppVNetID))
 	if err != nil {
 		t.Fatalf("create legacy-to-app: %v", err)
 	}
@@ -172,28 +173,28 @@ func TestARMNetPeeringLifecycle(t *testing.T) {
 		t.Errorf("app-to-legacy peeringState = %s, want Connected", state)
 	}
 	// An update answers 200 and keeps the peering Connected.
-	body := netPeeringBody(legacyVNet)
+	body := netPeeringBody(sandboxtest.LegacyVNetID)
 	body.Properties.AllowForwardedTraffic = to.Ptr(true)
 	p, err = netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", body)
 	if prov, state := netState(p); err != nil || prov != "Succeeded" || state != "Connected" || !*p.Properties.AllowForwardedTraffic {
 		t.Errorf("update = %s %s %v", prov, state, err)
 	}
 	// A third peering makes two pages of app-vnet's peerings.
-	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-prod", netPeeringBody(prodVNet)); err != nil {
+	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-prod", netPeeringBody(sandboxtest.ProdVNetID)); err != nil {
 		t.Fatal(err)
 	}
 	names, pages := netPeeringNames(t, c, n, "rg-app", "app-vnet")
 	if want := []string{"app-to-legacy", "app-to-prod"}; pages != 1 || !slices.Equal(names, want) {
 		t.Errorf("peerings of app-vnet: %d pages of %v, want 1 of %v", pages, names, want)
 	}
-	if _, err := netPeer(c, n, "rg-prod", "prod-vnet", "prod-to-legacy", netPeeringBody(legacyVNet)); err != nil {
+	if _, err := netPeer(c, n, "rg-prod", "prod-vnet", "prod-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID)); err != nil {
 		t.Fatal(err)
 	}
 	names, pages = netPeeringNames(t, c, n, "rg-prod", "prod-vnet")
 	if want := []string{"prod-to-legacy", "to-aiven-tsdb-prod"}; pages != 1 || !slices.Equal(names, want) {
 		t.Errorf("peerings of prod-vnet: %d pages of %v, want 1 of %v", pages, names, want)
 	}
-	if _, err := netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-prod", netPeeringBody(prodVNet)); err != nil {
+	if _, err := netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-prod", netPeeringBody(sandboxtest.ProdVNetID)); err != nil {
 		t.Fatal(err)
 	}
 	s.SetARMPageSize(1)
@@ -256,7 +257,7 @@ func TestARMNetPeeringValidation(t *testing.T) {
 			"Resource " + id("nope") + " referenced by resource " + id("net-a") + "/virtualNetworkPeerings/a-to-x was not found."},
 		{"unknown linked subscription", "net-a", "a-to-x", netPeeringBody(sandbox.VNetID("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", "rg", "v")), 403, "LinkedAuthorizationFailed",
 			"however the linked subscription '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9' was not found."},
-		{"linked subscription of another tenant", "net-a", "a-to-x", netPeeringBody(aivenAnalyticsVNet), 403, "LinkedAuthorizationFailed",
+		{"linked subscription of another tenant", "net-a", "a-to-x", netPeeringBody(sandboxtest.AivenAnalyticsVNetID), 403, "LinkedAuthorizationFailed",
 			"however the current tenant '" + sandbox.UserTenantID + "' is not authorized to access linked subscription '" + sandbox.AivenSubscriptionID + "'."},
 		{"no remote", "net-a", "a-to-x", armnetwork.VirtualNetworkPeering{Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{}}, 400, "InvalidRequestFormat", "remoteVirtualNetwork"},
 		{"bad name", "net-a", "-bad-", netPeeringBody(id("net-c")), 400, "InvalidResourceName", "Resource name -bad- is invalid."},

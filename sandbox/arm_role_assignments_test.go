@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 const (
@@ -183,7 +184,7 @@ func TestRBACAssignmentListing(t *testing.T) {
 		// Below the subscription too: the scenario's assignment on prod-vnet.
 		below := false
 		for _, ra := range all {
-			below = below || strings.EqualFold(*ra.Properties.Scope, prodVNet)
+			below = below || strings.EqualFold(*ra.Properties.Scope, sandboxtest.ProdVNetID)
 		}
 		if !below {
 			t.Error("list at the subscription leaves out assignments on resources below it")
@@ -258,26 +259,26 @@ func TestRBACReplicationAndPropagation(t *testing.T) {
 	_, assigns := rbacClients(t, s, admin)
 	_, spID, _ := newPrincipal(t, s, "rbac-replication")
 
-	_, err := rbacAssign(ctx, assigns, prodVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, nil)
+	_, err := rbacAssign(ctx, assigns, sandboxtest.ProdVNetID, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, nil)
 	re := wantResponseError(t, err, http.StatusBadRequest, "PrincipalNotFound")
 	if !strings.Contains(re.Error(), "set the role assignment principalType property") {
 		t.Errorf("PrincipalNotFound text: %v", re)
 	}
-	if _, err := rbacAssign(ctx, assigns, prodVNet, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
+	if _, err := rbacAssign(ctx, assigns, sandboxtest.ProdVNetID, rbacRoleID(sandbox.NetworkContributorRoleGUID), spID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
 		t.Fatalf("assign with principalType: %v", err)
 	}
 
 	f := url.QueryEscape("principalId eq '" + spID + "'")
-	page, err := assigns.NewListForScopePager(strings.TrimPrefix(prodVNet, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
+	page, err := assigns.NewListForScopePager(strings.TrimPrefix(sandboxtest.ProdVNetID, "/"), &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}).NextPage(ctx)
 	if err != nil || len(page.Value) != 1 {
 		t.Fatalf("list the new assignment: %v, %d listed", err, len(page.Value))
 	}
-	if s.Can(spID, sandbox.ActionPeeringWrite, prodVNet+"/virtualNetworkPeerings/p") {
+	if s.Can(spID, sandbox.ActionPeeringWrite, sandboxtest.ProdVNetID+"/virtualNetworkPeerings/p") {
 		t.Fatal("the new assignment grants peering write before it propagated")
 	}
 	// Instant speed lets every simulated delay pass.
 	s.Clock().SetSpeed(0)
-	if !s.Can(spID, sandbox.ActionPeeringWrite, prodVNet+"/virtualNetworkPeerings/p") {
+	if !s.Can(spID, sandbox.ActionPeeringWrite, sandboxtest.ProdVNetID+"/virtualNetworkPeerings/p") {
 		t.Fatal("the assignment grants nothing after propagation")
 	}
 	if s.Can(spID, sandbox.ActionPeeringWrite, sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")) {
@@ -288,7 +289,7 @@ func TestRBACReplicationAndPropagation(t *testing.T) {
 // TestRBACAuthorizationFailed: without Owner or User Access Administrator a
 // principal can neither assign roles nor define them, and can once granted.
 func TestRBACAuthorizationFailed(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	ctx := ctx(t)
 	admin := adminCredential(t, s)
 	_, adminAssigns := rbacClients(t, s, admin)
@@ -318,7 +319,7 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 // TestRBACAPIVersions: the Azure CLI's older api-versions are served, a
 // missing or unknown one is refused.
 func TestRBACAPIVersions(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, armScope)
 	for _, tc := range []struct {
 		path, version string

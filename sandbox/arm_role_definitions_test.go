@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestRBACRoleDefinitions(t *testing.T) {
@@ -22,7 +23,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 	// A built-in role, found by name, carries the request's subscription.
 	for _, tc := range []struct{ scope, wantID string }{
 		{sub, rbacRoleID(sandbox.NetworkContributorRoleGUID)},
-		{strings.TrimPrefix(prodVNet, "/"), rbacRoleID(sandbox.NetworkContributorRoleGUID)},
+		{strings.TrimPrefix(sandboxtest.ProdVNetID, "/"), rbacRoleID(sandbox.NetworkContributorRoleGUID)},
 		{"", "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID},
 	} {
 		var got []*armauthorization.RoleDefinition
@@ -60,7 +61,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 
 	// Custom roles are listed by type, at and below their assignable scope.
 	var customs []string
-	pager := defs.NewListPager(strings.TrimPrefix(prodVNet, "/"), &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'CustomRole'")})
+	pager := defs.NewListPager(strings.TrimPrefix(sandboxtest.ProdVNetID, "/"), &armauthorization.RoleDefinitionsClientListOptions{Filter: to.Ptr("type eq 'CustomRole'")})
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
@@ -106,7 +107,7 @@ func TestRBACRoleDefinitions(t *testing.T) {
 	}
 
 	// A role that is still assigned cannot be deleted.
-	ra, err := rbacAssign(ctx, assigns, prodVNet, rbacRoleID(guid), sandbox.AdminSPObjectID, nil)
+	ra, err := rbacAssign(ctx, assigns, sandboxtest.ProdVNetID, rbacRoleID(guid), sandbox.AdminSPObjectID, nil)
 	if err != nil {
 		t.Fatalf("assign custom role: %v", err)
 	}

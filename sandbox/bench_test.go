@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // Throughput and memory of the sandbox, measured with the real clients over
@@ -23,7 +24,7 @@ import (
 func BenchmarkAivenVPCGet(b *testing.B) {
 	for _, sc := range []string{"default", "large"} {
 		b.Run("scenario="+sc, func(b *testing.B) {
-			s := startSandbox(b, sandbox.Options{Scenario: sc})
+			s := sandboxtest.Start(b, sandbox.Options{Scenario: sc})
 			project, vpcID := "tsdb-prod", prodVPCID
 			if sc == "large" {
 				vpcs, err := aivenClient(b, s, s.Credentials().AivenToken).VpcList(ctx(b), "project-000")
@@ -60,7 +61,7 @@ func BenchmarkAivenVPCGet(b *testing.B) {
 // challenge), which adds MSAL's work.
 func BenchmarkEntraToken(b *testing.B) {
 	b.Run("client=raw-post", func(b *testing.B) {
-		s := startSandbox(b, sandbox.Options{})
+		s := sandboxtest.Start(b, sandbox.Options{})
 		c := s.Credentials()
 		hc := s.HTTPClient()
 		endpoint := s.URL() + "/" + c.TenantID + "/oauth2/v2.0/token"
@@ -86,7 +87,7 @@ func BenchmarkEntraToken(b *testing.B) {
 		reportRate(b)
 	})
 	b.Run("client=azidentity-nocache", func(b *testing.B) {
-		s := startSandbox(b, sandbox.Options{})
+		s := sandboxtest.Start(b, sandbox.Options{})
 		cred := adminCredential(b, s)
 		cx := ctx(b)
 		opts := policy.TokenRequestOptions{

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // entraDo sends a raw token request (as the Azure CLI's MSAL or a script
@@ -86,7 +87,7 @@ func wantAADSTS(t testing.TB, err error, code string, status int) {
 }
 
 func TestEntraClientSecretToken(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	cred := adminCredential(t, s)
 	tests := []struct {
 		scope, wantAud string
@@ -116,7 +117,7 @@ func TestEntraClientSecretToken(t *testing.T) {
 }
 
 func TestEntraTokenErrors(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	admin := s.Credentials()
 	g := graphClient(t, s, adminCredential(t, s))
 	expired, err := g.CreateApplication(ctx(t), "expired-secret", "AzureADMyOrg", nil)
@@ -158,7 +159,7 @@ func TestEntraTokenErrors(t *testing.T) {
 }
 
 func TestEntraRawTokenRequests(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := s.Credentials()
 	base := func(extra ...string) url.Values {
 		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret}}
@@ -218,7 +219,7 @@ func TestEntraRawTokenRequests(t *testing.T) {
 }
 
 func TestEntraDiscovery(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	self := strings.TrimPrefix(s.URL(), "https://")
 	tests := []struct {
 		name, path, host string
@@ -273,7 +274,7 @@ func TestEntraDiscovery(t *testing.T) {
 // A multi-tenant app signs in to another tenant only where it has a
 // service principal; the credential must also allow that tenant.
 func TestEntraMultiTenant(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	g := graphClient(t, s, adminCredential(t, s))
 
 	// The default scenario's peering app has a service principal in
@@ -337,7 +338,7 @@ func TestEntraReplicationWindows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			timing := tt.timing
-			s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing})
+			s := sandboxtest.Start(t, sandbox.Options{Speed: 1, Timing: &timing})
 			g := graphClient(t, s, adminCredential(t, s))
 			app, secret := newApp(t, s, g, "replicating", "AzureADMultipleOrgs", true)
 

@@ -14,10 +14,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestGraphApplicationLifecycle(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	g := graphClient(t, s, adminCredential(t, s))
 	c := ctx(t)
 
@@ -136,7 +137,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 // message for a caller without the role.
 func TestGraphAivenServicePrincipal(t *testing.T) {
 	t.Run("created by an application administrator", func(t *testing.T) {
-		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
+		s := sandboxtest.Start(t, sandbox.Options{Scenario: "empty"})
 		g := graphClient(t, s, adminCredential(t, s))
 		sp, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 		if err != nil {
@@ -147,13 +148,13 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 		}
 	})
 	t.Run("exists already", func(t *testing.T) {
-		s := startSandbox(t, sandbox.Options{})
+		s := sandboxtest.Start(t, sandbox.Options{})
 		g := graphClient(t, s, adminCredential(t, s))
 		_, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 		wantResponseError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
 	})
 	t.Run("caller without a directory role", func(t *testing.T) {
-		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
+		s := sandboxtest.Start(t, sandbox.Options{Scenario: "empty"})
 		admin := graphClient(t, s, adminCredential(t, s))
 		app, secret := newApp(t, s, admin, "no-directory-role", "AzureADMyOrg", true)
 		g := graphClient(t, s, secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret))
@@ -178,7 +179,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 		}
 	})
 	t.Run("unknown app", func(t *testing.T) {
-		s := startSandbox(t, sandbox.Options{Scenario: "empty"})
+		s := sandboxtest.Start(t, sandbox.Options{Scenario: "empty"})
 		g := graphClient(t, s, adminCredential(t, s))
 		_, err := g.CreateServicePrincipal(ctx(t), uuid.NewString(), nil)
 		wantResponseError(t, err, http.StatusBadRequest, "Request_BadRequest")
@@ -186,7 +187,7 @@ func TestGraphAivenServicePrincipal(t *testing.T) {
 }
 
 func TestGraphFilters(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, graphScope)
 	q := func(collection, filter string) string {
 		return "/v1.0/" + collection + "?$filter=" + url.QueryEscape(filter)
@@ -256,7 +257,7 @@ func TestGraphFilters(t *testing.T) {
 // Each tenant sees only its own objects, and the caller's tenant is the
 // token's.
 func TestGraphTenantIsolation(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	admin := graphClient(t, s, adminCredential(t, s))
 	// The peering app has a service principal in Aiven's tenant too.
 	_, secret, err := admin.AddPassword(ctx(t), sandbox.ProdPeeringAppObject, "isolation", time.Time{})
@@ -301,7 +302,7 @@ func TestGraphTenantIsolation(t *testing.T) {
 }
 
 func TestGraphAuthentication(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	tests := []struct {
 		name, token string
 		status      int
@@ -329,7 +330,7 @@ func TestGraphAuthentication(t *testing.T) {
 
 // Every call honours its context.
 func TestGraphClientContext(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	g := graphClient(t, s, adminCredential(t, s))
 	c, cancel := context.WithCancel(ctx(t))
 	cancel()

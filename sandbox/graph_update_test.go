@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // graphCreate POSTs an object and returns its JSON, failing the test unless 201.
@@ -51,7 +52,7 @@ func jsonStrings(v any) []string {
 }
 
 func TestGraphApplicationFreeFormFields(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, graphScope)
 
 	app := graphCreate(t, s, token, "applications", map[string]any{
@@ -125,7 +126,7 @@ func TestGraphApplicationFreeFormFields(t *testing.T) {
 }
 
 func TestGraphApplicationPatchRefused(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, graphScope)
 	app := graphCreate(t, s, token, "applications", map[string]any{"displayName": "guarded", "tags": []string{"keep"}})
 	path := "/v1.0/applications/" + app["id"].(string)
@@ -176,7 +177,7 @@ func TestGraphApplicationPatchRefused(t *testing.T) {
 }
 
 func TestGraphServicePrincipalFreeFormFields(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, graphScope)
 	app := graphCreate(t, s, token, "applications", map[string]any{"displayName": "with sp", "tags": []string{"from-app"}})
 	sp := graphCreate(t, s, token, "servicePrincipals", map[string]any{"appId": app["appId"], "tags": []string{"own"}, "notes": "azpeer made me"})
@@ -234,7 +235,7 @@ func TestGraphServicePrincipalFreeFormFields(t *testing.T) {
 }
 
 func TestGraphTagFilters(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{Scenario: "empty"})
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: "empty"})
 	token := adminToken(t, s, graphScope)
 	mk := func(name string, tags ...string) (string, string) {
 		a := graphCreate(t, s, token, "applications", map[string]any{"displayName": name, "tags": tags})
@@ -296,13 +297,13 @@ func TestGraphTagFilters(t *testing.T) {
 // Tags and notes survive a restart from --state-dir.
 func TestGraphFreeFormFieldsPersist(t *testing.T) {
 	dir := t.TempDir()
-	first := startSandbox(t, sandbox.Options{StateDir: dir})
+	first := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
 	app := graphCreate(t, first, adminToken(t, first, graphScope), "applications",
 		map[string]any{"displayName": "persisted", "tags": []string{"azpeer"}, "notes": "n", "description": "d"})
 	if err := first.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	second := startSandbox(t, sandbox.Options{StateDir: dir})
+	second := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
 	got := graphGet(t, second, adminToken(t, second, graphScope), "/v1.0/applications/"+app["id"].(string))
 	if tags := jsonStrings(got["tags"]); !slices.Equal(tags, []string{"azpeer"}) || got["notes"] != "n" || got["description"] != "d" {
 		t.Errorf("after a restart: tags %v, notes %v, description %v", got["tags"], got["notes"], got["description"])

@@ -1,10 +1,11 @@
 package sandbox_test
 
 // Shared test harness, the one home of the tests' set-up: a sandbox per
-// test; the real SDK clients (and azpeer's Graph client) pointed at it over
-// HTTPS, trusting only the sandbox's CA; identities made through Graph;
-// hand-made requests for what no client sends; and the checks of the
-// clouds' error answers.
+// test (sandboxtest.Start); the real SDK clients (and azpeer's Graph
+// client) pointed at it over HTTPS, trusting only the sandbox's CA;
+// identities made through Graph; hand-made requests for what no client
+// sends; and the checks of the clouds' error answers. The emulator is
+// tested against the clouds' own SDKs here, not through azpeer's adapters.
 
 import (
 	"bytes"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // Token scopes of the emulated Azure APIs.
@@ -45,46 +47,17 @@ const (
 	analyticsAzVPC  = "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b"
 )
 
-// The default scenario's virtual networks.
-var (
-	prodVNet   = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "prod-vnet")
-	appVNet    = sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")
-	legacyVNet = sandbox.VNetID(sandbox.UserSubscriptionID, "Rg-Legacy", "Legacy-VNet")
-	// Aiven's networks behind the tsdb-prod and analytics (azure-eastus)
-	// project VPCs, in Aiven's tenant.
-	aivenProdVNet      = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-westeurope", "aiven-vnet-1f0e2d3c")
-	aivenAnalyticsVNet = sandbox.VNetID(sandbox.AivenSubscriptionID, "aiven-vpc-eastus", "aiven-vnet-4c5d6e7f")
-)
-
-// startSandbox starts a sandbox (instant speed unless set) and stops it at cleanup.
-func startSandbox(t testing.TB, opts sandbox.Options) *sandbox.Server {
-	t.Helper()
-	s, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatalf("sandbox.New: %v", err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatalf("sandbox.Start: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
 // timedSandbox starts a sandbox whose clock runs at speed, with the default
 // delays changed by set.
 func timedSandbox(t testing.TB, speed float64, set func(*sandbox.Timing)) *sandbox.Server {
 	t.Helper()
 	timing := sandbox.DefaultTiming()
 	set(&timing)
-	return startSandbox(t, sandbox.Options{Speed: speed, Timing: &timing})
+	return sandboxtest.Start(t, sandbox.Options{Speed: speed, Timing: &timing})
 }
 
-// ctx returns a context that ends with the test (at most a minute).
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
+// ctx returns a context that ends with the test.
+var ctx = sandboxtest.Context
 
 // ---------------------------------------------------------------------------
 // Clients
@@ -191,7 +164,7 @@ func rbacClients(t testing.TB, s *sandbox.Server, cred azcore.TokenCredential) (
 // assignment clients.
 func rbacAdmin(t testing.TB) (*sandbox.Server, context.Context, *armauthorization.RoleDefinitionsClient, *armauthorization.RoleAssignmentsClient) {
 	t.Helper()
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	defs, assigns := rbacClients(t, s, adminCredential(t, s))
 	return s, ctx(t), defs, assigns
 }
@@ -241,7 +214,7 @@ func aivenClient(t testing.TB, s *sandbox.Server, token string) aiven.Client {
 // aivenAdmin starts a default sandbox with the admin's Aiven client.
 func aivenAdmin(t testing.TB) (*sandbox.Server, aiven.Client) {
 	t.Helper()
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	return s, aivenClient(t, s, s.Credentials().AivenToken)
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // proxyClient is an HTTP client that reaches the real host names through
@@ -43,7 +44,7 @@ func proxyClient(t testing.TB, s *sandbox.Server) *http.Client {
 }
 
 func TestProxyRoutesRealHostNames(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := proxyClient(t, s)
 	tests := []struct {
 		name, url, token string
@@ -147,7 +148,7 @@ func TestProxyRoutesRealHostNames(t *testing.T) {
 // TestProxyAzureSDKDefaultCloud signs in and calls Resource Manager with
 // the SDK's public-cloud configuration, unchanged, through the proxy.
 func TestProxyAzureSDKDefaultCloud(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	opts := azcore.ClientOptions{
 		Cloud:     cloud.AzurePublic,
 		Transport: proxyClient(t, s),
@@ -204,7 +205,7 @@ func rawProxyRequest(t *testing.T, s *sandbox.Server, request string) (*http.Res
 }
 
 func TestProxyRefuses(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	tests := []struct {
 		name, request string
 		status        int

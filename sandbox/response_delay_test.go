@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // delayedDo sends a Graph request with a client whose whole exchange must
@@ -46,7 +47,7 @@ func stateHasApp(t *testing.T, s *sandbox.Server, name string) bool {
 }
 
 func TestResponseDelay(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, graphScope)
 	admin := s.Credentials().AivenToken
 	client := func(timeout time.Duration) *http.Client {
@@ -140,15 +141,15 @@ func TestResponseDelay(t *testing.T) {
 
 // Async operations keep working when every answer, polls included, is late.
 func TestResponseDelayAsyncOperation(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{ResponseDelay: 20 * time.Millisecond, ResponseDelayReads: true})
 	n := adminNet(t, s)
-	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(prodVNet))
+	got, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering", netPeeringBody(sandboxtest.ProdVNetID))
 	if err != nil {
 		t.Fatalf("peering with held answers: %v", err)
 	}
 	if prov, _ := netState(got); prov != string(armnetwork.ProvisioningStateSucceeded) || got.Properties.RemoteVirtualNetwork == nil ||
-		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, prodVNet) {
+		!strings.EqualFold(*got.Properties.RemoteVirtualNetwork.ID, sandboxtest.ProdVNetID) {
 		t.Errorf("peering = %+v", got.Properties)
 	}
 	if err := netUnpeer(ctx(t), n, "rg-app", "app-vnet", "delayed-peering"); err != nil {
@@ -158,7 +159,7 @@ func TestResponseDelayAsyncOperation(t *testing.T) {
 
 // Requests inside a proxy-mode tunnel are held like direct ones; CONNECT is not.
 func TestResponseDelayThroughProxy(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, graphScope)
 	s.SetFaults(sandbox.APIGraph, sandbox.FaultConfig{ResponseDelay: 50 * time.Millisecond})
 	name := "proxied-" + uuid.NewString()

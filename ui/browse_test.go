@@ -62,11 +62,7 @@ func TestProjectsScreen(t *testing.T) {
 			t.Errorf("row of %s = %q, want it to show %q", want.project, l, want.text)
 		}
 	}
-	for _, want := range []string{"SANDBOX", "admin@example.com", "azpeer  projects", "refreshed"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("screen lacks %q:\n%s", want, scr)
-		}
-	}
+	wantShown(t, "screen", scr, "SANDBOX", "admin@example.com", "azpeer  projects", "refreshed")
 
 	projects := d.m.top().(*projectsScreen)
 	steps := []struct {
@@ -89,13 +85,9 @@ func TestProjectsScreen(t *testing.T) {
 
 	d.press("enter")
 	d.untilScreen("projects › tsdb-prod", "prod-vnet-old", "INVALID_SPEC", "● ACTIVE", "10.10.0.0/24")
-	if _, ok := d.m.top().(*projectScreen); !ok {
-		t.Fatalf("enter opened %T, want the project screen", d.m.top())
-	}
+	onTop[*projectScreen](t, d, "enter")
 	d.press("esc")
-	if _, ok := d.m.top().(*projectsScreen); !ok {
-		t.Fatalf("esc went to %T, want the projects screen", d.m.top())
-	}
+	onTop[*projectsScreen](t, d, "esc")
 	if got := projects.t.selectedID(); got != "tsdb-prod" {
 		t.Errorf("back on projects the cursor is on %q, want tsdb-prod", got)
 	}
@@ -146,23 +138,11 @@ func TestFilter(t *testing.T) {
 			}
 			d.press("enter") // keep the filter, leave the field
 			scr := d.screen()
-			for _, s := range tt.shows {
-				if !strings.Contains(scr, s) {
-					t.Errorf("filtered screen lacks %q:\n%s", s, scr)
-				}
-			}
-			for _, s := range tt.hides {
-				if strings.Contains(scr, s) {
-					t.Errorf("filtered screen still shows %q:\n%s", s, scr)
-				}
-			}
+			wantShown(t, "filtered screen", scr, tt.shows...)
+			wantHidden(t, "filtered screen", scr, tt.hides...)
 			d.press("esc") // clears the filter, stays on the screen
 			scr = d.screen()
-			for _, s := range tt.hides {
-				if !strings.Contains(scr, s) {
-					t.Errorf("after esc the screen lacks %q again:\n%s", s, scr)
-				}
-			}
+			wantShown(t, "after esc, the screen", scr, tt.hides...)
 			if got := len(d.m.stack); got != 1+btoi(tt.project != "") {
 				t.Errorf("esc with a filter set left the screen (stack depth %d)", got)
 			}
@@ -223,11 +203,7 @@ func TestStaleOnErrors(t *testing.T) {
 	d.press("r")
 	d.until("a failed poll", func() bool { return d.m.pollErr != nil })
 	scr := d.screen()
-	for _, want := range []string{"⚠ STALE", "refresh failed", "service_unavailable", "tsdb-prod", "tsdb-staging"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("after a failed poll the screen lacks %q:\n%s", want, scr)
-		}
-	}
+	wantShown(t, "after a failed poll the screen", scr, "⚠ STALE", "refresh failed", "service_unavailable", "tsdb-prod", "tsdb-staging")
 
 	e.s.SetFaults(sandbox.APIAiven, sandbox.FaultConfig{})
 	d.until("a good poll (auto-refresh)", func() bool { return d.m.pollErr == nil && !d.m.fetching })

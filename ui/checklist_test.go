@@ -17,10 +17,7 @@ func wizardTo(t *testing.T, d *driver, vnetName string) *wizardScreen {
 	t.Helper()
 	d.loaded()
 	d.press("n")
-	w, ok := d.m.top().(*wizardScreen)
-	if !ok {
-		t.Fatalf("n opened %T, want the wizard; status: %s", d.m.top(), d.m.status)
-	}
+	w := onTop[*wizardScreen](t, d, "n")
 	d.press("enter") // the preselected Azure VPC
 	d.until("subscriptions", func() bool { return !w.loading })
 	d.press("enter") // the default subscription
@@ -62,22 +59,14 @@ func TestWizard(t *testing.T) {
 			d := newDriver(t, e.deps, Options{Project: tt.project, NoAutoRefresh: true}, 120, 40)
 			wizardTo(t, d, tt.vnet)
 			scr := d.screen()
-			for _, s := range tt.want {
-				if !strings.Contains(scr, s) {
-					t.Errorf("review lacks %q:\n%s", s, scr)
-				}
-			}
+			wantShown(t, "review", scr, tt.want...)
 			// esc walks back through every stage, then leaves.
 			for range 4 {
 				d.press("esc")
 			}
-			if _, ok := d.m.top().(*wizardScreen); !ok {
-				t.Fatalf("four esc left the wizard too early (%T)", d.m.top())
-			}
+			onTop[*wizardScreen](t, d, "four esc")
 			d.press("esc")
-			if _, ok := d.m.top().(*projectScreen); !ok {
-				t.Fatalf("esc from the first stage went to %T, want the project", d.m.top())
-			}
+			onTop[*projectScreen](t, d, "esc from the first stage")
 		})
 	}
 }
@@ -133,8 +122,7 @@ func TestChecklistRunAll(t *testing.T) {
 	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 120, 40)
 	wizardTo(t, d, "app-vnet")
 	d.press("enter") // create and run all
-	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
-	cl := d.m.top().(*checklistScreen)
+	cl := untilOnTop[*checklistScreen](d, "the checklist")
 	rs := cl.run(&d.m.data)
 	d.until("the run to finish", func() bool { return !rs.running && rs.rec.Done() || rs.lastErr != nil })
 	if rs.lastErr != nil {
@@ -200,8 +188,7 @@ func TestQuitWhileRunningResumes(t *testing.T) {
 	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 120, 40)
 	wizardTo(t, d, "app-vnet")
 	d.press("enter")
-	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
-	rs := d.m.top().(*checklistScreen).run(&d.m.data)
+	rs := untilOnTop[*checklistScreen](d, "the checklist").run(&d.m.data)
 	d.until("the wait for PENDING_PEER", func() bool {
 		return rs.rec.Step(peering.StepWaitPendingPeer).Status == peering.StatusRunning
 	})
@@ -265,8 +252,7 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", NoAutoRefresh: true}, 120, 40)
 	wizardTo(t, d, "app-vnet")
 	d.press("enter")
-	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
-	cl := d.m.top().(*checklistScreen)
+	cl := untilOnTop[*checklistScreen](d, "the checklist")
 	rs := cl.run(&d.m.data)
 	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
 	step := fmt.Sprintf("step %d", peering.StepNumber(peering.StepAivenSP))
@@ -296,11 +282,7 @@ func TestChecklistFailedStepRetry(t *testing.T) {
 		t.Errorf("%s ran %d times, want 2", step, n)
 	}
 	scr = d.screen()
-	for _, want := range []string{"what to do", "Application Administrator", "$ az ad sp create --id " + peering.DefaultAivenAppID} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("the failed step's details lack %q:\n%s", want, scr)
-		}
-	}
+	wantShown(t, "the failed step's details", scr, "what to do", "Application Administrator", "$ az ad sp create --id "+peering.DefaultAivenAppID)
 }
 
 // A run for a peering azpeer did not create stops before creating
@@ -313,8 +295,7 @@ func TestChecklistOffersToAdoptAnExistingPeering(t *testing.T) {
 	target := peering.Target{Project: "tsdb-prod", VPCID: "1f0e2d3c-4b5a-4697-8877-665544332211",
 		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-prod", VNetName: "prod-vnet"}
 	d.exec(d.m.openChecklist(target, peering.Options{}, true))
-	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
-	cl := d.m.top().(*checklistScreen)
+	cl := untilOnTop[*checklistScreen](d, "the checklist")
 	rs := cl.run(&d.m.data)
 	d.until("the run to stop", func() bool { return !rs.running && rs.lastErr != nil })
 	var existing *peering.ExistingPeeringError
@@ -332,7 +313,7 @@ func TestChecklistOffersToAdoptAnExistingPeering(t *testing.T) {
 		t.Fatal("R opened a confirmation for a consent the run did not ask for")
 	}
 	d.press("A")
-	if _, ok := d.m.overlay.(*confirmConsent); !ok {
+	if d.confirming() != "go on?" {
 		t.Fatalf("A opened %T, want the confirmation", d.m.overlay)
 	}
 	d.press("y")

@@ -13,18 +13,20 @@ import (
 // openDetail opens a tsdb-prod connection's detail screen.
 func openDetail(t *testing.T, d *driver, vnet string) {
 	t.Helper()
+	pressOnRow(t, d, prodRef(vnet), "enter")
+	onTop[*detailScreen](t, d, "enter")
+}
+
+// pressOnRow selects ref's row on the project screen, once loaded, and
+// presses key.
+func pressOnRow(t *testing.T, d *driver, ref connRef, key string) {
+	t.Helper()
 	d.loaded()
-	ps, ok := d.m.top().(*projectScreen)
-	if !ok {
-		t.Fatalf("top screen is %T, want the project screen", d.m.top())
+	ps := onTop[*projectScreen](t, d, "loading")
+	if !ps.t.selectID(ref.id()) {
+		t.Fatalf("no row for %s:\n%s", ref.Key.PeerVPC, d.screen())
 	}
-	if !ps.t.selectID(prodRef(vnet).id()) {
-		t.Fatalf("no row for %s:\n%s", vnet, d.screen())
-	}
-	d.press("enter")
-	if _, ok := d.m.top().(*detailScreen); !ok {
-		t.Fatalf("enter opened %T, want the detail screen", d.m.top())
-	}
+	d.press(key)
 }
 
 func TestDetailScreen(t *testing.T) {
@@ -50,9 +52,7 @@ func TestDetailScreen(t *testing.T) {
 	d.press("y")
 	d.untilScreen("› json", `"peer_vpc": "prod-vnet"`, `"state": "ACTIVE"`)
 	d.press("esc")
-	if _, ok := d.m.top().(*detailScreen); !ok {
-		t.Fatalf("esc from json went to %T", d.m.top())
-	}
+	onTop[*detailScreen](t, d, "esc from json")
 }
 
 // Polling is fast while a connection is transitional, and the detail's

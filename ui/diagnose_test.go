@@ -26,19 +26,8 @@ func analyticsRef() connRef {
 // and waits for the diagnosis.
 func diagnoseFromProject(t *testing.T, d *driver, ref connRef) (*diagnoseScreen, *diagState) {
 	t.Helper()
-	d.loaded()
-	ps, ok := d.m.top().(*projectScreen)
-	if !ok {
-		t.Fatalf("top screen is %T, want the project screen", d.m.top())
-	}
-	if !ps.t.selectID(ref.id()) {
-		t.Fatalf("no row for %s:\n%s", ref.Key.PeerVPC, d.screen())
-	}
-	d.press("d")
-	s, ok := d.m.top().(*diagnoseScreen)
-	if !ok {
-		t.Fatalf("d opened %T, want the diagnosis screen", d.m.top())
-	}
+	pressOnRow(t, d, ref, "d")
+	s := onTop[*diagnoseScreen](t, d, "d")
 	ds := s.state(&d.m.data)
 	if ds == nil || !ds.busy {
 		t.Fatal("d did not start a diagnosis")
@@ -89,20 +78,10 @@ func TestDiagnoseScreen(t *testing.T) {
 				t.Errorf("findings %v, want %s first", ids, tt.first)
 			}
 			scr := d.screen()
-			for _, s := range tt.want {
-				if !strings.Contains(scr, s) {
-					t.Errorf("diagnosis lacks %q:\n%s", s, scr)
-				}
-			}
-			for _, s := range tt.wantNot {
-				if strings.Contains(scr, s) {
-					t.Errorf("diagnosis shows %q:\n%s", s, scr)
-				}
-			}
+			wantShown(t, "diagnosis", scr, tt.want...)
+			wantHidden(t, "diagnosis", scr, tt.wantNot...)
 			d.press("esc")
-			if _, ok := d.m.top().(*projectScreen); !ok {
-				t.Errorf("esc went to %T, want the project screen", d.m.top())
-			}
+			onTop[*projectScreen](t, d, "esc")
 		})
 	}
 }
@@ -114,10 +93,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 100, 40)
 	openDetail(t, d, "prod-vnet-old")
 	d.press("d")
-	s, ok := d.m.top().(*diagnoseScreen)
-	if !ok {
-		t.Fatalf("d on the detail opened %T", d.m.top())
-	}
+	s := onTop[*diagnoseScreen](t, d, "d on the detail")
 	ds := s.state(&d.m.data)
 	d.until("the diagnosis", func() bool { return !ds.busy && ds.diag != nil })
 	if !strings.Contains(d.screen(), "tsdb-prod › peering prod-vnet-old › diagnose") {
@@ -148,7 +124,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 		t.Errorf("selected line = %q, want the warning %s", l, f.ID)
 	}
 	d.press("enter")
-	if _, ok := d.m.overlay.(*confirmFix); !ok {
+	if d.confirming() != "apply fix?" {
 		t.Fatalf("enter on a fixable finding did not ask first:\n%s", d.screen())
 	}
 	if scr := d.screen(); !strings.Contains(scr, "Apply the fix for aiven-failed?") || !strings.Contains(scr, "y apply") {
@@ -165,9 +141,7 @@ func TestDiagnoseNoActionAndCancel(t *testing.T) {
 		t.Errorf("k selected %s", f.ID)
 	}
 	d.press("esc")
-	if _, ok := d.m.top().(*detailScreen); !ok {
-		t.Errorf("esc went to %T, want the detail screen", d.m.top())
-	}
+	onTop[*detailScreen](t, d, "esc")
 }
 
 // The REJECTED_BY_PEER connection: the cause is named, the fix applied
@@ -186,13 +160,9 @@ func TestDiagnoseFixToActive(t *testing.T) {
 		t.Fatalf("findings %v, want %s first", ids, peering.RuleAivenPermissionMissing)
 	}
 	scr := d.screen()
-	for _, want := range []string{"analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "✗ REJECTED_BY_PEER",
+	wantShown(t, "diagnosis", scr, "analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "✗ REJECTED_BY_PEER",
 		"▸ ✗ ERROR  aiven-permission-missing", "may not peer with your VNet", "virtualNetworks/peer/action",
-		"$ az role assignment create", "can do it (enter)", "runs the runbook again"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("diagnosis lacks %q:\n%s", want, scr)
-		}
-	}
+		"$ az role assignment create", "can do it (enter)", "runs the runbook again")
 	d.press("c")
 	d.until("the clipboard", func() bool { return d.copied != "" })
 	if !strings.HasPrefix(d.copied, "az role assignment create") || !strings.Contains(d.copied, "/virtualNetworks/app-vnet") {
@@ -200,7 +170,7 @@ func TestDiagnoseFixToActive(t *testing.T) {
 	}
 
 	d.press("enter")
-	if _, ok := d.m.overlay.(*confirmFix); !ok {
+	if d.confirming() != "apply fix?" {
 		t.Fatalf("enter did not ask first:\n%s", d.screen())
 	}
 	d.press("y")
@@ -254,10 +224,7 @@ func TestDiagnoseFixTakesOverIdleChecklist(t *testing.T) {
 	d.press("enter", "o")
 	d.until("the checklist", func() bool { _, ok := d.m.top().(*checklistScreen); return ok })
 	d.press("esc", "d")
-	s, ok := d.m.top().(*diagnoseScreen)
-	if !ok {
-		t.Fatalf("d opened %T", d.m.top())
-	}
+	s := onTop[*diagnoseScreen](t, d, "d")
 	ds := s.state(&d.m.data)
 	d.until("the diagnosis", func() bool { return !ds.busy && ds.diag != nil })
 	d.press("enter", "y")
@@ -288,68 +255,47 @@ func TestDiagnoseWithoutAzure(t *testing.T) {
 	}
 	d.press("d")
 	scr := d.screen()
-	for _, want := range []string{"peering prod-vnet-old › diagnose", "INVALID_SPECIFICATION", "was not found",
-		"type: invalid-specification", "what usually causes it", "not checked: Azure (not signed in)"} {
-		if !strings.Contains(scr, want) {
-			t.Errorf("diagnosis lacks %q:\n%s", want, scr)
-		}
-	}
+	wantShown(t, "diagnosis", scr, "peering prod-vnet-old › diagnose", "INVALID_SPECIFICATION", "was not found",
+		"type: invalid-specification", "what usually causes it", "not checked: Azure (not signed in)")
 	d.press("esc")
-	if _, ok := d.m.top().(*detailScreen); !ok {
-		t.Fatalf("esc went to %T", d.m.top())
-	}
+	onTop[*detailScreen](t, d, "esc")
 }
 
 // The whole program on an 80×24 terminal, with and without colour.
 func TestDiagnoseScreenTerminal(t *testing.T) {
 	e := newTestEnv(t, envOptions{})
-	for _, env := range []struct {
-		name    string
-		env     []string
-		colored bool
-	}{
-		{"colour", nil, true},
-		{"NO_COLOR", []string{"NO_COLOR=1"}, false},
-	} {
-		t.Run(env.name, func(t *testing.T) {
-			tm := startTerm(t, e.deps, Options{Project: "analytics", NoAutoRefresh: true}, 80, 24, env.env...)
-			tm.waitFor("projects › analytics", "REJECTED")
-			tm.typeKeys("G") // the last row: the Azure VPC's connection
-			tm.typeKeys("d")
-			tm.waitFor("aiven-permission-missing", "diagnosed")
-			rows := tm.screen()
-			if len(rows) != 24 {
-				t.Fatalf("%d rows, want 24", len(rows))
+	withAndWithoutColour(t, func(t *testing.T, env []string, coloured bool) {
+		tm := startTerm(t, e.deps, Options{Project: "analytics", NoAutoRefresh: true}, 80, 24, env...)
+		tm.waitFor("projects › analytics", "REJECTED")
+		tm.typeKeys("G") // the last row: the Azure VPC's connection
+		tm.typeKeys("d")
+		tm.waitFor("aiven-permission-missing", "diagnosed")
+		rows := tm.screen()
+		if len(rows) != 24 {
+			t.Fatalf("%d rows, want 24", len(rows))
+		}
+		if !strings.HasPrefix(rows[0], "azpeer  projects › analytics › diagnose app-vnet") {
+			t.Errorf("header = %q", rows[0])
+		}
+		wantShown(t, "screen", tm.text(), "analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "Aiven ✗ REJECTED_BY_PEER",
+			"error(s)", "finding 1/", "▸ ✗ ERROR  aiven-permission-missing", "evidence", "command", "$ az role assignment",
+			"can do it (enter)")
+		if last := rows[23]; !strings.Contains(last, "j/k select") || !strings.Contains(last, "enter apply fix") ||
+			!strings.Contains(last, "c copy command") || !strings.Contains(last, "esc back") || !strings.Contains(last, "? help") {
+			t.Errorf("help row = %q", last)
+		}
+		for i, r := range rows {
+			if w := len([]rune(r)); w > 80 {
+				t.Errorf("row %d is %d wide", i, w)
 			}
-			if !strings.HasPrefix(rows[0], "azpeer  projects › analytics › diagnose app-vnet") {
-				t.Errorf("header = %q", rows[0])
-			}
-			for _, want := range []string{"analytics › VPC 4c5d6e7f… › rg-app/app-vnet", "Aiven ✗ REJECTED_BY_PEER",
-				"error(s)", "finding 1/", "▸ ✗ ERROR  aiven-permission-missing", "evidence", "command", "$ az role assignment",
-				"can do it (enter)"} {
-				if !strings.Contains(tm.text(), want) {
-					t.Errorf("screen lacks %q:\n%s", want, tm.text())
-				}
-			}
-			if last := rows[23]; !strings.Contains(last, "j/k select") || !strings.Contains(last, "enter apply fix") ||
-				!strings.Contains(last, "c copy command") || !strings.Contains(last, "esc back") || !strings.Contains(last, "? help") {
-				t.Errorf("help row = %q", last)
-			}
-			for i, r := range rows {
-				if w := len([]rune(r)); w > 80 {
-					t.Errorf("row %d is %d wide", i, w)
-				}
-			}
-			if got := strings.Contains(tm.emu.Render(), "\x1b[38"); got != env.colored {
-				t.Errorf("foreground colours on screen = %v, want %v", got, env.colored)
-			}
-			tm.typeKeys("?")
-			tm.waitFor("next finding", "apply fix", "copy command", "re-check", "Keys of diagnose app-vnet")
-			tm.typeKeys("x")
-			tm.typeKeys("\x1b") // esc: back to the project
-			tm.waitFor("ACCOUNT")
-		})
-	}
+		}
+		tm.wantColours(coloured)
+		tm.typeKeys("?")
+		tm.waitFor("next finding", "apply fix", "copy command", "re-check", "Keys of diagnose app-vnet")
+		tm.typeKeys("x")
+		tm.typeKeys("\x1b") // esc: back to the project
+		tm.waitFor("ACCOUNT")
+	})
 }
 
 // A diagnosis reply that a newer request overtook is dropped.

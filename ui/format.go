@@ -168,27 +168,23 @@ func width(s string) int {
 }
 
 // fit truncates s (ANSI-aware) to w cells and pads it to exactly w.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	n := width(s)
-	if n > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", w-n)
-}
+func fit(s string, w int) string { return fitAligned(s, w, false) }
 
 // fitRight is fit, aligned right.
-func fitRight(s string, w int) string {
+func fitRight(s string, w int) string { return fitAligned(s, w, true) }
+
+func fitAligned(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
 	n := width(s)
-	if n > w {
+	switch {
+	case n > w:
 		return ansi.Truncate(s, w, "…")
+	case right:
+		return strings.Repeat(" ", w-n) + s
 	}
-	return strings.Repeat(" ", w-n) + s
+	return s + strings.Repeat(" ", w-n)
 }
 
 // clip truncates every line of s to w cells (ANSI-aware), so nothing a

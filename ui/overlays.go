@@ -100,19 +100,20 @@ func (o *textOverlay) view(m *Model, w, h int) string {
 	return m.centered(o.title, body, w, h)
 }
 
-// confirmFix asks before applying a fix; only y applies it.
-type confirmFix struct {
-	target  string
-	finding peering.Finding
-	where   string
-	// recreates: the fix deletes the Aiven connection first.
-	recreates bool
+// confirmOverlay asks before a change; only y makes it, n or esc cancel.
+type confirmOverlay struct {
+	// title is the box's, yes what y does ("apply").
+	title, yes string
+	// body lays the question out for a box inner columns wide.
+	body func(st *Styles, inner int) []string
+	// do makes the change.
+	do func(m *Model) tea.Cmd
 }
 
-func (o *confirmFix) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
+func (o *confirmOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	switch msg.String() {
 	case "y", "Y":
-		return true, m.startFix(o.target, o.finding)
+		return true, o.do(m)
 	case "n", "N", "esc":
 		m.setStatus("nothing was changed", false)
 		return true, nil
@@ -122,20 +123,35 @@ func (o *confirmFix) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	return false, nil
 }
 
-func (o *confirmFix) view(m *Model, w, h int) string {
+func (o *confirmOverlay) view(m *Model, w, h int) string {
 	st := &m.styles
-	f := o.finding
-	inner := max(10, boxWidth(w)-4)
-	lines := []string{"Apply the fix for " + st.Title.Render(f.ID) + "?", ""}
-	lines = append(lines, wrapWords("azpeer "+actionText(f.Action)+".", inner)...)
-	for _, l := range wrapWords("peering: "+o.where, inner) {
+	lines := append(o.body(st, max(10, boxWidth(w)-4)), "", st.Title.Render("y")+" "+o.yes+" · "+st.Title.Render("n/esc")+" cancel")
+	return m.centered(o.title, strings.Join(lines, "\n"), w, h)
+}
+
+// wherePeering names the peering a confirmation is about, muted.
+func wherePeering(st *Styles, where string, inner int) []string {
+	var lines []string
+	for _, l := range wrapWords("peering: "+where, inner) {
 		lines = append(lines, st.Muted.Render(l))
 	}
-	if o.recreates {
-		lines = append(lines, "", st.Pending.Render("The Aiven connection is deleted first (Aiven cannot revive a failed one), then requested anew — even if azpeer did not create it."))
-	}
-	lines = append(lines, "", st.Title.Render("y")+" apply · "+st.Title.Render("n/esc")+" cancel")
-	return m.centered("apply fix?", strings.Join(lines, "\n"), w, h)
+	return lines
+}
+
+// confirmFix asks before applying a finding's fix to the peering where;
+// recreates says the fix deletes the Aiven connection first.
+func confirmFix(target string, f peering.Finding, where string, recreates bool) *confirmOverlay {
+	return &confirmOverlay{title: "apply fix?", yes: "apply",
+		body: func(st *Styles, inner int) []string {
+			lines := []string{"Apply the fix for " + st.Title.Render(f.ID) + "?", ""}
+			lines = append(lines, wrapWords("azpeer "+actionText(f.Action)+".", inner)...)
+			lines = append(lines, wherePeering(st, where, inner)...)
+			if recreates {
+				lines = append(lines, "", st.Pending.Render("The Aiven connection is deleted first (Aiven cannot revive a failed one), then requested anew — even if azpeer did not create it."))
+			}
+			return lines
+		},
+		do: func(m *Model) tea.Cmd { return m.startFix(target, f) }}
 }
 
 // boxWidth is the width of an overlay box (border and padding included).

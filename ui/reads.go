@@ -106,15 +106,5 @@ func login(ctx context.Context, fn func(context.Context, string) (peering.Aiven,
 }
 
 func waitDeviceCode(ctx context.Context, ch <-chan DeviceCodeMessage) tea.Cmd {
-	return func() tea.Msg {
-		select {
-		case dc, ok := <-ch:
-			if !ok {
-				return nil
-			}
-			return deviceCodeMsg(dc)
-		case <-ctx.Done():
-			return nil
-		}
-	}
+	return waitEvent(ctx, ch, func(dc DeviceCodeMessage) tea.Msg { return deviceCodeMsg(dc) })
 }

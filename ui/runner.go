@@ -61,9 +61,9 @@ func waitRunEvent(ctx context.Context, key string, ch <-chan peering.Event) tea.
 	return waitEvent(ctx, ch, func(ev peering.Event) tea.Msg { return runEventMsg{key: key, ev: ev} })
 }
 
-// waitEvent delivers the next event on ch as msg(ev); nothing once ch is
+// waitEvent delivers the next value on ch as msg(v); nothing once ch is
 // closed (the stream ended) or ctx is done.
-func waitEvent(ctx context.Context, ch <-chan peering.Event, msg func(peering.Event) tea.Msg) tea.Cmd {
+func waitEvent[T any](ctx context.Context, ch <-chan T, msg func(T) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case ev, ok := <-ch:

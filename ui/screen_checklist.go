@@ -299,7 +299,7 @@ func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 			m.setStatus("nothing to consent to here: A and R answer a run that stopped to ask", false)
 			return true, nil
 		}
-		m.overlay = &confirmConsent{runKey: rs.key, consent: *c, where: rs.target.String()}
+		m.overlay = confirmConsent(rs.key, *c, rs.target.String())
 		return true, nil
 	}
 	return false, nil
@@ -331,40 +331,20 @@ func neededConsent(err error) *consent {
 	return nil
 }
 
-// confirmConsent asks before a run goes on with a consent; only y gives it.
-type confirmConsent struct {
-	runKey  string
-	consent consent
-	where   string
-}
-
-func (o *confirmConsent) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
-	switch msg.String() {
-	case "y", "Y":
-		rs := m.runs[o.runKey]
-		if rs == nil {
-			return true, nil
-		}
-		rs.run.Consent(!o.consent.replace, o.consent.replace)
-		return true, m.startRun(rs, "")
-	case "n", "N", "esc":
-		m.setStatus("nothing was changed", false)
-		return true, nil
-	case "ctrl+c":
-		return true, m.quit()
-	}
-	return false, nil
-}
-
-func (o *confirmConsent) view(m *Model, w, h int) string {
-	st := &m.styles
-	inner := max(10, boxWidth(w)-4)
-	lines := wrapWords(o.consent.question, inner)
-	for _, l := range wrapWords("peering: "+o.where, inner) {
-		lines = append(lines, st.Muted.Render(l))
-	}
-	lines = append(lines, "", st.Title.Render("y")+" go on · "+st.Title.Render("n/esc")+" cancel")
-	return m.centered("go on?", strings.Join(lines, "\n"), w, h)
+// confirmConsent asks before the run runKey goes on with a consent.
+func confirmConsent(runKey string, c consent, where string) *confirmOverlay {
+	return &confirmOverlay{title: "go on?", yes: "go on",
+		body: func(st *Styles, inner int) []string {
+			return append(wrapWords(c.question, inner), wherePeering(st, where, inner)...)
+		},
+		do: func(m *Model) tea.Cmd {
+			rs := m.runs[runKey]
+			if rs == nil {
+				return nil
+			}
+			rs.run.Consent(!c.replace, c.replace)
+			return m.startRun(rs, "")
+		}}
 }
 
 func (s *checklistScreen) eventLog(st *Styles, rs *runState) overlay {

@@ -199,7 +199,7 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		case ds.fixing:
 			m.setStatus("a fix is already running for this peering", false)
 		default:
-			m.overlay = &confirmFix{target: s.tkey, finding: f, where: ds.target.String(), recreates: recreatesConnection(ds, f)}
+			m.overlay = confirmFix(s.tkey, f, ds.target.String(), recreatesConnection(ds, f))
 		}
 		return true, nil
 	case key.Matches(msg, m.keys.Copy):

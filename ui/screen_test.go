@@ -138,24 +138,37 @@ func TestScreens(t *testing.T) {
 // as icons and labels.
 func TestNoColor(t *testing.T) {
 	e := newTestEnv(t, envOptions{noAzure: true})
-	for _, env := range []struct {
-		name    string
-		env     []string
-		colored bool
+	withAndWithoutColour(t, func(t *testing.T, env []string, coloured bool) {
+		tm := startTerm(t, e.deps, Options{NoAutoRefresh: true}, 100, 30, env...)
+		tm.waitFor("tsdb-staging", "refreshed")
+		tm.typeKeys("j\r")
+		tm.waitFor("INVALID_SPEC", "● ACTIVE", "✗ INVALID_SPEC")
+		tm.wantColours(coloured)
+	})
+}
+
+// withAndWithoutColour runs f as a subtest on a colour terminal and on one
+// with NO_COLOR set: env is the terminal's environment, coloured whether
+// its screen must show colours.
+func withAndWithoutColour(t *testing.T, f func(t *testing.T, env []string, coloured bool)) {
+	for _, mode := range []struct {
+		name     string
+		env      []string
+		coloured bool
 	}{
 		{"colour", nil, true},
 		{"NO_COLOR", []string{"NO_COLOR=1"}, false},
 	} {
-		t.Run(env.name, func(t *testing.T) {
-			tm := startTerm(t, e.deps, Options{NoAutoRefresh: true}, 100, 30, env.env...)
-			tm.waitFor("tsdb-staging", "refreshed")
-			tm.typeKeys("j\r")
-			tm.waitFor("INVALID_SPEC", "● ACTIVE", "✗ INVALID_SPEC")
-			raw := tm.emu.Render()
-			if got := strings.Contains(raw, "\x1b[38"); got != env.colored {
-				t.Errorf("foreground colours on screen = %v, want %v", got, env.colored)
-			}
-		})
+		t.Run(mode.name, func(t *testing.T) { f(t, mode.env, mode.coloured) })
+	}
+}
+
+// wantColours fails the test unless the screen shows foreground colours
+// exactly when want.
+func (tm *term) wantColours(want bool) {
+	tm.t.Helper()
+	if got := strings.Contains(tm.emu.Render(), "\x1b[38"); got != want {
+		tm.t.Errorf("foreground colours on screen = %v, want %v", got, want)
 	}
 }
 

@@ -110,10 +110,12 @@ func (s *wizardScreen) enter(m *Model) tea.Cmd {
 func (s *wizardScreen) setStage(cm *common, st wizardStage) {
 	s.stage = st
 	s.refused = map[string]string{}
+	// Each list's first column marks whether a row can be chosen; the
+	// subscriptions' and VNets' rows say what their empty list shows.
+	mark := column{title: "", width: 1}
 	switch st {
 	case stageVPC:
-		s.t = newTable([]column{
-			{title: "", width: 1},
+		s.t = newTable([]column{mark,
 			{title: "VPC", width: 10},
 			{title: "CLOUD", min: 12, grow: 2},
 			{title: "CIDR", width: 15},
@@ -121,20 +123,18 @@ func (s *wizardScreen) setStage(cm *common, st wizardStage) {
 			{title: "NOTE", min: 10, grow: 3},
 		}, "this project has no VPCs: create one in the Aiven console first")
 	case stageSubscription:
-		s.t = newTable([]column{
-			{title: "", width: 1},
+		s.t = newTable([]column{mark,
 			{title: "SUBSCRIPTION", min: 14, grow: 2},
 			{title: "ID", width: 36},
 			{title: "STATE", min: 8, grow: 1},
-		}, "no Azure subscription is visible to the signed-in principal")
+		}, "")
 	case stageVNet:
-		s.t = newTable([]column{
-			{title: "", width: 1},
+		s.t = newTable([]column{mark,
 			{title: "RESOURCE GROUP / VNET", min: 16, grow: 3},
 			{title: "LOCATION", width: 12},
 			{title: "ADDRESS SPACE", min: 12, grow: 2},
 			{title: "NOTE", min: 10, grow: 4},
-		}, "no VNets in this subscription")
+		}, "")
 	case stageOptions:
 		if s.appName.Value() == "" {
 			s.appName.SetValue("azpeer-" + s.project + "-" + strings.ToLower(s.vnet.Name))

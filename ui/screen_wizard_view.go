@@ -56,13 +56,20 @@ func (s *wizardScreen) vpcRows(d *data) {
 	}
 }
 
-func (s *wizardScreen) subRows() {
-	s.t.empty = "no Azure subscription is visible to the signed-in principal"
-	if s.loading {
-		s.t.empty = "reading subscriptions…"
-	} else if s.subsErr != nil {
-		s.t.empty = "could not list subscriptions: " + oneLine(s.subsErr.Error())
+// listEmpty is what an empty list of things says: that they are being
+// read, why they could not be, or none.
+func listEmpty(things string, loading bool, err error, none string) string {
+	switch {
+	case loading:
+		return "reading " + things + "…"
+	case err != nil:
+		return "could not list " + things + ": " + oneLine(err.Error())
 	}
+	return none
+}
+
+func (s *wizardScreen) subRows() {
+	s.t.empty = listEmpty("subscriptions", s.loading, s.subsErr, "no Azure subscription is visible to the signed-in principal")
 	var rows []row
 	for _, sub := range s.subs {
 		mark, t, note := "✓", toneOK, sub.State
@@ -85,12 +92,7 @@ func (s *wizardScreen) subRows() {
 }
 
 func (s *wizardScreen) vnetRows() {
-	s.t.empty = "no VNets in this subscription"
-	if s.loading {
-		s.t.empty = "reading VNets…"
-	} else if s.vnetsErr != nil {
-		s.t.empty = "could not list VNets: " + oneLine(s.vnetsErr.Error())
-	}
+	s.t.empty = listEmpty("VNets", s.loading, s.vnetsErr, "no VNets in this subscription")
 	var rows []row
 	for _, vn := range s.vnets {
 		mark, t, note := "✓", toneOK, ""

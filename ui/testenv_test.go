@@ -2,14 +2,11 @@ package ui
 
 // Test environment: an in-process sandbox and azpeer's real adapters
 // (aiven over go-client-codegen, azure over the Azure SDK) pointed at it
-// over HTTPS, the way --sandbox wires them; and a driver that runs the
+// over HTTPS, the way --sandbox wires them (package sandboxtest); and a driver that runs the
 // model's commands the way a Bubble Tea program does, feeding their
 // messages back into Update on the test goroutine.
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,11 +15,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/azpeer/azpeer/aiven"
-	"github.com/azpeer/azpeer/azure"
-	"github.com/azpeer/azpeer/peering"
 	"github.com/azpeer/azpeer/sandbox"
-	"github.com/azpeer/azpeer/state"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // testEnv is a sandbox with the dashboard's dependencies wired to it.
@@ -44,24 +38,12 @@ type envOptions struct {
 // with the real adapters over HTTPS.
 func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
-	s, err := sandbox.New(o.sandbox)
-	if err != nil {
-		t.Fatalf("sandbox.New: %v", err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatalf("sandbox.Start: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := sandboxtest.Start(t, o.sandbox)
+	// Aiven fails fast: a test that injects faults must see them fail.
+	e := sandboxtest.Connect(t, s, sandboxtest.Options{Principal: o.principal, FailFast: true})
 	c := s.Credentials()
-
-	// Short retries: a test that injects faults must see them fail fast.
-	api, err := aiven.New(aiven.Config{URL: s.URL(), Token: c.AivenToken, HTTPClient: s.HTTPClient(),
-		RetryMax: 1, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond, CallTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatalf("aiven.New: %v", err)
-	}
 	deps := Deps{
-		Aiven:               api,
+		Aiven:               e.Aiven,
 		DefaultSubscription: c.SubscriptionID,
 		Identity: Identity{AivenUser: c.AivenUser, AivenSource: "sandbox", AzureTenantID: c.TenantID,
 			AzureSubscriptionID: c.SubscriptionID, AzureSource: "sandbox admin", Sandbox: true},
@@ -69,64 +51,11 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	if o.noAzure {
 		return &testEnv{s: s, deps: deps}
 	}
-
-	ca := filepath.Join(t.TempDir(), "sandbox-ca.pem")
-	if err := os.WriteFile(ca, s.CA().CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	clientID, secret := c.ClientID, c.ClientSecret
-	if o.principal != nil {
-		p, err := s.AddPrincipal(*o.principal)
-		if err != nil {
-			t.Fatalf("AddPrincipal: %v", err)
-		}
-		clientID, secret = p.AppID, p.Secret
-	}
-	env := map[string]string{
-		azure.EnvAuthorityHost: s.URL(),
-		azure.EnvARMEndpoint:   s.URL(),
-		azure.EnvGraphEndpoint: s.URL(),
-		azure.EnvCAFile:        ca,
-		azure.EnvTenantID:      c.TenantID,
-		azure.EnvClientID:      clientID,
-		azure.EnvClientSecret:  secret,
-	}
-	getenv := func(k string) string { return env[k] }
-	ep, err := azure.EndpointsFromEnv("public", getenv)
-	if err != nil {
-		t.Fatalf("EndpointsFromEnv: %v", err)
-	}
-	co, err := ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cred, _, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true})
-	if err != nil {
-		t.Fatalf("azure.Credential: %v", err)
-	}
-	network, err := azure.NewNetwork(cred, co, &azure.NetworkOptions{PollFrequency: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	access, err := azure.NewAccess(cred, co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := azure.NewDirectory(cred, co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast := peering.Backoff{Initial: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
-	deps.Network = network
-	deps.Runbook = &peering.Runbook{
-		Aiven: api, Directory: dir, Access: access, Network: network,
-		SignInAsApp:  azure.NewAppSignIn(ep),
-		Store:        state.Dir{Path: t.TempDir()},
-		StepDeadline: 30 * time.Second, WaitDeadline: 30 * time.Second,
-		Poll: fast, Retry: fast,
-	}
+	deps.Network = e.Network
+	deps.Runbook = e.Runbook(t.TempDir())
+	// The dashboard's tests see each step fail on its own; the preflight
+	// that reads the signed-in app's directory roles is peering's to test.
+	deps.Runbook.SignedInAppID = ""
 	return &testEnv{s: s, deps: deps}
 }
 
@@ -228,24 +157,16 @@ func (d *driver) typeText(s string) {
 	}
 }
 
+// namedKeys are the keys press knows by name.
+var namedKeys = map[string]tea.KeyPressMsg{
+	"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+	"up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown}, "backspace": {Code: tea.KeyBackspace},
+	"ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "ctrl+u": {Code: 'u', Mod: tea.ModCtrl},
+}
+
 func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	if msg, ok := namedKeys[k]; ok {
+		return msg
 	}
 	r := []rune(k)
 	if len(r) != 1 {
@@ -285,8 +206,57 @@ func (d *driver) untilScreen(texts ...string) {
 	})
 }
 
+// wantShown fails the test for each of texts that scr, the text of what,
+// lacks.
+func wantShown(t testing.TB, what, scr string, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		if !strings.Contains(scr, s) {
+			t.Errorf("%s lacks %q:\n%s", what, s, scr)
+		}
+	}
+}
+
+// wantHidden fails the test for each of texts that scr, the text of what,
+// shows.
+func wantHidden(t testing.TB, what, scr string, texts ...string) {
+	t.Helper()
+	for _, s := range texts {
+		if strings.Contains(scr, s) {
+			t.Errorf("%s shows %q:\n%s", what, s, scr)
+		}
+	}
+}
+
 // screen is what the terminal would show, without styles.
 func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
+
+// onTop is the screen on top, which must be an S; after says what led
+// there.
+func onTop[S screen](t testing.TB, d *driver, after string) S {
+	t.Helper()
+	s, ok := d.m.top().(S)
+	if !ok {
+		var want S
+		t.Fatalf("after %s the screen on top is %T, want %T; status: %s", after, d.m.top(), want, d.m.status)
+	}
+	return s
+}
+
+// untilOnTop waits until the screen on top is an S, and returns it.
+func untilOnTop[S screen](d *driver, what string) S {
+	d.t.Helper()
+	d.until(what, func() bool { _, ok := d.m.top().(S); return ok })
+	return d.m.top().(S)
+}
+
+// confirming is the title of the confirmation on screen ("" for none).
+func (d *driver) confirming() string {
+	if o, ok := d.m.overlay.(*confirmOverlay); ok {
+		return o.title
+	}
+	return ""
+}
 
 // loaded waits for the first successful refresh.
 func (d *driver) loaded() {

@@ -6,6 +6,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/azpeer/azpeer/peering"
 )
 
 // The root view: the chrome around the top screen (header, identity,
@@ -158,26 +160,11 @@ func (m *Model) statusLine(w int) string {
 	case m.status != "":
 		line = s.StatusInfo.Render(m.status)
 	default:
-		if n := m.failuresVisible(); n > 0 {
+		if n := (peering.Inventory{Projects: m.inv}).Failures(); n > 0 {
 			line = s.StatusError.Render(fmt.Sprintf("⚠ %d item(s) could not be read; they are marked", n))
 		}
 	}
 	return ansi.Truncate(line, w, "…")
-}
-
-func (m *Model) failuresVisible() int {
-	n := 0
-	for _, p := range m.inv {
-		if p.Err != nil {
-			n++
-		}
-		for _, v := range p.VPCs {
-			if v.Err != nil {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func (m *Model) promptView(w, h int) string {
