@@ -533,3 +533,31 @@ func TestRunbookUnsavableRecordStopsBeforeCreating(t *testing.T) {
 		})
 	}
 }
+
+// A VNet already peered with a network that overlaps the project VPC is
+// refused before anything is created, naming that peering (Azure would
+// refuse the peering to Aiven at the end with
+// VnetAddressSpaceOverlapsWithAlreadyPeeredVnet).
+func TestPreflightRefusesOverlapWithAPeeredNetwork(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	app := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/rg-app/providers/Microsoft.Network/virtualNetworks/app-vnet"
+	legacy := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/Rg-Legacy/providers/Microsoft.Network/virtualNetworks/Legacy-VNet"
+	// A hub and spoke: app-vnet peers with Legacy-VNet (10.30.0.0/16),
+	// which overlaps tsdb-staging's VPC (10.30.0.0/24).
+	for _, p := range [][2]string{{app, legacy}, {legacy, app}} {
+		if _, err := e.Network.CreatePeering(ctxFor(t), p[0], "hub", p[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := fingerprint(e.state())
+	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
+	defer run.Close()
+	err := run.RunAll(ctxFor(t), nil)
+	var ve *peering.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "vnet" || !strings.Contains(err.Error(), "already peered (peering hub)") || !strings.Contains(err.Error(), "10.30.0.0/16") {
+		t.Fatalf("want the overlap with the peered network refused, got %v", err)
+	}
+	if got := fingerprint(e.state()); !slices.Equal(got, before) {
+		t.Errorf("something was created:\n%v\n%v", before, got)
+	}
+}
