@@ -25,7 +25,7 @@ import (
 //     only then is an unknown path 404 and a method the path lacks 405;
 //  3. the request body, read before the world lock is taken;
 //  4. the world lock, held until the handler returns;
-//  5. the api-version, against the row's accepted list;
+//  5. the api-version, against the row's type's list (arm_apiversions.go);
 //  6. the subscription (a {subscriptionId} or the subscription of a
 //     {scope}) and that the token comes from its tenant;
 //  7. RBAC: the row's action, checked against the world's role assignments
@@ -134,36 +134,6 @@ func normalizeScope(scope string) string {
 		scope = "/" + strings.TrimLeft(scope[len(rbacAssignmentsPath):], "/")
 	}
 	return scope
-}
-
-// apiVersionOK checks the api-version parameter against the row's list.
-// Resource Manager answers a missing one with MissingApiVersionParameter
-// (cloudquery/cloudquery#6626), an unknown one for a resource provider's
-// type (Microsoft.Network) with NoRegisteredProviderFound, listing the
-// versions with ", " and the provider's locations (Azure/azure-cli#28496,
-// for networkInterfaces), and for the types it serves itself with
-// InvalidApiVersionParameter, listing them with "," (Azure/azure-sdk-for-net#3160
-// for Microsoft.Resources, hashicorp/vault-plugin-secrets-azure#13 for role
-// assignments).
-func (q *armRequest) apiVersionOK() bool {
-	v := q.r.URL.Query().Get("api-version")
-	accepted := q.route.versions
-	switch {
-	case v == "":
-		armError(q.w, http.StatusBadRequest, "MissingApiVersionParameter",
-			"The api-version query parameter (?api-version=) is required for all requests.")
-		return false
-	case slices.Contains(accepted, v):
-		return true
-	case q.route.provider == providerNetwork:
-		armError(q.w, http.StatusBadRequest, "NoRegisteredProviderFound", fmt.Sprintf(
-			"No registered resource provider found for location '%s' and API version '%s' for type '%s'. The supported api-versions are '%s'. The supported locations are '%s'.",
-			"global", v, q.route.resourceType, strings.Join(accepted, ", "), strings.Join(q.world.locations(), ", ")))
-	default:
-		armError(q.w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
-			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(accepted, ",")))
-	}
-	return false
 }
 
 // locations lists the regions of the world's networks, for error texts.

@@ -6,6 +6,7 @@ package sandbox_test
 // Peerings are tested in arm_peerings_test.go and arm_linked_access_test.go.
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -186,7 +187,11 @@ func TestARMNetRawProtocol(t *testing.T) {
 	}{
 		{"no api-version", token, vnetPath, 400, "MissingApiVersionParameter"},
 		{"unknown api-version", token, vnetPath + "?api-version=2099-01-01", 400, "NoRegisteredProviderFound"},
+		{"registered, not in the specs", token, vnetPath + "?api-version=2016-07-01", 400, "NoRegisteredProviderFound"},
+		{"unknown api-version of a subscription list", token, "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Network/virtualNetworks?api-version=2099-01-01", 404, "InvalidResourceType"},
 		{"CLI api-version", token, vnetPath + "?api-version=2022-01-01", 200, ""},
+		{"the newest stable api-version", token, vnetPath + "?api-version=2026-03-01", 200, ""},
+		{"the first, a preview", token, vnetPath + "?api-version=2015-05-01-preview", 200, ""},
 		{"subscriptions without api-version", token, "/subscriptions", 400, "MissingApiVersionParameter"},
 		{"subscriptions, CLI api-version", token, "/subscriptions?api-version=2019-11-01", 200, ""},
 		{"subscriptions, unknown api-version", token, "/subscriptions?api-version=2099-01-01", 400, "InvalidApiVersionParameter"},
@@ -316,5 +321,40 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {
 		t.Errorf("peering app's tenants = %v, want %v", ids, want)
+	}
+}
+
+// Resource Manager's texts for an api-version a type does not have, by
+// where the request points: a resource group's location, none, or one of
+// the types Resource Manager serves itself.
+func TestARMNetAPIVersionTexts(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	token := adminToken(t, s, armScope)
+	sub := "/subscriptions/" + sandbox.UserSubscriptionID
+	for _, tc := range []struct {
+		variant, path string
+		status        int
+		code, prefix  string
+	}{
+		{"", sub + "/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet/virtualNetworkPeerings?api-version=2015-06-15", 400, "NoRegisteredProviderFound",
+			"No registered resource provider found for location 'westeurope' and API version '2015-06-15' for type 'virtualNetworks/virtualNetworkPeerings'. The supported api-versions are '2016-06-01, 2016-09-01, "},
+		{"", sub + "/providers/Microsoft.Network/virtualNetworks?api-version=2016-07-01", 404, "InvalidResourceType",
+			"The resource type 'virtualNetworks' could not be found in the namespace 'Microsoft.Network' for api version '2016-07-01'. The supported api-versions are '2015-05-01-preview,2015-06-15,2016-03-30,2016-06-01,"},
+		{"", "/subscriptions?api-version=2014-04-01", 400, "InvalidApiVersionParameter",
+			"The api-version '2014-04-01' is invalid. The supported versions are '2022-12-01,2021-01-01,2020-01-01,2019-11-01,2019-06-01,2018-06-01,2016-06-01,2015-11-01'."},
+		{"registered", "/subscriptions?api-version=2014-04-01", 200, "", ""},
+		{"registered", sub + "/providers/Microsoft.Network/virtualNetworks?api-version=2016-07-01", 200, "", ""},
+	} {
+		t.Run(tc.variant+" "+tc.path, func(t *testing.T) {
+			if err := s.SetVariants(map[string]string{sandbox.VariantAzureAPIVersions: cmp.Or(tc.variant, "specs")}); err != nil {
+				t.Fatal(err)
+			}
+			resp, body, _ := netRaw(t, s, token, http.MethodGet, tc.path, "")
+			e, _ := body["error"].(map[string]any)
+			msg, _ := e["message"].(string)
+			if resp.StatusCode != tc.status || errorCode(body) != tc.code || !strings.HasPrefix(msg, tc.prefix) {
+				t.Errorf("%d %s %q, want %d %s %q...", resp.StatusCode, errorCode(body), msg, tc.status, tc.code, tc.prefix)
+			}
+		})
 	}
 }

@@ -131,7 +131,7 @@ func (q *armRequest) operationURL(local *VNet, op *AsyncOperation, results bool)
 	}
 	v := q.r.URL.Query().Get("api-version")
 	if v == "" {
-		v = networkAPIVersions[len(networkAPIVersions)-1]
+		v = networkOperationAPIVersions.specs[len(networkOperationAPIVersions.specs)-1]
 	}
 	return armBase(q.r) + "/subscriptions/" + local.SubscriptionID + "/providers/Microsoft.Network/locations/" +
 		local.Location + "/" + kind + "/" + op.ID + "?api-version=" + urlQueryEscape(v)

@@ -13,7 +13,7 @@ import (
 func TestARMRouteTable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, rt := range armRoutes {
-		if rt.handle == nil || len(rt.methods) == 0 || len(rt.versions) == 0 || rt.resourceType == "" {
+		if rt.handle == nil || len(rt.methods) == 0 || rt.versions == nil || len(rt.versions.specs) == 0 || rt.versions.typ == "" {
 			t.Errorf("%s: row is incomplete: %+v", rt.pattern, rt)
 		}
 		for _, m := range rt.methods {
