@@ -19,10 +19,11 @@ import (
 // once, here; a handler in armRoutes (arm_routes.go) starts where they end:
 //
 //  1. route: the path and method against armRoutes (segments
-//     case-insensitive, as Resource Manager treats them);
+//     case-insensitive, as Resource Manager treats them; leading slashes
+//     count as one); a path no row has is answered in armUnknownRoute;
 //  2. authentication: a bearer token the sandbox issued, for Resource
 //     Manager's audience (skipped only by anonymous rows: cloud metadata);
-//     only then is an unknown path 404 and a method the path lacks 405;
+//     only then is a method the path lacks 405;
 //  3. the request body, read before the world lock is taken;
 //  4. the world lock, held until the handler returns;
 //  5. the api-version, against the row's type's list (arm_apiversions.go);
@@ -60,19 +61,21 @@ type armRequest struct {
 
 // handleARM is Resource Manager's one entry point.
 func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
-	route, params, methodOK := matchARMRoute(strings.Split(strings.Trim(r.URL.Path, "/"), "/"), r.Method)
+	segs := armSegments(r.URL.Path)
+	route, params, methodOK := matchARMRoute(segs, r.Method)
+	if route == nil {
+		s.armUnknownRoute(w, r, segs)
+		return
+	}
+	setRouteTemplate(r, route.pattern)
 	var c *Claims
-	if route == nil || !route.anonymous {
+	if !route.anonymous {
 		var ok bool
 		if c, ok = s.armAuthenticate(w, r); !ok {
 			return
 		}
 	}
-	switch {
-	case route == nil:
-		notFound(w, APIARM, r)
-		return
-	case !methodOK:
+	if !methodOK {
 		methodNotAllowed(w, r)
 		return
 	}

@@ -27,6 +27,7 @@ var tenantAliases = map[string]bool{"common": true, "organizations": true, "cons
 func (s *Server) handleEntra(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	tenant, rest := parts[0], strings.ToLower(strings.Join(parts[1:], "/"))
+	setRouteTemplate(r, "/{tenant}/"+rest)
 	switch rest {
 	case "v2.0/.well-known/openid-configuration", ".well-known/openid-configuration":
 		if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
