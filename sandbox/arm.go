@@ -10,7 +10,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
 
@@ -106,12 +108,25 @@ func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
 // four allowed audiences in that order).
 func (s *Server) armAuthenticate(w http.ResponseWriter, r *http.Request) (*Claims, bool) {
 	c, err := s.bearer(r)
-	if err != nil {
-		if errors.Is(err, errNoToken) {
-			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
-			armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
-			return nil, false
-		}
+	switch {
+	case errors.Is(err, errNoToken):
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+		armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+		return nil, false
+	case errors.Is(err, jwt.ErrTokenExpired) && c != nil:
+		// The text quotes both times as .NET prints them
+		// (microsoft/foundry-dev-tools#461: "The access token expiry UTC
+		// time '6/15/2026 8:22:51 AM' is earlier than current UTC time
+		// '6/15/2026 9:27:25 AM'."; microsoft/vscode-azureappservice#2483).
+		// Token expiry is wall-clock time (issueToken). The challenge
+		// header is the sandbox's own, shaped like wrongTenant's.
+		const dotNet = "1/2/2006 3:04:05 PM"
+		msg := fmt.Sprintf("The access token expiry UTC time '%s' is earlier than current UTC time '%s'.",
+			c.ExpiresAt.UTC().Format(dotNet), time.Now().UTC().Format(dotNet))
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+c.TenantID+`", error="invalid_token", error_description="`+msg+`"`)
+		armError(w, http.StatusUnauthorized, "ExpiredAuthenticationToken", msg)
+		return nil, false
+	case err != nil:
 		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
 		return nil, false
 	}

@@ -69,7 +69,10 @@ func TestRBACRoleAssignments(t *testing.T) {
 	// The same principal, role and scope under a new guid already exists;
 	// the same guid again is fine, with other content it is refused.
 	_, err = rbacAssign(ctx, assigns, scope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
-	wantResponseError(t, err, http.StatusConflict, "RoleAssignmentExists")
+	re := wantResponseError(t, err, http.StatusConflict, "RoleAssignmentExists")
+	if msg, want := errorMessage(t, re), "The role assignment already exists. The ID of the existing role assignment is "+strings.ReplaceAll(*created.Name, "-", "")+"."; msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
 	same := armauthorization.RoleAssignmentCreateParameters{Properties: &armauthorization.RoleAssignmentProperties{
 		RoleDefinitionID: to.Ptr(rbacRoleID(rbacReaderGUID)), PrincipalID: to.Ptr(sandbox.AdminSPObjectID)}}
 	if _, err := assigns.Create(ctx, strings.TrimPrefix(scope, "/"), *created.Name, same, nil); err != nil {
