@@ -104,6 +104,8 @@ func (q *armRequest) getPeering() {
 		return
 	}
 	if p == nil {
+		// No public source shows this text: the sandbox's own, in the
+		// provider's shape (details []).
 		networkError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, q.params["virtualNetworkPeeringName"]))
 		return
 	}
@@ -146,6 +148,7 @@ func (q *armRequest) putPeering() {
 		return
 	}
 	if body.Properties == nil || body.Properties.RemoteVirtualNetwork == nil || body.Properties.RemoteVirtualNetwork.ID == "" {
+		// No public source shows this text: the sandbox's own.
 		networkError(q.w, http.StatusBadRequest, "InvalidRequestFormat",
 			"Cannot parse the request. The property 'properties.remoteVirtualNetwork.id' is required.")
 		return
@@ -162,6 +165,8 @@ func (q *armRequest) putPeering() {
 	}
 	// From here on the network provider validates.
 	if !resourceNameRE.MatchString(name) {
+		// The provider's text for any of its resources
+		// (F5Networks/f5-azure-arm-templates#110).
 		networkError(q.w, http.StatusBadRequest, "InvalidResourceName", fmt.Sprintf(
 			"Resource name %s is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.", name))
 		return
@@ -173,12 +178,18 @@ func (q *armRequest) putPeering() {
 	}
 	remote := q.world.vnet(remoteID)
 	if remote == nil || !vnetIDRE.MatchString(remoteID) {
-		code := "InvalidResourceReference"
-		if !strings.EqualFold(subscriptionOf(remoteID), local.SubscriptionID) {
-			code = "InvalidGlobalResourceReference"
+		// In the same subscription the provider adds the region
+		// (Azure/RDS-Templates#349, MicrosoftDocs/azure-docs#81734); across
+		// subscriptions the global reference ends at "exists."
+		// (FreddyAyala/AzureAIServicesLandingZone#2, a peering, 2023).
+		if strings.EqualFold(subscriptionOf(remoteID), local.SubscriptionID) {
+			networkError(q.w, http.StatusBadRequest, "InvalidResourceReference", fmt.Sprintf(
+				"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.",
+				remoteID, peeringID))
+			return
 		}
-		networkError(q.w, http.StatusBadRequest, code, fmt.Sprintf(
-			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.",
+		networkError(q.w, http.StatusBadRequest, "InvalidGlobalResourceReference", fmt.Sprintf(
+			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists.",
 			remoteID, peeringID))
 		return
 	}
@@ -193,6 +204,7 @@ func (q *armRequest) putPeering() {
 	}
 	for _, other := range local.Peerings {
 		if other != p && strings.EqualFold(other.RemoteVNetID, remote.ID) {
+			// No public source shows this text: the sandbox's own.
 			networkError(q.w, http.StatusBadRequest, "PeeringAlreadyExists", fmt.Sprintf(
 				"Cannot create peering %s because peering %s already exists between virtual networks %s and %s.",
 				peeringID, other.ID, local.ID, remote.ID))
@@ -201,6 +213,7 @@ func (q *armRequest) putPeering() {
 	}
 	props := body.Properties
 	if props.UseRemoteGateways != nil && *props.UseRemoteGateways {
+		// hashicorp/terraform#30569, Azure/terraform-azurerm-lz-vending#398.
 		networkError(q.w, http.StatusBadRequest, "RemoteVnetHasNoGateways", fmt.Sprintf(
 			"Peering %s cannot have UseRemoteGateway flag set to true because remote virtual network %s referenced by the peering does not have any gateways.",
 			peeringID, remote.ID))
@@ -309,8 +322,10 @@ func linkedFailed(w http.ResponseWriter, msg string) {
 // where one overlaps a network already peered with the other.
 func (q *armRequest) noOverlap(peeringID string, local, remote *VNet, self *VNetPeering) bool {
 	if both := overlapping(local.AddressPrefixes, remote.AddressPrefixes); len(both) > 0 {
+		// No public text of this code was found; it is written as its
+		// sibling below is, with the same ending.
 		networkError(q.w, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
-			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s",
+			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s. For more information please refer to https://aka.ms/VnetPeeringInfo",
 			peeringID, local.ID, remote.ID, strings.Join(both, ", ")))
 		return false
 	}
@@ -324,8 +339,11 @@ func (q *armRequest) noOverlap(peeringID string, local, remote *VNet, self *VNet
 				continue
 			}
 			if both := overlapping(first.AddressPrefixes, third.AddressPrefixes); len(both) > 0 {
+				// microsoft/AzureTRE#4641 (2025) and
+				// alan-turing-institute/data-safe-haven#2152 end it with
+				// the link; Azure/ResourceModules#731 (2021) without.
 				networkError(q.w, http.StatusBadRequest, "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet", fmt.Sprintf(
-					"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because address space of the first virtual network overlaps with address space of virtual network %s already peered with the second virtual network. Overlapping address prefixes: %s.",
+					"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because address space of the first virtual network overlaps with address space of virtual network %s already peered with the second virtual network. Overlapping address prefixes: %s. For more information please refer to https://aka.ms/VnetPeeringInfo",
 					peeringID, first.ID, second.ID, third.ID, strings.Join(both, ", ")))
 				return false
 			}
