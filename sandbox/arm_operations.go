@@ -215,7 +215,9 @@ func (q *armRequest) operationStatus() {
 	}
 	body := map[string]any{"status": op.Status}
 	if op.Status == opFailed {
-		body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
+		// A failed operation's error has the provider's empty details
+		// (Azure/ResourceModules#731 quotes such a status document).
+		body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg, "details": []any{}}
 	}
 	if op.Status == opInProgress {
 		q.s.retryAfter(q.w, op, q.s.clock.Now())
@@ -240,7 +242,7 @@ func (q *armRequest) operationResult() {
 		q.s.retryAfter(q.w, op, q.s.clock.Now())
 		q.w.WriteHeader(http.StatusAccepted)
 	case opFailed:
-		armError(q.w, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
+		networkError(q.w, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
 	default:
 		var p *VNetPeering
 		if local != nil && op.Kind == opPeeringPut {

@@ -84,7 +84,7 @@ func AllVariants() []Variant {
 			Values: []VariantValue{
 				{"conflict-409", "409 AnotherOperationInProgress, as in hashicorp/terraform-provider-azurerm logs"},
 				{"bad-request-400", "400 AnotherOperationInProgress, reported for some network resources (terraform-provider-azurerm#2605, #3392)"},
-				{"async-failure", "the PUT is accepted and its async operation fails with AnotherOperationInProgress (the code is documented as an operation error too)"},
+				{"async-failure", "the PUT is accepted and its async operation fails with AnotherOperationInProgress: microsoft/AzureTRE#2222 and pulumi/pulumi-azure-native#1024 quote the text with autorest's 'StatusCode=0 ... Status=<nil>', which is how it reports a failed long-running operation"},
 			}},
 		{Name: VariantAzureAPIVersions,
 			About: "which api-versions Resource Manager accepts for a type",
