@@ -21,6 +21,10 @@ import (
 //	PUT  /_sandbox/faults
 //	     Fault injection per API ("entra", "graph", "arm", "aiven"):
 //	     {"arm": {"latency": "200ms", "rate_429": 0.1, "rate_5xx": 0.05, "retry_after": "1s"}}.
+//	     ARM also takes "rate_busy" and "rate_referenced_not_provisioned":
+//	     fractions of peering writes that find another operation running
+//	     (AnotherOperationInProgress, as variant azure-busy says) or the
+//	     remote network Updating (ReferencedResourceNotProvisioned).
 //	     "response_delay": "2s" handles each mutation (any method but GET
 //	     and HEAD; reads too with "response_delay_reads": true) in full and
 //	     then holds its whole answer back that long, so a client with a
@@ -57,16 +61,21 @@ type adminFault struct {
 	// ResponseDelay and ResponseDelayReads: see FaultConfig.
 	ResponseDelay      Duration `json:"response_delay"`
 	ResponseDelayReads bool     `json:"response_delay_reads,omitempty"`
+	// RateBusy and RateReferencedNotProvisioned (ARM): see FaultConfig.
+	RateBusy                     float64 `json:"rate_busy,omitempty"`
+	RateReferencedNotProvisioned float64 `json:"rate_referenced_not_provisioned,omitempty"`
 }
 
 func (f adminFault) config() FaultConfig {
 	return FaultConfig{Latency: f.Latency.D(), Rate429: f.Rate429, Rate5xx: f.Rate5xx, RetryAfter: f.RetryAfter.D(),
-		RateOperationFailure: f.RateOperationFailure, ResponseDelay: f.ResponseDelay.D(), ResponseDelayReads: f.ResponseDelayReads}
+		RateOperationFailure: f.RateOperationFailure, ResponseDelay: f.ResponseDelay.D(), ResponseDelayReads: f.ResponseDelayReads,
+		RateBusy: f.RateBusy, RateReferencedNotProvisioned: f.RateReferencedNotProvisioned}
 }
 
 func toAdminFault(c FaultConfig) adminFault {
 	return adminFault{Latency: Duration(c.Latency), Rate429: c.Rate429, Rate5xx: c.Rate5xx, RetryAfter: Duration(c.RetryAfter),
-		RateOperationFailure: c.RateOperationFailure, ResponseDelay: Duration(c.ResponseDelay), ResponseDelayReads: c.ResponseDelayReads}
+		RateOperationFailure: c.RateOperationFailure, ResponseDelay: Duration(c.ResponseDelay), ResponseDelayReads: c.ResponseDelayReads,
+		RateBusy: c.RateBusy, RateReferencedNotProvisioned: c.RateReferencedNotProvisioned}
 }
 
 // validate explains what is wrong with a fault configuration, or returns "".
@@ -74,8 +83,8 @@ func (f adminFault) validate(api API) string {
 	switch {
 	case f.Latency < 0 || f.RetryAfter < 0 || f.ResponseDelay < 0:
 		return fmt.Sprintf("%s: latency, retry_after and response_delay must not be negative", api)
-	case !isRate(f.Rate429) || !isRate(f.Rate5xx) || !isRate(f.RateOperationFailure):
-		return fmt.Sprintf("%s: rate_429, rate_5xx and rate_operation_failure are fractions between 0 and 1", api)
+	case !isRate(f.Rate429) || !isRate(f.Rate5xx) || !isRate(f.RateOperationFailure) || !isRate(f.RateBusy) || !isRate(f.RateReferencedNotProvisioned):
+		return fmt.Sprintf("%s: rate_429, rate_5xx, rate_operation_failure, rate_busy and rate_referenced_not_provisioned are fractions between 0 and 1", api)
 	case f.Rate429+f.Rate5xx > 1:
 		return fmt.Sprintf("%s: rate_429 + rate_5xx must not exceed 1", api)
 	}

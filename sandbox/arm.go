@@ -10,7 +10,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
 
@@ -19,13 +21,14 @@ import (
 // once, here; a handler in armRoutes (arm_routes.go) starts where they end:
 //
 //  1. route: the path and method against armRoutes (segments
-//     case-insensitive, as Resource Manager treats them);
+//     case-insensitive, as Resource Manager treats them; leading slashes
+//     count as one); a path no row has is answered in armUnknownRoute;
 //  2. authentication: a bearer token the sandbox issued, for Resource
 //     Manager's audience (skipped only by anonymous rows: cloud metadata);
-//     only then is an unknown path 404 and a method the path lacks 405;
+//     only then is a method the path lacks 405;
 //  3. the request body, read before the world lock is taken;
 //  4. the world lock, held until the handler returns;
-//  5. the api-version, against the row's accepted list;
+//  5. the api-version, against the row's type's list (arm_apiversions.go);
 //  6. the subscription (a {subscriptionId} or the subscription of a
 //     {scope}) and that the token comes from its tenant;
 //  7. RBAC: the row's action, checked against the world's role assignments
@@ -60,19 +63,21 @@ type armRequest struct {
 
 // handleARM is Resource Manager's one entry point.
 func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
-	route, params, methodOK := matchARMRoute(strings.Split(strings.Trim(r.URL.Path, "/"), "/"), r.Method)
+	segs := armSegments(r.URL.Path)
+	route, params, methodOK := matchARMRoute(segs, r.Method)
+	if route == nil {
+		s.armUnknownRoute(w, r, segs)
+		return
+	}
+	setRouteTemplate(r, route.pattern)
 	var c *Claims
-	if route == nil || !route.anonymous {
+	if !route.anonymous {
 		var ok bool
 		if c, ok = s.armAuthenticate(w, r); !ok {
 			return
 		}
 	}
-	switch {
-	case route == nil:
-		notFound(w, APIARM, r)
-		return
-	case !methodOK:
+	if !methodOK {
 		methodNotAllowed(w, r)
 		return
 	}
@@ -103,12 +108,25 @@ func (s *Server) handleARM(w http.ResponseWriter, r *http.Request) {
 // four allowed audiences in that order).
 func (s *Server) armAuthenticate(w http.ResponseWriter, r *http.Request) (*Claims, bool) {
 	c, err := s.bearer(r)
-	if err != nil {
-		if errors.Is(err, errNoToken) {
-			w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
-			armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
-			return nil, false
-		}
+	switch {
+	case errors.Is(err, errNoToken):
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+		armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
+		return nil, false
+	case errors.Is(err, jwt.ErrTokenExpired) && c != nil:
+		// The text quotes both times as .NET prints them
+		// (microsoft/foundry-dev-tools#461: "The access token expiry UTC
+		// time '6/15/2026 8:22:51 AM' is earlier than current UTC time
+		// '6/15/2026 9:27:25 AM'."; microsoft/vscode-azureappservice#2483).
+		// Token expiry is wall-clock time (issueToken). The challenge
+		// header is the sandbox's own, shaped like wrongTenant's.
+		const dotNet = "1/2/2006 3:04:05 PM"
+		msg := fmt.Sprintf("The access token expiry UTC time '%s' is earlier than current UTC time '%s'.",
+			c.ExpiresAt.UTC().Format(dotNet), time.Now().UTC().Format(dotNet))
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="https://login.windows.net/`+c.TenantID+`", error="invalid_token", error_description="`+msg+`"`)
+		armError(w, http.StatusUnauthorized, "ExpiredAuthenticationToken", msg)
+		return nil, false
+	case err != nil:
 		armError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "The access token is invalid.")
 		return nil, false
 	}
@@ -134,36 +152,6 @@ func normalizeScope(scope string) string {
 		scope = "/" + strings.TrimLeft(scope[len(rbacAssignmentsPath):], "/")
 	}
 	return scope
-}
-
-// apiVersionOK checks the api-version parameter against the row's list.
-// Resource Manager answers a missing one with MissingApiVersionParameter
-// (cloudquery/cloudquery#6626), an unknown one for a resource provider's
-// type (Microsoft.Network) with NoRegisteredProviderFound, listing the
-// versions with ", " and the provider's locations (Azure/azure-cli#28496,
-// for networkInterfaces), and for the types it serves itself with
-// InvalidApiVersionParameter, listing them with "," (Azure/azure-sdk-for-net#3160
-// for Microsoft.Resources, hashicorp/vault-plugin-secrets-azure#13 for role
-// assignments).
-func (q *armRequest) apiVersionOK() bool {
-	v := q.r.URL.Query().Get("api-version")
-	accepted := q.route.versions
-	switch {
-	case v == "":
-		armError(q.w, http.StatusBadRequest, "MissingApiVersionParameter",
-			"The api-version query parameter (?api-version=) is required for all requests.")
-		return false
-	case slices.Contains(accepted, v):
-		return true
-	case q.route.provider == providerNetwork:
-		armError(q.w, http.StatusBadRequest, "NoRegisteredProviderFound", fmt.Sprintf(
-			"No registered resource provider found for location '%s' and API version '%s' for type '%s'. The supported api-versions are '%s'. The supported locations are '%s'.",
-			"global", v, q.route.resourceType, strings.Join(accepted, ", "), strings.Join(q.world.locations(), ", ")))
-	default:
-		armError(q.w, http.StatusBadRequest, "InvalidApiVersionParameter", fmt.Sprintf(
-			"The api-version '%s' is invalid. The supported versions are '%s'.", v, strings.Join(accepted, ",")))
-	}
-	return false
 }
 
 // locations lists the regions of the world's networks, for error texts.

@@ -138,15 +138,18 @@ func (world *World) vnetJSON(v *VNet) map[string]any {
 	for _, k := range names {
 		peerings = append(peerings, world.peeringJSON(v.Peerings[k]))
 	}
+	// As test_network_vnet_peering_sync.yaml (api-version 2024-05-01)
+	// shows a network.
 	return map[string]any{
 		"id": v.ID, "name": v.Name, "type": vnetType, "location": v.Location, "etag": v.ETag,
 		"properties": map[string]any{
-			"provisioningState":      "Succeeded",
-			"resourceGuid":           stableGUID(v.ID),
-			"addressSpace":           map[string]any{"addressPrefixes": nonNil(v.AddressPrefixes)},
-			"subnets":                []any{},
-			"virtualNetworkPeerings": peerings,
-			"enableDdosProtection":   false,
+			"provisioningState":           world.vnetProvisioningState(v),
+			"resourceGuid":                stableGUID(v.ID),
+			"addressSpace":                addressSpaceJSON(v.AddressPrefixes),
+			"privateEndpointVNetPolicies": "Disabled",
+			"subnets":                     []any{},
+			"virtualNetworkPeerings":      peerings,
+			"enableDdosProtection":        false,
 		},
 	}
 }
@@ -180,6 +183,8 @@ func (q *armRequest) listVNets() {
 
 func (q *armRequest) getVNet() {
 	if v, ok := q.localVNet(); ok {
+		// A GET carries the etag as a header too (both recordings).
+		q.w.Header().Set("ETag", v.ETag)
 		writeJSON(q.w, http.StatusOK, q.world.vnetJSON(v))
 	}
 }

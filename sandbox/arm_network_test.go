@@ -6,10 +6,15 @@ package sandbox_test
 // Peerings are tested in arm_peerings_test.go and arm_linked_access_test.go.
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -187,7 +192,11 @@ func TestARMNetRawProtocol(t *testing.T) {
 	}{
 		{"no api-version", token, vnetPath, 400, "MissingApiVersionParameter"},
 		{"unknown api-version", token, vnetPath + "?api-version=2099-01-01", 400, "NoRegisteredProviderFound"},
+		{"registered, not in the specs", token, vnetPath + "?api-version=2016-07-01", 400, "NoRegisteredProviderFound"},
+		{"unknown api-version of a subscription list", token, "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Network/virtualNetworks?api-version=2099-01-01", 404, "InvalidResourceType"},
 		{"CLI api-version", token, vnetPath + "?api-version=2022-01-01", 200, ""},
+		{"the newest stable api-version", token, vnetPath + "?api-version=2026-03-01", 200, ""},
+		{"the first, a preview", token, vnetPath + "?api-version=2015-05-01-preview", 200, ""},
 		{"subscriptions without api-version", token, "/subscriptions", 400, "MissingApiVersionParameter"},
 		{"subscriptions, CLI api-version", token, "/subscriptions?api-version=2019-11-01", 200, ""},
 		{"subscriptions, unknown api-version", token, "/subscriptions?api-version=2099-01-01", 400, "InvalidApiVersionParameter"},
@@ -317,5 +326,127 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(ids, want) {
 		t.Errorf("peering app's tenants = %v, want %v", ids, want)
+	}
+}
+
+// Resource Manager's texts for an api-version a type does not have, by
+// where the request points: a resource group's location, none, or one of
+// the types Resource Manager serves itself.
+func TestARMNetAPIVersionTexts(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	token := adminToken(t, s, armScope)
+	sub := "/subscriptions/" + sandbox.UserSubscriptionID
+	for _, tc := range []struct {
+		variant, path string
+		status        int
+		code, prefix  string
+	}{
+		{"", sub + "/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet/virtualNetworkPeerings?api-version=2015-06-15", 400, "NoRegisteredProviderFound",
+			"No registered resource provider found for location 'westeurope' and API version '2015-06-15' for type 'virtualNetworks/virtualNetworkPeerings'. The supported api-versions are '2016-06-01, 2016-09-01, "},
+		{"", sub + "/providers/Microsoft.Network/virtualNetworks?api-version=2016-07-01", 404, "InvalidResourceType",
+			"The resource type 'virtualNetworks' could not be found in the namespace 'Microsoft.Network' for api version '2016-07-01'. The supported api-versions are '2015-05-01-preview,2015-06-15,2016-03-30,2016-06-01,"},
+		{"", "/subscriptions?api-version=2014-04-01", 400, "InvalidApiVersionParameter",
+			"The api-version '2014-04-01' is invalid. The supported versions are '2022-12-01,2021-01-01,2020-01-01,2019-11-01,2019-06-01,2018-06-01,2016-06-01,2015-11-01'."},
+		{"registered", "/subscriptions?api-version=2014-04-01", 200, "", ""},
+		{"registered", sub + "/providers/Microsoft.Network/virtualNetworks?api-version=2016-07-01", 200, "", ""},
+	} {
+		t.Run(tc.variant+" "+tc.path, func(t *testing.T) {
+			if err := s.SetVariants(map[string]string{sandbox.VariantAzureAPIVersions: cmp.Or(tc.variant, "specs")}); err != nil {
+				t.Fatal(err)
+			}
+			resp, body, _ := netRaw(t, s, token, http.MethodGet, tc.path, "")
+			e, _ := body["error"].(map[string]any)
+			msg, _ := e["message"].(string)
+			if resp.StatusCode != tc.status || errorCode(body) != tc.code || !strings.HasPrefix(msg, tc.prefix) {
+				t.Errorf("%d %s %q, want %d %s %q...", resp.StatusCode, errorCode(body), msg, tc.status, tc.code, tc.prefix)
+			}
+		})
+	}
+}
+
+// Every path Resource Manager's host has no route for is answered in its
+// JSON error shape, and leading slashes count as one.
+func TestARMNetUnknownPaths(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	token := adminToken(t, s, armScope)
+	sub := "/subscriptions/" + sandbox.UserSubscriptionID
+	for _, tc := range []struct {
+		variant, token, path, host string
+		status                     int
+		code, message              string
+	}{
+		{"", token, "//" + strings.TrimPrefix(sub, "/") + "/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet?api-version=2025-01-01", "", 200, "", ""},
+		{"", token, "//" + strings.TrimPrefix(sub, "/") + "/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet?api-version=2025-01-01", "management.azure.com", 200, "", ""},
+		{"", token, sub + "/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01", "", 404, "InvalidResourceNamespace",
+			"The resource namespace 'Microsoft.Compute' is invalid."},
+		{"", token, sub + "/resourceGroups/rg-prod/providers/microsoft.network/virtualNetworks/prod-vnet/subnets?api-version=2025-01-01", "", 404, "InvalidResourceType",
+			"The resource type 'virtualNetworks/subnets' could not be found in the namespace 'Microsoft.Network' for api version '2025-01-01'."},
+		{"", "", "/foo", "management.azure.com", 400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests."},
+		{"", "", "/foo?api-version=2025-01-01", "management.azure.com", 401, "AuthenticationFailed", ""},
+		{"", token, "/foo?api-version=2025-01-01", "management.azure.com", 404, "InvalidResourceType",
+			"The resource type could not be found in the namespace '' for api version '2025-01-01'."},
+		{"", token, sub + "/resourceGroups/rg-prod?api-version=2021-04-01", "", 404, "InvalidResourceType", ""},
+		{"no-http-resource", token, "/foo?api-version=2025-01-01", "management.azure.com", 404, "",
+			"No HTTP resource was found that matches the request URI 'https://management.azure.com/foo?api-version=2025-01-01'."},
+	} {
+		t.Run(tc.variant+" "+tc.host+tc.path, func(t *testing.T) {
+			if err := s.SetVariants(map[string]string{sandbox.VariantAzureUnknownPath: cmp.Or(tc.variant, "invalid-resource-type")}); err != nil {
+				t.Fatal(err)
+			}
+			resp, body, _ := netRaw(t, s, tc.token, http.MethodGet, tc.path, tc.host)
+			e, _ := body["error"].(map[string]any)
+			msg, _ := e["message"].(string)
+			if m, ok := body["Message"].(string); ok {
+				msg = m
+			}
+			if resp.StatusCode != tc.status || errorCode(body) != tc.code || (tc.message != "" && msg != tc.message) {
+				t.Errorf("%d %s %q, want %d %s %q", resp.StatusCode, errorCode(body), msg, tc.status, tc.code, tc.message)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+// lockedBuffer is a bytes.Buffer the server's logger may write from its
+// goroutines while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// The request log names the route template an ARM request matched (the
+// hook a request counter can use), "" for a path no route has.
+func TestARMNetRouteTemplateLogged(t *testing.T) {
+	var logs lockedBuffer
+	s := startSandbox(t, sandbox.Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	token := adminToken(t, s, armScope)
+	netRaw(t, s, token, http.MethodGet, "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet?api-version=2025-01-01", "")
+	netRaw(t, s, token, http.MethodGet, "/subscriptions/"+sandbox.UserSubscriptionID+"/providers/Microsoft.Compute/virtualMachines?api-version=2025-01-01", "")
+	var routes []string
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct {
+			API, Path, Route string
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.API == "arm" {
+			routes = append(routes, rec.Route)
+		}
+	}
+	want := []string{"/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}", ""}
+	if !slices.Equal(routes, want) {
+		t.Errorf("logged routes %q, want %q", routes, want)
 	}
 }

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"net/http"
@@ -24,6 +26,12 @@ import (
 const (
 	opPeeringPut    = "peering-put"
 	opPeeringDelete = "peering-delete"
+	// opOtherUpdate is an update no client of the emulated API asked for
+	// (arm_busy.go): nothing to do when it ends.
+	opOtherUpdate = "other-update"
+	// opBackground is a write from outside the emulated API (Aiven's
+	// backend): its peering is Succeeded when it ends, and it is forgotten.
+	opBackground = "background"
 )
 
 // Operation statuses.
@@ -58,10 +66,11 @@ func (world *World) operationOn(target string) *AsyncOperation {
 // forgets finished ones after operationRetention. Expects the world lock.
 func (s *Server) advanceOperations() {
 	world := s.world
+	now := s.clock.Now()
+	world.now = now
 	if len(world.Operations) == 0 {
 		return
 	}
-	now := s.clock.Now()
 	changed := false
 	for id, op := range world.Operations {
 		if op.Status != opInProgress {
@@ -75,6 +84,9 @@ func (s *Server) advanceOperations() {
 			continue
 		}
 		world.finishOperation(now, op)
+		if op.Kind == opBackground {
+			delete(world.Operations, id)
+		}
 		changed = true
 	}
 	if changed {
@@ -101,13 +113,26 @@ func (world *World) finishOperation(now time.Time, op *AsyncOperation) {
 			// As Azure leaves it: the peering exists, provisioningState
 			// Failed, and the operation carries the error.
 			op.Status, op.ErrorCode, op.ErrorMsg = opFailed, "InternalServerError", "An error occurred."
+			if op.FailCode != "" {
+				op.ErrorCode, op.ErrorMsg = op.FailCode, op.FailMessage
+			}
 			p.ProvisioningState = "Failed"
 			return
 		}
-		world.putPeering(now, local, p.Name, p.RemoteVNetID, p.AllowVirtualNetworkAccess)
+		world.applyPeering(now, local, p.Name, p.RemoteVNetID, p.AllowVirtualNetworkAccess)
 	case opPeeringDelete:
-		if p != nil {
-			world.deletePeering(local, p.Name)
+		if p == nil {
+			return
+		}
+		if op.Fail && op.FailCode != "" {
+			op.Status, op.ErrorCode, op.ErrorMsg = opFailed, op.FailCode, op.FailMessage
+			p.ProvisioningState = "Failed"
+			return
+		}
+		world.removePeering(local, p.Name)
+	case opBackground:
+		if p != nil && p.ProvisioningState == "Updating" {
+			p.ProvisioningState = "Succeeded"
 		}
 	}
 }
@@ -131,16 +156,36 @@ func (q *armRequest) operationURL(local *VNet, op *AsyncOperation, results bool)
 	}
 	v := q.r.URL.Query().Get("api-version")
 	if v == "" {
-		v = networkAPIVersions[len(networkAPIVersions)-1]
+		v = networkOperationAPIVersions.specs[len(networkOperationAPIVersions.specs)-1]
 	}
 	return armBase(q.r) + "/subscriptions/" + local.SubscriptionID + "/providers/Microsoft.Network/locations/" +
-		local.Location + "/" + kind + "/" + op.ID + "?api-version=" + urlQueryEscape(v)
+		local.Location + "/" + kind + "/" + op.ID + "?api-version=" + urlQueryEscape(v) + op.signature()
+}
+
+// signature is the query Resource Manager has signed its async operation
+// URLs with since 2024: t (the .NET ticks of the operation's start), c
+// (the signing certificate), s (the signature) and h (a hash), as in
+// test_network_vnet_peering_sync.yaml (CLI 2.64). Clients must use the URL
+// as given; the sandbox neither checks these nor lets any client rely on
+// their form. They are derived from the operation, so the URL is the same
+// every time it is handed out (an AnotherOperationInProgress text names
+// the URL its PUT answered).
+func (op *AsyncOperation) signature() string {
+	const ticksAtUnixEpoch = 621355968000000000
+	sum := func(tag string) string {
+		h := sha256.Sum256([]byte(tag + op.ID))
+		return base64.RawURLEncoding.EncodeToString(h[:])
+	}
+	return fmt.Sprintf("&t=%d&c=%s&s=%s&h=%s", op.StartedAt.UnixNano()/100+ticksAtUnixEpoch, sum("c"), sum("s"), sum("h"))
 }
 
 // asyncHeaders sets Azure-AsyncOperation (and Location for a DELETE) and
 // the retry hints of a new operation.
 func (q *armRequest) asyncHeaders(local *VNet, op *AsyncOperation, now time.Time, withLocation bool) {
 	q.w.Header().Set("Azure-AsyncOperation", q.operationURL(local, op, false))
+	// test_network_vnet_peering_sync.yaml (CLI 2.64) shows it on a
+	// peering's PUT; it tells ARM to notify the provider's subscribers.
+	q.w.Header().Set("Azure-AsyncNotification", "Enabled")
 	if withLocation {
 		q.w.Header().Set("Location", q.operationURL(local, op, true))
 	}
@@ -160,15 +205,6 @@ func (s *Server) retryAfter(w http.ResponseWriter, op *AsyncOperation, now time.
 	w.Header().Set("Retry-After-Ms", strconv.FormatInt(max(1, int64(math.Ceil(float64(real)/float64(time.Millisecond)))), 10))
 }
 
-// anotherOperation answers a write while an operation on the resource is
-// still running, as the network provider does (azcore retries 429).
-func (q *armRequest) anotherOperation(local *VNet, op *AsyncOperation) {
-	q.s.retryAfter(q.w, op, q.s.clock.Now())
-	armError(q.w, http.StatusTooManyRequests, "AnotherOperationInProgress", fmt.Sprintf(
-		"Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: %s.",
-		q.operationURL(local, op, false)))
-}
-
 // operationStatus serves .../locations/{location}/operations/{operationId}:
 // the Azure-AsyncOperation resource, a status document while the
 // operation runs and after.
@@ -179,7 +215,9 @@ func (q *armRequest) operationStatus() {
 	}
 	body := map[string]any{"status": op.Status}
 	if op.Status == opFailed {
-		body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg}
+		// A failed operation's error has the provider's empty details
+		// (Azure/ResourceModules#731 quotes such a status document).
+		body["error"] = map[string]any{"code": op.ErrorCode, "message": op.ErrorMsg, "details": []any{}}
 	}
 	if op.Status == opInProgress {
 		q.s.retryAfter(q.w, op, q.s.clock.Now())
@@ -204,7 +242,7 @@ func (q *armRequest) operationResult() {
 		q.s.retryAfter(q.w, op, q.s.clock.Now())
 		q.w.WriteHeader(http.StatusAccepted)
 	case opFailed:
-		armError(q.w, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
+		networkError(q.w, http.StatusBadRequest, op.ErrorCode, op.ErrorMsg)
 	default:
 		var p *VNetPeering
 		if local != nil && op.Kind == opPeeringPut {

@@ -16,7 +16,14 @@ import (
 // Manager's linked access check on the remote network (linkedAccess), then
 // the network provider's validation, in that order.
 
-// peeringJSON renders a peering as the network provider does.
+// peeringJSON renders a peering as the network provider does, property
+// for property as azure-cli's recorded traffic shows one
+// (test_network_vnet_peering.yaml at api-version 2021-03-01,
+// test_network_vnet_peering_sync.yaml at 2023-11-01): no local address
+// spaces or subnet names for a peering of whole networks (peerCompleteVnets),
+// no remoteGateways (the sandbox's networks have none), and since 2024 an
+// empty ipamPoolPrefixAllocations in both address spaces whatever the
+// api-version (the 2023-11-01 recording of September 2024 has them).
 func (world *World) peeringJSON(p *VNetPeering) map[string]any {
 	remotePrefixes := nonNil(p.RemoteAddressPrefixes)
 	current := remotePrefixes
@@ -31,15 +38,16 @@ func (world *World) peeringJSON(p *VNetPeering) map[string]any {
 	if state == "" {
 		state = "Initiated"
 	}
-	localPrefixes := []string{}
-	if local, _ := world.peeringParent(p.ID); local != nil {
-		localPrefixes = nonNil(local.AddressPrefixes)
+	guid := p.ResourceGUID
+	if guid == "" {
+		// Written before peerings kept one.
+		guid = stableGUID(p.ID, p.CreatedAt.UTC().Format(time.RFC3339Nano))
 	}
 	return map[string]any{
 		"id": p.ID, "name": p.Name, "type": peeringType, "etag": p.ETag,
 		"properties": map[string]any{
 			"provisioningState":                p.ProvisioningState,
-			"resourceGuid":                     stableGUID(p.ID, p.CreatedAt.UTC().Format(time.RFC3339Nano)),
+			"resourceGuid":                     guid,
 			"peeringState":                     state,
 			"peeringSyncLevel":                 syncLevel,
 			"remoteVirtualNetwork":             map[string]any{"id": p.RemoteVNetID},
@@ -49,14 +57,27 @@ func (world *World) peeringJSON(p *VNetPeering) map[string]any {
 			"useRemoteGateways":                p.UseRemoteGateways,
 			"doNotVerifyRemoteGateways":        false,
 			"peerCompleteVnets":                true,
-			"enableOnlyIPv6Peering":            false,
-			"localAddressSpace":                map[string]any{"addressPrefixes": localPrefixes},
-			"localVirtualNetworkAddressSpace":  map[string]any{"addressPrefixes": localPrefixes},
-			"remoteAddressSpace":               map[string]any{"addressPrefixes": remotePrefixes},
-			"remoteVirtualNetworkAddressSpace": map[string]any{"addressPrefixes": current},
+			"remoteAddressSpace":               addressSpaceJSON(remotePrefixes),
+			"remoteVirtualNetworkAddressSpace": addressSpaceJSON(current),
 			"routeServiceVips":                 map[string]any{},
 		},
 	}
+}
+
+// addressSpaceJSON is an addressSpace object as the network provider
+// writes it since it has IP address pools (test_network_vnet_peering_sync.yaml).
+func addressSpaceJSON(prefixes []string) map[string]any {
+	return map[string]any{"addressPrefixes": nonNil(prefixes), "ipamPoolPrefixAllocations": []any{}}
+}
+
+// networkError writes an error of the network provider itself (not of
+// Resource Manager's front door): its bodies carry an empty details
+// array, as terraform-provider-azurerm#3392 (ReferencedResourceNotProvisioned),
+// #14051 (RemotePeeringIsDisconnected) and microsoft/AzureTRE#2222
+// (AnotherOperationInProgress) show them ("Details=[]").
+func networkError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("x-ms-error-code", code)
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": message, "details": []any{}}})
 }
 
 func (q *armRequest) listPeerings() {
@@ -83,9 +104,13 @@ func (q *armRequest) getPeering() {
 		return
 	}
 	if p == nil {
-		armError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, q.params["virtualNetworkPeeringName"]))
+		// No public source shows this text: the sandbox's own, in the
+		// provider's shape (details []).
+		networkError(q.w, http.StatusNotFound, "NotFound", fmt.Sprintf("Resource %s/virtualNetworkPeerings/%s not found.", v.ID, q.params["virtualNetworkPeeringName"]))
 		return
 	}
+	// A GET carries the etag as a header too (both recordings).
+	q.w.Header().Set("ETag", p.ETag)
 	writeJSON(q.w, http.StatusOK, q.world.peeringJSON(p))
 }
 
@@ -123,7 +148,8 @@ func (q *armRequest) putPeering() {
 		return
 	}
 	if body.Properties == nil || body.Properties.RemoteVirtualNetwork == nil || body.Properties.RemoteVirtualNetwork.ID == "" {
-		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat",
+		// No public source shows this text: the sandbox's own.
+		networkError(q.w, http.StatusBadRequest, "InvalidRequestFormat",
 			"Cannot parse the request. The property 'properties.remoteVirtualNetwork.id' is required.")
 		return
 	}
@@ -139,34 +165,47 @@ func (q *armRequest) putPeering() {
 	}
 	// From here on the network provider validates.
 	if !resourceNameRE.MatchString(name) {
-		armError(q.w, http.StatusBadRequest, "InvalidResourceName", fmt.Sprintf(
+		// The provider's text for any of its resources
+		// (F5Networks/f5-azure-arm-templates#110).
+		networkError(q.w, http.StatusBadRequest, "InvalidResourceName", fmt.Sprintf(
 			"Resource name %s is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.", name))
 		return
 	}
-	if op := q.world.operationOn(peeringID); op != nil {
-		q.anotherOperation(local, op)
+	// Another operation on this peering or its network (arm_busy.go).
+	busy := q.anotherOperation(local, peeringID, remoteID)
+	if busy != nil && q.refuseBusy(busy) {
 		return
 	}
 	remote := q.world.vnet(remoteID)
 	if remote == nil || !vnetIDRE.MatchString(remoteID) {
-		code := "InvalidResourceReference"
-		if !strings.EqualFold(subscriptionOf(remoteID), local.SubscriptionID) {
-			code = "InvalidGlobalResourceReference"
+		// In the same subscription the provider adds the region
+		// (Azure/RDS-Templates#349, MicrosoftDocs/azure-docs#81734); across
+		// subscriptions the global reference ends at "exists."
+		// (FreddyAyala/AzureAIServicesLandingZone#2, a peering, 2023).
+		if strings.EqualFold(subscriptionOf(remoteID), local.SubscriptionID) {
+			networkError(q.w, http.StatusBadRequest, "InvalidResourceReference", fmt.Sprintf(
+				"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.",
+				remoteID, peeringID))
+			return
 		}
-		armError(q.w, http.StatusBadRequest, code, fmt.Sprintf(
-			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.",
+		networkError(q.w, http.StatusBadRequest, "InvalidGlobalResourceReference", fmt.Sprintf(
+			"Resource %s referenced by resource %s was not found. Please make sure that the referenced resource exists.",
 			remoteID, peeringID))
 		return
 	}
 	if strings.EqualFold(remote.ID, local.ID) {
 		// The real code for this was not found; the portal's wording is used.
-		armError(q.w, http.StatusBadRequest, "InvalidRequestFormat", fmt.Sprintf(
+		networkError(q.w, http.StatusBadRequest, "InvalidRequestFormat", fmt.Sprintf(
 			"Cannot create or update peering %s. A virtual network cannot be peered with itself.", peeringID))
+		return
+	}
+	if busy == nil && q.remoteNotProvisioned(peeringID, remote) {
 		return
 	}
 	for _, other := range local.Peerings {
 		if other != p && strings.EqualFold(other.RemoteVNetID, remote.ID) {
-			armError(q.w, http.StatusBadRequest, "PeeringAlreadyExists", fmt.Sprintf(
+			// No public source shows this text: the sandbox's own.
+			networkError(q.w, http.StatusBadRequest, "PeeringAlreadyExists", fmt.Sprintf(
 				"Cannot create peering %s because peering %s already exists between virtual networks %s and %s.",
 				peeringID, other.ID, local.ID, remote.ID))
 			return
@@ -174,7 +213,8 @@ func (q *armRequest) putPeering() {
 	}
 	props := body.Properties
 	if props.UseRemoteGateways != nil && *props.UseRemoteGateways {
-		armError(q.w, http.StatusBadRequest, "RemoteVnetHasNoGateways", fmt.Sprintf(
+		// hashicorp/terraform#30569, Azure/terraform-azurerm-lz-vending#398.
+		networkError(q.w, http.StatusBadRequest, "RemoteVnetHasNoGateways", fmt.Sprintf(
 			"Peering %s cannot have UseRemoteGateway flag set to true because remote virtual network %s referenced by the peering does not have any gateways.",
 			peeringID, remote.ID))
 		return
@@ -182,12 +222,22 @@ func (q *armRequest) putPeering() {
 	if !q.noOverlap(peeringID, local, remote, p) {
 		return
 	}
+	// The remote's side of the pair was disconnected (its remote, this
+	// side, was deleted): it must be updated or re-created first. The
+	// text is the provider's (terraform-provider-azurerm#14051,
+	// hashicorp/terraform#18091).
+	if back := remote.peeringTo(local.ID); back != nil && back.PeeringState == "Disconnected" {
+		networkError(q.w, http.StatusBadRequest, "RemotePeeringIsDisconnected", fmt.Sprintf(
+			"Cannot create or update peering %s because remote peering %s referencing parent virtual network %s is in Disconnected state. Update or re-create the remote peering to get it back to Initiated state. Peering gets Disconnected when remote vnet or remote peering is deleted and re-created.",
+			peeringID, back.ID, local.ID))
+		return
+	}
 
 	now := q.s.clock.Now()
 	status := http.StatusOK
 	if p == nil {
 		status = http.StatusCreated
-		p = &VNetPeering{ID: peeringID, Name: name, CreatedAt: now, PeeringState: "Initiated", PeeringSyncLevel: "FullyInSync"}
+		p = &VNetPeering{ID: peeringID, Name: name, CreatedAt: now, ResourceGUID: q.world.pairGUID(local, remote.ID)}
 		local.Peerings[strings.ToLower(name)] = p
 	}
 	p.RemoteVNetID = remote.ID
@@ -198,9 +248,20 @@ func (q *armRequest) putPeering() {
 	p.UseRemoteGateways = false
 	p.ProvisioningState = "Updating"
 	p.ETag = etag()
+	// An update brings a Disconnected side back to Initiated ("Update or
+	// re-create the remote peering to get it back to Initiated state").
+	if p.PeeringState == "Disconnected" {
+		p.PeeringState = "Initiated"
+	}
+	// The pair's states change with the PUT, not with its operation: the
+	// second side's PUT answers 201 already Connected and FullyInSync,
+	// the first side's Initiated and RemoteNotInSync (both recordings).
+	q.world.reconcilePeerings(local)
 	op := q.world.startOperation(now, opPeeringPut, p.ID, q.world.Timing.PeeringProvisioning.D())
+	op.Remote, op.Name = remote.ID, opNamePutPeering
 	// Injected like throttling: now and then provisioning itself fails.
 	op.Fail = q.s.faults.operationFails()
+	q.failBusy(op, busy)
 	q.asyncHeaders(local, op, now, false)
 	writeJSON(q.w, status, q.world.peeringJSON(p))
 }
@@ -261,8 +322,10 @@ func linkedFailed(w http.ResponseWriter, msg string) {
 // where one overlaps a network already peered with the other.
 func (q *armRequest) noOverlap(peeringID string, local, remote *VNet, self *VNetPeering) bool {
 	if both := overlapping(local.AddressPrefixes, remote.AddressPrefixes); len(both) > 0 {
-		armError(q.w, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
-			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s",
+		// No public text of this code was found; it is written as its
+		// sibling below is, with the same ending.
+		networkError(q.w, http.StatusBadRequest, "VnetAddressSpacesOverlap", fmt.Sprintf(
+			"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because their address spaces overlap. Overlapping address prefixes: %s. For more information please refer to https://aka.ms/VnetPeeringInfo",
 			peeringID, local.ID, remote.ID, strings.Join(both, ", ")))
 		return false
 	}
@@ -276,8 +339,11 @@ func (q *armRequest) noOverlap(peeringID string, local, remote *VNet, self *VNet
 				continue
 			}
 			if both := overlapping(first.AddressPrefixes, third.AddressPrefixes); len(both) > 0 {
-				armError(q.w, http.StatusBadRequest, "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet", fmt.Sprintf(
-					"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because address space of the first virtual network overlaps with address space of virtual network %s already peered with the second virtual network. Overlapping address prefixes: %s.",
+				// microsoft/AzureTRE#4641 (2025) and
+				// alan-turing-institute/data-safe-haven#2152 end it with
+				// the link; Azure/ResourceModules#731 (2021) without.
+				networkError(q.w, http.StatusBadRequest, "VnetAddressSpaceOverlapsWithAlreadyPeeredVnet", fmt.Sprintf(
+					"Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because address space of the first virtual network overlaps with address space of virtual network %s already peered with the second virtual network. Overlapping address prefixes: %s. For more information please refer to https://aka.ms/VnetPeeringInfo",
 					peeringID, first.ID, second.ID, third.ID, strings.Join(both, ", ")))
 				return false
 			}
@@ -308,14 +374,16 @@ func (q *armRequest) deletePeering() {
 		q.w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if op := q.world.operationOn(p.ID); op != nil {
-		q.anotherOperation(local, op)
+	busy := q.anotherOperation(local, p.ID, p.RemoteVNetID)
+	if busy != nil && q.refuseBusy(busy) {
 		return
 	}
 	now := q.s.clock.Now()
 	p.ProvisioningState = "Deleting"
 	p.ETag = etag()
 	op := q.world.startOperation(now, opPeeringDelete, p.ID, q.world.Timing.PeeringProvisioning.D())
+	op.Remote, op.Name = p.RemoteVNetID, opNameDeletePeering
+	q.failBusy(op, busy)
 	q.asyncHeaders(local, op, now, true)
 	q.w.WriteHeader(http.StatusAccepted)
 }

@@ -316,7 +316,7 @@ func TestARMNetPeeringAsync(t *testing.T) {
 	noRetry.Retry = policy.RetryOptions{MaxRetries: -1}
 	impatient := newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), noRetry)
 	_, err = impatient.peerings.BeginDelete(c, "rg-app", "app-vnet", "app-to-legacy", nil)
-	re := wantResponseError(t, err, http.StatusTooManyRequests, "AnotherOperationInProgress")
+	re := wantResponseError(t, err, http.StatusConflict, "AnotherOperationInProgress")
 	if msg := errorMessage(t, re); !strings.Contains(msg, async) {
 		t.Errorf("message %q does not name the running operation %s", msg, async)
 	}

@@ -159,7 +159,15 @@ func (q *armRequest) putRoleAssignment() {
 	for _, ra := range q.world.RoleAssignments {
 		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, sp.ID) &&
 			strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), roleGUID) && strings.EqualFold(ra.TenantID, q.c.TenantID) {
-			armError(q.w, http.StatusConflict, "RoleAssignmentExists", "The role assignment already exists.")
+			// The text names the existing assignment's name without its
+			// hyphens, as Resource Manager has since 2025 (a live capture
+			// of 2026-04-22 in a Container Apps troubleshooting guide:
+			// "The role assignment already exists. The ID of the existing
+			// role assignment is 716c4d159bc8476da3c16ccb70082517.");
+			// before, it ended at "exists." (terraform-provider-azurerm#28557).
+			armError(q.w, http.StatusConflict, "RoleAssignmentExists", fmt.Sprintf(
+				"The role assignment already exists. The ID of the existing role assignment is %s.",
+				strings.ReplaceAll(strings.ToLower(ra.Name), "-", "")))
 			return
 		}
 	}

@@ -6,6 +6,7 @@ package sandbox_test
 // definitions are tested in arm_role_definitions_test.go.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -69,7 +70,10 @@ func TestRBACRoleAssignments(t *testing.T) {
 	// The same principal, role and scope under a new guid already exists;
 	// the same guid again is fine, with other content it is refused.
 	_, err = rbacAssign(ctx, assigns, scope, rbacRoleID(rbacReaderGUID), sandbox.AdminSPObjectID, nil)
-	wantResponseError(t, err, http.StatusConflict, "RoleAssignmentExists")
+	re := wantResponseError(t, err, http.StatusConflict, "RoleAssignmentExists")
+	if msg, want := errorMessage(t, re), "The role assignment already exists. The ID of the existing role assignment is "+strings.ReplaceAll(*created.Name, "-", "")+"."; msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
 	same := armauthorization.RoleAssignmentCreateParameters{Properties: &armauthorization.RoleAssignmentProperties{
 		RoleDefinitionID: to.Ptr(rbacRoleID(rbacReaderGUID)), PrincipalID: to.Ptr(sandbox.AdminSPObjectID)}}
 	if _, err := assigns.Create(ctx, strings.TrimPrefix(scope, "/"), *created.Name, same, nil); err != nil {
@@ -316,31 +320,49 @@ func TestRBACAuthorizationFailed(t *testing.T) {
 	}
 }
 
-// TestRBACAPIVersions: the Azure CLI's older api-versions are served, a
-// missing or unknown one is refused.
+// TestRBACAPIVersions: the versions the specs publish are served, others
+// refused as Resource Manager refuses them: InvalidResourceType at a
+// subscription, NoRegisteredProviderFound (with the group's location and
+// no provider locations, Microsoft.Authorization being global) in a
+// resource group; under azure-api-versions=registered the live service's
+// further versions are served too.
 func TestRBACAPIVersions(t *testing.T) {
 	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, armScope)
+	rgScope := rbacSubScope + "/resourceGroups/rg-prod"
 	for _, tc := range []struct {
-		path, version string
-		status        int
-		code          string
+		variant, scope, path, version string
+		status                        int
+		code, message                 string
 	}{
-		{"roleAssignments", "2018-01-01-preview", http.StatusOK, ""},
-		{"roleAssignments", "2020-04-01-preview", http.StatusOK, ""},
-		{"roleAssignments", "2022-01-01-preview", http.StatusOK, ""},
-		{"roleDefinitions", "2018-01-01-preview", http.StatusOK, ""},
-		{"roleDefinitions", "", http.StatusBadRequest, "MissingApiVersionParameter"},
-		{"roleAssignments", "2099-01-01", http.StatusBadRequest, "InvalidApiVersionParameter"},
+		{"", rbacSubScope, "roleAssignments", "2018-01-01-preview", http.StatusOK, "", ""},
+		{"", rbacSubScope, "roleAssignments", "2020-04-01-preview", http.StatusOK, "", ""},
+		{"", rbacSubScope, "roleAssignments", "2022-04-01", http.StatusOK, "", ""},
+		{"", rbacSubScope, "roleDefinitions", "2018-01-01-preview", http.StatusOK, "", ""},
+		{"", rbacSubScope, "roleDefinitions", "2022-05-01-preview", http.StatusOK, "", ""},
+		{"", rbacSubScope, "roleDefinitions", "", http.StatusBadRequest, "MissingApiVersionParameter", ""},
+		{"", rbacSubScope, "roleAssignments", "2022-01-01-preview", http.StatusNotFound, "InvalidResourceType",
+			"The resource type 'roleAssignments' could not be found in the namespace 'Microsoft.Authorization' for api version '2022-01-01-preview'. The supported api-versions are '2015-07-01,2017-10-01-preview,2018-01-01-preview,2018-09-01-preview,2020-03-01-preview,2020-04-01-preview,2020-08-01-preview,2020-10-01-preview,2022-04-01'."},
+		{"", rgScope, "roleDefinitions", "2099-01-01", http.StatusBadRequest, "NoRegisteredProviderFound",
+			"No registered resource provider found for location 'westeurope' and API version '2099-01-01' for type 'roleDefinitions'. The supported api-versions are '2015-07-01, 2018-01-01-preview, 2022-04-01, 2022-05-01-preview'. The supported locations are ''."},
+		{"registered", rbacSubScope, "roleAssignments", "2022-01-01-preview", http.StatusOK, "", ""},
+		{"registered", rbacSubScope, "roleDefinitions", "2015-06-01", http.StatusOK, "", ""},
+		{"registered", rbacSubScope, "roleAssignments", "2099-01-01", http.StatusNotFound, "InvalidResourceType", ""},
 	} {
-		t.Run(tc.path+"@"+tc.version, func(t *testing.T) {
-			path := rbacSubScope + "/providers/Microsoft.Authorization/" + tc.path
+		t.Run(tc.variant+" "+tc.path+"@"+tc.version, func(t *testing.T) {
+			if err := s.SetVariants(map[string]string{sandbox.VariantAzureAPIVersions: cmp.Or(tc.variant, "specs")}); err != nil {
+				t.Fatal(err)
+			}
+			path := tc.scope + "/providers/Microsoft.Authorization/" + tc.path
 			if tc.version != "" {
 				path += "?api-version=" + tc.version
 			}
-			resp, _ := send(t, s, rawRequest{method: http.MethodGet, path: path, auth: bearer(token)})
+			resp, body := send(t, s, rawRequest{method: http.MethodGet, path: path, auth: bearer(token)})
 			if resp.StatusCode != tc.status || resp.Header.Get("x-ms-error-code") != tc.code {
 				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, resp.Header.Get("x-ms-error-code"), tc.status, tc.code)
+			}
+			if tc.message != "" && !strings.Contains(string(body), tc.message) {
+				t.Errorf("body %s\nwant message %s", body, tc.message)
 			}
 		})
 	}

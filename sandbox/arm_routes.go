@@ -19,15 +19,10 @@ type armRoute struct {
 	// /{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}.
 	pattern string
 	methods []string
-	// provider is the resource provider namespace; it decides how Resource
-	// Manager refuses an unknown api-version (apiVersionOK).
-	provider string
-	// resourceType names the type in error texts.
-	resourceType string
-	// versions are the accepted api-versions. Each row names its list, so
-	// one row's can change alone; the lists below are those the sandbox
-	// accepted before there was a table.
-	versions []string
+	// versions are the row's resource type's api-versions, with its
+	// namespace and name for the errors that refuse others: one list per
+	// type, in arm_apiversions.go.
+	versions *apiVersionList
 	// action is the RBAC action the caller needs ("" for none: the
 	// handler decides who may see what).
 	action string
@@ -60,126 +55,87 @@ const armScopeParam = "scope"
 var armRoutes = []armRoute{
 	// Microsoft.Resources (arm_subscriptions.go): who sees a subscription
 	// or a tenant depends on assignments, not on one action.
-	{pattern: "/tenants", methods: []string{http.MethodGet}, provider: providerResources, resourceType: "Microsoft.Resources/tenants",
-		versions: subscriptionAPIVersions, handle: (*armRequest).listTenants},
-	{pattern: "/subscriptions", methods: []string{http.MethodGet}, provider: providerResources, resourceType: "Microsoft.Resources/subscriptions",
-		versions: subscriptionAPIVersions, handle: (*armRequest).listSubscriptions},
-	{pattern: "/subscriptions/{subscriptionId}", methods: []string{http.MethodGet}, provider: providerResources, resourceType: "Microsoft.Resources/subscriptions",
-		versions: subscriptionAPIVersions, handle: (*armRequest).getSubscription},
+	{pattern: "/tenants", methods: []string{http.MethodGet}, versions: tenantAPIVersions, handle: (*armRequest).listTenants},
+	{pattern: "/subscriptions", methods: []string{http.MethodGet}, versions: subscriptionAPIVersions, handle: (*armRequest).listSubscriptions},
+	{pattern: "/subscriptions/{subscriptionId}", methods: []string{http.MethodGet}, versions: subscriptionAPIVersions, handle: (*armRequest).getSubscription},
 
 	// Microsoft.Network virtual networks (arm_network.go) and peerings
 	// (arm_peerings.go).
 	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/virtualNetworks", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: vnetType, versions: networkAPIVersions,
-		action: ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
+		versions: vnetAPIVersions,
+		action:   ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
 	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: vnetType, versions: networkAPIVersions,
-		action: ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
+		versions: vnetAPIVersions,
+		action:   ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
 	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: vnetType, versions: networkAPIVersions,
-		action: ActionVNetRead, handle: (*armRequest).getVNet},
+		versions: vnetAPIVersions,
+		action:   ActionVNetRead, handle: (*armRequest).getVNet},
 	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: peeringType, versions: networkAPIVersions,
-		action: ActionPeeringRead, handle: (*armRequest).listPeerings},
+		versions: peeringAPIVersions,
+		action:   ActionPeeringRead, handle: (*armRequest).listPeerings},
 	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: peeringType, versions: networkAPIVersions,
-		action: ActionPeeringRead, handle: (*armRequest).getPeering},
+		versions: peeringAPIVersions,
+		action:   ActionPeeringRead, handle: (*armRequest).getPeering},
 	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}", methods: []string{http.MethodPut},
-		provider: providerNetwork, resourceType: peeringType, versions: networkAPIVersions,
-		action: ActionPeeringWrite, handle: (*armRequest).putPeering},
+		versions: peeringAPIVersions,
+		action:   ActionPeeringWrite, handle: (*armRequest).putPeering},
 	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}", methods: []string{http.MethodDelete},
-		provider: providerNetwork, resourceType: peeringType, versions: networkAPIVersions,
-		action: ActionPeeringDelete, handle: (*armRequest).deletePeering},
+		versions: peeringAPIVersions,
+		action:   ActionPeeringDelete, handle: (*armRequest).deletePeering},
 
 	// Microsoft.Network async operations (arm_operations.go): anyone in
 	// the subscription's tenant who holds an operation's URL may poll it.
 	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operations/{operationId}", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: "locations/operations", versions: networkAPIVersions,
-		handle: (*armRequest).operationStatus},
+		versions: networkOperationAPIVersions,
+		handle:   (*armRequest).operationStatus},
 	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operationResults/{operationId}", methods: []string{http.MethodGet},
-		provider: providerNetwork, resourceType: "locations/operations", versions: networkAPIVersions,
-		handle: (*armRequest).operationResult},
+		versions: networkOperationAPIVersions,
+		handle:   (*armRequest).operationResult},
 
 	// Microsoft.Authorization role definitions (arm_role_definitions.go).
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions", methods: []string{http.MethodGet},
-		provider: providerAuthorization, resourceType: rbacDefinitionType, versions: rbacAPIVersions,
-		action: ActionRoleDefRead, over: "{scope}", openAtRoot: true, handle: (*armRequest).listRoleDefinitions},
+		versions: rbacDefinitionAPIVersions,
+		action:   ActionRoleDefRead, over: "{scope}", openAtRoot: true, handle: (*armRequest).listRoleDefinitions},
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", methods: []string{http.MethodGet},
-		provider: providerAuthorization, resourceType: rbacDefinitionType, versions: rbacAPIVersions,
-		action: ActionRoleDefRead, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", openAtRoot: true,
+		versions: rbacDefinitionAPIVersions,
+		action:   ActionRoleDefRead, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", openAtRoot: true,
 		handle: (*armRequest).getRoleDefinition},
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", methods: []string{http.MethodPut},
-		provider: providerAuthorization, resourceType: rbacDefinitionType, versions: rbacAPIVersions,
-		action: ActionRoleDefWrite, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
+		versions: rbacDefinitionAPIVersions,
+		action:   ActionRoleDefWrite, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
 		handle: (*armRequest).putRoleDefinition},
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", methods: []string{http.MethodDelete},
-		provider: providerAuthorization, resourceType: rbacDefinitionType, versions: rbacAPIVersions,
-		action: ActionRoleDefDelete, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
+		versions: rbacDefinitionAPIVersions,
+		action:   ActionRoleDefDelete, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
 		handle: (*armRequest).deleteRoleDefinition},
 
 	// Microsoft.Authorization role assignments (arm_role_assignments.go).
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments", methods: []string{http.MethodGet},
-		provider: providerAuthorization, resourceType: rbacAssignmentType, versions: rbacAPIVersions,
-		action: ActionAssignRead, over: "{scope}", handle: (*armRequest).listRoleAssignments},
+		versions: rbacAssignmentAPIVersions,
+		action:   ActionAssignRead, over: "{scope}", handle: (*armRequest).listRoleAssignments},
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", methods: []string{http.MethodGet},
-		provider: providerAuthorization, resourceType: rbacAssignmentType, versions: rbacAPIVersions,
-		action: ActionAssignRead, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+		versions: rbacAssignmentAPIVersions,
+		action:   ActionAssignRead, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
 		handle: (*armRequest).getRoleAssignment},
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", methods: []string{http.MethodPut},
-		provider: providerAuthorization, resourceType: rbacAssignmentType, versions: rbacAPIVersions,
-		action: ActionAssignWrite, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+		versions: rbacAssignmentAPIVersions,
+		action:   ActionAssignWrite, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
 		handle: (*armRequest).putRoleAssignment},
 	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", methods: []string{http.MethodDelete},
-		provider: providerAuthorization, resourceType: rbacAssignmentType, versions: rbacAPIVersions,
-		action: ActionAssignDelete, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+		versions: rbacAssignmentAPIVersions,
+		action:   ActionAssignDelete, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
 		handle: (*armRequest).deleteRoleAssignment},
 
 	// Microsoft.Authorization permissions (arm_permissions.go): any
 	// signed-in principal may ask about itself.
 	{pattern: "/{scope}/providers/Microsoft.Authorization/permissions", methods: []string{http.MethodGet},
-		provider: providerAuthorization, resourceType: "Microsoft.Authorization/permissions", versions: rbacAPIVersions,
-		handle: (*armRequest).listPermissions},
+		versions: rbacPermissionAPIVersions,
+		handle:   (*armRequest).listPermissions},
 
 	// Cloud metadata (arm_subscriptions.go), read before signing in.
-	{pattern: "/metadata/endpoints", methods: []string{http.MethodGet, http.MethodHead}, resourceType: "metadata/endpoints", versions: metadataAPIVersions,
+	{pattern: "/metadata/endpoints", methods: []string{http.MethodGet, http.MethodHead}, versions: metadataAPIVersions,
 		anonymous: true, handle: (*armRequest).metadataEndpoints},
 }
-
-// networkAPIVersions are the Microsoft.Network api-versions accepted for
-// virtual networks, peerings and operation status.
-var networkAPIVersions = []string{
-	"2015-06-15", "2016-03-30", "2016-06-01", "2016-07-01", "2016-08-01", "2016-09-01", "2016-10-01",
-	"2016-11-01", "2016-12-01", "2017-03-01", "2017-04-01", "2017-06-01", "2017-08-01", "2017-09-01",
-	"2017-10-01", "2017-11-01", "2018-01-01", "2018-02-01", "2018-03-01", "2018-04-01", "2018-06-01",
-	"2018-07-01", "2018-08-01", "2018-10-01", "2018-11-01", "2018-12-01", "2019-02-01", "2019-04-01",
-	"2019-06-01", "2019-07-01", "2019-08-01", "2019-09-01", "2019-11-01", "2019-12-01", "2020-03-01",
-	"2020-04-01", "2020-05-01", "2020-06-01", "2020-07-01", "2020-08-01", "2020-11-01", "2021-01-01",
-	"2021-02-01", "2021-03-01", "2021-04-01", "2021-05-01", "2021-06-01", "2021-08-01", "2021-12-01",
-	"2022-01-01", "2022-05-01", "2022-07-01", "2022-09-01", "2022-11-01", "2023-02-01", "2023-04-01",
-	"2023-05-01", "2023-06-01", "2023-09-01", "2023-11-01", "2024-01-01", "2024-03-01", "2024-05-01",
-	"2024-07-01", "2024-10-01", "2025-01-01", "2025-03-01", "2025-05-01",
-}
-
-// subscriptionAPIVersions are the Microsoft.Resources api-versions accepted
-// for /subscriptions and /tenants.
-var subscriptionAPIVersions = []string{
-	"2014-04-01", "2014-04-01-preview", "2015-01-01", "2016-06-01", "2018-06-01", "2019-06-01",
-	"2019-11-01", "2020-01-01", "2021-01-01", "2022-01-01", "2022-09-01", "2022-12-01",
-}
-
-// rbacAPIVersions are the Microsoft.Authorization api-versions accepted for
-// role definitions and assignments: the Go SDK's and the older ones the
-// Azure CLI, PowerShell and ARM templates send.
-var rbacAPIVersions = []string{
-	"2015-06-01", "2015-07-01", "2017-05-01", "2017-10-01-preview", "2018-01-01-preview",
-	"2018-07-01", "2018-09-01-preview", "2018-12-01-preview", "2019-04-01-preview",
-	"2020-03-01-preview", "2020-04-01-preview", "2020-08-01-preview", "2020-10-01-preview",
-	"2021-04-01-preview", "2022-01-01-preview", "2022-04-01", "2022-05-01-preview",
-}
-
-// metadataAPIVersions: 2015-01-01 answers the single-cloud document the
-// Azure CLI's "az cloud register" reads; the later ones a list of clouds.
-var metadataAPIVersions = []string{"2015-01-01", "2018-01-01", "2019-05-01", "2020-06-01", "2022-09-01"}
 
 // matchARMRoute finds the row for a path (its segments, split on "/") and
 // method. methodOK is false when the path matches a row but the method

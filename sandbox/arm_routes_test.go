@@ -13,7 +13,7 @@ import (
 func TestARMRouteTable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, rt := range armRoutes {
-		if rt.handle == nil || len(rt.methods) == 0 || len(rt.versions) == 0 || rt.resourceType == "" {
+		if rt.handle == nil || len(rt.methods) == 0 || rt.versions == nil || len(rt.versions.specs) == 0 || rt.versions.typ == "" {
 			t.Errorf("%s: row is incomplete: %+v", rt.pattern, rt)
 		}
 		for _, m := range rt.methods {
@@ -126,6 +126,40 @@ func TestExpandPattern(t *testing.T) {
 	} {
 		if got := expandPattern(tc.pattern, func(n string) string { return values[n] }); got != tc.want {
 			t.Errorf("expandPattern(%q) = %q, want %q", tc.pattern, got, tc.want)
+		}
+	}
+}
+
+func TestARMSegments(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/subscriptions/s", []string{"subscriptions", "s"}},
+		{"//subscriptions/s", []string{"subscriptions", "s"}},
+		{"///subscriptions/s/", []string{"subscriptions", "s"}},
+		{"/subscriptions//resourcegroups", []string{"subscriptions", "", "resourcegroups"}},
+		{"/", []string{""}},
+	} {
+		if got := armSegments(tc.path); !slices.Equal(got, tc.want) {
+			t.Errorf("armSegments(%q) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestProviderOfPath(t *testing.T) {
+	for _, tc := range []struct {
+		path, ns, typ string
+		ok            bool
+	}{
+		{"/subscriptions/s/providers/Microsoft.Compute/virtualMachines", "Microsoft.Compute", "virtualMachines", true},
+		{"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/x", "Microsoft.Network", "virtualNetworks/subnets", true},
+		{"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/providers/Microsoft.Insights/diagnosticSettings", "Microsoft.Insights", "diagnosticSettings", true},
+		{"/subscriptions/s/resourceGroups/rg", "", "", false},
+	} {
+		ns, typ, ok := providerOfPath(armSegments(tc.path))
+		if ns != tc.ns || typ != tc.typ || ok != tc.ok {
+			t.Errorf("providerOfPath(%q) = %q %q %v", tc.path, ns, typ, ok)
 		}
 	}
 }

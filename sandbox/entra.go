@@ -27,6 +27,7 @@ var tenantAliases = map[string]bool{"common": true, "organizations": true, "cons
 func (s *Server) handleEntra(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	tenant, rest := parts[0], strings.ToLower(strings.Join(parts[1:], "/"))
+	setRouteTemplate(r, "/{tenant}/"+rest)
 	switch rest {
 	case "v2.0/.well-known/openid-configuration", ".well-known/openid-configuration":
 		if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
@@ -287,7 +288,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 		aadError(w, http.StatusBadRequest, "invalid_request", 90002, tenantNotFound(tenantParam))
 		return
 	}
-	notFoundInTenant := "Application with identifier '" + clientID + "' was not found in the directory '" + tenant.DisplayName +
+	// The directory is named as the request named it: a tenant id as an
+	// id (donwa/oneindex#621, microsoft/o365-moodle#1382), a domain as the
+	// domain (pnp/pnpcore's captured "... was not found in the directory
+	// 'bertonline.onmicrosoft.com'."). Sign-ins through /common or
+	// /organizations name the directory's display name instead
+	// (logto-io/logto#3956), which the sandbox's client credentials never
+	// go through: they need a tenant.
+	notFoundInTenant := "Application with identifier '" + clientID + "' was not found in the directory '" + tenantParam +
 		"'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
 	app := world.appByAppID(clientID)
 	if app == nil {

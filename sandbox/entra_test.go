@@ -353,3 +353,19 @@ func TestEntraReplicationWindows(t *testing.T) {
 		})
 	}
 }
+
+// AADSTS700016 names the directory as the request did: an id as the id, a
+// domain as the domain.
+func TestEntraUnknownAppNamesTenantAsSent(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{})
+	app := uuid.NewString()
+	for _, tenant := range []string{sandbox.UserTenantID, "contoso.onmicrosoft.com", "CONTOSO.onmicrosoft.com"} {
+		resp, b := send(t, s, rawRequest{method: http.MethodPost, path: "/" + tenant + "/oauth2/v2.0/token", contentType: "application/x-www-form-urlencoded",
+			body: strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "client_id": {app}, "client_secret": {"x"},
+				"scope": {graphScope}}.Encode())})
+		want := "AADSTS700016: Application with identifier '" + app + "' was not found in the directory '" + tenant + "'."
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), want) {
+			t.Errorf("%s: %d %s, want %q", tenant, resp.StatusCode, b, want)
+		}
+	}
+}

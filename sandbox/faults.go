@@ -36,6 +36,18 @@ type FaultConfig struct {
 	ResponseDelay time.Duration `json:"response_delay,omitempty"`
 	// ResponseDelayReads applies ResponseDelay to GET and HEAD too.
 	ResponseDelayReads bool `json:"response_delay_reads,omitempty"`
+	// RateBusy (ARM only) is the fraction of the network provider's
+	// writes (peering PUTs and DELETEs) that find another operation
+	// running on the peering: one is started (it can be polled at the URL
+	// the answer names) and the write is answered AnotherOperationInProgress
+	// as variant azure-busy says (arm_busy.go). Role assignments and
+	// definitions have no such answer: they are not asynchronous.
+	RateBusy float64 `json:"rate_busy,omitempty"`
+	// RateReferencedNotProvisioned (ARM only) is the fraction of peering
+	// PUTs that find their remote network being updated (by a
+	// PutSubnetOperation, as in the public texts), answered 400
+	// ReferencedResourceNotProvisioned.
+	RateReferencedNotProvisioned float64 `json:"rate_referenced_not_provisioned,omitempty"`
 }
 
 // faultInjector decides, reproducibly from a seed, which requests fail.
@@ -70,6 +82,15 @@ func (f *faultInjector) operationFails() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rate := f.by[APIARM].RateOperationFailure
+	return rate > 0 && f.rng.Float64() < rate
+}
+
+// roll reports whether an event of the rate pick(api's configuration)
+// happens this time.
+func (f *faultInjector) roll(api API, pick func(FaultConfig) float64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rate := pick(f.by[api])
 	return rate > 0 && f.rng.Float64() < rate
 }
 

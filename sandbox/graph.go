@@ -71,7 +71,27 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := &graphCall{s: s, w: w, r: r, world: world, caller: caller, tenant: tenant, version: version}
-	g.route(strings.Split(strings.Trim(rest, "/"), "/"))
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	setRouteTemplate(r, graphTemplate(version, segs))
+	g.route(segs)
+}
+
+// graphTemplate is the request's path with its keys as {id}, for the
+// request log: /v1.0/applications/{id}/addPassword,
+// /v1.0/servicePrincipals(appId={id}).
+func graphTemplate(version string, segs []string) string {
+	out := []string{"", version}
+	for _, seg := range segs {
+		switch name, keyProp, _, hasKey, ok := parseSegment(seg); {
+		case ok && hasKey:
+			out = append(out, name+"("+keyProp+"={id})")
+		case isGUID(seg):
+			out = append(out, "{id}")
+		default:
+			out = append(out, seg)
+		}
+	}
+	return strings.Join(out, "/")
 }
 
 // route dispatches on the path segments after the version.

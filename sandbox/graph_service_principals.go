@@ -82,8 +82,13 @@ func (g *graphCall) createServicePrincipal() {
 		return
 	}
 	if g.world.spByAppID(g.tenant.ID, app.AppID) != nil {
+		// Microsoft Graph's text names the clashing servicePrincipalName,
+		// the appId (Azure/reliable-web-app-pattern-java#185, 2023;
+		// KelvinTegelaar/CIPP#1142); Azure AD Graph's was "Another object
+		// with the same value for property servicePrincipalNames already
+		// exists." (MicrosoftDocs/azure-docs-powershell#599).
 		graphError(g.w, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue",
-			"Another object with the same value for property servicePrincipalNames already exists.")
+			"The service principal cannot be created, updated, or restored because the service principal name "+app.AppID+" is already in use.")
 		return
 	}
 	sp := g.world.createServicePrincipal(g.s.clock.Now(), g.tenant.ID, app, "")

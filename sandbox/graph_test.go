@@ -82,7 +82,7 @@ func TestGraphApplicationLifecycle(t *testing.T) {
 	}
 	_, err = g.CreateServicePrincipal(c, app.AppID, nil)
 	re := wantResponseError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
-	if !strings.Contains(re.Error(), "Another object with the same value for property servicePrincipalNames already exists.") {
+	if !strings.Contains(re.Error(), "The service principal cannot be created, updated, or restored because the service principal name "+app.AppID+" is already in use.") {
 		t.Errorf("409 message: %v", re)
 	}
 	appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal())

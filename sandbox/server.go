@@ -234,10 +234,11 @@ func (s *Server) Faults(api API) FaultConfig { return s.faults.get(api) }
 // ServeHTTP routes by host (proxy mode) and path to the emulated APIs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	r, template := withRouteSlot(r)
 	api, handler := s.route(r)
 	rw := &statusWriter{ResponseWriter: w, status: 200}
 	defer func() {
-		s.log.Debug("request", "api", api, "method", r.Method, "path", r.URL.Path, "status", rw.status, "took", time.Since(start))
+		s.log.Debug("request", "api", api, "method", r.Method, "path", r.URL.Path, "route", *template, "status", rw.status, "took", time.Since(start))
 	}()
 	if handler == nil {
 		notFound(rw, api, r)
@@ -275,6 +276,8 @@ var realHosts = map[string]API{
 func (s *Server) route(r *http.Request) (API, http.HandlerFunc) {
 	p := r.URL.Path
 	lp := strings.ToLower(p)
+	// Resource Manager takes //subscriptions/... as /subscriptions/... (armSegments).
+	armPath := "/" + strings.TrimLeft(lp, "/")
 	var api API
 	var h http.HandlerFunc
 	switch {
@@ -284,8 +287,8 @@ func (s *Server) route(r *http.Request) (API, http.HandlerFunc) {
 		api, h = APIAiven, s.handleAiven
 	case strings.HasPrefix(p, "/v1.0/") || strings.HasPrefix(p, "/beta/"):
 		api, h = APIGraph, s.handleGraph
-	case strings.HasPrefix(lp, "/subscriptions") || strings.HasPrefix(lp, "/tenants") ||
-		strings.HasPrefix(lp, "/providers") || strings.HasPrefix(lp, "/metadata/"):
+	case strings.HasPrefix(armPath, "/subscriptions") || strings.HasPrefix(armPath, "/tenants") ||
+		strings.HasPrefix(armPath, "/providers") || strings.HasPrefix(armPath, "/metadata/"):
 		api, h = APIARM, s.handleARM
 	case isEntraPath(p):
 		api, h = APIEntra, s.handleEntra
@@ -294,10 +297,35 @@ func (s *Server) route(r *http.Request) (API, http.HandlerFunc) {
 	if hh, _, err := net.SplitHostPort(host); err == nil {
 		host = hh
 	}
-	if want, ok := realHosts[host]; ok && api != "" && want != api {
+	if want, ok := realHosts[host]; ok && want != api && !strings.HasPrefix(p, "/_sandbox/") {
+		// Under a real host name every other path is that host's: on
+		// Resource Manager's, its own JSON answer for a path it lacks.
+		if want == APIARM {
+			return APIARM, s.handleARM
+		}
 		return want, nil
 	}
 	return api, h
+}
+
+// routeSlotKey keys the request context's place for the route template
+// (the pattern of the row, e.g. an armRoutes pattern) that the request
+// matched, so what runs after the handler (the request log, a request
+// counter) can name the endpoint rather than the path.
+type routeSlotKey struct{}
+
+// withRouteSlot gives a request that place; *template is "" until a
+// handler calls setRouteTemplate.
+func withRouteSlot(r *http.Request) (_ *http.Request, template *string) {
+	template = new(string)
+	return r.WithContext(context.WithValue(r.Context(), routeSlotKey{}, template)), template
+}
+
+// setRouteTemplate records the template of the route r matched.
+func setRouteTemplate(r *http.Request, template string) {
+	if slot, ok := r.Context().Value(routeSlotKey{}).(*string); ok {
+		*slot = template
+	}
 }
 
 // isEntraPath matches /{tenant}/v2.0/..., /{tenant}/oauth2/..., /common/discovery/...

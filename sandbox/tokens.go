@@ -63,16 +63,31 @@ var errNoToken = errors.New("no bearer token")
 
 // parseToken verifies a token the sandbox issued.
 func (s *Server) parseToken(raw string) (*Claims, error) {
-	var c Claims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.signingKey, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired())
+	c, err := s.parseTokenExpired(raw)
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c, nil
 }
 
-// bearer returns the verified claims of the request's Authorization header.
+// parseTokenExpired is parseToken, but a token that is valid except for
+// its expiry comes back with its claims and an error that is
+// jwt.ErrTokenExpired, for the answers that quote the expiry.
+func (s *Server) parseTokenExpired(raw string) (*Claims, error) {
+	var c Claims
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.signingKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithExpirationRequired())
+	switch {
+	case err == nil:
+		return &c, nil
+	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenSignatureInvalid) && c.ExpiresAt != nil:
+		return &c, err
+	}
+	return nil, err
+}
+
+// bearer returns the verified claims of the request's Authorization
+// header; for an expired token, the claims and jwt.ErrTokenExpired.
 func (s *Server) bearer(r *http.Request) (*Claims, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -82,7 +97,7 @@ func (s *Server) bearer(r *http.Request) (*Claims, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return nil, fmt.Errorf("authorization header is not a bearer token")
 	}
-	return s.parseToken(strings.TrimSpace(tok))
+	return s.parseTokenExpired(strings.TrimSpace(tok))
 }
 
 // auxiliary returns the verified claims of x-ms-authorization-auxiliary

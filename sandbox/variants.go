@@ -40,6 +40,9 @@ const (
 	VariantAivenUppercase       = "aiven-uppercase-names"
 	VariantAivenNoVNetAccess    = "aiven-no-vnet-access"
 	VariantAzureBusy            = "azure-busy"
+	VariantAzureAPIVersions     = "azure-api-versions"
+	VariantAzureUnknownPath     = "azure-unknown-path"
+	VariantAzureVNetUpdating    = "azure-vnet-updating"
 )
 
 // AllVariants is the registry of variants, in a stable order.
@@ -81,7 +84,26 @@ func AllVariants() []Variant {
 			Values: []VariantValue{
 				{"conflict-409", "409 AnotherOperationInProgress, as in hashicorp/terraform-provider-azurerm logs"},
 				{"bad-request-400", "400 AnotherOperationInProgress, reported for some network resources (terraform-provider-azurerm#2605, #3392)"},
-				{"async-failure", "the PUT is accepted and its async operation fails with AnotherOperationInProgress (the code is documented as an operation error too)"},
+				{"async-failure", "the PUT is accepted and its async operation fails with AnotherOperationInProgress: microsoft/AzureTRE#2222 and pulumi/pulumi-azure-native#1024 quote the text with autorest's 'StatusCode=0 ... Status=<nil>', which is how it reports a failed long-running operation"},
+			}},
+		{Name: VariantAzureAPIVersions,
+			About: "which api-versions Resource Manager accepts for a type",
+			Values: []VariantValue{
+				{"specs", "exactly those the published azure-rest-api-specs define the type in (arm_apiversions.go names the folders)"},
+				{"registered", "those and the further ones the live service's NoRegisteredProviderFound and InvalidResourceType texts list (Azure/azure-cli#17545 and #28496, Azure/azure-sdk-for-java#28334, pulumi/pulumi-azure-native#3637)"},
+			}},
+		{Name: VariantAzureUnknownPath,
+			About: "what Resource Manager answers for a path that names no provider and matches no route (e.g. /subscriptions/{id}/foo)",
+			Values: []VariantValue{
+				{"invalid-resource-type", "404 InvalidResourceType 'The resource type could not be found in the namespace '' for api version ...': the code and short text Resource Manager gives a path it resolves to no registered type (Azure/azure-powershell#11022, Azure/azure-rest-api-specs#14245)"},
+				{"no-http-resource", "404 {\"Message\": \"No HTTP resource was found that matches the request URI '...'.\"}: ASP.NET Web API's answer from the service behind (Azure/azure-relay#56), of the same family as Resource Manager's bare {\"Message\"} 405 (Azure/azure-service-operator#2362)"},
+			}},
+		{Name: VariantAzureVNetUpdating,
+			About: "which virtual networks are provisioningState Updating while a peering operation runs",
+			Values: []VariantValue{
+				{"local-and-remote", "both the peering's network and its remote: a peering changes the remote's peeringState too; the remote then refuses peering PUTs that reference it with ReferencedResourceNotProvisioned (terraform-provider-azurerm#2605/#3392 show the code for a remote in Updating state)"},
+				{"local-only", "only the network whose peering is being written; a network is Updating while one of its own child resources is (PutSubnetOperation in the same texts)"},
+				{"none", "networks stay Succeeded; only the peering itself is Updating (no public source shows a network's state during a peering operation)"},
 			}},
 	}
 }

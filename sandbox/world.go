@@ -40,6 +40,10 @@ type World struct {
 	// Variants choose among the plausible answers where no public source
 	// settles how a service behaves (see variants.go); unset is default.
 	Variants map[string]string `json:"variants,omitempty"`
+
+	// now is the simulated time of the request under way (set as the lock
+	// is taken, advanceOperations), for mutations that are not handed one.
+	now time.Time
 }
 
 // Timing holds the simulated delays of eventual consistency in the clouds.
@@ -195,6 +199,10 @@ type VNetPeering struct {
 	ProvisioningState         string    `json:"provisioning_state"` // Updating, Succeeded, Deleting, Failed
 	ETag                      string    `json:"etag"`
 	CreatedAt                 time.Time `json:"created_at"`
+	// ResourceGUID is the pair's: the second side takes the first's
+	// (both recordings of azure-cli's peering tests show one guid for
+	// both sides). "" in worlds written before it was kept.
+	ResourceGUID string `json:"resource_guid,omitempty"`
 }
 
 // RoleDefinition is an Azure RBAC role.
@@ -238,8 +246,17 @@ type AsyncOperation struct {
 	// Kind and Target let the world finish the work when the operation completes.
 	Kind   string `json:"kind"`   // peering-put, peering-delete
 	Target string `json:"target"` // peering resource id
-	// Fail makes the operation end Failed (FaultConfig.RateOperationFailure).
-	Fail bool `json:"fail,omitempty"`
+	// Fail makes the operation end Failed (FaultConfig.RateOperationFailure),
+	// with FailCode and FailMessage when set (InternalServerError otherwise).
+	Fail        bool   `json:"fail,omitempty"`
+	FailCode    string `json:"fail_code,omitempty"`
+	FailMessage string `json:"fail_message,omitempty"`
+	// Remote is the remote network of a peering operation's peering.
+	Remote string `json:"remote,omitempty"`
+	// Name is the network provider's name for the operation, as its
+	// ReferencedResourceNotProvisioned texts give the last one that
+	// updated a network ("PutSubnetOperation").
+	Name string `json:"name,omitempty"`
 }
 
 // AivenWorld is Aiven's side: users, organizations, projects, VPCs.

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 	"time"
 )
@@ -108,11 +110,25 @@ func (world *World) createVNet(sub, rg, name, location string, prefixes ...strin
 }
 
 // putPeering creates or updates a peering on local towards remoteID, in the
-// Succeeded state, and reconciles both sides' peeringState.
+// Succeeded state, and reconciles both sides' peeringState: what a client
+// outside the emulated API (Aiven's backend, the scenario) does.
+//
+// It takes the time an ARM PUT takes: for Timing.PeeringProvisioning the
+// peering is Updating and the networks are busy (arm_busy.go), so a
+// client that writes a peering referencing them meanwhile is refused.
 func (world *World) putPeering(now time.Time, local *VNet, name, remoteID string, allowAccess bool) *VNetPeering {
+	p := world.applyPeering(now, local, name, remoteID, allowAccess)
+	p.ProvisioningState = "Updating"
+	world.startOtherOperation(now, p.ID, remoteID, opNamePutPeering, true)
+	return p
+}
+
+// applyPeering is the work of a peering PUT: the peering as asked, Succeeded.
+func (world *World) applyPeering(now time.Time, local *VNet, name, remoteID string, allowAccess bool) *VNetPeering {
 	p := local.Peerings[strings.ToLower(name)]
 	if p == nil {
-		p = &VNetPeering{ID: local.ID + "/virtualNetworkPeerings/" + name, Name: name, CreatedAt: now}
+		p = &VNetPeering{ID: local.ID + "/virtualNetworkPeerings/" + name, Name: name, CreatedAt: now,
+			ResourceGUID: world.pairGUID(local, remoteID)}
 		local.Peerings[strings.ToLower(name)] = p
 	}
 	p.RemoteVNetID = remoteID
@@ -126,10 +142,35 @@ func (world *World) putPeering(now time.Time, local *VNet, name, remoteID string
 	return p
 }
 
-// reconcilePeerings sets peeringState on local's peerings and their
-// counterparts: Connected when both sides point at each other, Initiated
-// when only this side exists (and the remote never had one), Disconnected
-// when the remote side was deleted after being connected.
+// pairGUID is the resourceGuid of a new peering on local towards
+// remoteID: the remote's side's if it has one back (azure-cli's recordings
+// show both sides with one guid), else a new one. Real ones are 128
+// random bits printed as a guid, with no version digit
+// ("321a0942-e5e7-0b6e-3b2e-b66878bff48d", "f476f327-0f94-099b-0286-baa8e1fa6dcc").
+func (world *World) pairGUID(local *VNet, remoteID string) string {
+	if remote := world.vnet(remoteID); remote != nil {
+		if back := remote.peeringTo(local.ID); back != nil {
+			if back.ResourceGUID == "" {
+				back.ResourceGUID = stableGUID(back.ID, back.CreatedAt.UTC().Format(time.RFC3339Nano))
+			}
+			return back.ResourceGUID
+		}
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// reconcilePeerings sets peeringState and peeringSyncLevel on local's
+// peerings and their counterparts, as azure-cli's recordings show them:
+// Connected and FullyInSync when both sides point at each other,
+// Initiated and RemoteNotInSync while only this side exists, Disconnected
+// when the remote side was deleted after being connected (until this side
+// is updated or re-created). The sync level of a Disconnected side is the
+// sandbox's own guess (no recording shows one).
 func (world *World) reconcilePeerings(local *VNet) {
 	for _, p := range local.Peerings {
 		if p.ProvisioningState == "Deleting" {
@@ -141,7 +182,7 @@ func (world *World) reconcilePeerings(local *VNet) {
 			back = remote.peeringTo(local.ID)
 		}
 		switch {
-		case back != nil && back.ProvisioningState != "Deleting":
+		case back != nil && back.ProvisioningState != "Deleting" && back.PeeringState != "Disconnected" && p.PeeringState != "Disconnected":
 			p.PeeringState, back.PeeringState = "Connected", "Connected"
 			p.PeeringSyncLevel, back.PeeringSyncLevel = "FullyInSync", "FullyInSync"
 		case p.PeeringState == "Connected" || p.PeeringState == "Disconnected":
@@ -149,13 +190,26 @@ func (world *World) reconcilePeerings(local *VNet) {
 			p.PeeringSyncLevel = "FullyInSync"
 		default:
 			p.PeeringState = "Initiated"
-			p.PeeringSyncLevel = "FullyInSync"
+			p.PeeringSyncLevel = "RemoteNotInSync"
 		}
 	}
 }
 
-// deletePeering removes a peering and marks its counterpart Disconnected.
+// deletePeering removes a peering and marks its counterpart Disconnected,
+// as a client outside the emulated API does: its networks are busy for
+// Timing.PeeringProvisioning (putPeering) from the simulated time of the
+// request under way.
 func (world *World) deletePeering(local *VNet, name string) {
+	p := local.Peerings[strings.ToLower(name)]
+	if p == nil {
+		return
+	}
+	world.removePeering(local, name)
+	world.startOtherOperation(world.now, p.ID, p.RemoteVNetID, opNameDeletePeering, true)
+}
+
+// removePeering is the work of a peering DELETE.
+func (world *World) removePeering(local *VNet, name string) {
 	p := local.Peerings[strings.ToLower(name)]
 	if p == nil {
 		return
