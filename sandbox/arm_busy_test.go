@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // busySandbox is an hour-long peering operation on app-vnet → Legacy-VNet,
@@ -26,7 +27,7 @@ func busySandbox(t *testing.T, variants map[string]string) (*sandbox.Server, net
 	t.Helper()
 	timing := sandbox.DefaultTiming()
 	timing.PeeringProvisioning = sandbox.Duration(time.Hour)
-	s := startSandbox(t, sandbox.Options{Speed: 1, Timing: &timing, Variants: variants})
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 1, Timing: &timing, Variants: variants})
 	noRetry := armOptions(s)
 	noRetry.Retry = policy.RetryOptions{MaxRetries: -1}
 	n := newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), noRetry)
@@ -75,7 +76,7 @@ func TestARMBusyAnotherOperation(t *testing.T) {
 			_, n, async, _ := busySandbox(t, map[string]string{sandbox.VariantAzureBusy: tc.variant})
 			// Another peering of the same network, and a delete of the
 			// one being written.
-			_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "app-to-prod", netPeeringBody(prodVNet), nil)
+			_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "app-to-prod", netPeeringBody(sandboxtest.ProdVNetID), nil)
 			re := wantResponseError(t, err, tc.status, "AnotherOperationInProgress")
 			if msg := errorMessage(t, re); msg != "Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: "+async+"." {
 				t.Errorf("message %q, want it to name %s", msg, async)
@@ -91,7 +92,7 @@ func TestARMBusyAnotherOperation(t *testing.T) {
 	t.Run("async-failure", func(t *testing.T) {
 		_, n, _, _ := busySandbox(t, map[string]string{sandbox.VariantAzureBusy: "async-failure"})
 		var raw *http.Response
-		poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(ctx(t), &raw), "rg-app", "app-vnet", "app-to-prod", netPeeringBody(prodVNet), nil)
+		poller, err := n.peerings.BeginCreateOrUpdate(policy.WithCaptureResponse(ctx(t), &raw), "rg-app", "app-vnet", "app-to-prod", netPeeringBody(sandboxtest.ProdVNetID), nil)
 		if err != nil || raw.StatusCode != http.StatusCreated {
 			t.Fatalf("PUT: %v, %v", raw, err)
 		}
@@ -106,16 +107,16 @@ func TestARMBusyAnotherOperation(t *testing.T) {
 // A PUT whose remote network is being updated.
 func TestARMBusyReferencedNotProvisioned(t *testing.T) {
 	_, n, _, _ := busySandbox(t, nil)
-	_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(appVNet), nil)
+	_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(sandboxtest.AppVNetID), nil)
 	re := wantResponseError(t, err, http.StatusBadRequest, "ReferencedResourceNotProvisioned")
-	want := "Cannot proceed with operation because resource " + appVNet + " used by resource " + legacyVNet +
+	want := "Cannot proceed with operation because resource " + sandboxtest.AppVNetID + " used by resource " + sandboxtest.LegacyVNetID +
 		"/virtualNetworkPeerings/legacy-to-app is not in Succeeded state. Resource is in Updating state and the last operation that updated/is updating the resource is PutVirtualNetworkPeeringOperation."
 	if msg := errorMessage(t, re); msg != want {
 		t.Errorf("message %q\nwant %q", msg, want)
 	}
 	// Under azure-vnet-updating=none only the peering itself is busy.
 	_, n, _, _ = busySandbox(t, map[string]string{sandbox.VariantAzureVNetUpdating: "none"})
-	if _, err := n.peerings.BeginCreateOrUpdate(ctx(t), "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(appVNet), nil); err != nil {
+	if _, err := n.peerings.BeginCreateOrUpdate(ctx(t), "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(sandboxtest.AppVNetID), nil); err != nil {
 		t.Errorf("with networks never Updating: %v", err)
 	}
 }
@@ -123,7 +124,7 @@ func TestARMBusyReferencedNotProvisioned(t *testing.T) {
 // The faults start the other operation themselves, so an instant sandbox
 // refuses too; the URL named can be polled.
 func TestARMBusyFaults(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	aivenToken := s.Credentials().AivenToken
 	if code, body := adminDo(t, s, http.MethodPut, "/_sandbox/faults", aivenToken, `{"arm": {"rate_busy": 1}}`); code != 200 || !strings.Contains(body, `"rate_busy":1`) {
 		t.Fatalf("set rate_busy: %d %s", code, body)
@@ -131,7 +132,7 @@ func TestARMBusyFaults(t *testing.T) {
 	noRetry := armOptions(s)
 	noRetry.Retry = policy.RetryOptions{MaxRetries: -1}
 	n := newNetClients(t, sandbox.UserSubscriptionID, adminCredential(t, s), noRetry)
-	_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet), nil)
+	_, err := n.peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID), nil)
 	re := wantResponseError(t, err, http.StatusConflict, "AnotherOperationInProgress")
 	msg := errorMessage(t, re)
 	statusURL := strings.TrimSuffix(msg[strings.Index(msg, "https://"):], ".")
@@ -145,9 +146,9 @@ func TestARMBusyFaults(t *testing.T) {
 	if code, body := adminDo(t, s, http.MethodPut, "/_sandbox/faults", aivenToken, `{"arm": {"rate_referenced_not_provisioned": 1}}`); code != 200 {
 		t.Fatalf("set rate_referenced_not_provisioned: %d %s", code, body)
 	}
-	_, err = n.peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet), nil)
+	_, err = n.peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID), nil)
 	re = wantResponseError(t, err, http.StatusBadRequest, "ReferencedResourceNotProvisioned")
-	if msg := errorMessage(t, re); !strings.HasSuffix(msg, "is PutSubnetOperation.") || !strings.Contains(msg, "resource "+legacyVNet+" used by resource "+appVNet+"/virtualNetworkPeerings/app-to-legacy") {
+	if msg := errorMessage(t, re); !strings.HasSuffix(msg, "is PutSubnetOperation.") || !strings.Contains(msg, "resource "+sandboxtest.LegacyVNetID+" used by resource "+sandboxtest.AppVNetID+"/virtualNetworkPeerings/app-to-legacy") {
 		t.Errorf("message %q", msg)
 	}
 	if code, body := adminDo(t, s, http.MethodPut, "/_sandbox/faults", aivenToken, `{"arm": {"rate_busy": 2}}`); code != 400 || !strings.Contains(body, "rate_busy") {
@@ -155,7 +156,7 @@ func TestARMBusyFaults(t *testing.T) {
 	}
 	// Without the faults the PUT goes through.
 	adminDo(t, s, http.MethodPut, "/_sandbox/faults", aivenToken, `{"arm": {}}`)
-	if _, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet)); err != nil {
+	if _, err := netPeer(ctx(t), n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID)); err != nil {
 		t.Errorf("without faults: %v", err)
 	}
 }

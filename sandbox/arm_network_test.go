@@ -333,7 +333,7 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 // where the request points: a resource group's location, none, or one of
 // the types Resource Manager serves itself.
 func TestARMNetAPIVersionTexts(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, armScope)
 	sub := "/subscriptions/" + sandbox.UserSubscriptionID
 	for _, tc := range []struct {
@@ -367,7 +367,7 @@ func TestARMNetAPIVersionTexts(t *testing.T) {
 // Every path Resource Manager's host has no route for is answered in its
 // JSON error shape, and leading slashes count as one.
 func TestARMNetUnknownPaths(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	token := adminToken(t, s, armScope)
 	sub := "/subscriptions/" + sandbox.UserSubscriptionID
 	for _, tc := range []struct {
@@ -432,7 +432,7 @@ func (l *lockedBuffer) String() string {
 // hook a request counter can use), "" for a path no route has.
 func TestARMNetRouteTemplateLogged(t *testing.T) {
 	var logs lockedBuffer
-	s := startSandbox(t, sandbox.Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	s := sandboxtest.Start(t, sandbox.Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	token := adminToken(t, s, armScope)
 	netRaw(t, s, token, http.MethodGet, "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/prod-vnet?api-version=2025-01-01", "")
 	netRaw(t, s, token, http.MethodGet, "/subscriptions/"+sandbox.UserSubscriptionID+"/providers/Microsoft.Compute/virtualMachines?api-version=2025-01-01", "")

@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // rawJSON decodes a body as an object.
@@ -62,7 +63,7 @@ func TestARMPeeringLifecycleAsRecorded(t *testing.T) {
 	}
 
 	// The first side: 201, Updating, Initiated, RemoteNotInSync.
-	resp, first := putRawPeering(t, s, token, "rg-app", "app-vnet", "app-to-legacy", legacyVNet)
+	resp, first := putRawPeering(t, s, token, "rg-app", "app-vnet", "app-to-legacy", sandboxtest.LegacyVNetID)
 	fp := props(first)
 	if resp.StatusCode != http.StatusCreated || fp["provisioningState"] != "Updating" || fp["peeringState"] != "Initiated" || fp["peeringSyncLevel"] != "RemoteNotInSync" {
 		t.Fatalf("first side's PUT: %d %v", resp.StatusCode, fp)
@@ -111,7 +112,7 @@ func TestARMPeeringLifecycleAsRecorded(t *testing.T) {
 
 	// The second side: 201 already Connected and FullyInSync, Updating,
 	// with the first side's resourceGuid; the first side is Connected too.
-	resp, second := putRawPeering(t, s, token, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", appVNet)
+	resp, second := putRawPeering(t, s, token, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", sandboxtest.AppVNetID)
 	sp := props(second)
 	if resp.StatusCode != http.StatusCreated || sp["provisioningState"] != "Updating" || sp["peeringState"] != "Connected" || sp["peeringSyncLevel"] != "FullyInSync" {
 		t.Fatalf("second side's PUT: %d %v", resp.StatusCode, sp)
@@ -135,13 +136,13 @@ func TestARMPeeringLifecycleAsRecorded(t *testing.T) {
 // is refused until it is updated (then Initiated), as the provider's
 // RemotePeeringIsDisconnected says.
 func TestARMPeeringRemoteDisconnected(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	c := ctx(t)
 	n := adminNet(t, s)
-	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet)); err != nil {
+	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(appVNet)); err != nil {
+	if _, err := netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(sandboxtest.AppVNetID)); err != nil {
 		t.Fatal(err)
 	}
 	if err := netUnpeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app"); err != nil {
@@ -150,19 +151,19 @@ func TestARMPeeringRemoteDisconnected(t *testing.T) {
 	if _, state := netGetPeering(t, n, "rg-app", "app-vnet", "app-to-legacy"); state != "Disconnected" {
 		t.Fatalf("app-to-legacy is %s, want Disconnected", state)
 	}
-	_, err := n.peerings.BeginCreateOrUpdate(c, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(appVNet), nil)
+	_, err := n.peerings.BeginCreateOrUpdate(c, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(sandboxtest.AppVNetID), nil)
 	re := wantResponseError(t, err, http.StatusBadRequest, "RemotePeeringIsDisconnected")
-	if msg := errorMessage(t, re); !strings.Contains(msg, "because remote peering "+appVNet+"/virtualNetworkPeerings/app-to-legacy referencing parent virtual network "+legacyVNet+" is in Disconnected state.") {
+	if msg := errorMessage(t, re); !strings.Contains(msg, "because remote peering "+sandboxtest.AppVNetID+"/virtualNetworkPeerings/app-to-legacy referencing parent virtual network "+sandboxtest.LegacyVNetID+" is in Disconnected state.") {
 		t.Errorf("message %q", msg)
 	}
-	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(legacyVNet)); err != nil {
+	if _, err := netPeer(c, n, "rg-app", "app-vnet", "app-to-legacy", netPeeringBody(sandboxtest.LegacyVNetID)); err != nil {
 		t.Fatalf("update the Disconnected side: %v", err)
 	}
 	if _, state := netGetPeering(t, n, "rg-app", "app-vnet", "app-to-legacy"); state != "Initiated" {
 		t.Errorf("after its update app-to-legacy is %s, want Initiated", state)
 	}
 	var raw *http.Response
-	p, err := netPeer(policy.WithCaptureResponse(c, &raw), n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(appVNet))
+	p, err := netPeer(policy.WithCaptureResponse(c, &raw), n, "Rg-Legacy", "Legacy-VNet", "legacy-to-app", netPeeringBody(sandboxtest.AppVNetID))
 	if _, state := netState(p); err != nil || state != "Connected" {
 		t.Errorf("re-created legacy-to-app: %s, %v", state, err)
 	}

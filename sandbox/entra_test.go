@@ -357,7 +357,7 @@ func TestEntraReplicationWindows(t *testing.T) {
 // AADSTS700016 names the directory as the request did: an id as the id, a
 // domain as the domain.
 func TestEntraUnknownAppNamesTenantAsSent(t *testing.T) {
-	s := startSandbox(t, sandbox.Options{})
+	s := sandboxtest.Start(t, sandbox.Options{})
 	app := uuid.NewString()
 	for _, tenant := range []string{sandbox.UserTenantID, "contoso.onmicrosoft.com", "CONTOSO.onmicrosoft.com"} {
 		resp, b := send(t, s, rawRequest{method: http.MethodPost, path: "/" + tenant + "/oauth2/v2.0/token", contentType: "application/x-www-form-urlencoded",
