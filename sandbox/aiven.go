@@ -84,7 +84,13 @@ type aivenRequest struct {
 
 type aivenHandler func(s *Server, q *aivenRequest)
 
-// aivenRoute is a path pattern ("*" matches one segment) and its handlers.
+// aivenRoute is a path template (after /v1/; "{name}" matches one
+// segment) and its handlers. The templates are the paths of Aiven's API
+// reference (https://api.aiven.io/doc/), whose parameter names
+// go-client-codegen's handlers take in camel case (e.g.
+// VpcPeeringConnectionWithResourceGroupDelete(ctx, project, projectVpcId,
+// peerCloudAccount, peerResourceGroup, peerVpc)); the request counts
+// (requests.go) use them as route names.
 type aivenRoute struct {
 	pattern []string
 	methods map[string]aivenHandler
@@ -99,24 +105,34 @@ func (rt *aivenRoute) allowed() []string {
 	return out
 }
 
-// aivenRoutes are the endpoints the sandbox emulates; patterns are the path
-// after /v1/.
+// template is the route's full path template, e.g.
+// /v1/project/{project}/vpcs/{project_vpc_id}.
+func (rt *aivenRoute) template() string { return "/v1/" + strings.Join(rt.pattern, "/") }
+
+func newAivenRoute(template string, methods map[string]aivenHandler) aivenRoute {
+	return aivenRoute{pattern: strings.Split(template, "/"), methods: methods}
+}
+
+// aivenRoutes are the endpoints the sandbox emulates. Order matters only
+// where a literal and a parameter could take the same segment
+// (peering-connections/refresh before .../peer-accounts/...; they differ
+// in length anyway).
 var aivenRoutes = []aivenRoute{
-	{strings.Split("me", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenMe}},
-	{strings.Split("access_token/*", "/"), map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}},
-	{strings.Split("project", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}},
-	{strings.Split("organizations", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}},
-	{strings.Split("organization/*/projects", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}},
-	{strings.Split("project/*/vpcs", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}},
-	{strings.Split("project/*/vpcs/*", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}},
-	{strings.Split("project/*/vpcs/*/peering-connections", "/"), map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}},
-	{strings.Split("project/*/vpcs/*/peering-connections/refresh", "/"), map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}},
-	{strings.Split("project/*/vpcs/*/peering-connections/peer-accounts/*/peer-resource-groups/*/peer-vpcs/*", "/"),
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}},
-	{strings.Split("project/*/vpcs/*/peering-connections/peer-accounts/*/peer-vpcs/*", "/"),
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}},
-	{strings.Split("project/*/vpcs/*/peering-connections/peer-accounts/*/peer-vpcs/*/peer-regions/*", "/"),
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}},
+	newAivenRoute("me", map[string]aivenHandler{http.MethodGet: (*Server).aivenMe}),
+	newAivenRoute("access_token/{token_prefix}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}),
+	newAivenRoute("project", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}),
+	newAivenRoute("organizations", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}),
+	newAivenRoute("organization/{organization_id}/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
+	newAivenRoute("project/{project}/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-resource-groups/{peer_resource_group}/peer-vpcs/{peer_vpc}",
+		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}",
+		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}/peer-regions/{peer_region}",
+		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}),
 }
 
 // aivenSegments splits the escaped path after /v1/ and unescapes each
@@ -148,7 +164,7 @@ func matchAivenRoute(segs []string) (*aivenRoute, []string) {
 		ok := true
 		for j, p := range rt.pattern {
 			switch {
-			case p == "*":
+			case strings.HasPrefix(p, "{"):
 				params = append(params, segs[j])
 			case p != segs[j]:
 				ok = false

@@ -76,6 +76,9 @@ type Server struct {
 	// armPageSize overrides opts.ARMPageSize (SetARMPageSize); guarded by world.mu.
 	armPageSize int
 
+	// requests counts the answers of the emulated APIs (requests.go).
+	requests requestCounter
+
 	persistMu sync.Mutex
 	dirty     bool
 	stop      chan struct{}
@@ -110,6 +113,7 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: log, stop: make(chan struct{})}
+	s.requests.since = time.Now()
 	s.faults = newFaultInjector(opts.Seed, opts.Faults)
 
 	if err := s.loadOrCreate(); err != nil {
@@ -236,8 +240,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	api, handler := s.route(r)
 	rw := &statusWriter{ResponseWriter: w, status: 200}
+	r, note := withRouteNote(r)
 	defer func() {
 		s.log.Debug("request", "api", api, "method", r.Method, "path", r.URL.Path, "status", rw.status, "took", time.Since(start))
+		if api != "" { // the admin endpoints are not counted
+			s.recordRequest(api, r.Method, requestTemplate(api, r, note), rw.status)
+		}
 	}()
 	if handler == nil {
 		notFound(rw, api, r)
