@@ -16,19 +16,41 @@ import (
 // code; codegen appends ?limit=999 to every request, which is accepted and
 // ignored (nothing here pages).
 //
-// Error texts that are known from the real API (through Terraform provider
-// issues) are used verbatim: "Project does not exist" (404), "Not a project
-// member" (403). The others are written in the same style; their error_code
-// values are the sandbox's own, as codegen does not read them.
+// Error answers have the shape of Aiven's API reference ("Failed responses",
+// https://api.aiven.io/doc/#section/Responses/Failed-responses) as
+// codegen's Error decodes it: {"message": ..., "errors": [{"message": ...,
+// "status": N, "error_code": ...}]}. Newer bodies carry error_code
+// (codegen's error_test.go: "error_code": "account_not_found"), but every
+// real body quoted in public issues for the answers emulated here has
+// none, so those come without it, text and shape verbatim:
+//
+//   - 404 "Project does not exist": aiven/terraform-provider-aiven#477
+//     (`{"errors":[{"message":"Project does not exist","status":404}],"message":"Project does not exist"}`)
+//   - 403 "Not a project member": aiven/terraform-provider-aiven#561
+//     (`{"errors":[{"message":"Not a project member","status":403}],"message":"Not a project member"}`)
+//   - 400 "peer_resource_group must be a valid Azure Resource Group name for
+//     cloud azure-westeurope. Got None instead" (a delete without the
+//     resource group): aiven/terraform-provider-aiven#303
+//   - 409 "Project already exists": aiven/terraform-provider-aiven#745, the
+//     model of the peering connection's 409 (aivenPeeringCreate)
+//   - 429 "The user has sent too many requests in a given amount of time:
+//     Rate limit 120 exceeded - try again in 28s":
+//     aiven/terraform-provider-aiven#575 (aivenThrottled)
+//   - 5xx "An error occurred. Please try again later.":
+//     aiven/terraform-provider-aiven#236, a 501 (aivenServerError)
+//   - 401 "Missing (expired) db token": aiven/terraform-provider-aiven#647,
+//     an expired token (variant aiven-invalid-token)
+//
+// The other texts are the sandbox's own, in the same style, and keep an
+// error_code of the sandbox's own (codegen never reads it; azpeer's adapter
+// only copies it into its error); each says so where it is written.
 
-// aivenError codes used here.
+// aivenError codes used here: all the sandbox's own (no public source
+// lists Aiven's error_code values for these answers).
 const (
 	aivenCodeAuth          = "authentication_failed"
-	aivenCodeProject       = "project_not_found"
-	aivenCodeNotMember     = "project_membership_required"
 	aivenCodeVPC           = "project_vpc_not_found"
 	aivenCodePeering       = "peering_connection_not_found"
-	aivenCodeExists        = "peering_connection_already_exists"
 	aivenCodeInvalid       = "invalid_input"
 	aivenCodeVPCNotActive  = "project_vpc_not_active"
 	aivenCodeOrganization  = "organization_not_found"
@@ -59,6 +81,7 @@ func (s *Server) handleAiven(w http.ResponseWriter, r *http.Request) {
 	h, ok := route.methods[r.Method]
 	if !ok {
 		w.Header().Set("Allow", strings.Join(route.allowed(), ", "))
+		// No public source: the sandbox's own text and code.
 		aivenError(w, http.StatusMethodNotAllowed, "Method Not Allowed", aivenCodeNotAllowed)
 		return
 	}
@@ -66,7 +89,14 @@ func (s *Server) handleAiven(w http.ResponseWriter, r *http.Request) {
 	defer unlock()
 	user := world.aivenUserByToken(r.Header.Get("Authorization"))
 	if user == nil {
-		aivenError(w, http.StatusForbidden, "Invalid token", aivenCodeAuth)
+		// Unknown and revoked tokens alike: the variant's answer.
+		if world.variant(VariantAivenInvalidToken) == "expired-token-401" {
+			// Verbatim, without error_code: aiven/terraform-provider-aiven#647.
+			aivenError(w, http.StatusUnauthorized, "Missing (expired) db token", "")
+		} else {
+			// No public source: the sandbox's own text and code.
+			aivenError(w, http.StatusForbidden, "Invalid token", aivenCodeAuth)
+		}
 		return
 	}
 	h(s, &aivenRequest{w: w, r: r, world: world, user: user, params: params, now: s.clock.Now()})
@@ -305,3 +335,26 @@ func vpcFullJSON(v *VPC) aivenVPCFullJSON {
 
 // accountID is the account ("a…") behind an organization ("org…").
 func accountID(orgID string) string { return "a" + strings.TrimPrefix(orgID, "org") }
+
+// aivenThrottled is Aiven's 429, verbatim from
+// aiven/terraform-provider-aiven#575 (`{"errors":[{"message":"The user has
+// sent too many requests in a given amount of time: Rate limit 120 exceeded
+// - try again in 28s","status":429}],"message":...}`, no error_code), with
+// the wait of the answer's Retry-After header (1 s when it has none).
+func aivenThrottled(w http.ResponseWriter) {
+	wait := w.Header().Get("Retry-After")
+	if wait == "" {
+		wait = "1"
+	}
+	aivenError(w, http.StatusTooManyRequests,
+		"The user has sent too many requests in a given amount of time: Rate limit 120 exceeded - try again in "+wait+"s", "")
+}
+
+// aivenServerError is Aiven's answer to a request it failed on, verbatim
+// from aiven/terraform-provider-aiven#236 (a 501:
+// `{"errors":[{"message":"An error occurred. Please try again later.","status":501}],"message":...}`,
+// no error_code), the only 5xx body in public sources; the sandbox gives
+// it with every 5xx status it injects.
+func aivenServerError(w http.ResponseWriter, status int) {
+	aivenError(w, status, "An error occurred. Please try again later.", "")
+}

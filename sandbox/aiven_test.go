@@ -335,6 +335,9 @@ func TestAivenScenarioFile(t *testing.T) {
 		if e := aivenErr(t, err); e.Status != http.StatusForbidden || e.Message != "Not a project member" {
 			t.Fatalf("err = %v, want 403 Not a project member", err)
 		}
+		// Verbatim and without error_code, as in terraform-provider-aiven#561.
+		status, body := rawAiven(t, s, http.MethodGet, "/v1/project/theirs/vpcs", "aivenv1 "+token)
+		wantAivenBody(t, status, body, 403, "Not a project member", false)
 		//lint:ignore SA1019 azpeer lists projects with GET /v1/project (aiven/client.go), so the sandbox serves it
 		pl, err := c.ProjectList(ctx(t))
 		if err != nil {

@@ -27,11 +27,13 @@ func (q *aivenRequest) project() *Project {
 	name := q.params[0]
 	p := q.world.project(name)
 	if p == nil {
-		aivenError(q.w, http.StatusNotFound, "Project does not exist", aivenCodeProject)
+		// Verbatim, without error_code: aiven/terraform-provider-aiven#477.
+		aivenError(q.w, http.StatusNotFound, "Project does not exist", "")
 		return nil
 	}
 	if !slices.Contains(q.user.Projects, name) {
-		aivenError(q.w, http.StatusForbidden, "Not a project member", aivenCodeNotMember)
+		// Verbatim, without error_code: aiven/terraform-provider-aiven#561.
+		aivenError(q.w, http.StatusForbidden, "Not a project member", "")
 		return nil
 	}
 	if p.FaultStatus != 0 {
@@ -41,17 +43,24 @@ func (q *aivenRequest) project() *Project {
 	return p
 }
 
-// aivenFault answers with an injected status in Aiven's error shape.
+// aivenFault answers with an injected status in Aiven's error shape: the
+// real 429 and 5xx texts (aivenThrottled, aivenServerError); for other
+// statuses the HTTP status text, with an error_code of the sandbox's own.
 func aivenFault(w http.ResponseWriter, status int) {
+	switch {
+	case status == http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "1")
+		aivenThrottled(w)
+		return
+	case status >= 500:
+		aivenServerError(w, status)
+		return
+	}
 	msg := http.StatusText(status)
 	if msg == "" {
 		msg = "Error " + strconv.Itoa(status)
 	}
-	code := strings.ReplaceAll(strings.ToLower(msg), " ", "_")
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
-	}
-	aivenError(w, status, msg, code)
+	aivenError(w, status, msg, strings.ReplaceAll(strings.ToLower(msg), " ", "_"))
 }
 
 // vpc resolves the request's project and VPC.
@@ -252,7 +261,7 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 	pc := v.findPeering(acct, vpcName, rg, region)
 	switch {
 	case pc != nil && !retryable(pc.State):
-		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Peering connection already exists (state %s)", pc.State), aivenCodeExists)
+		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Peering connection already exists (state %s)", pc.State), "")
 		return
 	case pc != nil:
 		// Re-requesting a failed or finished connection starts it afresh

@@ -399,6 +399,7 @@ func notFound(w http.ResponseWriter, api API, r *http.Request) {
 	case APIGraph:
 		graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource not found for the segment '"+r.URL.Path+"'.")
 	case APIAiven:
+		// No public source for Aiven's unknown-path answer: the sandbox's own.
 		aivenError(w, http.StatusNotFound, "Not Found", "not_found")
 	default:
 		http.Error(w, "404 page not found: the azpeer sandbox does not emulate "+r.URL.Path, http.StatusNotFound)
@@ -432,10 +433,13 @@ func aadError(w http.ResponseWriter, status int, errCode string, aadsts int, des
 	})
 }
 
-// aivenError writes the Aiven API's error shape.
+// aivenError writes the Aiven API's error shape; an empty errorCode leaves
+// error_code out, as the older bodies quoted in public issues have it
+// (see aiven.go).
 func aivenError(w http.ResponseWriter, status int, message, errorCode string) {
-	writeJSON(w, status, map[string]any{
-		"message": message,
-		"errors":  []map[string]any{{"error_code": errorCode, "message": message, "status": status}},
-	})
+	e := map[string]any{"message": message, "status": status}
+	if errorCode != "" {
+		e["error_code"] = errorCode
+	}
+	writeJSON(w, status, map[string]any{"message": message, "errors": []map[string]any{e}})
 }

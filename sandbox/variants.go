@@ -39,6 +39,7 @@ const (
 	VariantAivenStateInfo       = "aiven-state-info"
 	VariantAivenUppercase       = "aiven-uppercase-names"
 	VariantAivenNoVNetAccess    = "aiven-no-vnet-access"
+	VariantAivenInvalidToken    = "aiven-invalid-token"
 	VariantAzureBusy            = "azure-busy"
 )
 
@@ -75,6 +76,12 @@ func AllVariants() []Variant {
 			Values: []VariantValue{
 				{"stays-pending-peer", "stays PENDING_PEER: Aiven may check the peering's properties before calling it active; no public source says it does not"},
 				{"active-without-traffic", "ACTIVE: Aiven sees both sides Connected; allowVirtualNetworkAccess only gates traffic (Azure's VNet peering docs)"},
+			}},
+		{Name: VariantAivenInvalidToken,
+			About: "what Aiven answers to a request with an unknown, revoked or expired API token",
+			Values: []VariantValue{
+				{"invalid-token-403", "403 \"Invalid token\" with an error_code: the sandbox's own; no public source quotes Aiven's answer to an unknown or revoked token"},
+				{"expired-token-401", "401 \"Missing (expired) db token\" without error_code, verbatim from aiven/terraform-provider-aiven#647, where an Aiven maintainer says it \"is usually returned when your token is expired\"; a revoked or unknown token is as missing from Aiven's store"},
 			}},
 		{Name: VariantAzureBusy,
 			About: "how Azure answers a write to a resource (or a peering of a VNet) that another operation is updating",
