@@ -49,8 +49,8 @@ func AllVariants() []Variant {
 		{Name: VariantAivenDuplicateCreate,
 			About: "what Aiven answers to a create for a peering connection that already exists (in any state)",
 			Values: []VariantValue{
-				{"conflict", "409 with Aiven's error body: creating what exists is a conflict in Aiven's API elsewhere (e.g. projects, service users); Aiven's docs say to recreate a failed connection, not re-post it"},
-				{"existing", "2xx with the existing connection, unchanged: Terraform provider issue aiven/terraform-provider-aiven#752 reports a create of an existing peering returning no error"},
+				{"conflict", "409 with Aiven's error body, no error_code: Aiven answers 409 \"Project already exists\" for a project (aiven/terraform-provider-aiven#745) and avn treats 409 as 'already exists' (aiven-client cli.py --no-fail-if-exists); a create during a deletion fails (aiven/terraform-provider-aiven#537). The text is the sandbox's own"},
+				{"existing", "200 with the existing connection, unchanged: a create of an existing peering connection does not fail (aiven/terraform-provider-aiven#752), which is why the provider checks for one before creating"},
 			}},
 		{Name: VariantAivenPermission,
 			About: "the state a connection ends in when Aiven's service principal may not peer with the VNet",
