@@ -97,3 +97,31 @@ func TestAivenInvalidTokenVariant(t *testing.T) {
 		t.Fatalf("revoked token: %v", err)
 	}
 }
+
+// TestAivenDeleteAzureWithoutResourceGroup: deleting an Azure VPC's
+// connection by the path without the resource group is refused 400 with
+// the text of terraform-provider-aiven#303, the VPC's cloud in it, whether
+// or not such a connection exists; the connection is left alone.
+func TestAivenDeleteAzureWithoutResourceGroup(t *testing.T) {
+	s, c := aivenAdmin(t)
+	const want = "peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got None instead"
+	for _, vnet := range []string{"prod-vnet", "no-such-vnet"} {
+		_, err := c.VpcPeeringConnectionDelete(ctx(t), "tsdb-prod", prodVPCID, sandbox.UserSubscriptionID, vnet)
+		if e := aivenErr(t, err); e.Status != http.StatusBadRequest || e.Message != want {
+			t.Fatalf("delete %s without its resource group = %v, want 400 %q", vnet, err, want)
+		}
+	}
+	_, err := c.VpcPeeringConnectionWithRegionDelete(ctx(t), "analytics", analyticsAzVPC, sandbox.UserSubscriptionID, "app-vnet", "eastus")
+	if e := aivenErr(t, err); e.Status != http.StatusBadRequest ||
+		e.Message != "peer_resource_group must be a valid Azure Resource Group name for cloud azure-eastus. Got None instead" {
+		t.Fatalf("delete with a region on an Azure VPC = %v, want 400 naming azure-eastus", err)
+	}
+	status, body := rawAiven(t, s, http.MethodDelete,
+		"/v1/project/tsdb-prod/vpcs/"+prodVPCID+"/peering-connections/peer-accounts/"+sandbox.UserSubscriptionID+"/peer-vpcs/prod-vnet",
+		"aivenv1 "+s.Credentials().AivenToken)
+	wantAivenBody(t, status, body, 400, want, false)
+	if pc := getPeering(t, c, "tsdb-prod", prodVPCID, azureKey("rg-prod", "prod-vnet")); pc == nil || pc.State != "ACTIVE" {
+		t.Fatalf("after the refused deletes: %+v, want the connection still ACTIVE", pc)
+	}
+	// Other clouds delete by that path (TestAivenAWSLifecycle).
+}

@@ -235,10 +235,6 @@ func TestAivenNotFound(t *testing.T) {
 			_, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx(t), "tsdb-prod", prodVPCID, sandbox.UserSubscriptionID, "rg-prod", "Prod-VNet")
 			return err
 		}, "Peering connection does not exist"},
-		{"delete Azure connection without its resource group", func() error {
-			_, err := c.VpcPeeringConnectionDelete(ctx(t), "tsdb-prod", prodVPCID, sandbox.UserSubscriptionID, "prod-vnet")
-			return err
-		}, "Peering connection does not exist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -128,18 +128,29 @@ func str(p *string) string {
 	return *p
 }
 
-// peeringTypeOf is the connection type a VPC in cloud makes.
+// cloudProvider is the provider part of an Aiven cloud name ("azure" for
+// azure-westeurope) and its region. Managed Service for TimescaleDB names
+// the same clouds with a "timescale-" prefix (timescale-azure-westeurope,
+// timescale-aws-us-east-1: timescale/docs mst/cloud-regions.md, and the
+// DEFAULT_CLOUD column of `avn project list` in mst/aiven-client.md).
+func cloudProvider(cloud string) (provider, region string) {
+	provider, region, _ = strings.Cut(strings.TrimPrefix(cloud, "timescale-"), "-")
+	return provider, region
+}
+
+// peeringTypeOf is the connection type a VPC in cloud makes (the values of
+// codegen's VpcPeeringConnectionType).
 func peeringTypeOf(cloud string) string {
-	switch {
-	case strings.HasPrefix(cloud, "azure-"):
+	switch p, _ := cloudProvider(cloud); p {
+	case "azure":
 		return aivenPeeringTypeAzure
-	case strings.HasPrefix(cloud, "aws-"):
+	case "aws":
 		return aivenPeeringTypeAWS
-	case strings.HasPrefix(cloud, "google-"):
+	case "google":
 		return aivenPeeringTypeGoogle
-	case strings.HasPrefix(cloud, "upcloud-"):
+	case "upcloud":
 		return "upcloud-vpc-peering"
-	case strings.HasPrefix(cloud, "do-"):
+	case "do":
 		return "do-vpc-peering"
 	}
 	return ""
@@ -307,11 +318,41 @@ func (s *Server) aivenPeeringDeleteRG(q *aivenRequest) {
 }
 
 func (s *Server) aivenPeeringDelete(q *aivenRequest) {
+	if s.azureDeleteWithoutResourceGroup(q) {
+		return
+	}
 	s.aivenPeeringDeleteKey(q, q.params[2], q.params[3], "", "")
 }
 
 func (s *Server) aivenPeeringDeleteRegion(q *aivenRequest) {
+	if s.azureDeleteWithoutResourceGroup(q) {
+		return
+	}
 	s.aivenPeeringDeleteKey(q, q.params[2], q.params[3], "", q.params[4])
+}
+
+// azureDeleteWithoutResourceGroup refuses a delete of an Azure VPC's
+// connection by a path without peer-resource-groups/{peer_resource_group}:
+// Aiven validates the missing resource group before it looks for the
+// connection, and answers 400, verbatim and without error_code, as
+// aiven/terraform-provider-aiven#303 shows for a VPC in azure-westeurope:
+//
+//	{"errors":[{"message":"peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got None instead","status":400}],"message":"peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got None instead"}
+//
+// The cloud is the VPC's. The issue shows the path without a region; the
+// path with a region lacks the resource group as much, so it is refused
+// the same way (an inference). It reports whether it answered.
+func (s *Server) azureDeleteWithoutResourceGroup(q *aivenRequest) bool {
+	_, v := q.vpc()
+	if v == nil {
+		return true
+	}
+	if peeringTypeOf(v.CloudName) != aivenPeeringTypeAzure {
+		return false
+	}
+	aivenError(q.w, http.StatusBadRequest,
+		fmt.Sprintf("peer_resource_group must be a valid Azure Resource Group name for cloud %s. Got None instead", v.CloudName), "")
+	return true
 }
 
 // aivenPeeringDeleteKey starts deleting a connection: DELETING now, the

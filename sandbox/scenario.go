@@ -233,8 +233,7 @@ func (world *World) addVPC(now time.Time, p *Project, cloud, cidr, id string) *V
 		id = newGUID()
 	}
 	v := &VPC{ID: id, CloudName: cloud, NetworkCIDR: cidr, State: "ACTIVE", CreateTime: now, UpdateTime: now, Peerings: []*AivenPeering{}}
-	if strings.HasPrefix(cloud, "azure-") {
-		region := strings.TrimPrefix(cloud, "azure-")
+	if provider, region := cloudProvider(cloud); provider == "azure" {
 		vn := world.createVNet(world.Aiven.SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
 		v.AzureVNetID = vn.ID
 	}
