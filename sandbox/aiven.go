@@ -297,7 +297,13 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-func peeringJSON(pc *AivenPeering) aivenPeeringJSON {
+// aivenPeeringOut is a connection as the API answers it, with the
+// state_info variant aiven-state-info shows (shownStateInfo).
+func (world *World) aivenPeeringOut(pc *AivenPeering) aivenPeeringJSON {
+	return peeringJSONWith(pc, world.variant(VariantAivenStateInfo))
+}
+
+func peeringJSONWith(pc *AivenPeering, stateInfoVariant string) aivenPeeringJSON {
 	cidrs := pc.UserPeerNetworkCIDRs
 	if cidrs == nil {
 		cidrs = []string{}
@@ -312,11 +318,51 @@ func peeringJSON(pc *AivenPeering) aivenPeeringJSON {
 		PeerVPC:              pc.PeerVPC,
 		PeeringConnectionID:  nullIfEmpty(pc.PeeringConnectionID),
 		State:                pc.State,
-		StateInfo:            pc.StateInfo,
+		StateInfo:            shownStateInfo(pc, stateInfoVariant),
 		UpdateTime:           aivenTime(pc.UpdateTime),
 		UserPeerNetworkCIDRs: cidrs,
 		Type:                 pc.Type,
 	}
+}
+
+// shownStateInfo is the state_info Aiven answers for a connection. The
+// world keeps the whole object in every state; when the API answers null is
+// not settled (go-client-codegen's openapi_patch.yaml makes state_info
+// "nullable: true" in every response that carries a connection), so
+// variant aiven-state-info chooses:
+//
+//   - kept: the object in every state.
+//   - null-after-active: null once ACTIVE, the object before:
+//     aiven/terraform-provider-aiven#304, where GET /v1/project/P/vpcs/V
+//     "returns \"state_info\": null" for a connection created earlier.
+//   - null-outside-pending-peer: null except in PENDING_PEER and the
+//     failures. Aiven's avn docs (aiven-docs docs/tools/cli/vpc.md) show
+//     STATE_INFO null in the answer to create (APPROVED) and to delete
+//     (DELETING); only PENDING_PEER is documented to carry what the user
+//     needs (to-tenant-id, to-network-id). INVALID_SPECIFICATION,
+//     REJECTED_BY_PEER and ERROR keep their object: the Terraform docs say
+//     of INVALID_SPECIFICATION that "`state_info` field contains more
+//     details about the particular issue" (templates/resources/
+//     vpc_peering_connection.md.tmpl) and the provider reports both
+//     failures with "more in the state info" / "state info:"
+//     (vpc_peering_connection_state.go); ERROR has no public source and is
+//     treated as the failure it is. DELETED_BY_PEER is null: the
+//     provider's diagnostic for it names no state info, and nothing says
+//     it has one.
+func shownStateInfo(pc *AivenPeering, variant string) map[string]any {
+	switch variant {
+	case "null-after-active":
+		if pc.State == StateActive {
+			return nil
+		}
+	case "null-outside-pending-peer":
+		switch pc.State {
+		case StatePendingPeer, StateInvalidSpecification, StateRejectedByPeer, StateError:
+		default:
+			return nil
+		}
+	}
+	return pc.StateInfo
 }
 
 func vpcJSON(v *VPC) aivenVPCJSON {
@@ -324,10 +370,11 @@ func vpcJSON(v *VPC) aivenVPCJSON {
 		ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
 }
 
-func vpcFullJSON(v *VPC) aivenVPCFullJSON {
+func (world *World) aivenVPCOut(v *VPC) aivenVPCFullJSON {
+	variant := world.variant(VariantAivenStateInfo)
 	pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
 	for _, pc := range v.Peerings {
-		pcs = append(pcs, peeringJSON(pc))
+		pcs = append(pcs, peeringJSONWith(pc, variant))
 	}
 	return aivenVPCFullJSON{CloudName: v.CloudName, CreateTime: aivenTime(v.CreateTime), NetworkCIDR: v.NetworkCIDR,
 		PeeringConnections: pcs, ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}

@@ -263,3 +263,87 @@ func (world *World) roleByName(tenantID, name string) *RoleDefinition {
 	}
 	return nil
 }
+
+// TestAivenStateInfoVariants: the state_info the API answers in each state,
+// under each value of aiven-state-info (nil is JSON null). The world keeps
+// the whole object; only the answers differ.
+func TestAivenStateInfoVariants(t *testing.T) {
+	type shown struct{ approved, pending, active, invalid, rejected, deletedByPeer, deleting bool }
+	for variant, want := range map[string]shown{
+		"kept":                      {true, true, true, true, true, true, true},
+		"null-after-active":         {true, true, false, true, true, true, true},
+		"null-outside-pending-peer": {false, true, false, true, true, false, false},
+	} {
+		t.Run(variant, func(t *testing.T) {
+			s, c := stateTestServer(t, 0, DefaultTiming())
+			if err := s.SetVariants(map[string]string{VariantAivenStateInfo: variant}); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			check := func(what string, info map[string]any, want bool) {
+				t.Helper()
+				if (info != nil) != want {
+					t.Errorf("%s: state_info = %v, want it present: %v", what, info, want)
+				}
+				if want {
+					if msg, _ := info["message"].(string); msg == "" {
+						t.Errorf("%s: state_info %v has no message", what, info)
+					}
+				}
+			}
+			get := func(project, vpcID, rg, vnet string) *vpc.PeeringConnectionOut {
+				t.Helper()
+				out, err := c.VpcGet(ctx, project, vpcID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range out.PeeringConnections {
+					if p := &out.PeeringConnections[i]; p.PeerResourceGroup == rg && p.PeerVpc == vnet {
+						return p
+					}
+				}
+				t.Fatalf("%s/%s not in %s", rg, vnet, vpcID)
+				return nil
+			}
+			check("INVALID_SPECIFICATION", get("tsdb-prod", stateTestProdVPC, "rg-prod", "prod-vnet-old").StateInfo, want.invalid)
+			check("REJECTED_BY_PEER", get("analytics", "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b", "rg-app", "app-vnet").StateInfo, want.rejected)
+
+			var appVNet, aivenVNet *VNet
+			s.with(func(world *World, now time.Time) {
+				appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+				aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+				sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
+				role := world.roleByName(UserTenantID, "aiven-vnet-peer")
+				world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AdminSPObjectID)
+			})
+			in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+				PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+			out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("the create answer (APPROVED)", out.StateInfo, want.approved)
+			_, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+			check("PENDING_PEER", pc.StateInfo, want.pending)
+			if pc.StateInfo["to-network-id"] != aivenVNet.ID {
+				t.Errorf("PENDING_PEER state_info = %v, want to-network-id", pc.StateInfo)
+			}
+			s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
+			_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+			check("ACTIVE", pc.StateInfo, want.active)
+			s.with(func(world *World, now time.Time) {
+				world.deletePeering(appVNet, "to-aiven")
+				if p := world.project("tsdb-staging").vpc(stateTestStagingVPC).Peerings[0]; p.StateInfo == nil {
+					t.Error("the world lost the connection's state_info")
+				}
+			})
+			_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
+			check("DELETED_BY_PEER", pc.StateInfo, want.deletedByPeer)
+			del, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx, "tsdb-staging", stateTestStagingVPC, UserSubscriptionID, "rg-app", "app-vnet")
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("the delete answer (DELETING)", del.StateInfo, want.deleting)
+		})
+	}
+}

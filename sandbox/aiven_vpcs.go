@@ -90,7 +90,7 @@ func (s *Server) aivenVPCList(q *aivenRequest) {
 
 func (s *Server) aivenVPCGet(q *aivenRequest) {
 	if _, v := q.vpc(); v != nil {
-		writeJSON(q.w, http.StatusOK, vpcFullJSON(v))
+		writeJSON(q.w, http.StatusOK, q.world.aivenVPCOut(v))
 	}
 }
 
@@ -105,7 +105,7 @@ func (s *Server) aivenPeeringRefresh(q *aivenRequest) {
 	if s.refreshVPC(q.world, q.now, v) {
 		s.markDirty()
 	}
-	writeJSON(q.w, http.StatusOK, vpcFullJSON(v))
+	writeJSON(q.w, http.StatusOK, q.world.aivenVPCOut(v))
 }
 
 // --- peering connections ---------------------------------------------------
@@ -275,7 +275,7 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 		q.world.setPeeringState(q.now, pc, StateApproved, approvedInfo())
 	}
 	v.UpdateTime = q.now
-	writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
 }
 
 // aivenDuplicateCreate answers a create for a connection that exists, in
@@ -307,7 +307,7 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 //     connection already exists and cannot be created").
 func (s *Server) aivenDuplicateCreate(q *aivenRequest, pc *AivenPeering) {
 	if q.world.variant(VariantAivenDuplicateCreate) == "existing" {
-		writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+		writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
 		return
 	}
 	aivenError(q.w, http.StatusConflict, fmt.Sprintf("Peering connection already exists (state %s)", pc.State), "")
@@ -373,7 +373,7 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 			"message": "Peering connection is being deleted", "type": "deleting"})
 		v.UpdateTime = q.now
 	}
-	writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
 }
 
 func approvedInfo() map[string]any {

@@ -61,9 +61,9 @@ func AllVariants() []Variant {
 		{Name: VariantAivenStateInfo,
 			About: "when a connection's state_info is null (go-client-codegen's openapi_patch.yaml makes it nullable)",
 			Values: []VariantValue{
-				{"kept", "state_info stays an object with message and type in every state (the Aiven console shows a message in every state)"},
-				{"null-after-active", "Terraform provider issue aiven/terraform-provider-aiven#304: state_info is null after ACTIVE"},
-				{"null-outside-pending-peer", "avn's docs show STATE_INFO null on create and during delete; only PENDING_PEER is documented to carry to-tenant-id and to-network-id"},
+				{"kept", "state_info is an object with message and type in every state: avn's docs show `peering-connection get` of an ACTIVE connection printing \"Message: Peering connection active\" and its type (aiven-docs docs/tools/cli/vpc.md)"},
+				{"null-after-active", "null once ACTIVE, the object before: aiven/terraform-provider-aiven#304, where GET of the VPC returns state_info null for a connection made earlier"},
+				{"null-outside-pending-peer", "null except in PENDING_PEER and the failures (INVALID_SPECIFICATION, REJECTED_BY_PEER, ERROR keep their message; DELETED_BY_PEER is null): avn's docs show STATE_INFO null in the answers to create and delete; the Terraform docs say INVALID_SPECIFICATION's \"state_info field contains more details\""},
 			}},
 		{Name: VariantAivenUppercase,
 			About: "what Aiven does with a resource group or VNet name that is not lower case",
