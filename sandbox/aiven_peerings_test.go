@@ -461,3 +461,61 @@ func TestAivenFullPathAzure(t *testing.T) {
 		t.Errorf("user's peering after Aiven's delete is %s, want Disconnected", st)
 	}
 }
+
+// TestAivenPermissionFailureVariant: when Aiven's service principal holds no
+// peer/action on the VNet, the connection ends REJECTED_BY_PEER or
+// INVALID_SPECIFICATION, per aiven-permission-failure, with Azure's
+// AuthorizationFailed text in its message either way.
+func TestAivenPermissionFailureVariant(t *testing.T) {
+	for variant, want := range map[string]vpc.VpcPeeringConnectionStateType{
+		"rejected-by-peer":      vpc.VpcPeeringConnectionStateTypeRejectedByPeer,
+		"invalid-specification": vpc.VpcPeeringConnectionStateTypeInvalidSpecification,
+	} {
+		t.Run(variant, func(t *testing.T) {
+			s, c := aivenAdmin(t)
+			if err := s.SetVariants(map[string]string{sandbox.VariantAivenPermission: variant}); err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			states, pc := waitStates(t, c, "tsdb-staging", stagingVPCID, azureKey("rg-app", "app-vnet"), string(out.State), string(want))
+			assertStates(t, states, "APPROVED", string(want))
+			msg, _ := pc.StateInfo["message"].(string)
+			if !strings.Contains(msg, "does not have authorization to perform action 'Microsoft.Network/virtualNetworks/peer/action' over scope '"+appVNet+"'") {
+				t.Errorf("state_info = %v, want Azure's AuthorizationFailed text", pc.StateInfo)
+			}
+			if variant == "invalid-specification" && (!strings.Contains(msg, "Aiven does not have permission to peer") || pc.StateInfo["type"] != "invalid-specification") {
+				t.Errorf("state_info = %v, want the permission named as an invalid specification", pc.StateInfo)
+			}
+		})
+	}
+}
+
+// TestAivenUppercaseVariant: names not in lower case are accepted and fail
+// later (INVALID_SPECIFICATION, TestAivenEvaluationFailures), or are
+// refused at create with a 400 in Aiven's shape, per aiven-uppercase-names.
+func TestAivenUppercaseVariant(t *testing.T) {
+	s, c := aivenAdmin(t)
+	if err := s.SetVariants(map[string]string{sandbox.VariantAivenUppercase: "refused-at-create"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ rg, vnet, msg string }{
+		{"Rg-Legacy", "Legacy-VNet", "peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got 'Rg-Legacy' instead: the Aiven API currently only accepts names in lower case"},
+		{"rg-legacy", "Legacy-VNet", "peer_vpc must be a valid Azure Virtual Network name for cloud azure-westeurope. Got 'Legacy-VNet' instead: the Aiven API currently only accepts names in lower case"},
+	} {
+		_, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, azureIn(tt.rg, tt.vnet, sandbox.ProdPeeringAppID))
+		if e := aivenErr(t, err); e.Status != http.StatusBadRequest || e.Message != tt.msg {
+			t.Fatalf("create %s/%s = %v, want 400 %q", tt.rg, tt.vnet, err, tt.msg)
+		}
+	}
+	status, body := rawAiven(t, s, http.MethodGet, "/v1/project/tsdb-staging/vpcs/"+stagingVPCID, "aivenv1 "+s.Credentials().AivenToken)
+	if status != 200 || strings.Contains(string(body), "Legacy") {
+		t.Fatalf("after the refused creates the VPC is %d %s, want no connection", status, body)
+	}
+	// Lower-case names of the same VNet are accepted (and fail on the overlap).
+	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, azureIn("rg-legacy", "legacy-vnet", sandbox.ProdPeeringAppID)); err != nil {
+		t.Fatalf("create with lower-case names: %v", err)
+	}
+}

@@ -347,3 +347,62 @@ func TestAivenStateInfoVariants(t *testing.T) {
 		})
 	}
 }
+
+// TestAivenNoVNetAccessVariant: a user side with allowVirtualNetworkAccess
+// false keeps the connection PENDING_PEER (TestAivenStateMachineAzure), or
+// lets it go ACTIVE, per aiven-no-vnet-access.
+func TestAivenNoVNetAccessVariant(t *testing.T) {
+	s, c := stateTestServer(t, 0, DefaultTiming())
+	if err := s.SetVariants(map[string]string{VariantAivenNoVNetAccess: "active-without-traffic"}); err != nil {
+		t.Fatal(err)
+	}
+	var appVNet, aivenVNet *VNet
+	s.with(func(world *World, now time.Time) {
+		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
+		world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", world.roleByName(UserTenantID, "aiven-vnet-peer").ID,
+			sp.ID, "ServicePrincipal", AdminSPObjectID)
+	})
+	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+	out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, false) })
+	states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+	wantStates(t, states, StatePendingPeer, StateActive)
+	if msg, _ := pc.StateInfo["message"].(string); strings.Contains(msg, "allowVirtualNetworkAccess") {
+		t.Errorf("ACTIVE state_info = %v", pc.StateInfo)
+	}
+}
+
+// TestAivenPermissionFailureNoPrincipal: without a service principal for
+// Aiven's app in the user's tenant the connection fails with Entra's
+// AADSTS700016, in the state aiven-permission-failure names.
+func TestAivenPermissionFailureNoPrincipal(t *testing.T) {
+	for variant, want := range map[string]string{"rejected-by-peer": StateRejectedByPeer, "invalid-specification": StateInvalidSpecification} {
+		t.Run(variant, func(t *testing.T) {
+			s, c := stateTestServer(t, 0, DefaultTiming())
+			if err := s.SetVariants(map[string]string{VariantAivenPermission: variant}); err != nil {
+				t.Fatal(err)
+			}
+			s.with(func(world *World, now time.Time) {
+				delete(world.ServicePrincipals, world.spByAppID(UserTenantID, AivenDefaultAppID).ID)
+			})
+			in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+				PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+			out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), want)
+			wantStates(t, states, StateApproved, want)
+			if msg, _ := pc.StateInfo["message"].(string); !strings.Contains(msg, "AADSTS700016: Application with identifier '"+AivenDefaultAppID+"' was not found in the directory '"+UserTenantID+"'") {
+				t.Errorf("state_info = %v", pc.StateInfo)
+			}
+		})
+	}
+}

@@ -211,6 +211,30 @@ func (b *peeringCreateBody) validate(typ string) string {
 	return ""
 }
 
+// upperCaseNames is the 400 of variant aiven-uppercase-names'
+// refused-at-create for a resource group or VNet name that is not lower
+// case, or "". Aiven's docs warn that "Azure resource names are
+// case-agnostic, but the Aiven API currently only accepts names in lower
+// case" (aiven.io/docs/platform/howto/vnet-peering-azure; the same words in
+// timescale/docs mst/vpc-peering/vpc-peering-azure.md); no public source
+// shows the refusal itself, so the text is the sandbox's own, written like
+// the validation error of terraform-provider-aiven#303 ("peer_resource_group
+// must be a valid Azure Resource Group name for cloud azure-westeurope. Got
+// None instead", where None is the Python repr of the value) and, like it,
+// without error_code.
+func upperCaseNames(cloud, rg, vnet string) string {
+	for _, f := range []struct{ field, what, value string }{
+		{"peer_resource_group", "Azure Resource Group", rg},
+		{"peer_vpc", "Azure Virtual Network", vnet},
+	} {
+		if strings.ToLower(f.value) != f.value {
+			return fmt.Sprintf("%s must be a valid %s name for cloud %s. Got '%s' instead: the Aiven API currently only accepts names in lower case",
+				f.field, f.what, cloud, f.value)
+		}
+	}
+	return ""
+}
+
 // findPeering finds a connection by its exact, case-sensitive key, as avn
 // matches them.
 func (v *VPC) findPeering(account, vpc, resourceGroup, region string) *AivenPeering {
@@ -248,6 +272,12 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 	if msg := b.validate(typ); msg != "" {
 		aivenError(q.w, http.StatusBadRequest, msg, aivenCodeInvalid)
 		return
+	}
+	if typ == aivenPeeringTypeAzure && q.world.variant(VariantAivenUppercase) == "refused-at-create" {
+		if msg := upperCaseNames(v.CloudName, *b.PeerResourceGroup, *b.PeerVPC); msg != "" {
+			aivenError(q.w, http.StatusBadRequest, msg, "")
+			return
+		}
 	}
 	if v.State != "ACTIVE" {
 		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Project VPC %s is in state %s: peering connections can be created only when it is ACTIVE", v.ID, v.State), aivenCodeVPCNotActive)
@@ -369,6 +399,8 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 		return
 	}
 	if pc.State != StateDeleting && pc.State != StateDeleted {
+		// The sandbox's own (avn's docs show STATE_INFO null in the answer
+		// to delete; variant aiven-state-info can make it so).
 		q.world.setPeeringState(q.now, pc, StateDeleting, map[string]any{
 			"message": "Peering connection is being deleted", "type": "deleting"})
 		v.UpdateTime = q.now
@@ -376,6 +408,9 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
 }
 
+// approvedInfo is the state_info of a new connection, the sandbox's own
+// (avn's docs show STATE_INFO null in the answer to create; variant
+// aiven-state-info can make it so).
 func approvedInfo() map[string]any {
 	return map[string]any{"message": "Peering connection approved, waiting for Aiven to create it", "type": "approved"}
 }
