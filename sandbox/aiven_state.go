@@ -46,6 +46,7 @@ func (s *Server) advanceAiven() {
 	var now time.Time // read lazily: most runs change nothing
 	changed := false
 	for _, p := range world.Aiven.Projects {
+		var plat *AivenPlatform // looked up once per project, only when needed
 		for _, v := range p.VPCs {
 			var remove []*AivenPeering
 			var aivenVNet *VNet // looked up once per VPC, only when needed
@@ -59,7 +60,11 @@ func (s *Server) advanceAiven() {
 				if aivenVNet == nil {
 					aivenVNet = world.vnetNoAlloc(v.AzureVNetID)
 				}
-				c, gone := s.stepPeering(world, now, v, aivenVNet, pc, false)
+				if plat == nil {
+					pl := world.platformOf(p)
+					plat = &pl
+				}
+				c, gone := s.stepPeering(world, now, plat, v, aivenVNet, pc, false)
 				changed = changed || c
 				if gone {
 					remove = append(remove, pc)
@@ -107,23 +112,25 @@ func (v *VPC) removePeerings(gone []*AivenPeering) {
 
 // refreshVPC evaluates the VPC's APPROVED connections now (the refresh
 // endpoint). It reports whether anything changed.
-func (s *Server) refreshVPC(world *World, now time.Time, v *VPC) bool {
+func (s *Server) refreshVPC(world *World, now time.Time, p *Project, v *VPC) bool {
 	changed := false
 	aivenVNet := world.vnet(v.AzureVNetID)
+	plat := world.platformOf(p)
 	for _, pc := range v.Peerings {
 		if pc.State == StateApproved || pc.State == StateApprovedPeerRequested {
-			c, _ := s.stepPeering(world, now, v, aivenVNet, pc, true)
+			c, _ := s.stepPeering(world, now, &plat, v, aivenVNet, pc, true)
 			changed = changed || c
 		}
 	}
 	return changed
 }
 
-// stepPeering moves one connection at most one state. aivenVNet is the VPC's
-// Azure network (nil for other clouds, or when it is missing); force skips
-// the AivenApproval wait. It reports whether pc changed and whether it is to
-// be removed from its VPC.
-func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
+// stepPeering moves one connection at most one state. plat is the
+// operator of the VPC's project; aivenVNet is the VPC's Azure network (nil
+// for other clouds, or when it is missing); force skips the AivenApproval
+// wait. It reports whether pc changed and whether it is to be removed from
+// its VPC.
+func (s *Server) stepPeering(world *World, now time.Time, plat *AivenPlatform, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
 	t := world.Timing
 	switch pc.State {
 	case StateApproved, StateApprovedPeerRequested:
@@ -131,7 +138,7 @@ func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNe
 			return false, false
 		}
 		if pc.Type == aivenPeeringTypeAzure {
-			return s.evaluateAzure(world, now, v, aivenVNet, pc), false
+			return s.evaluateAzure(world, now, *plat, v, aivenVNet, pc), false
 		}
 		return evaluateOther(world, now, pc), false
 	case StatePendingPeer, StateActive:
@@ -147,7 +154,7 @@ func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNe
 		// No public source for DELETED's state_info: the sandbox's own.
 		world.setPeeringState(now, pc, StateDeleted, map[string]any{"message": "Peering connection deleted", "type": "deleted"})
 		if pc.Type == aivenPeeringTypeAzure {
-			world.releaseAivenGrants(v, pc)
+			world.releaseAivenGrants(*plat, v, pc)
 		}
 		return true, false
 	case StateDeleted:
@@ -158,8 +165,9 @@ func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNe
 
 // evaluateAzure is what Aiven does with an APPROVED Azure connection: check
 // the request against the user's tenant and, when all is well, build its
-// side of the peering.
-func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
+// side of the peering. plat is the project's operator: its app's service
+// principal is the one that must hold peer/action on the user's VNet.
+func (s *Server) evaluateAzure(world *World, now time.Time, plat AivenPlatform, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
 	fail := func(state, typ, msg string) bool {
 		world.setPeeringState(now, pc, state, map[string]any{"message": msg, "type": typ})
 		return true
@@ -176,7 +184,7 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 	if aivenVNet == nil {
 		// No public source for ERROR at all: the sandbox's own.
 		return fail(StateError, "error", fmt.Sprintf(
-			"Internal error while creating the peering connection: the network of project VPC %s is not available. Aiven has been notified; delete the connection and try again later", v.ID))
+			"Internal error while creating the peering connection: the network of project VPC %s is not available. %s has been notified; delete the connection and try again later", v.ID, plat.Name))
 	}
 	sub, rg, name, tenant := pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, pc.PeerAzureTenantID
 	if world.Tenants[strings.ToLower(tenant)] == nil && world.Tenants[tenant] == nil {
@@ -248,15 +256,15 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 		msg := fmt.Sprintf(format, a...)
 		if world.variant(VariantAivenPermission) == "invalid-specification" {
 			return fail(StateInvalidSpecification, "invalid-specification",
-				"Invalid peering specification: Aiven does not have permission to peer with virtual network "+userVNet.ID+": "+msg)
+				"Invalid peering specification: "+plat.Name+" does not have permission to peer with virtual network "+userVNet.ID+": "+msg)
 		}
 		return fail(StateRejectedByPeer, "rejected-by-peer", "Peering request rejected: "+msg)
 	}
-	aivenSP := world.spByAppID(tenant, world.Aiven.AppID)
+	aivenSP := world.spByAppID(tenant, plat.AppID)
 	if aivenSP == nil {
 		return noPermission(
-			"AADSTS700016: Application with identifier '%s' was not found in the directory '%s'. Create a service principal for the Aiven application in your tenant and grant it 'Microsoft.Network/virtualNetworks/peer/action' on %s",
-			world.Aiven.AppID, tenant, userVNet.ID)
+			"AADSTS700016: Application with identifier '%s' was not found in the directory '%s'. Create a service principal for the %s application in your tenant and grant it 'Microsoft.Network/virtualNetworks/peer/action' on %s",
+			plat.AppID, tenant, plat.Name, userVNet.ID)
 	}
 	if !world.principalReplicated(s.clock, aivenSP) {
 		return false // Entra has not replicated it yet: try again on a later run
@@ -264,12 +272,12 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 	grants := world.grants(s.clock, aivenSP.ID, ActionPeer, userVNet.ID)
 	if len(grants) == 0 {
 		return noPermission(
-			"the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network. The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-			aivenSP.ID, aivenSP.ID, ActionPeer, userVNet.ID)
+			"the %s service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network. The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+			plat.Name, aivenSP.ID, aivenSP.ID, ActionPeer, userVNet.ID)
 	}
 	for _, g := range grants {
 		if g.Effective {
-			world.provisionAivenSide(now, v, pc)
+			world.provisionAivenSide(now, plat, v, pc)
 			return true
 		}
 	}
@@ -420,15 +428,19 @@ func holdsAivenGrant(state string) bool {
 }
 
 // releaseAivenGrants removes the role assignment on this VPC's network and
-// the service principal that Aiven gave the user's app in its tenant, each
-// unless another connection still holds it. Expects world.mu held.
-func (world *World) releaseAivenGrants(v *VPC, pc *AivenPeering) {
-	sp := world.spByAppID(world.Aiven.TenantID, pc.PeerAzureAppID)
-	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, world.Aiven.TenantID) {
-		return // none, or one of Aiven's own apps: never Aiven's to remove
+// the service principal that the platform (Aiven, or the project's other
+// operator) gave the user's app in its tenant, each unless another
+// connection of the same platform still holds it. Expects world.mu held.
+func (world *World) releaseAivenGrants(plat AivenPlatform, v *VPC, pc *AivenPeering) {
+	sp := world.spByAppID(plat.TenantID, pc.PeerAzureAppID)
+	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, plat.TenantID) {
+		return // none, or one of the platform's own apps: never its to remove
 	}
 	usedHere, usedAnywhere := false, false
 	for _, p := range world.Aiven.Projects {
+		if !strings.EqualFold(world.platformOf(p).TenantID, plat.TenantID) {
+			continue // another platform's tenant: its principals are other objects
+		}
 		for _, ov := range p.VPCs {
 			for _, o := range ov.Peerings {
 				if o == pc || !holdsAivenGrant(o.State) || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {

@@ -119,7 +119,7 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	var state string
 	s.with(func(world *World, now time.Time) {
 		v := world.project("tsdb-staging").vpc(stateTestStagingVPC)
-		s.refreshVPC(world, now, v) // even a forced check must wait for propagation
+		s.refreshVPC(world, now, world.project("tsdb-staging"), v) // even a forced check must wait for propagation
 		state = v.Peerings[0].State
 	})
 	if state != StateApproved {

@@ -97,12 +97,12 @@ func (s *Server) aivenVPCGet(q *aivenRequest) {
 // aivenPeeringRefresh makes Aiven re-check the VPC's connections now: the
 // APPROVED ones are evaluated without waiting for AivenApproval.
 func (s *Server) aivenPeeringRefresh(q *aivenRequest) {
-	_, v := q.vpc()
+	p, v := q.vpc()
 	if v == nil {
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(q.r.Body, 1<<20))
-	if s.refreshVPC(q.world, q.now, v) {
+	if s.refreshVPC(q.world, q.now, p, v) {
 		s.markDirty()
 	}
 	writeJSON(q.w, http.StatusOK, q.world.aivenVPCOut(v))
