@@ -199,3 +199,27 @@ func appTenants(t *testing.T, s *sandbox.Server, appID string) []string {
 	}
 	return out
 }
+
+// TestMSTOrganizationsVariant: under mst-organizations=none an MST account
+// lists no organization, and GET /v1/project (avn project list) is the only
+// way to its projects.
+func TestMSTOrganizationsVariant(t *testing.T) {
+	s := startSandbox(t, sandbox.Options{Scenario: "mst", Variants: map[string]string{sandbox.VariantMSTOrganizations: "none"}})
+	c := aivenClient(t, s, s.Credentials().AivenToken)
+	if orgs, err := c.UserOrganizationsList(ctx(t)); err != nil || len(orgs) != 0 {
+		t.Fatalf("organizations = %+v, %v; want none", orgs, err)
+	}
+	if _, err := c.OrganizationProjectsList(ctx(t), sandbox.MSTOrganizationID); err == nil {
+		t.Fatal("the MST organization's projects were listed")
+	}
+	//lint:ignore SA1019 the only list of an MST account's projects under this variant
+	pl, err := c.ProjectList(ctx(t))
+	if err != nil || len(pl.Projects) != 2 || pl.Projects[1].ProjectName != sandbox.MSTProject || pl.Projects[1].OrganizationId != "" {
+		t.Fatalf("ProjectList = %+v, %v; want both projects, without an organization", pl, err)
+	}
+	// Aiven's own projects keep theirs (the default scenario, same variant).
+	d := startSandbox(t, sandbox.Options{Variants: map[string]string{sandbox.VariantMSTOrganizations: "none"}})
+	if orgs, err := aivenClient(t, d, d.Credentials().AivenToken).UserOrganizationsList(ctx(t)); err != nil || len(orgs) != 1 {
+		t.Fatalf("Aiven organizations under the variant = %+v, %v", orgs, err)
+	}
+}

@@ -40,6 +40,7 @@ const (
 	VariantAivenUppercase       = "aiven-uppercase-names"
 	VariantAivenNoVNetAccess    = "aiven-no-vnet-access"
 	VariantAivenInvalidToken    = "aiven-invalid-token"
+	VariantMSTOrganizations     = "mst-organizations"
 	VariantAzureBusy            = "azure-busy"
 )
 
@@ -82,6 +83,12 @@ func AllVariants() []Variant {
 			Values: []VariantValue{
 				{"invalid-token-403", "403 \"Invalid token\" with an error_code: the sandbox's own; no public source quotes Aiven's answer to an unknown or revoked token"},
 				{"expired-token-401", "401 \"Missing (expired) db token\" without error_code, verbatim from aiven/terraform-provider-aiven#647, where an Aiven maintainer says it \"is usually returned when your token is expired\"; a revoked or unknown token is as missing from Aiven's store"},
+			}},
+		{Name: VariantMSTOrganizations,
+			About: "whether a Managed Service for TimescaleDB account has an organization over its projects (GET /v1/organizations)",
+			Values: []VariantValue{
+				{"listed", "listed like Aiven's: MST runs on Aiven's platform and API (MST's docs call https://api.aiven.io/v1/me), whose projects all belong to an organization; nothing in MST's docs says otherwise"},
+				{"none", "none: GET /v1/organizations lists no organization for MST's projects, which only GET /v1/project lists; MST's docs speak of projects and project members only (mst/about-mst.md, mst/user-management.md) and list projects with avn project list (mst/aiven-client.md)"},
 			}},
 		{Name: VariantAzureBusy,
 			About: "how Azure answers a write to a resource (or a peering of a VNet) that another operation is updating",
