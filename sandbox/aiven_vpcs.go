@@ -70,6 +70,7 @@ func (q *aivenRequest) vpc() (*Project, *VPC) {
 	}
 	v := p.vpc(q.params[1])
 	if v == nil {
+		// No public source: the sandbox's own, in the style of "Project does not exist".
 		aivenError(q.w, http.StatusNotFound, "Project VPC does not exist", aivenCodeVPC)
 		return nil, nil
 	}
@@ -157,7 +158,12 @@ func peeringTypeOf(cloud string) string {
 }
 
 // validate checks a create body against the VPC's cloud and returns the
-// first problem as the API words it.
+// first problem. What is required follows avn's docs (aiven-docs
+// docs/tools/cli/vpc.md: --peer-resource-group, --peer-azure-app-id and
+// --peer-azure-tenant-id "required for Azure") and the Terraform provider's
+// schema ("in UUID4 format" for the subscription, app and tenant ids); the
+// texts, "Invalid input for FIELD: ...", are the sandbox's own (no public
+// source quotes Aiven's validation errors for this body).
 func (b *peeringCreateBody) validate(typ string) string {
 	invalid := func(field, why string) string { return fmt.Sprintf("Invalid input for %s: %s", field, why) }
 	if str(b.PeerCloudAccount) == "" {
@@ -260,6 +266,7 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 	}
 	if err != nil {
 		msg := "Invalid JSON in request body"
+		// The sandbox's own texts.
 		if errors.Is(err, io.EOF) {
 			msg = "Request body is required"
 		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -280,6 +287,7 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 		}
 	}
 	if v.State != "ACTIVE" {
+		// No public source: the sandbox's own.
 		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Project VPC %s is in state %s: peering connections can be created only when it is ACTIVE", v.ID, v.State), aivenCodeVPCNotActive)
 		return
 	}
@@ -395,6 +403,8 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 	}
 	pc := v.findPeering(account, vpcName, resourceGroup, region)
 	if pc == nil {
+		// The sandbox's own (avn words its own client-side miss the same
+		// way: "Peering connection does not exist", aiven/client/cli.py).
 		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
 		return
 	}

@@ -181,7 +181,10 @@ func defaultScenario(now time.Time) (*World, Credentials) {
 	world.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
 	active.ConnectedAt = past
 
-	// tsdb-prod → a VNet that does not exist.
+	// tsdb-prod → a VNet that does not exist. The scenario's state_info
+	// texts are those the state machine writes (aiven_state.go), where
+	// their sources are named; this world was built, not run, so they are
+	// written here.
 	bad := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet-old", ProdPeeringAppID, UserTenantID)
 	world.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
 		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", "prod-vnet-old", "rg-prod", sub),
@@ -249,6 +252,7 @@ func (world *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID,
 		PeerAzureTenantID: tenantID, UserPeerNetworkCIDRs: []string{}, Type: "azure-vnet-peering",
 		CreateTime: now, UpdateTime: now}
 	v.Peerings = append(v.Peerings, pc)
+	// The sandbox's own text (a create answers approvedInfo's instead).
 	world.setPeeringState(now, pc, StateApproved, map[string]any{"message": "Peering connection approved", "type": "approved"})
 	return pc
 }
