@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -125,11 +126,17 @@ func New(opts Options) (*Server, error) {
 	if err := checkVariants(opts.Variants); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	if len(opts.Variants) > 0 && s.world.Variants == nil {
+	fromEnv, err := envVariants(os.Getenv(VariantsEnv))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if len(fromEnv)+len(opts.Variants) > 0 && s.world.Variants == nil {
 		s.world.Variants = map[string]string{}
 	}
-	for k, v := range opts.Variants {
-		s.world.Variants[k] = v
+	for _, set := range []map[string]string{fromEnv, opts.Variants} {
+		for k, v := range set {
+			s.world.Variants[k] = v
+		}
 	}
 	return s, nil
 }

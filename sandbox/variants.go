@@ -16,8 +16,11 @@ import (
 // first value of each variant is the default.
 //
 // They are set with `sandbox serve --variant NAME=VALUE` (repeatable), a
-// "variants" object in a scenario file, Options.Variants, or
-// PUT /_sandbox/variants; GET /_sandbox/variants shows the current values.
+// "variants" object in a scenario file, Options.Variants, the environment
+// variable AZPEER_SANDBOX_VARIANTS (NAME=VALUE,NAME=VALUE: every sandbox the
+// process starts takes them, so a whole test suite can run under a variant;
+// Options.Variants win over it), or PUT /_sandbox/variants;
+// GET /_sandbox/variants shows the current values.
 
 // Variant is one such behaviour and its plausible answers.
 type Variant struct {
@@ -213,4 +216,24 @@ func (s *Server) adminVariants(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, map[string]any{"variants": out, "current": cur})
+}
+
+// VariantsEnv is the environment variable whose NAME=VALUE,... every
+// sandbox applies at start, before Options.Variants.
+const VariantsEnv = "AZPEER_SANDBOX_VARIANTS"
+
+// envVariants parses VariantsEnv's value ("" is none).
+func envVariants(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		name, value, err := ParseVariant(item)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", VariantsEnv, err)
+		}
+		out[name] = value
+	}
+	return out, nil
 }
