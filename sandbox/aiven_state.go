@@ -223,9 +223,9 @@ func (s *Server) evaluateAzure(world *World, now time.Time, plat AivenPlatform, 
 	case app == nil:
 		// Graph's answer to a service principal for an unknown appId,
 		// quoted after the sandbox's own lead.
-		return invalid("Cannot create a service principal for application %s (peer_azure_app_id) in the Aiven tenant: The appId '%s' of the service principal does not reference a valid application object.", pc.PeerAzureAppID, pc.PeerAzureAppID)
+		return invalid("Cannot create a service principal for application %s (peer_azure_app_id) in the %s tenant: The appId '%s' of the service principal does not reference a valid application object.", pc.PeerAzureAppID, plat.Name, pc.PeerAzureAppID)
 	case !app.MultiTenant():
-		return invalid("Application %s (peer_azure_app_id) is not multi-tenant (signInAudience %s): Aiven cannot create its service principal in the Aiven tenant. Set the application's signInAudience to AzureADMultipleOrgs", app.AppID, app.SignInAudience)
+		return invalid("Application %s (peer_azure_app_id) is not multi-tenant (signInAudience %s): %s cannot create its service principal in the %s tenant. Set the application's signInAudience to AzureADMultipleOrgs", app.AppID, app.SignInAudience, plat.Name, plat.Name)
 	}
 	if x, y, ok := overlaps([]string{v.NetworkCIDR}, userVNet.AddressPrefixes); ok {
 		return invalid("Address space %s of virtual network %q overlaps with the project VPC network %s", y, userVNet.Name, x)
