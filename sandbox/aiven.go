@@ -78,6 +78,7 @@ func (s *Server) handleAiven(w http.ResponseWriter, r *http.Request) {
 		notFound(w, APIAiven, r)
 		return
 	}
+	setRouteTemplate(r, route.template())
 	h, ok := route.methods[r.Method]
 	if !ok {
 		w.Header().Set("Allow", strings.Join(route.allowed(), ", "))
