@@ -44,6 +44,17 @@ import (
 //	POST /_sandbox/projects/{project}/fault
 //	     {"status": 503} makes every VPC call of an Aiven project fail with
 //	     that status; {"status": 0} clears it. For partial-failure tests.
+//	GET    /_sandbox/requests
+//	DELETE /_sandbox/requests
+//	     How many requests each emulated API answered since the start (or
+//	     the last DELETE, which resets the counts), by method, route
+//	     template and status: {"since": "<time>", "total": 12, "requests":
+//	     [{"api": "aiven", "method": "GET", "route":
+//	     "/v1/project/{project}/vpcs/{project_vpc_id}", "status": 200,
+//	     "count": 3}, ...]}, sorted by api, route, method, status. Aiven
+//	     routes are those of Aiven's API reference; other APIs' are the path
+//	     with names and ids as placeholders (see requests.go). The admin
+//	     endpoints themselves are not counted.
 //	POST /_sandbox/aiven/revoke-token
 //	     {"token": "<Aiven API token>"} revokes that token (any user's, the
 //	     admin's own included), as its user would in Aiven's console: from
@@ -129,6 +140,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == "variants":
 		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
 			s.adminVariants(w, r)
+		}
+	case path == "requests":
+		if allowAdmin(w, r, http.MethodGet, http.MethodDelete) {
+			s.adminRequests(w, r)
 		}
 	case path == "aiven/revoke-token":
 		if allowAdmin(w, r, http.MethodPost) {

@@ -16,19 +16,41 @@ import (
 // code; codegen appends ?limit=999 to every request, which is accepted and
 // ignored (nothing here pages).
 //
-// Error texts that are known from the real API (through Terraform provider
-// issues) are used verbatim: "Project does not exist" (404), "Not a project
-// member" (403). The others are written in the same style; their error_code
-// values are the sandbox's own, as codegen does not read them.
+// Error answers have the shape of Aiven's API reference ("Failed responses",
+// https://api.aiven.io/doc/#section/Responses/Failed-responses) as
+// codegen's Error decodes it: {"message": ..., "errors": [{"message": ...,
+// "status": N, "error_code": ...}]}. Newer bodies carry error_code
+// (codegen's error_test.go: "error_code": "account_not_found"), but every
+// real body quoted in public issues for the answers emulated here has
+// none, so those come without it, text and shape verbatim:
+//
+//   - 404 "Project does not exist": aiven/terraform-provider-aiven#477
+//     (`{"errors":[{"message":"Project does not exist","status":404}],"message":"Project does not exist"}`)
+//   - 403 "Not a project member": aiven/terraform-provider-aiven#561
+//     (`{"errors":[{"message":"Not a project member","status":403}],"message":"Not a project member"}`)
+//   - 400 "peer_resource_group must be a valid Azure Resource Group name for
+//     cloud azure-westeurope. Got None instead" (a delete without the
+//     resource group): aiven/terraform-provider-aiven#303
+//   - 409 "Project already exists": aiven/terraform-provider-aiven#745, the
+//     model of the peering connection's 409 (aivenPeeringCreate)
+//   - 429 "The user has sent too many requests in a given amount of time:
+//     Rate limit 120 exceeded - try again in 28s":
+//     aiven/terraform-provider-aiven#575 (aivenThrottled)
+//   - 5xx "An error occurred. Please try again later.":
+//     aiven/terraform-provider-aiven#236, a 501 (aivenServerError)
+//   - 401 "Missing (expired) db token": aiven/terraform-provider-aiven#647,
+//     an expired token (variant aiven-invalid-token)
+//
+// The other texts are the sandbox's own, in the same style, and keep an
+// error_code of the sandbox's own (codegen never reads it; azpeer's adapter
+// only copies it into its error); each says so where it is written.
 
-// aivenError codes used here.
+// aivenError codes used here: all the sandbox's own (no public source
+// lists Aiven's error_code values for these answers).
 const (
 	aivenCodeAuth          = "authentication_failed"
-	aivenCodeProject       = "project_not_found"
-	aivenCodeNotMember     = "project_membership_required"
 	aivenCodeVPC           = "project_vpc_not_found"
 	aivenCodePeering       = "peering_connection_not_found"
-	aivenCodeExists        = "peering_connection_already_exists"
 	aivenCodeInvalid       = "invalid_input"
 	aivenCodeVPCNotActive  = "project_vpc_not_active"
 	aivenCodeOrganization  = "organization_not_found"
@@ -56,9 +78,11 @@ func (s *Server) handleAiven(w http.ResponseWriter, r *http.Request) {
 		notFound(w, APIAiven, r)
 		return
 	}
+	setRouteTemplate(r, route.template())
 	h, ok := route.methods[r.Method]
 	if !ok {
 		w.Header().Set("Allow", strings.Join(route.allowed(), ", "))
+		// No public source: the sandbox's own text and code.
 		aivenError(w, http.StatusMethodNotAllowed, "Method Not Allowed", aivenCodeNotAllowed)
 		return
 	}
@@ -66,7 +90,14 @@ func (s *Server) handleAiven(w http.ResponseWriter, r *http.Request) {
 	defer unlock()
 	user := world.aivenUserByToken(r.Header.Get("Authorization"))
 	if user == nil {
-		aivenError(w, http.StatusForbidden, "Invalid token", aivenCodeAuth)
+		// Unknown and revoked tokens alike: the variant's answer.
+		if world.variant(VariantAivenInvalidToken) == "expired-token-401" {
+			// Verbatim, without error_code: aiven/terraform-provider-aiven#647.
+			aivenError(w, http.StatusUnauthorized, "Missing (expired) db token", "")
+		} else {
+			// No public source: the sandbox's own text and code.
+			aivenError(w, http.StatusForbidden, "Invalid token", aivenCodeAuth)
+		}
 		return
 	}
 	h(s, &aivenRequest{w: w, r: r, world: world, user: user, params: params, now: s.clock.Now()})
@@ -84,7 +115,13 @@ type aivenRequest struct {
 
 type aivenHandler func(s *Server, q *aivenRequest)
 
-// aivenRoute is a path pattern ("*" matches one segment) and its handlers.
+// aivenRoute is a path template (after /v1/; "{name}" matches one
+// segment) and its handlers. The templates are the paths of Aiven's API
+// reference (https://api.aiven.io/doc/), whose parameter names
+// go-client-codegen's handlers take in camel case (e.g.
+// VpcPeeringConnectionWithResourceGroupDelete(ctx, project, projectVpcId,
+// peerCloudAccount, peerResourceGroup, peerVpc)); the request counts
+// (requests.go) use them as route names.
 type aivenRoute struct {
 	pattern []string
 	methods map[string]aivenHandler
@@ -99,24 +136,34 @@ func (rt *aivenRoute) allowed() []string {
 	return out
 }
 
-// aivenRoutes are the endpoints the sandbox emulates; patterns are the path
-// after /v1/.
+// template is the route's full path template, e.g.
+// /v1/project/{project}/vpcs/{project_vpc_id}.
+func (rt *aivenRoute) template() string { return "/v1/" + strings.Join(rt.pattern, "/") }
+
+func newAivenRoute(template string, methods map[string]aivenHandler) aivenRoute {
+	return aivenRoute{pattern: strings.Split(template, "/"), methods: methods}
+}
+
+// aivenRoutes are the endpoints the sandbox emulates. Order matters only
+// where a literal and a parameter could take the same segment
+// (peering-connections/refresh before .../peer-accounts/...; they differ
+// in length anyway).
 var aivenRoutes = []aivenRoute{
-	{strings.Split("me", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenMe}},
-	{strings.Split("access_token/*", "/"), map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}},
-	{strings.Split("project", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}},
-	{strings.Split("organizations", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}},
-	{strings.Split("organization/*/projects", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}},
-	{strings.Split("project/*/vpcs", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}},
-	{strings.Split("project/*/vpcs/*", "/"), map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}},
-	{strings.Split("project/*/vpcs/*/peering-connections", "/"), map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}},
-	{strings.Split("project/*/vpcs/*/peering-connections/refresh", "/"), map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}},
-	{strings.Split("project/*/vpcs/*/peering-connections/peer-accounts/*/peer-resource-groups/*/peer-vpcs/*", "/"),
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}},
-	{strings.Split("project/*/vpcs/*/peering-connections/peer-accounts/*/peer-vpcs/*", "/"),
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}},
-	{strings.Split("project/*/vpcs/*/peering-connections/peer-accounts/*/peer-vpcs/*/peer-regions/*", "/"),
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}},
+	newAivenRoute("me", map[string]aivenHandler{http.MethodGet: (*Server).aivenMe}),
+	newAivenRoute("access_token/{token_prefix}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}),
+	newAivenRoute("project", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}),
+	newAivenRoute("organizations", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}),
+	newAivenRoute("organization/{organization_id}/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
+	newAivenRoute("project/{project}/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-resource-groups/{peer_resource_group}/peer-vpcs/{peer_vpc}",
+		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}",
+		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}),
+	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}/peer-regions/{peer_region}",
+		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}),
 }
 
 // aivenSegments splits the escaped path after /v1/ and unescapes each
@@ -148,7 +195,7 @@ func matchAivenRoute(segs []string) (*aivenRoute, []string) {
 		ok := true
 		for j, p := range rt.pattern {
 			switch {
-			case p == "*":
+			case strings.HasPrefix(p, "{"):
 				params = append(params, segs[j])
 			case p != segs[j]:
 				ok = false
@@ -251,7 +298,13 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-func peeringJSON(pc *AivenPeering) aivenPeeringJSON {
+// aivenPeeringOut is a connection as the API answers it, with the
+// state_info variant aiven-state-info shows (shownStateInfo).
+func (world *World) aivenPeeringOut(pc *AivenPeering) aivenPeeringJSON {
+	return peeringJSONWith(pc, world.variant(VariantAivenStateInfo))
+}
+
+func peeringJSONWith(pc *AivenPeering, stateInfoVariant string) aivenPeeringJSON {
 	cidrs := pc.UserPeerNetworkCIDRs
 	if cidrs == nil {
 		cidrs = []string{}
@@ -266,11 +319,51 @@ func peeringJSON(pc *AivenPeering) aivenPeeringJSON {
 		PeerVPC:              pc.PeerVPC,
 		PeeringConnectionID:  nullIfEmpty(pc.PeeringConnectionID),
 		State:                pc.State,
-		StateInfo:            pc.StateInfo,
+		StateInfo:            shownStateInfo(pc, stateInfoVariant),
 		UpdateTime:           aivenTime(pc.UpdateTime),
 		UserPeerNetworkCIDRs: cidrs,
 		Type:                 pc.Type,
 	}
+}
+
+// shownStateInfo is the state_info Aiven answers for a connection. The
+// world keeps the whole object in every state; when the API answers null is
+// not settled (go-client-codegen's openapi_patch.yaml makes state_info
+// "nullable: true" in every response that carries a connection), so
+// variant aiven-state-info chooses:
+//
+//   - kept: the object in every state.
+//   - null-after-active: null once ACTIVE, the object before:
+//     aiven/terraform-provider-aiven#304, where GET /v1/project/P/vpcs/V
+//     "returns \"state_info\": null" for a connection created earlier.
+//   - null-outside-pending-peer: null except in PENDING_PEER and the
+//     failures. Aiven's avn docs (aiven-docs docs/tools/cli/vpc.md) show
+//     STATE_INFO null in the answer to create (APPROVED) and to delete
+//     (DELETING); only PENDING_PEER is documented to carry what the user
+//     needs (to-tenant-id, to-network-id). INVALID_SPECIFICATION,
+//     REJECTED_BY_PEER and ERROR keep their object: the Terraform docs say
+//     of INVALID_SPECIFICATION that "`state_info` field contains more
+//     details about the particular issue" (templates/resources/
+//     vpc_peering_connection.md.tmpl) and the provider reports both
+//     failures with "more in the state info" / "state info:"
+//     (vpc_peering_connection_state.go); ERROR has no public source and is
+//     treated as the failure it is. DELETED_BY_PEER is null: the
+//     provider's diagnostic for it names no state info, and nothing says
+//     it has one.
+func shownStateInfo(pc *AivenPeering, variant string) map[string]any {
+	switch variant {
+	case "null-after-active":
+		if pc.State == StateActive {
+			return nil
+		}
+	case "null-outside-pending-peer":
+		switch pc.State {
+		case StatePendingPeer, StateInvalidSpecification, StateRejectedByPeer, StateError:
+		default:
+			return nil
+		}
+	}
+	return pc.StateInfo
 }
 
 func vpcJSON(v *VPC) aivenVPCJSON {
@@ -278,10 +371,11 @@ func vpcJSON(v *VPC) aivenVPCJSON {
 		ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
 }
 
-func vpcFullJSON(v *VPC) aivenVPCFullJSON {
+func (world *World) aivenVPCOut(v *VPC) aivenVPCFullJSON {
+	variant := world.variant(VariantAivenStateInfo)
 	pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
 	for _, pc := range v.Peerings {
-		pcs = append(pcs, peeringJSON(pc))
+		pcs = append(pcs, peeringJSONWith(pc, variant))
 	}
 	return aivenVPCFullJSON{CloudName: v.CloudName, CreateTime: aivenTime(v.CreateTime), NetworkCIDR: v.NetworkCIDR,
 		PeeringConnections: pcs, ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
@@ -289,3 +383,26 @@ func vpcFullJSON(v *VPC) aivenVPCFullJSON {
 
 // accountID is the account ("a…") behind an organization ("org…").
 func accountID(orgID string) string { return "a" + strings.TrimPrefix(orgID, "org") }
+
+// aivenThrottled is Aiven's 429, verbatim from
+// aiven/terraform-provider-aiven#575 (`{"errors":[{"message":"The user has
+// sent too many requests in a given amount of time: Rate limit 120 exceeded
+// - try again in 28s","status":429}],"message":...}`, no error_code), with
+// the wait of the answer's Retry-After header (1 s when it has none).
+func aivenThrottled(w http.ResponseWriter) {
+	wait := w.Header().Get("Retry-After")
+	if wait == "" {
+		wait = "1"
+	}
+	aivenError(w, http.StatusTooManyRequests,
+		"The user has sent too many requests in a given amount of time: Rate limit 120 exceeded - try again in "+wait+"s", "")
+}
+
+// aivenServerError is Aiven's answer to a request it failed on, verbatim
+// from aiven/terraform-provider-aiven#236 (a 501:
+// `{"errors":[{"message":"An error occurred. Please try again later.","status":501}],"message":...}`,
+// no error_code), the only 5xx body in public sources; the sandbox gives
+// it with every 5xx status it injects.
+func aivenServerError(w http.ResponseWriter, status int) {
+	aivenError(w, status, "An error occurred. Please try again later.", "")
+}

@@ -24,7 +24,7 @@ func BenchmarkAdvanceAiven(b *testing.B) {
 					for _, v := range p.VPCs {
 						for _, pc := range v.Peerings {
 							uv := world.createVNet(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, "westeurope", "192.168.0.0/24")
-							world.provisionAivenSide(now, v, pc)
+							world.provisionAivenSide(now, world.platformOf(p), v, pc)
 							world.putPeering(now, uv, "to-aiven", v.AzureVNetID, true)
 							world.setPeeringState(now, pc, StateActive, nil)
 						}

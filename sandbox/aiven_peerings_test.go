@@ -1,8 +1,8 @@
 package sandbox_test
 
 // Aiven peering connections through the official codegen client: create
-// and its validation, the ways Aiven refuses a connection, re-requesting
-// and refreshing, an AWS connection and a whole Azure peering.
+// and its validation, the ways Aiven refuses a connection, duplicate
+// creates and refreshing, an AWS connection and a whole Azure peering.
 
 import (
 	"encoding/json"
@@ -133,40 +133,90 @@ func TestAivenEvaluationFailures(t *testing.T) {
 	}
 }
 
-// TestAivenRecreate: POSTing a failed connection again asks Aiven to retry
-// it, while a live one conflicts. Aiven is slow here (a day to act on
-// APPROVED) so the re-requested connection stays APPROVED until refreshed.
-func TestAivenRecreate(t *testing.T) {
-	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.AivenApproval = sandbox.Duration(24 * time.Hour) })
-	c := aivenClient(t, s, s.Credentials().AivenToken)
-	in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
-	k := azureKey("rg-app", "app-vnet")
-	before := getPeering(t, c, "analytics", analyticsAzVPC, k)
-	if before == nil || before.State != vpc.VpcPeeringConnectionStateTypeRejectedByPeer {
-		t.Fatalf("scenario connection = %+v, want REJECTED_BY_PEER", before)
-	}
-	in.UserPeerNetworkCidrs = &[]string{"10.2.0.0/16"}
-	out, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAzVPC, in)
-	if err != nil {
-		t.Fatalf("re-create: %v", err)
-	}
-	if out.State != vpc.VpcPeeringConnectionStateTypeApproved || !slices.Equal(out.UserPeerNetworkCidrs, []string{"10.2.0.0/16"}) ||
-		!out.CreateTime.Equal(before.CreateTime) {
-		t.Fatalf("re-create = %+v, want the same connection APPROVED with the new CIDRs", out)
-	}
-	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAzVPC, in); !aiven.IsAlreadyExists(err) {
-		t.Fatalf("create while APPROVED = %v, want 409 already exists", err)
-	}
-	vpcOut, err := c.VpcGet(ctx(t), "analytics", analyticsAzVPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(vpcOut.PeeringConnections); n != 1 || vpcOut.PeeringConnections[0].State != vpc.VpcPeeringConnectionStateTypeApproved {
-		t.Fatalf("VPC after re-create = %+v, want its one connection APPROVED", vpcOut.PeeringConnections)
-	}
-	refresh(t, s, "analytics", analyticsAzVPC)
-	if pc := getPeering(t, c, "analytics", analyticsAzVPC, k); pc == nil || pc.State != vpc.VpcPeeringConnectionStateTypeRejectedByPeer {
-		t.Fatalf("after refresh: %+v, want REJECTED_BY_PEER again", pc)
+// TestAivenDuplicateCreate: a create for a connection that exists, in any
+// state (failed, live, DELETING, DELETED), never revives it: it answers per
+// variant aiven-duplicate-create, 409 or the connection unchanged. Only once
+// the deleted connection is gone does a create make a new one. Aiven is
+// slow to delete here (a simulated day) so DELETING and DELETED can be
+// seen; the clock is sped up to pass them.
+func TestAivenDuplicateCreate(t *testing.T) {
+	for _, variant := range []string{"conflict", "existing"} {
+		t.Run(variant, func(t *testing.T) {
+			s := timedSandbox(t, 1, func(tm *sandbox.Timing) {
+				tm.AivenDeletion = sandbox.Duration(24 * time.Hour)
+				tm.AivenApproval = sandbox.Duration(24 * time.Hour)
+			})
+			if err := s.SetVariants(map[string]string{sandbox.VariantAivenDuplicateCreate: variant}); err != nil {
+				t.Fatal(err)
+			}
+			c := aivenClient(t, s, s.Credentials().AivenToken)
+			k := azureKey("rg-app", "app-vnet")
+			in := azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID)
+			in.UserPeerNetworkCidrs = &[]string{"10.2.0.0/16"}
+			before := getPeering(t, c, "analytics", analyticsAzVPC, k)
+			if before == nil || before.State != vpc.VpcPeeringConnectionStateTypeRejectedByPeer {
+				t.Fatalf("scenario connection = %+v, want REJECTED_BY_PEER", before)
+			}
+			// createAgain checks the answer to a create of the existing
+			// connection, now in state want, and that nothing changed.
+			createAgain := func(project, vpcID string, k peeringKey, in *vpc.VpcPeeringConnectionCreateIn, want vpc.VpcPeeringConnectionStateType) {
+				t.Helper()
+				was := getPeering(t, c, project, vpcID, k)
+				out, err := c.VpcPeeringConnectionCreate(ctx(t), project, vpcID, in)
+				switch variant {
+				case "conflict":
+					e := aivenErr(t, err)
+					if !aiven.IsAlreadyExists(err) || !strings.Contains(e.Message, string(want)) {
+						t.Fatalf("create of the %s connection = %v, want 409 already exists naming the state", want, err)
+					}
+				case "existing":
+					if err != nil {
+						t.Fatalf("create of the %s connection: %v", want, err)
+					}
+					if out.State != want || !out.CreateTime.Equal(was.CreateTime) || !slices.Equal(out.UserPeerNetworkCidrs, was.UserPeerNetworkCidrs) {
+						t.Fatalf("create of the %s connection = %+v, want it unchanged (%+v)", want, out, was)
+					}
+				}
+				if now := getPeering(t, c, project, vpcID, k); now == nil || now.State != want || !now.UpdateTime.Equal(was.UpdateTime) {
+					t.Fatalf("after the create: %+v, want the connection untouched in %s", now, want)
+				}
+			}
+			createAgain("analytics", analyticsAzVPC, k, in, vpc.VpcPeeringConnectionStateTypeRejectedByPeer)
+			createAgain("tsdb-prod", prodVPCID, azureKey("rg-prod", "prod-vnet"), azureIn("rg-prod", "prod-vnet", sandbox.ProdPeeringAppID),
+				vpc.VpcPeeringConnectionStateTypeActive)
+
+			// Deleting it: DELETING, then DELETED, refuse a create too.
+			if _, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx(t), "analytics", analyticsAzVPC, k.account, k.rg, k.vnet); err != nil {
+				t.Fatal(err)
+			}
+			createAgain("analytics", analyticsAzVPC, k, in, vpc.VpcPeeringConnectionStateTypeDeleting)
+			s.Clock().SetSpeed(1e6) // a simulated day in about 90 ms
+			waitStates(t, c, "analytics", analyticsAzVPC, k, "DELETING", "DELETED")
+			s.Clock().SetSpeed(1)
+			createAgain("analytics", analyticsAzVPC, k, in, vpc.VpcPeeringConnectionStateTypeDeleted)
+			s.Clock().SetSpeed(1e6)
+			waitStates(t, c, "analytics", analyticsAzVPC, k, "DELETED", gone)
+			s.Clock().SetSpeed(1)
+
+			// Gone: now a create makes a new connection.
+			out, err := c.VpcPeeringConnectionCreate(ctx(t), "analytics", analyticsAzVPC, in)
+			if err != nil {
+				t.Fatalf("create after the deletion: %v", err)
+			}
+			if out.State != vpc.VpcPeeringConnectionStateTypeApproved || !slices.Equal(out.UserPeerNetworkCidrs, []string{"10.2.0.0/16"}) ||
+				!out.CreateTime.After(before.CreateTime) {
+				t.Fatalf("create after the deletion = %+v, want a new APPROVED connection with the new CIDRs", out)
+			}
+			vpcOut, err := c.VpcGet(ctx(t), "analytics", analyticsAzVPC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(vpcOut.PeeringConnections); n != 1 {
+				t.Fatalf("VPC after the re-create has %d connections, want 1", n)
+			}
+			// And that one is refused as a duplicate in its turn.
+			createAgain("analytics", analyticsAzVPC, k, in, vpc.VpcPeeringConnectionStateTypeApproved)
+		})
 	}
 }
 
@@ -241,8 +291,8 @@ func TestAivenAWSLifecycle(t *testing.T) {
 // TestAivenFullPathAzure is the whole story through the real clients only:
 // the admin prepares the user's tenant with Graph and Resource Manager,
 // Aiven builds its side, the user's app peers back across tenants, the user
-// deletes their side (DELETED_BY_PEER), the connection is requested again,
-// and finally Aiven deletes it.
+// deletes their side (DELETED_BY_PEER), the connection is deleted and
+// requested again, and finally Aiven deletes it.
 func TestAivenFullPathAzure(t *testing.T) {
 	timing := sandbox.Timing{
 		PeeringProvisioning: sandbox.Duration(time.Second),
@@ -311,11 +361,16 @@ func TestAivenFullPathAzure(t *testing.T) {
 	}
 
 	// The app signs in to its own tenant and, for the remote side, to Aiven's.
-	appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal(), sandbox.AivenTenantID)
-	peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, appCred, armOptions(s, sandbox.AivenTenantID))
-	if err != nil {
-		t.Fatal(err)
+	signIn := func() *armnetwork.VirtualNetworkPeeringsClient {
+		t.Helper()
+		appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal(), sandbox.AivenTenantID)
+		peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, appCred, armOptions(s, sandbox.AivenTenantID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return peerings
 	}
+	peerings := signIn()
 	poll := &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}
 	peerBack := func(toNetworkID string) {
 		t.Helper()
@@ -387,12 +442,26 @@ func TestAivenFullPathAzure(t *testing.T) {
 	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, "ACTIVE", "DELETED_BY_PEER")
 	assertStates(t, states, "ACTIVE", "DELETED_BY_PEER")
 
-	// Asking again starts over; this time Aiven deletes the connection.
+	// DELETED_BY_PEER is not revived by asking again: the connection is
+	// deleted and, once gone, created anew; this time Aiven deletes it.
+	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in); !aiven.IsAlreadyExists(err) {
+		t.Fatalf("create of the DELETED_BY_PEER connection = %v, want 409", err)
+	}
+	dbp, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx(t), "tsdb-staging", stagingVPCID, sub, "rg-app", "app-vnet")
+	if err != nil {
+		t.Fatalf("delete the DELETED_BY_PEER connection: %v", err)
+	}
+	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, string(dbp.State), gone)
+	assertStates(t, states, "DELETING", "DELETED", gone)
 	out, err = c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in)
 	if err != nil {
 		t.Fatalf("re-create: %v", err)
 	}
 	toNetwork = pendingPeer(string(out.State))
+	// At DELETED Aiven removed the app's principal in its tenant and made a
+	// new one: the tokens the app holds for Aiven's tenant name the old
+	// one, so it signs in again.
+	peerings = signIn()
 	peerBack(toNetwork)
 	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, "PENDING_PEER", "ACTIVE")
 	assertStates(t, states, "PENDING_PEER", "ACTIVE")
@@ -404,5 +473,63 @@ func TestAivenFullPathAzure(t *testing.T) {
 	assertStates(t, states, "DELETING", "DELETED", gone)
 	if st := userPeeringState(); st != armnetwork.VirtualNetworkPeeringStateDisconnected {
 		t.Errorf("user's peering after Aiven's delete is %s, want Disconnected", st)
+	}
+}
+
+// TestAivenPermissionFailureVariant: when Aiven's service principal holds no
+// peer/action on the VNet, the connection ends REJECTED_BY_PEER or
+// INVALID_SPECIFICATION, per aiven-permission-failure, with Azure's
+// AuthorizationFailed text in its message either way.
+func TestAivenPermissionFailureVariant(t *testing.T) {
+	for variant, want := range map[string]vpc.VpcPeeringConnectionStateType{
+		"rejected-by-peer":      vpc.VpcPeeringConnectionStateTypeRejectedByPeer,
+		"invalid-specification": vpc.VpcPeeringConnectionStateTypeInvalidSpecification,
+	} {
+		t.Run(variant, func(t *testing.T) {
+			s, c := aivenAdmin(t)
+			if err := s.SetVariants(map[string]string{sandbox.VariantAivenPermission: variant}); err != nil {
+				t.Fatal(err)
+			}
+			out, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, azureIn("rg-app", "app-vnet", sandbox.ProdPeeringAppID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			states, pc := waitStates(t, c, "tsdb-staging", stagingVPCID, azureKey("rg-app", "app-vnet"), string(out.State), string(want))
+			assertStates(t, states, "APPROVED", string(want))
+			msg, _ := pc.StateInfo["message"].(string)
+			if !strings.Contains(msg, "does not have authorization to perform action 'Microsoft.Network/virtualNetworks/peer/action' over scope '"+sandboxtest.AppVNetID+"'") {
+				t.Errorf("state_info = %v, want Azure's AuthorizationFailed text", pc.StateInfo)
+			}
+			if variant == "invalid-specification" && (!strings.Contains(msg, "Aiven does not have permission to peer") || pc.StateInfo["type"] != "invalid-specification") {
+				t.Errorf("state_info = %v, want the permission named as an invalid specification", pc.StateInfo)
+			}
+		})
+	}
+}
+
+// TestAivenUppercaseVariant: names not in lower case are accepted and fail
+// later (INVALID_SPECIFICATION, TestAivenEvaluationFailures), or are
+// refused at create with a 400 in Aiven's shape, per aiven-uppercase-names.
+func TestAivenUppercaseVariant(t *testing.T) {
+	s, c := aivenAdmin(t)
+	if err := s.SetVariants(map[string]string{sandbox.VariantAivenUppercase: "refused-at-create"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ rg, vnet, msg string }{
+		{"Rg-Legacy", "Legacy-VNet", "peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got 'Rg-Legacy' instead: the Aiven API currently only accepts names in lower case"},
+		{"rg-legacy", "Legacy-VNet", "peer_vpc must be a valid Azure Virtual Network name for cloud azure-westeurope. Got 'Legacy-VNet' instead: the Aiven API currently only accepts names in lower case"},
+	} {
+		_, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, azureIn(tt.rg, tt.vnet, sandbox.ProdPeeringAppID))
+		if e := aivenErr(t, err); e.Status != http.StatusBadRequest || e.Message != tt.msg {
+			t.Fatalf("create %s/%s = %v, want 400 %q", tt.rg, tt.vnet, err, tt.msg)
+		}
+	}
+	status, body := rawAiven(t, s, http.MethodGet, "/v1/project/tsdb-staging/vpcs/"+stagingVPCID, "aivenv1 "+s.Credentials().AivenToken)
+	if status != 200 || strings.Contains(string(body), "Legacy") {
+		t.Fatalf("after the refused creates the VPC is %d %s, want no connection", status, body)
+	}
+	// Lower-case names of the same VNet are accepted (and fail on the overlap).
+	if _, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, azureIn("rg-legacy", "legacy-vnet", sandbox.ProdPeeringAppID)); err != nil {
+		t.Fatalf("create with lower-case names: %v", err)
 	}
 }

@@ -6,7 +6,15 @@ import (
 	"strings"
 )
 
-// The Aiven API's user, projects and organizations (see aiven.go).
+// The Aiven API's user, projects and organizations (see aiven.go). The
+// fields are those of codegen's UserInfoOut, ProjectOut,
+// UserOrganizationsList and OrganizationProjectsList answers; /v1/me's are
+// also those of the sample answer in MST's docs (timescale/docs
+// mst/restapi.md: auth, create_time, features, invitations,
+// project_membership, project_memberships, projects, real_name, state,
+// user, user_id). "Organization does not exist" and "Not an organization
+// member" are the sandbox's own texts, in the style of "Project does not
+// exist" and "Not a project member".
 
 func (s *Server) aivenMe(q *aivenRequest) {
 	u := q.user
@@ -34,9 +42,13 @@ func (s *Server) aivenMe(q *aivenRequest) {
 	}})
 }
 
-func projectJSON(p *Project) map[string]any {
+func (world *World) projectJSON(p *Project) map[string]any {
+	org, account := world.orgOf(p), ""
+	if org != "" {
+		account = accountID(org)
+	}
 	return map[string]any{
-		"account_id":         accountID(p.OrganizationID),
+		"account_id":         account,
 		"billing_address":    "",
 		"billing_emails":     []any{},
 		"billing_group_id":   "",
@@ -46,7 +58,7 @@ func projectJSON(p *Project) map[string]any {
 		"default_cloud":      p.DefaultCloud,
 		"estimated_balance":  "0.00",
 		"features":           map[string]any{},
-		"organization_id":    p.OrganizationID,
+		"organization_id":    org,
 		"payment_method":     "no_payment_expected",
 		"project_name":       p.Name,
 		"tags":               map[string]string{},
@@ -61,7 +73,7 @@ func (s *Server) aivenProjectList(q *aivenRequest) {
 	membership := map[string]string{}
 	memberships := map[string][]string{}
 	for _, p := range q.world.userProjects(q.user) {
-		projects = append(projects, projectJSON(p))
+		projects = append(projects, q.world.projectJSON(p))
 		membership[p.Name] = "admin"
 		memberships[p.Name] = []string{"admin"}
 	}
@@ -70,11 +82,21 @@ func (s *Server) aivenProjectList(q *aivenRequest) {
 	})
 }
 
+// orgOf is the organization of a project as the API shows it: none for a
+// Managed Service for TimescaleDB project under variant mst-organizations'
+// "none".
+func (world *World) orgOf(p *Project) string {
+	if p.Platform == MSTPlatform && world.variant(VariantMSTOrganizations) == "none" {
+		return ""
+	}
+	return p.OrganizationID
+}
+
 // userOrgs are the organizations of the user's projects, sorted by id.
 func (world *World) userOrgs(u *AivenUser) []*AivenOrg {
 	var out []*AivenOrg
 	for _, p := range world.userProjects(u) {
-		if o := world.Aiven.Organizations[p.OrganizationID]; o != nil && !slices.Contains(out, o) {
+		if o := world.Aiven.Organizations[world.orgOf(p)]; o != nil && !slices.Contains(out, o) {
 			out = append(out, o)
 		}
 	}
@@ -106,7 +128,7 @@ func (s *Server) aivenOrganizationProjects(q *aivenRequest) {
 	}
 	projects := []map[string]any{}
 	for _, p := range q.world.userProjects(q.user) {
-		if p.OrganizationID != orgID {
+		if q.world.orgOf(p) != orgID {
 			continue
 		}
 		projects = append(projects, map[string]any{

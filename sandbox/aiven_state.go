@@ -46,6 +46,7 @@ func (s *Server) advanceAiven() {
 	var now time.Time // read lazily: most runs change nothing
 	changed := false
 	for _, p := range world.Aiven.Projects {
+		var plat *AivenPlatform // looked up once per project, only when needed
 		for _, v := range p.VPCs {
 			var remove []*AivenPeering
 			var aivenVNet *VNet // looked up once per VPC, only when needed
@@ -59,7 +60,11 @@ func (s *Server) advanceAiven() {
 				if aivenVNet == nil {
 					aivenVNet = world.vnetNoAlloc(v.AzureVNetID)
 				}
-				c, gone := s.stepPeering(world, now, v, aivenVNet, pc, false)
+				if plat == nil {
+					pl := world.platformOf(p)
+					plat = &pl
+				}
+				c, gone := s.stepPeering(world, now, plat, v, aivenVNet, pc, false)
 				changed = changed || c
 				if gone {
 					remove = append(remove, pc)
@@ -107,23 +112,25 @@ func (v *VPC) removePeerings(gone []*AivenPeering) {
 
 // refreshVPC evaluates the VPC's APPROVED connections now (the refresh
 // endpoint). It reports whether anything changed.
-func (s *Server) refreshVPC(world *World, now time.Time, v *VPC) bool {
+func (s *Server) refreshVPC(world *World, now time.Time, p *Project, v *VPC) bool {
 	changed := false
 	aivenVNet := world.vnet(v.AzureVNetID)
+	plat := world.platformOf(p)
 	for _, pc := range v.Peerings {
 		if pc.State == StateApproved || pc.State == StateApprovedPeerRequested {
-			c, _ := s.stepPeering(world, now, v, aivenVNet, pc, true)
+			c, _ := s.stepPeering(world, now, &plat, v, aivenVNet, pc, true)
 			changed = changed || c
 		}
 	}
 	return changed
 }
 
-// stepPeering moves one connection at most one state. aivenVNet is the VPC's
-// Azure network (nil for other clouds, or when it is missing); force skips
-// the AivenApproval wait. It reports whether pc changed and whether it is to
-// be removed from its VPC.
-func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
+// stepPeering moves one connection at most one state. plat is the
+// operator of the VPC's project; aivenVNet is the VPC's Azure network (nil
+// for other clouds, or when it is missing); force skips the AivenApproval
+// wait. It reports whether pc changed and whether it is to be removed from
+// its VPC.
+func (s *Server) stepPeering(world *World, now time.Time, plat *AivenPlatform, v *VPC, aivenVNet *VNet, pc *AivenPeering, force bool) (changed, gone bool) {
 	t := world.Timing
 	switch pc.State {
 	case StateApproved, StateApprovedPeerRequested:
@@ -131,7 +138,7 @@ func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNe
 			return false, false
 		}
 		if pc.Type == aivenPeeringTypeAzure {
-			return s.evaluateAzure(world, now, v, aivenVNet, pc), false
+			return s.evaluateAzure(world, now, *plat, v, aivenVNet, pc), false
 		}
 		return evaluateOther(world, now, pc), false
 	case StatePendingPeer, StateActive:
@@ -144,9 +151,10 @@ func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNe
 			return false, false
 		}
 		world.removeAivenPeering(aivenVNet, pc)
+		// No public source for DELETED's state_info: the sandbox's own.
 		world.setPeeringState(now, pc, StateDeleted, map[string]any{"message": "Peering connection deleted", "type": "deleted"})
 		if pc.Type == aivenPeeringTypeAzure {
-			world.releaseAivenGrants(v, pc)
+			world.releaseAivenGrants(*plat, v, pc)
 		}
 		return true, false
 	case StateDeleted:
@@ -157,8 +165,9 @@ func (s *Server) stepPeering(world *World, now time.Time, v *VPC, aivenVNet *VNe
 
 // evaluateAzure is what Aiven does with an APPROVED Azure connection: check
 // the request against the user's tenant and, when all is well, build its
-// side of the peering.
-func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
+// side of the peering. plat is the project's operator: its app's service
+// principal is the one that must hold peer/action on the user's VNet.
+func (s *Server) evaluateAzure(world *World, now time.Time, plat AivenPlatform, v *VPC, aivenVNet *VNet, pc *AivenPeering) bool {
 	fail := func(state, typ, msg string) bool {
 		world.setPeeringState(now, pc, state, map[string]any{"message": msg, "type": typ})
 		return true
@@ -166,18 +175,29 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 	invalid := func(format string, a ...any) bool {
 		return fail(StateInvalidSpecification, "invalid-specification", fmt.Sprintf(format, a...))
 	}
+	// The texts below are the sandbox's own unless a comment names the
+	// source; the causes are those the Terraform docs list for
+	// INVALID_SPECIFICATION: "the peer cloud account of VPC doesn't exist,
+	// overlapping IP ranges, or the Aiven cloud account doesn't have
+	// permissions to peer there" (templates/resources/
+	// vpc_peering_connection.md.tmpl).
 	if aivenVNet == nil {
+		// No public source for ERROR at all: the sandbox's own.
 		return fail(StateError, "error", fmt.Sprintf(
-			"Internal error while creating the peering connection: the network of project VPC %s is not available. Aiven has been notified; delete the connection and try again later", v.ID))
+			"Internal error while creating the peering connection: the network of project VPC %s is not available. %s has been notified; delete the connection and try again later", v.ID, plat.Name))
 	}
 	sub, rg, name, tenant := pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC, pc.PeerAzureTenantID
 	if world.Tenants[strings.ToLower(tenant)] == nil && world.Tenants[tenant] == nil {
+		// Entra's AADSTS90002 text (Entra's error code reference), quoted.
 		return invalid("Cannot sign in to Azure tenant %s: AADSTS90002: Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", tenant, tenant)
 	}
 	switch subTenant := world.tenantOfSubscription(sub); {
 	case subTenant == "":
+		// Resource Manager's SubscriptionNotFound text, quoted.
 		return invalid("The subscription '%s' could not be found.", sub)
 	case !strings.EqualFold(subTenant, tenant):
+		// Resource Manager's InvalidAuthenticationTokenTenant text, quoted
+		// after the sandbox's own lead.
 		return invalid("Subscription %s does not belong to tenant %s (peer_azure_tenant_id): the access token is from the wrong issuer 'https://sts.windows.net/%s/'. It must match the tenant 'https://sts.windows.net/%s/' associated with this subscription.", sub, tenant, tenant, subTenant)
 	}
 	var upper []string
@@ -188,6 +208,10 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 		upper = append(upper, fmt.Sprintf("virtual network %q", name))
 	}
 	if len(upper) > 0 {
+		// Variant aiven-uppercase-names' invalid-specification-later (the
+		// other value refuses such names at create, upperCaseNames). The
+		// docs' warning, "the Aiven API currently only accepts names in
+		// lower case", in a text of the sandbox's own.
 		return invalid("Invalid peering specification: %s must be given in lower case. The Aiven API currently only accepts resource group and virtual network names in lower case; delete this connection and create it again with lower-case names", strings.Join(upper, " and "))
 	}
 	userVNet := world.vnetByNames(sub, rg, name)
@@ -197,9 +221,11 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 	app := world.appByAppID(pc.PeerAzureAppID)
 	switch {
 	case app == nil:
-		return invalid("Cannot create a service principal for application %s (peer_azure_app_id) in the Aiven tenant: The appId '%s' of the service principal does not reference a valid application object.", pc.PeerAzureAppID, pc.PeerAzureAppID)
+		// Graph's answer to a service principal for an unknown appId,
+		// quoted after the sandbox's own lead.
+		return invalid("Cannot create a service principal for application %s (peer_azure_app_id) in the %s tenant: The appId '%s' of the service principal does not reference a valid application object.", pc.PeerAzureAppID, plat.Name, pc.PeerAzureAppID)
 	case !app.MultiTenant():
-		return invalid("Application %s (peer_azure_app_id) is not multi-tenant (signInAudience %s): Aiven cannot create its service principal in the Aiven tenant. Set the application's signInAudience to AzureADMultipleOrgs", app.AppID, app.SignInAudience)
+		return invalid("Application %s (peer_azure_app_id) is not multi-tenant (signInAudience %s): %s cannot create its service principal in the %s tenant. Set the application's signInAudience to AzureADMultipleOrgs", app.AppID, app.SignInAudience, plat.Name, plat.Name)
 	}
 	if x, y, ok := overlaps([]string{v.NetworkCIDR}, userVNet.AddressPrefixes); ok {
 		return invalid("Address space %s of virtual network %q overlaps with the project VPC network %s", y, userVNet.Name, x)
@@ -207,24 +233,51 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 	if x, y, ok := overlaps([]string{v.NetworkCIDR}, pc.UserPeerNetworkCIDRs); ok {
 		return invalid("User peer network CIDR %s overlaps with the project VPC network %s", y, x)
 	}
-	aivenSP := world.spByAppID(tenant, world.Aiven.AppID)
+	// Aiven's service principal may not peer with the user's VNet: which
+	// state that ends in is variant aiven-permission-failure's choice.
+	// REJECTED_BY_PEER: Aiven's Azure doc, "check if the Azure VNet exists
+	// and if the Aiven application object has the permission" for a
+	// REJECTED_BY_PEER connection, and the MST docs ("INVALID_SPECIFICATION
+	// or REJECTED_BY_PEER may be shown if the VNet specified did not exist,
+	// or the Timescale app object wasn't given permissions to peer with
+	// it", timescale/docs mst/vpc-peering/vpc-peering-azure.md).
+	// INVALID_SPECIFICATION: the Terraform provider's docs, which call
+	// REJECTED_BY_PEER "an AWS specific state" and list among the causes of
+	// INVALID_SPECIFICATION that "the Aiven cloud account doesn't have
+	// permissions to peer there" (templates/resources/
+	// vpc_peering_connection.md.tmpl). The messages are the sandbox's own
+	// around Azure's own texts: AADSTS700016 ("Application with identifier
+	// '{appId}' was not found in the directory '{tenant}'", Entra's error
+	// code reference) and AuthorizationFailed, as the MST docs quote it
+	// ("The client <uuid> with object id <uuid> does not have authorization
+	// to perform action ... over scope ... If access was recently granted,
+	// refresh your credentials").
+	noPermission := func(format string, a ...any) bool {
+		msg := fmt.Sprintf(format, a...)
+		if world.variant(VariantAivenPermission) == "invalid-specification" {
+			return fail(StateInvalidSpecification, "invalid-specification",
+				"Invalid peering specification: "+plat.Name+" does not have permission to peer with virtual network "+userVNet.ID+": "+msg)
+		}
+		return fail(StateRejectedByPeer, "rejected-by-peer", "Peering request rejected: "+msg)
+	}
+	aivenSP := world.spByAppID(tenant, plat.AppID)
 	if aivenSP == nil {
-		return fail(StateRejectedByPeer, "rejected-by-peer", fmt.Sprintf(
-			"Peering request rejected: AADSTS700016: Application with identifier '%s' was not found in the directory '%s'. Create a service principal for the Aiven application in your tenant and grant it 'Microsoft.Network/virtualNetworks/peer/action' on %s",
-			world.Aiven.AppID, tenant, userVNet.ID))
+		return noPermission(
+			"AADSTS700016: Application with identifier '%s' was not found in the directory '%s'. Create a service principal for the %s application in your tenant and grant it 'Microsoft.Network/virtualNetworks/peer/action' on %s",
+			plat.AppID, tenant, plat.Name, userVNet.ID)
 	}
 	if !world.principalReplicated(s.clock, aivenSP) {
 		return false // Entra has not replicated it yet: try again on a later run
 	}
 	grants := world.grants(s.clock, aivenSP.ID, ActionPeer, userVNet.ID)
 	if len(grants) == 0 {
-		return fail(StateRejectedByPeer, "rejected-by-peer", fmt.Sprintf(
-			"Peering request rejected: the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network. The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid.",
-			aivenSP.ID, aivenSP.ID, ActionPeer, userVNet.ID))
+		return noPermission(
+			"the %s service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network. The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+			plat.Name, aivenSP.ID, aivenSP.ID, ActionPeer, userVNet.ID)
 	}
 	for _, g := range grants {
 		if g.Effective {
-			world.provisionAivenSide(now, v, pc)
+			world.provisionAivenSide(now, plat, v, pc)
 			return true
 		}
 	}
@@ -233,7 +286,12 @@ func (s *Server) evaluateAzure(world *World, now time.Time, v *VPC, aivenVNet *V
 
 // evaluateOther moves a connection to a cloud the sandbox does not emulate
 // as far as Aiven's side goes: the request is sent, then it waits for the
-// user to accept it.
+// user to accept it. The messages are the sandbox's own; the AWS key
+// aws_vpc_peering_connection_id is the AWS_VPC_PEERING_CONNECTION_ID column
+// of `avn vpc peering-connection get` in Aiven's CLI docs; the GCP keys
+// to-project-id / to-vpc-network are spelt like Azure's to-network-id, a
+// guess (codegen's openapi_patch.yaml spells an organization VPC's
+// to_project_id and to_vpc_network).
 func evaluateOther(world *World, now time.Time, pc *AivenPeering) bool {
 	if pc.State == StateApproved {
 		world.setPeeringState(now, pc, StateApprovedPeerRequested, map[string]any{
@@ -284,6 +342,9 @@ func (s *Server) watchAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet
 			return changed
 		}
 		world.removeAivenPeering(aivenVNet, pc)
+		// The message is the sandbox's own; the Terraform docs: "the user
+		// deleted the peering cloud resource in their account. There are
+		// no transitions from this state".
 		world.setPeeringState(now, pc, StateDeletedByPeer, map[string]any{
 			"message": "Peering connection was deleted by the peer: the peering from your virtual network to the Aiven network was removed. Delete this connection and create it again to restore it",
 			"type":    "deleted-by-peer"})
@@ -300,8 +361,13 @@ func (s *Server) watchAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet
 	if uv := world.vnet(side.RemoteVNetID); uv != nil {
 		userSide = uv.peeringTo(aivenVNet.ID)
 	}
+	// A user side without allowVirtualNetworkAccess: Aiven may hold the
+	// connection in PENDING_PEER (and say why) or call it ACTIVE, as both
+	// sides are Connected; variant aiven-no-vnet-access chooses. The MST
+	// docs only warn that without --allow-vnet-access "no traffic is allowed
+	// to flow from the peered VNet"; the message is the sandbox's own.
 	msg := pendingPeerMessage
-	if userSide != nil && !userSide.AllowVirtualNetworkAccess {
+	if userSide != nil && !userSide.AllowVirtualNetworkAccess && world.variant(VariantAivenNoVNetAccess) == "stays-pending-peer" {
 		msg = fmt.Sprintf("Pending peer: peering %q from your virtual network is Connected but has allowVirtualNetworkAccess set to false; set it to true so the networks can reach each other", userSide.Name)
 	}
 	if pc.StateInfo["message"] != msg {
@@ -323,13 +389,20 @@ func (s *Server) watchAzure(world *World, now time.Time, v *VPC, aivenVNet *VNet
 		changed = true
 	}
 	if s.clock.Due(pc.ConnectedAt, t.AivenActivation.D()) {
+		// "Peering connection active" is the message avn's docs show for an
+		// ACTIVE connection (aiven-docs docs/tools/cli/vpc.md); the type
+		// there is "aws-vpc-peering-connection-active" for AWS, so "active"
+		// for Azure is a guess.
 		world.setPeeringState(now, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
 		return true
 	}
 	return changed
 }
 
-// pendingPeerMessage is provisionAivenSide's PENDING_PEER message.
+// pendingPeerMessage is provisionAivenSide's PENDING_PEER message, the
+// sandbox's own; the keys beside it, to-tenant-id and to-network-id, are
+// those Aiven's and MST's docs tell the user to save ("Save the
+// `to-tenant-id` field in the output ... The `to-network-id` field").
 const pendingPeerMessage = "Pending peer: create a peering from your virtual network to the network in to-network-id"
 
 // removeAivenPeering deletes the Azure peering Aiven made for a connection;
@@ -355,15 +428,19 @@ func holdsAivenGrant(state string) bool {
 }
 
 // releaseAivenGrants removes the role assignment on this VPC's network and
-// the service principal that Aiven gave the user's app in its tenant, each
-// unless another connection still holds it. Expects world.mu held.
-func (world *World) releaseAivenGrants(v *VPC, pc *AivenPeering) {
-	sp := world.spByAppID(world.Aiven.TenantID, pc.PeerAzureAppID)
-	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, world.Aiven.TenantID) {
-		return // none, or one of Aiven's own apps: never Aiven's to remove
+// the service principal that the platform (Aiven, or the project's other
+// operator) gave the user's app in its tenant, each unless another
+// connection of the same platform still holds it. Expects world.mu held.
+func (world *World) releaseAivenGrants(plat AivenPlatform, v *VPC, pc *AivenPeering) {
+	sp := world.spByAppID(plat.TenantID, pc.PeerAzureAppID)
+	if sp == nil || strings.EqualFold(sp.AppOwnerOrganizationID, plat.TenantID) {
+		return // none, or one of the platform's own apps: never its to remove
 	}
 	usedHere, usedAnywhere := false, false
 	for _, p := range world.Aiven.Projects {
+		if !strings.EqualFold(world.platformOf(p).TenantID, plat.TenantID) {
+			continue // another platform's tenant: its principals are other objects
+		}
 		for _, ov := range p.VPCs {
 			for _, o := range ov.Peerings {
 				if o == pc || !holdsAivenGrant(o.State) || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {

@@ -119,7 +119,7 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	var state string
 	s.with(func(world *World, now time.Time) {
 		v := world.project("tsdb-staging").vpc(stateTestStagingVPC)
-		s.refreshVPC(world, now, v) // even a forced check must wait for propagation
+		s.refreshVPC(world, now, world.project("tsdb-staging"), v) // even a forced check must wait for propagation
 		state = v.Peerings[0].State
 	})
 	if state != StateApproved {
@@ -262,4 +262,147 @@ func (world *World) roleByName(tenantID, name string) *RoleDefinition {
 		}
 	}
 	return nil
+}
+
+// TestAivenStateInfoVariants: the state_info the API answers in each state,
+// under each value of aiven-state-info (nil is JSON null). The world keeps
+// the whole object; only the answers differ.
+func TestAivenStateInfoVariants(t *testing.T) {
+	type shown struct{ approved, pending, active, invalid, rejected, deletedByPeer, deleting bool }
+	for variant, want := range map[string]shown{
+		"kept":                      {true, true, true, true, true, true, true},
+		"null-after-active":         {true, true, false, true, true, true, true},
+		"null-outside-pending-peer": {false, true, false, true, true, false, false},
+	} {
+		t.Run(variant, func(t *testing.T) {
+			s, c := stateTestServer(t, 0, DefaultTiming())
+			if err := s.SetVariants(map[string]string{VariantAivenStateInfo: variant}); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			check := func(what string, info map[string]any, want bool) {
+				t.Helper()
+				if (info != nil) != want {
+					t.Errorf("%s: state_info = %v, want it present: %v", what, info, want)
+				}
+				if want {
+					if msg, _ := info["message"].(string); msg == "" {
+						t.Errorf("%s: state_info %v has no message", what, info)
+					}
+				}
+			}
+			get := func(project, vpcID, rg, vnet string) *vpc.PeeringConnectionOut {
+				t.Helper()
+				out, err := c.VpcGet(ctx, project, vpcID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range out.PeeringConnections {
+					if p := &out.PeeringConnections[i]; p.PeerResourceGroup == rg && p.PeerVpc == vnet {
+						return p
+					}
+				}
+				t.Fatalf("%s/%s not in %s", rg, vnet, vpcID)
+				return nil
+			}
+			check("INVALID_SPECIFICATION", get("tsdb-prod", stateTestProdVPC, "rg-prod", "prod-vnet-old").StateInfo, want.invalid)
+			check("REJECTED_BY_PEER", get("analytics", "4c5d6e7f-8091-4a23-b4c5-d6e7f8091a2b", "rg-app", "app-vnet").StateInfo, want.rejected)
+
+			var appVNet, aivenVNet *VNet
+			s.with(func(world *World, now time.Time) {
+				appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+				aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+				sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
+				role := world.roleByName(UserTenantID, "aiven-vnet-peer")
+				world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AdminSPObjectID)
+			})
+			in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+				PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+			out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("the create answer (APPROVED)", out.StateInfo, want.approved)
+			_, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+			check("PENDING_PEER", pc.StateInfo, want.pending)
+			if pc.StateInfo["to-network-id"] != aivenVNet.ID {
+				t.Errorf("PENDING_PEER state_info = %v, want to-network-id", pc.StateInfo)
+			}
+			s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
+			_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+			check("ACTIVE", pc.StateInfo, want.active)
+			s.with(func(world *World, now time.Time) {
+				world.deletePeering(appVNet, "to-aiven")
+				if p := world.project("tsdb-staging").vpc(stateTestStagingVPC).Peerings[0]; p.StateInfo == nil {
+					t.Error("the world lost the connection's state_info")
+				}
+			})
+			_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
+			check("DELETED_BY_PEER", pc.StateInfo, want.deletedByPeer)
+			del, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx, "tsdb-staging", stateTestStagingVPC, UserSubscriptionID, "rg-app", "app-vnet")
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("the delete answer (DELETING)", del.StateInfo, want.deleting)
+		})
+	}
+}
+
+// TestAivenNoVNetAccessVariant: a user side with allowVirtualNetworkAccess
+// false keeps the connection PENDING_PEER (TestAivenStateMachineAzure), or
+// lets it go ACTIVE, per aiven-no-vnet-access.
+func TestAivenNoVNetAccessVariant(t *testing.T) {
+	s, c := stateTestServer(t, 0, DefaultTiming())
+	if err := s.SetVariants(map[string]string{VariantAivenNoVNetAccess: "active-without-traffic"}); err != nil {
+		t.Fatal(err)
+	}
+	var appVNet, aivenVNet *VNet
+	s.with(func(world *World, now time.Time) {
+		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
+		world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", world.roleByName(UserTenantID, "aiven-vnet-peer").ID,
+			sp.ID, "ServicePrincipal", AdminSPObjectID)
+	})
+	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+	out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, false) })
+	states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+	wantStates(t, states, StatePendingPeer, StateActive)
+	if msg, _ := pc.StateInfo["message"].(string); strings.Contains(msg, "allowVirtualNetworkAccess") {
+		t.Errorf("ACTIVE state_info = %v", pc.StateInfo)
+	}
+}
+
+// TestAivenPermissionFailureNoPrincipal: without a service principal for
+// Aiven's app in the user's tenant the connection fails with Entra's
+// AADSTS700016, in the state aiven-permission-failure names.
+func TestAivenPermissionFailureNoPrincipal(t *testing.T) {
+	for variant, want := range map[string]string{"rejected-by-peer": StateRejectedByPeer, "invalid-specification": StateInvalidSpecification} {
+		t.Run(variant, func(t *testing.T) {
+			s, c := stateTestServer(t, 0, DefaultTiming())
+			if err := s.SetVariants(map[string]string{VariantAivenPermission: variant}); err != nil {
+				t.Fatal(err)
+			}
+			s.with(func(world *World, now time.Time) {
+				delete(world.ServicePrincipals, world.spByAppID(UserTenantID, AivenDefaultAppID).ID)
+			})
+			in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+				PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+			out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), want)
+			wantStates(t, states, StateApproved, want)
+			if msg, _ := pc.StateInfo["message"].(string); !strings.Contains(msg, "AADSTS700016: Application with identifier '"+AivenDefaultAppID+"' was not found in the directory '"+UserTenantID+"'") {
+				t.Errorf("state_info = %v", pc.StateInfo)
+			}
+		})
+	}
 }

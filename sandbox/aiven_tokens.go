@@ -61,8 +61,9 @@ func (u *AivenUser) namesToken(key string) bool {
 // aivenAccessTokenRevoke answers DELETE /v1/access_token/{token_prefix}. The
 // token list is the caller's own, so only the caller's token can be named;
 // revoking the token of the request itself is what `avn user logout` does,
-// and the answer still arrives. From then on the token answers 403 "Invalid
-// token" like any unknown one.
+// and the answer still arrives. From then on the token is answered like
+// any unknown one (variant aiven-invalid-token: 403 "Invalid token" or 401
+// "Missing (expired) db token").
 //
 // Neither the success body nor the answer for a prefix that names no token
 // is in codegen (it discards the body) or the CLI; both texts here are the

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -27,11 +26,13 @@ func (q *aivenRequest) project() *Project {
 	name := q.params[0]
 	p := q.world.project(name)
 	if p == nil {
-		aivenError(q.w, http.StatusNotFound, "Project does not exist", aivenCodeProject)
+		// Verbatim, without error_code: aiven/terraform-provider-aiven#477.
+		aivenError(q.w, http.StatusNotFound, "Project does not exist", "")
 		return nil
 	}
 	if !slices.Contains(q.user.Projects, name) {
-		aivenError(q.w, http.StatusForbidden, "Not a project member", aivenCodeNotMember)
+		// Verbatim, without error_code: aiven/terraform-provider-aiven#561.
+		aivenError(q.w, http.StatusForbidden, "Not a project member", "")
 		return nil
 	}
 	if p.FaultStatus != 0 {
@@ -41,17 +42,24 @@ func (q *aivenRequest) project() *Project {
 	return p
 }
 
-// aivenFault answers with an injected status in Aiven's error shape.
+// aivenFault answers with an injected status in Aiven's error shape: the
+// real 429 and 5xx texts (aivenThrottled, aivenServerError); for other
+// statuses the HTTP status text, with an error_code of the sandbox's own.
 func aivenFault(w http.ResponseWriter, status int) {
+	switch {
+	case status == http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "1")
+		aivenThrottled(w)
+		return
+	case status >= 500:
+		aivenServerError(w, status)
+		return
+	}
 	msg := http.StatusText(status)
 	if msg == "" {
 		msg = "Error " + strconv.Itoa(status)
 	}
-	code := strings.ReplaceAll(strings.ToLower(msg), " ", "_")
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
-	}
-	aivenError(w, status, msg, code)
+	aivenError(w, status, msg, strings.ReplaceAll(strings.ToLower(msg), " ", "_"))
 }
 
 // vpc resolves the request's project and VPC.
@@ -62,6 +70,7 @@ func (q *aivenRequest) vpc() (*Project, *VPC) {
 	}
 	v := p.vpc(q.params[1])
 	if v == nil {
+		// No public source: the sandbox's own, in the style of "Project does not exist".
 		aivenError(q.w, http.StatusNotFound, "Project VPC does not exist", aivenCodeVPC)
 		return nil, nil
 	}
@@ -82,22 +91,22 @@ func (s *Server) aivenVPCList(q *aivenRequest) {
 
 func (s *Server) aivenVPCGet(q *aivenRequest) {
 	if _, v := q.vpc(); v != nil {
-		writeJSON(q.w, http.StatusOK, vpcFullJSON(v))
+		writeJSON(q.w, http.StatusOK, q.world.aivenVPCOut(v))
 	}
 }
 
 // aivenPeeringRefresh makes Aiven re-check the VPC's connections now: the
 // APPROVED ones are evaluated without waiting for AivenApproval.
 func (s *Server) aivenPeeringRefresh(q *aivenRequest) {
-	_, v := q.vpc()
+	p, v := q.vpc()
 	if v == nil {
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(q.r.Body, 1<<20))
-	if s.refreshVPC(q.world, q.now, v) {
+	if s.refreshVPC(q.world, q.now, p, v) {
 		s.markDirty()
 	}
-	writeJSON(q.w, http.StatusOK, vpcFullJSON(v))
+	writeJSON(q.w, http.StatusOK, q.world.aivenVPCOut(v))
 }
 
 // --- peering connections ---------------------------------------------------
@@ -120,25 +129,41 @@ func str(p *string) string {
 	return *p
 }
 
-// peeringTypeOf is the connection type a VPC in cloud makes.
+// cloudProvider is the provider part of an Aiven cloud name ("azure" for
+// azure-westeurope) and its region. Managed Service for TimescaleDB names
+// the same clouds with a "timescale-" prefix (timescale-azure-westeurope,
+// timescale-aws-us-east-1: timescale/docs mst/cloud-regions.md, and the
+// DEFAULT_CLOUD column of `avn project list` in mst/aiven-client.md).
+func cloudProvider(cloud string) (provider, region string) {
+	provider, region, _ = strings.Cut(strings.TrimPrefix(cloud, "timescale-"), "-")
+	return provider, region
+}
+
+// peeringTypeOf is the connection type a VPC in cloud makes (the values of
+// codegen's VpcPeeringConnectionType).
 func peeringTypeOf(cloud string) string {
-	switch {
-	case strings.HasPrefix(cloud, "azure-"):
+	switch p, _ := cloudProvider(cloud); p {
+	case "azure":
 		return aivenPeeringTypeAzure
-	case strings.HasPrefix(cloud, "aws-"):
+	case "aws":
 		return aivenPeeringTypeAWS
-	case strings.HasPrefix(cloud, "google-"):
+	case "google":
 		return aivenPeeringTypeGoogle
-	case strings.HasPrefix(cloud, "upcloud-"):
+	case "upcloud":
 		return "upcloud-vpc-peering"
-	case strings.HasPrefix(cloud, "do-"):
+	case "do":
 		return "do-vpc-peering"
 	}
 	return ""
 }
 
 // validate checks a create body against the VPC's cloud and returns the
-// first problem as the API words it.
+// first problem. What is required follows avn's docs (aiven-docs
+// docs/tools/cli/vpc.md: --peer-resource-group, --peer-azure-app-id and
+// --peer-azure-tenant-id "required for Azure") and the Terraform provider's
+// schema ("in UUID4 format" for the subscription, app and tenant ids); the
+// texts, "Invalid input for FIELD: ...", are the sandbox's own (no public
+// source quotes Aiven's validation errors for this body).
 func (b *peeringCreateBody) validate(typ string) string {
 	invalid := func(field, why string) string { return fmt.Sprintf("Invalid input for %s: %s", field, why) }
 	if str(b.PeerCloudAccount) == "" {
@@ -192,6 +217,30 @@ func (b *peeringCreateBody) validate(typ string) string {
 	return ""
 }
 
+// upperCaseNames is the 400 of variant aiven-uppercase-names'
+// refused-at-create for a resource group or VNet name that is not lower
+// case, or "". Aiven's docs warn that "Azure resource names are
+// case-agnostic, but the Aiven API currently only accepts names in lower
+// case" (aiven.io/docs/platform/howto/vnet-peering-azure; the same words in
+// timescale/docs mst/vpc-peering/vpc-peering-azure.md); no public source
+// shows the refusal itself, so the text is the sandbox's own, written like
+// the validation error of terraform-provider-aiven#303 ("peer_resource_group
+// must be a valid Azure Resource Group name for cloud azure-westeurope. Got
+// None instead", where None is the Python repr of the value) and, like it,
+// without error_code.
+func upperCaseNames(cloud, rg, vnet string) string {
+	for _, f := range []struct{ field, what, value string }{
+		{"peer_resource_group", "Azure Resource Group", rg},
+		{"peer_vpc", "Azure Virtual Network", vnet},
+	} {
+		if strings.ToLower(f.value) != f.value {
+			return fmt.Sprintf("%s must be a valid %s name for cloud %s. Got '%s' instead: the Aiven API currently only accepts names in lower case",
+				f.field, f.what, cloud, f.value)
+		}
+	}
+	return ""
+}
+
 // findPeering finds a connection by its exact, case-sensitive key, as avn
 // matches them.
 func (v *VPC) findPeering(account, vpc, resourceGroup, region string) *AivenPeering {
@@ -201,16 +250,6 @@ func (v *VPC) findPeering(account, vpc, resourceGroup, region string) *AivenPeer
 		}
 	}
 	return nil
-}
-
-// retryable reports whether re-POSTing a connection in this state asks Aiven
-// to try again (the failed and finished states) rather than conflict.
-func retryable(state string) bool {
-	switch state {
-	case StateInvalidSpecification, StateRejectedByPeer, StateError, StateDeletedByPeer, StateDeleted:
-		return true
-	}
-	return false
 }
 
 func (s *Server) aivenPeeringCreate(q *aivenRequest) {
@@ -227,6 +266,7 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 	}
 	if err != nil {
 		msg := "Invalid JSON in request body"
+		// The sandbox's own texts.
 		if errors.Is(err, io.EOF) {
 			msg = "Request body is required"
 		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -240,7 +280,14 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 		aivenError(q.w, http.StatusBadRequest, msg, aivenCodeInvalid)
 		return
 	}
+	if typ == aivenPeeringTypeAzure && q.world.variant(VariantAivenUppercase) == "refused-at-create" {
+		if msg := upperCaseNames(v.CloudName, *b.PeerResourceGroup, *b.PeerVPC); msg != "" {
+			aivenError(q.w, http.StatusBadRequest, msg, "")
+			return
+		}
+	}
 	if v.State != "ACTIVE" {
+		// No public source: the sandbox's own.
 		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Project VPC %s is in state %s: peering connections can be created only when it is ACTIVE", v.ID, v.State), aivenCodeVPCNotActive)
 		return
 	}
@@ -249,20 +296,13 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 		cidrs = append(cidrs, *b.UserPeerNetworkCIDRs...)
 	}
 	acct, vpcName, rg, region := *b.PeerCloudAccount, *b.PeerVPC, str(b.PeerResourceGroup), str(b.PeerRegion)
-	pc := v.findPeering(acct, vpcName, rg, region)
-	switch {
-	case pc != nil && !retryable(pc.State):
-		aivenError(q.w, http.StatusConflict, fmt.Sprintf("Peering connection already exists (state %s)", pc.State), aivenCodeExists)
+	if pc := v.findPeering(acct, vpcName, rg, region); pc != nil {
+		s.aivenDuplicateCreate(q, pc)
 		return
-	case pc != nil:
-		// Re-requesting a failed or finished connection starts it afresh
-		// with the new details, as the Terraform provider relies on.
-		pc.PeerAzureAppID, pc.PeerAzureTenantID = str(b.PeerAzureAppID), str(b.PeerAzureTenantID)
-		pc.UserPeerNetworkCIDRs = cidrs
-		pc.PeeringConnectionID = ""
-		pc.ConnectedAt, pc.PeerLostAt = time.Time{}, time.Time{}
-		q.world.setPeeringState(q.now, pc, StateApproved, approvedInfo())
-	case typ == aivenPeeringTypeAzure:
+	}
+	var pc *AivenPeering
+	switch typ {
+	case aivenPeeringTypeAzure:
 		pc = q.world.addAzurePeering(q.now, v, acct, rg, vpcName, *b.PeerAzureAppID, *b.PeerAzureTenantID)
 		pc.UserPeerNetworkCIDRs = cidrs
 		pc.StateInfo = approvedInfo()
@@ -273,7 +313,42 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 		q.world.setPeeringState(q.now, pc, StateApproved, approvedInfo())
 	}
 	v.UpdateTime = q.now
-	writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
+}
+
+// aivenDuplicateCreate answers a create for a connection that exists, in
+// whatever state (the failed ones, DELETING and DELETED included): it is
+// never revived in place. A failed connection is recreated by deleting it
+// and, once it is gone, creating it again: the Terraform provider deletes a
+// connection that ended in a failed state ("in case of an error delete VPC
+// peering connection", internal/sdkprovider/service/vpc/
+// azure_vpc_peering_connection.go) and Aiven's docs say to "check your
+// configuration and then recreate the peering connection"
+// (timescale/docs mst/vpc-peering/vpc-peering-azure.md, and Aiven's
+// vnet-peering-azure page). While a deletion runs a create fails too:
+// aiven/terraform-provider-aiven#537 ("recreation fails because the
+// previous deletion has not finished yet").
+//
+// What the failure looks like is not public; variant
+// aiven-duplicate-create chooses:
+//
+//   - conflict: 409 "Peering connection already exists (state S)", without
+//     error_code. The text is the sandbox's own, modelled on Aiven's 409 for
+//     a project, `{"errors":[{"message":"Project already exists","status":409}],"message":"Project already exists"}`
+//     (aiven/terraform-provider-aiven#745); avn treats 409 CONFLICT as
+//     "already exists" for projects and services (aiven-client
+//     aiven/client/cli.py, --no-fail-if-exists).
+//   - existing: 200 with the existing connection, unchanged (its state,
+//     app id and CIDRs stay what they were): a create of an existing
+//     connection "does not fail" (aiven/terraform-provider-aiven#752), and
+//     the provider checks for one itself before creating ("azure peering
+//     connection already exists and cannot be created").
+func (s *Server) aivenDuplicateCreate(q *aivenRequest, pc *AivenPeering) {
+	if q.world.variant(VariantAivenDuplicateCreate) == "existing" {
+		writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
+		return
+	}
+	aivenError(q.w, http.StatusConflict, fmt.Sprintf("Peering connection already exists (state %s)", pc.State), "")
 }
 
 func (s *Server) aivenPeeringDeleteRG(q *aivenRequest) {
@@ -281,11 +356,41 @@ func (s *Server) aivenPeeringDeleteRG(q *aivenRequest) {
 }
 
 func (s *Server) aivenPeeringDelete(q *aivenRequest) {
+	if s.azureDeleteWithoutResourceGroup(q) {
+		return
+	}
 	s.aivenPeeringDeleteKey(q, q.params[2], q.params[3], "", "")
 }
 
 func (s *Server) aivenPeeringDeleteRegion(q *aivenRequest) {
+	if s.azureDeleteWithoutResourceGroup(q) {
+		return
+	}
 	s.aivenPeeringDeleteKey(q, q.params[2], q.params[3], "", q.params[4])
+}
+
+// azureDeleteWithoutResourceGroup refuses a delete of an Azure VPC's
+// connection by a path without peer-resource-groups/{peer_resource_group}:
+// Aiven validates the missing resource group before it looks for the
+// connection, and answers 400, verbatim and without error_code, as
+// aiven/terraform-provider-aiven#303 shows for a VPC in azure-westeurope:
+//
+//	{"errors":[{"message":"peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got None instead","status":400}],"message":"peer_resource_group must be a valid Azure Resource Group name for cloud azure-westeurope. Got None instead"}
+//
+// The cloud is the VPC's. The issue shows the path without a region; the
+// path with a region lacks the resource group as much, so it is refused
+// the same way (an inference). It reports whether it answered.
+func (s *Server) azureDeleteWithoutResourceGroup(q *aivenRequest) bool {
+	_, v := q.vpc()
+	if v == nil {
+		return true
+	}
+	if peeringTypeOf(v.CloudName) != aivenPeeringTypeAzure {
+		return false
+	}
+	aivenError(q.w, http.StatusBadRequest,
+		fmt.Sprintf("peer_resource_group must be a valid Azure Resource Group name for cloud %s. Got None instead", v.CloudName), "")
+	return true
 }
 
 // aivenPeeringDeleteKey starts deleting a connection: DELETING now, the
@@ -298,17 +403,24 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 	}
 	pc := v.findPeering(account, vpcName, resourceGroup, region)
 	if pc == nil {
+		// The sandbox's own (avn words its own client-side miss the same
+		// way: "Peering connection does not exist", aiven/client/cli.py).
 		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
 		return
 	}
 	if pc.State != StateDeleting && pc.State != StateDeleted {
+		// The sandbox's own (avn's docs show STATE_INFO null in the answer
+		// to delete; variant aiven-state-info can make it so).
 		q.world.setPeeringState(q.now, pc, StateDeleting, map[string]any{
 			"message": "Peering connection is being deleted", "type": "deleting"})
 		v.UpdateTime = q.now
 	}
-	writeJSON(q.w, http.StatusOK, peeringJSON(pc))
+	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
 }
 
+// approvedInfo is the state_info of a new connection, the sandbox's own
+// (avn's docs show STATE_INFO null in the answer to create; variant
+// aiven-state-info can make it so).
 func approvedInfo() map[string]any {
 	return map[string]any{"message": "Peering connection approved, waiting for Aiven to create it", "type": "approved"}
 }

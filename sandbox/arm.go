@@ -110,7 +110,18 @@ func (s *Server) armAuthenticate(w http.ResponseWriter, r *http.Request) (*Claim
 	c, err := s.bearer(r)
 	switch {
 	case errors.Is(err, errNoToken):
-		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+s.url+`/common/oauth2/authorize", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
+		// For a request under a subscription, the challenge names the
+		// subscription's tenant: "make an unauthenticated request to
+		// https://management.azure.com/subscriptions/{id}?api-version=…
+		// and the WWW-Authenticate header has authorization_uri=
+		// "https://login.windows.net/{tenantId}"" (Shawn Tabrizi, "Secret
+		// APIs in Azure Active Directory and Azure Resource Manager";
+		// tools find a subscription's tenant that way).
+		authURI := s.url + "/common/oauth2/authorize"
+		if tenant := s.subscriptionTenantOfPath(r.URL.Path); tenant != "" {
+			authURI = "https://login.windows.net/" + tenant
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer authorization_uri="`+authURI+`", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`)
 		armError(w, http.StatusUnauthorized, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")
 		return nil, false
 	case errors.Is(err, jwt.ErrTokenExpired) && c != nil:
@@ -200,6 +211,23 @@ func (q *armRequest) subscriptionOK() bool {
 	}
 	q.sub = sub
 	return true
+}
+
+// subscriptionTenantOfPath is the tenant of the subscription a path is
+// under, or "" (no subscription, or one the world does not have).
+func (s *Server) subscriptionTenantOfPath(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) < 2 || !strings.EqualFold(segs[0], "subscriptions") {
+		return ""
+	}
+	world, unlock := s.lock()
+	defer unlock()
+	for id, sub := range world.Subscriptions {
+		if strings.EqualFold(id, segs[1]) {
+			return sub.TenantID
+		}
+	}
+	return ""
 }
 
 // wrongTenant answers a token from another tenant than the subscription's,

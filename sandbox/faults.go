@@ -3,7 +3,6 @@ package sandbox
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -156,7 +155,7 @@ func writeThrottled(w http.ResponseWriter, api API) {
 	case APIEntra:
 		aadError(w, status, "temporarily_unavailable", 50196, "The server terminated an operation because it encountered a client request loop. Please try again later.")
 	case APIAiven:
-		aivenError(w, status, "Too many requests, try again later", "rate_limited")
+		aivenThrottled(w)
 	}
 }
 
@@ -170,7 +169,7 @@ func writeUnavailable(w http.ResponseWriter, api API) {
 	case APIEntra:
 		aadError(w, status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
 	case APIAiven:
-		aivenError(w, status, fmt.Sprintf("Service temporarily unavailable (%d)", status), "service_unavailable")
+		aivenServerError(w, status)
 	}
 }
 

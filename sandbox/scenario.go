@@ -28,7 +28,7 @@ const (
 )
 
 // ScenarioNames are the built-in scenarios.
-var ScenarioNames = []string{"default", "empty", "large"}
+var ScenarioNames = []string{"default", "empty", "large", "mst"}
 
 // scenarioFile is the on-disk form of a scenario: a world (as
 // /_sandbox/state shows it) plus the plain-text credentials to hand out.
@@ -54,6 +54,9 @@ func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 		return world, c, nil
 	case "large":
 		world, c := largeScenario(now, 200, 3, 5)
+		return world, c, nil
+	case "mst":
+		world, c := mstScenario(now)
 		return world, c, nil
 	}
 	data, err := os.ReadFile(name)
@@ -134,6 +137,8 @@ func baseWorld(now time.Time) (*World, Credentials) {
 	world.Aiven.AppID = AivenDefaultAppID
 	world.Aiven.TenantID = AivenTenantID
 	world.Aiven.SubscriptionID = AivenSubscriptionID
+	// An operator's peering role predates its customers.
+	world.aivenPeerRole(past, world.platformOf(nil))
 
 	token := newSecret() + newSecret()[:8]
 	world.Aiven.Organizations[AivenOrganizationID] = &AivenOrg{ID: AivenOrganizationID, Name: "Contoso"}
@@ -173,12 +178,15 @@ func defaultScenario(now time.Time) (*World, Credentials) {
 		[]string{ActionPeer}, []string{"/subscriptions/" + sub})
 	world.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", peerRole.ID, aivenSP.ID, "ServicePrincipal", AdminSPObjectID)
 	active := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet", ProdPeeringAppID, UserTenantID)
-	world.provisionAivenSide(past, prodVPC, active)
+	world.provisionAivenSide(past, world.platformOf(prod), prodVPC, active)
 	world.putPeering(past, prodVNet, "to-aiven-tsdb-prod", prodVPC.AzureVNetID, true)
 	world.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
 	active.ConnectedAt = past
 
-	// tsdb-prod → a VNet that does not exist.
+	// tsdb-prod → a VNet that does not exist. The scenario's state_info
+	// texts are those the state machine writes (aiven_state.go), where
+	// their sources are named; this world was built, not run, so they are
+	// written here.
 	bad := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet-old", ProdPeeringAppID, UserTenantID)
 	world.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
 		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", "prod-vnet-old", "rg-prod", sub),
@@ -233,9 +241,8 @@ func (world *World) addVPC(now time.Time, p *Project, cloud, cidr, id string) *V
 		id = newGUID()
 	}
 	v := &VPC{ID: id, CloudName: cloud, NetworkCIDR: cidr, State: "ACTIVE", CreateTime: now, UpdateTime: now, Peerings: []*AivenPeering{}}
-	if strings.HasPrefix(cloud, "azure-") {
-		region := strings.TrimPrefix(cloud, "azure-")
-		vn := world.createVNet(world.Aiven.SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
+	if provider, region := cloudProvider(cloud); provider == "azure" {
+		vn := world.createVNet(world.platformOf(p).SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
 		v.AzureVNetID = vn.ID
 	}
 	p.VPCs = append(p.VPCs, v)
@@ -247,6 +254,7 @@ func (world *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID,
 		PeerAzureTenantID: tenantID, UserPeerNetworkCIDRs: []string{}, Type: "azure-vnet-peering",
 		CreateTime: now, UpdateTime: now}
 	v.Peerings = append(v.Peerings, pc)
+	// The sandbox's own text (a create answers approvedInfo's instead).
 	world.setPeeringState(now, pc, StateApproved, map[string]any{"message": "Peering connection approved", "type": "approved"})
 	return pc
 }
@@ -259,11 +267,12 @@ func (world *World) setPeeringState(now time.Time, pc *AivenPeering, state strin
 	pc.UpdateTime = now
 }
 
-// provisionAivenSide does what Aiven does on success: a peering from Aiven's
-// VNet to the user's, a service principal for the user's app in Aiven's
-// tenant with peer/action on Aiven's VNet, and PENDING_PEER with the
-// to-tenant-id and to-network-id the user needs. Expects world.mu held.
-func (world *World) provisionAivenSide(now time.Time, v *VPC, pc *AivenPeering) {
+// provisionAivenSide does what Aiven (or the project's other operator,
+// plat) does on success: a peering from its VNet to the user's, a service
+// principal for the user's app in its tenant with peer/action on its VNet,
+// and PENDING_PEER with the to-tenant-id and to-network-id the user needs.
+// Expects world.mu held.
+func (world *World) provisionAivenSide(now time.Time, plat AivenPlatform, v *VPC, pc *AivenPeering) {
 	aivenVNet := world.vnet(v.AzureVNetID)
 	userVNetID := VNetID(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC)
 	if uv := world.vnetByNames(pc.PeerCloudAccount, pc.PeerResourceGroup, pc.PeerVPC); uv != nil {
@@ -274,32 +283,33 @@ func (world *World) provisionAivenSide(now time.Time, v *VPC, pc *AivenPeering) 
 	pc.AivenSidePeeringID = p.ID
 
 	if app := world.appByAppID(pc.PeerAzureAppID); app != nil {
-		sp := world.spByAppID(world.Aiven.TenantID, app.AppID)
+		sp := world.spByAppID(plat.TenantID, app.AppID)
 		if sp == nil {
-			sp = world.createServicePrincipal(now, world.Aiven.TenantID, app, "")
+			sp = world.createServicePrincipal(now, plat.TenantID, app, "")
 		}
 		if len(world.grants(nil, sp.ID, ActionPeer, aivenVNet.ID)) == 0 {
-			role := world.aivenPeerRole(now)
-			world.createRoleAssignment(now, world.Aiven.TenantID, aivenVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AivenHomeSPObjectID)
+			role := world.aivenPeerRole(now, plat)
+			world.createRoleAssignment(now, plat.TenantID, aivenVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", world.homeSP(plat))
 		}
 	}
 	world.setPeeringState(now, pc, StatePendingPeer, map[string]any{
 		"message":       "Pending peer: create a peering from your virtual network to the network in to-network-id",
 		"type":          "pending-peer",
-		"to-tenant-id":  world.Aiven.TenantID,
+		"to-tenant-id":  plat.TenantID,
 		"to-network-id": aivenVNet.ID,
 	})
 }
 
-// aivenPeerRole is the role Aiven grants users' apps on its own VNets.
-func (world *World) aivenPeerRole(now time.Time) *RoleDefinition {
+// aivenPeerRole is the role a platform grants users' apps on its own VNets
+// (its name and description are the sandbox's own).
+func (world *World) aivenPeerRole(now time.Time, plat AivenPlatform) *RoleDefinition {
 	for _, rd := range world.RoleDefinitions {
-		if rd.TenantID == world.Aiven.TenantID && rd.RoleName == "aiven-project-vpc-peer" {
+		if rd.TenantID == plat.TenantID && rd.RoleName == "aiven-project-vpc-peer" {
 			return rd
 		}
 	}
-	return world.createRoleDefinition(now, world.Aiven.TenantID, "", "aiven-project-vpc-peer", "Lets customer apps peer with Aiven project VPC networks",
-		[]string{ActionPeer, ActionVNetRead}, []string{"/subscriptions/" + world.Aiven.SubscriptionID})
+	return world.createRoleDefinition(now, plat.TenantID, "", "aiven-project-vpc-peer", "Lets customer apps peer with "+plat.Name+" project VPC networks",
+		[]string{ActionPeer, ActionVNetRead}, []string{"/subscriptions/" + plat.SubscriptionID})
 }
 
 // overlaps reports whether any two CIDRs of a and b overlap.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +77,9 @@ type Server struct {
 	// armPageSize overrides opts.ARMPageSize (SetARMPageSize); guarded by world.mu.
 	armPageSize int
 
+	// requests counts the answers of the emulated APIs (requests.go).
+	requests requestCounter
+
 	persistMu sync.Mutex
 	dirty     bool
 	stop      chan struct{}
@@ -110,6 +114,7 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: log, stop: make(chan struct{})}
+	s.requests.since = time.Now()
 	s.faults = newFaultInjector(opts.Seed, opts.Faults)
 
 	if err := s.loadOrCreate(); err != nil {
@@ -121,11 +126,17 @@ func New(opts Options) (*Server, error) {
 	if err := checkVariants(opts.Variants); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	if len(opts.Variants) > 0 && s.world.Variants == nil {
+	fromEnv, err := envVariants(os.Getenv(VariantsEnv))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if len(fromEnv)+len(opts.Variants) > 0 && s.world.Variants == nil {
 		s.world.Variants = map[string]string{}
 	}
-	for k, v := range opts.Variants {
-		s.world.Variants[k] = v
+	for _, set := range []map[string]string{fromEnv, opts.Variants} {
+		for k, v := range set {
+			s.world.Variants[k] = v
+		}
 	}
 	return s, nil
 }
@@ -239,6 +250,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &statusWriter{ResponseWriter: w, status: 200}
 	defer func() {
 		s.log.Debug("request", "api", api, "method", r.Method, "path", r.URL.Path, "route", *template, "status", rw.status, "took", time.Since(start))
+		if api != "" { // the admin endpoints are not counted
+			// The handler's own route template (ARM's table row, Graph's,
+			// Entra's) when it named one; else one derived from the path.
+			tmpl := *template
+			if tmpl == "" {
+				tmpl = requestTemplate(api, r)
+			}
+			s.recordRequest(api, r.Method, tmpl, rw.status)
+		}
 	}()
 	if handler == nil {
 		notFound(rw, api, r)
@@ -419,6 +439,7 @@ func notFound(w http.ResponseWriter, api API, r *http.Request) {
 	case APIGraph:
 		graphError(w, http.StatusNotFound, "Request_ResourceNotFound", "Resource not found for the segment '"+r.URL.Path+"'.")
 	case APIAiven:
+		// No public source for Aiven's unknown-path answer: the sandbox's own.
 		aivenError(w, http.StatusNotFound, "Not Found", "not_found")
 	default:
 		http.Error(w, "404 page not found: the azpeer sandbox does not emulate "+r.URL.Path, http.StatusNotFound)
@@ -452,10 +473,13 @@ func aadError(w http.ResponseWriter, status int, errCode string, aadsts int, des
 	})
 }
 
-// aivenError writes the Aiven API's error shape.
+// aivenError writes the Aiven API's error shape; an empty errorCode leaves
+// error_code out, as the older bodies quoted in public issues have it
+// (see aiven.go).
 func aivenError(w http.ResponseWriter, status int, message, errorCode string) {
-	writeJSON(w, status, map[string]any{
-		"message": message,
-		"errors":  []map[string]any{{"error_code": errorCode, "message": message, "status": status}},
-	})
+	e := map[string]any{"message": message, "status": status}
+	if errorCode != "" {
+		e["error_code"] = errorCode
+	}
+	writeJSON(w, status, map[string]any{"message": message, "errors": []map[string]any{e}})
 }

@@ -16,8 +16,11 @@ import (
 // first value of each variant is the default.
 //
 // They are set with `sandbox serve --variant NAME=VALUE` (repeatable), a
-// "variants" object in a scenario file, Options.Variants, or
-// PUT /_sandbox/variants; GET /_sandbox/variants shows the current values.
+// "variants" object in a scenario file, Options.Variants, the environment
+// variable AZPEER_SANDBOX_VARIANTS (NAME=VALUE,NAME=VALUE: every sandbox the
+// process starts takes them, so a whole test suite can run under a variant;
+// Options.Variants win over it), or PUT /_sandbox/variants;
+// GET /_sandbox/variants shows the current values.
 
 // Variant is one such behaviour and its plausible answers.
 type Variant struct {
@@ -39,6 +42,8 @@ const (
 	VariantAivenStateInfo       = "aiven-state-info"
 	VariantAivenUppercase       = "aiven-uppercase-names"
 	VariantAivenNoVNetAccess    = "aiven-no-vnet-access"
+	VariantAivenInvalidToken    = "aiven-invalid-token"
+	VariantMSTOrganizations     = "mst-organizations"
 	VariantAzureBusy            = "azure-busy"
 	VariantAzureAPIVersions     = "azure-api-versions"
 	VariantAzureUnknownPath     = "azure-unknown-path"
@@ -51,33 +56,45 @@ func AllVariants() []Variant {
 		{Name: VariantAivenDuplicateCreate,
 			About: "what Aiven answers to a create for a peering connection that already exists (in any state)",
 			Values: []VariantValue{
-				{"conflict", "409 with Aiven's error body: creating what exists is a conflict in Aiven's API elsewhere (e.g. projects, service users); Aiven's docs say to recreate a failed connection, not re-post it"},
-				{"existing", "2xx with the existing connection, unchanged: Terraform provider issue aiven/terraform-provider-aiven#752 reports a create of an existing peering returning no error"},
+				{"conflict", "409 with Aiven's error body, no error_code: Aiven answers 409 \"Project already exists\" for a project (aiven/terraform-provider-aiven#745) and avn treats 409 as 'already exists' (aiven-client cli.py --no-fail-if-exists); a create during a deletion fails (aiven/terraform-provider-aiven#537). The text is the sandbox's own"},
+				{"existing", "200 with the existing connection, unchanged: a create of an existing peering connection does not fail (aiven/terraform-provider-aiven#752), which is why the provider checks for one before creating"},
 			}},
 		{Name: VariantAivenPermission,
 			About: "the state a connection ends in when Aiven's service principal may not peer with the VNet",
 			Values: []VariantValue{
-				{"rejected-by-peer", "Aiven's Azure peering doc: 'check if the Azure VNet exists and if the Aiven application object has the permission' for a REJECTED_BY_PEER connection"},
-				{"invalid-specification", "the Terraform provider's docs call REJECTED_BY_PEER AWS-specific and list Azure permission failures under INVALID_SPECIFICATION"},
+				{"rejected-by-peer", "Aiven's Azure peering doc: 'check if the Azure VNet exists and if the Aiven application object has the permission' for a REJECTED_BY_PEER connection; the MST docs: INVALID_SPECIFICATION or REJECTED_BY_PEER 'may be shown if the VNet specified did not exist, or the Timescale app object wasn't given permissions to peer with it'"},
+				{"invalid-specification", "the Terraform provider's docs (templates/resources/vpc_peering_connection.md.tmpl) call REJECTED_BY_PEER 'an AWS specific state' and list 'the Aiven cloud account doesn't have permissions to peer there' among the causes of INVALID_SPECIFICATION"},
 			}},
 		{Name: VariantAivenStateInfo,
 			About: "when a connection's state_info is null (go-client-codegen's openapi_patch.yaml makes it nullable)",
 			Values: []VariantValue{
-				{"kept", "state_info stays an object with message and type in every state (the Aiven console shows a message in every state)"},
-				{"null-after-active", "Terraform provider issue aiven/terraform-provider-aiven#304: state_info is null after ACTIVE"},
-				{"null-outside-pending-peer", "avn's docs show STATE_INFO null on create and during delete; only PENDING_PEER is documented to carry to-tenant-id and to-network-id"},
+				{"kept", "state_info is an object with message and type in every state: avn's docs show `peering-connection get` of an ACTIVE connection printing \"Message: Peering connection active\" and its type (aiven-docs docs/tools/cli/vpc.md)"},
+				{"null-after-active", "null once ACTIVE, the object before: aiven/terraform-provider-aiven#304, where GET of the VPC returns state_info null for a connection made earlier"},
+				{"null-outside-pending-peer", "null except in PENDING_PEER and the failures (INVALID_SPECIFICATION, REJECTED_BY_PEER, ERROR keep their message; DELETED_BY_PEER is null): avn's docs show STATE_INFO null in the answers to create and delete; the Terraform docs say INVALID_SPECIFICATION's \"state_info field contains more details\""},
 			}},
 		{Name: VariantAivenUppercase,
 			About: "what Aiven does with a resource group or VNet name that is not lower case",
 			Values: []VariantValue{
-				{"invalid-specification-later", "accepted, then INVALID_SPECIFICATION: what users report when the names do not match (the MST docs warn of it)"},
-				{"refused-at-create", "400 at create: Aiven's docs say 'the Aiven API currently only accepts names in lower case'"},
+				{"invalid-specification-later", "accepted, then INVALID_SPECIFICATION: the docs' 'If no error is shown, the peering connection is being set up' after the lower-case warning leaves room for a later failure"},
+				{"refused-at-create", "400 at create, without error_code, worded like terraform-provider-aiven#303's validation error: Aiven's and MST's docs say 'the Aiven API currently only accepts names in lower case'"},
 			}},
 		{Name: VariantAivenNoVNetAccess,
 			About: "what Aiven does when the user's Azure peering does not allow virtual network access",
 			Values: []VariantValue{
-				{"stays-pending-peer", "stays PENDING_PEER: Aiven may check the peering's properties before calling it active; no public source says it does not"},
-				{"active-without-traffic", "ACTIVE: Aiven sees both sides Connected; allowVirtualNetworkAccess only gates traffic (Azure's VNet peering docs)"},
+				{"stays-pending-peer", "stays PENDING_PEER, with a message saying why: Aiven may check the peering's properties before calling it ACTIVE; no public source says it does not"},
+				{"active-without-traffic", "ACTIVE: Aiven sees both sides Connected; allowVirtualNetworkAccess only gates traffic (the MST docs: without --allow-vnet-access 'no traffic is allowed to flow from the peered VNet')"},
+			}},
+		{Name: VariantAivenInvalidToken,
+			About: "what Aiven answers to a request with an unknown, revoked or expired API token",
+			Values: []VariantValue{
+				{"invalid-token-403", "403 \"Invalid token\" with an error_code: the sandbox's own; no public source quotes Aiven's answer to an unknown or revoked token"},
+				{"expired-token-401", "401 \"Missing (expired) db token\" without error_code, verbatim from aiven/terraform-provider-aiven#647, where an Aiven maintainer says it \"is usually returned when your token is expired\"; a revoked or unknown token is as missing from Aiven's store"},
+			}},
+		{Name: VariantMSTOrganizations,
+			About: "whether a Managed Service for TimescaleDB account has an organization over its projects (GET /v1/organizations)",
+			Values: []VariantValue{
+				{"listed", "listed like Aiven's: MST runs on Aiven's platform and API (MST's docs call https://api.aiven.io/v1/me), whose projects all belong to an organization; nothing in MST's docs says otherwise"},
+				{"none", "none: GET /v1/organizations lists no organization for MST's projects, which only GET /v1/project lists; MST's docs speak of projects and project members only (mst/about-mst.md, mst/user-management.md) and list projects with avn project list (mst/aiven-client.md)"},
 			}},
 		{Name: VariantAzureBusy,
 			About: "how Azure answers a write to a resource (or a peering of a VNet) that another operation is updating",
@@ -221,4 +238,24 @@ func (s *Server) adminVariants(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, map[string]any{"variants": out, "current": cur})
+}
+
+// VariantsEnv is the environment variable whose NAME=VALUE,... every
+// sandbox applies at start, before Options.Variants.
+const VariantsEnv = "AZPEER_SANDBOX_VARIANTS"
+
+// envVariants parses VariantsEnv's value ("" is none).
+func envVariants(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		name, value, err := ParseVariant(item)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", VariantsEnv, err)
+		}
+		out[name] = value
+	}
+	return out, nil
 }

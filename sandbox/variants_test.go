@@ -49,3 +49,18 @@ func TestVariantsAdminEndpoint(t *testing.T) {
 		t.Error("an unknown variant was accepted")
 	}
 }
+
+func TestVariantsEnv(t *testing.T) {
+	t.Setenv(sandbox.VariantsEnv, "aiven-state-info=null-after-active, aiven-duplicate-create=existing")
+	s, err := sandbox.New(sandbox.Options{Variants: map[string]string{sandbox.VariantAivenDuplicateCreate: "conflict"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := s.Variants(); v[sandbox.VariantAivenStateInfo] != "null-after-active" || v[sandbox.VariantAivenDuplicateCreate] != "conflict" {
+		t.Errorf("variants = %v, want the environment's, Options winning", v)
+	}
+	t.Setenv(sandbox.VariantsEnv, "aiven-state-info=sometimes")
+	if _, err := sandbox.New(sandbox.Options{}); err == nil || !strings.Contains(err.Error(), sandbox.VariantsEnv) {
+		t.Errorf("an unknown value in the environment: %v", err)
+	}
+}

@@ -269,6 +269,22 @@ type AivenWorld struct {
 	Users          map[string]*AivenUser `json:"users"` // by email
 	Organizations  map[string]*AivenOrg  `json:"organizations"`
 	Projects       map[string]*Project   `json:"projects"` // by name
+	// Platforms are the other operators of Aiven's platform, by the name
+	// projects give in Project.Platform: Managed Service for TimescaleDB
+	// ("mst") has its own Entra app, tenant and subscription (see
+	// aiven_platforms.go). Aiven's own are the fields above.
+	Platforms map[string]*AivenPlatform `json:"platforms,omitempty"`
+}
+
+// AivenPlatform is an operator of Aiven's platform with its own identity
+// for Azure peering: the multi-tenant app whose service principal the user
+// grants peer/action, in its tenant, whose subscription holds the VPCs'
+// VNets.
+type AivenPlatform struct {
+	Name           string `json:"name"` // as messages name it, e.g. "Managed Service for TimescaleDB"
+	AppID          string `json:"app_id"`
+	TenantID       string `json:"tenant_id"`
+	SubscriptionID string `json:"subscription_id"`
 }
 
 // AivenUser is an Aiven account that can call the API with a token.
@@ -301,6 +317,9 @@ type Project struct {
 	OrganizationID string `json:"organization_id"`
 	DefaultCloud   string `json:"default_cloud"`
 	TenantID       string `json:"tenant_id"`
+	// Platform names the operator of the project in AivenWorld.Platforms
+	// ("mst"); "" is Aiven.
+	Platform string `json:"platform,omitempty"`
 	// Fault, when set, makes every VPC call of this project fail with this
 	// HTTP status (for partial-failure tests and demos).
 	FaultStatus int    `json:"fault_status,omitempty"`

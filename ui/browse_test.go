@@ -203,7 +203,7 @@ func TestStaleOnErrors(t *testing.T) {
 	d.press("r")
 	d.until("a failed poll", func() bool { return d.m.pollErr != nil })
 	scr := d.screen()
-	wantShown(t, "after a failed poll the screen", scr, "⚠ STALE", "refresh failed", "service_unavailable", "tsdb-prod", "tsdb-staging")
+	wantShown(t, "after a failed poll the screen", scr, "⚠ STALE", "refresh failed", "HTTP 503", "tsdb-prod", "tsdb-staging")
 
 	e.s.SetFaults(sandbox.APIAiven, sandbox.FaultConfig{})
 	d.until("a good poll (auto-refresh)", func() bool { return d.m.pollErr == nil && !d.m.fetching })
