@@ -182,6 +182,12 @@ func (c *Client) Projects(ctx context.Context) ([]peering.ProjectRef, error) {
 	if err != nil {
 		return nil, wrap(ctx, "list organizations (GET /v1/organizations)", err)
 	}
+	if len(orgs) == 0 {
+		// An account outside any organization (Managed Service for
+		// TimescaleDB's docs speak only of projects and avn project list)
+		// has its projects only under the older listing.
+		return c.projectList(ctx)
+	}
 	var refs []peering.ProjectRef
 	seen := map[string]bool{}
 	for _, o := range orgs {
@@ -197,6 +203,21 @@ func (c *Client) Projects(ctx context.Context) ([]peering.ProjectRef, error) {
 		}
 	}
 	slices.SortFunc(refs, func(a, b peering.ProjectRef) int { return strings.Compare(a.Name, b.Name) })
+	return refs, nil
+}
+
+// projectList is GET /v1/project, deprecated in Aiven's spec but the only
+// listing an account without organizations has.
+func (c *Client) projectList(ctx context.Context) ([]peering.ProjectRef, error) {
+	//lint:ignore SA1019 the organization listing is tried first; this is its fallback
+	out, err := c.api.ProjectList(ctx)
+	if err != nil {
+		return nil, wrap(ctx, "list projects (GET /v1/project)", err)
+	}
+	refs := make([]peering.ProjectRef, 0, len(out.Projects))
+	for _, p := range out.Projects {
+		refs = append(refs, peering.ProjectRef{Name: p.ProjectName, DefaultCloud: p.DefaultCloud, OrganizationID: p.OrganizationId})
+	}
 	return refs, nil
 }
 
