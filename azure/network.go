@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
@@ -361,4 +365,39 @@ func peeringFromSDK(p *armnetwork.VirtualNetworkPeering) peering.VNetPeering {
 		}
 	}
 	return out
+}
+
+// authorizationURIRE reads the tenant from Resource Manager's challenge:
+// Bearer authorization_uri="https://login.windows.net/{tenant}", …
+var authorizationURIRE = regexp.MustCompile(`authorization_uri="https://[^/"]+/([0-9a-fA-F-]{36})"`)
+
+// SubscriptionTenant finds the tenant of any subscription, even one the
+// signed-in principal cannot read: Resource Manager answers an
+// unauthenticated request under a subscription with a challenge that
+// names the subscription's tenant (Shawn Tabrizi, "Secret APIs in Azure
+// Active Directory and Azure Resource Manager"). azpeer uses it for
+// Aiven's tenant when Aiven does not say it (state_info can be null).
+func (n *Network) SubscriptionTenant(ctx context.Context, subscriptionID string) (string, error) {
+	endpoint := n.opts.Cloud.Services[cloud.ResourceManager].Endpoint
+	u := strings.TrimRight(endpoint, "/") + "/subscriptions/" + url.PathEscape(subscriptionID) + "?api-version=2022-12-01"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	hc, ok := n.opts.Transport.(interface {
+		Do(*http.Request) (*http.Response, error)
+	})
+	if !ok {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("find the tenant of subscription %s: %w", subscriptionID, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if m := authorizationURIRE.FindStringSubmatch(resp.Header.Get("WWW-Authenticate")); m != nil {
+		return strings.ToLower(m[1]), nil
+	}
+	return "", fmt.Errorf("find the tenant of subscription %s: Resource Manager's answer (HTTP %d) names no tenant", subscriptionID, resp.StatusCode)
 }

@@ -95,7 +95,12 @@ type VPC struct {
 }
 
 // IsAzure reports whether the VPC runs in an Azure region.
-func (v VPC) IsAzure() bool { return strings.HasPrefix(v.Cloud, "azure-") }
+// Aiven's Azure clouds are azure-<region>; Managed Service for
+// TimescaleDB names its own timescale-azure-<region> (MST's cloud-regions
+// doc).
+func (v VPC) IsAzure() bool {
+	return strings.HasPrefix(v.Cloud, "azure-") || strings.HasPrefix(v.Cloud, "timescale-azure-")
+}
 
 // Connection is one peering connection of a project VPC.
 type Connection struct {
