@@ -434,6 +434,26 @@ func (r *Run) RunAll(ctx context.Context, sink EventSink) error {
 	if err := r.adoptExisting(ctx); err != nil {
 		return err
 	}
+	// A pair of the run's own that lost a side is made again: every step
+	// detects what still stands, so only what went is redone. Twice at
+	// most: a deleted Azure peering costs one round to notice that Aiven's
+	// side is Disconnected, and one to replace the connection.
+	for rounds := 0; ; rounds++ {
+		err := r.runSteps(ctx, sink)
+		var lost *PeerLostError
+		if err == nil || rounds == 2 || !errors.As(err, &lost) {
+			return err
+		}
+		msg := "Aiven gave up on the connection and never revives one; both it and the Azure peering are this run's, so azpeer makes them again"
+		if lost.AzureGone {
+			msg = "the Azure peering this run made was deleted; azpeer makes it again"
+		}
+		r.emit(Event{Step: StepWaitActive, Kind: EventNotice, Message: msg})
+	}
+}
+
+// runSteps runs every step in order.
+func (r *Run) runSteps(ctx context.Context, sink EventSink) error {
 	for _, s := range steps() {
 		if err := r.RunStep(ctx, s.ID, sink); err != nil {
 			return err

@@ -561,3 +561,37 @@ func TestPreflightRefusesOverlapWithAPeeredNetwork(t *testing.T) {
 		t.Errorf("something was created:\n%v\n%v", before, got)
 	}
 }
+
+// Managed Service for TimescaleDB is its own Aiven, with its own Entra app:
+// with --aiven-app-id naming it, the whole flow reaches ACTIVE on an MST
+// project, granting MST's service principal (not Aiven's), and the delete
+// restores the world.
+func TestRunbookMSTWithItsOwnApp(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Scenario: "mst"})
+	before := fingerprint(e.state())
+	tg := peering.Target{Project: sandbox.MSTProject, VPCID: sandbox.MSTAzureVPCID, SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "app-vnet"}
+	o := peering.Options{AivenAppID: sandbox.MSTAppID}
+	run := openRun(t, e.runbook(), tg, o)
+	runAll(t, run, "create on MST")
+	rec := run.Record()
+	run.Close()
+	if rec.Outputs[peering.OutAivenState] != "ACTIVE" || rec.Outputs[peering.OutAivenTenantID] != sandbox.MSTTenantID {
+		t.Errorf("MST run ended %s with Aiven tenant %s, want ACTIVE and MST's tenant", rec.Outputs[peering.OutAivenState], rec.Outputs[peering.OutAivenTenantID])
+	}
+	sp, err := e.Directory.ServicePrincipalByAppID(ctxFor(t), sandbox.MSTAppID)
+	if err != nil || sp == nil || rec.Outputs[peering.OutAivenSPID] != sp.ObjectID {
+		t.Errorf("the grant went to %s, want MST's service principal %v (%v)", rec.Outputs[peering.OutAivenSPID], sp, err)
+	}
+	// Diagnosis and delete honour the run's app id.
+	if d := e.runbook().Diagnose(ctxFor(t), tg, ""); !d.Healthy() {
+		t.Errorf("diagnosis of the MST peering:\n%s", dump(d))
+	}
+	run2 := openRun(t, e.runbook(), tg, peering.Options{})
+	if err := run2.Teardown(ctxFor(t), peering.TeardownOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	run2.Close()
+	if got := fingerprint(e.state()); !slices.Equal(got, before) {
+		t.Errorf("after delete:\nbefore %v\nafter  %v", before, got)
+	}
+}

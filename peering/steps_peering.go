@@ -123,6 +123,12 @@ func detectAivenPeering(ctx context.Context, r *Run) (bool, error) {
 // provider PR 537).
 func (r *Run) deleteConnection(ctx context.Context, c Connection) error {
 	t := r.target()
+	// Aiven's grant to the app goes with its last connection, and a new
+	// connection grants a new service principal: tokens the app holds for
+	// Aiven's tenant name the old one, so the app signs in again.
+	r.mu.Lock()
+	r.appNet = nil
+	r.mu.Unlock()
 	if c.State != StateDeleting && c.State != StateDeleted {
 		if err := r.rb.Aiven.DeletePeering(ctx, t.Project, t.VPCID, c.Key()); err != nil && StatusCode(err) != 404 {
 			return fmt.Errorf("delete the Aiven connection: %w", err)
@@ -328,6 +334,14 @@ func actAppSignIn(ctx context.Context, r *Run) error {
 			Hint: "run " + StepRef(StepAppSecret) + " again to add a new secret (azpeer create does this on resume)"}
 	}
 	if r.out(OutAivenTenantID) == "" {
+		// Aiven did not say its tenant (state_info can be null): its
+		// network's subscription tells.
+		if tid := r.rb.subscriptionTenant(ctx, r.out(OutAivenVNetID)); tid != "" {
+			r.setOut(OutAivenTenantID, tid)
+			r.emit(Event{Step: StepAppSignIn, Kind: EventNotice, Message: "Aiven did not say its tenant; its network's subscription belongs to tenant " + tid})
+		}
+	}
+	if r.out(OutAivenTenantID) == "" {
 		return &StepError{Step: StepAppSignIn, Err: errors.New("the tenant id of Aiven is not known (Aiven's state_info did not give to-tenant-id)"),
 			Hint: "run " + StepRef(StepWaitPendingPeer) + " again while the connection is PENDING_PEER, or ask Aiven's support for the tenant id"}
 	}
@@ -339,6 +353,27 @@ func actAppSignIn(ctx context.Context, r *Run) error {
 	r.appNet = net
 	r.mu.Unlock()
 	return nil
+}
+
+// TenantFinder finds the tenant of a subscription the signed-in principal
+// may not read; the Azure network adapter implements it.
+type TenantFinder interface {
+	SubscriptionTenant(ctx context.Context, subscriptionID string) (string, error)
+}
+
+// subscriptionTenant is the tenant of the subscription a resource id is
+// in, or "" when it cannot be found.
+func (rb *Runbook) subscriptionTenant(ctx context.Context, resourceID string) string {
+	tf, ok := rb.Network.(TenantFinder)
+	segs := strings.Split(strings.Trim(resourceID, "/"), "/")
+	if !ok || len(segs) < 2 || !strings.EqualFold(segs[0], "subscriptions") {
+		return ""
+	}
+	tid, err := read(ctx, rb, func(ctx context.Context) (string, error) { return tf.SubscriptionTenant(ctx, segs[1]) })
+	if err != nil {
+		return ""
+	}
+	return tid
 }
 
 // 14. The Azure peering: the run's own is found by the name it recorded;
@@ -417,15 +452,19 @@ func actAzurePeering(ctx context.Context, r *Run) error {
 	}
 	vnetID := r.out(OutUserVNetID)
 	// An existing (broken) peering keeps its name: an update sets
-	// allowVirtualNetworkAccess; a Disconnected or Failed one is deleted
-	// and created again, as Azure requires.
+	// allowVirtualNetworkAccess, and provisions a Failed one again
+	// (Microsoft's "Troubleshoot Azure Microsoft.Network failed
+	// provisioning state": a PUT with the same settings brings it back);
+	// deleting a Failed one would disconnect Aiven's side, which Aiven
+	// takes as DELETED_BY_PEER. A Disconnected one is deleted and created
+	// again, as the RemotePeeringIsDisconnected text asks.
 	name := r.options().PeeringName
 	if found := r.out(OutAzurePeeringName); found != "" {
 		name = found
 	}
 	if existing, err := r.rb.Network.Peering(ctx, vnetID, name); err != nil {
 		return err
-	} else if existing != nil && (existing.PeeringState == AzureDisconnected || existing.ProvisioningState == "Failed") {
+	} else if existing != nil && existing.PeeringState == AzureDisconnected {
 		if err := net.DeletePeering(ctx, vnetID, name); err != nil {
 			return err
 		}
@@ -437,6 +476,9 @@ func actAzurePeering(ctx context.Context, r *Run) error {
 		}
 	}
 	p, err := net.CreatePeering(ctx, vnetID, name, r.out(OutAivenVNetID))
+	if ErrorCode(err) == CodeRemotePeeringIsDisconnected {
+		return r.aivenSideDisconnected(ctx, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -446,6 +488,54 @@ func actAzurePeering(ctx context.Context, r *Run) error {
 	r.setOut(OutAzurePeeringID, p.ID, OutAzurePeeringName, p.Name, OutAzurePeeringState, p.PeeringState)
 	r.emit(Event{Step: StepAzurePeering, Kind: EventState, Side: "azure", To: p.PeeringState})
 	return nil
+}
+
+// CodeRemotePeeringIsDisconnected is Resource Manager's answer to a
+// peering PUT whose remote side is Disconnected (Azure/azure-cli#14051):
+// only the remote side's owner, here Aiven, can bring it back.
+const CodeRemotePeeringIsDisconnected = "RemotePeeringIsDisconnected"
+
+// aivenSideDisconnected answers a RemotePeeringIsDisconnected: Aiven's side
+// of the peering lost the user's side, and only a new connection gives it
+// a new one. A connection of the run's own is deleted, and the run starts
+// over from it (PeerLostError); anyone else's needs the user's word.
+func (r *Run) aivenSideDisconnected(ctx context.Context, cause error) error {
+	c, ok, err := r.connection(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &StepError{Step: StepAzurePeering, Err: fmt.Errorf("the Aiven side of the peering is Disconnected and its connection is gone: %w", cause),
+			Hint: "run azpeer create again: " + StepRef(StepAivenPeering) + " asks Aiven for a new connection"}
+	}
+	if !r.owns(OutAivenConnection) && !r.options().ReplaceConnection {
+		return &StepError{Step: StepAzurePeering, Err: fmt.Errorf("the Aiven side of the peering is Disconnected (the peering from your VNet was deleted), and azpeer did not create the Aiven connection: %w", cause),
+			Hint: "only a new connection gives Aiven a new side: run azpeer create again with --replace-connection to let azpeer delete it and create it anew"}
+	}
+	r.emit(Event{Step: StepAzurePeering, Kind: EventNotice, Message: "Aiven's side of the peering is Disconnected: azpeer deletes its connection so Aiven makes a new side"})
+	if err := r.deleteConnection(ctx, c); err != nil {
+		return err
+	}
+	return &StepError{Step: StepAzurePeering, Err: &PeerLostError{Connection: c}, Hint: "run azpeer create again: it asks Aiven for a new connection"}
+}
+
+// PeerLostError says Aiven took the run's own connection for
+// DELETED_BY_PEER (its side of the Azure peering was disconnected while
+// the run worked): Aiven never revives such a connection (the Terraform
+// provider's docs: "There are no transitions from this state"), so the
+// run's own connection and peering are made again.
+type PeerLostError struct {
+	Connection Connection
+	// AzureGone says the run's Azure peering went (someone deleted it)
+	// before Aiven noticed.
+	AzureGone bool
+}
+
+func (e *PeerLostError) Error() string {
+	if e.AzureGone {
+		return "the Azure peering this run made is gone"
+	}
+	return "Aiven reports " + string(e.Connection.State) + " for the connection this run made: " + orNone(e.Connection.Message())
 }
 
 // 15. Wait until Aiven says ACTIVE and Azure says Connected.
@@ -476,12 +566,18 @@ func actWaitActive(ctx context.Context, r *Run) error {
 		switch {
 		case c.State == StateActive && azState == AzureConnected:
 			return true, progressed, nil
+		case c.State == StateDeletedByPeer && r.owns(OutAivenConnection) && r.owns(OutAzurePeeringID):
+			return false, progressed, &StepError{Step: StepWaitActive, Err: &PeerLostError{Connection: c},
+				Hint: "run azpeer create again: both are azpeer's, so it recreates the Aiven connection and the Azure peering"}
 		case c.State.Failed():
 			return false, progressed, &StepError{Step: StepWaitActive, Err: failedStateError(c),
 				Hint: "run azpeer doctor --project " + t.Project + " to find the cause"}
 		case azState == AzureDisconnected:
 			return false, progressed, &StepError{Step: StepWaitActive, Err: errors.New("the Azure peering is Disconnected: Aiven's side was deleted"),
 				Hint: "run azpeer create again: it recreates the Aiven connection and the Azure peering"}
+		case azState == "" && r.owns(OutAzurePeeringID) && r.owns(OutAivenConnection):
+			return false, progressed, &StepError{Step: StepWaitActive, Err: &PeerLostError{Connection: c, AzureGone: true},
+				Hint: "run azpeer create again: " + StepRef(StepAzurePeering) + " recreates it"}
 		case azState == "":
 			return false, progressed, &StepError{Step: StepWaitActive, Err: errors.New("the Azure peering is gone"),
 				Hint: "run azpeer create again: " + StepRef(StepAzurePeering) + " recreates it"}
