@@ -32,7 +32,11 @@ func newListCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			inv, err := peering.FetchInventory(ctx, b.Aiven, peering.InventoryOptions{Project: project, Concurrency: concurrency})
+			opts := peering.InventoryOptions{Concurrency: concurrency}
+			if project != "" {
+				opts.Projects = []string{project}
+			}
+			inv, err := peering.FetchInventory(ctx, b.Aiven, opts)
 			if err != nil {
 				return err
 			}

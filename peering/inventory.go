@@ -19,8 +19,9 @@ type AivenReader interface {
 type InventoryOptions struct {
 	// Concurrency bounds the API calls in flight (default 16).
 	Concurrency int
-	// Project, when set, limits the inventory to that project.
-	Project string
+	// Projects, when set, limits the inventory to these projects; asking
+	// for one alone that does not exist is an UnknownProjectError.
+	Projects []string
 }
 
 // Inventory is everything visible on the Aiven side.
@@ -76,11 +77,11 @@ func FetchInventory(ctx context.Context, api AivenReader, opts InventoryOptions)
 		wg.Wait()
 		return Inventory{}, err
 	}
-	if opts.Project != "" {
-		refs = slices.DeleteFunc(refs, func(r ProjectRef) bool { return r.Name != opts.Project })
-		if len(refs) == 0 {
+	if len(opts.Projects) > 0 {
+		refs = slices.DeleteFunc(refs, func(r ProjectRef) bool { return !slices.Contains(opts.Projects, r.Name) })
+		if len(refs) == 0 && len(opts.Projects) == 1 {
 			wg.Wait()
-			return Inventory{}, &UnknownProjectError{Name: opts.Project}
+			return Inventory{}, &UnknownProjectError{Name: opts.Projects[0]}
 		}
 	}
 	slices.SortFunc(refs, func(a, b ProjectRef) int { return strings.Compare(a.Name, b.Name) })

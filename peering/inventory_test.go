@@ -77,11 +77,11 @@ func TestInventoryDefaultScenario(t *testing.T) {
 		t.Errorf("failures: %d", inv.Failures())
 	}
 
-	one, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Project: "tsdb-prod"})
+	one, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Projects: []string{"tsdb-prod"}})
 	if err != nil || len(one.Projects) != 1 {
 		t.Fatalf("--project: %+v, %v", one.Projects, err)
 	}
-	if _, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Project: "nope"}); err == nil {
+	if _, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{Projects: []string{"nope"}}); err == nil {
 		t.Error("unknown --project accepted")
 	}
 }

@@ -22,6 +22,9 @@ type data struct {
 	loaded      bool
 	refreshedAt time.Time
 	pollErr     error
+	// fullAt is when the last refresh of every project started (timed
+	// polls in between may refresh only the projects that move).
+	fullAt time.Time
 
 	lastState map[connRef]peering.State
 	observed  map[connRef][]observation
@@ -88,8 +91,8 @@ type recordEntry struct {
 // merge puts fresh projects into the inventory and records state changes;
 // it returns how many connections changed state since the last look (the
 // first sight of a connection is not a change).
-func (d *data) merge(scope string, fresh []peering.Project, at time.Time) (changed int) {
-	if scope == "" {
+func (d *data) merge(scope []string, fresh []peering.Project, at time.Time) (changed int) {
+	if len(scope) == 0 {
 		d.inv = fresh
 	} else {
 		for _, p := range fresh {

@@ -180,7 +180,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.tick != m.tick || m.paused || m.fetching {
 			return m, nil
 		}
-		return m, m.poll()
+		return m, m.pollScope(m.tickScope())
 	case inventoryMsg:
 		return m, m.applyInventory(msg)
 	case azureMsg:

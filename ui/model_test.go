@@ -12,6 +12,7 @@ import (
 
 	"github.com/azpeer/azpeer/aiven"
 	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
 )
 
 // Every frame has exactly the terminal's height and no line wider than
@@ -184,13 +185,48 @@ func TestMergeCountsStateChanges(t *testing.T) {
 			Peerings: []peering.Connection{{PeerCloudAccount: "s", PeerResourceGroup: "rg", PeerVPC: "vn", State: s}}}}}}
 	}
 	now := time.Now()
-	if n := d.merge("", conn(peering.StateApproved), now); n != 0 {
+	if n := d.merge(nil, conn(peering.StateApproved), now); n != 0 {
 		t.Errorf("first sight: %d changes", n)
 	}
-	if n := d.merge("", conn(peering.StateApproved), now); n != 0 {
+	if n := d.merge(nil, conn(peering.StateApproved), now); n != 0 {
 		t.Errorf("no change: %d changes", n)
 	}
-	if n := d.merge("", conn(peering.StatePendingPeer), now); n != 1 {
+	if n := d.merge(nil, conn(peering.StatePendingPeer), now); n != 1 {
 		t.Errorf("APPROVED → PENDING_PEER: %d changes, want 1", n)
+	}
+}
+
+// TestTimedPollReadsOnlyMovingProjects checks that, on the projects
+// screen, a timed poll between two full refreshes reads only the projects
+// whose connections move, and that the slow interval still reads them all.
+func TestTimedPollReadsOnlyMovingProjects(t *testing.T) {
+	env := newTestEnv(t, envOptions{sandbox: sandbox.Options{Speed: 1,
+		Timing: &sandbox.Timing{AivenApproval: sandbox.Duration(time.Hour)}}, noAzure: true})
+	api := env.deps.Aiven
+	if _, err := api.CreateAzurePeering(t.Context(), "tsdb-staging", stagingVPC, peering.AzurePeeringRequest{
+		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "moving",
+		AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID}); err != nil {
+		t.Fatal(err)
+	}
+	d := newDriver(t, env.deps, Options{FastPoll: time.Hour, SlowPoll: 2 * time.Hour}, 120, 40)
+	d.loaded()
+	vpcLists := func() int {
+		return env.s.Requests().Count(sandbox.APIAiven, "GET", "/v1/project/{project}/vpcs")
+	}
+	timedPoll := func() int {
+		env.s.ResetRequests()
+		d.send(pollTickMsg{tick: d.m.tick})
+		d.until("the timed poll", func() bool { return !d.m.fetching })
+		return vpcLists()
+	}
+	if n := timedPoll(); n != 1 {
+		t.Errorf("a timed poll while tsdb-staging moves listed the VPCs of %d projects, want 1", n)
+	}
+	d.m.fullAt = d.m.fullAt.Add(-3 * time.Hour) // the slow interval has passed
+	if n := timedPoll(); n != 3 {
+		t.Errorf("a timed poll after the slow interval listed the VPCs of %d projects, want all 3", n)
+	}
+	if !strings.Contains(d.screen(), "◐ 1") {
+		t.Errorf("the moving connection is not counted as pending:\n%s", d.screen())
 	}
 }

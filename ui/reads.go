@@ -13,10 +13,10 @@ import (
 // (a generation or sequence number), so a reply that a newer request has
 // overtaken is dropped instead of overwriting fresher data.
 
-// inventoryMsg answers a poll: all projects, or one (scope).
+// inventoryMsg answers a poll: all projects, or those in scope.
 type inventoryMsg struct {
 	gen   int
-	scope string
+	scope []string
 	inv   peering.Inventory
 	err   error
 	at    time.Time
@@ -63,9 +63,9 @@ type loginMsg struct {
 type deviceCodeMsg DeviceCodeMessage
 
 // fetchInventory reads Aiven's side: everything, or one project.
-func fetchInventory(ctx context.Context, api peering.AivenReader, clock func() time.Time, gen int, scope string) tea.Cmd {
+func fetchInventory(ctx context.Context, api peering.AivenReader, clock func() time.Time, gen int, scope []string) tea.Cmd {
 	return func() tea.Msg {
-		inv, err := peering.FetchInventory(ctx, api, peering.InventoryOptions{Project: scope})
+		inv, err := peering.FetchInventory(ctx, api, peering.InventoryOptions{Projects: scope})
 		return inventoryMsg{gen: gen, scope: scope, inv: inv, err: err, at: clock()}
 	}
 }
