@@ -184,9 +184,23 @@ func (d *Directory) DirectoryRolesOfApp(ctx context.Context, appID string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("read the directory roles of app %s: %w", appID, cloudError(ServiceGraph, err))
 	}
+	return roleTemplates(roles), nil
+}
+
+// DirectoryRolesOfSignedInUser lists the directory role template ids the
+// signed-in user holds, directly or through groups.
+func (d *Directory) DirectoryRolesOfSignedInUser(ctx context.Context) ([]string, error) {
+	roles, err := d.g.MyDirectoryRoles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read your directory roles: %w", cloudError(ServiceGraph, err))
+	}
+	return roleTemplates(roles), nil
+}
+
+func roleTemplates(roles []DirectoryRole) []string {
 	out := make([]string, 0, len(roles))
 	for _, r := range roles {
 		out = append(out, r.RoleTemplateID)
 	}
-	return out, nil
+	return out
 }

@@ -348,11 +348,23 @@ type DirectoryRole struct {
 // principal is a member of (GET /servicePrincipals/{id}/memberOf, keeping
 // only directoryRole objects).
 func (c *GraphClient) ServicePrincipalDirectoryRoles(ctx context.Context, objectID string) ([]DirectoryRole, error) {
+	return c.directoryRoles(ctx, "/servicePrincipals/"+url.PathEscape(objectID)+"/memberOf")
+}
+
+// MyDirectoryRoles lists the directory roles the signed-in user holds,
+// directly or through groups (GET /me/transitiveMemberOf, keeping only
+// directoryRole objects; Graph's "List a user's memberships (direct and
+// transitive)").
+func (c *GraphClient) MyDirectoryRoles(ctx context.Context) ([]DirectoryRole, error) {
+	return c.directoryRoles(ctx, "/me/transitiveMemberOf")
+}
+
+func (c *GraphClient) directoryRoles(ctx context.Context, path string) ([]DirectoryRole, error) {
 	type member struct {
 		Type string `json:"@odata.type"`
 		DirectoryRole
 	}
-	all, err := list[member](ctx, c, "/servicePrincipals/"+url.PathEscape(objectID)+"/memberOf", nil)
+	all, err := list[member](ctx, c, path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,8 @@ type backend struct {
 	Directory peering.Directory
 	Access    peering.Access
 	SignIn    peering.AppSignIn
+	// Identity tells who is signed in (read from the first token).
+	Identity *azure.Identity
 
 	Sandbox *sandbox.Server
 	closers []func()
@@ -162,9 +164,11 @@ func (b *backend) wireAzure() error {
 	if b.Access, err = azure.NewAccess(b.azureCred, b.azureOpts); err != nil {
 		return err
 	}
-	if b.Directory, err = azure.NewDirectory(b.azureCred, b.azureOpts); err != nil {
+	dir, err := azure.NewDirectory(b.azureCred, b.azureOpts)
+	if err != nil {
 		return err
 	}
+	b.Directory, b.Identity = dir, azure.NewIdentity(b.azureCred, b.Endpoints, dir)
 	b.SignIn = azure.NewAppSignIn(b.Endpoints)
 	return nil
 }
@@ -299,4 +303,12 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 		d = 2 * time.Minute
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// whoAmI is the Identity as the domain's interface, or nil without Azure.
+func (b *backend) whoAmI() peering.WhoAmI {
+	if b.Identity == nil {
+		return nil
+	}
+	return b.Identity
 }

@@ -35,6 +35,7 @@ func runDashboard(cmd *cobra.Command, g *Globals, project string) error {
 
 	deps := ui.Deps{
 		Network:    b.Network,
+		WhoAmI:     b.whoAmI(),
 		AzureErr:   b.azureErr,
 		DeviceCode: codes,
 		Identity: ui.Identity{

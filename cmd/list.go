@@ -46,7 +46,7 @@ func newListCommand(g *Globals) *cobra.Command {
 					return err
 				}
 			} else {
-				writeHeader(out, b, inv.User, g.Subscription)
+				writeHeader(ctx, out, b, inv.User, g.Subscription)
 				writeListTable(out, inv)
 			}
 			if n := inv.Failures(); n > 0 {
@@ -126,7 +126,7 @@ func writeListJSON(w io.Writer, inv peering.Inventory) error {
 }
 
 // writeHeader says who azpeer is talking as, on each side.
-func writeHeader(w io.Writer, b *backend, user peering.AivenUser, subFlag string) {
+func writeHeader(ctx context.Context, w io.Writer, b *backend, user peering.AivenUser, subFlag string) {
 	where := ""
 	if b.Sandbox != nil {
 		where = " [sandbox " + b.Sandbox.URL() + "]"
@@ -143,11 +143,22 @@ func writeHeader(w io.Writer, b *backend, user peering.AivenUser, subFlag string
 	if sub == "" {
 		sub = "(all visible)"
 	}
+	who := "signed in"
 	tenant := b.AzureSource.TenantID
-	if tenant == "" {
-		tenant = "(from " + b.AzureSource.String() + ")"
+	if b.Identity != nil {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if p, err := b.Identity.SignedIn(ctx); err == nil {
+			who, tenant = p.Name, p.TenantID
+			if p.TenantName != "" {
+				tenant = p.TenantName + " (" + p.TenantID + ")"
+			}
+		}
 	}
-	fmt.Fprintf(w, "Azure: tenant %s, subscription %s, signed in with %s\n\n", tenant, sub, b.AzureSource.Kind)
+	if tenant == "" {
+		tenant = "unknown"
+	}
+	fmt.Fprintf(w, "Azure: %s, tenant %s, subscription %s, signed in with %s\n\n", who, tenant, sub, b.AzureSource.Kind)
 }
 
 func writeListTable(w io.Writer, inv peering.Inventory) {

@@ -148,7 +148,7 @@ func TestServedSandboxEnvFileConfiguresCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
-	for _, want := range []string{"Aiven: admin@example.com", "tenant 7f3e2a10", "tsdb-prod", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "no peering connections"} {
+	for _, want := range []string{"Aiven: admin@example.com", "tenant Contoso (7f3e2a10", "tsdb-prod", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "no peering connections"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list output lacks %q:\n%s", want, out)
 		}

@@ -102,7 +102,7 @@ func (g *Globals) runbook(b *backend) (*peering.Runbook, error) {
 		dir = d
 	}
 	return &peering.Runbook{Aiven: b.Aiven, Directory: b.Directory, Access: b.Access, Network: b.Network,
-		SignInAsApp: b.SignIn, SignedInAppID: b.AzureSource.ClientID, Store: state.Dir{Path: dir}, ReadOnly: g.ReadOnly}, nil
+		SignInAsApp: b.SignIn, Identity: b.whoAmI(), Store: state.Dir{Path: dir}, ReadOnly: g.ReadOnly}, nil
 }
 
 // configDefaults fills the options the user's flags left to the

@@ -61,7 +61,7 @@ func newVNetsCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				user = peering.AivenUser{Email: "(unknown: " + err.Error() + ")"}
 			}
-			writeHeader(cmd.OutOrStdout(), b, user, g.Subscription)
+			writeHeader(ctx, cmd.OutOrStdout(), b, user, g.Subscription)
 			writeVNetsTable(cmd.OutOrStdout(), vnets)
 			return nil
 		},

@@ -219,3 +219,30 @@ var ErrNotFound = errors.New("not found")
 // Request_MultipleObjectsWithSameKeyValue, Resource Manager's
 // RoleAssignmentExists and RoleDefinitionWithSameNameExists, Aiven's 409).
 var ErrAlreadyExists = errors.New("already exists")
+
+// PrincipalKind tells a person from an application.
+type PrincipalKind string
+
+const (
+	PrincipalUser PrincipalKind = "user"
+	PrincipalApp  PrincipalKind = "app"
+)
+
+// Principal is who is signed in to Azure.
+type Principal struct {
+	Kind     PrincipalKind `json:"kind"`
+	TenantID string        `json:"tenant_id"`
+	// TenantName is the tenant's display name, when it could be read.
+	TenantName string `json:"tenant_name,omitempty"`
+	ObjectID   string `json:"object_id"`
+	// AppID is the app signed in as, or, for a user, the client app
+	// (the Azure CLI's, for one).
+	AppID string `json:"app_id,omitempty"`
+	// Name is a user's principal name, or "app <app id>".
+	Name string `json:"name"`
+}
+
+// WhoAmI tells who is signed in to Azure; the azure adapter implements it.
+type WhoAmI interface {
+	SignedIn(ctx context.Context) (Principal, error)
+}

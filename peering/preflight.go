@@ -218,10 +218,12 @@ func (rb *Runbook) checkOwnPermissions(ctx context.Context, vnetID string) error
 		Need: "creating role assignments needs Owner or User Access Administrator on the VNet (or above): sign in as such a principal, or ask one to grant it"}
 }
 
-// DirectoryRoleReader tells an app's directory roles (as role template ids)
-// in the signed-in tenant. Directory adapters implement it where they can.
+// DirectoryRoleReader tells a principal's directory roles (as role
+// template ids) in the signed-in tenant: an app's, or the signed-in
+// user's own. Directory adapters implement it where they can.
 type DirectoryRoleReader interface {
 	DirectoryRolesOfApp(ctx context.Context, appID string) ([]string, error)
+	DirectoryRolesOfSignedInUser(ctx context.Context) ([]string, error)
 }
 
 // Directory role templates that may create a service principal for
@@ -234,11 +236,16 @@ var appAdminRoleTemplates = []string{
 
 // checkCanCreateAivenSP stops a run that would fail at the step creating
 // Aiven's service principal: when Aiven's app has no service principal in
-// the tenant yet, the signed-in app must hold a role that may create one.
-// It checks only what it can read; a user sign-in is left to that step.
+// the tenant yet, the signed-in user or app must hold a role that may
+// create one. It checks only what it can read: what it cannot is left to
+// that step, which says what failed.
 func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string) error {
 	rr, ok := rb.Directory.(DirectoryRoleReader)
-	if !ok || rb.SignedInAppID == "" {
+	if !ok || rb.Identity == nil {
+		return nil
+	}
+	who, err := read(ctx, rb, rb.Identity.SignedIn)
+	if err != nil {
 		return nil
 	}
 	if sp, err := read(ctx, rb, func(ctx context.Context) (*ServicePrincipal, error) {
@@ -246,7 +253,12 @@ func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string)
 	}); err != nil || sp != nil {
 		return nil
 	}
-	roles, err := read(ctx, rb, func(ctx context.Context) ([]string, error) { return rr.DirectoryRolesOfApp(ctx, rb.SignedInAppID) })
+	roles, err := read(ctx, rb, func(ctx context.Context) ([]string, error) {
+		if who.Kind == PrincipalUser {
+			return rr.DirectoryRolesOfSignedInUser(ctx)
+		}
+		return rr.DirectoryRolesOfApp(ctx, who.AppID)
+	})
 	if err != nil {
 		return nil
 	}
@@ -255,6 +267,7 @@ func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string)
 			return nil
 		}
 	}
-	return &PermissionError{What: "create a service principal for Aiven's app " + aivenAppID + " (" + StepRef(StepAivenSP) + ")",
-		Need: "that needs the Application Administrator (or Cloud Application Administrator) role: sign in with an account that has it, or ask an administrator to run: az ad sp create --id " + aivenAppID}
+	return &PermissionError{What: who.Name + " cannot create a service principal for Aiven's app " + aivenAppID + " (" + StepRef(StepAivenSP) + ")",
+		Need: "that needs the Application Administrator, Cloud Application Administrator or Global Administrator role in tenant " + who.TenantID +
+			": sign in with an account that has one, or ask a Privileged Role Administrator to assign one, or ask an administrator to run: az ad sp create --id " + aivenAppID}
 }

@@ -159,9 +159,9 @@ type Runbook struct {
 	Network Network
 	// SignInAsApp signs in as the user's app in two tenants (step 13).
 	SignInAsApp AppSignIn
-	// SignedInAppID is the admin's own app id when it signs in as an app
-	// (not a user); the preflight uses it to read its directory roles.
-	SignedInAppID string
+	// Identity tells who is signed in (a user or an app); the preflight
+	// reads that principal's directory roles. nil skips those checks.
+	Identity WhoAmI
 	// Store keeps run records; nil keeps them in memory only.
 	Store RecordStore
 	// ReadOnly refuses everything that would change a cloud: a step's

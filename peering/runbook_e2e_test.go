@@ -431,7 +431,7 @@ func TestRunbookNeedsApplicationAdministratorAtStep7(t *testing.T) {
 	// When the preflight cannot tell (a user sign-in), the step says it,
 	// and nothing else was created.
 	rb := e.runbook()
-	rb.SignedInAppID = ""
+	rb.Identity = nil
 	run := openRun(t, rb, stagingTarget(), peering.Options{})
 	defer run.Close()
 	err = run.RunAll(ctxFor(t), nil)

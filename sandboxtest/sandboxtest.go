@@ -124,6 +124,7 @@ type Env struct {
 	Network   *azure.Network
 	Access    *azure.Access
 	Directory *azure.Directory
+	Identity  *azure.Identity
 	SignIn    peering.AppSignIn
 	Aiven     *aiven.Client
 }
@@ -195,6 +196,7 @@ func FromEnv(t testing.TB, getenv func(string) string, o Options) *Env {
 		t.Fatal(err)
 	}
 	e.SignIn = azure.NewAppSignIn(e.Endpoints)
+	e.Identity = azure.NewIdentity(cred, e.Endpoints, e.Directory)
 	cfg := aiven.Config{URL: getenv(EnvAivenURL), Token: getenv(EnvAivenToken), HTTPClient: e.HTTPClient(),
 		RetryMax: 6, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 200 * time.Millisecond}
 	if o.FailFast {
@@ -224,7 +226,7 @@ func (e *Env) As(t testing.TB, spec sandbox.PrincipalSpec) *Env {
 // deadlines made for tests.
 func (e *Env) Runbook(stateDir string) *peering.Runbook {
 	return &peering.Runbook{Aiven: e.Aiven, Directory: e.Directory, Access: e.Access, Network: e.Network,
-		SignInAsApp: e.SignIn, SignedInAppID: e.ClientID, Store: state.Dir{Path: stateDir},
+		SignInAsApp: e.SignIn, Identity: e.Identity, Store: state.Dir{Path: stateDir},
 		Poll:         peering.Backoff{Initial: 5 * time.Millisecond, Max: 100 * time.Millisecond, Factor: 1.5},
 		Retry:        peering.Backoff{Initial: 10 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
 		StepDeadline: time.Minute, WaitDeadline: time.Minute}

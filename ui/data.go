@@ -25,6 +25,8 @@ type data struct {
 	// fullAt is when the last refresh of every project started (timed
 	// polls in between may refresh only the projects that move).
 	fullAt time.Time
+	// who is the principal signed in to Azure, once known.
+	who *peering.Principal
 
 	lastState map[connRef]peering.State
 	observed  map[connRef][]observation

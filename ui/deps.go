@@ -44,6 +44,10 @@ type Deps struct {
 	// DeviceCode delivers Azure's device-code sign-in prompts; the
 	// dashboard shows the code and URL in a panel. Nil when not used.
 	DeviceCode <-chan DeviceCodeMessage
+	// WhoAmI tells who is signed in to Azure, for the header; asking it
+	// is what signs in (a device code is asked for then). Nil: the header
+	// says what Identity knows.
+	WhoAmI peering.WhoAmI
 }
 
 // Identity says who azpeer acts as.

@@ -115,6 +115,9 @@ func (m *Model) Init() tea.Cmd {
 	if m.deps.DeviceCode != nil {
 		cmds = append(cmds, waitDeviceCode(m.ctx, m.deps.DeviceCode))
 	}
+	if m.deps.WhoAmI != nil && m.deps.Network != nil {
+		cmds = append(cmds, fetchWhoAmI(m.ctx, m.deps.WhoAmI))
+	}
 	for _, s := range m.stack[1:] {
 		cmds = append(cmds, s.enter(m))
 	}
@@ -209,6 +212,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case subscriptionsMsg, vnetsMsg:
 		if w, ok := m.top().(*wizardScreen); ok {
 			return m, w.data(m, msg)
+		}
+		return m, nil
+	case whoamiMsg:
+		if msg.err == nil {
+			m.who = &msg.who
 		}
 		return m, nil
 	case loginMsg:

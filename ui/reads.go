@@ -59,6 +59,19 @@ type loginMsg struct {
 	err error
 }
 
+// whoamiMsg says who is signed in to Azure.
+type whoamiMsg struct {
+	who peering.Principal
+	err error
+}
+
+func fetchWhoAmI(ctx context.Context, w peering.WhoAmI) tea.Cmd {
+	return func() tea.Msg {
+		who, err := w.SignedIn(ctx)
+		return whoamiMsg{who: who, err: err}
+	}
+}
+
 // deviceCodeMsg shows Azure's device-code prompt.
 type deviceCodeMsg DeviceCodeMessage
 

@@ -55,7 +55,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 	deps.Runbook = e.Runbook(t.TempDir())
 	// The dashboard's tests see each step fail on its own; the preflight
 	// that reads the signed-in app's directory roles is peering's to test.
-	deps.Runbook.SignedInAppID = ""
+	deps.Runbook.Identity = nil
 	return &testEnv{s: s, deps: deps}
 }
 

@@ -128,6 +128,12 @@ func (m *Model) identityLine(w int) string {
 		parts = append(parts, s.Pending.Render("Azure "+why))
 	default:
 		az := "Azure tenant " + orUnknown(id.AzureTenantID)
+		if w := m.who; w != nil {
+			az = "Azure " + w.Name + " · tenant " + w.TenantID
+			if w.TenantName != "" {
+				az = "Azure " + w.Name + " · tenant " + w.TenantName + " (" + w.TenantID + ")"
+			}
+		}
 		if id.AzureSubscriptionID != "" {
 			az += " · sub " + id.AzureSubscriptionID
 		}
