@@ -275,3 +275,13 @@ func TestPollInterval(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderNamesPrincipalAndTenant checks that the header says who is
+// signed in to Azure and the tenant's name beside its id.
+func TestHeaderNamesPrincipalAndTenant(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	d := newDriver(t, env.deps, fastOptions(), 200, 30)
+	d.loaded()
+	c := env.s.Credentials()
+	d.untilScreen("Azure app "+c.ClientID, "tenant Contoso ("+c.TenantID+")")
+}

@@ -52,6 +52,7 @@ func newTestEnv(t testing.TB, o envOptions) *testEnv {
 		return &testEnv{s: s, deps: deps}
 	}
 	deps.Network = e.Network
+	deps.WhoAmI = e.Identity
 	deps.Runbook = e.Runbook(t.TempDir())
 	// The dashboard's tests see each step fail on its own; the preflight
 	// that reads the signed-in app's directory roles is peering's to test.
