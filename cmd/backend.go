@@ -273,6 +273,15 @@ func (b *backend) subscription(ctx context.Context, flag string) (string, error)
 	if b.Network == nil {
 		return "", b.azureError()
 	}
+	if b.AzureSource.Kind == azure.SourceAzureCLI {
+		// Signed in with the Azure CLI: its default (az account set), as
+		// az itself would use.
+		if s, ok, err := azure.CLIDefaultSubscription(b.getenv); err != nil {
+			return "", err
+		} else if ok {
+			return s.ID, nil
+		}
+	}
 	subs, err := b.Network.Subscriptions(ctx)
 	if err != nil {
 		return "", err
@@ -287,7 +296,7 @@ func (b *backend) subscription(ctx context.Context, flag string) (string, error)
 	for _, s := range subs {
 		ids = append(ids, s.ID+" ("+s.DisplayName+")")
 	}
-	return "", fmt.Errorf("several subscriptions are visible; pick one with --subscription or AZURE_SUBSCRIPTION_ID: %s", strings.Join(ids, ", "))
+	return "", fmt.Errorf("several subscriptions are visible; pick one with --subscription, AZURE_SUBSCRIPTION_ID or subscription in the configuration: %s", strings.Join(ids, ", "))
 }
 
 func (b *backend) azureError() error {

@@ -47,8 +47,16 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		visible = visible || strings.EqualFold(s.ID, t.SubscriptionID)
 	}
 	if !visible {
+		fix := "sign in to the tenant that owns it (az login --tenant TENANT), or pick a VNet from azpeer vnets"
+		// Resource Manager names any subscription's tenant to anyone.
+		if tid := rb.subscriptionTenant(ctx, "/subscriptions/"+t.SubscriptionID); tid != "" {
+			fix = "it belongs to tenant " + tid + ": sign in there (az login --tenant " + tid + ", or AZURE_TENANT_ID for an app), or pick a VNet from azpeer vnets"
+			if who, err := rb.signedIn(ctx); err == nil && !strings.EqualFold(who.TenantID, tid) {
+				fix = "it belongs to tenant " + tid + ", and you are signed in to " + who.TenantID + ": sign in there (az login --tenant " + tid + ", or AZURE_TENANT_ID for an app), or pick a VNet from azpeer vnets"
+			}
+		}
 		return &ValidationError{Field: t.subscriptionField(), Problem: fmt.Sprintf("names subscription %s, which the signed-in principal cannot see", t.SubscriptionID),
-			Fix: "sign in to the tenant that owns it (az login --tenant TENANT), or pick a VNet from azpeer vnets"}
+			Fix: fix}
 	}
 	var vnet VNet
 	if err := readInto(ctx, rb, &vnet, func(ctx context.Context) (VNet, error) { return rb.Network.VNet(ctx, t.VNetID()) }); err != nil {
@@ -234,6 +242,14 @@ var appAdminRoleTemplates = []string{
 	"62e90394-69f5-4237-9190-012177145e10", // Global Administrator
 }
 
+// signedIn is who is signed in, when Identity can tell.
+func (rb *Runbook) signedIn(ctx context.Context) (Principal, error) {
+	if rb.Identity == nil {
+		return Principal{}, errors.New("who is signed in is not known")
+	}
+	return read(ctx, rb, rb.Identity.SignedIn)
+}
+
 // checkCanCreateAivenSP stops a run that would fail at the step creating
 // Aiven's service principal: when Aiven's app has no service principal in
 // the tenant yet, the signed-in user or app must hold a role that may
@@ -241,10 +257,10 @@ var appAdminRoleTemplates = []string{
 // that step, which says what failed.
 func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string) error {
 	rr, ok := rb.Directory.(DirectoryRoleReader)
-	if !ok || rb.Identity == nil {
+	if !ok {
 		return nil
 	}
-	who, err := read(ctx, rb, rb.Identity.SignedIn)
+	who, err := rb.signedIn(ctx)
 	if err != nil {
 		return nil
 	}

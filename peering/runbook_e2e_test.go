@@ -595,3 +595,18 @@ func TestRunbookMSTWithItsOwnApp(t *testing.T) {
 		t.Errorf("after delete:\nbefore %v\nafter  %v", before, got)
 	}
 }
+
+// TestPreflightNamesTheTenantOfAnUnseenSubscription asks for a VNet in a
+// subscription of another tenant: the refusal says which tenant to sign
+// in to, before anything is created.
+func TestPreflightNamesTheTenantOfAnUnseenSubscription(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	tg := stagingTarget()
+	tg.SubscriptionID = sandbox.AivenSubscriptionID
+	err := e.runbook().Preflight(ctxFor(t), tg, peering.Options{})
+	var ve *peering.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "belongs to tenant "+sandbox.AivenTenantID) ||
+		!strings.Contains(err.Error(), "signed in to "+sandbox.UserTenantID) || !strings.Contains(err.Error(), "az login --tenant "+sandbox.AivenTenantID) {
+		t.Fatalf("want the subscription's tenant named, got %v", err)
+	}
+}
