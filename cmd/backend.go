@@ -47,6 +47,9 @@ type Globals struct {
 	AzureCloud   string
 	StateDir     string
 	Subscription string
+	// Tenant is the Entra tenant to sign in to with the Azure CLI or a
+	// device code.
+	Tenant string
 }
 
 // backend is everything a command talks to, wired from flags and the
@@ -133,7 +136,7 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 		b.AivenSource = source
 	}
 
-	cred, src, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode})
+	cred, src, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode, TenantID: g.Tenant})
 	if err != nil {
 		if o.needAzure {
 			return nil, err

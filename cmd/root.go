@@ -35,7 +35,8 @@ func NewRootCommand() *cobra.Command {
 	f.StringArrayVar(&g.SandboxVariants, "sandbox-variant", nil, "NAME=VALUE: a --sandbox behaviour no public source settles (azpeer sandbox serve --help lists them)")
 	f.StringVar(&g.AzureCloud, "azure-cloud", "public", "Azure cloud: "+strings.Join(azure.CloudNames, ", "))
 	f.StringVar(&g.StateDir, "state-dir", "", "directory for run records (default $XDG_STATE_HOME/azpeer)")
-	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, then the configuration's, or the only one visible)")
+	f.StringVar(&g.Subscription, "subscription", "", "Azure subscription id (default AZURE_SUBSCRIPTION_ID, then the configuration's, then the Azure CLI's default, or the only one visible)")
+	f.StringVar(&g.Tenant, "tenant", "", "Entra tenant id to sign in to with the Azure CLI or a device code (default: the CLI's current tenant, or any tenant of the account)")
 	f.BoolVar(&g.ReadOnly, "read-only", false, "change nothing in either cloud: browse, diagnose and wait only (also AZPEER_READ_ONLY=1, or read_only in the configuration)")
 	root.Flags().StringVar(&project, "project", "", "open the dashboard on this project")
 	// The configuration file is read once, before any command runs; flags
@@ -50,6 +51,7 @@ func NewRootCommand() *cobra.Command {
 		newDeleteCommand(g),
 		newDoctorCommand(g),
 		newWaitCommand(g),
+		newLoginCommand(g),
 		newConfigCommand(g),
 		newSandboxCommand(),
 	)

@@ -234,12 +234,19 @@ type DirectoryRoleReader interface {
 	DirectoryRolesOfSignedInUser(ctx context.Context) ([]string, error)
 }
 
-// Directory role templates that may create a service principal for
-// another tenant's application.
-var appAdminRoleTemplates = []string{
-	"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", // Application Administrator
-	"158c047a-c907-4556-b7ef-446551a6b5f7", // Cloud Application Administrator
-	"62e90394-69f5-4237-9190-012177145e10", // Global Administrator
+// AppAdminRole names the directory role (by template id, from Microsoft
+// Entra's built-in roles) that may create a service principal for another
+// tenant's application, or "".
+func AppAdminRole(templateID string) string {
+	switch strings.ToLower(templateID) {
+	case "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3":
+		return "Application Administrator"
+	case "158c047a-c907-4556-b7ef-446551a6b5f7":
+		return "Cloud Application Administrator"
+	case "62e90394-69f5-4237-9190-012177145e10":
+		return "Global Administrator"
+	}
+	return ""
 }
 
 // signedIn is who is signed in, when Identity can tell.
@@ -279,7 +286,7 @@ func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string)
 		return nil
 	}
 	for _, r := range roles {
-		if slices.Contains(appAdminRoleTemplates, strings.ToLower(r)) {
+		if AppAdminRole(r) != "" {
 			return nil
 		}
 	}

@@ -22,6 +22,9 @@ type Keys struct {
 	// Everywhere.
 	Back, Help, Quit, Refresh, Pause key.Binding
 
+	// The Azure sign-in panel.
+	CopyCode, NewCode key.Binding
+
 	// Peerings.
 	New, Diagnose, JSON, Checklist key.Binding
 
@@ -57,6 +60,9 @@ func DefaultKeys() Keys {
 		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Refresh: b([]string{"r"}, "r", "refresh"),
 		Pause:   b([]string{"p"}, "p", "pause/resume"),
+
+		CopyCode: b([]string{"c"}, "c", "copy the sign-in code"),
+		NewCode:  b([]string{"enter"}, "enter", "new sign-in code"),
 
 		New:       b([]string{"n"}, "n", "new peering"),
 		Diagnose:  b([]string{"d"}, "d", "diagnose"),

@@ -57,9 +57,9 @@ type Model struct {
 	status  string
 	errorSt bool
 
-	prompt     *field
-	deviceCode *DeviceCodeMessage
-	quitting   bool
+	prompt   *field
+	signIn   *signIn
+	quitting bool
 }
 
 // New builds the dashboard's model without starting a program (ui.Run
@@ -197,7 +197,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			// Keep what was seen, marked with the error.
 			side.vnet = prev.vnet
 		} else {
-			m.deviceCode = nil
+			m.signedInToAzure()
 		}
 		m.azure[key] = side
 		m.top().refresh(m.common())
@@ -215,9 +215,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case whoamiMsg:
-		if msg.err == nil {
-			m.who = &msg.who
+		if msg.err != nil {
+			m.signInFailed(msg.err)
+			return m, nil
 		}
+		m.who = &msg.who
+		m.signedInToAzure()
+		m.top().refresh(m.common())
 		return m, nil
 	case loginMsg:
 		if msg.err != nil {
@@ -228,8 +232,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setStatus("signed in to Aiven", false)
 		return m, m.poll()
 	case deviceCodeMsg:
-		dc := DeviceCodeMessage(msg)
-		m.deviceCode = &dc
+		m.showDeviceCode(DeviceCodeMessage(msg))
 		return m, waitDeviceCode(m.ctx, m.deps.DeviceCode)
 	case runOpenedMsg:
 		return m, m.runOpened(msg)
@@ -240,7 +243,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		rs.rec = rs.run.Record()
 		if msg.ev.Kind == peering.EventState || msg.ev.Kind == peering.EventDone {
-			m.deviceCode = nil
+			m.signedInToAzure()
 		}
 		m.refreshRunViews(rs.key)
 		return m, waitRunEvent(m.ctx, rs.key, rs.events)
@@ -323,6 +326,9 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		_, cmd := top.key(m, msg)
 		return cmd
 	}
+	if handled, cmd := m.signInKey(msg); handled {
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		return m.quit()
@@ -335,10 +341,6 @@ func (m *Model) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, m.keys.Back):
-		if m.deviceCode != nil {
-			m.deviceCode = nil
-			return nil
-		}
 		return m.pop()
 	case key.Matches(msg, m.keys.Refresh):
 		if m.aiven == nil {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"strings"
 	"testing"
@@ -93,9 +94,17 @@ func TestDeviceCodePanel(t *testing.T) {
 	d := newDriver(t, e.deps, Options{NoAutoRefresh: true}, 100, 30)
 	ch <- DeviceCodeMessage{UserCode: "ABCD-1234", VerificationURL: "https://microsoft.com/devicelogin",
 		Message: "To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ABCD-1234 to authenticate."}
-	d.untilScreen("Azure sign-in", "ABCD-1234", "https://microsoft.com/devicelogin")
+	d.untilScreen("Azure sign-in", "ABCD-1234", "https://microsoft.com/devicelogin", "the code expires in 15m0s", "c copy the code")
+	d.press("c")
+	d.until("the clipboard", func() bool { return d.copied != "" })
+	if d.copied != "ABCD-1234" {
+		t.Errorf("c copied %q, want the code", d.copied)
+	}
+	// A refused code says why and offers a new one.
+	d.send(whoamiMsg{err: errors.New("AADSTS70016: the user declined")})
+	d.untilScreen("sign-in failed: AADSTS70016", "enter new code")
 	d.press("esc")
-	if strings.Contains(d.screen(), "ABCD-1234") {
+	if strings.Contains(d.screen(), "Azure sign-in") {
 		t.Error("esc did not hide the panel")
 	}
 }

@@ -173,7 +173,7 @@ func (s *wizardScreen) data(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		s.loading, s.subs, s.subsErr = false, msg.subs, msg.err
 		if msg.err == nil {
-			m.deviceCode = nil
+			m.signedInToAzure()
 		}
 	case vnetsMsg:
 		if msg.seq != s.vnetsSeq {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -33,8 +34,8 @@ func (m *Model) render() string {
 		body = m.overlay.view(m, w, bodyH)
 	default:
 		body = m.top().view(m.common())
-		if m.deviceCode != nil {
-			body = m.deviceCodePanel(w) + "\n" + body
+		if m.signIn != nil && !m.signIn.hidden {
+			body = m.signInPanel(w) + "\n" + body
 		}
 	}
 	body = fixHeight(clip(body, w), bodyH)
@@ -54,7 +55,12 @@ func (m *Model) render() string {
 }
 
 func (m *Model) currentKeyMap() keyMap {
-	return m.top().keyMap(&m.keys)
+	km := m.top().keyMap(&m.keys)
+	if extra := m.signInKeys(); len(extra) > 0 {
+		km.short = append(append([]key.Binding{}, extra...), km.short...)
+		km.full = append([][]key.Binding{extra}, km.full...)
+	}
+	return km
 }
 
 func (m *Model) breadcrumb() string {
@@ -187,17 +193,4 @@ func (m *Model) promptView(w, h int) string {
 		s.Muted.Render("enter signs in · esc quits"),
 	}
 	return strings.Join(lines, "\n")
-}
-
-func (m *Model) deviceCodePanel(w int) string {
-	s := &m.styles
-	dc := m.deviceCode
-	text := dc.Message
-	if text == "" {
-		text = "To sign in to Azure, open " + dc.VerificationURL + " and enter the code " + dc.UserCode
-	}
-	inner := s.BoxTitle.Render("Azure sign-in") + "\n" +
-		"open " + s.Title.Render(dc.VerificationURL) + " and enter " + s.Pending.Render(dc.UserCode) + "\n" +
-		s.Muted.Render(clip(text, max(10, w-6))) + "\n" + s.Muted.Render("esc hides this panel")
-	return s.Box.Width(min(w, 100)).Render(inner)
 }
