@@ -171,6 +171,7 @@ func (k *Keys) bindings() map[string]*key.Binding {
 		"pause": &k.Pause, "new": &k.New, "diagnose": &k.Diagnose, "json": &k.JSON, "checklist": &k.Checklist,
 		"run_step": &k.RunStep, "run_all": &k.RunAll, "retry": &k.Retry, "copy": &k.Copy, "events": &k.Events,
 		"adopt": &k.Adopt, "replace": &k.Replace, "fix": &k.Fix, "select": &k.Select, "toggle": &k.Toggle, "confirm": &k.Confirm,
+		"copy_code": &k.CopyCode, "new_code": &k.NewCode,
 	}
 }
 
