@@ -81,16 +81,26 @@ func codes(reasons map[string]string) transient {
 // retry runs op until it succeeds, fails with a non-transient error, or the
 // deadline passes. Waits honour a server's Retry-After when it is longer.
 func retry(ctx context.Context, deadline time.Duration, b Backoff, isTransient transient, onRetry func(attempt int, wait time.Duration, err error), op func(ctx context.Context) error) error {
+	parent := ctx
 	if deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, deadline)
 		defer cancel()
 	}
 	var wait time.Duration
+	// The cloud's last answer: when the deadline cuts an attempt short,
+	// that answer (say, AuthorizationFailed while a role propagates)
+	// explains the give-up; the cut attempt's "context deadline exceeded"
+	// does not.
+	var lastErr error
+	var lastReason string
 	for attempt := 1; ; attempt++ {
 		err := op(ctx)
 		if err == nil {
 			return nil
+		}
+		if lastErr != nil && isDeadline(err) && ctx.Err() != nil && parent.Err() == nil {
+			return fmt.Errorf("gave up after %d attempts (%s): %w", attempt-1, lastReason, lastErr)
 		}
 		reason := commonTransient(err)
 		if reason == "" && isTransient != nil {
@@ -98,6 +108,9 @@ func retry(ctx context.Context, deadline time.Duration, b Backoff, isTransient t
 		}
 		if reason == "" {
 			return err
+		}
+		if !isDeadline(err) {
+			lastErr, lastReason = err, reason
 		}
 		wait = b.next(wait)
 		var ce *CloudError
