@@ -273,6 +273,41 @@ func connection(pc vpc.PeeringConnectionOut) peering.Connection {
 	return c
 }
 
+// Services lists a project's services with how to reach them (GET
+// /v1/project/{project}/service): components, project VPC and
+// user_config's ip_filter, whose entries are networks or objects with a
+// network, by the schema's age.
+func (c *Client) Services(ctx context.Context, project string) ([]peering.Service, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.api.ServiceList(ctx, project)
+	if err != nil {
+		return nil, wrap(ctx, fmt.Sprintf("list services of project %s", project), err)
+	}
+	svcs := make([]peering.Service, 0, len(out))
+	for _, s := range out {
+		sv := peering.Service{Name: s.ServiceName, Type: s.ServiceType, State: string(s.State), VPCID: s.ProjectVpcId, IPFilter: []string{}}
+		for _, comp := range s.Components {
+			sv.Components = append(sv.Components, peering.Component{Component: comp.Component, Host: comp.Host, Port: comp.Port,
+				Route: string(comp.Route), Usage: string(comp.Usage)})
+		}
+		if list, ok := s.UserConfig["ip_filter"].([]any); ok {
+			for _, e := range list {
+				switch v := e.(type) {
+				case string:
+					sv.IPFilter = append(sv.IPFilter, v)
+				case map[string]any:
+					if n, ok := v["network"].(string); ok {
+						sv.IPFilter = append(sv.IPFilter, n)
+					}
+				}
+			}
+		}
+		svcs = append(svcs, sv)
+	}
+	return svcs, nil
+}
+
 // ProjectPermissions lists the token's memberships and permissions on a
 // project, as /v1/me reports them (project_membership and
 // project_memberships); the runbook checks them before deleting both

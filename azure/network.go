@@ -271,6 +271,38 @@ func (n *Network) CreatePeering(ctx context.Context, vnetID, name, remoteVNetID 
 	return peeringFromSDK(&resp.VirtualNetworkPeering), nil
 }
 
+// SyncPeering syncs a peering with its remote network's current address
+// space, as `az network vnet peering sync` does: it reads the peering and
+// puts it back unchanged with ?syncRemoteAddressSpace=true (azure-cli's
+// test_network_vnet_peering_sync.yaml), then waits for the operation. It
+// changes no setting of the peering. Like any peering PUT it passes
+// Resource Manager's linked access check on the remote network, so across
+// tenants the caller needs peer/action there and an auxiliary token.
+func (n *Network) SyncPeering(ctx context.Context, vnetID, name string) (peering.VNetPeering, error) {
+	ref, err := parseVNetID(vnetID)
+	if err != nil {
+		return peering.VNetPeering{}, err
+	}
+	c, err := n.peeringClient(ref.sub)
+	if err != nil {
+		return peering.VNetPeering{}, err
+	}
+	cur, err := c.Get(ctx, ref.rg, ref.name, name, nil)
+	if err != nil {
+		return peering.VNetPeering{}, fmt.Errorf("read peering %s of %s to sync it: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	opts := &armnetwork.VirtualNetworkPeeringsClientBeginCreateOrUpdateOptions{SyncRemoteAddressSpace: to.Ptr(armnetwork.SyncRemoteAddressSpaceTrue)}
+	poller, err := c.BeginCreateOrUpdate(ctx, ref.rg, ref.name, name, cur.VirtualNetworkPeering, opts)
+	if err != nil {
+		return peering.VNetPeering{}, fmt.Errorf("sync peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll})
+	if err != nil {
+		return peering.VNetPeering{}, fmt.Errorf("sync peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+	}
+	return peeringFromSDK(&resp.VirtualNetworkPeering), nil
+}
+
 // DeletePeering deletes a peering and waits; one already gone is fine.
 func (n *Network) DeletePeering(ctx context.Context, vnetID, name string) error {
 	ref, err := parseVNetID(vnetID)
@@ -362,6 +394,9 @@ func peeringFromSDK(p *armnetwork.VirtualNetworkPeering) peering.VNetPeering {
 				out.RemoteAddressPrefixes = derefAll(sp.AddressPrefixes)
 				break
 			}
+		}
+		if sp := pp.RemoteAddressSpace; sp != nil {
+			out.SyncedRemotePrefixes = derefAll(sp.AddressPrefixes)
 		}
 	}
 	return out

@@ -84,7 +84,7 @@ func checkProdPeering(t *testing.T, p peering.VNetPeering) {
 	}
 	p.ID = want.ID
 	// The remote's address space is checked where peerings are created.
-	p.RemoteAddressPrefixes = nil
+	p.RemoteAddressPrefixes, p.SyncedRemotePrefixes = nil, nil
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("peering = %+v\nwant %+v", p, want)
 	}

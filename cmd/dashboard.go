@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azpeer/azpeer/aiven"
+	"github.com/azpeer/azpeer/netcheck"
 	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/ui"
 )
 
@@ -63,6 +65,15 @@ func runDashboard(cmd *cobra.Command, g *Globals, project string) error {
 			return err
 		}
 		deps.Runbook = rb
+		// The connectivity check runs on this machine; in the sandbox on
+		// a laptop of its network (the Internet), as a real one would.
+		deps.Probe = func(peering.Target) (peering.ConnectivityProbe, error) {
+			if b.Sandbox != nil {
+				h, err := b.Sandbox.Host(sandbox.HostSpec{})
+				return netcheck.Probe{Host: h}, err
+			}
+			return netcheck.Probe{Host: netcheck.System{}}, nil
+		}
 	}
 	keys, err := ui.ParseKeys(g.Config.Keys)
 	if err != nil {

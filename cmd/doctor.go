@@ -14,6 +14,7 @@ import (
 
 func newDoctorCommand(g *Globals) *cobra.Command {
 	var tf targetFlags
+	var cf connectivityFlags
 	var asJSON, fix, yes bool
 	var aivenAppID string
 	var timeout time.Duration
@@ -27,10 +28,24 @@ INVALID_SPECIFICATION, REJECTED_BY_PEER, AuthorizationFailed and
 Disconnected. With --fix it applies the most likely fix it can, after
 asking. Exit status: 0 healthy (everything checked, nothing wrong), 1
 problems found, 3 something could not be checked — "could not check" is
-never reported as healthy.`,
-		Example: `  azpeer doctor --sandbox --project tsdb-prod --vpc 1f0e2d3c-4b5a-4697-8877-665544332211 --vnet rg-prod/prod-vnet-old`,
-		Args:    cobra.NoArgs,
+never reported as healthy.
+
+With --connectivity it checks instead whether the project's services can
+be reached from this machine: each service's host names through the
+system resolver (and --dns-server), whether the answers lie in the VPC,
+whether the service's IP allow-list includes the VNet's ranges, and a
+TCP connect and (PostgreSQL) TLS handshake with short deadlines. It says
+what it sees in plain words — reachable, not running inside the peered
+VNet (the usual case on a laptop: it prints the commands to run from a VM
+there), public access only, allow-list missing the VNet, a resolver that
+drops private answers, port closed — and changes nothing.`,
+		Example: `  azpeer doctor --sandbox --project tsdb-prod --vpc 1f0e2d3c-4b5a-4697-8877-665544332211 --vnet rg-prod/prod-vnet-old
+  azpeer doctor --connectivity --project tsdb-staging --vpc 2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b --vnet rg-app/app-vnet --dns-server 1.1.1.1:53`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if fix && cf.on {
+				return fmt.Errorf("--fix and --connectivity: pick one (the connectivity check changes nothing)")
+			}
 			if fix {
 				if err := g.refuseReadOnly("doctor --fix"); err != nil {
 					return err
@@ -43,6 +58,9 @@ never reported as healthy.`,
 				return err
 			}
 			defer b.Close()
+			if cf.on {
+				return cf.run(ctx, cmd, b, t, rb, asJSON)
+			}
 			out := cmd.OutOrStdout()
 			d := rb.Diagnose(ctx, t, aivenAppID)
 			if asJSON {
@@ -83,6 +101,7 @@ never reported as healthy.`,
 		},
 	}
 	tf.register(c)
+	cf.register(c)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().BoolVar(&fix, "fix", false, "apply the most likely finding's fix (asks first)")
 	c.Flags().BoolVar(&yes, "yes", false, "with --fix: do not ask")

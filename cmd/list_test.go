@@ -127,7 +127,7 @@ func TestVNetsJSONShape(t *testing.T) {
 	}
 	// The sync level and the remote's address space say whether an
 	// address-space change has reached both sides (day two).
-	want := []string{"allow_vnet_access", "name", "peering_state", "remote_address_prefixes", "remote_vnet_id", "sync_level"}
+	want := []string{"allow_vnet_access", "name", "peering_state", "remote_address_prefixes", "remote_vnet_id", "sync_level", "synced_remote_prefixes"}
 	if got := keysOf(t, prod[0]); !slices.Equal(got, want) {
 		t.Errorf("peering keys %v", got)
 	}

@@ -52,6 +52,7 @@ func NewRootCommand() *cobra.Command {
 		newDoctorCommand(g),
 		newWaitCommand(g),
 		newLoginCommand(g),
+		newSyncCommand(g),
 		newConfigCommand(g),
 		newSandboxCommand(),
 	)

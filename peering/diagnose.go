@@ -92,6 +92,9 @@ const (
 	FixRecreateAiven FixKind = "recreate-aiven-peering"
 	// FixRefresh asks Aiven to re-check the connection now.
 	FixRefresh FixKind = "refresh"
+	// FixSync syncs the user's side of the peering, asks Aiven to refresh
+	// its side, and waits until both are in sync (Runbook.Sync).
+	FixSync FixKind = "sync"
 )
 
 // Finding is one diagnosed problem.

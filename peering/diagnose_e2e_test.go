@@ -86,6 +86,20 @@ func diagCases(v variantSet) []diagCase {
 		// its ACTIVE state_info names no network.
 		{rule: peering.RuleAivenNetworkInferred, first: true, note: true,
 			setup: func(t *testing.T, e *env) peering.Target { return prodTarget() }},
+		// A peering azpeer made, after the user added a range to the VNet:
+		// Aiven's side has not synced it. Under
+		// aiven-address-space-sync=periodic Aiven syncs by itself 5
+		// simulated minutes later (3 s here), which the sync waits for.
+		{rule: peering.RuleNotInSync, first: true, opts: sandbox.Options{Speed: 100, Timing: addressSyncTiming(5 * time.Minute)},
+			setup: func(t *testing.T, e *env) peering.Target {
+				run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
+				runAll(t, run, "create the staging peering")
+				run.Close()
+				if err := e.Sandbox.SetVNetAddressSpace(sandboxtest.AppVNetID, []string{"10.2.0.0/16", "10.4.0.0/16"}); err != nil {
+					t.Fatal(err)
+				}
+				return stagingTarget()
+			}},
 		{rule: peering.RuleSubscriptionNotVisible, first: true,
 			// A subscription id nobody has: Aiven cannot find it either.
 			setup: invalidRequest(func(tg *peering.Target) { tg.SubscriptionID = "0badc0de-1111-4222-8333-444455556666" }, sandbox.UserTenantID, nil)},
@@ -275,9 +289,11 @@ func diagCases(v variantSet) []diagCase {
 		{rule: peering.RuleLastAuthorizationError,
 			setup: func(t *testing.T, e *env) peering.Target {
 				// The app's role on the VNet goes between sign-in and step 14,
-				// so Azure refuses the peering until the step gives up.
+				// so Azure refuses the peering until the step gives up (after
+				// a second: time for a few refusals even on a loaded machine
+				// running the variant matrix under -race).
 				rb := e.runbook()
-				rb.StepDeadline = 300 * time.Millisecond
+				rb.StepDeadline = time.Second
 				run := runSteps(t, rb, stagingTarget(), peering.StepAppSignIn)
 				defer run.Close()
 				if err := e.Access.DeleteRoleAssignment(ctxFor(t), run.Record().Outputs[peering.OutUserAppAssignment]); err != nil {
@@ -345,6 +361,13 @@ func runDiagnoseRules(t *testing.T, v variantSet) {
 			t.Errorf("no sandbox scenario for rule %s", id)
 		}
 	}
+}
+
+// addressSyncTiming makes every simulated delay instant but Aiven's sync
+// of its side by itself (under aiven-address-space-sync=periodic), which
+// takes d.
+func addressSyncTiming(d time.Duration) *sandbox.Timing {
+	return &sandbox.Timing{AivenAddressSync: sandbox.Duration(d)}
 }
 
 func prodTarget() peering.Target {

@@ -19,6 +19,15 @@ func (rb *Runbook) Fix(ctx context.Context, f *Facts, finding Finding, sink Even
 	switch finding.Action {
 	case FixRefresh:
 		return rb.call(ctx, func(ctx context.Context) error { return rb.Aiven.Refresh(ctx, t.Project, t.VPCID) })
+	case FixSync:
+		res := rb.Sync(ctx, t, func(e SyncEvent) { sink.emit(syncAsEvent(e)) })
+		if res.Outcome != WaitReached {
+			if res.Err != nil {
+				return fmt.Errorf("sync: %s: %w", res.Outcome, res.Err)
+			}
+			return fmt.Errorf("sync: %s (sync level %s)", res.Outcome, res.Last.Level)
+		}
+		return nil
 	case FixRecreateAiven:
 		// The runbook deletes the connection (the user agreed), waits until
 		// Aiven no longer lists it, and creates it anew.
@@ -69,4 +78,21 @@ func (rb *Runbook) resume(ctx context.Context, f *Facts, sink EventSink, consent
 	}
 	run.mu.Unlock()
 	return run.RunAll(ctx, sink)
+}
+
+// emit calls the sink when there is one.
+func (s EventSink) emit(e Event) {
+	if s != nil {
+		s(e)
+	}
+}
+
+// syncAsEvent is a sync's event as a runbook event, for the progress
+// streams that show fixes.
+func syncAsEvent(e SyncEvent) Event {
+	ev := Event{Time: e.Time, Kind: EventNotice, Message: e.Message}
+	if e.Changed {
+		ev = Event{Time: e.Time, Kind: EventState, Side: "azure sync", From: e.From, To: e.To}
+	}
+	return ev
 }

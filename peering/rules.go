@@ -44,6 +44,7 @@ const (
 	RuleAivenFailedUnexplained = "aiven-failed"
 	RuleConnectionOtherApp     = "connection-other-app"
 	RuleAivenNetworkInferred   = "aiven-network-inferred"
+	RuleNotInSync              = "peering-not-in-sync"
 )
 
 // check is one rule function and the finding ids it may produce. The
@@ -69,6 +70,7 @@ func checks() []check {
 		{[]string{RuleAppMissing, RuleAppSingleTenant, RuleAppSPMissing, RuleAppNoPeeringWrite}, ruleApp},
 		{[]string{RuleAppSecretExpired, RuleAppSecretMissing}, ruleAppSecret},
 		{[]string{RulePendingNoAzurePeering, RuleAzurePeeringWrongPeer, RuleAzureFailed, RuleAzureDisconnected, RuleAzurePeeringNoAccess}, ruleAzureSide},
+		{[]string{RuleNotInSync}, ruleNotInSync},
 		{[]string{RuleApprovedTooLong}, ruleApprovedTooLong},
 		{[]string{RuleDeletedByPeer}, ruleDeletedByPeer},
 		{[]string{RuleLastAuthorizationError}, ruleLastAuthorizationError},
@@ -136,6 +138,10 @@ func (f *Facts) azurePeering() *VNetPeering {
 	}
 	return nil
 }
+
+// AzurePeering is the user's side of the peering among the facts: the
+// VNet's peering to Aiven's network, or the run's by name (nil if none).
+func (f *Facts) AzurePeering() *VNetPeering { return f.azurePeering() }
 
 // checked reports whether a fact was read.
 func (f *Facts) checked(what Fact) bool { return !f.unread[what] }
@@ -425,6 +431,28 @@ func ruleAzureSide(f *Facts) []Finding {
 			Action:  FixResume}}
 	}
 	return nil
+}
+
+// ruleNotInSync: a Connected peering whose sides have not synced each
+// other's current address space (sync.go): traffic to the ranges added
+// since does not flow. The user's side tells both halves.
+func ruleNotInSync(f *Facts) []Finding {
+	p := f.azurePeering()
+	if p == nil || p.PeeringState != AzureConnected || p.SyncLevel == "" || p.SyncLevel == SyncFully {
+		return nil
+	}
+	ev := []string{fmt.Sprintf("peering %s: peeringSyncLevel %s", p.Name, p.SyncLevel),
+		fmt.Sprintf("VNet %s's address space now: %s", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "))}
+	if len(p.SyncedRemotePrefixes) > 0 && !slices.Equal(p.SyncedRemotePrefixes, p.RemoteAddressPrefixes) {
+		ev = append(ev, fmt.Sprintf("your side routes to Aiven's %s; Aiven's network has %s", strings.Join(p.SyncedRemotePrefixes, ", "), strings.Join(p.RemoteAddressPrefixes, ", ")))
+	}
+	rg, vnet := f.names()
+	return []Finding{{ID: RuleNotInSync, Severity: SeverityWarning,
+		Cause:    "the peering is out of sync after an address space changed: " + SyncMeaning(p.SyncLevel),
+		Evidence: ev,
+		Fix:      "sync your side of the peering, ask Aiven to refresh its side (only Aiven can sync it), then re-check until both say FullyInSync",
+		Command:  fmt.Sprintf("azpeer sync --project %s --vpc %s --vnet %s/%s", f.Target.Project, f.Target.VPCID, rg, vnet),
+		Action:   FixSync}}
 }
 
 func ruleApprovedTooLong(f *Facts) []Finding {

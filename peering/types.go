@@ -212,6 +212,10 @@ type VNetPeering struct {
 	// RemoteAddressPrefixes is the remote network's address space as this
 	// side knows it (remoteVirtualNetworkAddressSpace, else remoteAddressSpace).
 	RemoteAddressPrefixes []string `json:"remote_address_prefixes,omitempty"`
+	// SyncedRemotePrefixes is the remote's address space this side last
+	// synced (remoteAddressSpace): the ranges traffic flows to. It lags
+	// RemoteAddressPrefixes until the peering is synced.
+	SyncedRemotePrefixes []string `json:"synced_remote_prefixes,omitempty"`
 }
 
 // AzureIdentity is who azpeer is signed in as on the Azure side.

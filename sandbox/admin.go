@@ -60,6 +60,14 @@ import (
 //	     admin's own included), as its user would in Aiven's console: from
 //	     then on it answers like an unknown token. 404 when no valid token
 //	     matches.
+//	POST /_sandbox/vnets/address-space
+//	     {"vnet_id": "/subscriptions/.../virtualNetworks/NAME",
+//	     "address_prefixes": ["10.2.0.0/16", "10.3.0.0/16"]} changes a
+//	     network's address space as its owner would in the portal (a PUT
+//	     of the network through the API does the same): its peerings and
+//	     their remote sides go LocalNotInSync / RemoteNotInSync until
+//	     synced (arm_address_space.go). 400 for an unknown network, an
+//	     invalid range or one overlapping a peered network.
 
 // adminFault is FaultConfig on the wire, with durations as "1.5s".
 type adminFault struct {
@@ -144,6 +152,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == "requests":
 		if allowAdmin(w, r, http.MethodGet, http.MethodDelete) {
 			s.adminRequests(w, r)
+		}
+	case path == "vnets/address-space":
+		if allowAdmin(w, r, http.MethodPost) {
+			s.adminAddressSpace(w, r)
 		}
 	case path == "aiven/revoke-token":
 		if allowAdmin(w, r, http.MethodPost) {

@@ -154,6 +154,8 @@ var aivenRoutes = []aivenRoute{
 	newAivenRoute("project", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}),
 	newAivenRoute("organizations", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}),
 	newAivenRoute("organization/{organization_id}/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
+	newAivenRoute("project/{project}/service", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceList}),
+	newAivenRoute("project/{project}/service/{service_name}", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceGet}),
 	newAivenRoute("project/{project}/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}),
 	newAivenRoute("project/{project}/vpcs/{project_vpc_id}", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
 	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),

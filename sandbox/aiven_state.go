@@ -111,15 +111,21 @@ func (v *VPC) removePeerings(gone []*AivenPeering) {
 }
 
 // refreshVPC evaluates the VPC's APPROVED connections now (the refresh
-// endpoint). It reports whether anything changed.
+// endpoint), and has Aiven look at its side of the ACTIVE ones. It reports
+// whether anything changed.
 func (s *Server) refreshVPC(world *World, now time.Time, p *Project, v *VPC) bool {
 	changed := false
 	aivenVNet := world.vnet(v.AzureVNetID)
 	plat := world.platformOf(p)
 	for _, pc := range v.Peerings {
-		if pc.State == StateApproved || pc.State == StateApprovedPeerRequested {
+		switch pc.State {
+		case StateApproved, StateApprovedPeerRequested:
 			c, _ := s.stepPeering(world, now, &plat, v, aivenVNet, pc, true)
 			changed = changed || c
+		case StateActive:
+			// Aiven re-checks its side against the user's network
+			// (arm_address_space.go, variant aiven-address-space-sync).
+			changed = s.followAddressSpace(world, now, aivenVNet, pc, true) || changed
 		}
 	}
 	return changed
@@ -145,7 +151,11 @@ func (s *Server) stepPeering(world *World, now time.Time, plat *AivenPlatform, v
 		if pc.AivenSidePeeringID == "" {
 			return false, false // not Azure: the peer side is not emulated
 		}
-		return s.watchAzure(world, now, v, aivenVNet, pc), false
+		changed = s.watchAzure(world, now, v, aivenVNet, pc)
+		if pc.State == StateActive {
+			changed = s.followAddressSpace(world, now, aivenVNet, pc, false) || changed
+		}
+		return changed, false
 	case StateDeleting:
 		if !s.clock.Due(pc.StateSince, t.AivenDeletion.D()) {
 			return false, false

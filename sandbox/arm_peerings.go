@@ -241,7 +241,16 @@ func (q *armRequest) putPeering() {
 		local.Peerings[strings.ToLower(name)] = p
 	}
 	p.RemoteVNetID = remote.ID
-	p.RemoteAddressPrefixes = append([]string(nil), remote.AddressPrefixes...)
+	switch {
+	case p.RemoteAddressPrefixes == nil:
+		// A new peering takes the remote's space as it is.
+		q.world.syncPeering(p)
+	case strings.EqualFold(q.r.URL.Query().Get("syncRemoteAddressSpace"), "true"):
+		// azure-cli sends "true", azure-powershell "True"
+		// (arm_address_space.go); the answer already shows the synced
+		// space (TestVirtualNetworkPeeringSyncCRUD.json).
+		q.world.syncSide(local, p)
+	}
 	p.AllowVirtualNetworkAccess = boolOr(props.AllowVirtualNetworkAccess, true)
 	p.AllowForwardedTraffic = boolOr(props.AllowForwardedTraffic, false)
 	p.AllowGatewayTransit = boolOr(props.AllowGatewayTransit, false)

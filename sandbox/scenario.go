@@ -204,6 +204,7 @@ func defaultScenario(now time.Time) (*World, Credentials) {
 		"message": "Peering request rejected: the Aiven service principal is not authorized to perform action 'Microsoft.Network/virtualNetworks/peer/action' on the peer virtual network",
 		"type":    "rejected-by-peer"})
 
+	world.defaultServices(past)
 	world.Aiven.Users[AivenUserEmail].Projects = []string{"analytics", "tsdb-prod", "tsdb-staging"}
 	return world, creds
 }

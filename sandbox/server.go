@@ -79,6 +79,8 @@ type Server struct {
 
 	// requests counts the answers of the emulated APIs (requests.go).
 	requests requestCounter
+	// net is the emulated network behind the services (netsim.go).
+	net *netsim
 
 	persistMu sync.Mutex
 	dirty     bool
@@ -171,6 +173,10 @@ func (s *Server) Start() error {
 		defer s.wg.Done()
 		s.serveProxy(plainLn)
 	}()
+	if err := s.startNetsim(); err != nil {
+		_ = s.Close()
+		return err
+	}
 	s.startPersistence()
 	return nil
 }
@@ -203,6 +209,7 @@ func (s *Server) Close() error {
 	if s.ln != nil {
 		_ = s.ln.Close()
 	}
+	s.closeNetsim()
 	s.wg.Wait()
 	errs = append(errs, s.save())
 	return errors.Join(errs...)

@@ -37,17 +37,19 @@ type VariantValue struct {
 
 // Variant names.
 const (
-	VariantAivenDuplicateCreate = "aiven-duplicate-create"
-	VariantAivenPermission      = "aiven-permission-failure"
-	VariantAivenStateInfo       = "aiven-state-info"
-	VariantAivenUppercase       = "aiven-uppercase-names"
-	VariantAivenNoVNetAccess    = "aiven-no-vnet-access"
-	VariantAivenInvalidToken    = "aiven-invalid-token"
-	VariantMSTOrganizations     = "mst-organizations"
-	VariantAzureBusy            = "azure-busy"
-	VariantAzureAPIVersions     = "azure-api-versions"
-	VariantAzureUnknownPath     = "azure-unknown-path"
-	VariantAzureVNetUpdating    = "azure-vnet-updating"
+	VariantAivenDuplicateCreate  = "aiven-duplicate-create"
+	VariantAivenPermission       = "aiven-permission-failure"
+	VariantAivenStateInfo        = "aiven-state-info"
+	VariantAivenUppercase        = "aiven-uppercase-names"
+	VariantAivenNoVNetAccess     = "aiven-no-vnet-access"
+	VariantAivenInvalidToken     = "aiven-invalid-token"
+	VariantMSTOrganizations      = "mst-organizations"
+	VariantAzureBusy             = "azure-busy"
+	VariantAzureAPIVersions      = "azure-api-versions"
+	VariantAzureUnknownPath      = "azure-unknown-path"
+	VariantAzureVNetUpdating     = "azure-vnet-updating"
+	VariantAzureSyncChangedSide  = "azure-sync-changed-side"
+	VariantAivenAddressSpaceSync = "aiven-address-space-sync"
 )
 
 // AllVariants is the registry of variants, in a stable order.
@@ -121,6 +123,18 @@ func AllVariants() []Variant {
 				{"local-and-remote", "both the peering's network and its remote: a peering changes the remote's peeringState too; the remote then refuses peering PUTs that reference it with ReferencedResourceNotProvisioned (terraform-provider-azurerm#2605/#3392 show the code for a remote in Updating state)"},
 				{"local-only", "only the network whose peering is being written; a network is Updating while one of its own child resources is (PutSubnetOperation in the same texts)"},
 				{"none", "networks stay Succeeded; only the peering itself is Updating (no public source shows a network's state during a peering operation)"},
+			}},
+		{Name: VariantAzureSyncChangedSide,
+			About: "what a sync (?syncRemoteAddressSpace=true) of the peering on the network whose address space changed (the RemoteNotInSync side) does",
+			Values: []VariantValue{
+				{syncNoOpValue, "succeeds and changes nothing; the side stays RemoteNotInSync until the other side syncs: Azure/azure-powershell#24168 (\"ends with success but the status for peering is still RemoteNotInSync\"), and Sync-AzVirtualNetworkPeering's docs: the sync \"needs to be called on the (peered) remote virtual network\""},
+				{syncBothValue, "syncs both sides: Microsoft's how-to (articles/virtual-network/update-virtual-network-peering-address-space.yml) has the user change the address space and then sync the peering of that same network"},
+			}},
+		{Name: VariantAivenAddressSpaceSync,
+			About: "when Aiven syncs its side of an ACTIVE Azure peering after the user's VNet address space changed",
+			Values: []VariantValue{
+				{aivenSyncOnRef, "when asked: POST /v1/project/{project}/vpcs/{project_vpc_id}/peering-connections/refresh makes Aiven re-check the VPC's connections (the one action a user has on Aiven's side; avn and Aiven's API expose it, go-client-codegen v0.238.0 has no method for it); no public source says what it does for an ACTIVE connection"},
+				{aivenSyncLater, "by itself, Timing.AivenAddressSync after the change, whatever the user asks: the issue that asked for sync quotes Aiven's docs, \"network changes can take up to 24 hours\""},
 			}},
 	}
 }

@@ -67,6 +67,12 @@ type Timing struct {
 	AivenDeletion Duration `json:"aiven_deletion"`
 	// AivenPeerLoss: after the user's side disappears, Aiven notices within this.
 	AivenPeerLoss Duration `json:"aiven_peer_loss"`
+	// AivenAddressSync: under variant aiven-address-space-sync=periodic,
+	// Aiven syncs its side this long after the user's address space
+	// changed. No public source gives a figure; the issue that asked for
+	// sync quotes Aiven's docs as "network changes can take up to 24
+	// hours". The default is the sandbox's own guess.
+	AivenAddressSync Duration `json:"aiven_address_sync,omitempty"`
 }
 
 // DefaultTiming is close to what users report from the real clouds.
@@ -80,6 +86,7 @@ func DefaultTiming() Timing {
 		AivenActivation:      Duration(90 * time.Second),
 		AivenDeletion:        Duration(30 * time.Second),
 		AivenPeerLoss:        Duration(60 * time.Second),
+		AivenAddressSync:     Duration(15 * time.Minute),
 	}
 }
 
@@ -324,6 +331,8 @@ type Project struct {
 	// HTTP status (for partial-failure tests and demos).
 	FaultStatus int    `json:"fault_status,omitempty"`
 	VPCs        []*VPC `json:"vpcs"`
+	// Services are the project's services (aiven_services.go).
+	Services []*AivenService `json:"services,omitempty"`
 }
 
 // VPC is an Aiven project VPC.
@@ -362,6 +371,9 @@ type AivenPeering struct {
 	ConnectedAt time.Time `json:"connected_at,omitzero"`
 	// PeerLostAt is when the user's side was first seen missing.
 	PeerLostAt time.Time `json:"peer_lost_at,omitzero"`
+	// NotInSyncSince is when Aiven's side was first seen behind the user
+	// network's address space (arm_address_space.go).
+	NotInSyncSince time.Time `json:"not_in_sync_since,omitzero"`
 }
 
 // Aiven peering connection states: all ten the API knows.

@@ -135,8 +135,10 @@ func (world *World) applyPeering(now time.Time, local *VNet, name, remoteID stri
 	p.AllowVirtualNetworkAccess = allowAccess
 	p.ProvisioningState = "Succeeded"
 	p.ETag = etag()
-	if remote := world.vnet(remoteID); remote != nil {
-		p.RemoteAddressPrefixes = append([]string(nil), remote.AddressPrefixes...)
+	if p.RemoteAddressPrefixes == nil {
+		// A new peering takes the remote's space; an update keeps what it
+		// synced (a PUT does not sync: arm_address_space.go).
+		world.syncPeering(p)
 	}
 	world.reconcilePeerings(local)
 	return p
@@ -183,14 +185,17 @@ func (world *World) reconcilePeerings(local *VNet) {
 		}
 		switch {
 		case back != nil && back.ProvisioningState != "Deleting" && back.PeeringState != "Disconnected" && p.PeeringState != "Disconnected":
+			// Each side is in sync when it has synced the other's current
+			// address space (arm_address_space.go).
+			mine, theirs := world.synced(p), world.synced(back)
 			p.PeeringState, back.PeeringState = "Connected", "Connected"
-			p.PeeringSyncLevel, back.PeeringSyncLevel = "FullyInSync", "FullyInSync"
+			p.PeeringSyncLevel, back.PeeringSyncLevel = syncLevelOf(mine, theirs), syncLevelOf(theirs, mine)
 		case p.PeeringState == "Connected" || p.PeeringState == "Disconnected":
 			p.PeeringState = "Disconnected"
-			p.PeeringSyncLevel = "FullyInSync"
+			p.PeeringSyncLevel = syncFully
 		default:
 			p.PeeringState = "Initiated"
-			p.PeeringSyncLevel = "RemoteNotInSync"
+			p.PeeringSyncLevel = syncLevelOf(world.synced(p), false)
 		}
 	}
 }

@@ -35,6 +35,8 @@ type data struct {
 	runs      map[string]*runState
 	// diags are the diagnoses (and fixes) by target key.
 	diags map[string]*diagState
+	// syncSeen are the sync levels polling saw a peering take, by syncKey.
+	syncSeen map[string][]syncObservation
 }
 
 func newData() data {
@@ -45,6 +47,7 @@ func newData() data {
 		records:   map[string]recordEntry{},
 		runs:      map[string]*runState{},
 		diags:     map[string]*diagState{},
+		syncSeen:  map[string][]syncObservation{},
 	}
 }
 

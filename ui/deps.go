@@ -41,6 +41,10 @@ type Deps struct {
 	// DefaultSubscription is preselected in the wizard.
 	DefaultSubscription string
 
+	// Probe is where the connectivity check (C) runs for a target: this
+	// machine, or a host of the sandbox's network. Nil disables the check.
+	Probe func(t peering.Target) (peering.ConnectivityProbe, error)
+
 	// DeviceCode delivers Azure's device-code sign-in prompts; the
 	// dashboard shows the code and URL in a panel. Nil when not used.
 	DeviceCode <-chan DeviceCodeMessage

@@ -242,7 +242,15 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 	}
 	ds := m.diags[key]
 	rb := m.deps.Runbook
-	if ds == nil || rb == nil || ds.diag == nil || ds.diag.Facts == nil {
+	if ds == nil || rb == nil {
+		return nil
+	}
+	facts := &peering.Facts{Target: ds.target}
+	switch {
+	case ds.diag != nil && ds.diag.Facts != nil:
+		facts = ds.diag.Facts
+	case f.Action != peering.FixSync:
+		// Every other fix needs the facts its finding came from.
 		return nil
 	}
 	if ds.fixing {
@@ -266,11 +274,14 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 	ds.fixGen++
 	ds.fixing, ds.finding, ds.fixStarted, ds.fixEnded, ds.fixErr = true, f, m.clock(), time.Time{}, nil
 	ds.events, ds.cancel, ds.recheckEvery = nil, cancel, m.opts.fastPoll()
-	ds.fromState, ds.moved, ds.movedTo = aivenStateOf(*ds.diag), false, ""
+	ds.fromState, ds.moved, ds.movedTo = "", false, ""
+	if ds.diag != nil {
+		ds.fromState = aivenStateOf(*ds.diag)
+	}
 	ch := make(chan peering.Event, 256)
 	ds.eventsCh = ch
 
-	session, wg, facts, k := m.ctx, m.wg, ds.diag.Facts, ds.fix()
+	session, wg, k := m.ctx, m.wg, ds.fix()
 	sink := func(e peering.Event) {
 		select {
 		case ch <- e:

@@ -35,6 +35,12 @@ type Keys struct {
 
 	// Diagnosis.
 	Fix key.Binding
+	// Sync syncs a peering after an address space changed (detail and
+	// diagnosis screens).
+	Sync key.Binding
+	// Connectivity checks whether the project's services can be reached
+	// from here (detail and diagnosis screens).
+	Connectivity key.Binding
 
 	// Wizard.
 	Select, Toggle, Confirm key.Binding
@@ -77,7 +83,10 @@ func DefaultKeys() Keys {
 		Adopt:   b([]string{"A"}, "A", "adopt what exists"),
 		Replace: b([]string{"R"}, "R", "replace the Aiven connection"),
 
-		Fix: b([]string{"enter"}, "enter", "apply fix"),
+		Fix:  b([]string{"enter"}, "enter", "apply fix"),
+		Sync: b([]string{"s"}, "s", "sync peering"),
+
+		Connectivity: b([]string{"C"}, "C", "check connectivity"),
 
 		Select:  b([]string{"enter"}, "enter", "choose"),
 		Toggle:  b([]string{"tab", "shift+tab"}, "tab", "switch role"),
@@ -120,8 +129,8 @@ func (k *Keys) projectMap() keyMap {
 
 func (k *Keys) detailMap() keyMap {
 	return keyMap{
-		short: []key.Binding{k.Checklist, k.JSON, k.Diagnose, k.Refresh, k.Back, k.Help},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Checklist, k.JSON, k.Diagnose}, k.general()},
+		short: []key.Binding{k.Checklist, k.JSON, k.Diagnose, k.Sync, k.Refresh, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Checklist, k.JSON, k.Diagnose, k.Sync, k.Connectivity}, k.general()},
 	}
 }
 
@@ -153,7 +162,7 @@ func (k *Keys) diagnoseMap() keyMap {
 	sel := key.NewBinding(key.WithKeys("j", "k", "up", "down"), key.WithHelp("j/k", "select"))
 	return keyMap{
 		short: []key.Binding{sel, k.Fix, k.Copy, again, k.Back, k.Help},
-		full:  [][]key.Binding{{up, down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Fix, k.Copy, again}, {k.Back, k.Pause, k.Help, k.Quit}},
+		full:  [][]key.Binding{{up, down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Fix, k.Copy, again, k.Sync, k.Connectivity}, {k.Back, k.Pause, k.Help, k.Quit}},
 	}
 }
 
@@ -170,7 +179,7 @@ func (k *Keys) bindings() map[string]*key.Binding {
 		"filter": &k.Filter, "open": &k.Open, "back": &k.Back, "help": &k.Help, "quit": &k.Quit, "refresh": &k.Refresh,
 		"pause": &k.Pause, "new": &k.New, "diagnose": &k.Diagnose, "json": &k.JSON, "checklist": &k.Checklist,
 		"run_step": &k.RunStep, "run_all": &k.RunAll, "retry": &k.Retry, "copy": &k.Copy, "events": &k.Events,
-		"adopt": &k.Adopt, "replace": &k.Replace, "fix": &k.Fix, "select": &k.Select, "toggle": &k.Toggle, "confirm": &k.Confirm,
+		"adopt": &k.Adopt, "replace": &k.Replace, "fix": &k.Fix, "sync": &k.Sync, "connectivity": &k.Connectivity, "select": &k.Select, "toggle": &k.Toggle, "confirm": &k.Confirm,
 		"copy_code": &k.CopyCode, "new_code": &k.NewCode,
 	}
 }

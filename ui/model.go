@@ -198,6 +198,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			side.vnet = prev.vnet
 		} else {
 			m.signedInToAzure()
+			m.observeSync(prev.vnet, msg.vnet, msg.at)
 		}
 		m.azure[key] = side
 		m.top().refresh(m.common())
@@ -275,6 +276,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case fixEventMsg:
 		return m, m.fixEvent(msg)
+	case connectivityMsg:
+		m.showConnectivity(msg)
+		return m, nil
 	case diagnosisMsg, fixDoneMsg, recheckMsg:
 		return m, m.diagnoseUpdate(msg)
 	case tea.KeyPressMsg:

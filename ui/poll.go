@@ -101,7 +101,7 @@ func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
 		return nil // overtaken by a newer request
 	}
 	m.fetching = false
-	var bell tea.Cmd
+	var bell, first tea.Cmd
 	var unknown *peering.UnknownProjectError
 	switch {
 	case errors.As(msg.err, &unknown) && len(msg.scope) == 1:
@@ -124,13 +124,18 @@ func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
 			// the terminal bell tells a person who looked away.
 			bell = tea.Raw("\a")
 		}
+		if !m.loaded {
+			// The screen's own reads (the Azure side of what it shows) went
+			// out with this poll, before it knew what to read: once more.
+			first = m.top().poll(m)
+		}
 		m.loaded = true
 		if m.status == "refreshing…" {
 			m.status = ""
 		}
 	}
 	m.top().refresh(m.common())
-	return tea.Batch(m.rearm(), bell)
+	return tea.Batch(m.rearm(), bell, first)
 }
 
 // pollTickMsg fires the next poll; tick tells chains apart.

@@ -165,7 +165,20 @@ func (s *detailScreen) azureLines(cm *common, c peering.Connection, rec *peering
 		lines = append(lines,
 			"  "+st.Label.Render(fit("peering", 16))+p.Name,
 			"  "+st.Label.Render(fit("peeringState", 16))+st.of(azureTone(p.PeeringState)).Render(azureLabel(p.PeeringState)),
-			"  "+st.Label.Render(fit("sync level", 16))+orDash(p.SyncLevel),
+			"  "+st.Label.Render(fit("sync level", 16))+syncLabel(st, p.SyncLevel))
+		if meaning := peering.SyncMeaning(p.SyncLevel); meaning != "" {
+			for _, l := range wrapIndent(strings.Repeat(" ", 18), meaning, 18, cm.width) {
+				lines = append(lines, st.Muted.Render(l))
+			}
+			if outOfSync(p.SyncLevel) {
+				lines = append(lines, strings.Repeat(" ", 18)+st.OutOfSync.Render("s syncs it (asks first)"))
+			}
+		}
+		if len(p.SyncedRemotePrefixes) > 0 {
+			lines = append(lines, "  "+st.Label.Render(fit("routes to", 16))+strings.Join(p.SyncedRemotePrefixes, ", ")+
+				st.Muted.Render("  (Aiven's network as your side last synced it)"))
+		}
+		lines = append(lines,
 			"  "+st.Label.Render(fit("vnet access", 16))+access,
 			"  "+st.Label.Render(fit("remote", 16))+p.RemoteVNetID)
 	}
@@ -177,13 +190,6 @@ func (s *detailScreen) azureLines(cm *common, c peering.Connection, rec *peering
 		}
 	}
 	return lines
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func (s *detailScreen) recordLines(cm *common, rec *peering.Record) []string {
@@ -228,6 +234,20 @@ func (s *detailScreen) timeline(cm *common, rec *peering.Record) []string {
 			}
 		}
 	}
+	if c, _, ok := cm.connection(s.ref); ok {
+		if p, _ := cm.userSide(c, s.aivenVNet(c, rec)); p != nil {
+			for _, o := range cm.syncSeen[syncKey(userVNetID(c), p.Name)] {
+				text := "azure sync " + syncLabel(st, o.To) + st.Muted.Render(" (first seen)")
+				if o.From != "" {
+					text = "azure sync " + o.From + " → " + syncLabel(st, o.To)
+				}
+				if meaning := peering.SyncMeaning(o.To); meaning != "" && o.To != peering.SyncFully {
+					text += st.Muted.Render(": " + meaning)
+				}
+				es = append(es, entry{o.At, text})
+			}
+		}
+	}
 	slices.SortStableFunc(es, func(a, b entry) int { return a.at.Compare(b.at) })
 	lines := []string{st.Title.Render("timeline")}
 	if len(es) == 0 {
@@ -250,6 +270,16 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, m.push(newJSONScreen(s.ref))
 	case key.Matches(msg, m.keys.Diagnose):
 		return true, m.openDiagnosis(s.ref)
+	case key.Matches(msg, m.keys.Connectivity):
+		return true, m.checkConnectivity(s.ref)
+	case key.Matches(msg, m.keys.Sync):
+		level := ""
+		if c, _, ok := m.connection(s.ref); ok {
+			if p, _ := m.userSide(c, s.aivenVNet(c, s.record(&m.data))); p != nil {
+				level = p.SyncLevel
+			}
+		}
+		return true, m.askSync(s.ref, level, true)
 	case key.Matches(msg, m.keys.Checklist):
 		if s.ref.Key.PeerResourceGroup == "" {
 			m.setStatus("azpeer drives Azure VNet peerings only", true)

@@ -202,6 +202,16 @@ func (s *diagnoseScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 			m.overlay = confirmFix(s.tkey, f, ds.target.String(), recreatesConnection(ds, f))
 		}
 		return true, nil
+	case key.Matches(msg, m.keys.Connectivity):
+		return true, m.checkConnectivity(s.ref)
+	case key.Matches(msg, m.keys.Sync):
+		level := ""
+		if ds != nil && ds.diag != nil && ds.diag.Facts != nil {
+			if p := ds.diag.Facts.AzurePeering(); p != nil {
+				level = p.SyncLevel
+			}
+		}
+		return true, m.askSync(s.ref, level, false)
 	case key.Matches(msg, m.keys.Copy):
 		f, ok := s.selected(&m.data)
 		if !ok || f.Command == "" {

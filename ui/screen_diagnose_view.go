@@ -180,7 +180,11 @@ func azureOf(st *Styles, f *peering.Facts) string {
 	}
 	for _, p := range f.VNet.Peerings {
 		if remote != "" && strings.EqualFold(p.RemoteVNetID, remote) {
-			return st.of(azureTone(p.PeeringState)).Render(azureLabel(p.PeeringState))
+			out := st.of(azureTone(p.PeeringState)).Render(azureLabel(p.PeeringState))
+			if outOfSync(p.SyncLevel) {
+				out += " " + syncLabel(st, p.SyncLevel)
+			}
+			return out
 		}
 	}
 	switch n := len(f.VNet.Peerings); {
@@ -312,6 +316,8 @@ func actionText(a peering.FixKind) string {
 		return "deletes the Aiven connection, then runs the runbook to create it again"
 	case peering.FixRefresh:
 		return "asks Aiven to re-check the connection now"
+	case peering.FixSync:
+		return "syncs your side of the peering (settings unchanged), asks Aiven to refresh its side, and waits until both are in sync (s does this too)"
 	}
 	return string(a)
 }

@@ -13,7 +13,6 @@ import (
 // projectScreen shows a project's VPCs, each followed by its peering
 // connections.
 type projectScreen struct {
-	baseScreen
 	name   string
 	t      table
 	narrow bool
@@ -111,6 +110,10 @@ func (s *projectScreen) refresh(cm *common) {
 			if st == toneFailed {
 				msgTone = toneFailed
 			}
+			if p, _ := cm.userSide(c, ""); p != nil && outOfSync(p.SyncLevel) {
+				// The Azure side, as last read: traffic to new ranges is cut.
+				msg, msgTone = "⇄ "+peering.SyncShort(p.SyncLevel)+" · "+msg, tonePending
+			}
 			if len(cm.runs) > 0 {
 				if rs := cm.runs[ref.target().Key()]; rs != nil && rs.running {
 					msg, msgTone = "▶ checklist running · "+msg, toneWorking
@@ -181,6 +184,30 @@ func (s *projectScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// enter and poll read the Azure side of the project's ACTIVE Azure
+// peerings, for their sync level.
+func (s *projectScreen) enter(m *Model) tea.Cmd { return s.poll(m) }
+
+func (s *projectScreen) poll(m *Model) tea.Cmd {
+	p, ok := m.project(s.name)
+	if !ok || m.deps.Network == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var cmds []tea.Cmd
+	for _, v := range p.VPCs {
+		for _, c := range v.Peerings {
+			id := userVNetID(c)
+			if c.State != peering.StateActive || id == "" || seen[strings.ToLower(id)] {
+				continue
+			}
+			seen[strings.ToLower(id)] = true
+			cmds = append(cmds, fetchAzure(m.ctx, m.deps.Network, m.clock, m.nextSeq(), id))
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 func (s *projectScreen) transitional(cm *common) bool {

@@ -29,6 +29,9 @@ type Styles struct {
 	Failed  lipgloss.Style // needs the user's attention
 	Gone    lipgloss.Style // DELETED and the like
 	Stale   lipgloss.Style // data from a failed refresh
+	// OutOfSync: a peering whose sides have not synced each other's
+	// address space (traffic to new ranges does not flow).
+	OutOfSync lipgloss.Style
 
 	// Tables and panes.
 	TableHeader lipgloss.Style
@@ -78,6 +81,8 @@ func NewStyles(isDark bool) Styles {
 		Failed:  lipgloss.NewStyle().Foreground(red).Bold(true),
 		Gone:    lipgloss.NewStyle().Foreground(muted),
 		Stale:   lipgloss.NewStyle().Foreground(yellow).Bold(true),
+
+		OutOfSync: lipgloss.NewStyle().Foreground(yellow),
 
 		TableHeader: lipgloss.NewStyle().Bold(true).Foreground(muted),
 		Selected:    lipgloss.NewStyle().Reverse(true).Bold(true),

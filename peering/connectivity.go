@@ -1,0 +1,415 @@
+package peering
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// "It says ACTIVE but I can't connect": a check of the project's services
+// from where azpeer runs. A Connected peering opens no NSG or route; a
+// service's dynamic host name resolves to a private address in the VPC,
+// reachable only from the networks peered with it ("The connection with
+// the Dynamic option is not possible outside the VPC", aiven-docs
+// public-access-in-vpc.md); the service's IP allow-list "applies to all
+// connection types" (same page) and must include the VNet's ranges; and
+// resolvers with DNS rebinding protection drop private answers. The check
+// reads what azpeer can, probes through a ConnectivityProbe (the netcheck
+// adapter), and says in plain words what it saw.
+
+// Service is an Aiven service as its connection information describes it.
+type Service struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	State string `json:"state"`
+	// VPCID is the project VPC it runs in ("" for none).
+	VPCID      string      `json:"project_vpc_id,omitempty"`
+	Components []Component `json:"components"`
+	// IPFilter is user_config.ip_filter's networks.
+	IPFilter []string `json:"ip_filter"`
+}
+
+// Component is one way to reach a service.
+type Component struct {
+	Component string `json:"component"`
+	Host      string `json:"host"`
+	Port      int    `json:"port"`
+	// Route is dynamic, private, public or privatelink.
+	Route string `json:"route"`
+	Usage string `json:"usage,omitempty"`
+}
+
+// ServiceLister lists a project's services (the aiven adapter is one).
+type ServiceLister interface {
+	Services(ctx context.Context, project string) ([]Service, error)
+}
+
+// ConnectivityProbe is the machine a check runs on: its addresses, its
+// resolver, another resolver by address, and a connect with a deadline.
+type ConnectivityProbe interface {
+	LocalAddrs(ctx context.Context) ([]netip.Addr, error)
+	Resolve(ctx context.Context, host string) ([]string, error)
+	ResolveAt(ctx context.Context, server, host string) ([]string, error)
+	Connect(ctx context.Context, addr string, port int, postgres bool) ProbeResult
+}
+
+// ProbeResult is what a connect saw. TCP is "ok", "refused", "timeout" or
+// "error"; TLS, for a PostgreSQL port, is "ok", "refused" (the server
+// answered N to SSLRequest), "failed" or "" (not tried).
+type ProbeResult struct {
+	TCP    string `json:"tcp"`
+	TLS    string `json:"tls,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	// Issuer is the certificate's issuer (not verified).
+	Issuer string `json:"issuer,omitempty"`
+}
+
+// Kinds of a connectivity finding, stable for scripts.
+const (
+	ConnReachable   = "reachable"
+	ConnOutsideVNet = "outside-vnet"
+	ConnPublicOnly  = "public-only"
+	ConnOtherVPC    = "other-vpc"
+	ConnAllowList   = "allow-list-missing"
+	ConnDNSDropped  = "dns-drops-private-answers"
+	ConnDNSFailed   = "dns-no-answer"
+	ConnDNSNotInVPC = "dns-not-in-vpc"
+	ConnPortClosed  = "port-closed"
+	ConnNoAnswer    = "no-answer"
+	ConnTLSFailed   = "tls-failed"
+	ConnNotRunning  = "service-not-running"
+	ConnPublicReach = "reachable-public"
+)
+
+// ConnFinding is one thing the check concluded about a service.
+type ConnFinding struct {
+	Kind     string   `json:"kind"`
+	Severity Severity `json:"severity"`
+	Text     string   `json:"text"`
+	Fix      string   `json:"fix,omitempty"`
+}
+
+// ServiceCheck is the check of one service.
+type ServiceCheck struct {
+	Service  Service       `json:"service"`
+	Probes   []RouteProbe  `json:"probes"`
+	Findings []ConnFinding `json:"findings"`
+	// Commands are what to run from a VM in the VNet to check by hand.
+	Commands []string `json:"commands,omitempty"`
+}
+
+// RouteProbe is what was seen of one component.
+type RouteProbe struct {
+	Component Component   `json:"component"`
+	Addrs     []string    `json:"addresses,omitempty"`
+	ResolveEr string      `json:"resolve_error,omitempty"`
+	AtServer  []string    `json:"addresses_at_dns_server,omitempty"`
+	Connect   ProbeResult `json:"connect"`
+	Addr      string      `json:"address,omitempty"`
+}
+
+// ConnectivityReport is the whole check.
+type ConnectivityReport struct {
+	Target     Target         `json:"target"`
+	VPCCIDR    string         `json:"vpc_cidr"`
+	VNetRanges []string       `json:"vnet_ranges"`
+	LocalAddrs []string       `json:"local_addresses"`
+	Inside     bool           `json:"inside_vnet"`
+	DNSServer  string         `json:"dns_server,omitempty"`
+	Services   []ServiceCheck `json:"services"`
+	Unchecked  []string       `json:"unchecked,omitempty"`
+	Verdict    Verdict        `json:"verdict"`
+}
+
+// ConnectivityOptions tune a check.
+type ConnectivityOptions struct {
+	// DNSServer (host:port) is asked too, beside the system resolver.
+	DNSServer string
+	// Timeout bounds each resolve and connect (default 3 s).
+	Timeout time.Duration
+}
+
+// CheckConnectivity checks the target project's services from where the
+// probe runs. It changes nothing anywhere.
+func (rb *Runbook) CheckConnectivity(ctx context.Context, t Target, probe ConnectivityProbe, o ConnectivityOptions) ConnectivityReport {
+	if o.Timeout <= 0 {
+		o.Timeout = 3 * time.Second
+	}
+	rep := ConnectivityReport{Target: t, DNSServer: o.DNSServer}
+	skip := func(what string, err error) { rep.Unchecked = append(rep.Unchecked, what+": "+err.Error()) }
+	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
+		skip("the project VPC", err)
+	} else {
+		rep.VPCCIDR = v.CIDR
+	}
+	if vn, err := read(ctx, rb, func(ctx context.Context) (VNet, error) { return rb.Network.VNet(ctx, t.VNetID()) }); err != nil {
+		skip("the VNet", err)
+	} else {
+		rep.VNetRanges = vn.AddressPrefixes
+	}
+	var local []netip.Addr
+	if addrs, err := probe.LocalAddrs(ctx); err != nil {
+		skip("this machine's addresses", err)
+	} else {
+		local = addrs
+		for _, a := range addrs {
+			rep.LocalAddrs = append(rep.LocalAddrs, a.String())
+		}
+	}
+	rep.Inside = within(rep.VNetRanges, local...)
+	lister, ok := rb.Aiven.(ServiceLister)
+	if !ok {
+		skip("the project's services", errors.New("this Aiven adapter cannot list services"))
+		rep.Verdict = VerdictUnknown
+		return rep
+	}
+	svcs, err := read(ctx, rb, func(ctx context.Context) ([]Service, error) { return lister.Services(ctx, t.Project) })
+	if err != nil {
+		skip("the project's services", err)
+	}
+	for _, sv := range svcs {
+		var probes []RouteProbe
+		for _, c := range sv.Components {
+			if c.Route != "dynamic" && c.Route != "public" && c.Route != "private" {
+				continue // privatelink is another product
+			}
+			probes = append(probes, probeRoute(ctx, probe, c, sv.Type == "pg", o))
+		}
+		rep.Services = append(rep.Services, InterpretService(rep, sv, probes))
+	}
+	rep.Verdict = connVerdict(rep)
+	return rep
+}
+
+func probeRoute(ctx context.Context, probe ConnectivityProbe, c Component, pg bool, o ConnectivityOptions) RouteProbe {
+	rp := RouteProbe{Component: c}
+	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	rp.Addrs, _ = probe.Resolve(rctx, c.Host)
+	cancel()
+	if len(rp.Addrs) == 0 {
+		_, err := probe.Resolve(ctx, c.Host) // (cheap) again for its error text
+		if err != nil {
+			rp.ResolveEr = err.Error()
+		} else {
+			rp.ResolveEr = "no address"
+		}
+	}
+	if o.DNSServer != "" {
+		sctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		rp.AtServer, _ = probe.ResolveAt(sctx, o.DNSServer, c.Host)
+		cancel()
+	}
+	addrs := rp.Addrs
+	if len(addrs) == 0 {
+		addrs = rp.AtServer
+	}
+	if len(addrs) == 0 {
+		return rp
+	}
+	rp.Addr = addrs[0]
+	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	rp.Connect = probe.Connect(cctx, rp.Addr, c.Port, pg)
+	cancel()
+	return rp
+}
+
+// within reports whether any address lies in any of the ranges.
+func within(ranges []string, addrs ...netip.Addr) bool {
+	for _, r := range ranges {
+		p, err := netip.ParsePrefix(r)
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if p.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func withinS(ranges []string, addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && within(ranges, a)
+}
+
+// uncovered lists the ranges no filter entry contains whole.
+func uncovered(ranges, filter []string) []string {
+	var out []string
+	for _, r := range ranges {
+		rp, err := netip.ParsePrefix(r)
+		if err != nil {
+			continue
+		}
+		if !slices.ContainsFunc(filter, func(f string) bool {
+			fp, err := netip.ParsePrefix(f)
+			if err != nil {
+				if a, aerr := netip.ParseAddr(f); aerr == nil {
+					fp = netip.PrefixFrom(a, a.BitLen())
+				} else {
+					return false
+				}
+			}
+			return fp.Bits() <= rp.Bits() && fp.Contains(rp.Masked().Addr())
+		}) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// InterpretService says in plain words what the probes of a service
+// mean, for where the check ran (rep's VPC, VNet and addresses). Pure.
+func InterpretService(rep ConnectivityReport, sv Service, probes []RouteProbe) ServiceCheck {
+	sc := ServiceCheck{Service: sv, Probes: probes}
+	add := func(kind string, sev Severity, text, fix string) {
+		sc.Findings = append(sc.Findings, ConnFinding{Kind: kind, Severity: sev, Text: text, Fix: fix})
+	}
+	if sv.State != "" && sv.State != "RUNNING" {
+		add(ConnNotRunning, SeverityError, fmt.Sprintf("the service is %s: nothing accepts connections until it runs", sv.State),
+			"power the service on in Aiven's console (avn service update "+sv.Name+" --power-on)")
+	}
+	inVPC := sv.VPCID != "" && sv.VPCID == rep.Target.VPCID
+	switch {
+	case sv.VPCID == "":
+		add(ConnPublicOnly, SeverityWarning, "the service is not in a project VPC: it is reached over the public Internet only, never over the peering",
+			"move it into the project VPC "+rep.Target.VPCID+" (avn service update "+sv.Name+" --project-vpc-id "+rep.Target.VPCID+") to reach it over the peering")
+	case !inVPC:
+		add(ConnOtherVPC, SeverityWarning, "the service runs in another project VPC ("+sv.VPCID+"), not the one this peering joins", "")
+	}
+	if inVPC && len(rep.VNetRanges) > 0 {
+		if miss := uncovered(rep.VNetRanges, sv.IPFilter); len(miss) > 0 {
+			add(ConnAllowList, SeverityError, fmt.Sprintf("the service's IP allow-list (%s) lacks your VNet's %s: connections from there are dropped, however the peering stands",
+				strings.Join(orNoneList(sv.IPFilter), ", "), strings.Join(miss, ", ")),
+				fmt.Sprintf("avn service update %s -c ip_filter=%s", sv.Name, strings.Join(append(slices.Clone(sv.IPFilter), miss...), ",")))
+		}
+	}
+	var dynamicOK, publicOK, privateDropped bool
+	for _, p := range probes {
+		private := p.Component.Route != "public"
+		switch {
+		case len(p.Addrs) == 0 && private && len(p.AtServer) > 0 && withinS([]string{rep.VPCCIDR}, p.AtServer[0]):
+			privateDropped = true
+			add(ConnDNSDropped, SeverityError, fmt.Sprintf("this machine's resolver gives no address for %s (%s), while %s answers %s, inside the VPC: the resolver drops private answers (DNS rebinding protection, common on home and office routers)",
+				p.Component.Host, p.ResolveEr, rep.DNSServer, strings.Join(p.AtServer, ", ")),
+				"resolve through a resolver that returns private answers (in Azure the VNet's own resolver, 168.63.129.16, does), or allow private answers for aivencloud.com in the router's DNS rebinding settings")
+		case len(p.Addrs) == 0 && len(p.AtServer) == 0:
+			text := fmt.Sprintf("%s does not resolve (%s)", p.Component.Host, p.ResolveEr)
+			fix := "check the name; if your resolver drops private answers (DNS rebinding protection), compare with another: azpeer doctor --connectivity --dns-server 1.1.1.1:53"
+			if rep.DNSServer != "" {
+				text += "; " + rep.DNSServer + " has no address for it either"
+				fix = "check the service's host name in Aiven's console"
+			}
+			add(ConnDNSFailed, SeverityError, text, fix)
+			continue
+		case private && inVPC && rep.VPCCIDR != "" && !withinS([]string{rep.VPCCIDR}, firstOf(p.Addrs, p.AtServer)):
+			add(ConnDNSNotInVPC, SeverityWarning, fmt.Sprintf("%s resolves to %s, outside the VPC's %s: traffic to it does not go over the peering",
+				p.Component.Host, firstOf(p.Addrs, p.AtServer), rep.VPCCIDR), "")
+		}
+		switch c := p.Connect; {
+		case c.TCP == "ok" && (c.TLS == "ok" || c.TLS == ""):
+			if private {
+				dynamicOK = true
+				add(ConnReachable, SeverityInfo, fmt.Sprintf("%s:%d (%s) is reachable: TCP connects and %s", p.Component.Host, p.Component.Port, p.Addr, tlsWords(c)), "")
+			} else {
+				publicOK = true
+				add(ConnPublicReach, SeverityInfo, fmt.Sprintf("%s:%d (%s) is reachable over the public Internet (public access): %s; that is not the peering", p.Component.Host, p.Component.Port, p.Addr, tlsWords(c)), "")
+			}
+		case c.TCP == "ok":
+			add(ConnTLSFailed, SeverityError, fmt.Sprintf("%s:%d accepts TCP but the TLS handshake failed (%s %s)", p.Component.Host, p.Component.Port, c.TLS, c.Detail), "")
+		case c.TCP == "refused":
+			add(ConnPortClosed, SeverityError, fmt.Sprintf("%s:%d (%s) refuses the connection: nothing listens on that port (the service is stopped or rebuilding, or the port is wrong)", p.Component.Host, p.Component.Port, p.Addr), "")
+		case c.TCP == "timeout" && private && !rep.Inside:
+			// Handled once below: the usual case on a laptop.
+		case c.TCP == "timeout":
+			add(ConnNoAnswer, SeverityError, fmt.Sprintf("%s:%d (%s) does not answer: the packets are dropped on the way", p.Component.Host, p.Component.Port, p.Addr),
+				"check, in this order: the peering is Connected and in sync on both sides (azpeer doctor), the service's allow-list includes this machine's address, the VNet's NSGs and route tables let the traffic out, and no firewall drops it")
+		case c.TCP != "":
+			add(ConnNoAnswer, SeverityError, fmt.Sprintf("%s:%d: %s", p.Component.Host, p.Component.Port, c.Detail), "")
+		}
+	}
+	if inVPC && !rep.Inside && !dynamicOK && !privateDropped {
+		where := "this machine's addresses (" + strings.Join(orNoneList(rep.LocalAddrs), ", ") + ") are not in the VNet's " + strings.Join(orNoneList(rep.VNetRanges), ", ")
+		text := "azpeer is not running inside the peered VNet (" + where + "), and the service's private address is reachable only from inside it: this is the usual case on a laptop, and says nothing about the peering"
+		if publicOK {
+			text += "; its public route works from here"
+		}
+		add(ConnOutsideVNet, SeverityInfo, text, "run the commands below from a VM in the VNet (or run azpeer doctor --connectivity there)")
+	}
+	sc.Commands = vmCommands(sv)
+	return sc
+}
+
+// vmCommands are what to run from a VM in the VNet to check a service by hand.
+func vmCommands(sv Service) []string {
+	var out []string
+	for _, c := range sv.Components {
+		if c.Route != "dynamic" && c.Route != "private" {
+			continue
+		}
+		out = append(out, "nslookup "+c.Host,
+			fmt.Sprintf("nc -vz -w 3 %s %d", c.Host, c.Port))
+		if sv.Type == "pg" {
+			out = append(out, fmt.Sprintf("openssl s_client -connect %s:%d -starttls postgres </dev/null", c.Host, c.Port),
+				fmt.Sprintf(`psql "host=%s port=%d dbname=defaultdb user=avnadmin sslmode=require"`, c.Host, c.Port))
+		}
+		break
+	}
+	return out
+}
+
+func tlsWords(c ProbeResult) string {
+	switch c.TLS {
+	case "ok":
+		s := "PostgreSQL answers SSLRequest and completes a TLS handshake"
+		if c.Issuer != "" {
+			s += " (certificate from " + c.Issuer + ", not verified: Aiven's is of the project's CA; psql with sslmode=verify-full and the project CA verifies it)"
+		}
+		return s
+	case "":
+		return "the TCP connection opens"
+	}
+	return "TLS " + c.TLS
+}
+
+func firstOf(a, b []string) string {
+	if len(a) > 0 {
+		return a[0]
+	}
+	if len(b) > 0 {
+		return b[0]
+	}
+	return ""
+}
+
+func orNoneList(s []string) []string {
+	if len(s) == 0 {
+		return []string{"none"}
+	}
+	return s
+}
+
+// connVerdict: problems found is unhealthy; nothing wrong but the private
+// routes unchecked (outside the VNet) or parts unread is unknown.
+func connVerdict(rep ConnectivityReport) Verdict {
+	unknown := len(rep.Unchecked) > 0
+	for _, sc := range rep.Services {
+		for _, f := range sc.Findings {
+			switch {
+			case f.Severity == SeverityError || f.Severity == SeverityWarning:
+				return VerdictUnhealthy
+			case f.Kind == ConnOutsideVNet:
+				unknown = true
+			}
+		}
+	}
+	if unknown {
+		return VerdictUnknown
+	}
+	return VerdictHealthy
+}
