@@ -96,6 +96,10 @@ type connectOptions struct {
 	// allowNoAiven leaves Aiven nil when no token is found (the dashboard
 	// then asks for one) instead of failing.
 	allowNoAiven bool
+	// graph: the command will call Microsoft Graph (the directory, the
+	// header's tenant name). With the Azure CLI, Graph's token is then
+	// fetched alongside the first Resource Manager token.
+	graph bool
 }
 
 // connect builds the backend. With --sandbox it first starts an in-process
@@ -136,7 +140,11 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 		b.AivenSource = source
 	}
 
-	cred, src, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode, TenantID: g.Tenant})
+	co := azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode, TenantID: g.Tenant}
+	if o.graph {
+		co.Prefetch = []string{ep.GraphScope()}
+	}
+	cred, src, err := azure.Credential(ctx, ep, co)
 	if err != nil {
 		if o.needAzure {
 			return nil, err
