@@ -100,6 +100,9 @@ type connectOptions struct {
 	// header's tenant name). With the Azure CLI, Graph's token is then
 	// fetched alongside the first Resource Manager token.
 	graph bool
+	// noAzure: the command does not talk to Azure at all (list --json), so
+	// it does not sign in (with the Azure CLI, that is a process saved).
+	noAzure bool
 }
 
 // connect builds the backend. With --sandbox it first starts an in-process
@@ -140,6 +143,10 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 		b.AivenSource = source
 	}
 
+	if o.noAzure {
+		ok = true
+		return b, nil
+	}
 	co := azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode, TenantID: g.Tenant}
 	if o.graph {
 		co.Prefetch = []string{ep.GraphScope()}
@@ -272,26 +279,11 @@ func aivenToken(getenv func(string) string) (token, source string, err error) {
 // subscription picks the subscription: --subscription, AZURE_SUBSCRIPTION_ID,
 // or the only one visible.
 func (b *backend) subscription(ctx context.Context, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if v := b.getenv(envSubscription); v != "" {
-		return v, nil
-	}
-	if b.configSubscription != "" {
-		return b.configSubscription, nil
+	if s, ok, err := b.knownSubscription(flag); err != nil || ok {
+		return s, err
 	}
 	if b.Network == nil {
 		return "", b.azureError()
-	}
-	if b.AzureSource.Kind == azure.SourceAzureCLI {
-		// Signed in with the Azure CLI: its default (az account set), as
-		// az itself would use.
-		if s, ok, err := azure.CLIDefaultSubscription(b.getenv); err != nil {
-			return "", err
-		} else if ok {
-			return s.ID, nil
-		}
 	}
 	subs, err := b.Network.Subscriptions(ctx)
 	if err != nil {
@@ -308,6 +300,27 @@ func (b *backend) subscription(ctx context.Context, flag string) (string, error)
 		ids = append(ids, s.ID+" ("+s.DisplayName+")")
 	}
 	return "", fmt.Errorf("several subscriptions are visible; pick one with --subscription, AZURE_SUBSCRIPTION_ID or subscription in the configuration: %s", strings.Join(ids, ", "))
+}
+
+// knownSubscription is the subscription chosen without asking Azure:
+// --subscription, AZURE_SUBSCRIPTION_ID, the configuration's, then, signed
+// in with the Azure CLI, its default (az account set), as az itself would
+// use.
+func (b *backend) knownSubscription(flag string) (string, bool, error) {
+	if flag != "" {
+		return flag, true, nil
+	}
+	if v := b.getenv(envSubscription); v != "" {
+		return v, true, nil
+	}
+	if b.configSubscription != "" {
+		return b.configSubscription, true, nil
+	}
+	if b.AzureSource.Kind == azure.SourceAzureCLI {
+		s, ok, err := azure.CLIDefaultSubscription(b.getenv)
+		return s.ID, ok, err
+	}
+	return "", false, nil
 }
 
 func (b *backend) azureError() error {
