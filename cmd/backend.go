@@ -175,10 +175,11 @@ func (b *backend) httpClient() *http.Client {
 }
 
 func (b *backend) wireAzure() error {
-	var err error
-	if b.Network, err = azure.NewNetwork(b.azureCred, b.azureOpts, nil); err != nil {
+	network, err := azure.NewNetwork(b.azureCred, b.azureOpts, nil)
+	if err != nil {
 		return err
 	}
+	b.Network = network
 	if b.Access, err = azure.NewAccess(b.azureCred, b.azureOpts); err != nil {
 		return err
 	}
@@ -186,7 +187,10 @@ func (b *backend) wireAzure() error {
 	if err != nil {
 		return err
 	}
-	b.Directory, b.Identity = dir, azure.NewIdentity(b.azureCred, b.Endpoints, dir)
+	b.Directory = dir
+	// The header names the tenant from Resource Manager's tenant list: no
+	// Graph token needed for that.
+	b.Identity = azure.NewIdentity(b.azureCred, b.Endpoints, dir, network)
 	b.SignIn = azure.NewAppSignIn(b.Endpoints)
 	return nil
 }

@@ -27,7 +27,7 @@ func newListCommand(g *Globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{graph: !asJSON, noAzure: asJSON})
+			b, err := g.connect(ctx, connectOptions{noAzure: asJSON})
 			if err != nil {
 				return err
 			}
