@@ -65,6 +65,8 @@ type backend struct {
 	azureCred   azcore.TokenCredential
 	AzureSource azure.Source
 	azureErr    error
+	// azureDone is closed when a background sign-in ended (nil: none).
+	azureDone <-chan struct{}
 
 	Network   peering.Network
 	Directory peering.Directory
@@ -81,6 +83,7 @@ type backend struct {
 
 // Close stops the embedded sandbox and removes its temporary files.
 func (b *backend) Close() {
+	b.waitAzure()
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		b.closers[i]()
 	}
@@ -103,6 +106,11 @@ type connectOptions struct {
 	// noAzure: the command does not talk to Azure at all (list --json), so
 	// it does not sign in (with the Azure CLI, that is a process saved).
 	noAzure bool
+	// azureInBackground signs in to Azure while the command goes on (without
+	// needAzure only): list reads Aiven meanwhile, so a sign-in through the
+	// Azure CLI (a process, half a second) overlaps the Aiven calls. The
+	// command calls waitAzure before it reads any Azure field.
+	azureInBackground bool
 }
 
 // connect builds the backend. With --sandbox it first starts an in-process
@@ -151,20 +159,47 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 	if o.graph {
 		co.Prefetch = []string{ep.GraphScope()}
 	}
-	cred, src, err := azure.Credential(ctx, ep, co)
-	if err != nil {
-		if o.needAzure {
+	signIn := func() (wired bool, err error) {
+		cred, src, err := azure.Credential(ctx, ep, co)
+		if err != nil {
+			return false, err
+		}
+		b.azureCred, b.AzureSource = cred, src
+		return true, b.wireAzure()
+	}
+	if o.azureInBackground && !o.needAzure {
+		done := make(chan struct{})
+		b.azureDone = done
+		go func() {
+			defer close(done)
+			if _, err := signIn(); err != nil {
+				b.azureErr = err
+				b.Network, b.Identity = nil, nil
+				return
+			}
+			// Who signed in, for the header, while the command goes on
+			// (Identity keeps the answer; a failure is asked again there).
+			_, _ = b.Identity.SignedIn(ctx)
+		}()
+		ok = true
+		return b, nil
+	}
+	if wired, err := signIn(); err != nil {
+		if o.needAzure || wired {
 			return nil, err
 		}
 		b.azureErr = err
-	} else {
-		b.azureCred, b.AzureSource = cred, src
-		if err := b.wireAzure(); err != nil {
-			return nil, err
-		}
 	}
 	ok = true
 	return b, nil
+}
+
+// waitAzure waits for a sign-in started in the background
+// (azureInBackground); the Azure fields are set once it returns.
+func (b *backend) waitAzure() {
+	if b.azureDone != nil {
+		<-b.azureDone
+	}
 }
 
 // httpClient is the one HTTP client of every call: system roots plus

@@ -13,6 +13,11 @@
 #   scripts/bench-cli-credential.sh            # N=7
 #   N=11 scripts/bench-cli-credential.sh
 #   AZPEER=/tmp/azpeer-old scripts/bench-cli-credential.sh   # another build
+#   LATENCY=50ms scripts/bench-cli-credential.sh  # every sandbox answer 50 ms late
+#
+# LATENCY (the sandbox's --latency, default 0s) stands for the network: a
+# real Aiven or Azure call takes tens of milliseconds or more, which is what
+# lets list overlap its Azure sign-in with its Aiven calls.
 #
 # Needs the Azure CLI (Debian's azure-cli 2.45 works; proxy mode and the
 # sandbox's CA via REQUESTS_CA_BUNDLE as in scripts/official-clients.sh).
@@ -22,6 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${N:-7}
+LATENCY=${LATENCY:-0s}
 command -v az >/dev/null || { echo "bench-cli-credential: needs the Azure CLI (apt-get install azure-cli)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'kill "${serve_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -31,7 +37,7 @@ if [ -z "$bin" ]; then
   bin=$work/azpeer
 fi
 
-"$bin" sandbox serve --listen 127.0.0.1:0 --speed 0 --env-file "$work/sandbox.env" >"$work/serve.log" 2>&1 &
+"$bin" sandbox serve --listen 127.0.0.1:0 --speed 0 --latency "$LATENCY" --env-file "$work/sandbox.env" >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do [ -s "$work/sandbox.env" ] && break; sleep 0.05; done
 # shellcheck disable=SC1091
@@ -76,7 +82,7 @@ row() { # label, then the azpeer arguments
   printf '%-22s %8s s %8s s %+8.2f s\n' "$label" "$a" "$b" "$(echo "$b - $a" | bc)"
 }
 
-echo "medians of $N runs; $(nproc) cores; $(az version --query '"azure-cli"' -o tsv 2>/dev/null || echo '?') azure-cli"
+echo "medians of $N runs; $(nproc) cores; azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null || echo '?'); sandbox latency $LATENCY"
 printf '%-22s %10s %10s %10s\n' command "app secret" "Azure CLI" difference
 row "list" list
 row "list --json" list --json
