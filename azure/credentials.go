@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -233,10 +234,20 @@ func NewAppSignIn(ep Endpoints) peering.AppSignIn {
 		if err != nil {
 			return nil, fmt.Errorf("azure: app sign-in as %s: %s", appID, redact(err.Error(), secret.Reveal()))
 		}
-		for _, tenant := range append([]string{homeTenantID}, aux...) {
-			_, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}, TenantID: tenant})
+		// Both tenants' tokens at once (each is a round trip to Entra); the
+		// home tenant's error is reported first.
+		tenants := append([]string{homeTenantID}, aux...)
+		errs := make([]error, len(tenants))
+		var wg sync.WaitGroup
+		for i, tenant := range tenants {
+			wg.Go(func() {
+				_, errs[i] = cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}, TenantID: tenant})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
 			if err != nil {
-				return nil, fmt.Errorf("sign in as app %s in tenant %s: %w", appID, tenant, cloudError(ServiceEntra, err))
+				return nil, fmt.Errorf("sign in as app %s in tenant %s: %w", appID, tenants[i], cloudError(ServiceEntra, err))
 			}
 		}
 		return newNetwork(cred, arm.ClientOptions{ClientOptions: co, AuxiliaryTenants: aux}, nil)
