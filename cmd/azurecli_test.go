@@ -132,3 +132,47 @@ func TestAzureCLICredentialHeader(t *testing.T) {
 		})
 	}
 }
+
+// list signs in to Azure in the background while it reads Aiven; the
+// header says who signed in, or why nobody did, either way.
+func TestListHeaderBackgroundSignIn(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{})
+	c := s.Credentials()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"app secret", map[string]string{"AZURE_TENANT_ID": c.TenantID, "AZURE_CLIENT_ID": c.ClientID, "AZURE_CLIENT_SECRET": c.ClientSecret},
+			[]string{"Azure: app " + c.ClientID + ", tenant Contoso (" + c.TenantID + ")", "signed in with environment"}},
+		{"no credential", nil,
+			[]string{"Azure: not signed in (azure: no credential", "AZURE_CLIENT_SECRET", "az login"}},
+		{"partial credential", map[string]string{"AZURE_TENANT_ID": c.TenantID},
+			[]string{"Azure: not signed in (azure: AZURE_TENANT_ID set but AZURE_CLIENT_ID and AZURE_CLIENT_SECRET missing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cleanEnv(t)
+			getenv := sandboxtest.Environ(t, s, tt.env)
+			for _, k := range []string{"AZURE_AUTHORITY_HOST", "AZPEER_ARM_ENDPOINT", "AZPEER_GRAPH_ENDPOINT", "AZPEER_CA_FILE",
+				"AIVEN_WEB_URL", "AIVEN_TOKEN", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"} {
+				t.Setenv(k, getenv(k))
+			}
+			out, _, err := run(t, "list")
+			if err != nil {
+				t.Fatalf("list: %v\n%s", err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("list printed\n%s\nwant it to say %q", out, w)
+				}
+			}
+			if !strings.Contains(out, "tsdb-prod") {
+				t.Errorf("list printed\n%s\nwithout the projects", out)
+			}
+			if strings.Contains(out, c.ClientSecret) {
+				t.Error("list printed the secret")
+			}
+		})
+	}
+}

@@ -65,8 +65,10 @@ type backend struct {
 	azureCred   azcore.TokenCredential
 	AzureSource azure.Source
 	azureErr    error
-	// azureDone is closed when a background sign-in ended (nil: none).
+	// azureDone is closed when a background sign-in ended (nil: none);
+	// stopAzure cancels it.
 	azureDone <-chan struct{}
+	stopAzure context.CancelFunc
 
 	Network   peering.Network
 	Directory peering.Directory
@@ -83,6 +85,11 @@ type backend struct {
 
 // Close stops the embedded sandbox and removes its temporary files.
 func (b *backend) Close() {
+	if b.stopAzure != nil {
+		// A command that ends (say, Aiven failed) before it needed Azure
+		// does not wait for the sign-in: cancelled, the az process ends.
+		b.stopAzure()
+	}
 	b.waitAzure()
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		b.closers[i]()
@@ -159,7 +166,7 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 	if o.graph {
 		co.Prefetch = []string{ep.GraphScope()}
 	}
-	signIn := func() (wired bool, err error) {
+	signIn := func(ctx context.Context) (wired bool, err error) {
 		cred, src, err := azure.Credential(ctx, ep, co)
 		if err != nil {
 			return false, err
@@ -169,10 +176,13 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 	}
 	if o.azureInBackground && !o.needAzure {
 		done := make(chan struct{})
-		b.azureDone = done
+		bctx, cancel := context.WithCancel(ctx)
+		b.azureDone, b.stopAzure = done, cancel
 		go func() {
 			defer close(done)
-			if _, err := signIn(); err != nil {
+			defer cancel()
+			ctx := bctx
+			if _, err := signIn(ctx); err != nil {
 				b.azureErr = err
 				b.Network, b.Identity = nil, nil
 				return
@@ -184,7 +194,7 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 		ok = true
 		return b, nil
 	}
-	if wired, err := signIn(); err != nil {
+	if wired, err := signIn(ctx); err != nil {
 		if o.needAzure || wired {
 			return nil, err
 		}
