@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -383,5 +386,58 @@ func TestCachingCredentialClaimsBypass(t *testing.T) {
 	}
 	if got := fake.count(req); got != 2 {
 		t.Errorf("%d fetches for a claims challenge, want 2 (never cached)", got)
+	}
+}
+
+// cliCredential runs one `az` per request without a lock across them
+// (azidentity's AzureCLICredential holds one): an `az` on PATH that
+// answers only once both requests are running proves they overlap. The
+// script stands in for the CLI (whose real runs the cmd tests make, where
+// it is installed) because only a stand-in can wait for its twin.
+func TestCLICredentialRunsConcurrently(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("a POSIX shell script stands in for az")
+	}
+	dir := t.TempDir()
+	script := `#!/bin/sh
+# Stand-in for az account get-access-token: note this run, wait (a bounded
+# while) for the other one, answer with a token for the resource asked.
+resource=""
+while [ $# -gt 0 ]; do [ "$1" = --resource ] && resource=$2; shift; done
+touch "$AZ_FAKE_DIR/run.$$"
+i=0
+while [ "$(ls "$AZ_FAKE_DIR" | grep -c '^run\.')" -lt 2 ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done
+[ "$(ls "$AZ_FAKE_DIR" | grep -c '^run\.')" -ge 2 ] || { echo "ERROR: alone: the other token request never ran alongside" >&2; exit 1; }
+exp=$(( $(date +%s) + 3600 ))
+printf '{"accessToken":"token for %s","expires_on":%s,"expiresOn":"2099-01-01 00:00:00.000000","tokenType":"Bearer"}\n' "$resource" "$exp"
+`
+	if err := os.WriteFile(filepath.Join(dir, "az"), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	runs := t.TempDir()
+	t.Setenv("AZ_FAKE_DIR", runs)
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	c := newCachingCredential(cliCredential{}, time.Minute)
+	reqs := []policy.TokenRequestOptions{armReq, graphReq}
+	type res struct {
+		tok azcore.AccessToken
+		err error
+	}
+	out := make([]res, len(reqs))
+	var wg sync.WaitGroup
+	for i, r := range reqs {
+		wg.Go(func() {
+			out[i].tok, out[i].err = c.GetToken(context.Background(), r)
+		})
+	}
+	wg.Wait()
+	for i, r := range out {
+		if r.err != nil {
+			t.Fatalf("%v: %v", reqs[i].Scopes, r.err)
+		}
+		if want := "token for " + strings.TrimSuffix(reqs[i].Scopes[0], "/.default"); r.tok.Token != want {
+			t.Errorf("%v: token %q, want %q", reqs[i].Scopes, r.tok.Token, want)
+		}
 	}
 }
