@@ -181,15 +181,14 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 		go func() {
 			defer close(done)
 			defer cancel()
-			ctx := bctx
-			if _, err := signIn(ctx); err != nil {
+			if _, err := signIn(bctx); err != nil {
 				b.azureErr = err
 				b.Network, b.Identity = nil, nil
 				return
 			}
 			// Who signed in, for the header, while the command goes on
 			// (Identity keeps the answer; a failure is asked again there).
-			_, _ = b.Identity.SignedIn(ctx)
+			_, _ = b.Identity.SignedIn(bctx)
 		}()
 		ok = true
 		return b, nil
