@@ -171,7 +171,7 @@ func TestSelectionKeptAcrossRefresh(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := e.deps.Aiven.DeletePeering(ctx, "tsdb-prod", prodVPC, prodRef("prod-vnet").Key); err != nil {
+	if err := e.deps.Aiven.DeletePeering(ctx, peering.ProjectParent("tsdb-prod"), prodVPC, prodRef("prod-vnet").Key.Connection()); err != nil {
 		t.Fatalf("DeletePeering: %v", err)
 	}
 	// DELETING, then DELETED, then gone: the row above moves each time.

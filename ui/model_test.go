@@ -212,7 +212,7 @@ func TestTimedPollReadsOnlyMovingProjects(t *testing.T) {
 	env := newTestEnv(t, envOptions{sandbox: sandbox.Options{Speed: 1,
 		Timing: &sandbox.Timing{AivenApproval: sandbox.Duration(time.Hour)}}, noAzure: true})
 	api := env.deps.Aiven
-	if _, err := api.CreateAzurePeering(t.Context(), "tsdb-staging", stagingVPC, peering.AzurePeeringRequest{
+	if _, err := api.CreateAzurePeering(t.Context(), peering.ProjectParent("tsdb-staging"), stagingVPC, peering.AzurePeeringRequest{
 		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "moving",
 		AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID}); err != nil {
 		t.Fatal(err)
