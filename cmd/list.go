@@ -259,7 +259,6 @@ func writeVPCs(tw io.Writer, vpcs []peering.VPC) {
 	}
 }
 
-
 // peerName is the peer as a person reads it.
 func peerName(c peering.Connection) string {
 	switch {

@@ -28,9 +28,9 @@ func TestOrganizationVPCHeadless(t *testing.T) {
 		Organizations []struct {
 			ID   string `json:"id"`
 			VPCs []struct {
-				ID       string                   `json:"id"`
+				ID       string                    `json:"id"`
 				Parent   struct{ Kind, ID string } `json:"parent"`
-				UsedBy   []string                 `json:"used_by"`
+				UsedBy   []string                  `json:"used_by"`
 				Peerings []struct {
 					PeerVPC string `json:"peer_vpc"`
 					State   string `json:"state"`
