@@ -43,7 +43,7 @@ func TestClientReadsEveryField(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"analytics", "tsdb-prod", "tsdb-staging"}; !slices.Equal(names, want) {
+	if want := []string{"analytics", "orders", "orders-staging", "tsdb-prod", "tsdb-staging"}; !slices.Equal(names, want) {
 		t.Fatalf("projects %v, want %v", names, want)
 	}
 	vpcs, err := c.VPCs(ctx(t), "tsdb-prod")
