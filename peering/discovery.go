@@ -96,6 +96,12 @@ func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 // openapi patch; Terraform provider issue 304) — the only peering to a
 // network in another subscription (Aiven's VNets live in Aiven's). The
 // listing shows which one, so the user confirms it by name.
+// AivenSideOf is aivenSide for the dashboard, which knows a connection's
+// VNet, the VPC's CIDR and, sometimes, Aiven's VNet.
+func AivenSideOf(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeering {
+	return aivenSide(v, aivenVNetID, t, vpcCIDR)
+}
+
 func aivenSide(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeering {
 	for i, p := range v.Peerings {
 		if aivenVNetID != "" && strings.EqualFold(p.RemoteVNetID, aivenVNetID) {

@@ -110,7 +110,7 @@ func (s *projectScreen) refresh(cm *common) {
 			if st == toneFailed {
 				msgTone = toneFailed
 			}
-			if p, _ := cm.userSide(c, ""); p != nil && outOfSync(p.SyncLevel) {
+			if p, _ := cm.userSide(c, "", v.CIDR); p != nil && outOfSync(p.SyncLevel) {
 				// The Azure side, as last read: traffic to new ranges is cut.
 				msg, msgTone = "⇄ "+peering.SyncShort(p.SyncLevel)+" · "+msg, tonePending
 			}
