@@ -194,13 +194,13 @@ func TestMergeCountsStateChanges(t *testing.T) {
 			Peerings: []peering.Connection{{PeerCloudAccount: "s", PeerResourceGroup: "rg", PeerVPC: "vn", State: s}}}}}}
 	}
 	now := time.Now()
-	if n := d.merge(nil, conn(peering.StateApproved), now); n != 0 {
+	if n := d.merge(nil, peering.Inventory{Projects: conn(peering.StateApproved)}, now); n != 0 {
 		t.Errorf("first sight: %d changes", n)
 	}
-	if n := d.merge(nil, conn(peering.StateApproved), now); n != 0 {
+	if n := d.merge(nil, peering.Inventory{Projects: conn(peering.StateApproved)}, now); n != 0 {
 		t.Errorf("no change: %d changes", n)
 	}
-	if n := d.merge(nil, conn(peering.StatePendingPeer), now); n != 1 {
+	if n := d.merge(nil, peering.Inventory{Projects: conn(peering.StatePendingPeer)}, now); n != 1 {
 		t.Errorf("APPROVED → PENDING_PEER: %d changes, want 1", n)
 	}
 }

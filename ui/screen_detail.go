@@ -89,7 +89,7 @@ func (s *detailScreen) refresh(cm *common) {
 		return v
 	}
 	lines := []string{
-		st.Title.Render(fmt.Sprintf("%s › VPC %s", s.ref.Project, v.ID)) + st.Muted.Render(fmt.Sprintf("  (%s, %s, %s)", v.Cloud, v.CIDR, v.State)),
+		st.Title.Render(fmt.Sprintf("%s › VPC %s", s.ref.owner(), v.ID)) + st.Muted.Render(fmt.Sprintf("  (%s, %s, %s)", v.Cloud, v.CIDR, v.State)),
 		"",
 		kv("state", st.of(stateTone(c.State)).Render(stateLabel(c.State, false))),
 		kv("type", c.Type),

@@ -14,7 +14,7 @@ func (s *diagnoseScreen) view(cm *common) string {
 	st, w, h := cm.styles, cm.width, cm.height
 	ds := s.state(cm.data)
 	var b strings.Builder
-	b.WriteString(clip(st.Title.Render(fmt.Sprintf("%s › VPC %s › %s/%s", s.ref.Project, short(s.ref.VPCID), s.ref.Key.PeerResourceGroup, s.ref.Key.PeerVPC)), w))
+	b.WriteString(clip(st.Title.Render(fmt.Sprintf("%s › VPC %s › %s/%s", s.ref.owner(), short(s.ref.VPCID), s.ref.Key.PeerResourceGroup, s.ref.Key.PeerVPC)), w))
 	b.WriteByte('\n')
 	b.WriteString(clip(s.stateLine(cm, ds), w))
 	b.WriteByte('\n')
