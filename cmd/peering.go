@@ -393,9 +393,15 @@ func writeVerdict(w io.Writer, d peering.Diagnosis) {
 
 func writeStatus(w io.Writer, st peering.Status) {
 	fmt.Fprintf(w, "Peering %s\n", st.Target)
+	if t := st.Target; t.Organization != "" {
+		// The Terraform provider's aiven_azure_org_vpc_peering_connection
+		// names it ORG/VPC/SUB/VNET/RG, for terraform import.
+		fmt.Fprintf(w, "Parent: organization %s (an organization VPC; Terraform id %s/%s/%s/%s/%s)\n", t.Organization,
+			t.Organization, t.VPCID, t.SubscriptionID, strings.ToLower(t.VNetName), strings.ToLower(t.ResourceGroup))
+	}
 	switch {
 	case !st.AivenRead:
-		fmt.Fprintln(w, "Aiven:  ? could not read the project VPC (see below)")
+		fmt.Fprintf(w, "Aiven:  ? could not read the %s (see below)\n", st.Target.Parent().VPCNoun())
 	case st.Aiven != nil:
 		fmt.Fprintf(w, "Aiven:  %s %s  %s\n", stateIcon(st.Aiven.State), st.Aiven.State, st.Aiven.Message())
 		for _, k := range st.Aiven.StateInfoKeys() {

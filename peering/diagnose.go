@@ -60,7 +60,7 @@ func (f *Facts) MarkUnread(what Fact, err error) {
 // The facts a diagnosis reads.
 const (
 	FactRecord       Fact = "run record"
-	FactAivenVPC     Fact = "Aiven project VPC"
+	FactAivenVPC     Fact = "Aiven VPC"
 	FactSubs         Fact = "Azure subscriptions"
 	FactVNets        Fact = "Azure VNets"
 	FactAivenSP      Fact = "Aiven's service principal"

@@ -259,13 +259,13 @@ func ruleOverlap(f *Facts) []Finding {
 	if !ok {
 		return nil
 	}
-	ev := []string{fmt.Sprintf("project VPC %s: %s", f.VPC.ID, f.VPC.CIDR), fmt.Sprintf("VNet %s: %s", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "))}
+	ev := []string{fmt.Sprintf("%s %s: %s", f.Target.Parent().VPCNoun(), f.VPC.ID, f.VPC.CIDR), fmt.Sprintf("VNet %s: %s", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "))}
 	if f.Connection != nil && len(f.Connection.UserPeerNetworkCIDRs) > 0 {
 		ev = append(ev, "user_peer_network_cidrs: "+strings.Join(f.Connection.UserPeerNetworkCIDRs, ", "))
 	}
 	ev = append(ev, fmt.Sprintf("overlap: %s ~ %s", a, b))
 	return []Finding{{ID: RuleAddressOverlap, Severity: SeverityError,
-		Cause:    "an address range of your side overlaps the project VPC's",
+		Cause:    "an address range of your side overlaps the " + f.Target.Parent().VPCNoun() + "'s",
 		Evidence: ev,
 		Fix:      "peer a VNet whose address space does not overlap, or move one of the ranges; Azure refuses overlapping peerings"}}
 }
@@ -524,7 +524,7 @@ func ruleAivenNetworkInferred(f *Facts) []Finding {
 	return []Finding{{ID: RuleAivenNetworkInferred, Severity: SeverityInfo,
 		Cause:    "Aiven does not say which network is its side of the peering (its state_info has no to-network-id, or is null), so azpeer took the VNet's only peering into another subscription as the Azure side; it could not check that this network is Aiven's",
 		Evidence: []string{"state_info: " + stateInfoText(*f.Connection), "the VNet's peering into another subscription goes to " + f.AivenVNetGuess},
-		Fix:      "nothing, if that network is Aiven's; Aiven's support can confirm the project VPC's network id"}}
+		Fix:      "nothing, if that network is Aiven's; Aiven's support can confirm the " + f.Target.Parent().VPCNoun() + "'s network id"}}
 }
 
 // authorizationCode is an event's Azure authorization error code, or "".

@@ -292,7 +292,7 @@ func actWaitPendingPeer(ctx context.Context, r *Run) error {
 		case c.State == StatePendingPeer || c.State == StateActive:
 			if r.out(OutAivenVNetID) == "" {
 				return false, progressed, &StepError{Step: StepWaitPendingPeer, Err: fmt.Errorf("Aiven is %s but state_info has no to-network-id", c.State),
-					Hint: "run azpeer doctor; Aiven's support can give you the to-network-id of the project VPC"}
+					Hint: "run azpeer doctor; Aiven's support can give you the to-network-id of the " + t.Parent().VPCNoun()}
 			}
 			return true, progressed, nil
 		case c.State.Failed():
