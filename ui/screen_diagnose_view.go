@@ -178,6 +178,11 @@ func azureOf(st *Styles, f *peering.Facts) string {
 	if remote == "" && f.Record != nil {
 		remote = f.Record.Output(peering.OutAivenVNetID)
 	}
+	if remote == "" {
+		// The diagnosis told Aiven's peering apart (by the VPC's CIDR)
+		// when the VNet has several outside the subscription.
+		remote = f.AivenVNetGuess
+	}
 	for _, p := range f.VNet.Peerings {
 		if remote != "" && strings.EqualFold(p.RemoteVNetID, remote) {
 			out := st.of(azureTone(p.PeeringState)).Render(azureLabel(p.PeeringState))
