@@ -147,3 +147,24 @@ func BenchmarkInventoryLarge(b *testing.B) {
 		})
 	}
 }
+
+// Without organization:networking:read the organization VPCs are not
+// visible: the inventory says so (naming the permission and who grants
+// it) without counting it a failure, and the projects are all there.
+func TestInventoryWithoutOrganizationPermission(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{})
+	s.SetOrgPermissions(sandbox.AivenOrganizationID, nil)
+	c, _ := aivenFor(t, s)
+	inv, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Projects) != 5 || inv.Failures() != 0 {
+		t.Errorf("%d projects, %d failures; want 5 and none", len(inv.Projects), inv.Failures())
+	}
+	if len(inv.Organizations) != 1 || inv.Organizations[0].Err == nil ||
+		!strings.Contains(inv.Organizations[0].Err.Error(), "organization:networking:read") ||
+		!strings.Contains(inv.Organizations[0].Err.Error(), "admin of organization") {
+		t.Errorf("organizations = %+v, want the refusal naming the permission", inv.Organizations)
+	}
+}
