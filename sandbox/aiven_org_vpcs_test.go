@@ -196,3 +196,55 @@ func TestOrgVPCPermissions(t *testing.T) {
 		})
 	}
 }
+
+// The VPC itself: created APPROVED then ACTIVE (codegen), renamed and
+// deleted in avn's spelling, the clouds listed, and a connection's extra
+// CIDRs changed.
+func TestOrgVPCCreateUpdateDelete(t *testing.T) {
+	t.Parallel()
+	s, c := aivenAdmin(t)
+	tok := "aivenv1 " + s.Credentials().AivenToken
+	org := sandbox.AivenOrganizationID
+	out, err := c.OrganizationVpcCreate(ctx(t), org, &organizationvpc.OrganizationVpcCreateIn{
+		Clouds: []organizationvpc.CloudIn{{CloudName: "azure-westeurope", NetworkCidr: "10.80.0.0/24"}}, DisplayName: ptr("second"),
+		PeeringConnections: []organizationvpc.PeeringConnectionIn{}})
+	if err != nil || out.State != organizationvpc.OrganizationVpcStateTypeApproved || out.OrganizationVpcId == "" {
+		t.Fatalf("OrganizationVpcCreate = %+v, %v", out, err)
+	}
+	id := out.OrganizationVpcId
+	got, err := c.OrganizationVpcGet(ctx(t), org, id)
+	if err != nil || got.State != organizationvpc.OrganizationVpcStateTypeActive {
+		t.Fatalf("after Aiven built it: %+v, %v", got, err)
+	}
+	if _, err := c.OrganizationVpcCreate(ctx(t), org, &organizationvpc.OrganizationVpcCreateIn{
+		Clouds: []organizationvpc.CloudIn{{CloudName: "azure-westeurope", NetworkCidr: "10.80.0.1/24"}}}); err == nil {
+		t.Error("a CIDR with host bits was accepted")
+	}
+
+	path := "/v1/organization/" + org + "/vpcs/" + id
+	resp, b := send(t, s, rawRequest{method: http.MethodPut, path: path, auth: tok, body: strings.NewReader(`{"display_name":"renamed"}`), contentType: "application/json"})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"display_name":"renamed"`) {
+		t.Errorf("PUT = %d %s", resp.StatusCode, b)
+	}
+	if code, b := rawAiven(t, s, http.MethodGet, "/v1/organization/"+org+"/vpc-clouds", tok); code != http.StatusOK || !strings.Contains(string(b), "azure-westeurope") {
+		t.Errorf("vpc-clouds = %d %s", code, b)
+	}
+	if code, b := rawAiven(t, s, http.MethodDelete, path, tok); code != http.StatusOK || !strings.Contains(string(b), "DELETING") {
+		t.Errorf("DELETE = %d %s", code, b)
+	}
+	if _, err := c.OrganizationVpcGet(ctx(t), org, id); !aiven.IsNotFound(err) {
+		t.Errorf("after delete: %v, want 404", err)
+	}
+	// A VPC with connections is not deleted.
+	if _, err := c.OrganizationVpcDelete(ctx(t), org, sandbox.OrgVPCID); err == nil {
+		t.Error("the VPC with connections was deleted")
+	}
+
+	v, _ := c.OrganizationVpcGet(ctx(t), org, sandbox.OrgVPCID)
+	pcid := *v.PeeringConnections[0].PeeringConnectionId
+	resp, b = send(t, s, rawRequest{method: http.MethodPut, path: orgVPCPath(true) + "/peering-connections/" + pcid + "/user-peer-network-cidrs",
+		auth: tok, body: strings.NewReader(`{"add":["192.168.7.0/24"]}`), contentType: "application/json"})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "192.168.7.0/24") {
+		t.Errorf("PUT user-peer-network-cidrs = %d %s", resp.StatusCode, b)
+	}
+}
