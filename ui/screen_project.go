@@ -293,14 +293,5 @@ func orDash(s string) string {
 	return s
 }
 
-// vpcOf returns a project's VPC by id.
-func vpcOf(p *peering.Project, id string) (peering.VPC, bool) {
-	for _, v := range p.VPCs {
-		if v.ID == id {
-			return v, true
-		}
-	}
-	return peering.VPC{}, false
-}
 
 func (s *projectScreen) paste(text string) { s.t.paste(text) }
