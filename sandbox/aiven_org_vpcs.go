@@ -309,29 +309,32 @@ func (v *VPC) peeringByID(id string) *AivenPeering {
 // aivenOrgPeeringDeleteByID starts deleting a connection named by its
 // peering_connection_id, as aivenPeeringDeleteKey does one named by its peer.
 func (s *Server) aivenOrgPeeringDeleteByID(q *aivenRequest) {
+	if v, pc := q.orgPeering(); pc != nil {
+		s.startPeeringDelete(q, v, pc)
+	}
+}
+
+// orgPeering resolves the request's organization VPC and the connection
+// its peering_connection_id names (404 in Aiven's shape when there is none,
+// the sandbox's own text as for project VPCs).
+func (q *aivenRequest) orgPeering() (*VPC, *AivenPeering) {
 	v := q.orgVPC()
 	if v == nil {
-		return
+		return nil, nil
 	}
 	pc := v.peeringByID(q.params[2])
 	if pc == nil {
 		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
-		return
 	}
-	s.startPeeringDelete(q, v, pc)
+	return v, pc
 }
 
 // aivenOrgPeeringCIDRs replaces a connection's user_peer_network_cidrs
 // (body {"add": [...], "delete": [...]}, as codegen's project-level
 // VpcPeeringConnectionUpdateIn has them).
 func (s *Server) aivenOrgPeeringCIDRs(q *aivenRequest) {
-	v := q.orgVPC()
-	if v == nil {
-		return
-	}
-	pc := v.peeringByID(q.params[2])
+	_, pc := q.orgPeering()
 	if pc == nil {
-		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
 		return
 	}
 	var b struct {

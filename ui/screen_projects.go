@@ -103,16 +103,7 @@ func (s *projectsScreen) refresh(cm *common) {
 				noteTone = toneOrgVPC
 			}
 		}
-		tones := []tone{toneNone, toneMuted, toneNone, toneNone, toneNone, toneNone, noteTone}
-		if c.active > 0 {
-			tones[3] = toneOK
-		}
-		if c.pending > 0 {
-			tones[4] = tonePending
-		}
-		if c.failed > 0 {
-			tones[5] = toneFailed
-		}
+		tones := rowTones(toneNone, c, noteTone)
 		rows = append(rows, row{
 			id: p.Name,
 			cells: []string{p.Name, cloudText, strconv.Itoa(len(p.VPCs)),
@@ -152,19 +143,11 @@ func orgRows(cm *common) []row {
 		if o.Err != nil {
 			note = "⚠ unreadable: " + oneLine(o.Err.Error())
 		}
-		tones := []tone{toneOrgVPC, toneMuted, toneNone, toneNone, toneNone, toneNone, toneOrgVPC}
+		noteTone := toneOrgVPC
 		if o.Err != nil {
-			tones[6] = toneFailed
+			noteTone = toneFailed
 		}
-		if c.active > 0 {
-			tones[3] = toneOK
-		}
-		if c.pending > 0 {
-			tones[4] = tonePending
-		}
-		if c.failed > 0 {
-			tones[5] = toneFailed
-		}
+		tones := rowTones(toneOrgVPC, c, noteTone)
 		cloudText := strings.Join(clouds, ",")
 		rows = append(rows, row{
 			id: orgPrefix + o.ID,
@@ -175,6 +158,22 @@ func orgRows(cm *common) []row {
 		})
 	}
 	return rows
+}
+
+// rowTones colour a row of the projects table: its name, the counts by
+// what they count, and its note.
+func rowTones(name tone, c counts, note tone) []tone {
+	tones := []tone{name, toneMuted, toneNone, toneNone, toneNone, toneNone, note}
+	if c.active > 0 {
+		tones[3] = toneOK
+	}
+	if c.pending > 0 {
+		tones[4] = tonePending
+	}
+	if c.failed > 0 {
+		tones[5] = toneFailed
+	}
+	return tones
 }
 
 func countCell(n int, icon string) string {
