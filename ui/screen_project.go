@@ -293,5 +293,4 @@ func orDash(s string) string {
 	return s
 }
 
-
 func (s *projectScreen) paste(text string) { s.t.paste(text) }
