@@ -131,3 +131,20 @@ func TestOrganizationFlags(t *testing.T) {
 		})
 	}
 }
+
+// The services of an organization VPC come from its projects; from a VM in
+// the VNet peered with it they are reachable.
+func TestOrganizationVPCConnectivity(t *testing.T) {
+	cleanEnv(t)
+	out, _, err := run(t, "doctor", "--connectivity", "--sandbox", "--org", sandbox.AivenOrganizationID, "--vpc", sandbox.OrgVPCID,
+		"--vnet", "rg-prod/prod-vnet", "--sandbox-host", "rg-prod/prod-vnet")
+	if err != nil {
+		t.Fatalf("connectivity: %v\n%s", err, out)
+	}
+	for _, want := range []string{"services in organization VPC " + sandbox.OrgVPCID, "pg-orders (pg, RUNNING, in the peered VPC, project orders)",
+		"pg-orders-staging (pg, RUNNING, in the peered VPC, project orders-staging)", "every service is reachable from here"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
