@@ -355,6 +355,17 @@ func (c *Client) CreateAzurePeering(ctx context.Context, p peering.Parent, vpcID
 	project := p.ID
 	ctx, cancel := c.call(ctx)
 	defer cancel()
+	out, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, azureCreateIn(req))
+	if err != nil {
+		return peering.Connection{}, wrap(ctx, fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
+	}
+	return connection(vpc.PeeringConnectionOut(*out)), nil
+}
+
+// azureCreateIn is the create body of an Azure connection, the same for
+// either parent (codegen's OrganizationVpcPeeringConnectionCreateIn has the
+// project call's fields and JSON names).
+func azureCreateIn(req peering.AzurePeeringRequest) *vpc.VpcPeeringConnectionCreateIn {
 	in := &vpc.VpcPeeringConnectionCreateIn{
 		PeerCloudAccount:  req.SubscriptionID,
 		PeerVpc:           req.VNetName,
@@ -365,11 +376,7 @@ func (c *Client) CreateAzurePeering(ctx context.Context, p peering.Parent, vpcID
 	if len(req.UserPeerNetworkCIDRs) > 0 {
 		in.UserPeerNetworkCidrs = &req.UserPeerNetworkCIDRs
 	}
-	out, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, in)
-	if err != nil {
-		return peering.Connection{}, wrap(ctx, fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
-	}
-	return connection(vpc.PeeringConnectionOut(*out)), nil
+	return in
 }
 
 // DeletePeering deletes a connection: on a project VPC by its peer (the

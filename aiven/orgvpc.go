@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/aiven/go-client-codegen/handler/organizationvpc"
-
 	"github.com/azpeer/azpeer/peering"
 )
 
@@ -125,18 +123,8 @@ func (c *Client) orgVPC(ctx context.Context, org, id string) (peering.VPC, error
 func (c *Client) orgCreateAzurePeering(ctx context.Context, org, vpcID string, req peering.AzurePeeringRequest) (peering.Connection, error) {
 	ctx, cancel := c.call(ctx)
 	defer cancel()
-	in := &organizationvpc.OrganizationVpcPeeringConnectionCreateIn{
-		PeerCloudAccount:  req.SubscriptionID,
-		PeerVpc:           req.VNetName,
-		PeerResourceGroup: &req.ResourceGroup,
-		PeerAzureAppId:    &req.AppID,
-		PeerAzureTenantId: &req.TenantID,
-	}
-	if len(req.UserPeerNetworkCIDRs) > 0 {
-		in.UserPeerNetworkCidrs = &req.UserPeerNetworkCIDRs
-	}
 	var out orgConnectionJSON
-	if err := c.raw(ctx, "OrganizationVpcPeeringConnectionCreate", http.MethodPost, orgVPCPath(org, vpcID)+"/peering-connections", in, &out); err != nil {
+	if err := c.raw(ctx, "OrganizationVpcPeeringConnectionCreate", http.MethodPost, orgVPCPath(org, vpcID)+"/peering-connections", azureCreateIn(req), &out); err != nil {
 		return peering.Connection{}, wrapOrg(ctx, fmt.Sprintf("create peering connection on VPC %s of organization %s", vpcID, org), org, err)
 	}
 	return out.connection(), nil
