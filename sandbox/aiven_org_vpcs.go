@@ -29,10 +29,15 @@ import (
 //	POST              /v1/organization/{organization_id}/vpc/{organization_vpc_id}/peering-connections
 //	DELETE            /v1/organization/{organization_id}/vpc/{organization_vpc_id}/peering-connection/{peering_connection_id}
 //
-// while avn (`avn organization vpc …`, aiven.io/docs/tools/cli/vpc) and
-// Aiven's API reference use the plural vpcs/{organization_vpc_id} for the
-// same operations, and add GET …/vpcs/{id}/peering-connections, POST
-// …/peering-connections/actions/refresh, PUT
+// while avn (`avn organization vpc …`, aiven.io/docs/tools/cli/vpc;
+// aiven-client aiven/client/client.py list_organization_vpcs …
+// organization_vpc_user_peer_network_cidrs_update) and Aiven's API
+// reference use the plural vpcs/{organization_vpc_id} for the same
+// operations, delete a connection at
+// …/vpcs/{id}/peering-connections/{peering_connection_id}, and add GET
+// …/vpcs/{id}/peering-connections, POST
+// …/peering-connections/actions/refresh (avn prints the answer's
+// peering_connections: the VPC), PUT
 // …/peering-connections/{peering_connection_id}/user-peer-network-cidrs
 // and GET /v1/organization/{organization_id}/vpc-clouds. Both spellings
 // are served.
@@ -329,30 +334,38 @@ func (q *aivenRequest) orgPeering() (*VPC, *AivenPeering) {
 	return v, pc
 }
 
-// aivenOrgPeeringCIDRs replaces a connection's user_peer_network_cidrs
-// (body {"add": [...], "delete": [...]}, as codegen's project-level
-// VpcPeeringConnectionUpdateIn has them).
+// aivenOrgPeeringCIDRs changes a connection's user_peer_network_cidrs:
+// body {"add": [{"cidr": C}, ...], "delete": [C, ...]}, as avn sends it
+// (aiven-client cli.py organization vpc peering-connection
+// user-peer-network-cidrs add/delete: add=[{"cidr": cidr} ...],
+// delete=cidrs; client.py organization_vpc_user_peer_network_cidrs_update).
 func (s *Server) aivenOrgPeeringCIDRs(q *aivenRequest) {
 	_, pc := q.orgPeering()
 	if pc == nil {
 		return
 	}
 	var b struct {
-		Add    []string `json:"add"`
+		Add []struct {
+			CIDR string `json:"cidr"`
+		} `json:"add"`
 		Delete []string `json:"delete"`
 	}
 	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(&b); err != nil {
 		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
 		return
 	}
-	for _, c := range b.Add {
+	add := make([]string, 0, len(b.Add))
+	for _, a := range b.Add {
+		add = append(add, a.CIDR)
+	}
+	for _, c := range add {
 		if p, err := netip.ParsePrefix(c); err != nil || !p.Addr().Is4() || p.Masked() != p {
 			aivenError(q.w, http.StatusBadRequest, fmt.Sprintf("Invalid input for user_peer_network_cidrs: %q is not an IPv4 network range", c), aivenCodeInvalid)
 			return
 		}
 	}
 	cidrs := slices.DeleteFunc(slices.Clone(pc.UserPeerNetworkCIDRs), func(c string) bool { return slices.Contains(b.Delete, c) })
-	for _, c := range b.Add {
+	for _, c := range add {
 		if !slices.Contains(cidrs, c) {
 			cidrs = append(cidrs, c)
 		}

@@ -243,7 +243,7 @@ func TestOrgVPCCreateUpdateDelete(t *testing.T) {
 	v, _ := c.OrganizationVpcGet(ctx(t), org, sandbox.OrgVPCID)
 	pcid := *v.PeeringConnections[0].PeeringConnectionId
 	resp, b = send(t, s, rawRequest{method: http.MethodPut, path: orgVPCPath(true) + "/peering-connections/" + pcid + "/user-peer-network-cidrs",
-		auth: tok, body: strings.NewReader(`{"add":["192.168.7.0/24"]}`), contentType: "application/json"})
+		auth: tok, body: strings.NewReader(`{"add":[{"cidr":"192.168.7.0/24"}]}`), contentType: "application/json"})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "192.168.7.0/24") {
 		t.Errorf("PUT user-peer-network-cidrs = %d %s", resp.StatusCode, b)
 	}
