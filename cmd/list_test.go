@@ -123,7 +123,7 @@ func TestVNetsJSONShape(t *testing.T) {
 		t.Errorf("Legacy-VNet: %v", legacy)
 	}
 	prod := byName["prod-vnet"]["peerings"].([]any)
-	if len(prod) != 1 {
+	if len(prod) != 2 { // to tsdb-prod's VPC and to the organization VPC
 		t.Fatalf("prod-vnet peerings: %v", prod)
 	}
 	// The sync level and the remote's address space say whether an
