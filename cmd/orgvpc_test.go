@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 // using it, peered to ACTIVE, its INVALID_SPECIFICATION peering diagnosed,
 // and the new peering deleted, all on one served sandbox.
 func TestOrganizationVPCHeadless(t *testing.T) {
-	served(t)
+	sv := served(t)
 	out, _, err := run(t, "list", "--json")
 	if err != nil {
 		t.Fatalf("list --json: %v", err)
@@ -71,6 +72,18 @@ func TestOrganizationVPCHeadless(t *testing.T) {
 	}
 	if err != nil || json.Unmarshal([]byte(out), &st) != nil || st.Aiven.State != "ACTIVE" {
 		t.Fatalf("status after create: %v, %+v\n%s", err, st, out)
+	}
+
+	// Day two: app-vnet grows; the organization peering is synced as a
+	// project VPC's is (Aiven's refresh by the organization's path).
+	sv.admin(t, http.MethodPost, "/_sandbox/vnets/address-space",
+		`{"vnet_id": "`+sandbox.VNetID(sandbox.UserSubscriptionID, "rg-app", "app-vnet")+`", "address_prefixes": ["10.2.0.0/16", "10.4.0.0/16"]}`)
+	out, _, err = run(t, append([]string{"doctor"}, target...)...)
+	if exitCode(err) != 1 || !strings.Contains(out, "(peering-not-in-sync)") || !strings.Contains(out, "azpeer sync --organization "+sandbox.AivenOrganizationID) {
+		t.Fatalf("doctor after the change: %v\n%s", err, out)
+	}
+	if out, errOut, err := run(t, append([]string{"sync"}, target...)...); err != nil || !strings.Contains(errOut, "in sync (FullyInSync)") {
+		t.Fatalf("sync: %v\n%s%s", err, out, errOut)
 	}
 
 	// The scenario's failed organization peering, by the short flag.
