@@ -3,6 +3,7 @@
 package aiven
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -231,21 +232,26 @@ func (c *Client) VPCs(ctx context.Context, project string) ([]peering.VPC, error
 	}
 	vpcs := make([]peering.VPC, 0, len(out))
 	for _, v := range out {
-		vpcs = append(vpcs, peering.VPC{ID: v.ProjectVpcId, Cloud: v.CloudName, CIDR: v.NetworkCidr,
+		vpcs = append(vpcs, peering.VPC{ID: v.ProjectVpcId, Parent: peering.ProjectParent(project), Cloud: v.CloudName, CIDR: v.NetworkCidr,
 			State: string(v.State), CreateTime: v.CreateTime, UpdateTime: v.UpdateTime})
 	}
 	return vpcs, nil
 }
 
-// VPC returns one VPC with its peering connections.
-func (c *Client) VPC(ctx context.Context, project, id string) (peering.VPC, error) {
+// VPC returns one VPC, a project's or an organization's, with its peering
+// connections.
+func (c *Client) VPC(ctx context.Context, p peering.Parent, id string) (peering.VPC, error) {
+	if p.IsOrganization() {
+		return c.orgVPC(ctx, p.ID, id)
+	}
+	project := p.ID
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	out, err := c.api.VpcGet(ctx, project, id)
 	if err != nil {
 		return peering.VPC{}, wrap(ctx, fmt.Sprintf("get VPC %s of project %s", id, project), err)
 	}
-	v := peering.VPC{ID: out.ProjectVpcId, Cloud: out.CloudName, CIDR: out.NetworkCidr, State: string(out.State),
+	v := peering.VPC{ID: out.ProjectVpcId, Parent: p, Cloud: out.CloudName, CIDR: out.NetworkCidr, State: string(out.State),
 		CreateTime: out.CreateTime, UpdateTime: out.UpdateTime, Peerings: make([]peering.Connection, 0, len(out.PeeringConnections))}
 	for _, pc := range out.PeeringConnections {
 		v.Peerings = append(v.Peerings, connection(pc))
@@ -265,6 +271,7 @@ func connection(pc vpc.PeeringConnectionOut) peering.Connection {
 		State:                peering.State(pc.State),
 		StateInfo:            pc.StateInfo,
 		CreateTime:           pc.CreateTime,
+		PeeringConnectionID:  deref(pc.PeeringConnectionId),
 		UpdateTime:           pc.UpdateTime,
 	}
 	if pc.PeerRegion != nil {
@@ -341,9 +348,24 @@ func (c *Client) ProjectPermissions(ctx context.Context, project string) ([]stri
 // is known to be incomplete, so callers read the VPC back for details).
 // Names are sent exactly as given: lower-casing is the runbook's decision,
 // made visibly, not the adapter's.
-func (c *Client) CreateAzurePeering(ctx context.Context, project, vpcID string, req peering.AzurePeeringRequest) (peering.Connection, error) {
+func (c *Client) CreateAzurePeering(ctx context.Context, p peering.Parent, vpcID string, req peering.AzurePeeringRequest) (peering.Connection, error) {
+	if p.IsOrganization() {
+		return c.orgCreateAzurePeering(ctx, p.ID, vpcID, req)
+	}
+	project := p.ID
 	ctx, cancel := c.call(ctx)
 	defer cancel()
+	out, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, azureCreateIn(req))
+	if err != nil {
+		return peering.Connection{}, wrap(ctx, fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
+	}
+	return connection(vpc.PeeringConnectionOut(*out)), nil
+}
+
+// azureCreateIn is the create body of an Azure connection, the same for
+// either parent (codegen's OrganizationVpcPeeringConnectionCreateIn has the
+// project call's fields and JSON names).
+func azureCreateIn(req peering.AzurePeeringRequest) *vpc.VpcPeeringConnectionCreateIn {
 	in := &vpc.VpcPeeringConnectionCreateIn{
 		PeerCloudAccount:  req.SubscriptionID,
 		PeerVpc:           req.VNetName,
@@ -354,15 +376,17 @@ func (c *Client) CreateAzurePeering(ctx context.Context, project, vpcID string, 
 	if len(req.UserPeerNetworkCIDRs) > 0 {
 		in.UserPeerNetworkCidrs = &req.UserPeerNetworkCIDRs
 	}
-	out, err := c.api.VpcPeeringConnectionCreate(ctx, project, vpcID, in)
-	if err != nil {
-		return peering.Connection{}, wrap(ctx, fmt.Sprintf("create peering connection on VPC %s of project %s", vpcID, project), err)
-	}
-	return connection(vpc.PeeringConnectionOut(*out)), nil
+	return in
 }
 
-// DeletePeering deletes a connection (the Azure form when it has a resource group).
-func (c *Client) DeletePeering(ctx context.Context, project, vpcID string, k peering.Key) error {
+// DeletePeering deletes a connection: on a project VPC by its peer (the
+// Azure form when it has a resource group), on an organization VPC by its
+// peering_connection_id.
+func (c *Client) DeletePeering(ctx context.Context, p peering.Parent, vpcID string, pc peering.Connection) error {
+	if p.IsOrganization() {
+		return c.orgDeletePeering(ctx, p.ID, vpcID, pc)
+	}
+	project, k := p.ID, pc.Key()
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	var err error
@@ -383,11 +407,33 @@ func (c *Client) DeletePeering(ctx context.Context, project, vpcID string, k pee
 // Refresh asks Aiven to re-check the VPC's peering connections now. The
 // codegen client has no method for it, so this is a plain request with the
 // same transport, retries and token.
-func (c *Client) Refresh(ctx context.Context, project, vpcID string) error {
+func (c *Client) Refresh(ctx context.Context, p peering.Parent, vpcID string) error {
+	if p.IsOrganization() {
+		return c.orgRefresh(ctx, p.ID, vpcID)
+	}
 	ctx, cancel := c.call(ctx)
 	defer cancel()
-	u := fmt.Sprintf("%s/v1/project/%s/vpcs/%s/peering-connections/refresh", c.base, url.PathEscape(project), url.PathEscape(vpcID))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader("{}"))
+	path := fmt.Sprintf("/v1/project/%s/vpcs/%s/peering-connections/refresh", url.PathEscape(p.ID), url.PathEscape(vpcID))
+	if err := c.raw(ctx, "VpcPeeringConnectionsRefresh", http.MethodPost, path, struct{}{}, nil); err != nil {
+		return wrap(ctx, fmt.Sprintf("refresh peerings of VPC %s", vpcID), err)
+	}
+	return nil
+}
+
+// raw sends a request codegen has no method for (or whose answer codegen
+// would decode lossily) with the same transport, retries and token, and
+// decodes the answer into out (nil: discard it). An error answer is a
+// codegen.Error, as codegen's own calls return.
+func (c *Client) raw(ctx context.Context, operationID, method, path string, in, out any) error {
+	var body io.Reader = http.NoBody
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return err
 	}
@@ -395,18 +441,34 @@ func (c *Client) Refresh(ctx context.Context, project, vpcID string) error {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.doer.Do(req)
 	if err != nil {
-		return fmt.Errorf("aiven: refresh peerings of VPC %s: %w", vpcID, scrub(err, c.token))
+		return scrub(err, c.token)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
 	if resp.StatusCode >= 300 {
-		ae := codegen.Error{Status: resp.StatusCode, OperationID: "VpcPeeringConnectionsRefresh"}
-		if json.Unmarshal(body, &ae) != nil {
+		ae := codegen.Error{Status: resp.StatusCode, OperationID: operationID}
+		if json.Unmarshal(data, &ae) != nil {
 			ae.Message = http.StatusText(resp.StatusCode)
 		}
-		return wrap(ctx, fmt.Sprintf("refresh peerings of VPC %s", vpcID), ae)
+		return ae
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode the answer to %s: %w", operationID, err)
 	}
 	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // wrap adds what azpeer was doing to an Aiven error and reduces API errors

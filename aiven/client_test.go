@@ -43,7 +43,7 @@ func TestClientReadsEveryField(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"analytics", "tsdb-prod", "tsdb-staging"}; !slices.Equal(names, want) {
+	if want := []string{"analytics", "orders", "orders-staging", "tsdb-prod", "tsdb-staging"}; !slices.Equal(names, want) {
 		t.Fatalf("projects %v, want %v", names, want)
 	}
 	vpcs, err := c.VPCs(ctx(t), "tsdb-prod")
@@ -54,7 +54,7 @@ func TestClientReadsEveryField(t *testing.T) {
 	if v.ID != "1f0e2d3c-4b5a-4697-8877-665544332211" || v.Cloud != "azure-westeurope" || v.CIDR != "10.10.0.0/24" || v.State != "ACTIVE" || v.CreateTime.IsZero() || v.UpdateTime.IsZero() {
 		t.Errorf("VPC fields: %+v", v)
 	}
-	full, err := c.VPC(ctx(t), "tsdb-prod", v.ID)
+	full, err := c.VPC(ctx(t), peering.ProjectParent("tsdb-prod"), v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestClientReadsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range an {
-		full, err := c.VPC(ctx(t), "analytics", v.ID)
+		full, err := c.VPC(ctx(t), peering.ProjectParent("analytics"), v.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestClientErrors(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Error("codegen.Error is not in the chain")
 	}
-	if _, err := c.VPC(ctx(t), "tsdb-prod", "00000000-0000-4000-8000-000000000000"); !aiven.IsNotFound(err) {
+	if _, err := c.VPC(ctx(t), peering.ProjectParent("tsdb-prod"), "00000000-0000-4000-8000-000000000000"); !aiven.IsNotFound(err) {
 		t.Errorf("unknown VPC: %v", err)
 	}
 	bad, err := aiven.New(aiven.Config{URL: s.URL(), Token: "not-a-token", HTTPClient: s.HTTPClient()})
@@ -131,7 +131,7 @@ func TestClientCreateRefreshDelete(t *testing.T) {
 	_, c := start(t, sandbox.Options{})
 	const staging = "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b"
 	key := peering.Key{PeerCloudAccount: sandbox.UserSubscriptionID, PeerResourceGroup: "rg-app", PeerVPC: "app-vnet"}
-	created, err := c.CreateAzurePeering(ctx(t), "tsdb-staging", staging, peering.AzurePeeringRequest{
+	created, err := c.CreateAzurePeering(ctx(t), peering.ProjectParent("tsdb-staging"), staging, peering.AzurePeeringRequest{
 		SubscriptionID: key.PeerCloudAccount, ResourceGroup: key.PeerResourceGroup, VNetName: key.PeerVPC,
 		AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID,
 	})
@@ -141,10 +141,10 @@ func TestClientCreateRefreshDelete(t *testing.T) {
 	if created.State != peering.StateApproved || created.Key() != key || created.PeerAzureAppID != sandbox.ProdPeeringAppID {
 		t.Errorf("create answered %+v, want APPROVED for %v", created, key)
 	}
-	if err := c.Refresh(ctx(t), "tsdb-staging", staging); err != nil {
+	if err := c.Refresh(ctx(t), peering.ProjectParent("tsdb-staging"), staging); err != nil {
 		t.Fatal(err)
 	}
-	v, err := c.VPC(ctx(t), "tsdb-staging", staging)
+	v, err := c.VPC(ctx(t), peering.ProjectParent("tsdb-staging"), staging)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +157,10 @@ func TestClientCreateRefreshDelete(t *testing.T) {
 	if pc.State != peering.StateRejectedByPeer {
 		t.Errorf("state %s, want REJECTED_BY_PEER", pc.State)
 	}
-	if err := c.DeletePeering(ctx(t), "tsdb-staging", staging, key); err != nil {
+	if err := c.DeletePeering(ctx(t), peering.ProjectParent("tsdb-staging"), staging, key.Connection()); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Refresh(ctx(t), "no-such-project", staging); !aiven.IsNotFound(err) {
+	if err := c.Refresh(ctx(t), peering.ProjectParent("no-such-project"), staging); !aiven.IsNotFound(err) {
 		t.Errorf("refresh of unknown project: %v", err)
 	}
 }

@@ -66,10 +66,11 @@ func checkProdVNet(t *testing.T, v peering.VNet) {
 		!slices.Equal(v.AddressPrefixes, []string{"10.1.0.0/16"}) {
 		t.Errorf("prod-vnet = %+v", v)
 	}
-	if len(v.Peerings) != 1 {
-		t.Fatalf("prod-vnet peerings = %+v, want one", v.Peerings)
+	// Peered with tsdb-prod's VPC and with the organization VPC, by name.
+	if len(v.Peerings) != 2 || v.Peerings[1].Name != "to-aiven-tsdb-prod" {
+		t.Fatalf("prod-vnet peerings = %+v, want two, to-aiven-tsdb-prod second", v.Peerings)
 	}
-	checkProdPeering(t, v.Peerings[0])
+	checkProdPeering(t, v.Peerings[1])
 }
 
 func checkProdPeering(t *testing.T, p peering.VNetPeering) {

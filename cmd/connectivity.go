@@ -87,8 +87,12 @@ func writeConnectivity(w io.Writer, rep peering.ConnectivityReport) {
 	if rep.Inside {
 		where = "inside the peered VNet"
 	}
-	fmt.Fprintf(w, "Connectivity of project %s's services, from this machine (%s: %s; VNet %s; VPC %s)\n",
-		rep.Target.Project, strings.Join(rep.LocalAddrs, ", "), where, strings.Join(rep.VNetRanges, ", "), rep.VPCCIDR)
+	whose := rep.Target.Parent().String() + "'s services"
+	if rep.Target.Organization != "" {
+		whose = "the services in organization VPC " + rep.Target.VPCID // of any of its projects
+	}
+	fmt.Fprintf(w, "Connectivity of %s, from this machine (%s: %s; VNet %s; VPC %s)\n",
+		whose, strings.Join(rep.LocalAddrs, ", "), where, strings.Join(rep.VNetRanges, ", "), rep.VPCCIDR)
 	if rep.DNSServer != "" {
 		fmt.Fprintf(w, "Also asking DNS server %s.\n", rep.DNSServer)
 	}
@@ -100,6 +104,9 @@ func writeConnectivity(w io.Writer, rep peering.ConnectivityReport) {
 			vpc = "in the peered VPC"
 		} else if sv.VPCID != "" {
 			vpc = "in VPC " + sv.VPCID
+		}
+		if sv.Project != "" {
+			vpc += ", project " + sv.Project
 		}
 		fmt.Fprintf(w, "\n%s (%s, %s, %s)\n", sv.Name, sv.Type, sv.State, vpc)
 		for _, fd := range sc.Findings {

@@ -71,7 +71,18 @@ func (e *partialError) Error() string {
 // JSON shapes of `azpeer list --json`.
 type listJSON struct {
 	Projects []projectJSON `json:"projects"`
+	// Organizations are the organizations with VPCs of their own.
+	Organizations []organizationJSON `json:"organizations"`
 }
+
+type organizationJSON struct {
+	ID    string    `json:"id"`
+	VPCs  []vpcJSON `json:"vpcs"`
+	Error string    `json:"error,omitempty"`
+}
+
+// parentJSON names a VPC's owner: {"kind": "project"|"organization", "id": …}.
+type parentJSON = peering.Parent
 
 type projectJSON struct {
 	Name  string    `json:"name"`
@@ -80,49 +91,70 @@ type projectJSON struct {
 }
 
 type vpcJSON struct {
-	ID       string        `json:"id"`
-	Cloud    string        `json:"cloud"`
-	CIDR     string        `json:"cidr"`
-	State    string        `json:"state"`
-	Peerings []peeringJSON `json:"peerings"`
-	Error    string        `json:"error,omitempty"`
+	ID string `json:"id"`
+	// Parent is the VPC's owner; DisplayName and UsedBy (the projects whose
+	// services run in it) are an organization VPC's.
+	Parent      parentJSON    `json:"parent"`
+	DisplayName string        `json:"display_name,omitempty"`
+	UsedBy      []string      `json:"used_by,omitempty"`
+	Cloud       string        `json:"cloud"`
+	CIDR        string        `json:"cidr"`
+	State       string        `json:"state"`
+	Peerings    []peeringJSON `json:"peerings"`
+	Error       string        `json:"error,omitempty"`
 }
 
 type peeringJSON struct {
-	PeerCloudAccount  string         `json:"peer_cloud_account"`
-	PeerResourceGroup string         `json:"peer_resource_group"`
-	PeerVPC           string         `json:"peer_vpc"`
-	State             string         `json:"state"`
-	StateInfo         map[string]any `json:"state_info"`
-	CreateTime        time.Time      `json:"create_time"`
-	UpdateTime        time.Time      `json:"update_time"`
+	PeerCloudAccount  string `json:"peer_cloud_account"`
+	PeerResourceGroup string `json:"peer_resource_group"`
+	PeerVPC           string `json:"peer_vpc"`
+	// PeeringConnectionID is Aiven's id of the connection, when it gave one.
+	PeeringConnectionID string         `json:"peering_connection_id,omitempty"`
+	State               string         `json:"state"`
+	StateInfo           map[string]any `json:"state_info"`
+	CreateTime          time.Time      `json:"create_time"`
+	UpdateTime          time.Time      `json:"update_time"`
 }
 
 func writeListJSON(w io.Writer, inv peering.Inventory) error {
-	out := listJSON{Projects: []projectJSON{}}
+	out := listJSON{Projects: []projectJSON{}, Organizations: []organizationJSON{}}
 	for _, p := range inv.Projects {
-		pj := projectJSON{Name: p.Name, VPCs: []vpcJSON{}}
+		pj := projectJSON{Name: p.Name, VPCs: vpcsJSON(p.VPCs)}
 		if p.Err != nil {
 			pj.Error = p.Err.Error()
 		}
-		for _, v := range p.VPCs {
-			vj := vpcJSON{ID: v.ID, Cloud: v.Cloud, CIDR: v.CIDR, State: v.State, Peerings: []peeringJSON{}}
-			if v.Err != nil {
-				vj.Error = v.Err.Error()
-			}
-			for _, c := range v.Peerings {
-				vj.Peerings = append(vj.Peerings, peeringJSON{
-					PeerCloudAccount: c.PeerCloudAccount, PeerResourceGroup: c.PeerResourceGroup, PeerVPC: c.PeerVPC,
-					State: string(c.State), StateInfo: c.StateInfo, CreateTime: c.CreateTime, UpdateTime: c.UpdateTime,
-				})
-			}
-			pj.VPCs = append(pj.VPCs, vj)
-		}
 		out.Projects = append(out.Projects, pj)
+	}
+	for _, o := range inv.Organizations {
+		oj := organizationJSON{ID: o.ID, VPCs: vpcsJSON(o.VPCs)}
+		if o.Err != nil {
+			oj.Error = o.Err.Error()
+		}
+		out.Organizations = append(out.Organizations, oj)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+func vpcsJSON(vpcs []peering.VPC) []vpcJSON {
+	out := []vpcJSON{}
+	for _, v := range vpcs {
+		vj := vpcJSON{ID: v.ID, Parent: v.Parent, DisplayName: v.DisplayName, UsedBy: v.UsedBy,
+			Cloud: v.Cloud, CIDR: v.CIDR, State: v.State, Peerings: []peeringJSON{}}
+		if v.Err != nil {
+			vj.Error = v.Err.Error()
+		}
+		for _, c := range v.Peerings {
+			vj.Peerings = append(vj.Peerings, peeringJSON{
+				PeerCloudAccount: c.PeerCloudAccount, PeerResourceGroup: c.PeerResourceGroup, PeerVPC: c.PeerVPC,
+				PeeringConnectionID: c.PeeringConnectionID,
+				State:               string(c.State), StateInfo: c.StateInfo, CreateTime: c.CreateTime, UpdateTime: c.UpdateTime,
+			})
+		}
+		out = append(out, vj)
+	}
+	return out
 }
 
 // writeHeader says who azpeer is talking as, on each side.
@@ -169,6 +201,14 @@ func writeListTable(w io.Writer, inv peering.Inventory) {
 		fmt.Fprintln(tw, "No projects are visible with this token.")
 		return
 	}
+	usedBy := map[string][]string{} // project → organization VPCs its services use
+	for _, o := range inv.Organizations {
+		for _, v := range o.VPCs {
+			for _, p := range v.UsedBy {
+				usedBy[p] = append(usedBy[p], v.ID)
+			}
+		}
+	}
 	for i, p := range inv.Projects {
 		if i > 0 {
 			fmt.Fprintln(tw)
@@ -178,18 +218,44 @@ func writeListTable(w io.Writer, inv peering.Inventory) {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%d VPC(s)\n", p.Name, len(p.VPCs))
-		for _, v := range p.VPCs {
+		writeVPCs(tw, p.VPCs)
+		for _, id := range usedBy[p.Name] {
+			fmt.Fprintf(tw, "  uses organization VPC %s\n", id)
+		}
+	}
+	for _, o := range inv.Organizations {
+		fmt.Fprintln(tw)
+		if o.Err != nil {
+			fmt.Fprintf(tw, "organization %s\t(could not read its VPCs: %v)\n", o.ID, o.Err)
+			continue
+		}
+		fmt.Fprintf(tw, "organization %s\t%d organization VPC(s)\n", o.ID, len(o.VPCs))
+		writeVPCs(tw, o.VPCs)
+	}
+}
+
+// writeVPCs lists VPCs with their connections; an organization VPC says
+// so, with its name and the projects using it.
+func writeVPCs(tw io.Writer, vpcs []peering.VPC) {
+	for _, v := range vpcs {
+		if v.Parent.IsOrganization() {
+			used := "no project's services use it yet"
+			if len(v.UsedBy) > 0 {
+				used = "used by " + strings.Join(v.UsedBy, ", ")
+			}
+			fmt.Fprintf(tw, "  ORG VPC %s\t%s\t%s\t%s\t%s; %s\n", v.ID, v.Cloud, v.CIDR, v.State, orDash(v.DisplayName), used)
+		} else {
 			fmt.Fprintf(tw, "  VPC %s\t%s\t%s\t%s\n", v.ID, v.Cloud, v.CIDR, v.State)
-			if v.Err != nil {
-				fmt.Fprintf(tw, "    (could not read peerings: %v)\n", v.Err)
-				continue
-			}
-			if len(v.Peerings) == 0 {
-				fmt.Fprintln(tw, "    no peering connections")
-			}
-			for _, c := range v.Peerings {
-				fmt.Fprintf(tw, "    %s %s\t%s\t%s\t%s\n", stateIcon(c.State), c.State, peerName(c), age(c.UpdateTime), oneLine(c.Message(), 70))
-			}
+		}
+		if v.Err != nil {
+			fmt.Fprintf(tw, "    (could not read peerings: %v)\n", v.Err)
+			continue
+		}
+		if len(v.Peerings) == 0 {
+			fmt.Fprintln(tw, "    no peering connections")
+		}
+		for _, c := range v.Peerings {
+			fmt.Fprintf(tw, "    %s %s\t%s\t%s\t%s\n", stateIcon(c.State), c.State, peerName(c), age(c.UpdateTime), oneLine(c.Message(), 70))
 		}
 	}
 }

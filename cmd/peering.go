@@ -24,23 +24,57 @@ import (
 // targetFlags are the flags that name one peering.
 type targetFlags struct {
 	project, vpc, vnet string
+	// organization and org are the same flag, long and short, kept apart
+	// so an error names the one the user typed.
+	organization, org string
 }
 
 func (f *targetFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.project, "project", "", "Aiven project (required)")
-	c.Flags().StringVar(&f.vpc, "vpc", "", "project VPC id (required; azpeer list shows it)")
+	c.Flags().StringVar(&f.project, "project", "", "Aiven project of a project VPC (this or --organization is required)")
+	c.Flags().StringVar(&f.organization, "organization", "", "Aiven organization id of an organization VPC, e.g. org4f9a0b2c1d3 (instead of --project)")
+	c.Flags().StringVar(&f.org, "org", "", "short for --organization")
+	c.Flags().StringVar(&f.vpc, "vpc", "", "VPC id, a project's or an organization's (required; azpeer list shows it)")
 	c.Flags().StringVar(&f.vnet, "vnet", "", "Azure VNet: a full resource id, or RESOURCE_GROUP/NAME in the subscription (required)")
-	for _, n := range []string{"project", "vpc", "vnet"} {
+	for _, n := range []string{"vpc", "vnet"} {
 		_ = c.MarkFlagRequired(n)
 	}
 }
+
+// parent resolves --project / --organization / --org to the VPC's parent,
+// naming the flags the user gave when they conflict.
+func (f *targetFlags) parent() (project, org string, err error) {
+	orgFlag, org := "--organization", f.organization
+	switch {
+	case f.organization != "" && f.org != "":
+		return "", "", fmt.Errorf("--org is short for --organization: give one of them, not both (--organization %s, --org %s)", f.organization, f.org)
+	case f.org != "":
+		orgFlag, org = "--org", f.org
+	}
+	switch {
+	case f.project != "" && org != "":
+		return "", "", fmt.Errorf("--project %s and %s %s both name the VPC's owner: a project VPC takes --project, an organization VPC %s (azpeer list shows which a VPC is)",
+			f.project, orgFlag, org, orgFlag)
+	case f.project == "" && org == "":
+		return "", "", errors.New(`required flag "project" or "organization" not set: pass --project P for a project VPC or --organization ORG (--org) for an organization VPC (azpeer list shows both)`)
+	case org != "" && !orgIDPrefix(org):
+		return "", "", fmt.Errorf("%s %q is not an Aiven organization id: they look like org4f9a0b2c1d3 (azpeer list shows them beside their VPCs)", orgFlag, org)
+	}
+	return f.project, org, nil
+}
+
+// orgIDPrefix: Aiven organization ids start with "org" (org4f9a0b2c1d3).
+func orgIDPrefix(s string) bool { return strings.HasPrefix(s, "org") && len(s) > 3 }
 
 var vnetIDRE = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.Network/virtualNetworks/([^/]+)/?$`)
 
 // target resolves the flags to a peering.Target, picking the subscription
 // when --vnet is RESOURCE_GROUP/NAME.
 func (f *targetFlags) target(ctx context.Context, b *backend, subFlag string) (peering.Target, error) {
-	t := peering.Target{Project: f.project, VPCID: f.vpc}
+	project, org, err := f.parent()
+	if err != nil {
+		return peering.Target{}, err
+	}
+	t := peering.Target{Project: project, Organization: org, VPCID: f.vpc}
 	if m := vnetIDRE.FindStringSubmatch(f.vnet); m != nil {
 		t.SubscriptionID, t.ResourceGroup, t.VNetName = m[1], m[2], m[3]
 		t.SubscriptionFrom = "vnet"
@@ -167,7 +201,7 @@ replaced only with --replace-connection.`,
 			}
 			defer b.Close()
 			if o.AppName == "" {
-				o.AppName = g.Config.AppNameFor(t.Project, t.VNetName)
+				o.AppName = g.Config.AppNameFor(t.Owner(), t.VNetName)
 			}
 			out := cmd.OutOrStdout()
 			if dryRun {
@@ -359,9 +393,15 @@ func writeVerdict(w io.Writer, d peering.Diagnosis) {
 
 func writeStatus(w io.Writer, st peering.Status) {
 	fmt.Fprintf(w, "Peering %s\n", st.Target)
+	if t := st.Target; t.Organization != "" {
+		// The Terraform provider's aiven_azure_org_vpc_peering_connection
+		// names it ORG/VPC/SUB/VNET/RG, for terraform import.
+		fmt.Fprintf(w, "Parent: organization %s (an organization VPC; Terraform id %s/%s/%s/%s/%s)\n", t.Organization,
+			t.Organization, t.VPCID, t.SubscriptionID, strings.ToLower(t.VNetName), strings.ToLower(t.ResourceGroup))
+	}
 	switch {
 	case !st.AivenRead:
-		fmt.Fprintln(w, "Aiven:  ? could not read the project VPC (see below)")
+		fmt.Fprintf(w, "Aiven:  ? could not read the %s (see below)\n", st.Target.Parent().VPCNoun())
 	case st.Aiven != nil:
 		fmt.Fprintf(w, "Aiven:  %s %s  %s\n", stateIcon(st.Aiven.State), st.Aiven.State, st.Aiven.Message())
 		for _, k := range st.Aiven.StateInfoKeys() {

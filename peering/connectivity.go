@@ -26,8 +26,11 @@ type Service struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	State string `json:"state"`
-	// VPCID is the project VPC it runs in ("" for none).
-	VPCID      string      `json:"project_vpc_id,omitempty"`
+	// VPCID is the VPC it runs in ("" for none).
+	VPCID string `json:"project_vpc_id,omitempty"`
+	// Project is the service's project when the VPC is an organization's
+	// (whose services come from several projects).
+	Project    string      `json:"project,omitempty"`
 	Components []Component `json:"components"`
 	// IPFilter is user_config.ip_filter's networks.
 	IPFilter []string `json:"ip_filter"`
@@ -143,7 +146,7 @@ func (rb *Runbook) CheckConnectivity(ctx context.Context, t Target, probe Connec
 	}
 	rep := ConnectivityReport{Target: t, DNSServer: o.DNSServer}
 	skip := func(what string, err error) { rep.Unchecked = append(rep.Unchecked, what+": "+err.Error()) }
-	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
+	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) }); err != nil {
 		skip("the project VPC", err)
 	} else {
 		rep.VPCCIDR = v.CIDR
@@ -169,7 +172,7 @@ func (rb *Runbook) CheckConnectivity(ctx context.Context, t Target, probe Connec
 		rep.Verdict = VerdictUnknown
 		return rep
 	}
-	svcs, err := read(ctx, rb, func(ctx context.Context) ([]Service, error) { return lister.Services(ctx, t.Project) })
+	svcs, err := read(ctx, rb, func(ctx context.Context) ([]Service, error) { return servicesIn(ctx, rb.Aiven, lister, t) })
 	if err != nil {
 		skip("the project's services", err)
 	}
@@ -420,4 +423,34 @@ func connVerdict(rep ConnectivityReport) Verdict {
 		return VerdictUnknown
 	}
 	return VerdictHealthy
+}
+
+// servicesIn lists the services that run in the target's VPC: a project
+// VPC's are its project's; an organization VPC's are those of any of the
+// organization's projects placed in it (project_vpc_id).
+func servicesIn(ctx context.Context, api AivenReader, lister ServiceLister, t Target) ([]Service, error) {
+	if t.Organization == "" {
+		return lister.Services(ctx, t.Project)
+	}
+	refs, err := api.Projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Service
+	for _, r := range refs {
+		if r.OrganizationID != t.Organization {
+			continue
+		}
+		svcs, err := lister.Services(ctx, r.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, sv := range svcs {
+			if sv.VPCID == t.VPCID {
+				sv.Project = r.Name
+				out = append(out, sv)
+			}
+		}
+	}
+	return out, nil
 }

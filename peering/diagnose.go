@@ -60,7 +60,7 @@ func (f *Facts) MarkUnread(what Fact, err error) {
 // The facts a diagnosis reads.
 const (
 	FactRecord       Fact = "run record"
-	FactAivenVPC     Fact = "Aiven project VPC"
+	FactAivenVPC     Fact = "Aiven VPC"
 	FactSubs         Fact = "Azure subscriptions"
 	FactVNets        Fact = "Azure VNets"
 	FactAivenSP      Fact = "Aiven's service principal"
@@ -186,7 +186,7 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 			}
 		}
 	}
-	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
+	if v, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) }); err != nil {
 		skip(FactAivenVPC, err)
 	} else {
 		f.VPC = &v
@@ -253,7 +253,11 @@ func (rb *Runbook) Gather(ctx context.Context, t Target, aivenAppID string) *Fac
 		}
 	}
 	if f.VNet != nil && f.aivenVNetID() == "" && f.Connection != nil {
-		if p := aivenSide(*f.VNet, "", t); p != nil {
+		cidr := ""
+		if f.VPC != nil {
+			cidr = f.VPC.CIDR
+		}
+		if p := aivenSide(*f.VNet, "", t, cidr); p != nil {
 			f.AivenVNetGuess = p.RemoteVNetID
 		} else if f.state() == StateActive || f.state() == StatePendingPeer {
 			f.MarkUnread(FactAivenNetwork, errors.New("the state_info of Aiven's connection names no network, and no peering of the VNet points outside your subscriptions"))

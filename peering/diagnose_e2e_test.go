@@ -119,7 +119,7 @@ func diagCases(v variantSet) []diagCase {
 					// to diagnose (and the runbook always sends lower case).
 					tg := stagingTarget()
 					mixed(&tg)
-					_, err := e.Aiven.CreateAzurePeering(ctxFor(t), tg.Project, tg.VPCID, peering.AzurePeeringRequest{
+					_, err := e.Aiven.CreateAzurePeering(ctxFor(t), tg.Parent(), tg.VPCID, peering.AzurePeeringRequest{
 						SubscriptionID: tg.SubscriptionID, ResourceGroup: tg.ResourceGroup, VNetName: tg.VNetName,
 						AppID: newApp(t, e, "contoso-peering").AppID, TenantID: sandbox.UserTenantID})
 					if peering.StatusCode(err) != 400 || !strings.Contains(err.Error(), "lower case") {
@@ -256,7 +256,7 @@ func diagCases(v variantSet) []diagCase {
 				// A working peering whose Aiven side goes: the connection is
 				// deleted on Aiven (and with it Aiven's half of the peering).
 				runToActive(t, e, stagingTarget())
-				if err := e.Aiven.DeletePeering(ctxFor(t), "tsdb-staging", stagingVPC, aivenKey(stagingTarget())); err != nil {
+				if err := e.Aiven.DeletePeering(ctxFor(t), peering.ProjectParent("tsdb-staging"), stagingVPC, aivenKey(stagingTarget()).Connection()); err != nil {
 					t.Fatal(err)
 				}
 				waitConnection(t, e, stagingTarget(), "")
@@ -596,7 +596,7 @@ func aivenKey(tg peering.Target) peering.Key {
 // connection is the target's Aiven connection, by lower-case key.
 func connection(t *testing.T, e *env, tg peering.Target) peering.Connection {
 	t.Helper()
-	v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+	v, err := e.Aiven.VPC(ctxFor(t), tg.Parent(), tg.VPCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +613,7 @@ func waitConnection(t *testing.T, e *env, tg peering.Target, state peering.State
 	t.Helper()
 	var last string
 	for range 200 {
-		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Parent(), tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -667,7 +667,7 @@ func runToActive(t *testing.T, e *env, tg peering.Target) {
 // names as given), and waits for Aiven's verdict.
 func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID string, cidrs []string, want peering.State) peering.Connection {
 	t.Helper()
-	_, err := e.Aiven.CreateAzurePeering(ctxFor(t), tg.Project, tg.VPCID, peering.AzurePeeringRequest{
+	_, err := e.Aiven.CreateAzurePeering(ctxFor(t), tg.Parent(), tg.VPCID, peering.AzurePeeringRequest{
 		SubscriptionID: tg.SubscriptionID, ResourceGroup: tg.ResourceGroup, VNetName: tg.VNetName,
 		AppID: appID, TenantID: tenantID, UserPeerNetworkCIDRs: cidrs})
 	if err != nil {
@@ -678,7 +678,7 @@ func requestPeering(t *testing.T, e *env, tg peering.Target, appID, tenantID str
 	// Aiven moves a connection one state per request; a few reads settle it
 	// (a connection meant to stay APPROVED must still be after them).
 	for i := 0; i < 5; i++ {
-		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Parent(), tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -897,7 +897,7 @@ func replacedByAnotherApp(t *testing.T, e *env) peering.Target {
 	run := runSteps(t, e.runbook(), tg, peering.StepWaitPendingPeer)
 	run.Close()
 	k := peering.Key{PeerCloudAccount: tg.SubscriptionID, PeerResourceGroup: tg.ResourceGroup, PeerVPC: tg.VNetName}
-	if err := e.Aiven.DeletePeering(ctxFor(t), tg.Project, tg.VPCID, k); err != nil {
+	if err := e.Aiven.DeletePeering(ctxFor(t), tg.Parent(), tg.VPCID, k.Connection()); err != nil {
 		t.Fatal(err)
 	}
 	waitConnection(t, e, tg, "")

@@ -64,7 +64,7 @@ type AppTagFinder interface {
 func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 	e := Existing{Target: t}
 	var vpc VPC
-	if err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
+	if err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) }); err != nil {
 		e.Unchecked = append(e.Unchecked, "the Aiven connection: "+err.Error())
 	} else if c, ok := vpc.Find(aivenKey(t)); ok {
 		e.Connection = &c
@@ -75,7 +75,7 @@ func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 		if StatusCode(err) != 404 {
 			e.Unchecked = append(e.Unchecked, "the Azure side: "+err.Error())
 		}
-	} else if p := aivenSide(vnet, e.AivenVNetID, t); p != nil {
+	} else if p := aivenSide(vnet, e.AivenVNetID, t, vpc.CIDR); p != nil {
 		e.Azure = p
 		e.AzureGuessed = e.AivenVNetID == ""
 		e.AivenVNetID = p.RemoteVNetID
@@ -96,7 +96,13 @@ func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 // openapi patch; Terraform provider issue 304) — the only peering to a
 // network in another subscription (Aiven's VNets live in Aiven's). The
 // listing shows which one, so the user confirms it by name.
-func aivenSide(v VNet, aivenVNetID string, t Target) *VNetPeering {
+// AivenSideOf is aivenSide for the dashboard, which knows a connection's
+// VNet, the VPC's CIDR and, sometimes, Aiven's VNet.
+func AivenSideOf(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeering {
+	return aivenSide(v, aivenVNetID, t, vpcCIDR)
+}
+
+func aivenSide(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeering {
 	for i, p := range v.Peerings {
 		if aivenVNetID != "" && strings.EqualFold(p.RemoteVNetID, aivenVNetID) {
 			return &v.Peerings[i]
@@ -105,16 +111,25 @@ func aivenSide(v VNet, aivenVNetID string, t Target) *VNetPeering {
 	if aivenVNetID != "" {
 		return nil
 	}
-	var found *VNetPeering
+	// Several peerings leave the subscription when the VNet is peered
+	// with more than one Aiven VPC (a project's and an organization's,
+	// say): the one whose remote address space is the VPC's is its.
+	var outside, matching []*VNetPeering
 	for i, p := range v.Peerings {
 		if !strings.HasPrefix(strings.ToLower(p.RemoteVNetID), "/subscriptions/"+strings.ToLower(t.SubscriptionID)+"/") {
-			if found != nil {
-				return nil
+			outside = append(outside, &v.Peerings[i])
+			if vpcCIDR != "" && slices.Contains(p.RemoteAddressPrefixes, vpcCIDR) {
+				matching = append(matching, &v.Peerings[i])
 			}
-			found = &v.Peerings[i]
 		}
 	}
-	return found
+	switch {
+	case len(outside) == 1:
+		return outside[0]
+	case len(matching) == 1:
+		return matching[0]
+	}
+	return nil
 }
 
 // Adopt records what exists of a peering as the run's, with the user's
@@ -178,7 +193,9 @@ func (rb *Runbook) CheckDeletable(ctx context.Context, t Target) error {
 			}
 		}
 	}
-	if ar, ok := rb.Aiven.(AivenPermissionReader); ok {
+	// An organization VPC's permissions are the organization's, which
+	// /v1/me does not list: Aiven's refusal says what is missing.
+	if ar, ok := rb.Aiven.(AivenPermissionReader); ok && t.Organization == "" {
 		var perms []string
 		if err := readInto(ctx, rb, &perms, func(ctx context.Context) ([]string, error) { return ar.ProjectPermissions(ctx, t.Project) }); err == nil && len(perms) > 0 && !aivenCanWriteNetworking(perms) {
 			return &PermissionError{What: "delete peering connections in the Aiven project " + t.Project + " (your membership: " + strings.Join(perms, ", ") + ")",

@@ -18,7 +18,7 @@ func (rb *Runbook) Fix(ctx context.Context, f *Facts, finding Finding, sink Even
 	t := f.Target
 	switch finding.Action {
 	case FixRefresh:
-		return rb.call(ctx, func(ctx context.Context) error { return rb.Aiven.Refresh(ctx, t.Project, t.VPCID) })
+		return rb.call(ctx, func(ctx context.Context) error { return rb.Aiven.Refresh(ctx, t.Parent(), t.VPCID) })
 	case FixSync:
 		res := rb.Sync(ctx, t, func(e SyncEvent) { sink.emit(syncAsEvent(e)) })
 		if res.Outcome != WaitReached {

@@ -12,7 +12,11 @@ type AivenReader interface {
 	Me(ctx context.Context) (AivenUser, error)
 	Projects(ctx context.Context) ([]ProjectRef, error)
 	VPCs(ctx context.Context, project string) ([]VPC, error)
-	VPC(ctx context.Context, project, id string) (VPC, error)
+	// VPC reads one VPC, a project's or an organization's, with its
+	// peering connections.
+	VPC(ctx context.Context, p Parent, id string) (VPC, error)
+	// OrganizationVPCs lists an organization's VPCs (without peerings).
+	OrganizationVPCs(ctx context.Context, orgID string) ([]VPC, error)
 }
 
 // InventoryOptions tune FetchInventory.
@@ -22,17 +26,60 @@ type InventoryOptions struct {
 	// Projects, when set, limits the inventory to these projects; asking
 	// for one alone that does not exist is an UnknownProjectError.
 	Projects []string
+	// NoOrganizations leaves organization VPCs out (they are read for a
+	// whole inventory, and with Projects only for those projects'
+	// organizations).
+	NoOrganizations bool
 }
 
 // Inventory is everything visible on the Aiven side.
 type Inventory struct {
 	User     AivenUser
 	Projects []Project
+	// Organizations are the organizations of the projects, with their own
+	// VPCs; those without VPCs are left out.
+	Organizations []Organization
+}
+
+// Organization is an Aiven organization with its organization VPCs. Err
+// is set when they could not be read (say the token lacks
+// organization:networking:read).
+type Organization struct {
+	ID   string `json:"id"`
+	VPCs []VPC  `json:"vpcs"`
+	Err  error  `json:"-"`
+}
+
+// OrganizationVPC finds an organization VPC in the inventory.
+func (inv Inventory) OrganizationVPC(orgID, vpcID string) (VPC, bool) {
+	for _, o := range inv.Organizations {
+		if o.ID != orgID {
+			continue
+		}
+		for _, v := range o.VPCs {
+			if v.ID == vpcID {
+				return v, true
+			}
+		}
+	}
+	return VPC{}, false
 }
 
 // Failures counts the projects and VPCs that could not be read.
 func (inv Inventory) Failures() int {
 	n := 0
+	for _, o := range inv.Organizations {
+		// A token without organization:networking:read sees no
+		// organization VPCs: shown, but no failure of the inventory.
+		if o.Err != nil && StatusCode(o.Err) != 403 {
+			n++
+		}
+		for _, v := range o.VPCs {
+			if v.Err != nil {
+				n++
+			}
+		}
+	}
 	for _, p := range inv.Projects {
 		if p.Err != nil {
 			n++
@@ -103,7 +150,7 @@ func FetchInventory(ctx context.Context, api AivenReader, opts InventoryOptions)
 			for j := range p.VPCs {
 				vg.Go(func() {
 					defer slot()()
-					full, err := api.VPC(ctx, ref.Name, p.VPCs[j].ID)
+					full, err := api.VPC(ctx, ProjectParent(ref.Name), p.VPCs[j].ID)
 					if err != nil {
 						p.VPCs[j].Err = err
 						return
@@ -114,11 +161,103 @@ func FetchInventory(ctx context.Context, api AivenReader, opts InventoryOptions)
 			vg.Wait()
 		})
 	}
+	if !opts.NoOrganizations {
+		inv.Organizations = fetchOrganizations(ctx, api, refs, slot)
+	}
 	wg.Wait()
 	if meErr != nil {
 		return inv, meErr
 	}
 	return inv, nil
+}
+
+// fetchOrganizations reads the organization VPCs of the projects'
+// organizations, each with its peerings and the projects whose services
+// run in it (a project uses an organization VPC by placing services in it:
+// their project_vpc_id is the VPC's id).
+func fetchOrganizations(ctx context.Context, api AivenReader, refs []ProjectRef, slot func() func()) []Organization {
+	var ids []string
+	projectsOf := map[string][]string{}
+	for _, r := range refs {
+		if r.OrganizationID == "" {
+			continue
+		}
+		if _, ok := projectsOf[r.OrganizationID]; !ok {
+			ids = append(ids, r.OrganizationID)
+		}
+		projectsOf[r.OrganizationID] = append(projectsOf[r.OrganizationID], r.Name)
+	}
+	slices.Sort(ids)
+	orgs := make([]Organization, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			o := &orgs[i]
+			o.ID = id
+			release := slot()
+			vpcs, err := api.OrganizationVPCs(ctx, id)
+			release()
+			if StatusCode(err) == 404 {
+				return // an organization without VPCs of its own (a "Limited" feature)
+			}
+			if err != nil {
+				o.Err = err
+				return
+			}
+			o.VPCs = vpcs
+			var vg sync.WaitGroup
+			for j := range o.VPCs {
+				vg.Go(func() {
+					defer slot()()
+					full, err := api.VPC(ctx, OrganizationParent(id), o.VPCs[j].ID)
+					if err != nil {
+						o.VPCs[j].Err = err
+						return
+					}
+					o.VPCs[j] = full
+				})
+			}
+			vg.Wait()
+			if len(o.VPCs) > 0 {
+				usedBy(ctx, api, o, projectsOf[id], slot)
+			}
+		})
+	}
+	wg.Wait()
+	return slices.DeleteFunc(orgs, func(o Organization) bool { return o.Err == nil && len(o.VPCs) == 0 })
+}
+
+// usedBy fills each VPC's UsedBy from the services of the organization's
+// projects, when the API can list them; a project whose services cannot be
+// read is left out, not guessed.
+func usedBy(ctx context.Context, api AivenReader, o *Organization, projects []string, slot func() func()) {
+	lister, ok := api.(ServiceLister)
+	if !ok {
+		return
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, p := range projects {
+		wg.Go(func() {
+			release := slot()
+			svcs, err := lister.Services(ctx, p)
+			release()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for j := range o.VPCs {
+				if slices.ContainsFunc(svcs, func(s Service) bool { return s.VPCID == o.VPCs[j].ID }) && !slices.Contains(o.VPCs[j].UsedBy, p) {
+					o.VPCs[j].UsedBy = append(o.VPCs[j].UsedBy, p)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for j := range o.VPCs {
+		slices.Sort(o.VPCs[j].UsedBy)
+	}
 }
 
 // UnknownProjectError says a --project is not among the token's projects.

@@ -3,6 +3,7 @@ package peering_test
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func TestInventoryDefaultScenario(t *testing.T) {
 	if inv.User.Email != sandbox.AivenUserEmail {
 		t.Errorf("user %q", inv.User.Email)
 	}
-	if len(inv.Projects) != 3 || inv.Projects[0].Name != "analytics" || inv.Projects[2].Name != "tsdb-staging" {
+	if len(inv.Projects) != 5 || inv.Projects[0].Name != "analytics" || inv.Projects[4].Name != "tsdb-staging" {
 		t.Fatalf("projects not sorted or missing: %+v", inv.Projects)
 	}
 	peerings := 0
@@ -66,9 +67,19 @@ func TestInventoryDefaultScenario(t *testing.T) {
 	if peerings != 4 {
 		t.Errorf("%d peerings, want 4", peerings)
 	}
-	// me + organizations + the organization's projects + 3 VPC lists + 4 VPC gets.
-	if got := ct.total.Load(); got != 10 {
-		t.Errorf("%d requests, want 10", got)
+	// me + organizations + the organization's projects + 5 VPC lists + 4
+	// VPC gets, and the organization's VPC list + 1 VPC get + 5 service
+	// lists (which projects use it).
+	if got := ct.total.Load(); got != 19 {
+		t.Errorf("%d requests, want 19", got)
+	}
+	if len(inv.Organizations) != 1 || len(inv.Organizations[0].VPCs) != 1 {
+		t.Fatalf("organizations = %+v", inv.Organizations)
+	}
+	ov := inv.Organizations[0].VPCs[0]
+	if ov.Parent != peering.OrganizationParent(sandbox.AivenOrganizationID) || len(ov.Peerings) != 2 ||
+		strings.Join(ov.UsedBy, ",") != "orders,orders-staging" || ov.DisplayName != sandbox.OrgVPCName {
+		t.Errorf("organization VPC = %+v", ov)
 	}
 	if p := ct.inPeak.Load(); p > 4 {
 		t.Errorf("%d requests in flight, limit 4", p)
@@ -98,7 +109,7 @@ func TestInventoryPartialFailure(t *testing.T) {
 		if (p.Err != nil) != (p.Name == "tsdb-prod") {
 			t.Errorf("project %s: err %v", p.Name, p.Err)
 		}
-		if p.Name != "tsdb-prod" && len(p.VPCs) == 0 {
+		if p.Name != "tsdb-prod" && len(p.VPCs) == 0 && !strings.HasPrefix(p.Name, "orders") {
 			t.Errorf("project %s lost its VPCs", p.Name)
 		}
 	}
@@ -134,5 +145,26 @@ func BenchmarkInventoryLarge(b *testing.B) {
 			b.ReportMetric(float64(floor.Milliseconds()), "floor-ms")
 			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(floor.Milliseconds()), "x-floor")
 		})
+	}
+}
+
+// Without organization:networking:read the organization VPCs are not
+// visible: the inventory says so (naming the permission and who grants
+// it) without counting it a failure, and the projects are all there.
+func TestInventoryWithoutOrganizationPermission(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{})
+	s.SetOrgPermissions(sandbox.AivenOrganizationID, nil)
+	c, _ := aivenFor(t, s)
+	inv, err := peering.FetchInventory(ctxFor(t), c, peering.InventoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Projects) != 5 || inv.Failures() != 0 {
+		t.Errorf("%d projects, %d failures; want 5 and none", len(inv.Projects), inv.Failures())
+	}
+	if len(inv.Organizations) != 1 || inv.Organizations[0].Err == nil ||
+		!strings.Contains(inv.Organizations[0].Err.Error(), "organization:networking:read") ||
+		!strings.Contains(inv.Organizations[0].Err.Error(), "admin of organization") {
+		t.Errorf("organizations = %+v, want the refusal naming the permission", inv.Organizations)
 	}
 }

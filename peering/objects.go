@@ -146,8 +146,8 @@ func (r *Run) mark(what string) Mark {
 	t := r.target()
 	return Mark{
 		Tags: []string{TagAzpeer, tagRunPrefix + r.rec.RunID, peeringTag(t)},
-		Notes: fmt.Sprintf("Created by azpeer for the peering %s (run %s): %s. `azpeer delete --project %s --vpc %s --vnet %s/%s` removes it.",
-			t, r.rec.RunID, what, t.Project, t.VPCID, t.ResourceGroup, t.VNetName),
+		Notes: fmt.Sprintf("Created by azpeer for the peering %s (run %s): %s. `azpeer delete %s` removes it.",
+			t, r.rec.RunID, what, t.Flags()),
 	}
 }
 

@@ -68,7 +68,7 @@ func (rb *Runbook) Status(ctx context.Context, t Target) (Status, error) {
 		st.Record = rec
 	}
 	var vpc VPC
-	if err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) }); err != nil {
+	if err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) }); err != nil {
 		st.Errors = append(st.Errors, "Aiven: "+err.Error())
 	} else {
 		st.AivenRead = true

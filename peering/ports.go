@@ -14,9 +14,11 @@ import (
 // Aiven is the Aiven API as the runbook uses it.
 type Aiven interface {
 	AivenReader
-	CreateAzurePeering(ctx context.Context, project, vpcID string, req AzurePeeringRequest) (Connection, error)
-	DeletePeering(ctx context.Context, project, vpcID string, k Key) error
-	Refresh(ctx context.Context, project, vpcID string) error
+	CreateAzurePeering(ctx context.Context, p Parent, vpcID string, req AzurePeeringRequest) (Connection, error)
+	// DeletePeering deletes a connection as read from its VPC (by its
+	// peer for a project VPC, by its id for an organization's).
+	DeletePeering(ctx context.Context, p Parent, vpcID string, c Connection) error
+	Refresh(ctx context.Context, p Parent, vpcID string) error
 }
 
 // Directory is Microsoft Graph in the user's tenant, as the signed-in admin.

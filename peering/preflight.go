@@ -22,13 +22,13 @@ func (rb *Runbook) Preflight(ctx context.Context, t Target, o Options) error {
 		return err
 	}
 	var vpc VPC
-	err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) })
+	err := readInto(ctx, rb, &vpc, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) })
 	if err != nil {
 		if StatusCode(err) == 404 || errors.Is(err, ErrNotFound) {
-			return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s was not found in project %s", t.VPCID, t.Project),
-				Fix: "pick a VPC id from azpeer list --project " + t.Project}
+			return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s was not found in %s", t.VPCID, t.Parent()),
+				Fix: "pick a VPC id from azpeer list (organization VPCs are listed with their organization; pass --organization for those)"}
 		}
-		return fmt.Errorf("check the project VPC: %w", err)
+		return fmt.Errorf("check the %s: %w", t.Parent().VPCNoun(), err)
 	}
 	if !vpc.IsAzure() {
 		return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s is in %s, not an Azure region", t.VPCID, vpc.Cloud),

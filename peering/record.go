@@ -20,7 +20,10 @@ const maxEvents = 1000
 // Names keep the case the user (and Azure) gave; what is sent to Aiven is
 // lower-cased by the runbook.
 type Target struct {
+	// Project names a project VPC's project; Organization, instead, an
+	// organization VPC's organization (exactly one is set).
 	Project        string `json:"project"`
+	Organization   string `json:"organization,omitempty"`
 	VPCID          string `json:"vpc_id"`
 	SubscriptionID string `json:"subscription_id"`
 	ResourceGroup  string `json:"resource_group"`
@@ -42,12 +45,39 @@ func (t Target) VNetID() string {
 // Azure names are case-insensitive and so is Aiven's lower-cased copy, so
 // the key is lower case.
 func (t Target) Key() string {
-	return strings.ToLower(strings.Join([]string{t.Project, t.VPCID, t.SubscriptionID, t.ResourceGroup, t.VNetName}, "/"))
+	owner := t.Project
+	if t.Organization != "" {
+		// Cannot collide with a project's name, which has no ':'.
+		owner = "organization:" + t.Organization
+	}
+	return strings.ToLower(strings.Join([]string{owner, t.VPCID, t.SubscriptionID, t.ResourceGroup, t.VNetName}, "/"))
 }
 
-// String is a short human name: project/vpc ↔ rg/vnet.
+// Parent is the target VPC's parent.
+func (t Target) Parent() Parent {
+	if t.Organization != "" {
+		return OrganizationParent(t.Organization)
+	}
+	return ProjectParent(t.Project)
+}
+
+// Owner is the parent's name or id, for derived names.
+func (t Target) Owner() string { return t.Parent().ID }
+
+// Flags are the command-line flags naming the target, as a command the
+// user can run again.
+func (t Target) Flags() string {
+	return fmt.Sprintf("%s --vpc %s --vnet %s/%s", t.Parent().Flag(), t.VPCID, t.ResourceGroup, t.VNetName)
+}
+
+// String is a short human name: project/vpc ↔ rg/vnet (org:ID/vpc for an
+// organization VPC).
 func (t Target) String() string {
-	return fmt.Sprintf("%s/%s ↔ %s/%s", t.Project, shortID(t.VPCID), t.ResourceGroup, t.VNetName)
+	owner := t.Project
+	if t.Organization != "" {
+		owner = "org:" + t.Organization
+	}
+	return fmt.Sprintf("%s/%s ↔ %s/%s", owner, shortID(t.VPCID), t.ResourceGroup, t.VNetName)
 }
 
 // subscriptionField is the input that named the subscription.

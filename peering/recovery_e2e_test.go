@@ -81,7 +81,7 @@ func waitForAiven(t *testing.T, e *env, tg peering.Target, want peering.State) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		v, err := e.Aiven.VPC(ctxFor(t), tg.Project, tg.VPCID)
+		v, err := e.Aiven.VPC(ctxFor(t), tg.Parent(), tg.VPCID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -152,9 +152,9 @@ func ruleNoConnection(f *Facts) []Finding {
 	}
 	return []Finding{{ID: RuleNoConnection, Severity: SeverityError,
 		Cause:    "Aiven has no peering connection to this VNet",
-		Evidence: []string{fmt.Sprintf("project VPC %s has %d connection(s), none to %s/%s in subscription %s", f.VPC.ID, len(f.VPC.Peerings), f.Target.ResourceGroup, f.Target.VNetName, f.Target.SubscriptionID)},
+		Evidence: []string{fmt.Sprintf("%s %s has %d connection(s), none to %s/%s in subscription %s", f.Target.Parent().VPCNoun(), f.VPC.ID, len(f.VPC.Peerings), f.Target.ResourceGroup, f.Target.VNetName, f.Target.SubscriptionID)},
 		Fix:      "create it (azpeer create runs every step)",
-		Command:  fmt.Sprintf("azpeer create --project %s --vpc %s --vnet %s/%s", f.Target.Project, f.Target.VPCID, f.Target.ResourceGroup, f.Target.VNetName),
+		Command:  "azpeer create " + f.Target.Flags(),
 		Action:   FixResume}}
 }
 
@@ -221,8 +221,8 @@ func ruleVNet(f *Facts) []Finding {
 		return []Finding{{ID: RuleNamesMismatch, Severity: SeverityError,
 			Cause:    fmt.Sprintf("the names given to Aiven (%s/%s) do not match the VNet; did you mean %s?", rg, vnet, strings.Join(close, " or ")),
 			Evidence: ev, Fix: "recreate the Aiven connection with the VNet's real names (in lower case)",
-			Command: fmt.Sprintf("azpeer delete --project %s --vpc %s --vnet %s/%s --yes && azpeer create --project %s --vpc %s --vnet %s",
-				f.Target.Project, f.Target.VPCID, rg, vnet, f.Target.Project, f.Target.VPCID, close[0])}}
+			Command: fmt.Sprintf("azpeer delete %s --vpc %s --vnet %s/%s --yes && azpeer create %s --vpc %s --vnet %s",
+				f.Target.Parent().Flag(), f.Target.VPCID, rg, vnet, f.Target.Parent().Flag(), f.Target.VPCID, close[0])}}
 	}
 	return []Finding{{ID: RuleVNetMissing, Severity: SeverityError,
 		Cause:    "the VNet Aiven was asked to peer with does not exist",
@@ -259,13 +259,13 @@ func ruleOverlap(f *Facts) []Finding {
 	if !ok {
 		return nil
 	}
-	ev := []string{fmt.Sprintf("project VPC %s: %s", f.VPC.ID, f.VPC.CIDR), fmt.Sprintf("VNet %s: %s", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "))}
+	ev := []string{fmt.Sprintf("%s %s: %s", f.Target.Parent().VPCNoun(), f.VPC.ID, f.VPC.CIDR), fmt.Sprintf("VNet %s: %s", f.VNet.Name, strings.Join(f.VNet.AddressPrefixes, ", "))}
 	if f.Connection != nil && len(f.Connection.UserPeerNetworkCIDRs) > 0 {
 		ev = append(ev, "user_peer_network_cidrs: "+strings.Join(f.Connection.UserPeerNetworkCIDRs, ", "))
 	}
 	ev = append(ev, fmt.Sprintf("overlap: %s ~ %s", a, b))
 	return []Finding{{ID: RuleAddressOverlap, Severity: SeverityError,
-		Cause:    "an address range of your side overlaps the project VPC's",
+		Cause:    "an address range of your side overlaps the " + f.Target.Parent().VPCNoun() + "'s",
 		Evidence: ev,
 		Fix:      "peer a VNet whose address space does not overlap, or move one of the ranges; Azure refuses overlapping peerings"}}
 }
@@ -451,7 +451,7 @@ func ruleNotInSync(f *Facts) []Finding {
 		Cause:    "the peering is out of sync after an address space changed: " + SyncMeaning(p.SyncLevel),
 		Evidence: ev,
 		Fix:      "sync your side of the peering, ask Aiven to refresh its side (only Aiven can sync it), then re-check until both say FullyInSync",
-		Command:  fmt.Sprintf("azpeer sync --project %s --vpc %s --vnet %s/%s", f.Target.Project, f.Target.VPCID, rg, vnet),
+		Command:  fmt.Sprintf("azpeer sync %s --vpc %s --vnet %s/%s", f.Target.Parent().Flag(), f.Target.VPCID, rg, vnet),
 		Action:   FixSync}}
 }
 
@@ -524,7 +524,7 @@ func ruleAivenNetworkInferred(f *Facts) []Finding {
 	return []Finding{{ID: RuleAivenNetworkInferred, Severity: SeverityInfo,
 		Cause:    "Aiven does not say which network is its side of the peering (its state_info has no to-network-id, or is null), so azpeer took the VNet's only peering into another subscription as the Azure side; it could not check that this network is Aiven's",
 		Evidence: []string{"state_info: " + stateInfoText(*f.Connection), "the VNet's peering into another subscription goes to " + f.AivenVNetGuess},
-		Fix:      "nothing, if that network is Aiven's; Aiven's support can confirm the project VPC's network id"}}
+		Fix:      "nothing, if that network is Aiven's; Aiven's support can confirm the " + f.Target.Parent().VPCNoun() + "'s network id"}}
 }
 
 // authorizationCode is an event's Azure authorization error code, or "".

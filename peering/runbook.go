@@ -111,7 +111,7 @@ const (
 // user gave.
 func (o Options) withDefaults(t Target) Options {
 	if o.AppName == "" {
-		o.AppName = truncate("azpeer-"+t.Project+"-"+strings.ToLower(t.VNetName), maxAppName)
+		o.AppName = truncate("azpeer-"+t.Owner()+"-"+strings.ToLower(t.VNetName), maxAppName)
 	}
 	if o.Role == "" {
 		o.Role = RoleNetworkContributor
@@ -130,7 +130,7 @@ func (o Options) WithDefaults(t Target) Options { return o.withDefaults(t) }
 
 // defaultPeeringName is aiven-PROJECT-VPCID8, reduced to what Azure accepts.
 func defaultPeeringName(t Target) string {
-	proj := invalidPeeringChars.ReplaceAllString(t.Project, "-")
+	proj := invalidPeeringChars.ReplaceAllString(t.Owner(), "-")
 	suffix := "-" + shortID(t.VPCID)
 	name := "aiven-" + truncate(proj, maxPeeringName-len("aiven-")-len(suffix)) + suffix
 	return strings.Trim(name, "-.")
@@ -630,14 +630,27 @@ var (
 
 // Validate checks the target's fields before any call is made.
 func (t Target) Validate() error {
+	if t.Organization != "" {
+		if t.Project != "" {
+			return &ValidationError{Field: "organization", Problem: "was given with a project",
+				Fix: "an organization VPC belongs to its organization: pass --organization or --project, not both"}
+		}
+		if err := validateOrganization(t.Organization); err != nil {
+			return err
+		}
+	}
 	switch {
+	case t.Organization != "":
+		// Checked above; the VPC and VNet checks follow.
 	case t.Project == "":
 		return &ValidationError{Field: "project", Problem: "is empty", Fix: "pass --project with an Aiven project name (azpeer list shows them)"}
 	case !projectNameRE.MatchString(t.Project):
 		return &ValidationError{Field: "project", Problem: fmt.Sprintf("%s is not an Aiven project name", quoteShort(t.Project)),
 			Fix: "project names are 1–63 letters, digits, '-' or '_' (azpeer list shows yours)"}
+	}
+	switch {
 	case !isGUID(t.VPCID):
-		return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s is not a project VPC id (a UUID)", quoteShort(t.VPCID)), Fix: "pass --vpc with an id from azpeer list --project " + t.Project}
+		return &ValidationError{Field: "vpc", Problem: fmt.Sprintf("%s is not a VPC id (a UUID)", quoteShort(t.VPCID)), Fix: "pass --vpc with an id from azpeer list"}
 	case !isGUID(t.SubscriptionID):
 		return &ValidationError{Field: t.subscriptionField(), Problem: fmt.Sprintf("names %s, which is not a subscription id (a GUID)", quoteShort(t.SubscriptionID)),
 			Fix: "pass --vnet as a full resource id, or --subscription with a GUID from azpeer vnets"}

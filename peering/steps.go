@@ -118,8 +118,21 @@ func creates(s string) func(Options) string { return func(Options) string { retu
 // avnConnectionArgs name the target's Aiven peering connection for avn,
 // with the names in lower case as azpeer sends them.
 func avnConnectionArgs(t Target) string {
-	return fmt.Sprintf("--project %s --project-vpc-id %s --peer-cloud-account %s --peer-resource-group %s --peer-vpc %s",
-		t.Project, t.VPCID, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
+	parent := fmt.Sprintf("--project %s --project-vpc-id %s", t.Project, t.VPCID)
+	if t.Organization != "" {
+		// avn organization vpc peering-connection … (aiven.io/docs/tools/cli/vpc).
+		parent = fmt.Sprintf("--organization-id %s --organization-vpc-id %s", t.Organization, t.VPCID)
+	}
+	return fmt.Sprintf("%s --peer-cloud-account %s --peer-resource-group %s --peer-vpc %s",
+		parent, t.SubscriptionID, strings.ToLower(t.ResourceGroup), strings.ToLower(t.VNetName))
+}
+
+// avnVPC is avn's command group for the target's VPC.
+func avnVPC(t Target) string {
+	if t.Organization != "" {
+		return "avn organization vpc"
+	}
+	return "avn vpc"
 }
 
 // steps is the procedure. Aiven's service principal comes first of the
@@ -213,14 +226,16 @@ func steps() []Step {
 			creates: creates("an Aiven peering connection on the project VPC"),
 			detect:  detectAivenPeering, act: actAivenPeering, undo: undoAivenPeering,
 			command: func(r *Run) string {
-				return "avn vpc peering-connection create " + avnConnectionArgs(r.target()) +
+				return avnVPC(r.target()) + " peering-connection create " + avnConnectionArgs(r.target()) +
 					" --peer-azure-app-id " + r.val(OutUserAppID) + " --peer-azure-tenant-id " + r.val(OutUserTenantID)
 			}},
 		{ID: StepWaitPendingPeer, Title: "Wait for Aiven: APPROVED → PENDING_PEER",
 			Produces: []Output{{OutAivenTenantID, "aiven tenant"}, {OutAivenVNetID, "aiven vnet"}},
 			creates:  creates("nothing (waits for Aiven, saves to-tenant-id and to-network-id)"),
 			detect:   detectNever, act: actWaitPendingPeer,
-			command: func(r *Run) string { return "avn vpc peering-connection get -v " + avnConnectionArgs(r.target()) }},
+			command: func(r *Run) string {
+				return avnVPC(r.target()) + " peering-connection get -v " + avnConnectionArgs(r.target())
+			}},
 		{ID: StepAppSignIn, Title: "Sign in as the app in your tenant and Aiven's",
 			Needs: []string{OutUserAppID, OutUserTenantID, OutAivenTenantID},
 			// Aiven's tenant is needed only to sign in; a peering whose Azure
@@ -246,7 +261,9 @@ func steps() []Step {
 			Needs: []string{OutUserVNetID}, Produces: []Output{{OutAivenState, "aiven"}, {OutAzurePeeringState, "azure"}},
 			creates: creates("nothing (waits for ACTIVE and Connected)"),
 			detect:  detectNever, act: actWaitActive,
-			command: func(r *Run) string { return "avn vpc peering-connection get " + avnConnectionArgs(r.target()) }},
+			command: func(r *Run) string {
+				return avnVPC(r.target()) + " peering-connection get " + avnConnectionArgs(r.target())
+			}},
 	}
 	for i := range table {
 		table[i].Number = i + 1

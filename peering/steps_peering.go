@@ -24,7 +24,7 @@ func (k Key) String() string {
 
 func (r *Run) connection(ctx context.Context) (Connection, bool, error) {
 	t := r.target()
-	v, err := r.rb.Aiven.VPC(ctx, t.Project, t.VPCID)
+	v, err := r.rb.Aiven.VPC(ctx, t.Parent(), t.VPCID)
 	if err != nil {
 		return Connection{}, false, err
 	}
@@ -88,8 +88,8 @@ func detectAivenPeering(ctx context.Context, r *Run) (bool, error) {
 	switch {
 	case !sameApp && !replace:
 		return false, &StepError{Step: StepAivenPeering, Err: &ConnectionError{Connection: c, WantAppID: r.out(OutUserAppID), WantTenant: r.out(OutUserTenantID)},
-			Hint: fmt.Sprintf("azpeer doctor --project %s --vpc %s --vnet %s/%s explains it; to replace it with a connection for this run's app, run azpeer create again with --replace-connection (it deletes the existing Aiven connection first)",
-				t.Project, t.VPCID, t.ResourceGroup, t.VNetName)}
+			Hint: fmt.Sprintf("azpeer doctor %s explains it; to replace it with a connection for this run's app, run azpeer create again with --replace-connection (it deletes the existing Aiven connection first)",
+				t.Flags())}
 	case !sameApp:
 		r.emit(Event{Step: StepAivenPeering, Kind: EventNotice, Message: fmt.Sprintf("replacing the connection requested for app %s (as asked): deleting it first", orNone(c.PeerAzureAppID))})
 		return false, r.deleteConnection(ctx, c)
@@ -130,7 +130,7 @@ func (r *Run) deleteConnection(ctx context.Context, c Connection) error {
 	r.appNet = nil
 	r.mu.Unlock()
 	if c.State != StateDeleting && c.State != StateDeleted {
-		if err := r.rb.Aiven.DeletePeering(ctx, t.Project, t.VPCID, c.Key()); err != nil && StatusCode(err) != 404 {
+		if err := r.rb.Aiven.DeletePeering(ctx, t.Parent(), t.VPCID, c); err != nil && StatusCode(err) != 404 {
 			return fmt.Errorf("delete the Aiven connection: %w", err)
 		}
 	}
@@ -142,7 +142,7 @@ func (r *Run) deleteConnection(ctx context.Context, c Connection) error {
 func (r *Run) waitConnectionGone(ctx context.Context, step StepID, k Key, last string) error {
 	t := r.target()
 	err := r.poll(ctx, func(ctx context.Context) (bool, bool, error) {
-		v, err := r.rb.Aiven.VPC(ctx, t.Project, t.VPCID)
+		v, err := r.rb.Aiven.VPC(ctx, t.Parent(), t.VPCID)
 		if err != nil {
 			return false, false, err
 		}
@@ -175,7 +175,7 @@ func actAivenPeering(ctx context.Context, r *Run) error {
 	}
 	c, made, err := createOrFind(r, OutAivenConnection,
 		func() (Connection, error) {
-			return r.rb.Aiven.CreateAzurePeering(ctx, t.Project, t.VPCID, AzurePeeringRequest{
+			return r.rb.Aiven.CreateAzurePeering(ctx, t.Parent(), t.VPCID, AzurePeeringRequest{
 				SubscriptionID: t.SubscriptionID, ResourceGroup: rg, VNetName: vnet,
 				AppID: r.out(OutUserAppID), TenantID: r.out(OutUserTenantID),
 			})
@@ -292,12 +292,12 @@ func actWaitPendingPeer(ctx context.Context, r *Run) error {
 		case c.State == StatePendingPeer || c.State == StateActive:
 			if r.out(OutAivenVNetID) == "" {
 				return false, progressed, &StepError{Step: StepWaitPendingPeer, Err: fmt.Errorf("Aiven is %s but state_info has no to-network-id", c.State),
-					Hint: "run azpeer doctor; Aiven's support can give you the to-network-id of the project VPC"}
+					Hint: "run azpeer doctor; Aiven's support can give you the to-network-id of the " + t.Parent().VPCNoun()}
 			}
 			return true, progressed, nil
 		case c.State.Failed():
 			return false, progressed, &StepError{Step: StepWaitPendingPeer, Err: failedStateError(c),
-				Hint: "run azpeer doctor --project " + t.Project + " to find the cause; after fixing it, run azpeer create again (it recreates the connection)"}
+				Hint: "run azpeer doctor " + t.Flags() + " to find the cause; after fixing it, run azpeer create again (it recreates the connection)"}
 		case c.State == StateApproved || c.State == StateApprovedPeerRequested:
 			now := r.rb.now()
 			if approvedSince.IsZero() {
@@ -307,7 +307,7 @@ func actWaitPendingPeer(ctx context.Context, r *Run) error {
 			// connection instead of waiting for the next periodic pass.
 			if now.Sub(approvedSince) > 10*time.Second && now.Sub(refreshed) > time.Minute {
 				refreshed = now
-				_ = r.rb.Aiven.Refresh(ctx, t.Project, t.VPCID)
+				_ = r.rb.Aiven.Refresh(ctx, t.Parent(), t.VPCID)
 			}
 		}
 		return false, progressed, nil
@@ -571,7 +571,7 @@ func actWaitActive(ctx context.Context, r *Run) error {
 				Hint: "run azpeer create again: both are azpeer's, so it recreates the Aiven connection and the Azure peering"}
 		case c.State.Failed():
 			return false, progressed, &StepError{Step: StepWaitActive, Err: failedStateError(c),
-				Hint: "run azpeer doctor --project " + t.Project + " to find the cause"}
+				Hint: "run azpeer doctor " + t.Flags() + " to find the cause"}
 		case azState == AzureDisconnected:
 			return false, progressed, &StepError{Step: StepWaitActive, Err: errors.New("the Azure peering is Disconnected: Aiven's side was deleted"),
 				Hint: "run azpeer create again: it recreates the Aiven connection and the Azure peering"}

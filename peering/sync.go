@@ -161,7 +161,7 @@ func (rb *Runbook) Sync(ctx context.Context, t Target, sink func(SyncEvent)) Syn
 		emit(SyncEvent{Action: "sync-azure", Message: "synced your side as " + as})
 	}
 	refreshed := rb.now()
-	if err := rb.call(ctx, func(ctx context.Context) error { return rb.Aiven.Refresh(ctx, t.Project, t.VPCID) }); err != nil {
+	if err := rb.call(ctx, func(ctx context.Context) error { return rb.Aiven.Refresh(ctx, t.Parent(), t.VPCID) }); err != nil {
 		if ctx.Err() != nil {
 			return done(WaitTimedOut, err)
 		}
@@ -196,7 +196,7 @@ func (rb *Runbook) Sync(ctx context.Context, t Target, sink func(SyncEvent)) Syn
 			// Aiven may have been busy: ask again now and then, as the
 			// wait for PENDING_PEER does.
 			refreshed = rb.now()
-			_ = rb.Aiven.Refresh(ctx, t.Project, t.VPCID)
+			_ = rb.Aiven.Refresh(ctx, t.Parent(), t.VPCID)
 		}
 		wait = b.next(wait)
 		if err := sleep(ctx, wait); err != nil {
@@ -251,7 +251,7 @@ func (s syncSide) syncable() error {
 // syncLook reads the connection and the user's side of the peering.
 func (rb *Runbook) syncLook(ctx context.Context, t Target) (syncSide, error) {
 	var s syncSide
-	vpc, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) })
+	vpc, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) })
 	if err != nil {
 		return s, fmt.Errorf("read the Aiven connection: %w", err)
 	}
@@ -285,7 +285,7 @@ func (rb *Runbook) syncLook(ctx context.Context, t Target) (syncSide, error) {
 		}
 	}
 	if remote == "" && name == "" && s.conn != nil {
-		s.peering = aivenSide(s.vnet, "", t)
+		s.peering = aivenSide(s.vnet, "", t, vpc.CIDR)
 	}
 	return s, nil
 }

@@ -117,7 +117,7 @@ func undoAivenPeering(ctx context.Context, r *Run, _ TeardownOptions) error {
 	if found {
 		if c.State != StateDeleting && c.State != StateDeleted {
 			err := r.rb.call(ctx, func(ctx context.Context) error {
-				return r.rb.Aiven.DeletePeering(ctx, r.target().Project, r.target().VPCID, c.Key())
+				return r.rb.Aiven.DeletePeering(ctx, r.target().Parent(), r.target().VPCID, c)
 			})
 			if err != nil && StatusCode(err) != 404 {
 				return fmt.Errorf("delete the Aiven connection: %w", err)

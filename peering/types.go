@@ -81,15 +81,21 @@ type Project struct {
 	Err  error `json:"-"`
 }
 
-// VPC is an Aiven project VPC.
+// VPC is an Aiven VPC: a project's or an organization's (Parent).
 type VPC struct {
-	ID         string       `json:"id"`
-	Cloud      string       `json:"cloud"`
-	CIDR       string       `json:"cidr"`
-	State      string       `json:"state"`
-	CreateTime time.Time    `json:"create_time"`
-	UpdateTime time.Time    `json:"update_time"`
-	Peerings   []Connection `json:"peerings"`
+	ID string `json:"id"`
+	// Parent owns the VPC. DisplayName is an organization VPC's name;
+	// UsedBy lists the projects whose services run in an organization
+	// VPC (a project VPC is its project's alone).
+	Parent      Parent       `json:"parent"`
+	DisplayName string       `json:"display_name,omitempty"`
+	UsedBy      []string     `json:"used_by,omitempty"`
+	Cloud       string       `json:"cloud"`
+	CIDR        string       `json:"cidr"`
+	State       string       `json:"state"`
+	CreateTime  time.Time    `json:"create_time"`
+	UpdateTime  time.Time    `json:"update_time"`
+	Peerings    []Connection `json:"peerings"`
 	// Err is set when this VPC's details (its peerings) could not be read.
 	Err error `json:"-"`
 }
@@ -104,18 +110,21 @@ func (v VPC) IsAzure() bool {
 
 // Connection is one peering connection of a project VPC.
 type Connection struct {
-	Type                 string         `json:"type"`
-	PeerCloudAccount     string         `json:"peer_cloud_account"`
-	PeerResourceGroup    string         `json:"peer_resource_group,omitempty"`
-	PeerVPC              string         `json:"peer_vpc"`
-	PeerRegion           string         `json:"peer_region,omitempty"`
-	PeerAzureAppID       string         `json:"peer_azure_app_id,omitempty"`
-	PeerAzureTenantID    string         `json:"peer_azure_tenant_id,omitempty"`
-	UserPeerNetworkCIDRs []string       `json:"user_peer_network_cidrs,omitempty"`
-	State                State          `json:"state"`
-	StateInfo            map[string]any `json:"state_info"`
-	CreateTime           time.Time      `json:"create_time"`
-	UpdateTime           time.Time      `json:"update_time"`
+	Type                 string   `json:"type"`
+	PeerCloudAccount     string   `json:"peer_cloud_account"`
+	PeerResourceGroup    string   `json:"peer_resource_group,omitempty"`
+	PeerVPC              string   `json:"peer_vpc"`
+	PeerRegion           string   `json:"peer_region,omitempty"`
+	PeerAzureAppID       string   `json:"peer_azure_app_id,omitempty"`
+	PeerAzureTenantID    string   `json:"peer_azure_tenant_id,omitempty"`
+	UserPeerNetworkCIDRs []string `json:"user_peer_network_cidrs,omitempty"`
+	// PeeringConnectionID is Aiven's id of the connection, which an
+	// organization VPC's delete takes (usually absent on project VPCs).
+	PeeringConnectionID string         `json:"peering_connection_id,omitempty"`
+	State               State          `json:"state"`
+	StateInfo           map[string]any `json:"state_info"`
+	CreateTime          time.Time      `json:"create_time"`
+	UpdateTime          time.Time      `json:"update_time"`
 }
 
 // Key identifies a connection within its VPC, as every Aiven client does:
@@ -130,6 +139,12 @@ type Key struct {
 // Key returns the connection's identity.
 func (c Connection) Key() Key {
 	return Key{c.PeerCloudAccount, c.PeerResourceGroup, c.PeerVPC, c.PeerRegion}
+}
+
+// Connection is a connection known only by its key (what DeletePeering
+// needs of a project VPC's).
+func (k Key) Connection() Connection {
+	return Connection{PeerCloudAccount: k.PeerCloudAccount, PeerResourceGroup: k.PeerResourceGroup, PeerVPC: k.PeerVPC, PeerRegion: k.PeerRegion}
 }
 
 // Message is state_info.message, or "".

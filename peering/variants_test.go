@@ -94,7 +94,9 @@ func TestVariantMatrix(t *testing.T) {
 		t.Run(fmt.Sprintf("combo-%02d", i+1), func(t *testing.T) {
 			t.Parallel()
 			t.Logf("variants: %s", v)
-			t.Run("full-flow", func(t *testing.T) { fullFlow(t, v) })
+			t.Run("full-flow", func(t *testing.T) { fullFlow(t, v, stagingTarget()) })
+			// The same flow on the organization VPC: one step table, other calls.
+			t.Run("organization-vpc", func(t *testing.T) { fullFlow(t, v, orgTarget()) })
 			t.Run("resume-after-failure", func(t *testing.T) { resumeAfterFailures(t, v) })
 			t.Run("diagnosis", func(t *testing.T) { runDiagnoseRules(t, v) })
 		})
@@ -103,18 +105,18 @@ func TestVariantMatrix(t *testing.T) {
 }
 
 // fullFlow: create to ACTIVE, rerun (no change), delete (world restored).
-func fullFlow(t *testing.T, v variantSet) {
+func fullFlow(t *testing.T, v variantSet, target peering.Target) {
 	// Busy networks now and then, answered the variant's way: peering
 	// operations take a moment (100 ms), and some writes meet another one.
 	busy := sandbox.FaultConfig{RateBusy: 0.15, RateReferencedNotProvisioned: 0.15}
 	timing := sandbox.Timing{PeeringProvisioning: sandbox.Duration(5 * time.Second)}
 	w := newChaosWorld(t, v.apply(sandbox.Options{Seed: 42, Speed: 50, Timing: &timing,
 		Faults: map[sandbox.API]sandbox.FaultConfig{sandbox.APIARM: busy}}))
-	target := stagingTarget()
 	if err := startProcess(t, w.sb, w.stateDir, 0, false).create(target); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	w.checkActive(t, "create under "+v.String())
+	waitConnection(t, w.e, target, peering.StateActive)
 	busyAnswers := 0
 	for _, r := range w.sb.Requests().Requests {
 		if r.API == sandbox.APIARM && (r.Status == 409 || r.Status == 400) {
@@ -132,9 +134,16 @@ func fullFlow(t *testing.T, v variantSet) {
 	if err := startProcess(t, w.sb, w.stateDir, 0, false).remove(target); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
+	waitConnection(t, w.e, target, "")
 	if l := w.leftovers(t); len(l) > 0 {
 		t.Errorf("after delete:\n  %s", strings.Join(l, "\n  "))
 	}
+}
+
+// orgTarget is the default scenario's organization VPC with app-vnet.
+func orgTarget() peering.Target {
+	return peering.Target{Organization: sandbox.AivenOrganizationID, VPCID: sandbox.OrgVPCID, SubscriptionID: sandbox.UserSubscriptionID,
+		ResourceGroup: "rg-app", VNetName: "app-vnet"}
 }
 
 // resumeAfterFailures drives the peering into the failed states Aiven has

@@ -121,7 +121,7 @@ func (rb *Runbook) Wait(ctx context.Context, t Target, goal WaitGoal, sink func(
 // look reads both sides once.
 func (rb *Runbook) look(ctx context.Context, t Target) (WaitEvent, error) {
 	var ev WaitEvent
-	vpc, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Project, t.VPCID) })
+	vpc, err := read(ctx, rb, func(ctx context.Context) (VPC, error) { return rb.Aiven.VPC(ctx, t.Parent(), t.VPCID) })
 	if err != nil {
 		return ev, fmt.Errorf("read the Aiven connection: %w", err)
 	}
@@ -155,7 +155,7 @@ func (rb *Runbook) look(ctx context.Context, t Target) (WaitEvent, error) {
 			}
 		}
 		if ev.Azure == "" && remote == "" && name == "" {
-			if p := aivenSide(vnet, "", t); p != nil && ok {
+			if p := aivenSide(vnet, "", t, vpc.CIDR); p != nil && ok {
 				ev.Azure = p.PeeringState
 			}
 		}

@@ -100,7 +100,7 @@ func (s *Server) handleAiven(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h(s, &aivenRequest{w: w, r: r, world: world, user: user, params: params, now: s.clock.Now()})
+	h(s, &aivenRequest{w: w, r: r, world: world, user: user, params: params, now: s.clock.Now(), orgScope: route.org})
 }
 
 // aivenRequest is one authenticated request with the world locked.
@@ -111,6 +111,8 @@ type aivenRequest struct {
 	user   *AivenUser
 	params []string
 	now    time.Time
+	// orgScope: params name an organization and its VPC, not a project's.
+	orgScope bool
 }
 
 type aivenHandler func(s *Server, q *aivenRequest)
@@ -125,6 +127,8 @@ type aivenHandler func(s *Server, q *aivenRequest)
 type aivenRoute struct {
 	pattern []string
 	methods map[string]aivenHandler
+	// org: the route's VPC is an organization's (aiven_org_vpcs.go).
+	org bool
 }
 
 func (rt *aivenRoute) allowed() []string {
@@ -188,8 +192,15 @@ func aivenSegments(r *http.Request) ([]string, bool) {
 }
 
 func matchAivenRoute(segs []string) (*aivenRoute, []string) {
-	for i := range aivenRoutes {
-		rt := &aivenRoutes[i]
+	if rt, params := matchIn(aivenRoutes, segs); rt != nil {
+		return rt, params
+	}
+	return matchIn(orgVPCRoutes, segs)
+}
+
+func matchIn(routes []aivenRoute, segs []string) (*aivenRoute, []string) {
+	for i := range routes {
+		rt := &routes[i]
 		if len(rt.pattern) != len(segs) {
 			continue
 		}
@@ -373,7 +384,11 @@ func vpcJSON(v *VPC) aivenVPCJSON {
 		ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
 }
 
-func (world *World) aivenVPCOut(v *VPC) aivenVPCFullJSON {
+// aivenVPCOut is a VPC with its connections, in its parent's shape.
+func (world *World) aivenVPCOut(v *VPC) any {
+	if v.OrganizationID != "" {
+		return world.orgVPCJSON(v, true)
+	}
 	variant := world.variant(VariantAivenStateInfo)
 	pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
 	for _, pc := range v.Peerings {

@@ -100,6 +100,13 @@ func (world *World) userOrgs(u *AivenUser) []*AivenOrg {
 			out = append(out, o)
 		}
 	}
+	// A member with permissions in an organization belongs to it even
+	// without a project there.
+	for id := range u.OrgPermissions {
+		if o := world.Aiven.Organizations[id]; o != nil && !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
 	slices.SortFunc(out, func(a, b *AivenOrg) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }

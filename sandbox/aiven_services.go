@@ -139,7 +139,7 @@ func (world *World) addService(now time.Time, p *Project, name, vpcID string, in
 		Port: port, IPFilter: []string{"0.0.0.0/0"}, CreateTime: now,
 		// Documentation addresses (RFC 5737) stand for the public ones.
 		PublicIP: fmt.Sprintf("203.0.113.%d", index)}
-	if v := p.vpc(vpcID); v != nil {
+	if v := world.serviceVPC(p, vpcID); v != nil {
 		base := strings.SplitN(v.NetworkCIDR, "/", 2)[0]
 		octets := strings.Split(base, ".")
 		if len(octets) == 4 {

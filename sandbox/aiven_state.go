@@ -40,7 +40,8 @@ import (
 // (one map lookup each), do any work, so a world of thousands of settled
 // connections adds microseconds to a request.
 
-// advanceAiven runs Aiven's peering state machine up to now. Expects the world lock.
+// advanceAiven runs Aiven's peering state machine up to now, over project
+// and organization VPCs alike. Expects the world lock.
 func (s *Server) advanceAiven() {
 	world := s.world
 	var now time.Time // read lazily: most runs change nothing
@@ -48,37 +49,58 @@ func (s *Server) advanceAiven() {
 	for _, p := range world.Aiven.Projects {
 		var plat *AivenPlatform // looked up once per project, only when needed
 		for _, v := range p.VPCs {
-			var remove []*AivenPeering
-			var aivenVNet *VNet // looked up once per VPC, only when needed
-			for _, pc := range v.Peerings {
-				if !pc.transitional() {
-					continue
-				}
-				if now.IsZero() {
-					now = s.clock.Now()
-				}
-				if aivenVNet == nil {
-					aivenVNet = world.vnetNoAlloc(v.AzureVNetID)
-				}
-				if plat == nil {
-					pl := world.platformOf(p)
-					plat = &pl
-				}
-				c, gone := s.stepPeering(world, now, plat, v, aivenVNet, pc, false)
-				changed = changed || c
-				if gone {
-					remove = append(remove, pc)
-				}
-			}
-			if len(remove) > 0 {
-				v.removePeerings(remove)
-				v.UpdateTime = now
-			}
+			changed = s.advanceVPC(world, &now, p, &plat, v) || changed
 		}
 	}
+	for _, o := range world.Aiven.Organizations {
+		var plat *AivenPlatform
+		for _, v := range o.VPCs {
+			// Aiven operates organization VPCs (platformOf(nil)).
+			changed = s.advanceVPC(world, &now, nil, &plat, v) || changed
+		}
+	}
+	changed = s.advanceOrgVPCs(func() time.Time {
+		if now.IsZero() {
+			now = s.clock.Now()
+		}
+		return now
+	}) || changed
 	if changed {
 		s.markDirty()
 	}
+}
+
+// advanceVPC moves the connections of one VPC (of project p, nil for an
+// organization's); now and plat are filled in when first needed.
+func (s *Server) advanceVPC(world *World, now *time.Time, p *Project, plat **AivenPlatform, v *VPC) bool {
+	changed := false
+	var remove []*AivenPeering
+	var aivenVNet *VNet // looked up once per VPC, only when needed
+	for _, pc := range v.Peerings {
+		if !pc.transitional() {
+			continue
+		}
+		if now.IsZero() {
+			*now = s.clock.Now()
+		}
+		if aivenVNet == nil {
+			aivenVNet = world.vnetNoAlloc(v.AzureVNetID)
+		}
+		if *plat == nil {
+			pl := world.platformOf(p)
+			*plat = &pl
+		}
+		c, gone := s.stepPeering(world, *now, *plat, v, aivenVNet, pc, false)
+		changed = changed || c
+		if gone {
+			remove = append(remove, pc)
+		}
+	}
+	if len(remove) > 0 {
+		v.removePeerings(remove)
+		v.UpdateTime = *now
+	}
+	return changed
 }
 
 // transitional reports whether the state machine may have work for pc.
@@ -447,20 +469,18 @@ func (world *World) releaseAivenGrants(plat AivenPlatform, v *VPC, pc *AivenPeer
 		return // none, or one of the platform's own apps: never its to remove
 	}
 	usedHere, usedAnywhere := false, false
-	for _, p := range world.Aiven.Projects {
+	world.forEachVPC(func(p *Project, ov *VPC) {
 		if !strings.EqualFold(world.platformOf(p).TenantID, plat.TenantID) {
-			continue // another platform's tenant: its principals are other objects
+			return // another platform's tenant: its principals are other objects
 		}
-		for _, ov := range p.VPCs {
-			for _, o := range ov.Peerings {
-				if o == pc || !holdsAivenGrant(o.State) || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {
-					continue
-				}
-				usedAnywhere = true
-				usedHere = usedHere || strings.EqualFold(ov.AzureVNetID, v.AzureVNetID)
+		for _, o := range ov.Peerings {
+			if o == pc || !holdsAivenGrant(o.State) || !strings.EqualFold(o.PeerAzureAppID, pc.PeerAzureAppID) {
+				continue
 			}
+			usedAnywhere = true
+			usedHere = usedHere || strings.EqualFold(ov.AzureVNetID, v.AzureVNetID)
 		}
-	}
+	})
 	for key, ra := range world.RoleAssignments {
 		if !strings.EqualFold(ra.PrincipalID, sp.ID) {
 			continue

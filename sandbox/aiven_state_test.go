@@ -38,6 +38,21 @@ func stateTestServer(t *testing.T, speed float64, timing Timing) (*Server, aiven
 	return s, c
 }
 
+// dropOrgConnections deletes every organization VPC connection at once, as
+// the state machine would after a DELETE.
+func dropOrgConnections(world *World, now time.Time) {
+	for _, o := range world.Aiven.Organizations {
+		for _, v := range o.VPCs {
+			for _, pc := range v.Peerings {
+				world.removeAivenPeering(world.vnet(v.AzureVNetID), pc)
+				world.setPeeringState(now, pc, StateDeleted, nil)
+				world.releaseAivenGrants(world.platformOf(nil), v, pc)
+			}
+			v.Peerings = nil
+		}
+	}
+}
+
 // with runs f on the world, locked and advanced, like a request would.
 func (s *Server) with(f func(world *World, now time.Time)) {
 	world, unlock := s.lock()
@@ -95,6 +110,9 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	var appVNet, stagingAivenVNet, prodAivenVNet *VNet
 	var aivenSPInUserTenant *ServicePrincipal
 	s.with(func(world *World, now time.Time) {
+		// The test follows the grants of the app's project connections
+		// alone: the organization VPC's, made with the same app, go first.
+		dropOrgConnections(world, now)
 		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
 		stagingAivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
 		prodAivenVNet = world.vnet(world.project("tsdb-prod").vpc(stateTestProdVPC).AzureVNetID)
@@ -226,6 +244,9 @@ func TestAivenPendingPeerLoss(t *testing.T) {
 	ctx := context.Background()
 	var appVNet, aivenVNet *VNet
 	s.with(func(world *World, now time.Time) {
+		// The test follows the grants of the app's project connections
+		// alone: the organization VPC's, made with the same app, go first.
+		dropOrgConnections(world, now)
 		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
 		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
 		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
@@ -358,6 +379,9 @@ func TestAivenNoVNetAccessVariant(t *testing.T) {
 	}
 	var appVNet, aivenVNet *VNet
 	s.with(func(world *World, now time.Time) {
+		// The test follows the grants of the app's project connections
+		// alone: the organization VPC's, made with the same app, go first.
+		dropOrgConnections(world, now)
 		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
 		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
 		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)

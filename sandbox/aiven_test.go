@@ -123,7 +123,7 @@ func TestAivenUserInfo(t *testing.T) {
 	if me.User != sandbox.AivenUserEmail || me.State != "active" || me.RealName == "" || me.UserId == "" {
 		t.Errorf("UserInfo = user %q state %q real name %q id %q", me.User, me.State, me.RealName, me.UserId)
 	}
-	if want := []string{"analytics", "tsdb-prod", "tsdb-staging"}; !slices.Equal(me.Projects, want) {
+	if want := []string{"analytics", "orders", "orders-staging", "tsdb-prod", "tsdb-staging"}; !slices.Equal(me.Projects, want) {
 		t.Errorf("projects = %v, want %v", me.Projects, want)
 	}
 	if me.ProjectMembership["tsdb-prod"] != "admin" {
@@ -145,11 +145,11 @@ func TestAivenProjectsAndOrganizations(t *testing.T) {
 			t.Errorf("project %s: organization %q account %q tenant %v", p.ProjectName, p.OrganizationId, p.AccountId, p.TenantId)
 		}
 	}
-	if want := []string{"analytics", "tsdb-prod", "tsdb-staging"}; !slices.Equal(names, want) {
+	if want := []string{"analytics", "orders", "orders-staging", "tsdb-prod", "tsdb-staging"}; !slices.Equal(names, want) {
 		t.Errorf("projects = %v, want %v (sorted)", names, want)
 	}
-	if pl.Projects[0].DefaultCloud != "aws-eu-west-1" || pl.Projects[1].DefaultCloud != "azure-westeurope" {
-		t.Errorf("default clouds = %q, %q", pl.Projects[0].DefaultCloud, pl.Projects[1].DefaultCloud)
+	if pl.Projects[0].DefaultCloud != "aws-eu-west-1" || pl.Projects[3].DefaultCloud != "azure-westeurope" {
+		t.Errorf("default clouds = %q, %q", pl.Projects[0].DefaultCloud, pl.Projects[3].DefaultCloud)
 	}
 
 	orgs, err := c.UserOrganizationsList(ctx(t))
@@ -163,7 +163,7 @@ func TestAivenProjectsAndOrganizations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OrganizationProjectsList: %v", err)
 	}
-	if op.TotalProjectCount != 3 || len(op.Projects) != 3 || op.Projects[2].ProjectId != "tsdb-staging" {
+	if op.TotalProjectCount != 5 || len(op.Projects) != 5 || op.Projects[4].ProjectId != "tsdb-staging" {
 		t.Errorf("organization projects = %+v", op)
 	}
 	if _, err := c.OrganizationProjectsList(ctx(t), "org0000000000"); !aiven.IsNotFound(err) {

@@ -62,8 +62,12 @@ func aivenFault(w http.ResponseWriter, status int) {
 	aivenError(w, status, msg, strings.ReplaceAll(strings.ToLower(msg), " ", "_"))
 }
 
-// vpc resolves the request's project and VPC.
+// vpc resolves the request's project and VPC, or, on an organization's
+// route, its organization VPC (with no project).
 func (q *aivenRequest) vpc() (*Project, *VPC) {
+	if q.orgScope {
+		return nil, q.orgVPC()
+	}
 	p := q.project()
 	if p == nil {
 		return nil, nil
@@ -309,6 +313,9 @@ func (s *Server) aivenPeeringCreate(q *aivenRequest) {
 	default:
 		pc = &AivenPeering{PeerCloudAccount: acct, PeerVPC: vpcName, PeerRegion: region, Type: typ,
 			UserPeerNetworkCIDRs: cidrs, CreateTime: q.now}
+		if v.OrganizationID != "" {
+			pc.PeeringConnectionID = newGUID()
+		}
 		v.Peerings = append(v.Peerings, pc)
 		q.world.setPeeringState(q.now, pc, StateApproved, approvedInfo())
 	}
@@ -408,6 +415,12 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
 		return
 	}
+	s.startPeeringDelete(q, v, pc)
+}
+
+// startPeeringDelete moves a connection to DELETING (whichever way the
+// request named it) and answers with it.
+func (s *Server) startPeeringDelete(q *aivenRequest, v *VPC, pc *AivenPeering) {
 	if pc.State != StateDeleting && pc.State != StateDeleted {
 		// The sandbox's own (avn's docs show STATE_INFO null in the answer
 		// to delete; variant aiven-state-info can make it so).

@@ -79,10 +79,11 @@ func TestARMNetVirtualNetworks(t *testing.T) {
 	if got := prod.Properties.AddressSpace.AddressPrefixes; len(got) != 1 || *got[0] != "10.1.0.0/16" {
 		t.Errorf("prod-vnet address space = %v", to.SliceOfPtrs(got))
 	}
-	if ps := prod.Properties.VirtualNetworkPeerings; len(ps) != 1 || *ps[0].Name != "to-aiven-tsdb-prod" ||
-		*ps[0].Properties.PeeringState != armnetwork.VirtualNetworkPeeringStateConnected ||
-		*ps[0].Properties.RemoteVirtualNetwork.ID != sandboxtest.AivenProdVNetID ||
-		*ps[0].Properties.RemoteAddressSpace.AddressPrefixes[0] != "10.10.0.0/24" {
+	// prod-vnet is peered with tsdb-prod's VPC and with the organization VPC.
+	if ps := prod.Properties.VirtualNetworkPeerings; len(ps) != 2 || *ps[1].Name != "to-aiven-tsdb-prod" ||
+		*ps[1].Properties.PeeringState != armnetwork.VirtualNetworkPeeringStateConnected ||
+		*ps[1].Properties.RemoteVirtualNetwork.ID != sandboxtest.AivenProdVNetID ||
+		*ps[1].Properties.RemoteAddressSpace.AddressPrefixes[0] != "10.10.0.0/24" {
 		t.Errorf("prod-vnet peerings = %+v", ps)
 	}
 

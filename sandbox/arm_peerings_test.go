@@ -191,8 +191,8 @@ func TestARMNetPeeringLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, pages = netPeeringNames(t, c, n, "rg-prod", "prod-vnet")
-	if want := []string{"prod-to-legacy", "to-aiven-tsdb-prod"}; pages != 1 || !slices.Equal(names, want) {
-		t.Errorf("peerings of prod-vnet: %d pages of %v, want 1 of %v", pages, names, want)
+	if want := []string{"prod-to-legacy", "to-aiven-shared-westeurope", "to-aiven-tsdb-prod"}; pages != 2 || !slices.Equal(names, want) {
+		t.Errorf("peerings of prod-vnet: %d pages of %v, want 2 of %v", pages, names, want)
 	}
 	if _, err := netPeer(c, n, "Rg-Legacy", "Legacy-VNet", "legacy-to-prod", netPeeringBody(sandboxtest.ProdVNetID)); err != nil {
 		t.Fatal(err)

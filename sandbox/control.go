@@ -18,6 +18,24 @@ func (s *Server) SetProjectFault(project string, status int) bool {
 	return true
 }
 
+// SetOrgPermissions sets the scenario's Aiven user's permissions in an
+// organization (e.g. none, or only "organization:networking:read"), for
+// tests of the refusals; it reports whether the organization exists.
+func (s *Server) SetOrgPermissions(orgID string, perms []string) bool {
+	world, unlock := s.lock()
+	defer unlock()
+	u := world.Aiven.Users[s.creds.AivenUser]
+	if world.Aiven.Organizations[orgID] == nil || u == nil {
+		return false
+	}
+	if u.OrgPermissions == nil {
+		u.OrgPermissions = map[string][]string{}
+	}
+	u.OrgPermissions[orgID] = append([]string{}, perms...)
+	s.markDirty()
+	return true
+}
+
 // Principal is an identity made with AddPrincipal, with its one secret.
 type Principal struct {
 	TenantID, AppID, ObjectID, Secret string

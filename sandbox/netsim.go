@@ -420,7 +420,7 @@ func (world *World) carries(h *Host, project string, sv *AivenService) bool {
 	if p == nil || h.vnetID == "" {
 		return false
 	}
-	vpc := p.vpc(sv.VPCID)
+	vpc := world.serviceVPC(p, sv.VPCID)
 	user := world.vnet(h.vnetID)
 	if vpc == nil || user == nil {
 		return false

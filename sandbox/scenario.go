@@ -142,7 +142,8 @@ func baseWorld(now time.Time) (*World, Credentials) {
 
 	token := newSecret() + newSecret()[:8]
 	world.Aiven.Organizations[AivenOrganizationID] = &AivenOrg{ID: AivenOrganizationID, Name: "Contoso"}
-	user := &AivenUser{Email: AivenUserEmail, RealName: "Contoso Admin", UserID: "u4f9a0b2c1d3", Admin: true}
+	user := &AivenUser{Email: AivenUserEmail, RealName: "Contoso Admin", UserID: "u4f9a0b2c1d3", Admin: true,
+		OrgPermissions: map[string][]string{AivenOrganizationID: {"admin"}}}
 	user.setToken(token)
 	world.Aiven.Users[AivenUserEmail] = user
 	return world, Credentials{AivenToken: token, AivenUser: AivenUserEmail, TenantID: UserTenantID,
@@ -206,6 +207,7 @@ func defaultScenario(now time.Time) (*World, Credentials) {
 
 	world.defaultServices(past)
 	world.Aiven.Users[AivenUserEmail].Projects = []string{"analytics", "tsdb-prod", "tsdb-staging"}
+	world.defaultOrgVPC(past)
 	return world, creds
 }
 
@@ -238,15 +240,22 @@ func (world *World) addProject(name, cloud string) *Project {
 // addVPC adds an ACTIVE project VPC; Azure VPCs get Aiven's VNet in Aiven's
 // subscription, with the VPC's CIDR as its address space.
 func (world *World) addVPC(now time.Time, p *Project, cloud, cidr, id string) *VPC {
+	v := world.newVPC(now, world.platformOf(p), cloud, cidr, id)
+	p.VPCs = append(p.VPCs, v)
+	return v
+}
+
+// newVPC is an ACTIVE VPC of either parent, with the operator's VNet
+// behind it in an Azure cloud.
+func (world *World) newVPC(now time.Time, plat AivenPlatform, cloud, cidr, id string) *VPC {
 	if id == "" {
 		id = newGUID()
 	}
 	v := &VPC{ID: id, CloudName: cloud, NetworkCIDR: cidr, State: "ACTIVE", CreateTime: now, UpdateTime: now, Peerings: []*AivenPeering{}}
 	if provider, region := cloudProvider(cloud); provider == "azure" {
-		vn := world.createVNet(world.platformOf(p).SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
+		vn := world.createVNet(plat.SubscriptionID, "aiven-vpc-"+region, "aiven-vnet-"+id[:8], region, cidr)
 		v.AzureVNetID = vn.ID
 	}
-	p.VPCs = append(p.VPCs, v)
 	return v
 }
 
@@ -254,6 +263,11 @@ func (world *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID,
 	pc := &AivenPeering{PeerCloudAccount: sub, PeerVPC: vnet, PeerResourceGroup: rg, PeerAzureAppID: appID,
 		PeerAzureTenantID: tenantID, UserPeerNetworkCIDRs: []string{}, Type: "azure-vnet-peering",
 		CreateTime: now, UpdateTime: now}
+	if v.OrganizationID != "" {
+		// An organization VPC's connections carry the id delete takes
+		// (codegen's OrganizationVpcPeeringConnectionDeleteById).
+		pc.PeeringConnectionID = newGUID()
+	}
 	v.Peerings = append(v.Peerings, pc)
 	// The sandbox's own text (a create answers approvedInfo's instead).
 	world.setPeeringState(now, pc, StateApproved, map[string]any{"message": "Peering connection approved", "type": "approved"})

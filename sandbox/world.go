@@ -310,12 +310,20 @@ type AivenUser struct {
 	TokenRevoked bool     `json:"token_revoked,omitempty"`
 	Admin        bool     `json:"admin"`
 	Projects     []string `json:"projects"`
+	// OrgPermissions are the user's permissions in each organization, by
+	// organization id: Aiven's permission names
+	// ("organization:networking:read", "organization:networking:write") or
+	// "admin", which holds them all (aiven_org_vpcs.go).
+	OrgPermissions map[string][]string `json:"org_permissions,omitempty"`
 }
 
 // AivenOrg is an Aiven organization.
 type AivenOrg struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// VPCs are the organization's own VPCs (aiven_org_vpcs.go), which any
+	// of its projects' services may run in.
+	VPCs []*VPC `json:"vpcs,omitempty"`
 }
 
 // Project is an Aiven project.
@@ -335,14 +343,18 @@ type Project struct {
 	Services []*AivenService `json:"services,omitempty"`
 }
 
-// VPC is an Aiven project VPC.
+// VPC is an Aiven project VPC, or an organization's (OrganizationID set).
 type VPC struct {
-	ID          string    `json:"project_vpc_id"`
-	CloudName   string    `json:"cloud_name"`
-	NetworkCIDR string    `json:"network_cidr"`
-	State       string    `json:"state"`
-	CreateTime  time.Time `json:"create_time"`
-	UpdateTime  time.Time `json:"update_time"`
+	ID string `json:"project_vpc_id"`
+	// OrganizationID is the organization owning an organization VPC; ""
+	// for a project VPC. DisplayName is an organization VPC's name.
+	OrganizationID string    `json:"organization_id,omitempty"`
+	DisplayName    string    `json:"display_name,omitempty"`
+	CloudName      string    `json:"cloud_name"`
+	NetworkCIDR    string    `json:"network_cidr"`
+	State          string    `json:"state"`
+	CreateTime     time.Time `json:"create_time"`
+	UpdateTime     time.Time `json:"update_time"`
 	// AzureVNetID is Aiven's own VNet behind an Azure VPC (in Aiven's subscription).
 	AzureVNetID string          `json:"azure_vnet_id,omitempty"`
 	Peerings    []*AivenPeering `json:"peering_connections"`
@@ -490,6 +502,18 @@ func (world *World) tenantOfSubscription(sub string) string {
 }
 
 func (world *World) project(name string) *Project { return world.Aiven.Projects[name] }
+
+// serviceVPC is the VPC a service of p runs in: one of the project's, or
+// one of its organization's, which its services may use as well.
+func (world *World) serviceVPC(p *Project, id string) *VPC {
+	if v := p.vpc(id); v != nil {
+		return v
+	}
+	if o := world.Aiven.Organizations[p.OrganizationID]; o != nil {
+		return o.vpc(id)
+	}
+	return nil
+}
 
 func (p *Project) vpc(id string) *VPC {
 	for _, v := range p.VPCs {

@@ -70,7 +70,7 @@ var unsafeChars = regexp.MustCompile(`[^a-z0-9-]+`)
 // fileBase names a target's files: readable, and unique by a hash of its key.
 func fileBase(t peering.Target) string {
 	h := sha256.Sum256([]byte(t.Key()))
-	name := unsafeChars.ReplaceAllString(strings.ToLower(t.Project+"-"+t.VNetName), "-")
+	name := unsafeChars.ReplaceAllString(strings.ToLower(t.Owner()+"-"+t.VNetName), "-")
 	if len(name) > 60 {
 		name = name[:60]
 	}

@@ -41,7 +41,7 @@ func inventory(projects, vpcs, peerings int) []peering.Project {
 func loadedModel(b *testing.B, inv []peering.Project, project string) *Model {
 	m := New(Deps{Identity: Identity{AivenUser: "admin@example.com", Sandbox: true}}, Options{Project: project, NoAutoRefresh: true})
 	m.Update(windowSize(120, 40))
-	m.merge(nil, inv, time.Now())
+	m.merge(nil, peering.Inventory{Projects: inv}, time.Now())
 	m.loaded, m.refreshedAt = true, time.Now()
 	m.layout()
 	return m
@@ -87,7 +87,7 @@ func BenchmarkRefresh(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		m.merge([]string{"project-0000"}, inv, time.Now())
+		m.merge([]string{"project-0000"}, peering.Inventory{Projects: inv}, time.Now())
 		m.top().refresh(m.common())
 	}
 	b.ReportMetric(heap, "MiB-heap-10k")

@@ -68,13 +68,17 @@ func TestProjectsScreen(t *testing.T) {
 	steps := []struct {
 		key, want string
 	}{
+		{"j", "orders"},
+		{"down", "orders-staging"},
 		{"j", "tsdb-prod"},
-		{"down", "tsdb-staging"},
-		{"j", "tsdb-staging"}, // stays on the last row
-		{"k", "tsdb-prod"},
+		{"j", "tsdb-staging"},
+		{"j", orgPrefix + sandbox.AivenOrganizationID}, // the organization comes after the projects
+		{"j", orgPrefix + sandbox.AivenOrganizationID}, // stays on the last row
+		{"k", "tsdb-staging"},
 		{"g", "analytics"},
-		{"G", "tsdb-staging"},
-		{"up", "tsdb-prod"},
+		{"G", orgPrefix + sandbox.AivenOrganizationID},
+		{"up", "tsdb-staging"},
+		{"k", "tsdb-prod"},
 	}
 	for _, s := range steps {
 		d.press(s.key)
@@ -171,7 +175,7 @@ func TestSelectionKeptAcrossRefresh(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := e.deps.Aiven.DeletePeering(ctx, "tsdb-prod", prodVPC, prodRef("prod-vnet").Key); err != nil {
+	if err := e.deps.Aiven.DeletePeering(ctx, peering.ProjectParent("tsdb-prod"), prodVPC, prodRef("prod-vnet").Key.Connection()); err != nil {
 		t.Fatalf("DeletePeering: %v", err)
 	}
 	// DELETING, then DELETED, then gone: the row above moves each time.

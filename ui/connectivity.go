@@ -28,7 +28,7 @@ func (m *Model) checkConnectivity(ref connRef) tea.Cmd {
 		return nil
 	}
 	t, probeFor, ctx := ref.target(), m.deps.Probe, m.ctx
-	m.setStatus("checking the connectivity of "+ref.Project+"'s services from this machine…", false)
+	m.setStatus("checking the connectivity of "+ref.owner()+"'s services from this machine…", false)
 	check := func() tea.Msg {
 		probe, err := probeFor(t)
 		if err != nil {
@@ -46,7 +46,7 @@ func (m *Model) showConnectivity(msg connectivityMsg) {
 		return
 	}
 	m.setStatus("", false)
-	m.overlay = &textOverlay{title: "connectivity of " + msg.rep.Target.Project + "'s services", lines: connectivityLines(&m.styles, msg.rep)}
+	m.overlay = &textOverlay{title: "connectivity of " + msg.rep.Target.Owner() + "'s services", lines: connectivityLines(&m.styles, msg.rep)}
 }
 
 // connectivityLines lays the report out.

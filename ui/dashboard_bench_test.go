@@ -54,7 +54,7 @@ func BenchmarkDashboardRefresh(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := api.CreateAzurePeering(b.Context(), "project-042", v[0].ID, peering.AzurePeeringRequest{
+		if _, err := api.CreateAzurePeering(b.Context(), peering.ProjectParent("project-042"), v[0].ID, peering.AzurePeeringRequest{
 			SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-042", VNetName: "moving",
 			AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID}); err != nil {
 			b.Fatal(err)
@@ -93,7 +93,7 @@ func BenchmarkDashboardShowsTransition(b *testing.B) {
 	for b.Loop() {
 		i++
 		vnet := "bench-vnet-" + strings.Repeat("x", i)
-		_, err := env.deps.Aiven.CreateAzurePeering(d.m.ctx, "tsdb-staging", vpc, peering.AzurePeeringRequest{
+		_, err := env.deps.Aiven.CreateAzurePeering(d.m.ctx, peering.ProjectParent("tsdb-staging"), vpc, peering.AzurePeeringRequest{
 			SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: vnet,
 			AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID})
 		if err != nil {
@@ -112,7 +112,7 @@ func BenchmarkDashboardShowsTransition(b *testing.B) {
 			return false
 		})
 		shown := time.Now()
-		v, err := env.deps.Aiven.VPC(d.m.ctx, "tsdb-staging", vpc)
+		v, err := env.deps.Aiven.VPC(d.m.ctx, peering.ProjectParent("tsdb-staging"), vpc)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func TestLiveTransitionObserved(t *testing.T) {
 	e := newTestEnv(t, envOptions{noAzure: true, sandbox: sandbox.Options{Speed: 1, Timing: &timing}})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := e.deps.Aiven.CreateAzurePeering(ctx, "tsdb-staging", stagingVPC, peering.AzurePeeringRequest{
+	_, err := e.deps.Aiven.CreateAzurePeering(ctx, peering.ProjectParent("tsdb-staging"), stagingVPC, peering.AzurePeeringRequest{
 		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "app-vnet",
 		AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID})
 	if err != nil {

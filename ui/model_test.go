@@ -194,13 +194,13 @@ func TestMergeCountsStateChanges(t *testing.T) {
 			Peerings: []peering.Connection{{PeerCloudAccount: "s", PeerResourceGroup: "rg", PeerVPC: "vn", State: s}}}}}}
 	}
 	now := time.Now()
-	if n := d.merge(nil, conn(peering.StateApproved), now); n != 0 {
+	if n := d.merge(nil, peering.Inventory{Projects: conn(peering.StateApproved)}, now); n != 0 {
 		t.Errorf("first sight: %d changes", n)
 	}
-	if n := d.merge(nil, conn(peering.StateApproved), now); n != 0 {
+	if n := d.merge(nil, peering.Inventory{Projects: conn(peering.StateApproved)}, now); n != 0 {
 		t.Errorf("no change: %d changes", n)
 	}
-	if n := d.merge(nil, conn(peering.StatePendingPeer), now); n != 1 {
+	if n := d.merge(nil, peering.Inventory{Projects: conn(peering.StatePendingPeer)}, now); n != 1 {
 		t.Errorf("APPROVED → PENDING_PEER: %d changes, want 1", n)
 	}
 }
@@ -212,7 +212,7 @@ func TestTimedPollReadsOnlyMovingProjects(t *testing.T) {
 	env := newTestEnv(t, envOptions{sandbox: sandbox.Options{Speed: 1,
 		Timing: &sandbox.Timing{AivenApproval: sandbox.Duration(time.Hour)}}, noAzure: true})
 	api := env.deps.Aiven
-	if _, err := api.CreateAzurePeering(t.Context(), "tsdb-staging", stagingVPC, peering.AzurePeeringRequest{
+	if _, err := api.CreateAzurePeering(t.Context(), peering.ProjectParent("tsdb-staging"), stagingVPC, peering.AzurePeeringRequest{
 		SubscriptionID: sandbox.UserSubscriptionID, ResourceGroup: "rg-app", VNetName: "moving",
 		AppID: sandbox.ProdPeeringAppID, TenantID: sandbox.UserTenantID}); err != nil {
 		t.Fatal(err)
@@ -232,8 +232,8 @@ func TestTimedPollReadsOnlyMovingProjects(t *testing.T) {
 		t.Errorf("a timed poll while tsdb-staging moves listed the VPCs of %d projects, want 1", n)
 	}
 	d.m.fullAt = d.m.fullAt.Add(-3 * time.Hour) // the slow interval has passed
-	if n := timedPoll(); n != 3 {
-		t.Errorf("a timed poll after the slow interval listed the VPCs of %d projects, want all 3", n)
+	if n := timedPoll(); n != 5 {
+		t.Errorf("a timed poll after the slow interval listed the VPCs of %d projects, want all 5", n)
 	}
 	if !strings.Contains(d.screen(), "◐ 1") {
 		t.Errorf("the moving connection is not counted as pending:\n%s", d.screen())

@@ -58,6 +58,17 @@ func (m *Model) tickScope() []string {
 			moving = append(moving, p.Name)
 		}
 	}
+	// An organization's VPCs are read with any of its projects.
+	for _, o := range m.orgs {
+		if !slices.ContainsFunc(o.VPCs, func(v peering.VPC) bool {
+			return slices.ContainsFunc(v.Peerings, func(c peering.Connection) bool { return c.State.Transitional() })
+		}) {
+			continue
+		}
+		if i := slices.IndexFunc(m.inv, func(p peering.Project) bool { return p.OrganizationID == o.ID }); i >= 0 && !slices.Contains(moving, m.inv[i].Name) {
+			moving = append(moving, m.inv[i].Name)
+		}
+	}
 	return moving
 }
 
@@ -117,7 +128,7 @@ func (m *Model) applyInventory(msg inventoryMsg) tea.Cmd {
 		if msg.inv.User.Email != "" {
 			m.user = msg.inv.User
 		}
-		changed := m.merge(msg.scope, msg.inv.Projects, msg.at)
+		changed := m.merge(msg.scope, msg.inv, msg.at)
 		m.refreshedAt = msg.at
 		if changed > 0 && m.opts.Bell {
 			// A peering moved (APPROVED → PENDING_PEER → ACTIVE, or failed):

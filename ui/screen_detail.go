@@ -89,7 +89,7 @@ func (s *detailScreen) refresh(cm *common) {
 		return v
 	}
 	lines := []string{
-		st.Title.Render(fmt.Sprintf("%s › VPC %s", s.ref.Project, v.ID)) + st.Muted.Render(fmt.Sprintf("  (%s, %s, %s)", v.Cloud, v.CIDR, v.State)),
+		st.Title.Render(fmt.Sprintf("%s › VPC %s", s.ref.owner(), v.ID)) + st.Muted.Render(fmt.Sprintf("  (%s, %s, %s)", v.Cloud, v.CIDR, v.State)),
 		"",
 		kv("state", st.of(stateTone(c.State)).Render(stateLabel(c.State, false))),
 		kv("type", c.Type),
@@ -234,8 +234,8 @@ func (s *detailScreen) timeline(cm *common, rec *peering.Record) []string {
 			}
 		}
 	}
-	if c, _, ok := cm.connection(s.ref); ok {
-		if p, _ := cm.userSide(c, s.aivenVNet(c, rec)); p != nil {
+	if c, v, ok := cm.connection(s.ref); ok {
+		if p, _ := cm.userSide(c, s.aivenVNet(c, rec), v.CIDR); p != nil {
 			for _, o := range cm.syncSeen[syncKey(userVNetID(c), p.Name)] {
 				text := "azure sync " + syncLabel(st, o.To) + st.Muted.Render(" (first seen)")
 				if o.From != "" {
@@ -274,8 +274,8 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, m.checkConnectivity(s.ref)
 	case key.Matches(msg, m.keys.Sync):
 		level := ""
-		if c, _, ok := m.connection(s.ref); ok {
-			if p, _ := m.userSide(c, s.aivenVNet(c, s.record(&m.data))); p != nil {
+		if c, v, ok := m.connection(s.ref); ok {
+			if p, _ := m.userSide(c, s.aivenVNet(c, s.record(&m.data)), v.CIDR); p != nil {
 				level = p.SyncLevel
 			}
 		}

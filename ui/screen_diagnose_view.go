@@ -14,7 +14,7 @@ func (s *diagnoseScreen) view(cm *common) string {
 	st, w, h := cm.styles, cm.width, cm.height
 	ds := s.state(cm.data)
 	var b strings.Builder
-	b.WriteString(clip(st.Title.Render(fmt.Sprintf("%s › VPC %s › %s/%s", s.ref.Project, short(s.ref.VPCID), s.ref.Key.PeerResourceGroup, s.ref.Key.PeerVPC)), w))
+	b.WriteString(clip(st.Title.Render(fmt.Sprintf("%s › VPC %s › %s/%s", s.ref.owner(), short(s.ref.VPCID), s.ref.Key.PeerResourceGroup, s.ref.Key.PeerVPC)), w))
 	b.WriteByte('\n')
 	b.WriteString(clip(s.stateLine(cm, ds), w))
 	b.WriteByte('\n')
@@ -177,6 +177,11 @@ func azureOf(st *Styles, f *peering.Facts) string {
 	}
 	if remote == "" && f.Record != nil {
 		remote = f.Record.Output(peering.OutAivenVNetID)
+	}
+	if remote == "" {
+		// The diagnosis told Aiven's peering apart (by the VPC's CIDR)
+		// when the VNet has several outside the subscription.
+		remote = f.AivenVNetGuess
 	}
 	for _, p := range f.VNet.Peerings {
 		if remote != "" && strings.EqualFold(p.RemoteVNetID, remote) {

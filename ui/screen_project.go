@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -11,9 +12,13 @@ import (
 )
 
 // projectScreen shows a project's VPCs, each followed by its peering
-// connections.
+// connections, and after them the organization VPCs its services use; for
+// an organization (org set) it shows the organization's VPCs. One screen
+// serves both parents, as one step table does.
 type projectScreen struct {
-	name   string
+	name string
+	// org: name is an organization id, and the VPCs are its own.
+	org    bool
 	t      table
 	narrow bool
 	// refs maps row ids of connections to their identity.
@@ -24,10 +29,46 @@ func newProjectScreen(name string) *projectScreen {
 	return &projectScreen{name: name, t: newTable(nil, "this project has no VPCs")}
 }
 
-func (s *projectScreen) crumb() string         { return s.name }
+// newOrgScreen shows an organization's VPCs.
+func newOrgScreen(id string) *projectScreen {
+	return &projectScreen{name: id, org: true, t: newTable(nil, "this organization has no VPCs")}
+}
+
+func (s *projectScreen) crumb() string {
+	if s.org {
+		return "org " + s.name
+	}
+	return s.name
+}
 func (s *projectScreen) keyMap(k *Keys) keyMap { return k.projectMap() }
 func (s *projectScreen) capturing() bool       { return s.t.filtering }
-func (s *projectScreen) scope() string         { return s.name }
+
+// scope is what a poll of this screen refreshes: the project (which reads
+// its organization's VPCs too), or everything for an organization.
+func (s *projectScreen) scope() string {
+	if s.org {
+		return ""
+	}
+	return s.name
+}
+
+// vpcs are the VPCs the screen lists: the project's and the organization
+// VPCs it uses, or the organization's. ok is false when the parent is not
+// (yet) in the inventory.
+func (s *projectScreen) vpcs(d *data) (vpcs []peering.VPC, ok bool, err error) {
+	if s.org {
+		o, ok := d.org(s.name)
+		if !ok {
+			return nil, false, nil
+		}
+		return o.VPCs, true, o.Err
+	}
+	p, ok := d.project(s.name)
+	if !ok {
+		return nil, false, nil
+	}
+	return append(slices.Clip(p.VPCs), d.orgVPCsUsedBy(s.name)...), true, p.Err
+}
 
 func (s *projectScreen) columns(w int) []column {
 	// Below 150 columns states are abbreviated and accounts shortened;
@@ -51,31 +92,43 @@ func (s *projectScreen) columns(w int) []column {
 func (s *projectScreen) refresh(cm *common) {
 	s.t.cols = s.columns(cm.width)
 	s.t.setHeight(cm.height - 1)
-	p, ok := cm.project(s.name)
+	vpcs, ok, err := s.vpcs(cm.data)
 	if !ok {
-		if cm.loaded {
-			s.t.empty = "project " + s.name + " is not visible (any more) with this Aiven token"
-		} else {
+		switch {
+		case !cm.loaded:
 			s.t.empty = "loading…"
+		case s.org:
+			s.t.empty = "organization " + s.name + " has no VPCs visible with this Aiven token"
+		default:
+			s.t.empty = "project " + s.name + " is not visible (any more) with this Aiven token"
 		}
 		s.t.setRows(nil)
 		return
 	}
-	if p.Err != nil {
-		s.t.empty = "could not read the VPCs: " + oneLine(p.Err.Error())
-	} else {
+	switch {
+	case err != nil:
+		s.t.empty = "could not read the VPCs: " + oneLine(err.Error())
+	case s.org:
+		s.t.empty = "this organization has no VPCs"
+	default:
 		s.t.empty = "this project has no VPCs (create one in the Aiven console)"
 	}
-	n := len(p.VPCs)
-	for _, v := range p.VPCs {
+	n := len(vpcs)
+	for _, v := range vpcs {
 		n += max(1, len(v.Peerings))
 	}
 	rows := make([]row, 0, n)
 	s.refs = make(map[string]connRef, n)
-	for _, v := range p.VPCs {
+	for _, v := range vpcs {
 		group := "vpc:" + v.ID
 		t := toneGroup
 		line := fmt.Sprintf("▾ VPC %s  %s  %s  %s", short(v.ID), v.Cloud, v.CIDR, v.State)
+		if v.Parent.IsOrganization() {
+			// Marked in words and in its own style: shared, not the project's.
+			t = toneOrgVPC
+			line = fmt.Sprintf("▾ ORG VPC %s  %s  %s  %s  %s  · organization %s · %s", short(v.ID), orDash(v.DisplayName), v.Cloud, v.CIDR, v.State,
+				v.Parent.ID, usedByText(v.UsedBy))
+		}
 		switch {
 		case v.Err != nil:
 			t = toneFailed
@@ -84,7 +137,7 @@ func (s *projectScreen) refresh(cm *common) {
 			line += fmt.Sprintf("  · %d peering(s)", len(v.Peerings))
 		}
 		rows = append(rows, row{id: group, group: group, header: true, line: line, tone: t,
-			search: searchText(v.ID, v.Cloud, v.CIDR, v.State)})
+			search: searchText(v.ID, v.Cloud, v.CIDR, v.State, v.DisplayName, v.Parent.ID)})
 		if len(v.Peerings) == 0 && v.Err == nil {
 			hint := "  no peering connections"
 			if v.IsAzure() {
@@ -94,7 +147,7 @@ func (s *projectScreen) refresh(cm *common) {
 				search: searchText(v.ID)})
 		}
 		for _, c := range v.Peerings {
-			ref := connRef{Project: s.name, VPCID: v.ID, Key: c.Key()}
+			ref := refIn(s.name, v, c)
 			id := ref.id()
 			s.refs[id] = ref
 			account := c.PeerCloudAccount
@@ -110,7 +163,7 @@ func (s *projectScreen) refresh(cm *common) {
 			if st == toneFailed {
 				msgTone = toneFailed
 			}
-			if p, _ := cm.userSide(c, ""); p != nil && outOfSync(p.SyncLevel) {
+			if p, _ := cm.userSide(c, "", v.CIDR); p != nil && outOfSync(p.SyncLevel) {
 				// The Azure side, as last read: traffic to new ranges is cut.
 				msg, msgTone = "⇄ "+peering.SyncShort(p.SyncLevel)+" · "+msg, tonePending
 			}
@@ -171,6 +224,9 @@ func (s *projectScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		}
 		return true, m.push(newDetailScreen(ref))
 	case key.Matches(msg, m.keys.New):
+		if s.org {
+			return true, m.openOrgWizard(s.name, s.selectedVPC())
+		}
 		return true, m.openWizard(s.name, s.selectedVPC())
 	case key.Matches(msg, m.keys.Diagnose):
 		if isConn {
@@ -191,13 +247,13 @@ func (s *projectScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 func (s *projectScreen) enter(m *Model) tea.Cmd { return s.poll(m) }
 
 func (s *projectScreen) poll(m *Model) tea.Cmd {
-	p, ok := m.project(s.name)
+	vpcs, ok, _ := s.vpcs(&m.data)
 	if !ok || m.deps.Network == nil {
 		return nil
 	}
 	seen := map[string]bool{}
 	var cmds []tea.Cmd
-	for _, v := range p.VPCs {
+	for _, v := range vpcs {
 		for _, c := range v.Peerings {
 			id := userVNetID(c)
 			if c.State != peering.StateActive || id == "" || seen[strings.ToLower(id)] {
@@ -211,11 +267,8 @@ func (s *projectScreen) poll(m *Model) tea.Cmd {
 }
 
 func (s *projectScreen) transitional(cm *common) bool {
-	p, ok := cm.project(s.name)
-	if !ok {
-		return false
-	}
-	for _, v := range p.VPCs {
+	vpcs, _, _ := s.vpcs(cm.data)
+	for _, v := range vpcs {
 		for _, c := range v.Peerings {
 			if c.State.Transitional() {
 				return true
@@ -225,14 +278,19 @@ func (s *projectScreen) transitional(cm *common) bool {
 	return false
 }
 
-// vpcOf returns a project's VPC by id.
-func vpcOf(p *peering.Project, id string) (peering.VPC, bool) {
-	for _, v := range p.VPCs {
-		if v.ID == id {
-			return v, true
-		}
+// usedByText says which projects' services run in an organization VPC.
+func usedByText(projects []string) string {
+	if len(projects) == 0 {
+		return "no project's services use it yet"
 	}
-	return peering.VPC{}, false
+	return "used by " + strings.Join(projects, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func (s *projectScreen) paste(text string) { s.t.paste(text) }

@@ -38,9 +38,9 @@ func (s *projectsScreen) view(cm *common) string { return s.t.view(cm.styles, cm
 // counts are a project's peerings by kind of state.
 type counts struct{ active, pending, failed, total int }
 
-func countPeerings(p peering.Project) counts {
+func countPeerings(vpcs []peering.VPC) counts {
 	var c counts
-	for _, v := range p.VPCs {
+	for _, v := range vpcs {
 		for _, pc := range v.Peerings {
 			c.total++
 			switch {
@@ -60,7 +60,7 @@ func (s *projectsScreen) refresh(cm *common) {
 	s.t.setHeight(cm.height - 1)
 	rows := make([]row, 0, len(cm.inv))
 	for _, p := range cm.inv {
-		c := countPeerings(p)
+		c := countPeerings(p.VPCs)
 		var clouds []string
 		for _, v := range p.VPCs {
 			if !slices.Contains(clouds, v.Cloud) {
@@ -88,16 +88,22 @@ func (s *projectsScreen) refresh(cm *common) {
 				note, noteTone = "⚠ "+strconv.Itoa(bad)+" VPC(s) unreadable", toneFailed
 			}
 		}
-		tones := []tone{toneNone, toneMuted, toneNone, toneNone, toneNone, toneNone, noteTone}
-		if c.active > 0 {
-			tones[3] = toneOK
+		if used := cm.orgVPCsUsedBy(p.Name); len(used) > 0 && noteTone != toneFailed {
+			names := make([]string, 0, len(used))
+			for _, v := range used {
+				names = append(names, orDash(v.DisplayName))
+			}
+			uses := "uses ORG VPC " + strings.Join(names, ", ")
+			if len(p.VPCs) == 0 || note == "" {
+				note = uses // its own "no VPCs" would mislead
+			} else {
+				note += " · " + uses
+			}
+			if noteTone == toneNone || noteTone == toneMuted {
+				noteTone = toneOrgVPC
+			}
 		}
-		if c.pending > 0 {
-			tones[4] = tonePending
-		}
-		if c.failed > 0 {
-			tones[5] = toneFailed
-		}
+		tones := rowTones(toneNone, c, noteTone)
 		rows = append(rows, row{
 			id: p.Name,
 			cells: []string{p.Name, cloudText, strconv.Itoa(len(p.VPCs)),
@@ -106,6 +112,7 @@ func (s *projectsScreen) refresh(cm *common) {
 			search: searchText(p.Name, cloudText, note),
 		})
 	}
+	rows = append(rows, orgRows(cm)...)
 	if !cm.loaded {
 		s.t.empty = "loading projects…"
 		if cm.pollErr != nil {
@@ -115,6 +122,58 @@ func (s *projectsScreen) refresh(cm *common) {
 		s.t.empty = "no projects visible with this Aiven token"
 	}
 	s.t.setRows(rows)
+}
+
+// orgPrefix marks the row id of an organization among the projects.
+const orgPrefix = "org:"
+
+// orgRows are the organizations with VPCs of their own, after the
+// projects, marked ORG: enter opens their VPCs, n peers one.
+func orgRows(cm *common) []row {
+	rows := make([]row, 0, len(cm.orgs))
+	for _, o := range cm.orgs {
+		c := countPeerings(o.VPCs)
+		var clouds []string
+		for _, v := range o.VPCs {
+			if !slices.Contains(clouds, v.Cloud) {
+				clouds = append(clouds, v.Cloud)
+			}
+		}
+		note := "organization VPCs, shared by its projects"
+		if o.Err != nil {
+			note = "⚠ unreadable: " + oneLine(o.Err.Error())
+		}
+		noteTone := toneOrgVPC
+		if o.Err != nil {
+			noteTone = toneFailed
+		}
+		tones := rowTones(toneOrgVPC, c, noteTone)
+		cloudText := strings.Join(clouds, ",")
+		rows = append(rows, row{
+			id: orgPrefix + o.ID,
+			cells: []string{"ORG " + o.ID, cloudText, strconv.Itoa(len(o.VPCs)),
+				countCell(c.active, iconOK), countCell(c.pending, iconPending), countCell(c.failed, iconFailed), note},
+			tones:  tones,
+			search: searchText("org organization", o.ID, cloudText, note),
+		})
+	}
+	return rows
+}
+
+// rowTones colour a row of the projects table: its name, the counts by
+// what they count, and its note.
+func rowTones(name tone, c counts, note tone) []tone {
+	tones := []tone{name, toneMuted, toneNone, toneNone, toneNone, toneNone, note}
+	if c.active > 0 {
+		tones[3] = toneOK
+	}
+	if c.pending > 0 {
+		tones[4] = tonePending
+	}
+	if c.failed > 0 {
+		tones[5] = toneFailed
+	}
+	return tones
 }
 
 func countCell(n int, icon string) string {
@@ -134,10 +193,16 @@ func (s *projectsScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		if !ok {
 			return true, nil
 		}
+		if org, isOrg := strings.CutPrefix(r.id, orgPrefix); isOrg {
+			return true, m.push(newOrgScreen(org))
+		}
 		return true, m.push(newProjectScreen(r.id))
 	case key.Matches(msg, m.keys.New):
 		if !ok {
 			return true, nil
+		}
+		if org, isOrg := strings.CutPrefix(r.id, orgPrefix); isOrg {
+			return true, m.openOrgWizard(org, "")
 		}
 		return true, m.openWizard(r.id, "")
 	}
@@ -145,6 +210,11 @@ func (s *projectsScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 }
 
 func (s *projectsScreen) transitional(cm *common) bool {
+	for _, o := range cm.orgs {
+		if countPeerings(o.VPCs).pending > 0 {
+			return true
+		}
+	}
 	for _, p := range cm.inv {
 		for _, v := range p.VPCs {
 			for _, c := range v.Peerings {

@@ -110,7 +110,7 @@ func TestScreens(t *testing.T) {
 				t.Errorf("analytics row = %q, want its failed count", l)
 			}
 
-			tm.typeKeys("jj\r") // tsdb-staging
+			tm.typeKeys("jjjj\r") // tsdb-staging (after analytics, orders, orders-staging, tsdb-prod)
 			tm.waitFor("projects › tsdb-staging", "VPC 2a3b4c5d", "no peering connections")
 			tm.typeKeys("\x1b") // esc
 			tm.waitFor("PROJECT")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -27,7 +28,10 @@ var stageNames = []string{"1/5 project VPC", "2/5 subscription", "3/5 VNet", "4/
 // option, and a review that shows what Aiven will be sent.
 type wizardScreen struct {
 	baseScreen
+	// project is the project the wizard was opened on; org, instead, the
+	// organization whose VPCs it offers (opened on an organization).
 	project string
+	org     string
 	stage   wizardStage
 	preVPC  string
 	// defaultSub is preselected among the subscriptions.
@@ -71,10 +75,56 @@ func (m *Model) openWizard(project, vpcID string) tea.Cmd {
 		m.setStatus("creating a peering needs Azure: "+why, true)
 		return nil
 	}
-	w := &wizardScreen{project: project, preVPC: vpcID, defaultSub: m.deps.DefaultSubscription,
+	return m.push(newWizard(m, project, "", vpcID))
+}
+
+// openOrgWizard starts the wizard on an organization's VPCs.
+func (m *Model) openOrgWizard(org, vpcID string) tea.Cmd {
+	if m.opts.ReadOnly {
+		m.setStatus(readOnlyRefusal("a new peering"), true)
+		return nil
+	}
+	if m.deps.Runbook == nil || m.deps.Network == nil {
+		return m.openWizard("", vpcID) // says why
+	}
+	return m.push(newWizard(m, "", org, vpcID))
+}
+
+func newWizard(m *Model, project, org, vpcID string) *wizardScreen {
+	w := &wizardScreen{project: project, org: org, preVPC: vpcID, defaultSub: m.deps.DefaultSubscription,
 		appName: field{limit: 120}, role: peering.RoleNetworkContributor, aivenApp: field{limit: 36}}
 	w.aivenApp.SetValue(peering.DefaultAivenAppID)
-	return m.push(w)
+	return w
+}
+
+// vpcChoices are the VPCs the wizard offers: the project's own and its
+// organization's (which any of the organization's projects may use), or
+// the organization's alone.
+func (s *wizardScreen) vpcChoices(d *data) ([]peering.VPC, bool) {
+	if s.org != "" {
+		o, ok := d.org(s.org)
+		if !ok {
+			return nil, false
+		}
+		return o.VPCs, true
+	}
+	p, ok := d.project(s.project)
+	if !ok {
+		return nil, false
+	}
+	vpcs := slices.Clip(p.VPCs)
+	if p.OrganizationID != "" {
+		vpcs = append(vpcs, d.orgVPCsOf(p.OrganizationID)...)
+	}
+	return vpcs, true
+}
+
+// owner names the wizard's parent for titles.
+func (s *wizardScreen) owner() string {
+	if s.org != "" {
+		return "organization " + s.org
+	}
+	return s.project
 }
 
 func (s *wizardScreen) crumb() string { return "new peering" }
@@ -137,7 +187,7 @@ func (s *wizardScreen) setStage(cm *common, st wizardStage) {
 		}, "")
 	case stageOptions:
 		if s.appName.Value() == "" {
-			s.appName.SetValue("azpeer-" + s.project + "-" + strings.ToLower(s.vnet.Name))
+			s.appName.SetValue("azpeer-" + s.target().Owner() + "-" + strings.ToLower(s.vnet.Name))
 		}
 		s.focusOption()
 	}
@@ -274,11 +324,15 @@ func (s *wizardScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 	switch s.stage {
 	case stageVPC:
-		p, ok := m.project(s.project)
+		vpcs, ok := s.vpcChoices(&m.data)
 		if !ok {
 			return nil
 		}
-		s.vpc, _ = vpcOf(p, id)
+		for _, v := range vpcs {
+			if v.ID == id {
+				s.vpc = v
+			}
+		}
 		s.loading = true
 		s.subsSeq = m.nextSeq()
 		s.setStage(m.common(), stageSubscription)
@@ -309,9 +363,14 @@ func (s *wizardScreen) choose(m *Model, id string) tea.Cmd {
 	return nil
 }
 
+// target is the peering chosen; an organization VPC's is its organization's.
 func (s *wizardScreen) target() peering.Target {
-	return peering.Target{Project: s.project, VPCID: s.vpc.ID, SubscriptionID: s.sub.ID,
+	t := peering.Target{Project: s.project, VPCID: s.vpc.ID, SubscriptionID: s.sub.ID,
 		ResourceGroup: s.vnet.ResourceGroup, VNetName: s.vnet.Name}
+	if s.vpc.Parent.IsOrganization() {
+		t.Project, t.Organization = "", s.vpc.Parent.ID
+	}
+	return t
 }
 
 func (s *wizardScreen) paste(text string) {

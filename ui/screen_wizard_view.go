@@ -23,15 +23,20 @@ func (s *wizardScreen) refresh(cm *common) {
 }
 
 func (s *wizardScreen) vpcRows(d *data) {
-	p, ok := d.project(s.project)
+	vpcs, ok := s.vpcChoices(d)
 	if !ok {
 		s.t.setRows(nil)
 		return
 	}
 	var rows []row
 	first := ""
-	for _, v := range p.VPCs {
+	for _, v := range vpcs {
 		note, mark, t := fmt.Sprintf("%d peering(s)", len(v.Peerings)), "✓", toneOK
+		idTone := toneNone
+		if v.Parent.IsOrganization() {
+			note = fmt.Sprintf("ORG VPC %s of organization %s, %s · %s", orDash(v.DisplayName), v.Parent.ID, usedByText(v.UsedBy), note)
+			idTone = toneOrgVPC
+		}
 		switch {
 		case !v.IsAzure():
 			note, mark, t = "not an Azure region: VNet peering needs an azure-* VPC", "✗", toneMuted
@@ -44,7 +49,7 @@ func (s *wizardScreen) vpcRows(d *data) {
 			first = v.ID
 		}
 		rows = append(rows, row{id: v.ID, cells: []string{mark, short(v.ID), v.Cloud, v.CIDR, v.State, note},
-			tones: []tone{t, toneNone, toneNone, toneNone, toneNone, toneMuted}, search: searchText(v.ID, v.Cloud, v.CIDR, note)})
+			tones: []tone{t, idTone, toneNone, toneNone, toneNone, toneMuted}, search: searchText(v.ID, v.Cloud, v.CIDR, note)})
 	}
 	fresh := len(s.t.all) == 0
 	s.t.setRows(rows)
@@ -116,7 +121,7 @@ func (s *wizardScreen) vnetRows() {
 func (s *wizardScreen) view(cm *common) string {
 	st, w, h := cm.styles, cm.width, cm.height
 	var b strings.Builder
-	b.WriteString(st.Title.Render("New peering for "+s.project) + st.Muted.Render("  · step "+stageNames[s.stage]))
+	b.WriteString(st.Title.Render("New peering for "+s.owner()) + st.Muted.Render("  · step "+stageNames[s.stage]))
 	b.WriteByte('\n')
 	b.WriteString(st.Muted.Render(s.summary()))
 	b.WriteString("\n\n")
@@ -186,7 +191,7 @@ func (s *wizardScreen) reviewView(st *Styles, w int) string {
 	}
 	appName := strings.TrimSpace(s.appName.Value())
 	lines := []string{
-		kv("Aiven", fmt.Sprintf("%s / VPC %s (%s, %s)", t.Project, t.VPCID, s.vpc.Cloud, s.vpc.CIDR)),
+		kv("Aiven", fmt.Sprintf("%s / %s %s (%s, %s)", t.Parent(), t.Parent().VPCNoun(), t.VPCID, s.vpc.Cloud, s.vpc.CIDR)),
 		kv("Azure", fmt.Sprintf("%s (%s)", s.sub.DisplayName, t.SubscriptionID)),
 		kv("VNet", fmt.Sprintf("%s/%s (%s)", t.ResourceGroup, t.VNetName, strings.Join(s.vnet.AddressPrefixes, ", "))),
 		kv("sent to Aiven", sent+"  "+lower),

@@ -37,8 +37,11 @@ type Styles struct {
 	TableHeader lipgloss.Style
 	Selected    lipgloss.Style
 	Group       lipgloss.Style
-	Label       lipgloss.Style
-	Value       lipgloss.Style
+	// OrgVPC marks an organization's VPC (shared by its projects) beside
+	// project VPCs; its rows also say "ORG", for NO_COLOR.
+	OrgVPC lipgloss.Style
+	Label  lipgloss.Style
+	Value  lipgloss.Style
 
 	// Status line.
 	StatusInfo  lipgloss.Style
@@ -65,6 +68,7 @@ func NewStyles(isDark bool) Styles {
 	muted := ld(lipgloss.Color("#6E7781"), lipgloss.Color("#8B949E"))
 	fg := ld(lipgloss.Color("#1F2328"), lipgloss.Color("#E6EDF3"))
 	accent := ld(lipgloss.Color("#8250DF"), lipgloss.Color("#BC8CFF"))
+	teal := ld(lipgloss.Color("#1B7C83"), lipgloss.Color("#39C5CF"))
 
 	s := Styles{
 		Brand:    lipgloss.NewStyle().Bold(true).Foreground(accent),
@@ -87,6 +91,7 @@ func NewStyles(isDark bool) Styles {
 		TableHeader: lipgloss.NewStyle().Bold(true).Foreground(muted),
 		Selected:    lipgloss.NewStyle().Reverse(true).Bold(true),
 		Group:       lipgloss.NewStyle().Bold(true).Foreground(accent),
+		OrgVPC:      lipgloss.NewStyle().Bold(true).Foreground(teal),
 		Label:       lipgloss.NewStyle().Foreground(muted),
 		Value:       lipgloss.NewStyle().Foreground(fg),
 
@@ -128,6 +133,7 @@ const (
 	toneGone
 	toneMuted
 	toneGroup
+	toneOrgVPC
 	toneCount
 )
 
@@ -148,6 +154,8 @@ func (s *Styles) of(t tone) lipgloss.Style {
 		return s.Muted
 	case toneGroup:
 		return s.Group
+	case toneOrgVPC:
+		return s.OrgVPC
 	}
 	return s.Value
 }

@@ -49,8 +49,10 @@ func (d *data) observeSync(prev, v peering.VNet, at time.Time) {
 
 // userSide is the peering of the user's VNet to Aiven's network for a
 // connection, as last read (nil when not read, or there is none). aiven is
-// Aiven's VNet id when known (state_info, else the run record).
-func (d *data) userSide(c peering.Connection, aiven string) (*peering.VNetPeering, bool) {
+// Aiven's VNet id when known (state_info, else the run record); vpcCIDR
+// tells Aiven's peerings apart when the VNet is peered with several Aiven
+// VPCs and Aiven's VNet is not known.
+func (d *data) userSide(c peering.Connection, aiven, vpcCIDR string) (*peering.VNetPeering, bool) {
 	side, ok := d.azure[strings.ToLower(userVNetID(c))]
 	if !ok {
 		return nil, false
@@ -65,6 +67,9 @@ func (d *data) userSide(c peering.Connection, aiven string) (*peering.VNetPeerin
 	}
 	if aiven == "" && len(side.vnet.Peerings) == 1 {
 		return &side.vnet.Peerings[0], true
+	}
+	if aiven == "" {
+		return peering.AivenSideOf(side.vnet, "", peering.Target{SubscriptionID: c.PeerCloudAccount}, vpcCIDR), true
 	}
 	return nil, true
 }
