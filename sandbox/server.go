@@ -319,6 +319,8 @@ func (s *Server) route(r *http.Request) (API, http.HandlerFunc) {
 		api, h = APIARM, s.handleARM
 	case isEntraPath(p):
 		api, h = APIEntra, s.handleEntra
+	case lp == "/devicelogin":
+		api, h = APIEntra, s.handleDeviceLogin
 	}
 	host := strings.ToLower(r.Host)
 	if hh, _, err := net.SplitHostPort(host); err == nil {
