@@ -256,7 +256,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 		return
 	}
 	switch grant {
-	case grantDeviceCode:
+	case grantDeviceCode, "device_code":
 		s.tokenDeviceCode(w, r, f, v2)
 		return
 	case "refresh_token":

@@ -63,7 +63,9 @@ import (
 // HomeAccountID). The simulated clock scales expires_in and interval:
 // a demo at 20× expires its codes 20× sooner.
 
-// grantDeviceCode is RFC 8628's grant type.
+// grantDeviceCode is RFC 8628's grant type. MSAL Go sends the short
+// form "device_code" (apps/internal/oauth/ops/accesstokens: grant.DeviceCode),
+// which Entra takes as well.
 const grantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 
 // Public clients: Microsoft's first-party apps that exist in every tenant
@@ -132,6 +134,16 @@ func (s *Server) realSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
 }
 
+// pollInterval is the interval a device code asks clients to poll at, in
+// seconds: Entra's 5 on the simulated clock, 1 on the instant clock (where
+// nothing is worth waiting for).
+func (s *Server) pollInterval() int {
+	if s.clock.Speed() == 0 {
+		return 1
+	}
+	return s.realSeconds(deviceCodeInterval)
+}
+
 // userCodeAlphabet leaves out letters and digits people confuse.
 const userCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -194,7 +206,7 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, ten
 	uri := requestBase(r) + "/devicelogin"
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user_code": dc.UserCode, "device_code": dc.DeviceCode, "verification_uri": uri,
-		"expires_in": s.realSeconds(world.deviceCodeLifetime()), "interval": s.realSeconds(deviceCodeInterval),
+		"expires_in": s.realSeconds(world.deviceCodeLifetime()), "interval": s.pollInterval(),
 		"message": "To sign in, use a web browser to open the page " + uri + " and enter the code " + dc.UserCode + " to authenticate.",
 	})
 }
@@ -237,7 +249,7 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, f url.V
 		aadError(w, http.StatusBadRequest, "authorization_declined", 70000, "The user has declined to authorize the device.")
 		return
 	case dc.Status == "pending" && world.variant(VariantEntraDeviceCodePolling) == "slow-down" &&
-		!last.IsZero() && time.Since(last) < time.Duration(s.realSeconds(deviceCodeInterval))*time.Second:
+		!last.IsZero() && time.Since(last) < time.Duration(s.pollInterval())*time.Second:
 		aadError(w, http.StatusBadRequest, "slow_down", 70016, "The client is polling too fast. Wait the interval before polling again.")
 		return
 	case dc.Status == "pending":
