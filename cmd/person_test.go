@@ -68,7 +68,7 @@ func approveOverHTTP(t *testing.T, s *sandbox.Server, userCode, user string) {
 }
 
 // userCodeRE finds the code in Entra's device-code message.
-var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]+) to authenticate`)
+var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]{6,})`)
 
 // azDeviceCodeLogin runs `az login --use-device-code`, answers its code as
 // user and waits for it to finish.

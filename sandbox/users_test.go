@@ -20,9 +20,16 @@ import (
 // sandbox; its prompt answers the code as user (a UPN or object id).
 func personCredential(t testing.TB, s *sandbox.Server, tenant, user string) *azidentity.DeviceCodeCredential {
 	t.Helper()
+	prompts := 0
+	t.Cleanup(func() {
+		if prompts > 1 {
+			t.Errorf("%d device codes for one person: the refresh token should serve every later token", prompts)
+		}
+	})
 	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
 		ClientOptions: clientOptions(s), TenantID: tenant, DisableInstanceDiscovery: true,
 		UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
+			prompts++
 			if !strings.Contains(m.Message, m.UserCode) || !strings.HasSuffix(m.VerificationURL, "/devicelogin") {
 				t.Errorf("device code message %q, verification URL %q", m.Message, m.VerificationURL)
 			}
