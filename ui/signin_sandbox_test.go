@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/azpeer/azpeer/azure"
+	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
+)
+
+// TestDeviceCodeSignInWithTheSandbox runs the sign-in panel against a real
+// device-code endpoint: azidentity's DeviceCodeCredential (the one the
+// command layer builds when nothing else signs in) asks the sandbox for a
+// code, the panel shows the sandbox's code and URL, the person approves
+// it, and the dashboard goes on signed in as that person.
+func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
+	e := newTestEnv(t, envOptions{noAzure: true})
+	getenv := sandboxtest.Environ(t, e.s, nil) // no Azure credential at all
+	ep, err := azure.EndpointsFromEnv("public", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make(chan DeviceCodeMessage, 1)
+	prompt := func(_ context.Context, m azidentity.DeviceCodeMessage) error {
+		select {
+		case codes <- DeviceCodeMessage{UserCode: m.UserCode, VerificationURL: m.VerificationURL, Message: m.Message}:
+		default:
+		}
+		return nil
+	}
+	cred, src, err := azure.Credential(sandboxtest.Context(t), ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true, UserPrompt: prompt})
+	if err != nil || src.Kind != azure.SourceDeviceCode {
+		t.Fatalf("credential %v from %v, want a device code", err, src)
+	}
+	co, err := ep.ClientOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	network, err := azure.NewNetwork(cred, co, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := azure.NewDirectory(cred, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := e.deps
+	deps.Network, deps.WhoAmI, deps.DeviceCode = network, azure.NewIdentity(cred, ep, dir), codes
+	deps.Identity.AzureSource, deps.Identity.AzureTenantID = src.String(), ""
+	d := newDriver(t, deps, fastOptions(), 120, 40)
+
+	var code string
+	d.until("the sandbox's code on the panel", func() bool {
+		pending := e.s.PendingUserCodes()
+		if len(pending) == 1 && strings.Contains(d.screen(), pending[0]) {
+			code = pending[0]
+			return true
+		}
+		return false
+	})
+	d.untilScreen("Azure sign-in", e.s.URL()+"/devicelogin")
+	d.press("c")
+	d.until("the clipboard", func() bool { return d.copied != "" })
+	if d.copied != code {
+		t.Errorf("c copied %q, want the sandbox's code %q", d.copied, code)
+	}
+	if err := e.s.ApproveDeviceCode(code, sandbox.AdminUserUPN); err != nil {
+		t.Fatal(err)
+	}
+	d.untilScreen(sandbox.AdminUserUPN, "Contoso")
+	d.until("the panel to close", func() bool { return !strings.Contains(d.screen(), "Azure sign-in") })
+	if p := e.s.PendingUserCodes(); len(p) != 0 {
+		t.Errorf("codes still pending after the sign-in: %v", p)
+	}
+}
