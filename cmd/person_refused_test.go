@@ -87,7 +87,7 @@ func sandboxCounts(t *testing.T, s *sandbox.Server) map[string]int {
 // the sandbox holds nothing new.
 func TestPeopleWithoutTheRightsAreRefusedBeforeAnything(t *testing.T) {
 	s := sandboxtest.Start(t, sandbox.Options{})
-	// Aiven's app has no service principal in the tenant yet: step 7
+	// Aiven's app has no service principal in the tenant yet: the step
 	// creates it, which needs a directory role.
 	if !s.RemoveServicePrincipal(sandbox.UserTenantID, sandbox.AivenDefaultAppID) {
 		t.Fatal("the default scenario has Aiven's service principal in the user's tenant")
@@ -100,9 +100,9 @@ func TestPeopleWithoutTheRightsAreRefusedBeforeAnything(t *testing.T) {
 		user string
 		want []string
 	}{
-		// Owner of the subscription, no directory role: step 7's.
+		// Owner of the subscription, no directory role: creating Aiven's service principal needs one.
 		{sandbox.OwnerUserUPN, []string{sandbox.OwnerUserUPN + " cannot create a service principal for Aiven's app", "Application Administrator", "ask a Privileged Role Administrator", "nothing was created"}},
-		// Network Contributor on rg-app: may not assign roles (steps 6 and 9).
+		// Network Contributor on rg-app: may not assign roles.
 		{sandbox.NetworkUserUPN, []string{sandbox.NetworkUserUPN + " cannot perform Microsoft.Authorization/roleAssignments/write", "Owner or User Access Administrator", "ask one to grant it", "nothing was created"}},
 	} {
 		t.Run(tc.user, func(t *testing.T) {
