@@ -261,9 +261,11 @@ func aivenToken(getenv func(string) string) (token, source string, err error) {
 		"or sign in with avn user login; to try azpeer without an account, add --sandbox")
 }
 
-// subscription picks the subscription: --subscription, AZURE_SUBSCRIPTION_ID,
-// or the only one visible.
-func (b *backend) subscription(ctx context.Context, flag string) (string, error) {
+// chosenSubscription is the subscription the person chose, if any:
+// --subscription, AZURE_SUBSCRIPTION_ID, the configuration's, or, signed
+// in with the Azure CLI, its default (az account set), as az itself would
+// use; "" when none was.
+func (b *backend) chosenSubscription(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
@@ -273,17 +275,24 @@ func (b *backend) subscription(ctx context.Context, flag string) (string, error)
 	if b.configSubscription != "" {
 		return b.configSubscription, nil
 	}
-	if b.Network == nil {
-		return "", b.azureError()
-	}
-	if b.AzureSource.Kind == azure.SourceAzureCLI {
-		// Signed in with the Azure CLI: its default (az account set), as
-		// az itself would use.
+	if b.Network != nil && b.AzureSource.Kind == azure.SourceAzureCLI {
 		if s, ok, err := azure.CLIDefaultSubscription(b.getenv); err != nil {
 			return "", err
 		} else if ok {
 			return s.ID, nil
 		}
+	}
+	return "", nil
+}
+
+// subscription picks the subscription: the one chosen (chosenSubscription),
+// or the only one visible.
+func (b *backend) subscription(ctx context.Context, flag string) (string, error) {
+	if sub, err := b.chosenSubscription(flag); sub != "" || err != nil {
+		return sub, err
+	}
+	if b.Network == nil {
+		return "", b.azureError()
 	}
 	subs, err := b.Network.Subscriptions(ctx)
 	if err != nil {

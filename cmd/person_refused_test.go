@@ -92,10 +92,7 @@ func TestPeopleWithoutTheRightsAreRefusedBeforeAnything(t *testing.T) {
 	if !s.RemoveServicePrincipal(sandbox.UserTenantID, sandbox.AivenDefaultAppID) {
 		t.Fatal("the default scenario has Aiven's service principal in the user's tenant")
 	}
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, s.CA().CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca := writeCA(t, s)
 	for _, tc := range []struct {
 		user string
 		want []string
@@ -106,26 +103,8 @@ func TestPeopleWithoutTheRightsAreRefusedBeforeAnything(t *testing.T) {
 		{sandbox.NetworkUserUPN, []string{sandbox.NetworkUserUPN + " cannot perform Microsoft.Authorization/roleAssignments/write", "Owner or User Access Administrator", "ask one to grant it", "nothing was created"}},
 	} {
 		t.Run(tc.user, func(t *testing.T) {
-			cleanEnv(t)
-			for k, v := range map[string]string{azure.EnvAuthorityHost: s.URL() + "/", azure.EnvARMEndpoint: s.URL(), azure.EnvGraphEndpoint: s.URL(),
-				azure.EnvCAFile: ca, "AIVEN_WEB_URL": s.URL(), "AIVEN_TOKEN": s.Credentials().AivenToken} {
-				t.Setenv(k, v)
-			}
 			before := sandboxCounts(t, s)
-			root := NewRootCommand()
-			var out bytes.Buffer
-			errOut := &codeAnswerer{t: t, s: s, user: tc.user, answered: map[string]bool{}}
-			root.SetOut(&out)
-			root.SetErr(errOut)
-			root.SetIn(strings.NewReader(""))
-			root.SetArgs([]string{"create", "--state-dir", t.TempDir(), "--project", "tsdb-staging", "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet"})
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			err := root.ExecuteContext(ctx)
-			all := out.String() + errOut.String()
-			if err != nil {
-				all += err.Error()
-			}
+			all, codes, err := runAs(t, s, ca, tc.user, "create", "--state-dir", t.TempDir(), "--project", "tsdb-staging", "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet")
 			if err == nil {
 				t.Fatalf("create as %s succeeded:\n%s", tc.user, all)
 			}
@@ -137,9 +116,57 @@ func TestPeopleWithoutTheRightsAreRefusedBeforeAnything(t *testing.T) {
 			if after := sandboxCounts(t, s); !equalCounts(before, after) {
 				t.Errorf("the sandbox changed: before %v, after %v", before, after)
 			}
-			t.Logf("%s (%d device codes):\n%s", tc.user, len(errOut.answered), all)
+			if codes != 1 {
+				t.Errorf("%d device codes for one sign-in", codes)
+			}
 		})
 	}
+}
+
+// runAs runs azpeer in-process against s with no credential but the
+// device code, answered as user; it returns stdout, stderr and the error's
+// text together, and how many codes were answered.
+func runAs(t *testing.T, s *sandbox.Server, ca, user string, args ...string) (string, int, error) {
+	t.Helper()
+	return runAsWith(t, s, ca, user, nil, args...)
+}
+
+// runAsWith is runAs with more environment variables.
+func runAsWith(t *testing.T, s *sandbox.Server, ca, user string, extra map[string]string, args ...string) (string, int, error) {
+	t.Helper()
+	cleanEnv(t)
+	for k, v := range map[string]string{azure.EnvAuthorityHost: s.URL() + "/", azure.EnvARMEndpoint: s.URL(), azure.EnvGraphEndpoint: s.URL(),
+		azure.EnvCAFile: ca, "AIVEN_WEB_URL": s.URL(), "AIVEN_TOKEN": s.Credentials().AivenToken} {
+		t.Setenv(k, v)
+	}
+	for k, v := range extra {
+		t.Setenv(k, v)
+	}
+	root := NewRootCommand()
+	var out bytes.Buffer
+	errOut := &codeAnswerer{t: t, s: s, user: user, answered: map[string]bool{}}
+	root.SetOut(&out)
+	root.SetErr(errOut)
+	root.SetIn(strings.NewReader(""))
+	root.SetArgs(args)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	all := out.String() + errOut.String()
+	if err != nil {
+		all += err.Error()
+	}
+	return all, len(errOut.answered), err
+}
+
+// writeCA writes the sandbox's CA for AZPEER_CA_FILE.
+func writeCA(t *testing.T, s *sandbox.Server) string {
+	t.Helper()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, s.CA().CertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ca
 }
 
 func equalCounts(a, b map[string]int) bool {

@@ -183,3 +183,53 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	t.Logf("az login --use-device-code %.1fs; with signed-in-user, account list, ad app/sp create %.1fs; azpeer list %.2fs; azpeer create to ACTIVE %.1fs (sandbox at 50×)",
 		loginTook.Seconds(), azTook.Seconds(), listTook.Seconds(), createTook.Seconds())
 }
+
+// TestPersonAzureCLIDefaultSubscription: in the "people" scenario the
+// administrator's `az account list` shows three subscriptions in two
+// tenants (Fabrikam's as a guest); azpeer follows `az account set`, and
+// AZURE_SUBSCRIPTION_ID and --subscription beat it, in that order.
+func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
+	if _, err := exec.LookPath("az"); err != nil {
+		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
+	}
+	bin := buildAzpeer(t)
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: "people"})
+	env := personEnv(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	azDeviceCodeLogin(ctx, t, s, env, sandbox.AdminUserUPN)
+	var subs []struct{ ID, TenantID string }
+	if err := json.Unmarshal([]byte(az(ctx, t, env, "account", "list", "-o", "json")), &subs); err != nil {
+		t.Fatal(err)
+	}
+	tenants := map[string]string{}
+	for _, sub := range subs {
+		tenants[sub.ID] = sub.TenantID
+	}
+	if len(subs) != 3 || tenants[sandbox.UserSubscriptionID] != sandbox.UserTenantID || tenants[sandbox.DevSubscriptionID] != sandbox.UserTenantID ||
+		tenants[sandbox.FabrikamSubscriptionID] != sandbox.FabrikamTenantID {
+		t.Fatalf("az account list: %+v, want Contoso's two subscriptions and Fabrikam's", subs)
+	}
+	az(ctx, t, env, "account", "set", "--subscription", sandbox.DevSubscriptionID)
+	for _, tc := range []struct {
+		name, env  string
+		args       []string
+		want, lack string
+	}{
+		{"the CLI's default", "", nil, "dev-vnet", "prod-vnet"},
+		{"AZURE_SUBSCRIPTION_ID beats it", sandbox.UserSubscriptionID, nil, "prod-vnet", "dev-vnet"},
+		{"--subscription beats both", sandbox.UserSubscriptionID, []string{"--subscription", sandbox.DevSubscriptionID}, "dev-vnet", "prod-vnet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.CommandContext(ctx, bin, append([]string{"vnets"}, tc.args...)...)
+			cmd.Env = env
+			if tc.env != "" {
+				cmd.Env = append(cmd.Env, "AZURE_SUBSCRIPTION_ID="+tc.env)
+			}
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), tc.lack) {
+				t.Errorf("azpeer vnets: %v, want %s and not %s:\n%s", err, tc.want, tc.lack, out)
+			}
+		})
+	}
+}

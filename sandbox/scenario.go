@@ -44,7 +44,7 @@ const (
 )
 
 // ScenarioNames are the built-in scenarios.
-var ScenarioNames = []string{"default", "empty", "large", "mst"}
+var ScenarioNames = []string{"default", "empty", "large", "mst", "people"}
 
 // scenarioFile is the on-disk form of a scenario: a world (as
 // /_sandbox/state shows it) plus the plain-text credentials to hand out.
@@ -73,6 +73,9 @@ func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 		return world, c, nil
 	case "mst":
 		world, c := mstScenario(now)
+		return world, c, nil
+	case "people":
+		world, c := peopleScenario(now)
 		return world, c, nil
 	}
 	data, err := os.ReadFile(name)
@@ -150,6 +153,7 @@ func baseWorld(now time.Time) (*World, Credentials) {
 	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
 
 	world.addTenant(FabrikamTenantID, "Fabrikam", "fabrikam.onmicrosoft.com")
+	world.addBuiltinRoles(FabrikamTenantID)
 	adminUser := world.addUser(past, UserTenantID, AdminUserObjectID, AdminUserUPN, "Dana Admin", RoleApplicationAdministrator)
 	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminUser.ID, "User", adminSP.ID)
 	owner := world.addUser(past, UserTenantID, OwnerUserObjectID, OwnerUserUPN, "Olu Owner")
