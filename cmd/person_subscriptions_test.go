@@ -56,3 +56,33 @@ func TestPersonWithSeveralSubscriptions(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonLoginWithADeviceCode: `azpeer login` headless, the code on
+// stderr, says who signed in, where, and whether they may create Aiven's
+// service principal — for each kind of person the sandbox has.
+func TestPersonLoginWithADeviceCode(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{})
+	ca := writeCA(t, s)
+	for _, tc := range []struct {
+		user string
+		args []string
+		want []string
+	}{
+		{sandbox.AdminUserUPN, nil, []string{"Signed in to Azure as user " + sandbox.AdminUserUPN, "tenant Contoso (" + sandbox.UserTenantID + ")",
+			"Directory role: Application Administrator", sandbox.UserSubscriptionID}},
+		{sandbox.OwnerUserUPN, nil, []string{"Signed in to Azure as user " + sandbox.OwnerUserUPN, "Directory role: none that may create Aiven's service principal", sandbox.UserSubscriptionID}},
+		{sandbox.GuestUserUPN, []string{"--tenant", sandbox.UserTenantID}, []string{"tenant Contoso (" + sandbox.UserTenantID + ")", "Directory role: none", sandbox.UserSubscriptionID}},
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			out, codes, err := runAs(t, s, ca, tc.user, append([]string{"login"}, tc.args...)...)
+			if err != nil || codes != 1 {
+				t.Fatalf("login: %v (%d codes)\n%s", err, codes, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("login output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

@@ -29,8 +29,9 @@ import (
 //     "verification_uri":…, "expires_in":900, "interval":5, "message":"To
 //     sign in, use a web browser to open the page … and enter the code …
 //     to authenticate."}). verification_uri is the sandbox's own page
-//     (/devicelogin on the host the client used): the real one,
-//     microsoft.com/devicelogin, is a host the sandbox does not answer as.
+//     (/devicelogin on its loopback address, which any local browser that
+//     trusts its CA opens): the real one, microsoft.com/devicelogin, is a
+//     host the sandbox does not answer as.
 //   - The token endpoint's grant urn:ietf:params:oauth:grant-type:device_code
 //     answers, until the code is approved: authorization_pending with
 //     AADSTS70016 (the captured text of Q&A 981553); expired_token with
@@ -203,7 +204,10 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, ten
 	dc := &deviceCode{DeviceCode: "DAQABAAEAAAD" + strings.ReplaceAll(newSecret()+newSecret()+newSecret(), "~", "-"), UserCode: newUserCode(),
 		ClientID: clientID, Tenant: tenantID, Scope: scope, CreatedAt: s.clock.Now(), CreatedRT: time.Now(), Status: "pending"}
 	world.deviceCodes[dc.DeviceCode] = dc
-	uri := requestBase(r) + "/devicelogin"
+	// The sandbox's own address, not the host the client used: in proxy
+	// mode that is login.microsoftonline.com, which a browser that does
+	// not use the proxy would look for on the internet.
+	uri := s.URL() + "/devicelogin"
 	writeJSON(w, http.StatusOK, map[string]any{
 		"user_code": dc.UserCode, "device_code": dc.DeviceCode, "verification_uri": uri,
 		"expires_in": s.realSeconds(world.deviceCodeLifetime()), "interval": s.pollInterval(),
