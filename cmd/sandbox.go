@@ -275,11 +275,14 @@ func envFileContent(s *sandbox.Server, scenario, caFile, envFile string) []byte 
 # export NO_PROXY=127.0.0.1,localhost
 #   az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"
 #   az network vnet list --subscription "$AZURE_SUBSCRIPTION_ID" -o table
+# Or sign in as a person (admin@contoso.onmicrosoft.com and others, see
+# README): az login --use-device-code, then open %s/devicelogin,
+# enter the code and pick the user (no password).
 # avn works with or without the proxy (AIVEN_WEB_URL above points it at the
 # sandbox; unset it to go through the proxy as api.aiven.io):
 #   avn --auth-token "$AIVEN_TOKEN" project list
 #   avn --auth-token "$AIVEN_TOKEN" vpc list --project tsdb-prod
-`, shellQuote("http://"+s.Addr()))
+`, shellQuote("http://"+s.Addr()), s.URL())
 	return []byte(b.String())
 }
 
