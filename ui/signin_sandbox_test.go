@@ -7,6 +7,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/azpeer/azpeer/aiven"
 	"github.com/azpeer/azpeer/azure"
 	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/sandboxtest"
@@ -48,8 +49,16 @@ func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	access, err := azure.NewAccess(cred, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity := azure.NewIdentity(cred, ep, dir)
+	person := &sandboxtest.Env{Sandbox: e.s, Network: network, Access: access, Directory: dir, Identity: identity,
+		SignIn: azure.NewAppSignIn(ep), Aiven: e.deps.Aiven.(*aiven.Client)}
 	deps := e.deps
-	deps.Network, deps.WhoAmI, deps.DeviceCode = network, azure.NewIdentity(cred, ep, dir), codes
+	deps.Network, deps.WhoAmI, deps.DeviceCode = network, identity, codes
+	deps.Runbook = person.Runbook(t.TempDir())
 	deps.Identity.AzureSource, deps.Identity.AzureTenantID = src.String(), ""
 	d := newDriver(t, deps, fastOptions(), 120, 40)
 
@@ -73,6 +82,13 @@ func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	}
 	d.untilScreen(sandbox.AdminUserUPN, "Contoso")
 	d.until("the panel to close", func() bool { return !strings.Contains(d.screen(), "Azure sign-in") })
+	// Azure's data loads as the person: the wizard lists the VNets of
+	// their subscription.
+	d.press("down", "down", "enter") // tsdb-staging
+	w := wizardTo(t, d, "app-vnet")
+	if len(w.vnets) == 0 || !strings.Contains(d.screen(), "app-vnet") {
+		t.Errorf("the wizard shows no VNets for the person:\n%s", d.screen())
+	}
 	if p := e.s.PendingUserCodes(); len(p) != 0 {
 		t.Errorf("codes still pending after the sign-in: %v", p)
 	}
