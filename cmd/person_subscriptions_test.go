@@ -17,6 +17,8 @@ import (
 func TestPersonWithSeveralSubscriptions(t *testing.T) {
 	s := sandboxtest.Start(t, sandbox.Options{Scenario: "people"})
 	ca := writeCA(t, s)
+	stateDir := t.TempDir()
+	before := sandboxCounts(t, s)
 	for _, tc := range []struct {
 		name       string
 		env        string // AZURE_SUBSCRIPTION_ID
@@ -35,8 +37,10 @@ func TestPersonWithSeveralSubscriptions(t *testing.T) {
 		{name: "a subscription of the tenant not signed in to", args: []string{"vnets", "--subscription", sandbox.FabrikamSubscriptionID},
 			want: []string{sandbox.FabrikamTenantID}},
 		{name: "the VNet outside the default subscription, to ACTIVE", env: sandbox.UserSubscriptionID, ok: true,
-			args: []string{"create", "--state-dir", t.TempDir(), "--subscription", sandbox.DevSubscriptionID, "--project", "tsdb-staging", "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-dev/dev-vnet"},
+			args: []string{"create", "--state-dir", stateDir, "--subscription", sandbox.DevSubscriptionID, "--project", "tsdb-staging", "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-dev/dev-vnet"},
 			want: []string{"Aiven ACTIVE", "/subscriptions/" + sandbox.DevSubscriptionID + "/resourceGroups/rg-dev"}},
+		{name: "and delete it again", env: sandbox.UserSubscriptionID, ok: true,
+			args: []string{"delete", "--yes", "--state-dir", stateDir, "--subscription", sandbox.DevSubscriptionID, "--project", "tsdb-staging", "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-dev/dev-vnet"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, _, err := runAsWith(t, s, ca, sandbox.AdminUserUPN, map[string]string{"AZURE_SUBSCRIPTION_ID": tc.env}, tc.args...)
@@ -54,6 +58,13 @@ func TestPersonWithSeveralSubscriptions(t *testing.T) {
 				}
 			}
 		})
+	}
+	// The delete removed what the create made, as the person.
+	after := sandboxCounts(t, s)
+	delete(before, "aiven peering connections") // DELETED ones linger a while
+	delete(after, "aiven peering connections")
+	if !equalCounts(before, after) {
+		t.Errorf("after create and delete: %v, before %v", after, before)
 	}
 }
 
