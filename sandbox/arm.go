@@ -281,7 +281,8 @@ func (q *armRequest) rbacScope() string {
 // authorizationFailed writes Resource Manager's AuthorizationFailed; for a
 // service principal the "client" is its object id too, as in
 // Azure/ARO-RP#66; for a person it is their sign-in name ("The client
-// 'user@contoso.com' with object id '…'", Azure/azure-cli#19134).
+// 'live.com#alonsodm@yahoo.es' with object id '…'", Azure/azure-cli#30789,
+// a guest's unique_name).
 func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string) {
 	w.Header().Set("x-ms-failure-cause", "gateway")
 	client := c.ObjectID

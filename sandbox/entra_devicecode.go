@@ -47,8 +47,9 @@ import (
 //     A confidential app (one with secrets, not a public client) polling
 //     with no secret gets AADSTS7000218 "The request body must contain the
 //     following parameter: 'client_assertion' or 'client_secret'." (the
-//     answer to a device code flow of an app without "Allow public client
-//     flows", azure-cli#19528 and many others).
+//     answer to a device code flow of an app that is not a public client:
+//     Azure-Samples/active-directory-dotnetcore-devicecodeflow-v2#9,
+//     Azure/azure-sdk-for-go#22386).
 //   - grant_type=refresh_token redeems the refresh token for any resource
 //     in any tenant the person has an account in (the Azure CLI gets its
 //     Graph tokens and every tenant's Resource Manager tokens that way);
@@ -284,8 +285,8 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tenantPara
 	if err != nil || rt.ClientID != clientID {
 		// "AADSTS9002313: Invalid request. Request is malformed or
 		// invalid." is Entra's answer to a refresh token it cannot read
-		// (Azure/azure-cli#20388 and others); one of another client is
-		// refused the same way here.
+		// (MicrosoftDocs/azure-docs#63819, invalid_grant); one of another
+		// client is refused the same way here.
 		aadError(w, http.StatusBadRequest, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
 		return
 	}
@@ -418,10 +419,11 @@ func userResource(w http.ResponseWriter, scope string) (string, bool) {
 	return resource, true
 }
 
-// delegatedScopes are the scp of a user's token by audience: what the
-// Azure CLI's consented permissions give it (its Graph tokens name
-// Application.ReadWrite.All, Directory.AccessAsUser.All and more, as
-// decoded in Azure/azure-cli#22775).
+// delegatedScopes are the scp of a user's token by audience:
+// user_impersonation for Resource Manager (its one delegated permission);
+// for Graph, the sandbox's own list of what the Azure CLI's first-party
+// app is consented for (no public capture of its scp was at hand; azpeer
+// reads scp only to tell a user's token from an app's).
 func delegatedScopes(aud string) string {
 	if strings.HasPrefix(aud, AudienceGraph) || aud == "00000003-0000-0000-c000-000000000000" {
 		return "Application.ReadWrite.All AuditLog.Read.All DelegatedPermissionGrant.ReadWrite.All Directory.AccessAsUser.All email Group.ReadWrite.All openid profile User.Read.All User.ReadWrite.All"

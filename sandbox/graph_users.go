@@ -35,8 +35,8 @@ func nilIfEmpty(s string) any {
 
 // routeMe serves /me, /me/memberOf and /me/transitiveMemberOf. With an
 // app's token Graph refuses /me: "/me request is only valid with
-// delegated authentication flow." (microsoftgraph/msgraph-sdk-python#256
-// and many more).
+// delegated authentication flow." (400 BadRequest,
+// microsoftgraph/msgraph-sdk-php#1163).
 func (g *graphCall) routeMe(rest []string) {
 	if g.user == nil {
 		graphError(g.w, http.StatusBadRequest, "BadRequest", "/me request is only valid with delegated authentication flow.")
