@@ -16,8 +16,9 @@ import (
 // TestDeviceCodeSignInWithTheSandbox runs the sign-in panel against a real
 // device-code endpoint: azidentity's DeviceCodeCredential (the one the
 // command layer builds when nothing else signs in) asks the sandbox for a
-// code, the panel shows the sandbox's code and URL, the person approves
-// it, and the dashboard goes on signed in as that person.
+// code, the panel shows the sandbox's code and URL, the person refuses it
+// (the panel says so; enter gets a new one), approves the next, and the
+// dashboard goes on signed in as that person.
 func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	e := newTestEnv(t, envOptions{noAzure: true})
 	getenv := sandboxtest.Environ(t, e.s, nil) // no Azure credential at all
@@ -77,6 +78,23 @@ func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	if d.copied != code {
 		t.Errorf("c copied %q, want the sandbox's code %q", d.copied, code)
 	}
+	// Refused: the panel says so and enter asks the sandbox for a new code.
+	if err := e.s.DenyDeviceCode(code); err != nil {
+		t.Fatal(err)
+	}
+	// (MSAL Go reads the answer's body to tell a wait from a failure,
+	// so azidentity's error no longer has Entra's reason to show.)
+	d.untilScreen("sign-in failed", "enter new code")
+	d.press("enter")
+	first := code
+	d.until("a new code from the sandbox on the panel", func() bool {
+		pending := e.s.PendingUserCodes()
+		if len(pending) == 1 && pending[0] != first && strings.Contains(d.screen(), pending[0]) {
+			code = pending[0]
+			return true
+		}
+		return false
+	})
 	if err := e.s.ApproveDeviceCode(code, sandbox.AdminUserUPN); err != nil {
 		t.Fatal(err)
 	}
