@@ -45,13 +45,13 @@ func (s *Server) handleEntra(w http.ResponseWriter, r *http.Request) {
 		// there is no public key to publish; the empty set keeps
 		// discovery-driven clients working.
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []any{}})
-	case "oauth2/v2.0/devicecode":
+	case "oauth2/v2.0/devicecode", "oauth2/devicecode":
 		if r.Method != http.MethodPost {
 			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
 				"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
 			return
 		}
-		s.deviceAuthorization(w, r, tenant)
+		s.deviceAuthorization(w, r, tenant, rest == "oauth2/v2.0/devicecode")
 	case "oauth2/v2.0/token", "oauth2/token":
 		if r.Method != http.MethodPost {
 			aadError(w, http.StatusBadRequest, "invalid_request", 900561,

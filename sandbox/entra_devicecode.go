@@ -163,21 +163,31 @@ func newUserCode() string {
 	return string(b)
 }
 
-// deviceAuthorization answers POST /{tenant}/oauth2/v2.0/devicecode.
-func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, tenantParam string) {
+// deviceAuthorization answers POST /{tenant}/oauth2/v2.0/devicecode and
+// the v1 endpoint's /{tenant}/oauth2/devicecode, which takes a resource
+// instead of scopes and names the page verification_url (and is polled
+// with code rather than device_code, which tokenDeviceCode takes):
+// MicrosoftDocs/azure-docs#48307.
+func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, tenantParam string, v2 bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
 		return
 	}
 	f := r.PostForm
-	clientID, scope := f.Get("client_id"), f.Get("scope")
+	clientID, scope, param := f.Get("client_id"), f.Get("scope"), "scope"
+	if !v2 {
+		param = "resource"
+		if res := strings.TrimSpace(f.Get("resource")); res != "" {
+			scope = strings.TrimRight(res, "/") + "/.default"
+		}
+	}
 	switch {
 	case clientID == "":
 		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
 		return
 	case strings.TrimSpace(scope) == "":
-		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.")
+		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: '"+param+"'.")
 		return
 	}
 	if _, ok := userResource(w, scope); !ok {
@@ -209,8 +219,12 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, ten
 	// mode that is login.microsoftonline.com, which a browser that does
 	// not use the proxy would look for on the internet.
 	uri := s.URL() + "/devicelogin"
+	uriKey := "verification_uri"
+	if !v2 {
+		uriKey = "verification_url"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"user_code": dc.UserCode, "device_code": dc.DeviceCode, "verification_uri": uri,
+		"user_code": dc.UserCode, "device_code": dc.DeviceCode, uriKey: uri,
 		"expires_in": s.realSeconds(world.deviceCodeLifetime()), "interval": s.pollInterval(),
 		"message": "To sign in, use a web browser to open the page " + uri + " and enter the code " + dc.UserCode + " to authenticate.",
 	})

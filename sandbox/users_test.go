@@ -217,6 +217,24 @@ func TestDeviceCodePollAnswers(t *testing.T) {
 	}
 }
 
+// TestDeviceCodeV1 asks the v1 endpoint for a code (resource, not scopes;
+// verification_url) and polls with code, as ADAL-era clients do.
+func TestDeviceCodeV1(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{})
+	status, dc := form(t, s, "/"+sandbox.UserTenantID+"/oauth2/devicecode", url.Values{"client_id": {sandbox.AzureCLIClientID}, "resource": {"https://management.core.windows.net/"}})
+	if status != http.StatusOK || dc["verification_url"] == nil || dc["verification_uri"] != nil {
+		t.Fatalf("v1 devicecode: %d %v", status, dc)
+	}
+	if err := s.ApproveDeviceCode(dc["user_code"].(string), sandbox.NetworkUserUPN); err != nil {
+		t.Fatal(err)
+	}
+	status, tok := form(t, s, "/"+sandbox.UserTenantID+"/oauth2/token", url.Values{"grant_type": {"device_code"}, "client_id": {sandbox.AzureCLIClientID},
+		"code": {dc["device_code"].(string)}, "resource": {"https://management.core.windows.net/"}})
+	if status != http.StatusOK || tok["resource"] != "https://management.core.windows.net/" || claimsOf(t, tok["access_token"].(string))["oid"] != sandbox.NetworkUserObjectID {
+		t.Fatalf("v1 poll: %d %v", status, tok)
+	}
+}
+
 // TestDeviceLoginPage walks the verification page over HTTP as a person
 // would in a browser: enter the code, pick an account, see the outcome;
 // then the client's poll gets its tokens.
