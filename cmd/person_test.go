@@ -72,9 +72,9 @@ var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]{6,})`)
 
 // azDeviceCodeLogin runs `az login --use-device-code`, answers its code as
 // user and waits for it to finish.
-func azDeviceCodeLogin(ctx context.Context, t *testing.T, s *sandbox.Server, env []string, user string) {
+func azDeviceCodeLogin(ctx context.Context, t *testing.T, s *sandbox.Server, env []string, user string, args ...string) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, "az", "login", "--use-device-code", "-o", "none")
+	cmd := exec.CommandContext(ctx, "az", append([]string{"login", "--use-device-code", "-o", "none"}, args...)...)
 	cmd.Env = env
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -231,5 +231,45 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 				t.Errorf("azpeer vnets: %v, want %s and not %s:\n%s", err, tc.want, tc.lack, out)
 			}
 		})
+	}
+}
+
+// TestGuestAzureCLIIsRefusedBeforeAnything: the Fabrikam consultant, a
+// guest in Contoso with Reader, signs in to Contoso with the Azure CLI;
+// azpeer lists what they may read and refuses to create, naming them and
+// the role they lack, with nothing created.
+func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
+	if _, err := exec.LookPath("az"); err != nil {
+		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
+	}
+	bin := buildAzpeer(t)
+	s := sandboxtest.Start(t, sandbox.Options{})
+	env := personEnv(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	azDeviceCodeLogin(ctx, t, s, env, sandbox.GuestUserUPN, "--tenant", "contoso.onmicrosoft.com")
+	var me struct{ UserPrincipalName, UserType string }
+	if err := json.Unmarshal([]byte(az(ctx, t, env, "ad", "signed-in-user", "show", "-o", "json")), &me); err != nil {
+		t.Fatal(err)
+	}
+	if me.UserType != "Guest" || !strings.Contains(me.UserPrincipalName, "#EXT#@contoso.onmicrosoft.com") {
+		t.Errorf("az ad signed-in-user show as the guest: %+v", me)
+	}
+	run := func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("vnets"); err != nil || !strings.Contains(out, "app-vnet") || !strings.Contains(out, sandbox.GuestUserUPN) {
+		t.Errorf("azpeer vnets as the guest: %v\n%s", err, out)
+	}
+	before := sandboxCounts(t, s)
+	out, err := run("create", "--project", "tsdb-staging", "--vpc", "2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b", "--vnet", "rg-app/app-vnet")
+	if err == nil || !strings.Contains(out, sandbox.GuestUserUPN+" cannot perform Microsoft.Authorization/roleAssignments/write") || !strings.Contains(out, "nothing was created") {
+		t.Errorf("azpeer create as the guest: %v\n%s", err, out)
+	}
+	if after := sandboxCounts(t, s); !equalCounts(before, after) {
+		t.Errorf("the sandbox changed: before %v, after %v", before, after)
 	}
 }

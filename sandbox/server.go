@@ -364,7 +364,9 @@ func isEntraPath(p string) bool {
 		return false
 	}
 	switch parts[1] {
-	case "v2.0", "oauth2", "discovery":
+	case "v2.0", "oauth2", "discovery", ".well-known":
+		// .well-known: the v1 discovery document, which MSAL Python
+		// asks for when the tenant is named by its domain.
 		return true
 	}
 	return false
