@@ -126,6 +126,8 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	if _, err := exec.LookPath("az"); err != nil {
 		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
 	}
+	// Each has its own sandbox, az profile and environment (no Setenv).
+	t.Parallel()
 	bin := buildAzpeer(t)
 	// 50× the clouds' pace: role propagation and Aiven's approval take
 	// a second or two; the Azure CLI's own polls run on its interval.
@@ -192,6 +194,8 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 	if _, err := exec.LookPath("az"); err != nil {
 		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
 	}
+	// Each has its own sandbox, az profile and environment (no Setenv).
+	t.Parallel()
 	bin := buildAzpeer(t)
 	s := sandboxtest.Start(t, sandbox.Options{Scenario: "people"})
 	env := personEnv(t, s)
@@ -242,6 +246,8 @@ func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
 	if _, err := exec.LookPath("az"); err != nil {
 		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
 	}
+	// Each has its own sandbox, az profile and environment (no Setenv).
+	t.Parallel()
 	bin := buildAzpeer(t)
 	s := sandboxtest.Start(t, sandbox.Options{})
 	env := personEnv(t, s)
