@@ -211,8 +211,13 @@ func (e Endpoints) Cloud() cloud.Configuration {
 // GraphScope is the scope to request Graph tokens with.
 func (e Endpoints) GraphScope() string { return strings.TrimRight(e.GraphAudience, "/") + "/.default" }
 
-// ARMScope is the scope to request Resource Manager tokens with.
-func (e Endpoints) ARMScope() string { return strings.TrimRight(e.ARMAudience, "/") + "/.default" }
+// ARMScope is the scope to request Resource Manager tokens with: exactly
+// the one azcore's Resource Manager pipeline asks for (the audience, its
+// trailing slash kept, + "/.default"), so a token fetched for it (the
+// Azure CLI probe's, the whoami token) is the cached one every client
+// uses. Trimming the slash gave the Azure CLI a different resource
+// (management.core.windows.net vs …windows.net/) and cost one more `az`.
+func (e Endpoints) ARMScope() string { return e.ARMAudience + "/.default" }
 
 // microsoftAuthorityHosts are Entra's own sign-in hosts, which MSAL's
 // instance discovery knows. Any other host (a sandbox) must skip discovery,

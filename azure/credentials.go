@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -66,21 +65,23 @@ type CredentialOptions struct {
 	UserPrompt func(context.Context, azidentity.DeviceCodeMessage) error
 	// NoCLI skips the Azure CLI even when it is signed in.
 	NoCLI bool
+	// Prefetch are scopes the caller will need besides Resource Manager's
+	// (Microsoft Graph's, say): with the Azure CLI, their tokens are fetched
+	// alongside the first Resource Manager token rather than one after the
+	// other when first used.
+	Prefetch []string
 	// Getenv and LookPath default to os.Getenv and exec.LookPath.
 	Getenv   func(string) string
 	LookPath func(string) (string, error)
 }
 
-// cliProbeTimeout bounds the one `az account get-access-token` that tells
-// whether the CLI is signed in.
-const cliProbeTimeout = 30 * time.Second
-
 // Credential picks how azpeer signs in to Azure, in this order:
 //   - AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, when all are
 //     set (a partial set is an error naming what is missing);
-//   - the Azure CLI, when `az` is on PATH and signed in (probed with one
-//     token request) and the authority is Microsoft's own (the CLI signs in
-//     to its own cloud, never to an overridden authority);
+//   - the Azure CLI, when `az` is on PATH and signed in (probed with the
+//     first Resource Manager token, which is kept and used) and the
+//     authority is Microsoft's own (the CLI signs in to its own cloud,
+//     never to an overridden authority);
 //   - a device code, shown through opts.UserPrompt.
 func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azcore.TokenCredential, Source, error) {
 	getenv := opts.Getenv
@@ -124,15 +125,9 @@ func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azco
 	var cliErr error
 	if !opts.NoCLI && ep.MicrosoftAuthority() {
 		if _, err := lookPath("az"); err == nil {
-			cred, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: opts.TenantID})
+			cred, src, err := cliSignIn(ctx, ep, opts)
 			if err == nil {
-				cached := &cachingCredential{cred: cred}
-				pctx, cancel := context.WithTimeout(ctx, cliProbeTimeout)
-				_, err = cached.GetToken(pctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}})
-				cancel()
-				if err == nil {
-					return cached, Source{Kind: SourceAzureCLI, TenantID: opts.TenantID}, nil
-				}
+				return cred, src, nil
 			}
 			cliErr = err
 		}
@@ -231,40 +226,6 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// cachingCredential keeps tokens until shortly before they expire. The
-// Azure CLI credential runs `az` for every token request and every client
-// has its own bearer policy, so without it each new client costs a second.
-type cachingCredential struct {
-	cred azcore.TokenCredential
-
-	mu     sync.Mutex
-	tokens map[string]azcore.AccessToken
-}
-
-// tokenRefreshMargin: a cached token is renewed this long before it expires.
-const tokenRefreshMargin = 5 * time.Minute
-
-func (c *cachingCredential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	if opts.Claims != "" {
-		return c.cred.GetToken(ctx, opts)
-	}
-	key := opts.TenantID + "\x00" + strings.Join(opts.Scopes, " ")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.tokens[key]; ok && time.Until(t.ExpiresOn) > tokenRefreshMargin {
-		return t, nil
-	}
-	t, err := c.cred.GetToken(ctx, opts)
-	if err != nil {
-		return t, err
-	}
-	if c.tokens == nil {
-		c.tokens = map[string]azcore.AccessToken{}
-	}
-	c.tokens[key] = t
-	return t, nil
-}
-
 // NewAppSignIn returns the peering.AppSignIn that signs in as an app with
 // its client secret in its home tenant and, for cross-tenant peering, in an
 // auxiliary tenant too (AdditionallyAllowedTenants), and returns networking
@@ -299,12 +260,48 @@ func NewAppSignIn(ep Endpoints) peering.AppSignIn {
 		if err != nil {
 			return nil, fmt.Errorf("azure: app sign-in as %s: %s", appID, redact(err.Error(), secret.Reveal()))
 		}
-		for _, tenant := range append([]string{homeTenantID}, aux...) {
-			_, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}, TenantID: tenant})
+		// Both tenants' tokens at once (each is a round trip to Entra); the
+		// home tenant's error is reported first.
+		tenants := append([]string{homeTenantID}, aux...)
+		errs := make([]error, len(tenants))
+		var wg sync.WaitGroup
+		for i, tenant := range tenants {
+			wg.Go(func() {
+				_, errs[i] = cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}, TenantID: tenant})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
 			if err != nil {
-				return nil, fmt.Errorf("sign in as app %s in tenant %s: %w", appID, tenant, cloudError(ServiceEntra, err))
+				return nil, fmt.Errorf("sign in as app %s in tenant %s: %w", appID, tenants[i], cloudError(ServiceEntra, err))
 			}
 		}
 		return newNetwork(cred, arm.ClientOptions{ClientOptions: co, AuxiliaryTenants: aux}, nil)
 	}
+}
+
+// cliSignIn probes the Azure CLI with the first Resource Manager token
+// (the very scope Resource Manager clients ask for, so the probe's token
+// is the one they use), fetching the tokens of opts.Prefetch alongside.
+// The token's claims name the tenant when opts.TenantID did not.
+func cliSignIn(ctx context.Context, ep Endpoints, opts CredentialOptions) (azcore.TokenCredential, Source, error) {
+	cached := newCachingCredential(cliCredential{tenantID: opts.TenantID}, tokenFetchTimeout)
+	for _, s := range opts.Prefetch {
+		cached.prefetch(ctx, policy.TokenRequestOptions{Scopes: []string{s}})
+	}
+	tok, err := cached.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}})
+	if err != nil {
+		cached.abandon()
+		return nil, Source{}, err
+	}
+	src := Source{Kind: SourceAzureCLI, TenantID: opts.TenantID}
+	if p, err := principalFromToken(tok.Token); err == nil {
+		// The token's tenant is the id, where --tenant may have been a
+		// domain name, or absent (the CLI's current tenant).
+		src.TenantID = p.TenantID
+		if p.Kind == peering.PrincipalApp {
+			src.ClientID = p.AppID
+		}
+	}
+	return cached, src, nil
 }

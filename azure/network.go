@@ -41,7 +41,8 @@ type Network struct {
 	opts arm.ClientOptions
 	poll time.Duration
 
-	subs *armsubscriptions.Client
+	subs    *armsubscriptions.Client
+	tenants *armsubscriptions.TenantsClient
 
 	mu       sync.Mutex
 	vnets    map[string]*armnetwork.VirtualNetworksClient        // by lower-case subscription id
@@ -71,8 +72,12 @@ func newNetwork(cred azcore.TokenCredential, ao arm.ClientOptions, opts *Network
 	if err != nil {
 		return nil, fmt.Errorf("azure: subscriptions client: %w", err)
 	}
+	tenants, err := armsubscriptions.NewTenantsClient(cred, &ao)
+	if err != nil {
+		return nil, fmt.Errorf("azure: tenants client: %w", err)
+	}
 	return &Network{
-		cred: cred, opts: ao, poll: poll, subs: subs,
+		cred: cred, opts: ao, poll: poll, subs: subs, tenants: tenants,
 		vnets:    map[string]*armnetwork.VirtualNetworksClient{},
 		peerings: map[string]*armnetwork.VirtualNetworkPeeringsClient{},
 	}, nil
@@ -105,6 +110,24 @@ func subscriptionClient[C any](n *Network, cache map[string]*C, sub string,
 	}
 	cache[key] = c
 	return c, nil
+}
+
+// TenantName is the display name of the tenant id among the tenants the
+// principal can see (GET /tenants), or "" when it is not listed.
+func (n *Network) TenantName(ctx context.Context, tenantID string) (string, error) {
+	pager := n.tenants.NewListPager(nil)
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list tenants: %w", cloudError(ServiceARM, err))
+		}
+		for _, t := range page.Value {
+			if t != nil && strings.EqualFold(deref(t.TenantID), tenantID) {
+				return deref(t.DisplayName), nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // Subscriptions lists the subscriptions the principal can see.

@@ -16,12 +16,13 @@ import (
 // Identity tells who a credential signs in as, from the claims of the
 // Resource Manager token it issues (the token is azpeer's own, fresh from
 // Entra, so its claims are read, not verified: verifying is Resource
-// Manager's job), and the tenant's name from Graph. It asks once per
-// process.
+// Manager's job), and the tenant's name from Resource Manager's tenant
+// list, else Graph. It asks once per process.
 type Identity struct {
 	cred  azcore.TokenCredential
 	scope string
 	dir   *Directory
+	net   *Network
 
 	mu   sync.Mutex
 	done bool
@@ -29,10 +30,12 @@ type Identity struct {
 	err  error
 }
 
-// NewIdentity reads who cred signs in as; dir, when not nil, names the
-// tenant (GET /organization).
-func NewIdentity(cred azcore.TokenCredential, ep Endpoints, dir *Directory) *Identity {
-	return &Identity{cred: cred, scope: ep.ARMScope(), dir: dir}
+// NewIdentity reads who cred signs in as; net and dir, when not nil, name
+// the tenant: Resource Manager's GET /tenants first, which needs only the
+// Resource Manager token whoami reads anyway (with the Azure CLI, every
+// other scope is one more `az` process), then Graph's GET /organization.
+func NewIdentity(cred azcore.TokenCredential, ep Endpoints, dir *Directory, net *Network) *Identity {
+	return &Identity{cred: cred, scope: ep.ARMScope(), dir: dir, net: net}
 }
 
 // SignedIn returns the signed-in principal. The first call gets a token
@@ -50,7 +53,12 @@ func (id *Identity) SignedIn(ctx context.Context) (peering.Principal, error) {
 		return peering.Principal{}, fmt.Errorf("sign in to Azure: %w", err)
 	}
 	p, err := principalFromToken(tok.Token)
-	if err == nil && id.dir != nil {
+	if err == nil && id.net != nil {
+		if name, nerr := id.net.TenantName(ctx, p.TenantID); nerr == nil {
+			p.TenantName = name
+		}
+	}
+	if err == nil && p.TenantName == "" && id.dir != nil {
 		if org, oerr := id.dir.g.Organization(ctx); oerr == nil {
 			p.TenantName = org.DisplayName
 		}

@@ -65,6 +65,10 @@ type backend struct {
 	azureCred   azcore.TokenCredential
 	AzureSource azure.Source
 	azureErr    error
+	// azureDone is closed when a background sign-in ended (nil: none);
+	// stopAzure cancels it.
+	azureDone <-chan struct{}
+	stopAzure context.CancelFunc
 
 	Network   peering.Network
 	Directory peering.Directory
@@ -81,6 +85,12 @@ type backend struct {
 
 // Close stops the embedded sandbox and removes its temporary files.
 func (b *backend) Close() {
+	if b.stopAzure != nil {
+		// A command that ends (say, Aiven failed) before it needed Azure
+		// does not wait for the sign-in: cancelled, the az process ends.
+		b.stopAzure()
+	}
+	b.waitAzure()
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		b.closers[i]()
 	}
@@ -96,6 +106,18 @@ type connectOptions struct {
 	// allowNoAiven leaves Aiven nil when no token is found (the dashboard
 	// then asks for one) instead of failing.
 	allowNoAiven bool
+	// graph: the command will call Microsoft Graph (the directory, the
+	// header's tenant name). With the Azure CLI, Graph's token is then
+	// fetched alongside the first Resource Manager token.
+	graph bool
+	// noAzure: the command does not talk to Azure at all (list --json), so
+	// it does not sign in (with the Azure CLI, that is a process saved).
+	noAzure bool
+	// azureInBackground signs in to Azure while the command goes on (without
+	// needAzure only): list reads Aiven meanwhile, so a sign-in through the
+	// Azure CLI (a process, half a second) overlaps the Aiven calls. The
+	// command calls waitAzure before it reads any Azure field.
+	azureInBackground bool
 }
 
 // connect builds the backend. With --sandbox it first starts an in-process
@@ -136,20 +158,57 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 		b.AivenSource = source
 	}
 
-	cred, src, err := azure.Credential(ctx, ep, azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode, TenantID: g.Tenant})
-	if err != nil {
-		if o.needAzure {
+	if o.noAzure {
+		ok = true
+		return b, nil
+	}
+	co := azure.CredentialOptions{Getenv: b.getenv, UserPrompt: o.deviceCode, TenantID: g.Tenant}
+	if o.graph {
+		co.Prefetch = []string{ep.GraphScope()}
+	}
+	signIn := func(ctx context.Context) (wired bool, err error) {
+		cred, src, err := azure.Credential(ctx, ep, co)
+		if err != nil {
+			return false, err
+		}
+		b.azureCred, b.AzureSource = cred, src
+		return true, b.wireAzure()
+	}
+	if o.azureInBackground && !o.needAzure {
+		done := make(chan struct{})
+		bctx, cancel := context.WithCancel(ctx)
+		b.azureDone, b.stopAzure = done, cancel
+		go func() {
+			defer close(done)
+			defer cancel()
+			if _, err := signIn(bctx); err != nil {
+				b.azureErr = err
+				b.Network, b.Identity = nil, nil
+				return
+			}
+			// Who signed in, for the header, while the command goes on
+			// (Identity keeps the answer; a failure is asked again there).
+			_, _ = b.Identity.SignedIn(bctx)
+		}()
+		ok = true
+		return b, nil
+	}
+	if wired, err := signIn(ctx); err != nil {
+		if o.needAzure || wired {
 			return nil, err
 		}
 		b.azureErr = err
-	} else {
-		b.azureCred, b.AzureSource = cred, src
-		if err := b.wireAzure(); err != nil {
-			return nil, err
-		}
 	}
 	ok = true
 	return b, nil
+}
+
+// waitAzure waits for a sign-in started in the background
+// (azureInBackground); the Azure fields are set once it returns.
+func (b *backend) waitAzure() {
+	if b.azureDone != nil {
+		<-b.azureDone
+	}
 }
 
 // httpClient is the one HTTP client of every call: system roots plus
@@ -160,10 +219,11 @@ func (b *backend) httpClient() *http.Client {
 }
 
 func (b *backend) wireAzure() error {
-	var err error
-	if b.Network, err = azure.NewNetwork(b.azureCred, b.azureOpts, nil); err != nil {
+	network, err := azure.NewNetwork(b.azureCred, b.azureOpts, nil)
+	if err != nil {
 		return err
 	}
+	b.Network = network
 	if b.Access, err = azure.NewAccess(b.azureCred, b.azureOpts); err != nil {
 		return err
 	}
@@ -171,7 +231,10 @@ func (b *backend) wireAzure() error {
 	if err != nil {
 		return err
 	}
-	b.Directory, b.Identity = dir, azure.NewIdentity(b.azureCred, b.Endpoints, dir)
+	b.Directory = dir
+	// The header names the tenant from Resource Manager's tenant list: no
+	// Graph token needed for that.
+	b.Identity = azure.NewIdentity(b.azureCred, b.Endpoints, dir, network)
 	b.SignIn = azure.NewAppSignIn(b.Endpoints)
 	return nil
 }
@@ -261,35 +324,11 @@ func aivenToken(getenv func(string) string) (token, source string, err error) {
 		"or sign in with avn user login; to try azpeer without an account, add --sandbox")
 }
 
-// chosenSubscription is the subscription the person chose, if any:
-// --subscription, AZURE_SUBSCRIPTION_ID, the configuration's, or, signed
-// in with the Azure CLI, its default (az account set), as az itself would
-// use; "" when none was.
-func (b *backend) chosenSubscription(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if v := b.getenv(envSubscription); v != "" {
-		return v, nil
-	}
-	if b.configSubscription != "" {
-		return b.configSubscription, nil
-	}
-	if b.Network != nil && b.AzureSource.Kind == azure.SourceAzureCLI {
-		if s, ok, err := azure.CLIDefaultSubscription(b.getenv); err != nil {
-			return "", err
-		} else if ok {
-			return s.ID, nil
-		}
-	}
-	return "", nil
-}
-
-// subscription picks the subscription: the one chosen (chosenSubscription),
+// subscription picks the subscription: --subscription, AZURE_SUBSCRIPTION_ID,
 // or the only one visible.
 func (b *backend) subscription(ctx context.Context, flag string) (string, error) {
-	if sub, err := b.chosenSubscription(flag); sub != "" || err != nil {
-		return sub, err
+	if s, ok, err := b.knownSubscription(flag); err != nil || ok {
+		return s, err
 	}
 	if b.Network == nil {
 		return "", b.azureError()
@@ -309,6 +348,27 @@ func (b *backend) subscription(ctx context.Context, flag string) (string, error)
 		ids = append(ids, s.ID+" ("+s.DisplayName+")")
 	}
 	return "", fmt.Errorf("several subscriptions are visible; pick one with --subscription, AZURE_SUBSCRIPTION_ID or subscription in the configuration: %s", strings.Join(ids, ", "))
+}
+
+// knownSubscription is the subscription chosen without asking Azure:
+// --subscription, AZURE_SUBSCRIPTION_ID, the configuration's, then, signed
+// in with the Azure CLI, its default (az account set), as az itself would
+// use.
+func (b *backend) knownSubscription(flag string) (string, bool, error) {
+	if flag != "" {
+		return flag, true, nil
+	}
+	if v := b.getenv(envSubscription); v != "" {
+		return v, true, nil
+	}
+	if b.configSubscription != "" {
+		return b.configSubscription, true, nil
+	}
+	if b.AzureSource.Kind == azure.SourceAzureCLI {
+		s, ok, err := azure.CLIDefaultSubscription(b.getenv)
+		return s.ID, ok, err
+	}
+	return "", false, nil
 }
 
 func (b *backend) azureError() error {

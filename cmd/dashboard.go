@@ -29,7 +29,7 @@ func runDashboard(cmd *cobra.Command, g *Globals, project string) error {
 		}
 		return nil
 	}
-	b, err := g.connect(ctx, connectOptions{deviceCode: prompt, allowNoAiven: true})
+	b, err := g.connect(ctx, connectOptions{deviceCode: prompt, allowNoAiven: true, graph: true})
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func newListCommand(g *Globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{})
+			b, err := g.connect(ctx, connectOptions{noAzure: asJSON, azureInBackground: true})
 			if err != nil {
 				return err
 			}
@@ -132,6 +132,7 @@ func writeHeader(ctx context.Context, w io.Writer, b *backend, user peering.Aive
 		where = " [sandbox " + b.Sandbox.URL() + "]"
 	}
 	fmt.Fprintf(w, "Aiven: %s (token from %s)%s\n", user.Email, b.AivenSource, where)
+	b.waitAzure()
 	if b.Network == nil {
 		fmt.Fprintf(w, "Azure: not signed in (%v)\n\n", b.azureError())
 		return

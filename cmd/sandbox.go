@@ -225,6 +225,7 @@ func printEndpoints(w io.Writer, s *sandbox.Server, f serveFlags, caFile, envFil
 		{"Resource Manager", u},
 		{"Aiven API", u + "/v1"},
 		{"HTTPS proxy", "http://" + s.Addr() + "  (CONNECT to login.microsoftonline.com, graph.microsoft.com, management.azure.com, api.aiven.io)"},
+		{"DNS (UDP)", s.DNSAddr(false) + "  (the services' host names, as public DNS answers them; " + s.DNSAddr(true) + " drops private answers, as a resolver with DNS rebinding protection does)"},
 		{"CA certificate", caFile},
 		{"Environment", envFile + "  (endpoints, client secret and Aiven token; mode 0600)"},
 	}
@@ -271,18 +272,23 @@ func envFileContent(s *sandbox.Server, scenario, caFile, envFile string) []byte 
 # management.azure.com and api.aiven.io through HTTPS_PROXY, and
 # REQUESTS_CA_BUNDLE (set above) makes them trust its CA. It refuses every
 # other host and never connects out, so use a separate shell for it.
-# export HTTPS_PROXY=%s
+# export HTTPS_PROXY=%[1]s
 # export NO_PROXY=127.0.0.1,localhost
 #   az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"
 #   az network vnet list --subscription "$AZURE_SUBSCRIPTION_ID" -o table
 # Or sign in as a person (admin@contoso.onmicrosoft.com and others, see
-# README): az login --use-device-code, then open %s/devicelogin,
+# README): az login --use-device-code, then open %[3]s/devicelogin,
 # enter the code and pick the user (no password).
 # avn works with or without the proxy (AIVEN_WEB_URL above points it at the
 # sandbox; unset it to go through the proxy as api.aiven.io):
 #   avn --auth-token "$AIVEN_TOKEN" project list
 #   avn --auth-token "$AIVEN_TOKEN" vpc list --project tsdb-prod
-`, shellQuote("http://"+s.Addr()), s.URL())
+#
+# The services' host names resolve through the sandbox's DNS server at
+# %[2]s (UDP); a private answer points inside the peered VNet, so from
+# this machine the check says what a laptop outside the VNet would hear:
+#   azpeer doctor --connectivity --project tsdb-staging --vpc 2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b --vnet rg-app/app-vnet --dns-server %[2]s
+`, shellQuote("http://"+s.Addr()), s.DNSAddr(false), s.URL())
 	return []byte(b.String())
 }
 

@@ -32,12 +32,12 @@ func newVNetsCommand(g *Globals) *cobra.Command {
 			defer b.Close()
 			// The subscription chosen (flag, environment, configuration,
 			// the Azure CLI's default), else every one visible.
-			chosen, err := b.chosenSubscription(g.Subscription)
+			chosen, ok, err := b.knownSubscription(g.Subscription)
 			if err != nil {
 				return err
 			}
 			subs := []string{chosen}
-			if chosen == "" {
+			if !ok {
 				all, err := b.Network.Subscriptions(ctx)
 				if err != nil {
 					return err

@@ -135,8 +135,16 @@ func (p Probe) Connect(ctx context.Context, addr string, port int, postgres bool
 		res.TLS, res.Detail = "failed", "no answer to SSLRequest: "+err.Error()
 		return res
 	}
-	if b[0] != 'S' {
-		res.TLS, res.Detail = "refused", fmt.Sprintf("the server answered %q to SSLRequest", b[0])
+	switch b[0] {
+	case 'S':
+	case 'N':
+		// PostgreSQL's "no TLS here" (the protocol's SSLRequest section).
+		res.TLS, res.Detail = "refused", "the server answered 'N' to SSLRequest: it does not offer TLS"
+		return res
+	default:
+		// Not PostgreSQL at all: often an HTTP proxy or a middlebox that
+		// takes every connection ('H' begins "HTTP/1.1 400").
+		res.TLS, res.Detail = "not-postgres", fmt.Sprintf("the answer to SSLRequest began with %q, which no PostgreSQL server sends", b[0])
 		return res
 	}
 	tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}) //nolint:gosec // read, not trusted: see above

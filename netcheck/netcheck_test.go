@@ -2,6 +2,7 @@ package netcheck_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/netip"
 	"slices"
@@ -52,6 +53,31 @@ func TestProbe(t *testing.T) {
 	sys := netcheck.Probe{Host: netcheck.System{}}
 	if r := sys.Connect(ctx, "127.0.0.1", port, true); r.TCP != "refused" {
 		t.Errorf("a closed port: %+v", r)
+	}
+	// Something that is not PostgreSQL (an HTTP proxy) and a PostgreSQL
+	// without TLS, each on a loopback port of this machine.
+	for _, tc := range []struct {
+		answer, want string
+	}{{"HTTP/1.1 400 Bad Request\r\n\r\n", "not-postgres"}, {"N", "refused"}} {
+		other, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := other.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			var req [8]byte
+			_, _ = io.ReadFull(c, req[:])
+			_, _ = io.WriteString(c, tc.answer)
+		}()
+		r := sys.Connect(ctx, "127.0.0.1", other.Addr().(*net.TCPAddr).Port, true)
+		_ = other.Close()
+		if r.TCP != "ok" || r.TLS != tc.want {
+			t.Errorf("a server answering %q to SSLRequest: %+v, want TLS %q", tc.answer, r, tc.want)
+		}
 	}
 	laptop, err := s.Host(sandbox.HostSpec{})
 	if err != nil {

@@ -59,7 +59,8 @@ type ConnectivityProbe interface {
 
 // ProbeResult is what a connect saw. TCP is "ok", "refused", "timeout" or
 // "error"; TLS, for a PostgreSQL port, is "ok", "refused" (the server
-// answered N to SSLRequest), "failed" or "" (not tried).
+// answered N to SSLRequest), "not-postgres" (something else answered),
+// "failed" or "" (not tried).
 type ProbeResult struct {
 	TCP    string `json:"tcp"`
 	TLS    string `json:"tls,omitempty"`
@@ -81,6 +82,7 @@ const (
 	ConnPortClosed  = "port-closed"
 	ConnNoAnswer    = "no-answer"
 	ConnTLSFailed   = "tls-failed"
+	ConnNotPostgres = "not-postgres"
 	ConnNotRunning  = "service-not-running"
 	ConnPublicReach = "reachable-public"
 )
@@ -320,6 +322,12 @@ func InterpretService(rep ConnectivityReport, sv Service, probes []RouteProbe) S
 				publicOK = true
 				add(ConnPublicReach, SeverityInfo, fmt.Sprintf("%s:%d (%s) is reachable over the public Internet (public access): %s; that is not the peering", p.Component.Host, p.Component.Port, p.Addr, tlsWords(c)), "")
 			}
+		case c.TCP == "ok" && c.TLS == "not-postgres":
+			add(ConnNotPostgres, SeverityError, fmt.Sprintf("%s:%d (%s) answers, but not as PostgreSQL does (%s): something else takes this connection, such as a proxy that intercepts this machine's traffic or another service on that address",
+				p.Component.Host, p.Component.Port, p.Addr, c.Detail),
+				"check which machine holds "+p.Addr+" from here (a transparent proxy or VPN client on this network is the usual cause), or run the commands below from a VM in the VNet")
+		case c.TCP == "ok" && c.TLS == "refused":
+			add(ConnTLSFailed, SeverityError, fmt.Sprintf("%s:%d (%s) speaks PostgreSQL but refuses TLS (%s): Aiven's services always offer TLS, so this is not the Aiven service", p.Component.Host, p.Component.Port, p.Addr, c.Detail), "")
 		case c.TCP == "ok":
 			add(ConnTLSFailed, SeverityError, fmt.Sprintf("%s:%d accepts TCP but the TLS handshake failed (%s %s)", p.Component.Host, p.Component.Port, c.TLS, c.Detail), "")
 		case c.TCP == "refused":

@@ -196,7 +196,7 @@ func FromEnv(t testing.TB, getenv func(string) string, o Options) *Env {
 		t.Fatal(err)
 	}
 	e.SignIn = azure.NewAppSignIn(e.Endpoints)
-	e.Identity = azure.NewIdentity(cred, e.Endpoints, e.Directory)
+	e.Identity = azure.NewIdentity(cred, e.Endpoints, e.Directory, e.Network)
 	cfg := aiven.Config{URL: getenv(EnvAivenURL), Token: getenv(EnvAivenToken), HTTPClient: e.HTTPClient(),
 		RetryMax: 6, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 200 * time.Millisecond}
 	if o.FailFast {

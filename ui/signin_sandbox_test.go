@@ -54,7 +54,7 @@ func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	identity := azure.NewIdentity(cred, ep, dir)
+	identity := azure.NewIdentity(cred, ep, dir, network)
 	person := &sandboxtest.Env{Sandbox: e.s, Network: network, Access: access, Directory: dir, Identity: identity,
 		SignIn: azure.NewAppSignIn(ep), Aiven: e.deps.Aiven.(*aiven.Client)}
 	deps := e.deps
