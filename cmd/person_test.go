@@ -111,15 +111,19 @@ func az(ctx context.Context, t *testing.T, env []string, args ...string) string 
 	return out.String()
 }
 
-// buildAzpeer builds the azpeer binary once per test run.
-func buildAzpeer(t *testing.T) string {
+// azpeerProcess runs azpeer with args in a process of its own (this test
+// binary, through TestAzpeerProcess: Go reads HTTPS_PROXY once per
+// process) in env, and returns its stdout and stderr together.
+func azpeerProcess(ctx context.Context, t *testing.T, env []string, args ...string) (string, error) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "azpeer")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/azpeer/azpeer")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return bin
+	cmd := exec.CommandContext(ctx, self, "-test.run=^TestAzpeerProcess$")
+	cmd.Env = append(env[:len(env):len(env)], envAzpeerArgs+"="+strings.Join(args, azpeerArgsSep))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
@@ -128,7 +132,6 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	}
 	// Each has its own sandbox, az profile and environment (no Setenv).
 	t.Parallel()
-	bin := buildAzpeer(t)
 	// 50× the clouds' pace: role propagation and Aiven's approval take
 	// a second or two; the Azure CLI's own polls run on its interval.
 	s := sandboxtest.Start(t, sandbox.Options{Speed: 50})
@@ -164,12 +167,7 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	}
 	azTook := time.Since(start)
 
-	azpeer := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	azpeer := func(args ...string) (string, error) { return azpeerProcess(ctx, t, env, args...) }
 	t0 := time.Now()
 	out, err := azpeer("list")
 	listTook := time.Since(t0)
@@ -196,7 +194,6 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 	}
 	// Each has its own sandbox, az profile and environment (no Setenv).
 	t.Parallel()
-	bin := buildAzpeer(t)
 	s := sandboxtest.Start(t, sandbox.Options{Scenario: "people"})
 	env := personEnv(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -225,13 +222,12 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 		{"--subscription beats both", sandbox.UserSubscriptionID, []string{"--subscription", sandbox.DevSubscriptionID}, "dev-vnet", "prod-vnet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.CommandContext(ctx, bin, append([]string{"vnets"}, tc.args...)...)
-			cmd.Env = env
+			env := env[:len(env):len(env)]
 			if tc.env != "" {
-				cmd.Env = append(cmd.Env, "AZURE_SUBSCRIPTION_ID="+tc.env)
+				env = append(env, "AZURE_SUBSCRIPTION_ID="+tc.env)
 			}
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), tc.lack) {
+			out, err := azpeerProcess(ctx, t, env, append([]string{"vnets"}, tc.args...)...)
+			if err != nil || !strings.Contains(out, tc.want) || strings.Contains(out, tc.lack) {
 				t.Errorf("azpeer vnets: %v, want %s and not %s:\n%s", err, tc.want, tc.lack, out)
 			}
 		})
@@ -248,7 +244,6 @@ func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
 	}
 	// Each has its own sandbox, az profile and environment (no Setenv).
 	t.Parallel()
-	bin := buildAzpeer(t)
 	s := sandboxtest.Start(t, sandbox.Options{})
 	env := personEnv(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -261,12 +256,7 @@ func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
 	if me.UserType != "Guest" || !strings.Contains(me.UserPrincipalName, "#EXT#@contoso.onmicrosoft.com") {
 		t.Errorf("az ad signed-in-user show as the guest: %+v", me)
 	}
-	run := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	run := func(args ...string) (string, error) { return azpeerProcess(ctx, t, env, args...) }
 	if out, err := run("vnets"); err != nil || !strings.Contains(out, "app-vnet") || !strings.Contains(out, sandbox.GuestUserUPN) {
 		t.Errorf("azpeer vnets as the guest: %v\n%s", err, out)
 	}
