@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -126,6 +127,19 @@ func azpeerProcess(ctx context.Context, t *testing.T, env []string, args ...stri
 	return string(out), err
 }
 
+// cliFallback explains an azpeer run that did not take the Azure CLI's
+// login (it offered a device code instead): what az answers for a token
+// right after. "" when azpeer used the CLI.
+func cliFallback(ctx context.Context, env []string, out string) string {
+	if !strings.Contains(out, "To sign in to Azure") {
+		return ""
+	}
+	cmd := exec.CommandContext(ctx, "az", "account", "get-access-token", "--query", "expiresOn", "-o", "tsv")
+	cmd.Env = env
+	b, err := cmd.CombinedOutput()
+	return fmt.Sprintf("\n(azpeer did not use the Azure CLI's login; az account get-access-token now: %v %s)", err, b)
+}
+
 func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	if _, err := exec.LookPath("az"); err != nil {
 		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
@@ -167,7 +181,10 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	}
 	azTook := time.Since(start)
 
-	azpeer := func(args ...string) (string, error) { return azpeerProcess(ctx, t, env, args...) }
+	azpeer := func(args ...string) (string, error) {
+		out, err := azpeerProcess(ctx, t, env, args...)
+		return out + cliFallback(ctx, env, out), err
+	}
 	t0 := time.Now()
 	out, err := azpeer("list")
 	listTook := time.Since(t0)
@@ -227,6 +244,7 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 				env = append(env, "AZURE_SUBSCRIPTION_ID="+tc.env)
 			}
 			out, err := azpeerProcess(ctx, t, env, append([]string{"vnets"}, tc.args...)...)
+			out += cliFallback(ctx, env, out)
 			if err != nil || !strings.Contains(out, tc.want) || strings.Contains(out, tc.lack) {
 				t.Errorf("azpeer vnets: %v, want %s and not %s:\n%s", err, tc.want, tc.lack, out)
 			}
@@ -256,7 +274,10 @@ func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
 	if me.UserType != "Guest" || !strings.Contains(me.UserPrincipalName, "#EXT#@contoso.onmicrosoft.com") {
 		t.Errorf("az ad signed-in-user show as the guest: %+v", me)
 	}
-	run := func(args ...string) (string, error) { return azpeerProcess(ctx, t, env, args...) }
+	run := func(args ...string) (string, error) {
+		out, err := azpeerProcess(ctx, t, env, args...)
+		return out + cliFallback(ctx, env, out), err
+	}
 	if out, err := run("vnets"); err != nil || !strings.Contains(out, "app-vnet") || !strings.Contains(out, sandbox.GuestUserUPN) {
 		t.Errorf("azpeer vnets as the guest: %v\n%s", err, out)
 	}
