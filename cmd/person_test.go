@@ -48,24 +48,26 @@ func personEnv(t *testing.T, s *sandbox.Server) []string {
 	}
 }
 
-// approveOverHTTP answers a device code as user through the admin endpoint.
-func approveOverHTTP(t *testing.T, s *sandbox.Server, userCode, user string) {
-	t.Helper()
+// approveOverHTTP answers a device code as user through the admin
+// endpoint. It returns its failure rather than failing the test: it may
+// run on azpeer's goroutine (see codeAnswerer).
+func approveOverHTTP(s *sandbox.Server, userCode, user string) error {
 	body, _ := json.Marshal(map[string]string{"user_code": userCode, "user": user})
 	req, err := http.NewRequest(http.MethodPost, s.URL()+"/_sandbox/devicecode/approve", bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	req.Header.Set("Authorization", "aivenv1 "+s.Credentials().AivenToken)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.CA().Pool()}}}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer resp.Body.Close()
 	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK {
-		t.Fatalf("approve %s as %s: %d %s", userCode, user, resp.StatusCode, b)
+		return fmt.Errorf("approve %s as %s: %d %s", userCode, user, resp.StatusCode, b)
 	}
+	return nil
 }
 
 // userCodeRE finds the code in Entra's device-code message.
@@ -90,7 +92,9 @@ func azDeviceCodeLogin(ctx context.Context, t *testing.T, s *sandbox.Server, env
 	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
 		if m := userCodeRE.FindStringSubmatch(sc.Text()); m != nil && !approved {
-			approveOverHTTP(t, s, m[1], user)
+			if err := approveOverHTTP(s, m[1], user); err != nil {
+				t.Error(err)
+			}
 			approved = true
 		}
 	}
