@@ -77,10 +77,11 @@ func (g *graphCall) routeUser(u *User, rest []string) {
 	}
 }
 
-// userProps are the properties $filter may test on users.
+// userProps are the properties $filter may test on users, by lower-case
+// name (as graph_filter.go looks them up).
 func userProps(u *User) map[string][]string {
 	return map[string][]string{
-		"id": {u.ID}, "displayName": {u.DisplayName}, "userPrincipalName": {u.UserPrincipalName},
-		"mail": {u.Mail}, "userType": {u.UserType},
+		"id": {u.ID}, "displayname": {u.DisplayName}, "userprincipalname": {u.UserPrincipalName},
+		"mail": {u.Mail}, "usertype": {u.UserType},
 	}
 }

@@ -333,3 +333,43 @@ func netRawBody(t testing.TB, s *sandbox.Server, token, method, path string, bod
 	err := json.Unmarshal(b, &out)
 	return resp.StatusCode, out, err
 }
+
+// TestGraphUsers reads users by object id and by UPN, lists and filters
+// them, in the caller's tenant only.
+func TestGraphUsers(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{})
+	tok := tokenOf(t, personCredential(t, s, sandbox.UserTenantID, sandbox.OwnerUserUPN), "https://graph.microsoft.com/.default")
+	for _, tc := range []struct {
+		path    string
+		status  int
+		wantIDs []string
+	}{
+		{"/v1.0/users/" + sandbox.AdminUserObjectID, 200, []string{sandbox.AdminUserObjectID}},
+		{"/v1.0/users/" + sandbox.NetworkUserUPN, 200, []string{sandbox.NetworkUserObjectID}},
+		{"/v1.0/users/" + url.PathEscape("consultant_fabrikam.onmicrosoft.com#EXT#@contoso.onmicrosoft.com"), 200, []string{sandbox.GuestUserObjectID}},
+		// The consultant's home object is Fabrikam's, not Contoso's.
+		{"/v1.0/users/" + sandbox.GuestHomeObjectID, 404, nil},
+		{"/v1.0/users?$filter=" + url.QueryEscape("userType eq 'Guest'"), 200, []string{sandbox.GuestUserObjectID}},
+		{"/v1.0/users/" + sandbox.AdminUserUPN + "/transitiveMemberOf", 200, []string{"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}},
+	} {
+		status, body := graphRaw(t, s, tok, http.MethodGet, tc.path, nil)
+		if status != tc.status {
+			t.Errorf("GET %s: %d %v, want %d", tc.path, status, body, tc.status)
+			continue
+		}
+		if tc.wantIDs == nil {
+			continue
+		}
+		var got []string
+		if v, ok := body["value"].([]any); ok {
+			for _, o := range v {
+				got = append(got, o.(map[string]any)["id"].(string))
+			}
+		} else {
+			got = []string{body["id"].(string)}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.wantIDs, ",") {
+			t.Errorf("GET %s: ids %v, want %v", tc.path, got, tc.wantIDs)
+		}
+	}
+}
