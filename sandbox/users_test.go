@@ -373,3 +373,22 @@ func TestGraphUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestPeopleSurviveARestart: a sandbox kept in --state-dir still has its
+// people (and forgets device codes under way, as an expired code would).
+func TestPeopleSurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	first := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
+	_, pending := deviceCode(t, first, "organizations", sandbox.AzureCLIClientID)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := sandboxtest.Start(t, sandbox.Options{StateDir: dir})
+	if err := second.ApproveDeviceCode(pending, sandbox.AdminUserUPN); err == nil {
+		t.Error("a device code from before the restart was approved")
+	}
+	c := claimsOf(t, tokenOf(t, personCredential(t, second, "", sandbox.NetworkUserUPN), "https://management.azure.com/.default"))
+	if c["oid"] != sandbox.NetworkUserObjectID {
+		t.Errorf("after a restart: claims %v", c)
+	}
+}
