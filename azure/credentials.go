@@ -144,42 +144,11 @@ func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azco
 		return nil, Source{}, fmt.Errorf("azure: no credential: set %s, %s and %s, or sign in with `az login`",
 			EnvTenantID, EnvClientID, EnvClientSecret)
 	}
-	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-		ClientOptions:            co,
-		TenantID:                 opts.TenantID,
-		UserPrompt:               opts.UserPrompt,
-		DisableInstanceDiscovery: !ep.MicrosoftAuthority(),
-	})
+	cred, err := newDeviceCodeSignIn(co, ep, opts)
 	if err != nil {
 		return nil, Source{}, fmt.Errorf("azure: device code sign-in: %w", err)
 	}
-	return &oneSignIn{cred: cred, turn: make(chan struct{}, 1)}, Source{Kind: SourceDeviceCode, TenantID: opts.TenantID}, nil
-}
-
-// oneSignIn lets one GetToken at a time reach a device-code credential:
-// azidentity starts a new device-code flow for every GetToken made before
-// a sign-in completed, so the first calls made together (the header's
-// whoami, the subscriptions, Graph) showed the person two or three codes,
-// of which they answer one (seen against the sandbox's device-code
-// endpoint). Once signed in, the later calls are silent and quick. Every
-// request also asks for CAE: azidentity keeps one MSAL cache for requests
-// with CAE (Resource Manager's clients) and another for those without
-// (the Graph calls), and the refresh token of one sign-in is in only one,
-// so mixing them asked for a second device code.
-type oneSignIn struct {
-	cred azcore.TokenCredential
-	turn chan struct{}
-}
-
-func (c *oneSignIn) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	select {
-	case c.turn <- struct{}{}:
-	case <-ctx.Done():
-		return azcore.AccessToken{}, ctx.Err()
-	}
-	defer func() { <-c.turn }()
-	opts.EnableCAE = true
-	return c.cred.GetToken(ctx, opts)
+	return cred, Source{Kind: SourceDeviceCode, TenantID: opts.TenantID}, nil
 }
 
 // envCredential is the admin's app credential from the environment. Its

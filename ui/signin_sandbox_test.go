@@ -82,9 +82,7 @@ func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	if err := e.s.DenyDeviceCode(code); err != nil {
 		t.Fatal(err)
 	}
-	// (MSAL Go reads the answer's body to tell a wait from a failure,
-	// so azidentity's error no longer has Entra's reason to show.)
-	d.untilScreen("sign-in failed", "enter new code")
+	d.untilScreen("sign-in failed", "authorization_declined", "enter new code")
 	d.press("enter")
 	first := code
 	d.until("a new code from the sandbox on the panel", func() bool {
