@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
@@ -21,46 +22,7 @@ import (
 // dashboard goes on signed in as that person.
 func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	e := newTestEnv(t, envOptions{noAzure: true})
-	getenv := sandboxtest.Environ(t, e.s, nil) // no Azure credential at all
-	ep, err := azure.EndpointsFromEnv("public", getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes := make(chan DeviceCodeMessage, 1)
-	prompt := func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-		select {
-		case codes <- DeviceCodeMessage{UserCode: m.UserCode, VerificationURL: m.VerificationURL, Message: m.Message}:
-		default:
-		}
-		return nil
-	}
-	cred, src, err := azure.Credential(sandboxtest.Context(t), ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true, UserPrompt: prompt})
-	if err != nil || src.Kind != azure.SourceDeviceCode {
-		t.Fatalf("credential %v from %v, want a device code", err, src)
-	}
-	co, err := ep.ClientOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	network, err := azure.NewNetwork(cred, co, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := azure.NewDirectory(cred, co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	access, err := azure.NewAccess(cred, co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	identity := azure.NewIdentity(cred, ep, dir, network)
-	person := &sandboxtest.Env{Sandbox: e.s, Network: network, Access: access, Directory: dir, Identity: identity,
-		SignIn: azure.NewAppSignIn(ep), Aiven: e.deps.Aiven.(*aiven.Client)}
-	deps := e.deps
-	deps.Network, deps.WhoAmI, deps.DeviceCode = network, identity, codes
-	deps.Runbook = person.Runbook(t.TempDir())
-	deps.Identity.AzureSource, deps.Identity.AzureTenantID = src.String(), ""
+	deps := deviceCodeDeps(t, e)
 	d := newDriver(t, deps, fastOptions(), 120, 40)
 
 	var code string
@@ -108,4 +70,63 @@ func TestDeviceCodeSignInWithTheSandbox(t *testing.T) {
 	if p := e.s.PendingUserCodes(); len(p) != 0 {
 		t.Errorf("codes still pending after the sign-in: %v", p)
 	}
+}
+
+// deviceCodeDeps are the dashboard's dependencies signed in to Azure with
+// nothing but a device code, as the command layer builds them (the code
+// reaches the panel through Deps.DeviceCode).
+func deviceCodeDeps(t *testing.T, e *testEnv) Deps {
+	t.Helper()
+	getenv := sandboxtest.Environ(t, e.s, nil) // no Azure credential at all
+	ep, err := azure.EndpointsFromEnv("public", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make(chan DeviceCodeMessage, 1)
+	prompt := func(_ context.Context, m azidentity.DeviceCodeMessage) error {
+		select {
+		case codes <- DeviceCodeMessage{UserCode: m.UserCode, VerificationURL: m.VerificationURL, Message: m.Message}:
+		default:
+		}
+		return nil
+	}
+	cred, src, err := azure.Credential(sandboxtest.Context(t), ep, azure.CredentialOptions{Getenv: getenv, NoCLI: true, UserPrompt: prompt})
+	if err != nil || src.Kind != azure.SourceDeviceCode {
+		t.Fatalf("credential %v from %v, want a device code", err, src)
+	}
+	co, err := ep.ClientOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	network, err := azure.NewNetwork(cred, co, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := azure.NewDirectory(cred, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, err := azure.NewAccess(cred, co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity := azure.NewIdentity(cred, ep, dir, network)
+	person := &sandboxtest.Env{Sandbox: e.s, Network: network, Access: access, Directory: dir, Identity: identity,
+		SignIn: azure.NewAppSignIn(ep), Aiven: e.deps.Aiven.(*aiven.Client)}
+	deps := e.deps
+	deps.Network, deps.WhoAmI, deps.DeviceCode = network, identity, codes
+	deps.Runbook = person.Runbook(t.TempDir())
+	deps.Identity.AzureSource, deps.Identity.AzureTenantID = src.String(), ""
+	return deps
+}
+
+// TestDeviceCodeExpiresWithTheSandbox: a code nobody answers in time
+// ends the sign-in with Entra's reason on the panel and an offer of a new
+// code.
+func TestDeviceCodeExpiresWithTheSandbox(t *testing.T) {
+	timing := sandbox.DefaultTiming()
+	timing.DeviceCodeLifetime = sandbox.Duration(time.Millisecond)
+	e := newTestEnv(t, envOptions{noAzure: true, sandbox: sandbox.Options{Timing: &timing}})
+	d := newDriver(t, deviceCodeDeps(t, e), fastOptions(), 120, 40)
+	d.untilScreen("Azure sign-in", "sign-in failed", "expired_token", "AADSTS70020", "enter new code")
 }
