@@ -144,12 +144,7 @@ func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azco
 		return nil, Source{}, fmt.Errorf("azure: no credential: set %s, %s and %s, or sign in with `az login`",
 			EnvTenantID, EnvClientID, EnvClientSecret)
 	}
-	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-		ClientOptions:            co,
-		TenantID:                 opts.TenantID,
-		UserPrompt:               opts.UserPrompt,
-		DisableInstanceDiscovery: !ep.MicrosoftAuthority(),
-	})
+	cred, err := newDeviceCodeSignIn(co, ep, opts)
 	if err != nil {
 		return nil, Source{}, fmt.Errorf("azure: device code sign-in: %w", err)
 	}

@@ -16,9 +16,14 @@ import (
 )
 
 // envAzpeerArgs, set, makes TestAzpeerProcess run azpeer with these
-// arguments (NUL-separated) in a process of its own: Go reads HTTPS_PROXY
-// once per process, so proxy mode needs a fresh one.
+// arguments (separated by azpeerArgsSep) in a process of its own: Go reads
+// HTTPS_PROXY once per process, so proxy mode needs a fresh one.
 const envAzpeerArgs = "AZPEER_TEST_PROCESS_ARGS"
+
+// azpeerArgsSep separates the arguments in envAzpeerArgs: the ASCII unit
+// separator, as an environment variable may not hold NUL (exec refuses
+// it: "environment variable contains NUL").
+const azpeerArgsSep = "\x1f"
 
 func TestAzpeerProcess(t *testing.T) {
 	args := os.Getenv(envAzpeerArgs)
@@ -37,7 +42,7 @@ func TestAzpeerProcess(t *testing.T) {
 		os.Exit(0)
 	}
 	root := NewRootCommand()
-	root.SetArgs(strings.Split(args, "\x00"))
+	root.SetArgs(strings.Split(args, azpeerArgsSep))
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
@@ -108,7 +113,7 @@ func TestAzureCLICredentialHeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmdEnv := append(env[:len(env):len(env)], envAzpeerArgs+"="+strings.Join(tt.args, "\x00"))
+			cmdEnv := append(env[:len(env):len(env)], envAzpeerArgs+"="+strings.Join(tt.args, azpeerArgsSep))
 			cmd := exec.CommandContext(sandboxtest.Context(t), self, "-test.run=^TestAzpeerProcess$")
 			cmd.Env = cmdEnv
 			var out, errOut bytes.Buffer

@@ -276,6 +276,9 @@ func envFileContent(s *sandbox.Server, scenario, caFile, envFile string) []byte 
 # export NO_PROXY=127.0.0.1,localhost
 #   az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"
 #   az network vnet list --subscription "$AZURE_SUBSCRIPTION_ID" -o table
+# Or sign in as a person (admin@contoso.onmicrosoft.com and others, see
+# README): az login --use-device-code, then open %[3]s/devicelogin,
+# enter the code and pick the user (no password).
 # avn works with or without the proxy (AIVEN_WEB_URL above points it at the
 # sandbox; unset it to go through the proxy as api.aiven.io):
 #   avn --auth-token "$AIVEN_TOKEN" project list
@@ -285,7 +288,7 @@ func envFileContent(s *sandbox.Server, scenario, caFile, envFile string) []byte 
 # %[2]s (UDP); a private answer points inside the peered VNet, so from
 # this machine the check says what a laptop outside the VNet would hear:
 #   azpeer doctor --connectivity --project tsdb-staging --vpc 2a3b4c5d-6e7f-4819-9a0b-1c2d3e4f5a6b --vnet rg-app/app-vnet --dns-server %[2]s
-`, shellQuote("http://"+s.Addr()), s.DNSAddr(false))
+`, shellQuote("http://"+s.Addr()), s.DNSAddr(false), s.URL())
 	return []byte(b.String())
 }
 

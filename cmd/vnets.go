@@ -30,19 +30,21 @@ func newVNetsCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			subs := []string{g.Subscription}
-			if g.Subscription == "" {
-				if env := b.getenv(envSubscription); env != "" {
-					subs = []string{env}
-				} else {
-					all, err := b.Network.Subscriptions(ctx)
-					if err != nil {
-						return err
-					}
-					subs = subs[:0]
-					for _, s := range all {
-						subs = append(subs, s.ID)
-					}
+			// The subscription chosen (flag, environment, configuration,
+			// the Azure CLI's default), else every one visible.
+			chosen, ok, err := b.knownSubscription(g.Subscription)
+			if err != nil {
+				return err
+			}
+			subs := []string{chosen}
+			if !ok {
+				all, err := b.Network.Subscriptions(ctx)
+				if err != nil {
+					return err
+				}
+				subs = subs[:0]
+				for _, s := range all {
+					subs = append(subs, s.ID)
 				}
 			}
 			var vnets []peering.VNet
@@ -61,7 +63,7 @@ func newVNetsCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				user = peering.AivenUser{Email: "(unknown: " + err.Error() + ")"}
 			}
-			writeHeader(ctx, cmd.OutOrStdout(), b, user, g.Subscription)
+			writeHeader(ctx, cmd.OutOrStdout(), b, user, chosen)
 			writeVNetsTable(cmd.OutOrStdout(), vnets)
 			return nil
 		},

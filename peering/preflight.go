@@ -196,12 +196,17 @@ type PermissionReader interface {
 // PermissionError says the signed-in principal lacks a right the run
 // needs; nothing was created.
 type PermissionError struct {
-	// What the principal cannot do, and what it needs.
-	What, Need string
+	// Who cannot (the user's or app's name; "" for the signed-in
+	// principal), what they cannot do, and what it needs.
+	Who, What, Need string
 }
 
 func (e *PermissionError) Error() string {
-	return fmt.Sprintf("the signed-in principal cannot %s; %s (nothing was created)", e.What, e.Need)
+	who := e.Who
+	if who == "" {
+		who = "the signed-in principal"
+	}
+	return fmt.Sprintf("%s cannot %s; %s (nothing was created)", who, e.What, e.Need)
 }
 
 // checkOwnPermissions verifies, where the cloud can tell, that the
@@ -222,8 +227,12 @@ func (rb *Runbook) checkOwnPermissions(ctx context.Context, vnetID string) error
 			return nil
 		}
 	}
-	return &PermissionError{What: "perform " + action + " on " + vnetID,
+	e := &PermissionError{What: "perform " + action + " on " + vnetID,
 		Need: "creating role assignments needs Owner or User Access Administrator on the VNet (or above): sign in as such a principal, or ask one to grant it"}
+	if who, err := rb.signedIn(ctx); err == nil {
+		e.Who = who.Name
+	}
+	return e
 }
 
 // DirectoryRoleReader tells a principal's directory roles (as role
@@ -290,7 +299,7 @@ func (rb *Runbook) checkCanCreateAivenSP(ctx context.Context, aivenAppID string)
 			return nil
 		}
 	}
-	return &PermissionError{What: who.Name + " cannot create a service principal for Aiven's app " + aivenAppID + " (" + StepRef(StepAivenSP) + ")",
+	return &PermissionError{Who: who.Name, What: "create a service principal for Aiven's app " + aivenAppID + " (" + StepRef(StepAivenSP) + ")",
 		Need: "that needs the Application Administrator, Cloud Application Administrator or Global Administrator role in tenant " + who.TenantID +
 			": sign in with an account that has one, or ask a Privileged Role Administrator to assign one, or ask an administrator to run: az ad sp create --id " + aivenAppID}
 }

@@ -55,6 +55,13 @@ import (
 //	     routes are those of Aiven's API reference; other APIs' are the path
 //	     with names and ids as placeholders (see requests.go). The admin
 //	     endpoints themselves are not counted.
+//	POST /_sandbox/devicecode/approve
+//	     {"user_code": "ABCD12345", "user": "admin@contoso.onmicrosoft.com"}
+//	     answers a device-code sign-in as that user (UPN or object id),
+//	     as the person would on the verification_uri page (/devicelogin).
+//	POST /_sandbox/devicecode/deny
+//	     {"user_code": "ABCD12345"} refuses it. 404 for a code that is
+//	     unknown, expired or answered, or a user who may not answer it.
 //	POST /_sandbox/aiven/revoke-token
 //	     {"token": "<Aiven API token>"} revokes that token (any user's, the
 //	     admin's own included), as its user would in Aiven's console: from
@@ -156,6 +163,10 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == "vnets/address-space":
 		if allowAdmin(w, r, http.MethodPost) {
 			s.adminAddressSpace(w, r)
+		}
+	case path == "devicecode/approve" || path == "devicecode/deny":
+		if allowAdmin(w, r, http.MethodPost) {
+			s.adminDeviceCode(w, r, path == "devicecode/approve")
 		}
 	case path == "aiven/revoke-token":
 		if allowAdmin(w, r, http.MethodPost) {

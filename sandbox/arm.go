@@ -280,12 +280,18 @@ func (q *armRequest) rbacScope() string {
 
 // authorizationFailed writes Resource Manager's AuthorizationFailed; for a
 // service principal the "client" is its object id too, as in
-// Azure/ARO-RP#66.
+// Azure/ARO-RP#66; for a person it is their sign-in name ("The client
+// 'live.com#alonsodm@yahoo.es' with object id '…'", Azure/azure-cli#30789,
+// a guest's unique_name).
 func authorizationFailed(w http.ResponseWriter, c *Claims, action, scope string) {
 	w.Header().Set("x-ms-failure-cause", "gateway")
+	client := c.ObjectID
+	if c.IsUser() && c.UniqueName != "" {
+		client = c.UniqueName
+	}
 	armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
 		"The client '%s' with object id '%s' does not have authorization to perform action '%s' over scope '%s' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-		c.ObjectID, c.ObjectID, action, scope))
+		client, c.ObjectID, action, scope))
 }
 
 // methodNotAllowed answers a verb the resource does not support here. The

@@ -129,17 +129,8 @@ func (q *armRequest) putRoleAssignment() {
 		rbacRoleDefinitionMissing(q.w, http.StatusBadRequest, roleGUID)
 		return
 	}
-	sp := q.world.servicePrincipalByID(p.PrincipalID)
-	if sp == nil || !strings.EqualFold(sp.TenantID, q.c.TenantID) || (p.PrincipalType == "" && !q.world.principalReplicated(q.s.clock, sp)) {
-		armError(q.w, http.StatusBadRequest, "PrincipalNotFound", fmt.Sprintf(
-			"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
-			strings.ReplaceAll(strings.ToLower(p.PrincipalID), "-", ""), q.c.TenantID))
-		return
-	}
-	if p.PrincipalType != "" && !strings.EqualFold(p.PrincipalType, "ServicePrincipal") && q.world.principalReplicated(q.s.clock, sp) {
-		armError(q.w, http.StatusBadRequest, "UnmatchedPrincipalType", fmt.Sprintf(
-			"The PrincipalId '%s' has type 'ServicePrincipal' , which is different from specified PrinciaplType '%s'.",
-			strings.ReplaceAll(strings.ToLower(sp.ID), "-", ""), p.PrincipalType))
+	principal, ok := q.assignee(p.PrincipalID, p.PrincipalType)
+	if !ok {
 		return
 	}
 	// Assignment names are unique across all scopes and tenants.
@@ -147,7 +138,7 @@ func (q *armRequest) putRoleAssignment() {
 		if !strings.EqualFold(ra.Name, guid) {
 			continue
 		}
-		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, sp.ID) &&
+		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, principal.id) &&
 			strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), roleGUID) && strings.EqualFold(ra.TenantID, q.c.TenantID) {
 			writeJSON(q.w, http.StatusCreated, rbacAssignmentJSON(ra))
 			return
@@ -157,7 +148,7 @@ func (q *armRequest) putRoleAssignment() {
 		return
 	}
 	for _, ra := range q.world.RoleAssignments {
-		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, sp.ID) &&
+		if strings.EqualFold(ra.Scope, q.scope) && strings.EqualFold(ra.PrincipalID, principal.id) &&
 			strings.EqualFold(roleGUIDOf(ra.RoleDefinitionID), roleGUID) && strings.EqualFold(ra.TenantID, q.c.TenantID) {
 			// The text names the existing assignment's name without its
 			// hyphens, as Resource Manager has since 2025 (a live capture
@@ -177,10 +168,42 @@ func (q *armRequest) putRoleAssignment() {
 	}
 	ptype := p.PrincipalType
 	if ptype == "" {
-		ptype = "ServicePrincipal"
+		ptype = principal.kind
 	}
-	ra := q.world.createRoleAssignment(q.s.clock.Now(), q.c.TenantID, q.scope, strings.ToLower(guid), roleDefID, sp.ID, ptype, q.c.ObjectID)
+	ra := q.world.createRoleAssignment(q.s.clock.Now(), q.c.TenantID, q.scope, strings.ToLower(guid), roleDefID, principal.id, ptype, q.c.ObjectID)
 	writeJSON(q.w, http.StatusCreated, rbacAssignmentJSON(ra))
+}
+
+// assignedPrincipal is whom a role assignment names: its object id and
+// type (ServicePrincipal or User).
+type assignedPrincipal struct{ id, kind string }
+
+// assignee finds the principal of a role assignment PUT in the caller's
+// directory and checks the principalType given; it answers the error
+// itself. A new service principal is unknown until it replicates unless
+// a principalType is given (Resource Manager then skips the lookup);
+// users are long replicated.
+func (q *armRequest) assignee(principalID, principalType string) (assignedPrincipal, bool) {
+	var found assignedPrincipal
+	replicated := true
+	if sp := q.world.servicePrincipalByID(principalID); sp != nil && strings.EqualFold(sp.TenantID, q.c.TenantID) {
+		found, replicated = assignedPrincipal{sp.ID, "ServicePrincipal"}, q.world.principalReplicated(q.s.clock, sp)
+	} else if u := q.world.userByID(principalID); u != nil && strings.EqualFold(u.TenantID, q.c.TenantID) {
+		found = assignedPrincipal{u.ID, "User"}
+	}
+	if found.id == "" || (principalType == "" && !replicated) {
+		armError(q.w, http.StatusBadRequest, "PrincipalNotFound", fmt.Sprintf(
+			"Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
+			strings.ReplaceAll(strings.ToLower(principalID), "-", ""), q.c.TenantID))
+		return found, false
+	}
+	if principalType != "" && !strings.EqualFold(principalType, found.kind) && replicated {
+		armError(q.w, http.StatusBadRequest, "UnmatchedPrincipalType", fmt.Sprintf(
+			"The PrincipalId '%s' has type '%s' , which is different from specified PrinciaplType '%s'.",
+			strings.ReplaceAll(strings.ToLower(found.id), "-", ""), found.kind, principalType))
+		return found, false
+	}
+	return found, true
 }
 
 // rbacAssignmentFilter is a parsed role-assignment $filter.

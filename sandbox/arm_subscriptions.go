@@ -75,11 +75,22 @@ func (q *armRequest) getSubscription() {
 }
 
 // listTenants lists the tenants where the caller's application has a
-// service principal: the directories its credential can sign in to.
+// service principal: the directories its credential can sign in to; for
+// a person, the tenants they have an account in (home and guest), which
+// is how `az login` finds every tenant to list subscriptions in.
 func (q *armRequest) listTenants() {
 	var ids []string
+	if q.c.IsUser() {
+		if u := q.world.userByID(q.c.ObjectID); u != nil {
+			for _, id := range q.world.tenantsOf(u.home()) {
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
 	for _, sp := range q.world.ServicePrincipals {
-		if strings.EqualFold(sp.AppID, q.c.AppID) && q.world.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
+		if !q.c.IsUser() && strings.EqualFold(sp.AppID, q.c.AppID) && q.world.Tenants[sp.TenantID] != nil && !slices.Contains(ids, sp.TenantID) {
 			ids = append(ids, sp.TenantID)
 		}
 	}

@@ -12,9 +12,10 @@ import (
 // call them: OpenID discovery per tenant, instance discovery, the key set,
 // and the v2.0 and v1 token endpoints for the client-credentials grant.
 //
-// The sandbox only signs in applications with a client secret. Every check
-// follows Entra's order and wording: tenant, client, service principal in
-// that tenant, secret, resource.
+// Applications sign in with a client secret; people with a device code and
+// then refresh tokens (entra_devicecode.go). Every check follows Entra's
+// order and wording: tenant, client, service principal in that tenant,
+// secret, resource.
 
 // tokenLifetime is the lifetime of issued access tokens (Entra: 60–90 min).
 const tokenLifetime = time.Hour
@@ -44,6 +45,13 @@ func (s *Server) handleEntra(w http.ResponseWriter, r *http.Request) {
 		// there is no public key to publish; the empty set keeps
 		// discovery-driven clients working.
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []any{}})
+	case "oauth2/v2.0/devicecode", "oauth2/devicecode":
+		if r.Method != http.MethodPost {
+			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
+				"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
+			return
+		}
+		s.deviceAuthorization(w, r, tenant, rest == "oauth2/v2.0/devicecode")
 	case "oauth2/v2.0/token", "oauth2/token":
 		if r.Method != http.MethodPost {
 			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
@@ -245,6 +253,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 	grant := f.Get("grant_type")
 	if grant == "" {
 		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+		return
+	}
+	switch grant {
+	case grantDeviceCode, "device_code":
+		s.tokenDeviceCode(w, r, f, v2)
+		return
+	case "refresh_token":
+		s.tokenRefresh(w, r, tenantParam, f, v2)
 		return
 	}
 	if grant != "client_credentials" {

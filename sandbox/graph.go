@@ -30,11 +30,14 @@ import (
 
 // graphCall is one authenticated Graph request with the world locked.
 type graphCall struct {
-	s       *Server
-	w       http.ResponseWriter
-	r       *http.Request
-	world   *World
-	caller  *ServicePrincipal
+	s      *Server
+	w      http.ResponseWriter
+	r      *http.Request
+	world  *World
+	caller *ServicePrincipal
+	// user is the signed-in person for a user's token (caller is then
+	// User.asCaller), nil for an app's.
+	user    *User
 	tenant  *Tenant
 	version string // v1.0 or beta
 }
@@ -65,12 +68,20 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) {
 	world, unlock := s.lock()
 	defer unlock()
 	caller := world.ServicePrincipals[c.ObjectID]
+	var user *User
+	if c.IsUser() {
+		if user = world.Users[c.ObjectID]; user != nil {
+			caller = user.asCaller()
+		} else {
+			caller = nil
+		}
+	}
 	tenant := world.Tenants[c.TenantID]
 	if caller == nil || tenant == nil || !strings.EqualFold(caller.TenantID, tenant.ID) {
 		graphError(w, http.StatusUnauthorized, "Authorization_IdentityNotFound", "The identity of the calling application could not be established.")
 		return
 	}
-	g := &graphCall{s: s, w: w, r: r, world: world, caller: caller, tenant: tenant, version: version}
+	g := &graphCall{s: s, w: w, r: r, world: world, caller: caller, user: user, tenant: tenant, version: version}
 	segs := strings.Split(strings.Trim(rest, "/"), "/")
 	setRouteTemplate(r, graphTemplate(version, segs))
 	g.route(segs)
@@ -107,6 +118,14 @@ func (g *graphCall) route(segs []string) {
 			g.organization()
 			return
 		}
+	case "me":
+		if !hasKey {
+			g.routeMe(segs[1:])
+			return
+		}
+	case "users":
+		g.routeUsers(segs[1:], keyProp, key, hasKey)
+		return
 	case "applications":
 		g.routeApplications(segs[1:], keyProp, key, hasKey)
 		return

@@ -160,6 +160,12 @@ func (g *graphCall) getByIDs() {
 			items = append(items, o)
 			continue
 		}
+		if u := g.world.userByID(id); u != nil && strings.EqualFold(u.TenantID, g.tenant.ID) && want("user") {
+			o := userJSON(u)
+			o["@odata.type"] = "#microsoft.graph.user"
+			items = append(items, o)
+			continue
+		}
 		if a := g.world.applicationByID(id); a != nil && strings.EqualFold(a.TenantID, g.tenant.ID) && want("application") {
 			o := g.appJSON(a)
 			o["@odata.type"] = "#microsoft.graph.application"

@@ -118,9 +118,12 @@ var directoryRoleTemplates = map[string]string{
 // memberOf lists the directory roles a service principal holds, as
 // GET /servicePrincipals/{id}/memberOf does (groups are not emulated). Any
 // principal of the tenant may read it, its own included.
-func (g *graphCall) memberOf(sp *ServicePrincipal) {
+func (g *graphCall) memberOf(sp *ServicePrincipal) { g.directoryRoles(sp.DirectoryRoles) }
+
+// directoryRoles answers a memberOf list of directory roles.
+func (g *graphCall) directoryRoles(roles []string) {
 	items := []map[string]any{}
-	for _, r := range sp.DirectoryRoles {
+	for _, r := range roles {
 		tmpl := directoryRoleTemplates[r]
 		items = append(items, map[string]any{
 			"@odata.type": "#microsoft.graph.directoryRole", "id": tmpl, "displayName": r,

@@ -25,10 +25,26 @@ const (
 	AivenOrganizationID  = "org4f9a0b2c1d3"
 	ProdPeeringAppID     = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 	ProdPeeringAppObject = "5a1b2c3d-0000-4000-8000-00000000a001"
+
+	// The user's tenant's people (users.go): the administrator who runs
+	// the procedure (Application Administrator, subscription Owner); an
+	// Owner without a directory role; a network engineer with Network
+	// Contributor on rg-app only; and a consultant from Fabrikam, a guest
+	// in Contoso with Reader on its subscription.
+	AdminUserObjectID   = "a0a0a0a0-1111-4111-8111-000000000001"
+	AdminUserUPN        = "admin@contoso.onmicrosoft.com"
+	OwnerUserObjectID   = "a0a0a0a0-1111-4111-8111-000000000002"
+	OwnerUserUPN        = "owner@contoso.onmicrosoft.com"
+	NetworkUserObjectID = "a0a0a0a0-1111-4111-8111-000000000003"
+	NetworkUserUPN      = "network@contoso.onmicrosoft.com"
+	FabrikamTenantID    = "f0b1c2d3-e4f5-4a6b-9c7d-8e9fa0b1c2d3"
+	GuestHomeObjectID   = "a0a0a0a0-2222-4222-8222-000000000001"
+	GuestUserObjectID   = "a0a0a0a0-1111-4111-8111-000000000004"
+	GuestUserUPN        = "consultant@fabrikam.onmicrosoft.com"
 )
 
 // ScenarioNames are the built-in scenarios.
-var ScenarioNames = []string{"default", "empty", "large", "mst"}
+var ScenarioNames = []string{"default", "empty", "large", "mst", "people"}
 
 // scenarioFile is the on-disk form of a scenario: a world (as
 // /_sandbox/state shows it) plus the plain-text credentials to hand out.
@@ -57,6 +73,9 @@ func buildScenario(name string, now time.Time) (*World, Credentials, error) {
 		return world, c, nil
 	case "mst":
 		world, c := mstScenario(now)
+		return world, c, nil
+	case "people":
+		world, c := peopleScenario(now)
 		return world, c, nil
 	}
 	data, err := os.ReadFile(name)
@@ -89,6 +108,7 @@ func (world *World) fillMaps() {
 	fillMap(&world.Tenants)
 	fillMap(&world.Applications)
 	fillMap(&world.ServicePrincipals)
+	fillMap(&world.Users)
 	fillMap(&world.Subscriptions)
 	fillMap(&world.VNets)
 	for _, v := range world.VNets {
@@ -131,6 +151,18 @@ func baseWorld(now time.Time) (*World, Credentials) {
 	adminSP := world.createServicePrincipal(past, UserTenantID, admin, AdminSPObjectID)
 	adminSP.DirectoryRoles = []string{RoleApplicationAdministrator}
 	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
+
+	world.addTenant(FabrikamTenantID, "Fabrikam", "fabrikam.onmicrosoft.com")
+	world.addBuiltinRoles(FabrikamTenantID)
+	adminUser := world.addUser(past, UserTenantID, AdminUserObjectID, AdminUserUPN, "Dana Admin", RoleApplicationAdministrator)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminUser.ID, "User", adminSP.ID)
+	owner := world.addUser(past, UserTenantID, OwnerUserObjectID, OwnerUserUPN, "Olu Owner")
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), owner.ID, "User", adminSP.ID)
+	netUser := world.addUser(past, UserTenantID, NetworkUserObjectID, NetworkUserUPN, "Nia Network")
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID+"/resourceGroups/rg-app", "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), netUser.ID, "User", adminSP.ID)
+	consultant := world.addUser(past, FabrikamTenantID, GuestHomeObjectID, GuestUserUPN, "Cam Consultant")
+	guest := world.inviteGuest(past, consultant, UserTenantID, GuestUserObjectID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "acdd72a7-3385-48ef-bd42-f606fba81ae7"), guest.ID, "User", adminSP.ID)
 
 	aivenApp := world.createApplication(past, AivenTenantID, AivenAppObjectID, AivenDefaultAppID, "Aiven VPC peering", "AzureADMultipleOrgs")
 	world.createServicePrincipal(past, AivenTenantID, aivenApp, AivenHomeSPObjectID)

@@ -319,6 +319,8 @@ func (s *Server) route(r *http.Request) (API, http.HandlerFunc) {
 		api, h = APIARM, s.handleARM
 	case isEntraPath(p):
 		api, h = APIEntra, s.handleEntra
+	case lp == "/devicelogin":
+		api, h = APIEntra, s.handleDeviceLogin
 	}
 	host := strings.ToLower(r.Host)
 	if hh, _, err := net.SplitHostPort(host); err == nil {
@@ -362,7 +364,9 @@ func isEntraPath(p string) bool {
 		return false
 	}
 	switch parts[1] {
-	case "v2.0", "oauth2", "discovery":
+	case "v2.0", "oauth2", "discovery", ".well-known":
+		// .well-known: the v1 discovery document, which MSAL Python
+		// asks for when the tenant is named by its domain.
 		return true
 	}
 	return false

@@ -33,7 +33,20 @@ type Claims struct {
 	AppID    string `json:"appid"`
 	IDType   string `json:"idtyp,omitempty"`
 	Version  string `json:"ver,omitempty"`
+
+	// A user's (delegated) token also names the person and the scopes
+	// their client was granted (entra_devicecode.go issueUserToken).
+	UPN        string `json:"upn,omitempty"`
+	UniqueName string `json:"unique_name,omitempty"`
+	Name       string `json:"name,omitempty"`
+	GivenName  string `json:"given_name,omitempty"`
+	FamilyName string `json:"family_name,omitempty"`
+	Scope      string `json:"scp,omitempty"`
+	IDP        string `json:"idp,omitempty"`
 }
+
+// IsUser reports whether the token is a person's (delegated) token.
+func (c *Claims) IsUser() bool { return c.IDType == "user" }
 
 // issueToken signs an access token. Expiry uses wall-clock time: clients
 // cache tokens by expires_in, which the simulated clock must not distort.

@@ -37,19 +37,20 @@ type VariantValue struct {
 
 // Variant names.
 const (
-	VariantAivenDuplicateCreate  = "aiven-duplicate-create"
-	VariantAivenPermission       = "aiven-permission-failure"
-	VariantAivenStateInfo        = "aiven-state-info"
-	VariantAivenUppercase        = "aiven-uppercase-names"
-	VariantAivenNoVNetAccess     = "aiven-no-vnet-access"
-	VariantAivenInvalidToken     = "aiven-invalid-token"
-	VariantMSTOrganizations      = "mst-organizations"
-	VariantAzureBusy             = "azure-busy"
-	VariantAzureAPIVersions      = "azure-api-versions"
-	VariantAzureUnknownPath      = "azure-unknown-path"
-	VariantAzureVNetUpdating     = "azure-vnet-updating"
-	VariantAzureSyncChangedSide  = "azure-sync-changed-side"
-	VariantAivenAddressSpaceSync = "aiven-address-space-sync"
+	VariantAivenDuplicateCreate   = "aiven-duplicate-create"
+	VariantAivenPermission        = "aiven-permission-failure"
+	VariantAivenStateInfo         = "aiven-state-info"
+	VariantAivenUppercase         = "aiven-uppercase-names"
+	VariantAivenNoVNetAccess      = "aiven-no-vnet-access"
+	VariantAivenInvalidToken      = "aiven-invalid-token"
+	VariantMSTOrganizations       = "mst-organizations"
+	VariantAzureBusy              = "azure-busy"
+	VariantAzureAPIVersions       = "azure-api-versions"
+	VariantAzureUnknownPath       = "azure-unknown-path"
+	VariantAzureVNetUpdating      = "azure-vnet-updating"
+	VariantAzureSyncChangedSide   = "azure-sync-changed-side"
+	VariantAivenAddressSpaceSync  = "aiven-address-space-sync"
+	VariantEntraDeviceCodePolling = "entra-device-code-polling"
 )
 
 // AllVariants is the registry of variants, in a stable order.
@@ -135,6 +136,12 @@ func AllVariants() []Variant {
 			Values: []VariantValue{
 				{aivenSyncOnRef, "when asked: POST /v1/project/{project}/vpcs/{project_vpc_id}/peering-connections/refresh makes Aiven re-check the VPC's connections (the one action a user has on Aiven's side; avn and Aiven's API expose it, go-client-codegen v0.238.0 has no method for it); no public source says what it does for an ACTIVE connection"},
 				{aivenSyncLater, "by itself, Timing.AivenAddressSync after the change, whatever the user asks: the issue that asked for sync quotes Aiven's docs, \"network changes can take up to 24 hours\""},
+			}},
+		{Name: VariantEntraDeviceCodePolling,
+			About: "what Entra answers a device-code poll that comes sooner than the interval it gave",
+			Values: []VariantValue{
+				{"tolerant", "authorization_pending, however fast: the Microsoft identity platform's device code page lists no slow_down and the graph-oauth crate's PollDeviceCodeEvent says slow_down is 'not yet supported by Microsoft'; MSAL Go polls from 50 ms on, ignoring interval (apps/internal/oauth/oauth.go)"},
+				{"slow-down", "slow_down, as RFC 8628 section 3.5 allows, when polled sooner than interval"},
 			}},
 	}
 }

@@ -26,6 +26,7 @@ type World struct {
 	Tenants           map[string]*Tenant           `json:"tenants"`            // by tenant id
 	Applications      map[string]*Application      `json:"applications"`       // by object id
 	ServicePrincipals map[string]*ServicePrincipal `json:"service_principals"` // by object id
+	Users             map[string]*User             `json:"users,omitempty"`    // by object id (users.go)
 	Subscriptions     map[string]*Subscription     `json:"subscriptions"`      // by subscription id
 	VNets             map[string]*VNet             `json:"vnets"`              // by lower-case resource id
 	RoleDefinitions   map[string]*RoleDefinition   `json:"role_definitions"`   // by lower-case full id
@@ -40,6 +41,11 @@ type World struct {
 	// Variants choose among the plausible answers where no public source
 	// settles how a service behaves (see variants.go); unset is default.
 	Variants map[string]string `json:"variants,omitempty"`
+
+	// deviceCodes are the device-code sign-ins under way, by device_code
+	// (entra_devicecode.go). They are not saved: a restarted sandbox has
+	// forgotten them, as a client whose code expired would find.
+	deviceCodes map[string]*deviceCode
 
 	// now is the simulated time of the request under way (set as the lock
 	// is taken, advanceOperations), for mutations that are not handed one.
@@ -73,6 +79,9 @@ type Timing struct {
 	// sync quotes Aiven's docs as "network changes can take up to 24
 	// hours". The default is the sandbox's own guess.
 	AivenAddressSync Duration `json:"aiven_address_sync,omitempty"`
+	// DeviceCodeLifetime: a device code expires this long after it was
+	// issued (Entra: 15 minutes; 0 is that).
+	DeviceCodeLifetime Duration `json:"device_code_lifetime,omitempty"`
 }
 
 // DefaultTiming is close to what users report from the real clouds.
@@ -418,6 +427,7 @@ func newWorld() *World {
 		Tenants:           map[string]*Tenant{},
 		Applications:      map[string]*Application{},
 		ServicePrincipals: map[string]*ServicePrincipal{},
+		Users:             map[string]*User{},
 		Subscriptions:     map[string]*Subscription{},
 		VNets:             map[string]*VNet{},
 		RoleDefinitions:   map[string]*RoleDefinition{},

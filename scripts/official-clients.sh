@@ -8,6 +8,8 @@
 # BENCHMARKS.md and the project's notes say when it last ran and how.
 #
 #   scripts/official-clients.sh            # starts a sandbox of its own
+#   AS=person scripts/official-clients.sh  # signs in as admin@contoso.onmicrosoft.com
+#                                          # with az login --use-device-code
 #   AVN="python3 -m aiven.client" scripts/official-clients.sh
 #
 # Debian's azure-cli 2.45 cannot load its network module
@@ -29,6 +31,7 @@ for _ in $(seq 100); do [ -s "$work/sandbox.env" ] && break; sleep 0.1; done
 # shellcheck disable=SC1091
 . "$work/sandbox.env"
 port=${AZPEER_ARM_ENDPOINT##*:}
+base=$AZPEER_ARM_ENDPOINT
 unset AIVEN_WEB_URL AZURE_AUTHORITY_HOST AZPEER_ARM_ENDPOINT AZPEER_GRAPH_ENDPOINT
 export HTTPS_PROXY=http://127.0.0.1:$port NO_PROXY=127.0.0.1,localhost AZURE_CONFIG_DIR=$work/az AZURE_CORE_COLLECT_TELEMETRY=no
 avn() { $AVN --auth-token "$AIVEN_TOKEN" "$@"; }
@@ -37,8 +40,24 @@ t0=$SECONDS
 
 project=tsdb-staging rg=rg-app vnet=app-vnet
 sub=$AZURE_SUBSCRIPTION_ID
-step "1 az login (admin)"
-az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
+if [ "${AS:-app}" = person ]; then
+  step "1 az login --use-device-code (admin@contoso.onmicrosoft.com; the code answered through /_sandbox/devicecode/approve)"
+  az login --use-device-code -o none 2>"$work/login.err" &
+  login=$!
+  code=""
+  for _ in $(seq 100); do
+    code=$(grep -o 'enter the code [A-Z0-9]*' "$work/login.err" | awk '{print $4}' || true)
+    [ -n "$code" ] && break
+    sleep 0.1
+  done
+  curl -sf --cacert "$REQUESTS_CA_BUNDLE" -H "Authorization: aivenv1 $AIVEN_TOKEN" \
+    -d "{\"user_code\":\"$code\",\"user\":\"admin@contoso.onmicrosoft.com\"}" "$base/_sandbox/devicecode/approve" >/dev/null
+  wait "$login"
+  az ad signed-in-user show --query userPrincipalName -o tsv
+else
+  step "1 az login (admin)"
+  az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
+fi
 az account set --subscription "$sub"
 step "2 az ad app create"
 app=$(az ad app create --display-name "official-clients-$RANDOM" --sign-in-audience AzureADMultipleOrgs --query appId -o tsv)
