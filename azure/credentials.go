@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -41,6 +42,10 @@ type Source struct {
 	// the tenant when one was asked for).
 	TenantID string
 	ClientID string
+	// CLIError says why the Azure CLI, though installed, was not used
+	// (its answer to the token request), for a device-code sign-in: the
+	// person expected their `az login` to be used and deserves the reason.
+	CLIError string
 }
 
 func (s Source) String() string {
@@ -50,6 +55,9 @@ func (s Source) String() string {
 	case SourceAzureCLI:
 		return "Azure CLI"
 	case SourceDeviceCode:
+		if s.CLIError != "" {
+			return "device code; the Azure CLI gave no token: " + s.CLIError
+		}
 		return "device code"
 	}
 	return string(s.Kind)
@@ -148,7 +156,11 @@ func Credential(ctx context.Context, ep Endpoints, opts CredentialOptions) (azco
 	if err != nil {
 		return nil, Source{}, fmt.Errorf("azure: device code sign-in: %w", err)
 	}
-	return cred, Source{Kind: SourceDeviceCode, TenantID: opts.TenantID}, nil
+	src := Source{Kind: SourceDeviceCode, TenantID: opts.TenantID}
+	if cliErr != nil {
+		src.CLIError = firstLine(cliErr.Error())
+	}
+	return cred, src, nil
 }
 
 // envCredential is the admin's app credential from the environment. Its
@@ -249,6 +261,16 @@ func NewAppSignIn(ep Endpoints) peering.AppSignIn {
 	}
 }
 
+// cliRetryWait is the pause before the CLI probe's second try.
+const cliRetryWait = 500 * time.Millisecond
+
+// cliSignedOut reports whether the Azure CLI's answer says nobody is
+// signed in ("Please run 'az login' to setup account."), which no retry
+// mends.
+func cliSignedOut(err error) bool {
+	return strings.Contains(err.Error(), "az login")
+}
+
 // cliSignIn probes the Azure CLI with the first Resource Manager token
 // (the very scope Resource Manager clients ask for, so the probe's token
 // is the one they use), fetching the tokens of opts.Prefetch alongside.
@@ -258,7 +280,19 @@ func cliSignIn(ctx context.Context, ep Endpoints, opts CredentialOptions) (azcor
 	for _, s := range opts.Prefetch {
 		cached.prefetch(ctx, policy.TokenRequestOptions{Scopes: []string{s}})
 	}
-	tok, err := cached.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}})
+	armToken := policy.TokenRequestOptions{Scopes: []string{ep.ARMScope()}}
+	tok, err := cached.GetToken(ctx, armToken)
+	if err != nil && !cliSignedOut(err) && ctx.Err() == nil {
+		// Once more: a signed-in CLI may fail a request now and then (its
+		// token cache is a file that concurrent az processes take turns
+		// at), and falling back to a device code is a surprise to a
+		// person who ran az login.
+		select {
+		case <-ctx.Done():
+		case <-time.After(cliRetryWait):
+			tok, err = cached.GetToken(ctx, armToken)
+		}
+	}
 	if err != nil {
 		cached.abandon()
 		return nil, Source{}, err

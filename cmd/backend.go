@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -103,6 +104,9 @@ type connectOptions struct {
 	needAzure bool
 	// deviceCode shows Azure's device-code prompt; nil disables that fallback.
 	deviceCode func(context.Context, azidentity.DeviceCodeMessage) error
+	// notices, when set, hears why the Azure CLI was passed over for a
+	// device code.
+	notices io.Writer
 	// allowNoAiven leaves Aiven nil when no token is found (the dashboard
 	// then asks for one) instead of failing.
 	allowNoAiven bool
@@ -172,6 +176,9 @@ func (g *Globals) connect(ctx context.Context, o connectOptions) (*backend, erro
 			return false, err
 		}
 		b.azureCred, b.AzureSource = cred, src
+		if src.CLIError != "" && o.notices != nil {
+			fmt.Fprintf(o.notices, "The Azure CLI is installed but gave no token (%s); signing in with a device code instead.\n", src.CLIError)
+		}
 		return true, b.wireAzure()
 	}
 	if o.azureInBackground && !o.needAzure {

@@ -46,7 +46,7 @@ command that needs Azure ask for its own code.`,
 			// A device code waits for a person: up to Entra's 15 minutes.
 			ctx, cancel := withTimeout(cmd.Context(), 16*time.Minute)
 			defer cancel()
-			b, err := g.connect(ctx, connectOptions{needAzure: true, allowNoAiven: true, graph: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+			b, err := g.connect(ctx, connectOptions{needAzure: true, allowNoAiven: true, graph: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr()), notices: cmd.ErrOrStderr()})
 			if err != nil {
 				return err
 			}

@@ -100,7 +100,7 @@ func (f *targetFlags) target(ctx context.Context, b *backend, subFlag string) (p
 // required), resolve the target from the flags, and build the runbook.
 // The caller closes the backend.
 func (g *Globals) openTarget(ctx context.Context, cmd *cobra.Command, tf *targetFlags) (*backend, peering.Target, *peering.Runbook, error) {
-	b, err := g.connect(ctx, connectOptions{needAzure: true, graph: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr())})
+	b, err := g.connect(ctx, connectOptions{needAzure: true, graph: true, deviceCode: deviceCodePrinter(cmd.ErrOrStderr()), notices: cmd.ErrOrStderr()})
 	if err != nil {
 		return nil, peering.Target{}, nil, err
 	}
