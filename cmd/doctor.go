@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,53 +52,48 @@ drops private answers, port closed — and changes nothing.`,
 					return err
 				}
 			}
-			ctx, cancel := withTimeout(cmd.Context(), timeout)
-			defer cancel()
-			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			if cf.on {
-				return cf.run(ctx, cmd, b, t, rb, asJSON)
-			}
-			out := cmd.OutOrStdout()
-			d := rb.Diagnose(ctx, t, aivenAppID)
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(d); err != nil {
-					return err
+			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+				if cf.on {
+					return cf.run(ctx, cmd, b, t, rb, asJSON)
 				}
-			} else {
-				writeDiagnosis(out, t, d)
-			}
-			if !fix || d.Verdict != peering.VerdictUnhealthy {
-				return verdictExit(d.Verdict, "")
-			}
-			f := firstFixable(d)
-			if f == nil {
-				return &ExitError{Code: 1, Msg: "the peering is not healthy, and azpeer cannot fix it by itself: see the fixes above"}
-			}
-			if !yes {
-				q := fmt.Sprintf("Apply the fix for %s (%s)? ", f.ID, f.Action)
-				if c := d.Facts.Connection; f.Action == peering.FixRecreateAiven || (f.Action == peering.FixResume && c != nil && c.State.Failed()) {
-					q += "It deletes the Aiven connection first (Aiven cannot revive a failed one) and requests it anew. "
+				out := cmd.OutOrStdout()
+				d := rb.Diagnose(ctx, t, aivenAppID)
+				if asJSON {
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					if err := enc.Encode(d); err != nil {
+						return err
+					}
+				} else {
+					writeDiagnosis(out, t, d)
 				}
-				if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), q+"[y/N] ", "nothing was changed"); err != nil {
-					return err
+				if !fix || d.Verdict != peering.VerdictUnhealthy {
+					return verdictExit(d.Verdict, "")
 				}
-			}
-			start := time.Now()
-			if err := rb.Fix(ctx, d.Facts, *f, eventPrinter(out, start, asJSON)); err != nil {
-				return fmt.Errorf("fix %s: %w", f.ID, err)
-			}
-			after := rb.Diagnose(ctx, t, aivenAppID)
-			if !asJSON {
-				fmt.Fprintln(out, "\nAfter the fix:")
-				writeDiagnosis(out, t, after)
-			}
-			return verdictExit(after.Verdict, "")
+				f := firstFixable(d)
+				if f == nil {
+					return &ExitError{Code: 1, Msg: "the peering is not healthy, and azpeer cannot fix it by itself: see the fixes above"}
+				}
+				if !yes {
+					q := fmt.Sprintf("Apply the fix for %s (%s)? ", f.ID, f.Action)
+					if c := d.Facts.Connection; f.Action == peering.FixRecreateAiven || (f.Action == peering.FixResume && c != nil && c.State.Failed()) {
+						q += "It deletes the Aiven connection first (Aiven cannot revive a failed one) and requests it anew. "
+					}
+					if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), q+"[y/N] ", "nothing was changed"); err != nil {
+						return err
+					}
+				}
+				start := time.Now()
+				if err := rb.Fix(ctx, d.Facts, *f, eventPrinter(out, start, asJSON)); err != nil {
+					return fmt.Errorf("fix %s: %w", f.ID, err)
+				}
+				after := rb.Diagnose(ctx, t, aivenAppID)
+				if !asJSON {
+					fmt.Fprintln(out, "\nAfter the fix:")
+					writeDiagnosis(out, t, after)
+				}
+				return verdictExit(after.Verdict, "")
+			})
 		},
 	}
 	tf.register(c)

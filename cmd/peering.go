@@ -193,51 +193,46 @@ replaced only with --replace-connection.`,
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			if o.AppName == "" {
-				o.AppName = g.Config.AppNameFor(t.Owner(), t.VNetName)
-			}
-			out := cmd.OutOrStdout()
-			if dryRun {
-				if err := rb.Preflight(ctx, t, o); err != nil {
+			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+				if o.AppName == "" {
+					o.AppName = g.Config.AppNameFor(t.Owner(), t.VNetName)
+				}
+				out := cmd.OutOrStdout()
+				if dryRun {
+					if err := rb.Preflight(ctx, t, o); err != nil {
+						return err
+					}
+					return writePlan(out, rb, t, o, asJSON)
+				}
+				if o.ReplaceConnection && !yes {
+					if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("--replace-connection deletes the existing Aiven connection of %s if it is not this run's, and requests a new one. Go on? [y/N] ", t), "nothing was changed"); err != nil {
+						return err
+					}
+				}
+				run, err := rb.Open(t, o)
+				if err != nil {
 					return err
 				}
-				return writePlan(out, rb, t, o, asJSON)
-			}
-			if o.ReplaceConnection && !yes {
-				if err := confirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("--replace-connection deletes the existing Aiven connection of %s if it is not this run's, and requests a new one. Go on? [y/N] ", t), "nothing was changed"); err != nil {
+				defer run.Close()
+				start := time.Now()
+				sink := eventPrinter(out, start, asJSON)
+				if !asJSON {
+					fmt.Fprintf(out, "Peering %s (run record in %s)\n", t, rb.Store.Location())
+				}
+				err = run.RunAll(ctx, sink)
+				if err != nil {
+					if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+						return fmt.Errorf("interrupted after %s; run the same command again to resume", time.Since(start).Round(time.Millisecond))
+					}
 					return err
 				}
-			}
-			run, err := rb.Open(t, o)
-			if err != nil {
-				return err
-			}
-			defer run.Close()
-			start := time.Now()
-			sink := eventPrinter(out, start, asJSON)
-			if !asJSON {
-				fmt.Fprintf(out, "Peering %s (run record in %s)\n", t, rb.Store.Location())
-			}
-			err = run.RunAll(ctx, sink)
-			if err != nil {
-				if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-					return fmt.Errorf("interrupted after %s; run the same command again to resume", time.Since(start).Round(time.Millisecond))
+				if !asJSON {
+					rec := run.Record()
+					fmt.Fprintf(out, "Done in %s: Aiven %s, Azure peering %s %s.\n", time.Since(start).Round(time.Millisecond),
+						rec.Outputs[peering.OutAivenState], rec.Outputs[peering.OutAzurePeeringName], rec.Outputs[peering.OutAzurePeeringState])
 				}
-				return err
-			}
-			if !asJSON {
-				rec := run.Record()
-				fmt.Fprintf(out, "Done in %s: Aiven %s, Azure peering %s %s.\n", time.Since(start).Round(time.Millisecond),
-					rec.Outputs[peering.OutAivenState], rec.Outputs[peering.OutAzurePeeringName], rec.Outputs[peering.OutAzurePeeringState])
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	tf.register(c)
@@ -324,42 +319,37 @@ found, 3 something could not be checked (a cloud down, a revoked token):
 "could not check" is never reported as healthy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
-			defer cancel()
-			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			st, err := rb.Status(ctx, t)
-			if err != nil {
-				return err
-			}
-			d := rb.Diagnose(ctx, t, aivenAppID)
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(struct {
-					peering.Status
-					Verdict   peering.Verdict   `json:"verdict"`
-					Facts     *peering.Facts    `json:"facts"`
-					Findings  []peering.Finding `json:"findings"`
-					Unchecked []string          `json:"unchecked,omitempty"`
-				}{st, d.Verdict, d.Facts, d.Findings, d.Unchecked}); err != nil {
+			return g.onTarget(cmd, &tf, 2*time.Minute, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+				st, err := rb.Status(ctx, t)
+				if err != nil {
 					return err
 				}
-				return verdictExit(d.Verdict, "")
-			}
-			writeStatus(out, st)
-			if len(d.Findings) > 0 {
-				fmt.Fprintf(out, "\n%d finding(s); azpeer doctor explains them:\n", len(d.Findings))
-				for _, f := range d.Findings {
-					fmt.Fprintf(out, "  [%s] %s (%s)\n", f.Severity, f.Cause, f.ID)
+				d := rb.Diagnose(ctx, t, aivenAppID)
+				out := cmd.OutOrStdout()
+				if asJSON {
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					if err := enc.Encode(struct {
+						peering.Status
+						Verdict   peering.Verdict   `json:"verdict"`
+						Facts     *peering.Facts    `json:"facts"`
+						Findings  []peering.Finding `json:"findings"`
+						Unchecked []string          `json:"unchecked,omitempty"`
+					}{st, d.Verdict, d.Facts, d.Findings, d.Unchecked}); err != nil {
+						return err
+					}
+					return verdictExit(d.Verdict, "")
 				}
-			}
-			writeVerdict(out, d)
-			return verdictExit(d.Verdict, "")
+				writeStatus(out, st)
+				if len(d.Findings) > 0 {
+					fmt.Fprintf(out, "\n%d finding(s); azpeer doctor explains them:\n", len(d.Findings))
+					for _, f := range d.Findings {
+						fmt.Fprintf(out, "  [%s] %s (%s)\n", f.Severity, f.Cause, f.ID)
+					}
+				}
+				writeVerdict(out, d)
+				return verdictExit(d.Verdict, "")
+			})
 		},
 	}
 	tf.register(c)
@@ -474,67 +464,62 @@ never only one.`,
 			if err := g.refuseReadOnly("delete"); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			run, err := rb.Open(t, peering.Options{})
-			if err != nil {
-				return err
-			}
-			defer run.Close()
-			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			name := t.ResourceGroup + "/" + t.VNetName
-			adopted := false
-			if run.New() {
-				e := rb.Discover(ctx, t)
-				if e.Empty() {
-					fmt.Fprintf(out, "Nothing to delete: azpeer has no record of %s in %s, and neither side of it exists.\n", t, rb.Store.Location())
-					return nil
-				}
-				if !adopt {
-					return &ExitError{Code: 1, Msg: fmt.Sprintf("azpeer has no record of creating %s (state directory %s), so it deletes nothing. What exists:\n  - %s\n"+
-						"To delete the peering anyway — both sides, never one — run the same command with --adopt.",
-						t, rb.Store.Location(), strings.Join(e.Lines(), "\n  - "))}
-				}
-				if len(e.Unchecked) > 0 {
-					return fmt.Errorf("cannot delete both sides safely: %s; nothing was deleted", strings.Join(e.Unchecked, "; "))
-				}
-				fmt.Fprintf(errOut, "azpeer did not create this peering. With --adopt it deletes both sides of it:\n  - %s\n", strings.Join(e.Lines(), "\n  - "))
-				if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+				run, err := rb.Open(t, peering.Options{})
+				if err != nil {
 					return err
 				}
-				if err := rb.CheckDeletable(ctx, t); err != nil {
+				defer run.Close()
+				out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+				name := t.ResourceGroup + "/" + t.VNetName
+				adopted := false
+				if run.New() {
+					e := rb.Discover(ctx, t)
+					if e.Empty() {
+						fmt.Fprintf(out, "Nothing to delete: azpeer has no record of %s in %s, and neither side of it exists.\n", t, rb.Store.Location())
+						return nil
+					}
+					if !adopt {
+						return &ExitError{Code: 1, Msg: fmt.Sprintf("azpeer has no record of creating %s (state directory %s), so it deletes nothing. What exists:\n  - %s\n"+
+							"To delete the peering anyway — both sides, never one — run the same command with --adopt.",
+							t, rb.Store.Location(), strings.Join(e.Lines(), "\n  - "))}
+					}
+					if len(e.Unchecked) > 0 {
+						return fmt.Errorf("cannot delete both sides safely: %s; nothing was deleted", strings.Join(e.Unchecked, "; "))
+					}
+					fmt.Fprintf(errOut, "azpeer did not create this peering. With --adopt it deletes both sides of it:\n  - %s\n", strings.Join(e.Lines(), "\n  - "))
+					if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+						return err
+					}
+					if err := rb.CheckDeletable(ctx, t); err != nil {
+						return err
+					}
+					if err := run.Adopt(e); err != nil {
+						return err
+					}
+					adopted = true
+				}
+				rec := run.Record()
+				if !adopted && hasAdopted(rec) {
+					fmt.Fprintln(errOut, "This run adopted parts of the peering that azpeer did not create; deleting removes them too.")
+					if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+						return err
+					}
+					if err := rb.CheckDeletable(ctx, t); err != nil {
+						return err
+					}
+				} else if !adopted && !yes && confirmName == "" {
+					if err := confirm(cmd.InOrStdin(), errOut, fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t), "nothing was deleted"); err != nil {
+						return err
+					}
+				}
+				start := time.Now()
+				if err := run.Teardown(ctx, peering.TeardownOptions{KeepShared: keepShared}, eventPrinter(out, start, false)); err != nil {
 					return err
 				}
-				if err := run.Adopt(e); err != nil {
-					return err
-				}
-				adopted = true
-			}
-			rec := run.Record()
-			if !adopted && hasAdopted(rec) {
-				fmt.Fprintln(errOut, "This run adopted parts of the peering that azpeer did not create; deleting removes them too.")
-				if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
-					return err
-				}
-				if err := rb.CheckDeletable(ctx, t); err != nil {
-					return err
-				}
-			} else if !adopted && !yes && confirmName == "" {
-				if err := confirm(cmd.InOrStdin(), errOut, fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t), "nothing was deleted"); err != nil {
-					return err
-				}
-			}
-			start := time.Now()
-			if err := run.Teardown(ctx, peering.TeardownOptions{KeepShared: keepShared}, eventPrinter(out, start, false)); err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "Deleted in %s.\n", time.Since(start).Round(time.Millisecond))
-			return nil
+				fmt.Fprintf(out, "Deleted in %s.\n", time.Since(start).Round(time.Millisecond))
+				return nil
+			})
 		},
 	}
 	tf.register(c)
@@ -598,4 +583,18 @@ func confirm(in io.Reader, out io.Writer, q, declined string) error {
 		return errors.New("not confirmed; " + declined)
 	}
 	return nil
+}
+
+// onTarget runs fn on the command's peering within timeout (withTimeout's
+// default when zero): what every per-peering command starts with (connect,
+// resolve the target, build the runbook) and ends with (close it all).
+func (g *Globals) onTarget(cmd *cobra.Command, tf *targetFlags, timeout time.Duration, fn func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error) error {
+	ctx, cancel := withTimeout(cmd.Context(), timeout)
+	defer cancel()
+	b, t, rb, err := g.openTarget(ctx, cmd, tf)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return fn(ctx, b, t, rb)
 }

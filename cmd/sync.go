@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,57 +45,52 @@ Connected), 2 timed out (Aiven has not followed yet), 3 could not check.`,
 			if err := g.refuseReadOnly("sync"); err != nil {
 				return err
 			}
-			ctx, cancel := withTimeout(cmd.Context(), timeout)
-			defer cancel()
-			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			errOut, enc := cmd.ErrOrStderr(), json.NewEncoder(cmd.OutOrStdout())
-			res := rb.Sync(ctx, t, func(ev peering.SyncEvent) {
-				if asJSON && (ev.Action != "wait" || ev.Changed) {
-					_ = enc.Encode(ev)
+			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+				errOut, enc := cmd.ErrOrStderr(), json.NewEncoder(cmd.OutOrStdout())
+				res := rb.Sync(ctx, t, func(ev peering.SyncEvent) {
+					if asJSON && (ev.Action != "wait" || ev.Changed) {
+						_ = enc.Encode(ev)
+					}
+					if ev.Action == "wait" && !ev.Changed {
+						return // the level as before: nothing new to say
+					}
+					line := fmt.Sprintf("[%7s] sync %s, Azure %s, Aiven %s", ev.Elapsed.Round(time.Second), orDash(ev.Level), orDash(ev.Azure), orDash(string(ev.Aiven)))
+					if ev.Changed {
+						line += fmt.Sprintf("  (%s → %s)", orDash(ev.From), orDash(ev.To))
+					}
+					if ev.Message != "" {
+						line += " — " + ev.Message
+					}
+					fmt.Fprintln(errOut, line)
+				})
+				if errors.Is(res.Err, peering.ErrReadOnly) {
+					return g.refuseReadOnly("sync")
 				}
-				if ev.Action == "wait" && !ev.Changed {
-					return // the level as before: nothing new to say
+				switch res.Outcome {
+				case peering.WaitReached:
+					fmt.Fprintf(errOut, "in sync (%s) after %s\n", peering.SyncFully, res.Last.Elapsed.Round(time.Second))
+					if res.Manual != "" {
+						fmt.Fprintf(errOut, "note: azpeer could not sync your side itself; if it goes out of sync again, run:\n  %s\n", res.Manual)
+					}
+					return nil
+				case peering.WaitTimedOut:
+					msg := fmt.Sprintf("timed out after %s: the peering is still %s — %s", timeout, orDash(res.Last.Level), peering.SyncMeaning(res.Last.Level))
+					if res.Last.Level == peering.SyncRemoteNotInSync || res.Last.Level == peering.SyncNeitherInSync {
+						msg += "\nAiven syncs its side when it re-checks the connection; run azpeer sync again later (it asks again), or ask Aiven's support"
+					}
+					if res.Manual != "" {
+						msg += "\nazpeer could not sync your side; run:\n  " + res.Manual
+					}
+					return &ExitError{Code: 2, Msg: msg}
+				case peering.WaitUnknown:
+					return &ExitError{Code: 3, Msg: "could not check the peering: " + res.Err.Error()}
 				}
-				line := fmt.Sprintf("[%7s] sync %s, Azure %s, Aiven %s", ev.Elapsed.Round(time.Second), orDash(ev.Level), orDash(ev.Azure), orDash(string(ev.Aiven)))
-				if ev.Changed {
-					line += fmt.Sprintf("  (%s → %s)", orDash(ev.From), orDash(ev.To))
+				msg := "the peering cannot be synced"
+				if res.Err != nil {
+					msg += ": " + res.Err.Error()
 				}
-				if ev.Message != "" {
-					line += " — " + ev.Message
-				}
-				fmt.Fprintln(errOut, line)
+				return &ExitError{Code: 1, Msg: msg}
 			})
-			if errors.Is(res.Err, peering.ErrReadOnly) {
-				return g.refuseReadOnly("sync")
-			}
-			switch res.Outcome {
-			case peering.WaitReached:
-				fmt.Fprintf(errOut, "in sync (%s) after %s\n", peering.SyncFully, res.Last.Elapsed.Round(time.Second))
-				if res.Manual != "" {
-					fmt.Fprintf(errOut, "note: azpeer could not sync your side itself; if it goes out of sync again, run:\n  %s\n", res.Manual)
-				}
-				return nil
-			case peering.WaitTimedOut:
-				msg := fmt.Sprintf("timed out after %s: the peering is still %s — %s", timeout, orDash(res.Last.Level), peering.SyncMeaning(res.Last.Level))
-				if res.Last.Level == peering.SyncRemoteNotInSync || res.Last.Level == peering.SyncNeitherInSync {
-					msg += "\nAiven syncs its side when it re-checks the connection; run azpeer sync again later (it asks again), or ask Aiven's support"
-				}
-				if res.Manual != "" {
-					msg += "\nazpeer could not sync your side; run:\n  " + res.Manual
-				}
-				return &ExitError{Code: 2, Msg: msg}
-			case peering.WaitUnknown:
-				return &ExitError{Code: 3, Msg: "could not check the peering: " + res.Err.Error()}
-			}
-			msg := "the peering cannot be synced"
-			if res.Err != nil {
-				msg += ": " + res.Err.Error()
-			}
-			return &ExitError{Code: 1, Msg: msg}
 		},
 	}
 	tf.register(c)

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -41,44 +42,39 @@ down, a revoked token).`,
 			if err := positive("timeout", timeout); err != nil {
 				return err
 			}
-			ctx, cancel := withTimeout(cmd.Context(), timeout)
-			defer cancel()
-			b, t, rb, err := g.openTarget(ctx, cmd, &tf)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			errOut, enc := cmd.ErrOrStderr(), json.NewEncoder(cmd.OutOrStdout())
-			res := rb.Wait(ctx, t, peering.WaitGoal(goal), func(ev peering.WaitEvent) {
-				if asJSON && ev.Changed {
-					_ = enc.Encode(ev)
+			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+				errOut, enc := cmd.ErrOrStderr(), json.NewEncoder(cmd.OutOrStdout())
+				res := rb.Wait(ctx, t, peering.WaitGoal(goal), func(ev peering.WaitEvent) {
+					if asJSON && ev.Changed {
+						_ = enc.Encode(ev)
+					}
+					line := fmt.Sprintf("[%7s] Aiven %s, Azure %s", ev.Elapsed.Round(time.Second), orDash(string(ev.Aiven)), orDash(ev.Azure))
+					if ev.Changed {
+						line += fmt.Sprintf("  (%s: %s → %s)", ev.Side, orDash(ev.From), orDash(ev.To))
+					}
+					if ev.Hint != "" {
+						line += " — " + ev.Hint
+					}
+					fmt.Fprintln(errOut, line)
+				})
+				switch res.Outcome {
+				case peering.WaitReached:
+					fmt.Fprintf(errOut, "reached %s after %s\n", goal, res.Last.Elapsed.Round(time.Second))
+					return nil
+				case peering.WaitTimedOut:
+					return &ExitError{Code: 2, Msg: fmt.Sprintf("timed out after %s waiting for %s (Aiven %s, Azure %s)", timeout, goal, orDash(string(res.Last.Aiven)), orDash(res.Last.Azure))}
+				case peering.WaitUnknown:
+					return &ExitError{Code: 3, Msg: "could not check the peering: " + res.Err.Error()}
 				}
-				line := fmt.Sprintf("[%7s] Aiven %s, Azure %s", ev.Elapsed.Round(time.Second), orDash(string(ev.Aiven)), orDash(ev.Azure))
-				if ev.Changed {
-					line += fmt.Sprintf("  (%s: %s → %s)", ev.Side, orDash(ev.From), orDash(ev.To))
+				d := rb.Diagnose(ctx, t, "")
+				msg := fmt.Sprintf("the peering will not become %s by itself: Aiven %s, Azure %s", goal, orDash(string(res.Last.Aiven)), orDash(res.Last.Azure))
+				for _, f := range d.Findings {
+					if f.Severity != peering.SeverityInfo {
+						msg += fmt.Sprintf("\n  [%s] %s (%s)", f.Severity, f.Cause, f.ID)
+					}
 				}
-				if ev.Hint != "" {
-					line += " — " + ev.Hint
-				}
-				fmt.Fprintln(errOut, line)
+				return &ExitError{Code: 1, Msg: msg + "\nazpeer doctor explains it and can fix what it can"}
 			})
-			switch res.Outcome {
-			case peering.WaitReached:
-				fmt.Fprintf(errOut, "reached %s after %s\n", goal, res.Last.Elapsed.Round(time.Second))
-				return nil
-			case peering.WaitTimedOut:
-				return &ExitError{Code: 2, Msg: fmt.Sprintf("timed out after %s waiting for %s (Aiven %s, Azure %s)", timeout, goal, orDash(string(res.Last.Aiven)), orDash(res.Last.Azure))}
-			case peering.WaitUnknown:
-				return &ExitError{Code: 3, Msg: "could not check the peering: " + res.Err.Error()}
-			}
-			d := rb.Diagnose(ctx, t, "")
-			msg := fmt.Sprintf("the peering will not become %s by itself: Aiven %s, Azure %s", goal, orDash(string(res.Last.Aiven)), orDash(res.Last.Azure))
-			for _, f := range d.Findings {
-				if f.Severity != peering.SeverityInfo {
-					msg += fmt.Sprintf("\n  [%s] %s (%s)", f.Severity, f.Cause, f.ID)
-				}
-			}
-			return &ExitError{Code: 1, Msg: msg + "\nazpeer doctor explains it and can fix what it can"}
 		},
 	}
 	tf.register(c)
