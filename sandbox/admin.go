@@ -124,57 +124,52 @@ type adminClock struct {
 	Now   *time.Time `json:"now,omitempty"`
 }
 
-// handleAdmin serves /_sandbox/...; see the list above.
+// adminRoute is one admin endpoint: its path under /_sandbox/, the methods
+// it takes, and its handler.
+type adminRoute struct {
+	path    string
+	methods []string
+	serve   func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+// adminRoutes are the admin endpoints (see the list above), one row each.
+var adminRoutes = []adminRoute{
+	{"state", []string{http.MethodGet}, func(s *Server, w http.ResponseWriter, _ *http.Request) { s.adminState(w) }},
+	{"faults", []string{http.MethodGet, http.MethodPut}, (*Server).adminFaults},
+	{"clock", []string{http.MethodGet, http.MethodPut}, (*Server).adminClock},
+	{"variants", []string{http.MethodGet, http.MethodPut}, (*Server).adminVariants},
+	{"requests", []string{http.MethodGet, http.MethodDelete}, (*Server).adminRequests},
+	{"vnets/address-space", []string{http.MethodPost}, (*Server).adminAddressSpace},
+	{"devicecode/approve", []string{http.MethodPost}, func(s *Server, w http.ResponseWriter, r *http.Request) { s.adminDeviceCode(w, r, true) }},
+	{"devicecode/deny", []string{http.MethodPost}, func(s *Server, w http.ResponseWriter, r *http.Request) { s.adminDeviceCode(w, r, false) }},
+	{"aiven/revoke-token", []string{http.MethodPost}, (*Server).adminRevokeToken},
+}
+
+// handleAdmin serves /_sandbox/...: a row of adminRoutes, or a project's
+// fault (projects/{name}/fault).
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	if !s.adminAuthorized(w, r) {
 		return
 	}
 	path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/_sandbox/"), "/")
-	switch {
-	case path == "state":
-		if allowAdmin(w, r, http.MethodGet) {
-			s.adminState(w)
-		}
-	case path == "faults":
-		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
-			s.adminFaults(w, r)
-		}
-	case path == "clock":
-		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
-			s.adminClock(w, r)
-		}
-	case strings.HasPrefix(path, "projects/") && strings.HasSuffix(path, "/fault"):
-		project := strings.TrimSuffix(strings.TrimPrefix(path, "projects/"), "/fault")
-		if project == "" || strings.Contains(project, "/") {
-			adminError(w, http.StatusNotFound, "no such sandbox endpoint: "+r.URL.Path)
+	for _, rt := range adminRoutes {
+		if rt.path == path {
+			if allowAdmin(w, r, rt.methods...) {
+				rt.serve(s, w, r)
+			}
 			return
 		}
-		if allowAdmin(w, r, http.MethodPost) {
-			s.adminProjectFault(w, r, project)
-		}
-	case path == "variants":
-		if allowAdmin(w, r, http.MethodGet, http.MethodPut) {
-			s.adminVariants(w, r)
-		}
-	case path == "requests":
-		if allowAdmin(w, r, http.MethodGet, http.MethodDelete) {
-			s.adminRequests(w, r)
-		}
-	case path == "vnets/address-space":
-		if allowAdmin(w, r, http.MethodPost) {
-			s.adminAddressSpace(w, r)
-		}
-	case path == "devicecode/approve" || path == "devicecode/deny":
-		if allowAdmin(w, r, http.MethodPost) {
-			s.adminDeviceCode(w, r, path == "devicecode/approve")
-		}
-	case path == "aiven/revoke-token":
-		if allowAdmin(w, r, http.MethodPost) {
-			s.adminRevokeToken(w, r)
-		}
-	default:
-		adminError(w, http.StatusNotFound, "no such sandbox endpoint: "+r.URL.Path+" (try /_sandbox/state, /_sandbox/faults, /_sandbox/clock)")
 	}
+	if strings.HasPrefix(path, "projects/") && strings.HasSuffix(path, "/fault") {
+		project := strings.TrimSuffix(strings.TrimPrefix(path, "projects/"), "/fault")
+		if project != "" && !strings.Contains(project, "/") {
+			if allowAdmin(w, r, http.MethodPost) {
+				s.adminProjectFault(w, r, project)
+			}
+			return
+		}
+	}
+	adminError(w, http.StatusNotFound, "no such sandbox endpoint: "+r.URL.Path+" (try /_sandbox/state, /_sandbox/faults, /_sandbox/clock)")
 }
 
 // adminAuthorized checks for an Aiven admin's token and answers 401 or 403
