@@ -38,6 +38,17 @@ func (s *projectsScreen) view(cm *common) string { return s.t.view(cm.styles, cm
 // counts are a project's peerings by kind of state.
 type counts struct{ active, pending, failed, total int }
 
+// cloudsOf is the VPCs' clouds, each once, in the order met.
+func cloudsOf(vpcs []peering.VPC) string {
+	var clouds []string
+	for _, v := range vpcs {
+		if !slices.Contains(clouds, v.Cloud) {
+			clouds = append(clouds, v.Cloud)
+		}
+	}
+	return strings.Join(clouds, ",")
+}
+
 func countPeerings(vpcs []peering.VPC) counts {
 	var c counts
 	for _, v := range vpcs {
@@ -61,13 +72,7 @@ func (s *projectsScreen) refresh(cm *common) {
 	rows := make([]row, 0, len(cm.inv))
 	for _, p := range cm.inv {
 		c := countPeerings(p.VPCs)
-		var clouds []string
-		for _, v := range p.VPCs {
-			if !slices.Contains(clouds, v.Cloud) {
-				clouds = append(clouds, v.Cloud)
-			}
-		}
-		cloudText := strings.Join(clouds, ",")
+		cloudText := cloudsOf(p.VPCs)
 		if cloudText == "" {
 			cloudText = p.DefaultCloud
 		}
@@ -133,12 +138,6 @@ func orgRows(cm *common) []row {
 	rows := make([]row, 0, len(cm.orgs))
 	for _, o := range cm.orgs {
 		c := countPeerings(o.VPCs)
-		var clouds []string
-		for _, v := range o.VPCs {
-			if !slices.Contains(clouds, v.Cloud) {
-				clouds = append(clouds, v.Cloud)
-			}
-		}
 		note := "organization VPCs, shared by its projects"
 		if o.Err != nil {
 			note = "⚠ unreadable: " + oneLine(o.Err.Error())
@@ -148,7 +147,7 @@ func orgRows(cm *common) []row {
 			noteTone = toneFailed
 		}
 		tones := rowTones(toneOrgVPC, c, noteTone)
-		cloudText := strings.Join(clouds, ",")
+		cloudText := cloudsOf(o.VPCs)
 		rows = append(rows, row{
 			id: orgPrefix + o.ID,
 			cells: []string{"ORG " + o.ID, cloudText, strconv.Itoa(len(o.VPCs)),
