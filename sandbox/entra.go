@@ -244,12 +244,10 @@ var oidcScopes = map[string]bool{"openid": true, "offline_access": true, "profil
 // token answers the client-credentials grant on the v2.0 (scope=) or v1
 // (resource=) token endpoint.
 func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam string, v2 bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+	f, ok := entraForm(w, r, "grant_type")
+	if !ok {
 		return
 	}
-	f := r.PostForm
 	grant := f.Get("grant_type")
 	if grant == "" {
 		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
@@ -405,4 +403,16 @@ func requestedResource(w http.ResponseWriter, f url.Values, v2 bool) (string, bo
 	}
 	aadError(w, http.StatusBadRequest, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid. The scope "+scope+" is not valid.")
 	return "", false
+}
+
+// entraForm reads a token endpoint's form body (64 KiB at most); an
+// unreadable one is answered as Entra answers a body without its first
+// required parameter (AADSTS900144) and ok is false.
+func entraForm(w http.ResponseWriter, r *http.Request, required string) (f url.Values, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: '"+required+"'.")
+		return nil, false
+	}
+	return r.PostForm, true
 }

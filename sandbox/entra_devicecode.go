@@ -169,12 +169,10 @@ func newUserCode() string {
 // with code rather than device_code, which tokenDeviceCode takes):
 // MicrosoftDocs/azure-docs#48307.
 func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, tenantParam string, v2 bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		aadError(w, http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.")
+	f, ok := entraForm(w, r, "client_id")
+	if !ok {
 		return
 	}
-	f := r.PostForm
 	clientID, scope, param := f.Get("client_id"), f.Get("scope"), "scope"
 	if !v2 {
 		param = "resource"
@@ -195,14 +193,9 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, ten
 	}
 	world, unlock := s.lock()
 	defer unlock()
-	tenantID := ""
-	if !tenantAliases[strings.ToLower(tenantParam)] {
-		t := world.resolveTenant(tenantParam)
-		if t == nil {
-			aadError(w, http.StatusBadRequest, "invalid_request", 90002, tenantNotFound(tenantParam))
-			return
-		}
-		tenantID = t.ID
+	tenantID, ok := namedTenant(w, world, tenantParam, "")
+	if !ok {
+		return
 	}
 	if _, public := publicClients[clientID]; !public && world.appByAppID(clientID) == nil {
 		aadError(w, http.StatusBadRequest, "unauthorized_client", 700016, "Application with identifier '"+clientID+"' was not found in the directory '"+tenantParam+
@@ -311,14 +304,9 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tenantPara
 		aadError(w, http.StatusBadRequest, "invalid_grant", 50034, "The user account does not exist in the directory.")
 		return
 	}
-	tenantID := home.TenantID
-	if !tenantAliases[strings.ToLower(tenantParam)] {
-		t := world.resolveTenant(tenantParam)
-		if t == nil {
-			aadError(w, http.StatusBadRequest, "invalid_request", 90002, tenantNotFound(tenantParam))
-			return
-		}
-		tenantID = t.ID
+	tenantID, ok := namedTenant(w, world, tenantParam, home.TenantID)
+	if !ok {
+		return
 	}
 	s.answerUserTokens(w, r, world, home, tenantID, clientID, f.Get("scope"), f.Get("resource"), v2)
 }
@@ -515,4 +503,19 @@ func (s *Server) issueIDToken(r *http.Request, tenantID string, account, home *U
 		"uti": uuid.NewString(),
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.signingKey)
+}
+
+// namedTenant is the id of the tenant a request's path names, or orElse
+// for organizations, common and consumers (which name none); an unknown
+// tenant is answered with AADSTS90002 and ok false.
+func namedTenant(w http.ResponseWriter, world *World, tenantParam, orElse string) (id string, ok bool) {
+	if tenantAliases[strings.ToLower(tenantParam)] {
+		return orElse, true
+	}
+	t := world.resolveTenant(tenantParam)
+	if t == nil {
+		aadError(w, http.StatusBadRequest, "invalid_request", 90002, tenantNotFound(tenantParam))
+		return "", false
+	}
+	return t.ID, true
 }
