@@ -210,20 +210,10 @@ func defaultScenario(now time.Time) (*World, Credentials) {
 	peerRole := world.createRoleDefinition(past, UserTenantID, "", "aiven-vnet-peer", "Allows creating a peering to vnets in scope (but not from)",
 		[]string{ActionPeer}, []string{"/subscriptions/" + sub})
 	world.createRoleAssignment(past, UserTenantID, prodVNet.ID, "", peerRole.ID, aivenSP.ID, "ServicePrincipal", AdminSPObjectID)
-	active := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet", ProdPeeringAppID, UserTenantID)
-	world.provisionAivenSide(past, world.platformOf(prod), prodVPC, active)
-	world.putPeering(past, prodVNet, "to-aiven-tsdb-prod", prodVPC.AzureVNetID, true)
-	world.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
-	active.ConnectedAt = past
+	world.activePeering(past, world.platformOf(prod), prodVPC, prodVNet, "to-aiven-tsdb-prod")
 
-	// tsdb-prod → a VNet that does not exist. The scenario's state_info
-	// texts are those the state machine writes (aiven_state.go), where
-	// their sources are named; this world was built, not run, so they are
-	// written here.
-	bad := world.addAzurePeering(past, prodVPC, sub, "rg-prod", "prod-vnet-old", ProdPeeringAppID, UserTenantID)
-	world.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
-		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", "prod-vnet-old", "rg-prod", sub),
-		"type":    "invalid-specification"})
+	// tsdb-prod → a VNet that does not exist.
+	world.peeringOfMissingVNet(past, prodVPC, "rg-prod", "prod-vnet-old")
 
 	// analytics: an ACTIVE AWS peering, and an Azure one Aiven could not make
 	// because its service principal holds no peer/action on app-vnet.
@@ -289,6 +279,31 @@ func (world *World) newVPC(now time.Time, plat AivenPlatform, cloud, cidr, id st
 		v.AzureVNetID = vn.ID
 	}
 	return v
+}
+
+// activePeering is an ACTIVE Azure peering of v with the VNet, made long
+// ago with the default app: Aiven's side provisioned, the user's side
+// (named userPeering) put, both Connected.
+func (world *World) activePeering(past time.Time, plat AivenPlatform, v *VPC, vnet *VNet, userPeering string) *AivenPeering {
+	pc := world.addAzurePeering(past, v, vnet.SubscriptionID, vnet.ResourceGroup, vnet.Name, ProdPeeringAppID, UserTenantID)
+	world.provisionAivenSide(past, plat, v, pc)
+	world.putPeering(past, vnet, userPeering, v.AzureVNetID, true)
+	world.setPeeringState(past, pc, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
+	pc.ConnectedAt = past
+	return pc
+}
+
+// peeringOfMissingVNet is v's INVALID_SPECIFICATION peering with a VNet
+// that does not exist (in the user's subscription). Its state_info text
+// is the one the state machine writes (aiven_state.go), where its source
+// is named; a built world was not run, so it is written here.
+func (world *World) peeringOfMissingVNet(past time.Time, v *VPC, rg, vnet string) *AivenPeering {
+	sub := UserSubscriptionID
+	pc := world.addAzurePeering(past, v, sub, rg, vnet, ProdPeeringAppID, UserTenantID)
+	world.setPeeringState(past, pc, StateInvalidSpecification, map[string]any{
+		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", vnet, rg, sub),
+		"type":    "invalid-specification"})
+	return pc
 }
 
 func (world *World) addAzurePeering(now time.Time, v *VPC, sub, rg, vnet, appID, tenantID string) *AivenPeering {

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -23,18 +22,8 @@ func (world *World) defaultOrgVPC(past time.Time) {
 	o := world.Aiven.Organizations[AivenOrganizationID]
 	v := world.addOrgVPC(past, o, "azure-westeurope", "10.70.0.0/24", OrgVPCID, OrgVPCName)
 
-	prodVNet := world.vnetByNames(sub, "rg-prod", "prod-vnet")
-	active := world.addAzurePeering(past, v, sub, "rg-prod", "prod-vnet", ProdPeeringAppID, UserTenantID)
-	world.provisionAivenSide(past, world.platformOf(nil), v, active)
-	world.putPeering(past, prodVNet, "to-aiven-shared-westeurope", v.AzureVNetID, true)
-	world.setPeeringState(past, active, StateActive, map[string]any{"message": "Peering connection active", "type": "active"})
-	active.ConnectedAt = past
-
-	// As in defaultScenario, the state machine's own text (aiven_state.go).
-	bad := world.addAzurePeering(past, v, sub, "rg-app", "app-vnet-old", ProdPeeringAppID, UserTenantID)
-	world.setPeeringState(past, bad, StateInvalidSpecification, map[string]any{
-		"message": fmt.Sprintf("Virtual network %q in resource group %q of subscription %s was not found", "app-vnet-old", "rg-app", sub),
-		"type":    "invalid-specification"})
+	world.activePeering(past, world.platformOf(nil), v, world.vnetByNames(sub, "rg-prod", "prod-vnet"), "to-aiven-shared-westeurope")
+	world.peeringOfMissingVNet(past, v, "rg-app", "app-vnet-old")
 
 	// Two projects whose services run in it: that is how a project uses an
 	// organization VPC (a service's project_vpc_id names it).
