@@ -410,6 +410,7 @@ func TestChaosKillDuringDelete(t *testing.T) {
 // The sandbox restarts (from its state directory) in the middle of a run:
 // the run's secret is gone with the process, the resume cleans up.
 func TestChaosSandboxRestartMidRun(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	stateDir := t.TempDir()
 	sb, err := sandbox.New(sandbox.Options{StateDir: dir})

@@ -73,7 +73,10 @@ func invalidRequest(change func(*peering.Target), tenantID string, cidrs []strin
 	}
 }
 
-func TestDiagnoseRules(t *testing.T) { runDiagnoseRules(t, nil) }
+func TestDiagnoseRules(t *testing.T) {
+	t.Parallel()
+	runDiagnoseRules(t, nil)
+}
 
 // diagCases are the rules' situations under a set of sandbox variants.
 func diagCases(v variantSet) []diagCase {

@@ -219,6 +219,7 @@ func (s *secretSpy) AddPassword(ctx context.Context, id, name string, end time.T
 // Interrupting after any step and resuming in a new process reaches ACTIVE
 // with no duplicate anywhere.
 func TestRunbookResumeAtEveryStep(t *testing.T) {
+	t.Parallel()
 	ids := peering.StepIDs()
 	for i := 1; i < len(ids); i++ {
 		t.Run(fmt.Sprintf("after-%02d-%s", i, ids[i-1]), func(t *testing.T) {
@@ -258,6 +259,7 @@ func TestRunbookResumeAtEveryStep(t *testing.T) {
 
 // A cancelled context mid-run leaves a resumable record.
 func TestRunbookCancelThenResume(t *testing.T) {
+	t.Parallel()
 	timing := sandbox.DefaultTiming()
 	e := newEnv(t, sandbox.Options{Speed: 50, Timing: &timing})
 	run := openRun(t, e.runbook(), stagingTarget(), peering.Options{})
@@ -293,6 +295,7 @@ wait:
 // Throttling and server errors are retried by the SDKs and the runbook;
 // replication and propagation windows are retried, not failed.
 func TestRunbookTransientFaults(t *testing.T) {
+	t.Parallel()
 	timing := sandbox.Timing{
 		SecretReplication:    sandbox.Duration(5 * time.Second),
 		PrincipalReplication: sandbox.Duration(10 * time.Second),
@@ -501,6 +504,7 @@ func (f *failingStore) Save(r *peering.Record) error {
 // When the record cannot be saved, the create it would have recorded is
 // not made: every object in the cloud is in the record.
 func TestRunbookUnsavableRecordStopsBeforeCreating(t *testing.T) {
+	t.Parallel()
 	for _, saves := range []int{1, 4, 8, 12, 20, 30} {
 		t.Run(fmt.Sprint("saves-", saves), func(t *testing.T) {
 			e := newEnv(t, sandbox.Options{})

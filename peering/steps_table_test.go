@@ -20,6 +20,7 @@ var stepLiteral = regexp.MustCompile(`\b[Ss]teps? \d+\b|\b\d{1,2}/\d{1,2} (?:don
 // step by its number or counts the steps, so adding or reordering a step
 // cannot silently miscount a screen or point a hint at the wrong step.
 func TestNoOtherPackageHardCodesSteps(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
