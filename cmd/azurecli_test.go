@@ -55,6 +55,7 @@ func TestAzpeerProcess(t *testing.T) {
 // `az login --service-principal` can do), then azpeer with no credential
 // in its environment. The header names the tenant by id, from the token.
 func TestAzureCLICredentialHeader(t *testing.T) {
+	t.Parallel()
 	az, err := exec.LookPath("az")
 	if err != nil {
 		t.Skip("the Azure CLI is not installed (apt-get install azure-cli); .ci/run installs it")
