@@ -340,10 +340,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenantParam strin
 		aadError(w, http.StatusUnauthorized, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '"+app.AppID+"'.")
 		return
 	}
-	aud, known := audienceFor(resource)
+	aud, known := audienceOrRefusal(w, resource, tenant.ID)
 	if !known {
-		aadError(w, http.StatusBadRequest, "invalid_resource", 500011, "The resource principal named "+resource+" was not found in the tenant named "+tenant.DisplayName+
-			". This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
 		return
 	}
 	tok, err := s.issueToken(tenant.ID, sp, aud, tokenLifetime)
@@ -415,4 +413,19 @@ func entraForm(w http.ResponseWriter, r *http.Request, required string) (f url.V
 		return nil, false
 	}
 	return r.PostForm, true
+}
+
+// audienceOrRefusal is the token audience for resource, or, for a
+// resource the tenant has no principal for, Entra's AADSTS500011 answer
+// and known false. The text, which names the tenant by its id ("Yes, it
+// really does say 'tenant named 123e4567-…'"), is as quoted in
+// https://www.koskila.net/how-to-fix-aadsts50011-the-resource-principal-named-was-not-found-in-the-tenant/
+// and Auth0's community article 140026.
+func audienceOrRefusal(w http.ResponseWriter, resource, tenantID string) (aud string, known bool) {
+	aud, known = audienceFor(resource)
+	if !known {
+		aadError(w, http.StatusBadRequest, "invalid_resource", 500011, "The resource principal named "+resource+" was not found in the tenant named "+tenantID+
+			". This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
+	}
+	return aud, known
 }

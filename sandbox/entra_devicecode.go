@@ -333,10 +333,8 @@ func (s *Server) answerUserTokens(w http.ResponseWriter, r *http.Request, world 
 	} else if resource, ok = userResource(w, scope); !ok {
 		return
 	}
-	aud, known := audienceFor(resource)
+	aud, known := audienceOrRefusal(w, resource, tenant.ID)
 	if !known {
-		aadError(w, http.StatusBadRequest, "invalid_resource", 500011, "The resource principal named "+resource+" was not found in the tenant named "+tenant.DisplayName+
-			". This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
 		return
 	}
 	at, err := s.issueUserToken(tenantID, account, home, clientID, aud, tokenLifetime)
