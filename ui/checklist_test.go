@@ -121,13 +121,7 @@ func TestChecklistRunAll(t *testing.T) {
 	e := newTestEnv(t, envOptions{})
 	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 120, 40)
 	wizardTo(t, d, "app-vnet")
-	d.press("enter") // create and run all
-	cl := untilOnTop[*checklistScreen](d, "the checklist")
-	rs := cl.run(&d.m.data)
-	d.until("the run to finish", func() bool { return !rs.running && rs.rec.Done() || rs.lastErr != nil })
-	if rs.lastErr != nil {
-		t.Fatalf("run failed: %v\n%s", rs.lastErr, d.screen())
-	}
+	cl, rs := createAndRunAll(t, d)
 	scr := d.screen()
 	aivenLine, azureLine := lineWith(scr, "Aiven  "), lineWith(scr, "Azure  ")
 	last := -1
@@ -360,4 +354,18 @@ func TestReadOnlyRefusesActions(t *testing.T) {
 	if rs.running {
 		t.Error("a ran all steps in read-only mode")
 	}
+}
+
+// createAndRunAll presses enter on the wizard's review (create and run
+// all) and waits for the checklist's run to finish, failing on its error.
+func createAndRunAll(t *testing.T, d *driver) (*checklistScreen, *runState) {
+	t.Helper()
+	d.press("enter")
+	cl := untilOnTop[*checklistScreen](d, "the checklist")
+	rs := cl.run(&d.m.data)
+	d.until("the run to finish", func() bool { return !rs.running && rs.rec.Done() || rs.lastErr != nil })
+	if rs.lastErr != nil {
+		t.Fatalf("run failed: %v\n%s", rs.lastErr, d.screen())
+	}
+	return cl, rs
 }

@@ -56,13 +56,7 @@ func TestOrganizationVPCFromDashboard(t *testing.T) {
 	}
 	wantShown(t, "review", d.screen(), "organization "+sandbox.AivenOrganizationID+" / organization VPC "+sandbox.OrgVPCID,
 		"azpeer-"+sandbox.AivenOrganizationID+"-app-vnet")
-	d.press("enter") // create and run all
-	cl := untilOnTop[*checklistScreen](d, "the checklist")
-	rs := cl.run(&d.m.data)
-	d.until("the run to finish", func() bool { return !rs.running && rs.rec.Done() || rs.lastErr != nil })
-	if rs.lastErr != nil {
-		t.Fatalf("run failed: %v\n%s", rs.lastErr, d.screen())
-	}
+	createAndRunAll(t, d)
 	if l := lineWith(d.screen(), "Aiven  "); !strings.Contains(l, "ACTIVE") {
 		t.Errorf("Aiven state line = %q, want ACTIVE", l)
 	}
