@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -16,15 +17,23 @@ import (
 
 func newListCommand(g *Globals) *cobra.Command {
 	var asJSON bool
-	var project string
+	var project, organization string
 	var concurrency int
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List Aiven projects, their VPCs and peering connections with live state",
 		Example: `  azpeer list --sandbox
-  azpeer list --project tsdb-prod --json`,
+  azpeer list --project tsdb-prod --json
+  azpeer list --org org4f9a0b2c1d3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			orgFlag := "--organization"
+			if cmd.Flags().Changed("org") {
+				orgFlag = "--org"
+			}
+			if project != "" && organization != "" {
+				return fmt.Errorf("--project and %s: pick one (an organization's listing includes its projects)", orgFlag)
+			}
 			ctx, cancel := withTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
 			b, err := g.connect(ctx, connectOptions{noAzure: asJSON, azureInBackground: true})
@@ -36,7 +45,11 @@ func newListCommand(g *Globals) *cobra.Command {
 			if project != "" {
 				opts.Projects = []string{project}
 			}
+			opts.Organization = organization
 			inv, err := peering.FetchInventory(ctx, b.Aiven, opts)
+			if unknown := (*peering.UnknownOrganizationError)(nil); errors.As(err, &unknown) {
+				return fmt.Errorf("%s %s: none of this Aiven token's projects belongs to that organization (azpeer list shows each project's organization)", orgFlag, unknown.ID)
+			}
 			if err != nil {
 				return err
 			}
@@ -57,6 +70,8 @@ func newListCommand(g *Globals) *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	c.Flags().StringVar(&project, "project", "", "only this project")
+	c.Flags().StringVar(&organization, "organization", "", "only this organization: its projects and its organization VPCs")
+	c.Flags().StringVar(&organization, "org", "", "short for --organization")
 	c.Flags().IntVar(&concurrency, "concurrency", 16, "API calls in flight at most")
 	return c
 }

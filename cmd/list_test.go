@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azpeer/azpeer/sandbox"
 )
 
 // run executes azpeer with args and returns stdout, stderr and the error.
@@ -276,6 +278,37 @@ func TestCreateDryRunChangesNothing(t *testing.T) {
 	for _, want := range []string{"15. Wait for ACTIVE", "az ad app create", "avn vpc peering-connection create", "--peer-resource-group rg-legacy --peer-vpc legacy-vnet", "will be sent as rg-legacy/legacy-vnet"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// list --organization (or --org): that organization's projects and its
+// organization VPCs; an organization none of the projects is in, and
+// --project beside it, are refused naming the flag given.
+func TestListByOrganization(t *testing.T) {
+	cleanEnv(t)
+	out, _, err := run(t, "list", "--sandbox", "--json", "--org", sandbox.AivenOrganizationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc listJSON
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(doc.Organizations) != 1 || doc.Organizations[0].ID != sandbox.AivenOrganizationID || len(doc.Projects) == 0 {
+		t.Errorf("--org %s: %d organizations (%v), %d projects", sandbox.AivenOrganizationID, len(doc.Organizations), doc.Organizations, len(doc.Projects))
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--org", "orgnope"}, "--org orgnope: none of this Aiven token's projects"},
+		{[]string{"--organization", "orgnope"}, "--organization orgnope: none"},
+		{[]string{"--org", sandbox.AivenOrganizationID, "--project", "tsdb-prod"}, "--project and --org: pick one"},
+	} {
+		_, _, err := run(t, append([]string{"list", "--sandbox"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("list %v: %v, want %q", tc.args, err, tc.want)
 		}
 	}
 }

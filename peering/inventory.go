@@ -26,6 +26,10 @@ type InventoryOptions struct {
 	// Projects, when set, limits the inventory to these projects; asking
 	// for one alone that does not exist is an UnknownProjectError.
 	Projects []string
+	// Organization, when set, limits the inventory to the projects of this
+	// organization and its organization VPCs; an organization none of the
+	// token's projects belongs to is an UnknownOrganizationError.
+	Organization string
 	// NoOrganizations leaves organization VPCs out (they are read for a
 	// whole inventory, and with Projects only for those projects'
 	// organizations).
@@ -129,6 +133,13 @@ func FetchInventory(ctx context.Context, api AivenReader, opts InventoryOptions)
 		if len(refs) == 0 && len(opts.Projects) == 1 {
 			wg.Wait()
 			return Inventory{}, &UnknownProjectError{Name: opts.Projects[0]}
+		}
+	}
+	if opts.Organization != "" {
+		refs = slices.DeleteFunc(refs, func(r ProjectRef) bool { return r.OrganizationID != opts.Organization })
+		if len(refs) == 0 {
+			wg.Wait()
+			return Inventory{}, &UnknownOrganizationError{ID: opts.Organization}
 		}
 	}
 	slices.SortFunc(refs, func(a, b ProjectRef) int { return strings.Compare(a.Name, b.Name) })
@@ -265,4 +276,12 @@ type UnknownProjectError struct{ Name string }
 
 func (e *UnknownProjectError) Error() string {
 	return "project " + e.Name + " is not visible with this Aiven token (check --project, or that the token's user is a member)"
+}
+
+// UnknownOrganizationError says an --organization is not the organization
+// of any of the token's projects.
+type UnknownOrganizationError struct{ ID string }
+
+func (e *UnknownOrganizationError) Error() string {
+	return "organization " + e.ID + " is not visible with this Aiven token: none of its projects belongs to it (azpeer list shows each VPC's organization)"
 }
