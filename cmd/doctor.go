@@ -47,12 +47,11 @@ drops private answers, port closed — and changes nothing.`,
 			if fix && cf.on {
 				return fmt.Errorf("--fix and --connectivity: pick one (the connectivity check changes nothing)")
 			}
+			run := targetRun{Timeout: timeout}
 			if fix {
-				if err := g.refuseReadOnly("doctor --fix"); err != nil {
-					return err
-				}
+				run.Mutates = "doctor --fix"
 			}
-			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			return g.onTarget(cmd, &tf, run, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				if cf.on {
 					return cf.run(ctx, cmd, b, t, rb, asJSON)
 				}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/azpeer/azpeer/human"
 	"github.com/azpeer/azpeer/peering"
 )
 
@@ -228,25 +229,29 @@ func writeListTable(w io.Writer, inv peering.Inventory) {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		if p.Err != nil {
-			fmt.Fprintf(tw, "%s\t(could not read VPCs: %v)\n", p.Name, p.Err)
+		if !writeParent(tw, p.Name, "VPC(s)", p.Err, p.VPCs) {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d VPC(s)\n", p.Name, len(p.VPCs))
-		writeVPCs(tw, p.VPCs)
 		for _, id := range usedBy[p.Name] {
 			fmt.Fprintf(tw, "  uses organization VPC %s\n", id)
 		}
 	}
 	for _, o := range inv.Organizations {
 		fmt.Fprintln(tw)
-		if o.Err != nil {
-			fmt.Fprintf(tw, "organization %s\t(could not read its VPCs: %v)\n", o.ID, o.Err)
-			continue
-		}
-		fmt.Fprintf(tw, "organization %s\t%d organization VPC(s)\n", o.ID, len(o.VPCs))
-		writeVPCs(tw, o.VPCs)
+		writeParent(tw, "organization "+o.ID, "organization VPC(s)", o.Err, o.VPCs)
 	}
+}
+
+// writeParent writes a project's or an organization's line and its VPCs,
+// or why they could not be read (then it reports false).
+func writeParent(tw io.Writer, name, noun string, err error, vpcs []peering.VPC) bool {
+	if err != nil {
+		fmt.Fprintf(tw, "%s\t(could not read its VPCs: %v)\n", name, err)
+		return false
+	}
+	fmt.Fprintf(tw, "%s\t%d %s\n", name, len(vpcs), noun)
+	writeVPCs(tw, vpcs)
+	return true
 }
 
 // writeVPCs lists VPCs with their connections; an organization VPC says
@@ -254,11 +259,7 @@ func writeListTable(w io.Writer, inv peering.Inventory) {
 func writeVPCs(tw io.Writer, vpcs []peering.VPC) {
 	for _, v := range vpcs {
 		if v.Parent.IsOrganization() {
-			used := "no project's services use it yet"
-			if len(v.UsedBy) > 0 {
-				used = "used by " + strings.Join(v.UsedBy, ", ")
-			}
-			fmt.Fprintf(tw, "  ORG VPC %s\t%s\t%s\t%s\t%s; %s\n", v.ID, v.Cloud, v.CIDR, v.State, orDash(v.DisplayName), used)
+			fmt.Fprintf(tw, "  ORG VPC %s\t%s\t%s\t%s\t%s; %s\n", v.ID, v.Cloud, v.CIDR, v.State, orDash(v.DisplayName), human.UsedBy(v.UsedBy))
 		} else {
 			fmt.Fprintf(tw, "  VPC %s\t%s\t%s\t%s\n", v.ID, v.Cloud, v.CIDR, v.State)
 		}
@@ -298,20 +299,12 @@ func stateIcon(s peering.State) string {
 	return "○"
 }
 
+// age says how long ago t was; "" when it is unknown.
 func age(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return human.Duration(time.Since(t)) + " ago"
 }
 
 func oneLine(s string, n int) string {

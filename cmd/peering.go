@@ -181,19 +181,15 @@ replaced only with --replace-connection.`,
   azpeer create --project P --vpc VPC_ID --vnet /subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/NAME --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := positive("timeout", timeout); err != nil {
-				return err
-			}
-			if !dryRun {
-				if err := g.refuseReadOnly("create"); err != nil {
-					return err
-				}
+			run := targetRun{Timeout: timeout, Mutates: "create"}
+			if dryRun {
+				run.Mutates = ""
 			}
 			g.configDefaults(cmd, &o)
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			return g.onTarget(cmd, &tf, run, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				if o.AppName == "" {
 					o.AppName = g.Config.AppNameFor(t.Owner(), t.VNetName)
 				}
@@ -319,7 +315,7 @@ found, 3 something could not be checked (a cloud down, a revoked token):
 "could not check" is never reported as healthy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.onTarget(cmd, &tf, 2*time.Minute, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			return g.onTarget(cmd, &tf, targetRun{Timeout: 2 * time.Minute}, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				st, err := rb.Status(ctx, t)
 				if err != nil {
 					return err
@@ -458,13 +454,7 @@ sides, asks you to type the peering's name (RESOURCE_GROUP/VNET; or pass
 never only one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := positive("timeout", timeout); err != nil {
-				return err
-			}
-			if err := g.refuseReadOnly("delete"); err != nil {
-				return err
-			}
-			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			return g.onTarget(cmd, &tf, targetRun{Timeout: timeout, Mutates: "delete"}, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				run, err := rb.Open(t, peering.Options{})
 				if err != nil {
 					return err
@@ -585,11 +575,29 @@ func confirm(in io.Reader, out io.Writer, q, declined string) error {
 	return nil
 }
 
-// onTarget runs fn on the command's peering within timeout (withTimeout's
-// default when zero): what every per-peering command starts with (connect,
-// resolve the target, build the runbook) and ends with (close it all).
-func (g *Globals) onTarget(cmd *cobra.Command, tf *targetFlags, timeout time.Duration, fn func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error) error {
-	ctx, cancel := withTimeout(cmd.Context(), timeout)
+// targetRun says how a per-peering command runs.
+type targetRun struct {
+	// Timeout is the --timeout flag's value, which must be positive.
+	Timeout time.Duration
+	// Mutates names the command when this run changes the clouds, so that
+	// read-only mode refuses it before anything is read.
+	Mutates string
+}
+
+// onTarget runs fn on the command's peering: what every per-peering
+// command starts with (check --timeout, refuse a change in read-only mode,
+// connect, resolve the target, build the runbook) and ends with (close it
+// all).
+func (g *Globals) onTarget(cmd *cobra.Command, tf *targetFlags, run targetRun, fn func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error) error {
+	if err := positive("timeout", run.Timeout); err != nil {
+		return err
+	}
+	if run.Mutates != "" {
+		if err := g.refuseReadOnly(run.Mutates); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := withTimeout(cmd.Context(), run.Timeout)
 	defer cancel()
 	b, t, rb, err := g.openTarget(ctx, cmd, tf)
 	if err != nil {

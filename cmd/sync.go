@@ -39,13 +39,7 @@ Connected), 2 timed out (Aiven has not followed yet), 3 could not check.`,
   azpeer sync … --timeout 1h --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := positive("timeout", timeout); err != nil {
-				return err
-			}
-			if err := g.refuseReadOnly("sync"); err != nil {
-				return err
-			}
-			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			return g.onTarget(cmd, &tf, targetRun{Timeout: timeout, Mutates: "sync"}, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				errOut, enc := cmd.ErrOrStderr(), json.NewEncoder(cmd.OutOrStdout())
 				res := rb.Sync(ctx, t, func(ev peering.SyncEvent) {
 					if asJSON && (ev.Action != "wait" || ev.Changed) {

@@ -39,10 +39,7 @@ down, a revoked token).`,
 				}
 				return fmt.Errorf("--for %q: wait for one of %s", goal, strings.Join(gs, ", "))
 			}
-			if err := positive("timeout", timeout); err != nil {
-				return err
-			}
-			return g.onTarget(cmd, &tf, timeout, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			return g.onTarget(cmd, &tf, targetRun{Timeout: timeout}, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				errOut, enc := cmd.ErrOrStderr(), json.NewEncoder(cmd.OutOrStdout())
 				res := rb.Wait(ctx, t, peering.WaitGoal(goal), func(ev peering.WaitEvent) {
 					if asJSON && ev.Changed {

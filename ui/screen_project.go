@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/azpeer/azpeer/human"
 	"github.com/azpeer/azpeer/peering"
 )
 
@@ -127,7 +128,7 @@ func (s *projectScreen) refresh(cm *common) {
 			// Marked in words and in its own style: shared, not the project's.
 			t = toneOrgVPC
 			line = fmt.Sprintf("▾ ORG VPC %s  %s  %s  %s  %s  · organization %s · %s", short(v.ID), orDash(v.DisplayName), v.Cloud, v.CIDR, v.State,
-				v.Parent.ID, usedByText(v.UsedBy))
+				v.Parent.ID, human.UsedBy(v.UsedBy))
 		}
 		switch {
 		case v.Err != nil:
@@ -276,14 +277,6 @@ func (s *projectScreen) transitional(cm *common) bool {
 		}
 	}
 	return false
-}
-
-// usedByText says which projects' services run in an organization VPC.
-func usedByText(projects []string) string {
-	if len(projects) == 0 {
-		return "no project's services use it yet"
-	}
-	return "used by " + strings.Join(projects, ", ")
 }
 
 func orDash(s string) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/azpeer/azpeer/human"
 	"github.com/azpeer/azpeer/peering"
 )
 
@@ -34,7 +35,7 @@ func (s *wizardScreen) vpcRows(d *data) {
 		note, mark, t := fmt.Sprintf("%d peering(s)", len(v.Peerings)), "✓", toneOK
 		idTone := toneNone
 		if v.Parent.IsOrganization() {
-			note = fmt.Sprintf("ORG VPC %s of organization %s, %s · %s", orDash(v.DisplayName), v.Parent.ID, usedByText(v.UsedBy), note)
+			note = fmt.Sprintf("ORG VPC %s of organization %s, %s · %s", orDash(v.DisplayName), v.Parent.ID, human.UsedBy(v.UsedBy), note)
 			idTone = toneOrgVPC
 		}
 		switch {
