@@ -49,21 +49,23 @@ func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''"
 // (built-in or custom), or nil, nil.
 func (a *Access) FindRoleDefinition(ctx context.Context, scope, roleName string) (*peering.RoleDefinition, error) {
 	filter := "roleName eq " + odataString(roleName)
-	pager := a.defs.NewListPager(strings.TrimPrefix(scope, "/"), &armauthorization.RoleDefinitionsClientListOptions{Filter: &filter})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("find role %q at %s: %w", roleName, scope, cloudError(ServiceARM, err))
-		}
-		for _, rd := range page.Value {
-			if rd == nil || rd.Properties == nil || !strings.EqualFold(deref(rd.Properties.RoleName), roleName) {
-				continue
+	var found *peering.RoleDefinition
+	err := everyItem(ctx, a.defs.NewListPager(strings.TrimPrefix(scope, "/"), &armauthorization.RoleDefinitionsClientListOptions{Filter: &filter}),
+		func(p armauthorization.RoleDefinitionsClientListResponse) []*armauthorization.RoleDefinition {
+			return p.Value
+		},
+		func(rd *armauthorization.RoleDefinition) bool {
+			if rd.Properties == nil || !strings.EqualFold(deref(rd.Properties.RoleName), roleName) {
+				return true
 			}
 			d := roleDefinitionFromSDK(rd)
-			return &d, nil
-		}
+			found = &d
+			return false
+		})
+	if err != nil {
+		return nil, fmt.Errorf("find role %q at %s: %w", roleName, scope, cloudError(ServiceARM, err))
 	}
-	return nil, nil
+	return found, nil
 }
 
 // CreateRoleDefinition creates a custom role at scope. def.Name is the
@@ -140,22 +142,18 @@ func (a *Access) RoleAssignments(ctx context.Context, scope, principalID string)
 		opts = &armauthorization.RoleAssignmentsClientListForScopeOptions{Filter: &f}
 	}
 	var out []peering.RoleAssignment
-	pager := a.assigns.NewListForScopePager(strings.TrimPrefix(scope, "/"), opts)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list role assignments at %s: %w", scope, cloudError(ServiceARM, err))
-		}
-		for _, ra := range page.Value {
-			if ra == nil {
-				continue
+	err := everyItem(ctx, a.assigns.NewListForScopePager(strings.TrimPrefix(scope, "/"), opts),
+		func(p armauthorization.RoleAssignmentsClientListForScopeResponse) []*armauthorization.RoleAssignment {
+			return p.Value
+		},
+		func(ra *armauthorization.RoleAssignment) bool {
+			if r := roleAssignmentFromSDK(ra); principalID == "" || strings.EqualFold(r.PrincipalID, principalID) {
+				out = append(out, r)
 			}
-			r := roleAssignmentFromSDK(ra)
-			if principalID != "" && !strings.EqualFold(r.PrincipalID, principalID) {
-				continue
-			}
-			out = append(out, r)
-		}
+			return true
+		})
+	if err != nil {
+		return nil, fmt.Errorf("list role assignments at %s: %w", scope, cloudError(ServiceARM, err))
 	}
 	return out, nil
 }

@@ -42,7 +42,7 @@ func NewDirectory(cred azcore.TokenCredential, clientOpts azcore.ClientOptions) 
 func (d *Directory) TenantID(ctx context.Context) (string, error) {
 	org, err := d.g.Organization(ctx)
 	if err != nil {
-		return "", fmt.Errorf("read the signed-in tenant: %w", cloudError(ServiceGraph, err))
+		return "", graphError(err, "read the signed-in tenant")
 	}
 	return org.ID, nil
 }
@@ -50,27 +50,13 @@ func (d *Directory) TenantID(ctx context.Context) (string, error) {
 // FindApplicationsByName lists the apps with exactly that display name.
 func (d *Directory) FindApplicationsByName(ctx context.Context, displayName string) ([]peering.Application, error) {
 	apps, err := d.g.FindApplicationsByDisplayName(ctx, displayName)
-	if err != nil {
-		return nil, fmt.Errorf("find apps named %q: %w", displayName, cloudError(ServiceGraph, err))
-	}
-	out := make([]peering.Application, 0, len(apps))
-	for _, a := range apps {
-		out = append(out, applicationFromGraph(a))
-	}
-	return out, nil
+	return made(apps, err, applicationsFromGraph, fmt.Sprintf("find apps named %q", displayName))
 }
 
 // FindApplicationsByTag lists the apps carrying a tag (azpeer's marks).
 func (d *Directory) FindApplicationsByTag(ctx context.Context, tag string) ([]peering.Application, error) {
 	apps, err := d.g.FindApplicationsByTag(ctx, tag)
-	if err != nil {
-		return nil, fmt.Errorf("find apps tagged %q: %w", tag, cloudError(ServiceGraph, err))
-	}
-	out := make([]peering.Application, 0, len(apps))
-	for _, a := range apps {
-		out = append(out, applicationFromGraph(a))
-	}
-	return out, nil
+	return made(apps, err, applicationsFromGraph, fmt.Sprintf("find apps tagged %q", tag))
 }
 
 // ApplicationByAppID returns the tenant's app with that appId, or nil, nil.
@@ -82,18 +68,12 @@ func (d *Directory) ApplicationByAppID(ctx context.Context, appID string) (*peer
 // CreateApplication registers a multi-tenant app carrying azpeer's mark.
 func (d *Directory) CreateApplication(ctx context.Context, displayName string, m peering.Mark) (peering.Application, error) {
 	a, err := d.g.CreateApplication(ctx, displayName, MultiTenantAudience, &CreateOptions{Tags: m.Tags, Notes: m.Notes})
-	if err != nil {
-		return peering.Application{}, fmt.Errorf("create app %q: %w", displayName, cloudError(ServiceGraph, err))
-	}
-	return applicationFromGraph(a), nil
+	return made(a, err, applicationFromGraph, fmt.Sprintf("create app %q", displayName))
 }
 
 // DeleteApplication deletes an app by object id (404 when it is gone).
 func (d *Directory) DeleteApplication(ctx context.Context, objectID string) error {
-	if err := d.g.DeleteApplication(ctx, objectID); err != nil {
-		return fmt.Errorf("delete app %s: %w", objectID, cloudError(ServiceGraph, err))
-	}
-	return nil
+	return graphError(d.g.DeleteApplication(ctx, objectID), "delete app "+objectID)
 }
 
 // AddPassword adds a client secret to an app; the text comes back only as
@@ -108,10 +88,7 @@ func (d *Directory) AddPassword(ctx context.Context, appObjectID, displayName st
 
 // RemovePassword removes a client secret by key id.
 func (d *Directory) RemovePassword(ctx context.Context, appObjectID, keyID string) error {
-	if err := d.g.RemovePassword(ctx, appObjectID, keyID); err != nil {
-		return fmt.Errorf("remove secret %s of app %s: %w", keyID, appObjectID, cloudError(ServiceGraph, err))
-	}
-	return nil
+	return graphError(d.g.RemovePassword(ctx, appObjectID, keyID), fmt.Sprintf("remove secret %s of app %s", keyID, appObjectID))
 }
 
 // ServicePrincipalByAppID returns the tenant's service principal of an
@@ -125,7 +102,7 @@ func (d *Directory) ServicePrincipalByAppID(ctx context.Context, appID string) (
 // found nothing, and an error that names what was looked up when it failed.
 func found[G, P any](g *G, err error, conv func(G) P, what string) (*P, error) {
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, cloudError(ServiceGraph, err))
+		return nil, graphError(err, what)
 	}
 	if g == nil {
 		return nil, nil
@@ -134,22 +111,35 @@ func found[G, P any](g *G, err error, conv func(G) P, what string) (*P, error) {
 	return &out, nil
 }
 
+// made is what a Graph call made, converted by conv, or an error that
+// names what was being made.
+func made[G, P any](g G, err error, conv func(G) P, what string) (P, error) {
+	if err != nil {
+		var zero P
+		return zero, graphError(err, what)
+	}
+	return conv(g), nil
+}
+
+// graphError is nil, or Graph's err as a cloud error prefixed with what
+// was being done.
+func graphError(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, cloudError(ServiceGraph, err))
+}
+
 // CreateServicePrincipal creates an app's service principal in the tenant;
 // an existing one is a 409 Request_MultipleObjectsWithSameKeyValue.
 func (d *Directory) CreateServicePrincipal(ctx context.Context, appID string, m peering.Mark) (peering.ServicePrincipal, error) {
 	sp, err := d.g.CreateServicePrincipal(ctx, appID, &CreateOptions{Tags: m.Tags, Notes: m.Notes})
-	if err != nil {
-		return peering.ServicePrincipal{}, fmt.Errorf("create the service principal of app %s: %w", appID, cloudError(ServiceGraph, err))
-	}
-	return servicePrincipalFromGraph(sp), nil
+	return made(sp, err, servicePrincipalFromGraph, "create the service principal of app "+appID)
 }
 
 // DeleteServicePrincipal deletes a service principal by object id.
 func (d *Directory) DeleteServicePrincipal(ctx context.Context, objectID string) error {
-	if err := d.g.DeleteServicePrincipal(ctx, objectID); err != nil {
-		return fmt.Errorf("delete service principal %s: %w", objectID, cloudError(ServiceGraph, err))
-	}
-	return nil
+	return graphError(d.g.DeleteServicePrincipal(ctx, objectID), "delete service principal "+objectID)
 }
 
 func applicationFromGraph(a Application) peering.Application {
@@ -160,6 +150,14 @@ func applicationFromGraph(a Application) peering.Application {
 	}
 	for _, pc := range a.PasswordCredentials {
 		out.Passwords = append(out.Passwords, passwordFromGraph(pc))
+	}
+	return out
+}
+
+func applicationsFromGraph(apps []Application) []peering.Application {
+	out := make([]peering.Application, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, applicationFromGraph(a))
 	}
 	return out
 }

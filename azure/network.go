@@ -90,8 +90,15 @@ func (n *Network) vnetClient(sub string) (*armnetwork.VirtualNetworksClient, err
 	return subscriptionClient(n, n.vnets, sub, armnetwork.NewVirtualNetworksClient, "virtual networks")
 }
 
-func (n *Network) peeringClient(sub string) (*armnetwork.VirtualNetworkPeeringsClient, error) {
-	return subscriptionClient(n, n.peerings, sub, armnetwork.NewVirtualNetworkPeeringsClient, "virtual network peerings")
+// peeringsOf is the peerings client for the VNet with resource id vnetID,
+// and the id taken apart.
+func (n *Network) peeringsOf(vnetID string) (*armnetwork.VirtualNetworkPeeringsClient, vnetRef, error) {
+	ref, err := parseVNetID(vnetID)
+	if err != nil {
+		return nil, vnetRef{}, err
+	}
+	c, err := subscriptionClient(n, n.peerings, ref.sub, armnetwork.NewVirtualNetworkPeeringsClient, "virtual network peerings")
+	return c, ref, err
 }
 
 // subscriptionClient is the subscription's client in cache, made by
@@ -115,34 +122,30 @@ func subscriptionClient[C any](n *Network, cache map[string]*C, sub string,
 // TenantName is the display name of the tenant id among the tenants the
 // principal can see (GET /tenants), or "" when it is not listed.
 func (n *Network) TenantName(ctx context.Context, tenantID string) (string, error) {
-	pager := n.tenants.NewListPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return "", fmt.Errorf("list tenants: %w", cloudError(ServiceARM, err))
-		}
-		for _, t := range page.Value {
-			if t != nil && strings.EqualFold(deref(t.TenantID), tenantID) {
-				return deref(t.DisplayName), nil
+	var name string
+	err := everyItem(ctx, n.tenants.NewListPager(nil),
+		func(p armsubscriptions.TenantsClientListResponse) []*armsubscriptions.TenantIDDescription {
+			return p.Value
+		},
+		func(t *armsubscriptions.TenantIDDescription) bool {
+			if strings.EqualFold(deref(t.TenantID), tenantID) {
+				name = deref(t.DisplayName)
+				return false
 			}
-		}
+			return true
+		})
+	if err != nil {
+		return "", fmt.Errorf("list tenants: %w", cloudError(ServiceARM, err))
 	}
-	return "", nil
+	return name, nil
 }
 
 // Subscriptions lists the subscriptions the principal can see.
 func (n *Network) Subscriptions(ctx context.Context) ([]peering.Subscription, error) {
 	var out []peering.Subscription
-	pager := n.subs.NewListPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list subscriptions: %w", cloudError(ServiceARM, err))
-		}
-		for _, s := range page.Value {
-			if s == nil {
-				continue
-			}
+	err := everyItem(ctx, n.subs.NewListPager(nil),
+		func(p armsubscriptions.ClientListResponse) []*armsubscriptions.Subscription { return p.Value },
+		func(s *armsubscriptions.Subscription) bool {
 			ps := peering.Subscription{
 				ID:          deref(s.SubscriptionID),
 				TenantID:    deref(s.TenantID),
@@ -152,7 +155,10 @@ func (n *Network) Subscriptions(ctx context.Context) ([]peering.Subscription, er
 				ps.State = string(*s.State)
 			}
 			out = append(out, ps)
-		}
+			return true
+		})
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", cloudError(ServiceARM, err))
 	}
 	return out, nil
 }
@@ -164,17 +170,11 @@ func (n *Network) VNets(ctx context.Context, subscriptionID string) ([]peering.V
 		return nil, err
 	}
 	var out []peering.VNet
-	pager := c.NewListAllPager(nil)
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list virtual networks of subscription %s: %w", subscriptionID, cloudError(ServiceARM, err))
-		}
-		for _, v := range page.Value {
-			if v != nil {
-				out = append(out, vnetFromSDK(v))
-			}
-		}
+	err = everyItem(ctx, c.NewListAllPager(nil),
+		func(p armnetwork.VirtualNetworksClientListAllResponse) []*armnetwork.VirtualNetwork { return p.Value },
+		func(v *armnetwork.VirtualNetwork) bool { out = append(out, vnetFromSDK(v)); return true })
+	if err != nil {
+		return nil, fmt.Errorf("list virtual networks of subscription %s: %w", subscriptionID, cloudError(ServiceARM, err))
 	}
 	return out, nil
 }
@@ -215,11 +215,7 @@ func (n *Network) VNet(ctx context.Context, id string) (peering.VNet, error) {
 // that name. A missing VNet (or resource group, or subscription) is an
 // error, not an absent peering.
 func (n *Network) Peering(ctx context.Context, vnetID, name string) (*peering.VNetPeering, error) {
-	ref, err := parseVNetID(vnetID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := n.peeringClient(ref.sub)
+	c, ref, err := n.peeringsOf(vnetID)
 	if err != nil {
 		return nil, err
 	}
@@ -266,16 +262,12 @@ func peeringAbsent(err error, ref vnetRef) bool {
 // CreatePeering creates or updates a peering with allowVirtualNetworkAccess
 // and waits for its provisioning (the async operation) to finish.
 func (n *Network) CreatePeering(ctx context.Context, vnetID, name, remoteVNetID string) (peering.VNetPeering, error) {
-	ref, err := parseVNetID(vnetID)
+	c, ref, err := n.peeringsOf(vnetID)
 	if err != nil {
 		return peering.VNetPeering{}, err
 	}
 	if _, err := parseVNetID(remoteVNetID); err != nil {
 		return peering.VNetPeering{}, fmt.Errorf("remote network: %w", err)
-	}
-	c, err := n.peeringClient(ref.sub)
-	if err != nil {
-		return peering.VNetPeering{}, err
 	}
 	params := armnetwork.VirtualNetworkPeering{
 		Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
@@ -283,13 +275,23 @@ func (n *Network) CreatePeering(ctx context.Context, vnetID, name, remoteVNetID 
 			RemoteVirtualNetwork:      &armnetwork.SubResource{ID: to.Ptr(remoteVNetID)},
 		},
 	}
-	poller, err := c.BeginCreateOrUpdate(ctx, ref.rg, ref.name, name, params, nil)
+	p, err := n.putPeering(ctx, c, ref, name, params, nil)
 	if err != nil {
-		return peering.VNetPeering{}, fmt.Errorf("create peering %s on %s: %w", name, vnetID, cloudError(ServiceARM, err))
+		return peering.VNetPeering{}, fmt.Errorf("create peering %s on %s: %w", name, vnetID, err)
+	}
+	return p, nil
+}
+
+// putPeering puts a peering and waits for its async operation to finish;
+// the error is the cloud's, for the caller to say what it was doing.
+func (n *Network) putPeering(ctx context.Context, c *armnetwork.VirtualNetworkPeeringsClient, ref vnetRef, name string, params armnetwork.VirtualNetworkPeering, opts *armnetwork.VirtualNetworkPeeringsClientBeginCreateOrUpdateOptions) (peering.VNetPeering, error) {
+	poller, err := c.BeginCreateOrUpdate(ctx, ref.rg, ref.name, name, params, opts)
+	if err != nil {
+		return peering.VNetPeering{}, cloudError(ServiceARM, err)
 	}
 	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll})
 	if err != nil {
-		return peering.VNetPeering{}, fmt.Errorf("create peering %s on %s: %w", name, vnetID, cloudError(ServiceARM, err))
+		return peering.VNetPeering{}, cloudError(ServiceARM, err)
 	}
 	return peeringFromSDK(&resp.VirtualNetworkPeering), nil
 }
@@ -302,11 +304,7 @@ func (n *Network) CreatePeering(ctx context.Context, vnetID, name, remoteVNetID 
 // Resource Manager's linked access check on the remote network, so across
 // tenants the caller needs peer/action there and an auxiliary token.
 func (n *Network) SyncPeering(ctx context.Context, vnetID, name string) (peering.VNetPeering, error) {
-	ref, err := parseVNetID(vnetID)
-	if err != nil {
-		return peering.VNetPeering{}, err
-	}
-	c, err := n.peeringClient(ref.sub)
+	c, ref, err := n.peeringsOf(vnetID)
 	if err != nil {
 		return peering.VNetPeering{}, err
 	}
@@ -315,24 +313,16 @@ func (n *Network) SyncPeering(ctx context.Context, vnetID, name string) (peering
 		return peering.VNetPeering{}, fmt.Errorf("read peering %s of %s to sync it: %w", name, vnetID, cloudError(ServiceARM, err))
 	}
 	opts := &armnetwork.VirtualNetworkPeeringsClientBeginCreateOrUpdateOptions{SyncRemoteAddressSpace: to.Ptr(armnetwork.SyncRemoteAddressSpaceTrue)}
-	poller, err := c.BeginCreateOrUpdate(ctx, ref.rg, ref.name, name, cur.VirtualNetworkPeering, opts)
+	p, err := n.putPeering(ctx, c, ref, name, cur.VirtualNetworkPeering, opts)
 	if err != nil {
-		return peering.VNetPeering{}, fmt.Errorf("sync peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
+		return peering.VNetPeering{}, fmt.Errorf("sync peering %s of %s: %w", name, vnetID, err)
 	}
-	resp, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: n.poll})
-	if err != nil {
-		return peering.VNetPeering{}, fmt.Errorf("sync peering %s of %s: %w", name, vnetID, cloudError(ServiceARM, err))
-	}
-	return peeringFromSDK(&resp.VirtualNetworkPeering), nil
+	return p, nil
 }
 
 // DeletePeering deletes a peering and waits; one already gone is fine.
 func (n *Network) DeletePeering(ctx context.Context, vnetID, name string) error {
-	ref, err := parseVNetID(vnetID)
-	if err != nil {
-		return err
-	}
-	c, err := n.peeringClient(ref.sub)
+	c, ref, err := n.peeringsOf(vnetID)
 	if err != nil {
 		return err
 	}

@@ -44,18 +44,17 @@ func (a *Access) Permissions(ctx context.Context, resourceID string) ([]peering.
 	if err != nil {
 		return nil, fmt.Errorf("azure: permissions client: %w", err)
 	}
-	pager := client.NewListForResourcePager(id.ResourceGroupName, id.ResourceType.Namespace, "", lastType(id.ResourceType.Type), id.Name, nil)
 	var out []peering.PermissionSet
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read own permissions at %s: %w", resourceID, cloudError(ServiceARM, err))
-		}
-		for _, p := range page.Value {
-			if p != nil {
-				out = append(out, peering.PermissionSet{Actions: derefAll(p.Actions), NotActions: derefAll(p.NotActions)})
-			}
-		}
+	err = everyItem(ctx, client.NewListForResourcePager(id.ResourceGroupName, id.ResourceType.Namespace, "", lastType(id.ResourceType.Type), id.Name, nil),
+		func(p armauthorization.PermissionsClientListForResourceResponse) []*armauthorization.Permission {
+			return p.Value
+		},
+		func(p *armauthorization.Permission) bool {
+			out = append(out, peering.PermissionSet{Actions: derefAll(p.Actions), NotActions: derefAll(p.NotActions)})
+			return true
+		})
+	if err != nil {
+		return nil, fmt.Errorf("read own permissions at %s: %w", resourceID, cloudError(ServiceARM, err))
 	}
 	return out, nil
 }
