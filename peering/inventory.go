@@ -157,19 +157,7 @@ func FetchInventory(ctx context.Context, api AivenReader, opts InventoryOptions)
 				return
 			}
 			p.VPCs = vpcs
-			var vg sync.WaitGroup
-			for j := range p.VPCs {
-				vg.Go(func() {
-					defer slot()()
-					full, err := api.VPC(ctx, ProjectParent(ref.Name), p.VPCs[j].ID)
-					if err != nil {
-						p.VPCs[j].Err = err
-						return
-					}
-					p.VPCs[j] = full
-				})
-			}
-			vg.Wait()
+			readPeerings(ctx, api, ProjectParent(ref.Name), p.VPCs, slot)
 		})
 	}
 	if !opts.NoOrganizations {
@@ -216,19 +204,7 @@ func fetchOrganizations(ctx context.Context, api AivenReader, refs []ProjectRef,
 				return
 			}
 			o.VPCs = vpcs
-			var vg sync.WaitGroup
-			for j := range o.VPCs {
-				vg.Go(func() {
-					defer slot()()
-					full, err := api.VPC(ctx, OrganizationParent(id), o.VPCs[j].ID)
-					if err != nil {
-						o.VPCs[j].Err = err
-						return
-					}
-					o.VPCs[j] = full
-				})
-			}
-			vg.Wait()
+			readPeerings(ctx, api, OrganizationParent(id), o.VPCs, slot)
 			if len(o.VPCs) > 0 {
 				usedBy(ctx, api, o, projectsOf[id], slot)
 			}
@@ -236,6 +212,25 @@ func fetchOrganizations(ctx context.Context, api AivenReader, refs []ProjectRef,
 	}
 	wg.Wait()
 	return slices.DeleteFunc(orgs, func(o Organization) bool { return o.Err == nil && len(o.VPCs) == 0 })
+}
+
+// readPeerings reads each of a parent's VPCs again, in place and at once,
+// with its peering connections (the lists carry none); a VPC that cannot
+// be read keeps what the list said, with the error.
+func readPeerings(ctx context.Context, api AivenReader, parent Parent, vpcs []VPC, slot func() func()) {
+	var wg sync.WaitGroup
+	for j := range vpcs {
+		wg.Go(func() {
+			defer slot()()
+			full, err := api.VPC(ctx, parent, vpcs[j].ID)
+			if err != nil {
+				vpcs[j].Err = err
+				return
+			}
+			vpcs[j] = full
+		})
+	}
+	wg.Wait()
 }
 
 // usedBy fills each VPC's UsedBy from the services of the organization's

@@ -100,12 +100,16 @@ avn vpc peering-connection create --project "$project" --project-vpc-id "$vpc" -
   --peer-resource-group "$rg" --peer-vpc "$vnet" --peer-azure-app-id "$app" --peer-azure-tenant-id "$tenant"
 step "12 avn vpc peering-connection get -v (until PENDING_PEER)"
 get() { avn vpc peering-connection get --project "$project" --project-vpc-id "$vpc" --peer-cloud-account "$sub" --peer-resource-group "$rg" --peer-vpc "$vnet" --json; }
-for _ in $(seq 120); do
-  state=$(get | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-  [ "$state" = PENDING_PEER ] && break
-  sleep 0.5
-done
-echo "state $state"
+# wait_for STATE polls the connection for up to a minute; $state is what it saw last.
+wait_for() {
+  for _ in $(seq 120); do
+    state=$(get | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+    [ "$state" = "$1" ] && break
+    sleep 0.5
+  done
+  echo "state $state"
+}
+wait_for PENDING_PEER
 info=$(get)
 aiven_tenant=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["state_info"]["to-tenant-id"])' <<<"$info")
 aiven_vnet=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["state_info"]["to-network-id"])' <<<"$info")
@@ -127,12 +131,7 @@ for i in $(seq 60); do
   sleep 1 # Aiven's grant replicates (LinkedAuthorizationFailed)
 done
 step "15 avn vpc peering-connection get (until ACTIVE)"
-for _ in $(seq 120); do
-  state=$(get | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-  [ "$state" = ACTIVE ] && break
-  sleep 0.5
-done
-echo "state $state"
+wait_for ACTIVE
 az rest --method get --url "https://management.azure.com$vnet_id/virtualNetworkPeerings/aiven-peering?api-version=2024-05-01" --query '{state:properties.peeringState,sync:properties.peeringSyncLevel}' -o tsv
 [ "$state" = ACTIVE ] || { echo "did not reach ACTIVE" >&2; exit 1; }
 echo
