@@ -125,6 +125,15 @@ func waitCtxErrs(f *fakeTokens, n int) {
 // starts): a bound on a deadlock, never on how fast anything runs.
 const guard = 20 * time.Second
 
+// getTokenAsync asks c for a token in a goroutine of its own and sends
+// the error (nil for a token) to errc.
+func getTokenAsync(ctx context.Context, c *cachingCredential, opts policy.TokenRequestOptions, errc chan<- error) {
+	go func() {
+		_, err := c.GetToken(ctx, opts)
+		errc <- err
+	}()
+}
+
 func receive(t *testing.T, ch <-chan string, what string) string {
 	t.Helper()
 	select {
@@ -189,10 +198,7 @@ func TestCachingCredentialScopesFetchConcurrently(t *testing.T) {
 	c := newCachingCredential(fake, time.Minute)
 	errs := make(chan error, len(reqs))
 	for _, r := range reqs {
-		go func() {
-			_, err := c.GetToken(context.Background(), r)
-			errs <- err
-		}()
+		getTokenAsync(context.Background(), c, r, errs)
 	}
 	seen := map[string]bool{}
 	for range reqs {
@@ -270,10 +276,7 @@ func TestCachingCredentialCancellation(t *testing.T) {
 		c := newCachingCredential(fake, time.Minute)
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error, 1)
-		go func() {
-			_, err := c.GetToken(ctx, armReq)
-			errc <- err
-		}()
+		getTokenAsync(ctx, c, armReq, errc)
 		receive(t, fake.started, "fetch")
 		cancel()
 		if err := <-errc; !errors.Is(err, context.Canceled) {
@@ -301,15 +304,9 @@ func TestCachingCredentialCancellation(t *testing.T) {
 		c := newCachingCredential(fake, time.Minute)
 		short, cancel := context.WithCancel(context.Background())
 		errc := make(chan error, 2)
-		go func() {
-			_, err := c.GetToken(short, armReq)
-			errc <- err
-		}()
+		getTokenAsync(short, c, armReq, errc)
 		waitWaiters(t, c, armReq, 1)
-		go func() {
-			_, err := c.GetToken(context.Background(), armReq)
-			errc <- err
-		}()
+		getTokenAsync(context.Background(), c, armReq, errc)
 		waitWaiters(t, c, armReq, 2)
 		cancel()
 		if err := <-errc; !errors.Is(err, context.Canceled) {
@@ -350,10 +347,7 @@ func TestCachingCredentialPrefetch(t *testing.T) {
 	c.prefetch(context.Background(), graphReq)
 	receive(t, fake.started, "prefetch")
 	errc := make(chan error, 1)
-	go func() {
-		_, err := c.GetToken(context.Background(), graphReq)
-		errc <- err
-	}()
+	getTokenAsync(context.Background(), c, graphReq, errc)
 	waitWaiters(t, c, graphReq, 2) // the prefetch and the caller
 	close(fake.gate)
 	if err := <-errc; err != nil {
