@@ -461,50 +461,36 @@ never only one.`,
 				}
 				defer run.Close()
 				out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-				name := t.ResourceGroup + "/" + t.VNetName
-				adopted := false
-				if run.New() {
-					e := rb.Discover(ctx, t)
-					if e.Empty() {
-						fmt.Fprintf(out, "Nothing to delete: azpeer has no record of %s in %s, and neither side of it exists.\n", t, rb.Store.Location())
-						return nil
-					}
+				plan, typed := run.PlanDelete(ctx), confirmName
+				switch {
+				case plan.Consent == peering.ConsentNone:
+					fmt.Fprintf(out, "Nothing to delete: azpeer has no record of %s in %s, and neither side of it exists.\n", t, rb.Store.Location())
+					return nil
+				case plan.Adopts():
 					if !adopt {
 						return &ExitError{Code: 1, Msg: fmt.Sprintf("azpeer has no record of creating %s (state directory %s), so it deletes nothing. What exists:\n  - %s\n"+
 							"To delete the peering anyway — both sides, never one — run the same command with --adopt.",
-							t, rb.Store.Location(), strings.Join(e.Lines(), "\n  - "))}
+							t, rb.Store.Location(), strings.Join(plan.Remove, "\n  - "))}
 					}
-					if len(e.Unchecked) > 0 {
-						return fmt.Errorf("cannot delete both sides safely: %s; nothing was deleted", strings.Join(e.Unchecked, "; "))
-					}
-					fmt.Fprintf(errOut, "azpeer did not create this peering. With --adopt it deletes both sides of it:\n  - %s\n", strings.Join(e.Lines(), "\n  - "))
-					if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+					if err := plan.Blocked(); err != nil {
 						return err
 					}
-					if err := rb.CheckDeletable(ctx, t); err != nil {
+					fmt.Fprintf(errOut, "azpeer did not create this peering. With --adopt it deletes both sides of it:\n  - %s\n", strings.Join(plan.Remove, "\n  - "))
+					if typed, err = typedConfirm(cmd.InOrStdin(), errOut, plan.Name(), confirmName); err != nil {
 						return err
 					}
-					if err := run.Adopt(e); err != nil {
-						return err
-					}
-					adopted = true
-				}
-				rec := run.Record()
-				if !adopted && hasAdopted(rec) {
+				case plan.Consent == peering.ConsentName:
 					fmt.Fprintln(errOut, "This run adopted parts of the peering that azpeer did not create; deleting removes them too.")
-					if err := typedConfirm(cmd.InOrStdin(), errOut, name, confirmName); err != nil {
+					if typed, err = typedConfirm(cmd.InOrStdin(), errOut, plan.Name(), confirmName); err != nil {
 						return err
 					}
-					if err := rb.CheckDeletable(ctx, t); err != nil {
-						return err
-					}
-				} else if !adopted && !yes && confirmName == "" {
+				case !yes && confirmName == "":
 					if err := confirm(cmd.InOrStdin(), errOut, fmt.Sprintf("Delete the peering %s and what azpeer created for it? [y/N] ", t), "nothing was deleted"); err != nil {
 						return err
 					}
 				}
 				start := time.Now()
-				if err := run.Teardown(ctx, peering.TeardownOptions{KeepShared: keepShared}, eventPrinter(out, start, false)); err != nil {
+				if err := run.Delete(ctx, plan, typed, peering.TeardownOptions{KeepShared: keepShared}, eventPrinter(out, start, false)); err != nil {
 					return err
 				}
 				fmt.Fprintf(out, "Deleted in %s.\n", time.Since(start).Round(time.Millisecond))
@@ -521,39 +507,29 @@ never only one.`,
 	return c
 }
 
-// hasAdopted reports whether a record holds objects the user adopted.
-func hasAdopted(rec peering.Record) bool {
-	for _, o := range rec.Objects {
-		if o.State == peering.Adopted {
-			return true
-		}
-	}
-	return false
-}
-
-// typedConfirm asks the user to type the peering's name; given is what
-// --confirm said (then no question is asked).
-func typedConfirm(in io.Reader, out io.Writer, name, given string) error {
+// typedConfirm asks the user to type the peering's name and returns it;
+// given is what --confirm said (then no question is asked).
+func typedConfirm(in io.Reader, out io.Writer, name, given string) (string, error) {
 	if given != "" {
 		if !strings.EqualFold(strings.TrimSpace(given), name) {
-			return fmt.Errorf("--confirm %q does not name this peering (%s); nothing was deleted", given, name)
+			return "", fmt.Errorf("--confirm %q does not name this peering (%s); nothing was deleted", given, name)
 		}
-		return nil
+		return given, nil
 	}
 	if f, ok := in.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice == 0 {
-			return fmt.Errorf("standard input is not a terminal: pass --confirm %s to delete without being asked", name)
+			return "", fmt.Errorf("standard input is not a terminal: pass --confirm %s to delete without being asked", name)
 		}
 	}
 	fmt.Fprintf(out, "Type %s to delete both sides: ", name)
 	line, err := bufio.NewReader(in).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return "", err
 	}
 	if !strings.EqualFold(strings.TrimSpace(line), name) {
-		return fmt.Errorf("the name did not match %s; nothing was deleted (type it exactly, or pass --confirm %s)", name, name)
+		return "", fmt.Errorf("the name did not match %s; nothing was deleted (type it exactly, or pass --confirm %s)", name, name)
 	}
-	return nil
+	return line, nil
 }
 
 // confirm asks a yes/no question on a terminal; anything but yes is an
