@@ -39,6 +39,8 @@ type data struct {
 	diags map[string]*diagState
 	// syncSeen are the sync levels polling saw a peering take, by syncKey.
 	syncSeen map[string][]syncObservation
+	// deletes are the deletes started from the dashboard, by target key.
+	deletes map[string]*deleteState
 }
 
 func newData() data {
@@ -50,6 +52,7 @@ func newData() data {
 		runs:      map[string]*runState{},
 		diags:     map[string]*diagState{},
 		syncSeen:  map[string][]syncObservation{},
+		deletes:   map[string]*deleteState{},
 	}
 }
 

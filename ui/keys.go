@@ -27,6 +27,9 @@ type Keys struct {
 
 	// Peerings.
 	New, Diagnose, JSON, Checklist key.Binding
+	// Delete removes a peering and what azpeer created for it (detail and
+	// checklist screens), after asking.
+	Delete key.Binding
 
 	// Checklist.
 	RunStep, RunAll, Retry, Copy, Events key.Binding
@@ -74,6 +77,7 @@ func DefaultKeys() Keys {
 		Diagnose:  b([]string{"d"}, "d", "diagnose"),
 		JSON:      b([]string{"y"}, "y", "raw JSON"),
 		Checklist: b([]string{"o"}, "o", "open checklist"),
+		Delete:    b([]string{"X"}, "X", "delete peering"),
 
 		RunStep: b([]string{"enter"}, "enter", "run step"),
 		RunAll:  b([]string{"a"}, "a", "run all"),
@@ -130,7 +134,7 @@ func (k *Keys) projectMap() keyMap {
 func (k *Keys) detailMap() keyMap {
 	return keyMap{
 		short: []key.Binding{k.Checklist, k.JSON, k.Diagnose, k.Sync, k.Refresh, k.Back, k.Help},
-		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Checklist, k.JSON, k.Diagnose, k.Sync, k.Connectivity}, k.general()},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Checklist, k.JSON, k.Diagnose, k.Sync, k.Connectivity, k.Delete}, k.general()},
 	}
 }
 
@@ -151,7 +155,15 @@ func (k *Keys) wizardMap() keyMap {
 func (k *Keys) checklistMap() keyMap {
 	return keyMap{
 		short: []key.Binding{k.RunAll, k.RunStep, k.Retry, k.Copy, k.Events, k.Back, k.Help},
-		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Adopt, k.Replace}, {k.Back, k.Help, k.Quit}},
+		full:  [][]key.Binding{{k.Up, k.Down}, {k.RunStep, k.RunAll, k.Retry, k.Copy, k.Events}, {k.Adopt, k.Replace, k.Delete}, {k.Back, k.Help, k.Quit}},
+	}
+}
+
+func (k *Keys) deleteMap() keyMap {
+	again := relabel(k.Delete, "X", "ask again")
+	return keyMap{
+		short: []key.Binding{k.Up, k.Down, again, k.Back, k.Help},
+		full:  [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {again}, {k.Back, k.Help, k.Quit}},
 	}
 }
 
@@ -177,7 +189,7 @@ func (k *Keys) bindings() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"up": &k.Up, "down": &k.Down, "page_up": &k.PageUp, "page_down": &k.PageDown, "top": &k.Top, "bottom": &k.Bottom,
 		"filter": &k.Filter, "open": &k.Open, "back": &k.Back, "help": &k.Help, "quit": &k.Quit, "refresh": &k.Refresh,
-		"pause": &k.Pause, "new": &k.New, "diagnose": &k.Diagnose, "json": &k.JSON, "checklist": &k.Checklist,
+		"pause": &k.Pause, "new": &k.New, "diagnose": &k.Diagnose, "json": &k.JSON, "checklist": &k.Checklist, "delete": &k.Delete,
 		"run_step": &k.RunStep, "run_all": &k.RunAll, "retry": &k.Retry, "copy": &k.Copy, "events": &k.Events,
 		"adopt": &k.Adopt, "replace": &k.Replace, "fix": &k.Fix, "sync": &k.Sync, "connectivity": &k.Connectivity, "select": &k.Select, "toggle": &k.Toggle, "confirm": &k.Confirm,
 		"copy_code": &k.CopyCode, "new_code": &k.NewCode,

@@ -281,11 +281,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case diagnosisMsg, fixDoneMsg, recheckMsg:
 		return m, m.diagnoseUpdate(msg)
+	case deletePlanMsg, deleteEventMsg, deleteDoneMsg, deleteReleasedMsg:
+		return m, m.deleteUpdate(msg)
 	case tea.KeyPressMsg:
 		return m, m.keyPress(msg)
 	case tea.PasteMsg:
 		if m.prompt != nil {
 			m.prompt.Update(msg)
+			return m, nil
+		}
+		if p, ok := m.overlay.(paster); ok {
+			p.paste(msg.Content)
 			return m, nil
 		}
 		if p, ok := m.top().(paster); ok {

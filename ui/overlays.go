@@ -106,8 +106,9 @@ type confirmOverlay struct {
 	title, yes string
 	// body lays the question out for a box inner columns wide.
 	body func(st *Styles, inner int) []string
-	// do makes the change.
-	do func(m *Model) tea.Cmd
+	// do makes the change; cancel, when set, undoes what asking held
+	// (n or esc).
+	do, cancel func(m *Model) tea.Cmd
 }
 
 func (o *confirmOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
@@ -116,6 +117,9 @@ func (o *confirmOverlay) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, o.do(m)
 	case "n", "N", "esc":
 		m.setStatus("nothing was changed", false)
+		if o.cancel != nil {
+			return true, o.cancel(m)
+		}
 		return true, nil
 	case "ctrl+c":
 		return true, m.quit()

@@ -121,7 +121,7 @@ func (m *Model) anyRunning() bool {
 			return true
 		}
 	}
-	return m.fixRunning()
+	return m.fixRunning() || m.deleting()
 }
 
 // stopRuns cancels every invocation and fix (quitting).
@@ -132,6 +132,7 @@ func (m *Model) stopRuns() {
 		}
 	}
 	m.stopFixes()
+	m.stopDeletes()
 }
 
 // CloseRuns waits for the runbook invocations to return and closes every
@@ -147,6 +148,9 @@ func (m *Model) CloseRuns() error {
 		}
 	}
 	m.runs = map[string]*runState{}
+	if err := m.closeDeletes(); err != nil && first == nil {
+		first = err
+	}
 	return first
 }
 

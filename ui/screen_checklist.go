@@ -293,6 +293,8 @@ func (s *checklistScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 	case key.Matches(msg, m.keys.Events):
 		m.overlay = s.eventLog(&m.styles, rs)
 		return true, nil
+	case key.Matches(msg, m.keys.Delete):
+		return true, m.askDelete(rs.target, rs.rec.Options)
 	case key.Matches(msg, m.keys.Adopt), key.Matches(msg, m.keys.Replace):
 		c := neededConsent(rs.lastErr)
 		if c == nil || c.replace != key.Matches(msg, m.keys.Replace) || rs.running {

@@ -280,7 +280,7 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 			}
 		}
 		return true, m.askSync(s.ref, level, true)
-	case key.Matches(msg, m.keys.Checklist):
+	case key.Matches(msg, m.keys.Checklist), key.Matches(msg, m.keys.Delete):
 		if s.ref.Key.PeerResourceGroup == "" {
 			m.setStatus("azpeer drives Azure VNet peerings only", true)
 			return true, nil
@@ -288,6 +288,9 @@ func (s *detailScreen) key(m *Model, msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		t, o := s.ref.target(), peering.Options{}
 		if rec := s.record(&m.data); rec != nil {
 			t, o = rec.Target, rec.Options
+		}
+		if key.Matches(msg, m.keys.Delete) {
+			return true, m.askDelete(t, o)
 		}
 		return true, m.openChecklist(t, o, false)
 	}

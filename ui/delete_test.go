@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/azpeer/azpeer/peering"
+	"github.com/azpeer/azpeer/sandbox"
+)
+
+// sidesLeft says which sides of the peering of VPC vpcID with the VNet
+// rg/vnet (its Azure side named azureName) still exist, read through the
+// adapters.
+func sidesLeft(t *testing.T, e *testEnv, p peering.Parent, vpcID, rg, vnet, azureName string) (aiven, azure bool) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := e.deps.Aiven.VPC(ctx, p, vpcID)
+	if err != nil {
+		t.Fatalf("read the VPC: %v", err)
+	}
+	for _, c := range v.Peerings {
+		if strings.EqualFold(c.PeerResourceGroup, rg) && strings.EqualFold(c.PeerVPC, vnet) && c.State != peering.StateDeleted {
+			aiven = true
+		}
+	}
+	n, err := e.deps.Network.VNet(ctx, "/subscriptions/"+sandbox.UserSubscriptionID+"/resourceGroups/"+rg+"/providers/Microsoft.Network/virtualNetworks/"+vnet)
+	if err != nil {
+		t.Fatalf("read the VNet: %v", err)
+	}
+	for _, pr := range n.Peerings {
+		azure = azure || strings.EqualFold(pr.Name, azureName)
+	}
+	return aiven, azure
+}
+
+// A peering azpeer created is deleted from its checklist after a yes: the
+// question lists what goes, n keeps everything (and lets the run go), and
+// y removes both sides and the record while the screen shows the progress.
+func TestDeleteWhatAzpeerCreated(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-staging", FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 140, 50)
+	w := wizardTo(t, d, "app-vnet")
+	tg := w.target()
+	_, rs := createAndRunAll(t, d)
+	azureName := rs.rec.Outputs[peering.OutAzurePeeringName]
+
+	d.press("X")
+	untilOnTop[*deleteScreen](d, "X on the checklist")
+	d.until("the question", func() bool { return d.confirming() == "delete peering?" })
+	wantShown(t, "question", d.screen(), "- Azure peering "+azureName+", created by azpeer", "- Aiven peering connection, created by azpeer", "- app azpeer-tsdb-staging-app-vnet")
+	d.press("n")
+	d.until("the run to be let go", func() bool { ds := d.m.deletes[tg.Key()]; return ds.run == nil && !ds.releasing })
+	if a, z := sidesLeft(t, e, tg.Parent(), tg.VPCID, "rg-app", "app-vnet", azureName); !a || !z {
+		t.Fatalf("after n: Aiven side %v, Azure side %v; want both kept", a, z)
+	}
+	// The lock is free again: another process could open the run.
+	if r, err := e.deps.Runbook.Open(tg, peering.Options{}); err != nil {
+		t.Fatalf("after n the run is still locked: %v", err)
+	} else if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	d.press("X")
+	d.until("the question again", func() bool { return d.confirming() == "delete peering?" })
+	d.press("y")
+	ds := d.m.deletes[tg.Key()]
+	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
+	if ds.err != nil {
+		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
+	}
+	d.untilScreen("deleted in", "Progress", "deleted the Azure peering", "deleted the app azpeer-tsdb-staging-app-vnet")
+	if a, z := sidesLeft(t, e, tg.Parent(), tg.VPCID, "rg-app", "app-vnet", azureName); a || z {
+		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
+	}
+	if rec, err := e.deps.Runbook.Store.Load(tg); err != nil || rec != nil {
+		t.Errorf("record after the delete: %v, %v; want none", rec, err)
+	}
+}
+
+// A peering azpeer has no record of is deleted only after its name is
+// typed: a wrong name deletes nothing and says so, esc deletes nothing,
+// the right name removes both sides. Read-only mode refuses at once.
+func TestDeleteWhatAzpeerDidNotCreate(t *testing.T) {
+	t.Run("read-only", func(t *testing.T) {
+		e := newTestEnv(t, envOptions{})
+		d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true, ReadOnly: true}, 140, 50)
+		openDetail(t, d, "prod-vnet")
+		d.press("X")
+		onTop[*detailScreen](t, d, "X in read-only mode")
+		if !strings.Contains(d.m.status, "read-only") {
+			t.Errorf("status %q, want the read-only refusal", d.m.status)
+		}
+	})
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 140, 50)
+	openDetail(t, d, "prod-vnet")
+	ref := prodRef("prod-vnet")
+	key := ref.target().Key()
+	ask := func() *deleteNameOverlay {
+		t.Helper()
+		d.press("X")
+		d.until("the typed-name question", func() bool { _, ok := d.m.overlay.(*deleteNameOverlay); return ok })
+		return d.m.overlay.(*deleteNameOverlay)
+	}
+	o := ask()
+	wantShown(t, "question", d.screen(), "azpeer did not create this peering", "Aiven connection ACTIVE", "Azure peering", "Type rg-prod/prod-vnet")
+	d.typeText("rg-prod/other-vnet")
+	d.press("enter")
+	if d.m.overlay != o || !strings.Contains(d.screen(), "that is not rg-prod/prod-vnet") {
+		t.Fatalf("a wrong name: overlay %T, screen:\n%s", d.m.overlay, d.screen())
+	}
+	d.press("esc")
+	if d.m.deletes[key].running {
+		t.Fatal("esc started the delete")
+	}
+	if a, z := sidesLeft(t, e, ref.target().Parent(), prodVPC, "rg-prod", "prod-vnet", "to-aiven-tsdb-prod"); !a || !z {
+		t.Fatalf("after esc: Aiven side %v, Azure side %v; want both kept", a, z)
+	}
+
+	untilOnTop[*deleteScreen](d, "the delete screen")
+	d.until("the run to be let go", func() bool { ds := d.m.deletes[key]; return ds.run == nil && !ds.releasing })
+	ask()
+	d.typeText("RG-PROD/prod-vnet") // names are matched as Azure does, ignoring case
+	d.press("enter")
+	ds := d.m.deletes[key]
+	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
+	if ds.err != nil {
+		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
+	}
+	if a, z := sidesLeft(t, e, ref.target().Parent(), prodVPC, "rg-prod", "prod-vnet", "to-aiven-tsdb-prod"); a || z {
+		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
+	}
+	wantShown(t, "delete screen", d.screen(), "deleted in", "adopted what exists")
+}
