@@ -131,14 +131,7 @@ func (q *aivenRequest) org() *AivenOrg {
 	return o
 }
 
-func (o *AivenOrg) vpc(id string) *VPC {
-	for _, v := range o.VPCs {
-		if v.ID == id {
-			return v
-		}
-	}
-	return nil
-}
+func (o *AivenOrg) vpc(id string) *VPC { return vpcByID(o.VPCs, id) }
 
 // orgVPC resolves the request's organization and VPC.
 func (q *aivenRequest) orgVPC() *VPC {
@@ -303,12 +296,9 @@ func (s *Server) aivenOrgPeeringList(q *aivenRequest) {
 }
 
 func (v *VPC) peeringByID(id string) *AivenPeering {
-	for _, pc := range v.Peerings {
-		if pc.PeeringConnectionID != "" && strings.EqualFold(pc.PeeringConnectionID, id) {
-			return pc
-		}
-	}
-	return nil
+	return find(slices.Values(v.Peerings), func(pc *AivenPeering) bool {
+		return pc.PeeringConnectionID != "" && strings.EqualFold(pc.PeeringConnectionID, id)
+	})
 }
 
 // aivenOrgPeeringDeleteByID starts deleting a connection named by its

@@ -248,12 +248,9 @@ func upperCaseNames(cloud, rg, vnet string) string {
 // findPeering finds a connection by its exact, case-sensitive key, as avn
 // matches them.
 func (v *VPC) findPeering(account, vpc, resourceGroup, region string) *AivenPeering {
-	for _, pc := range v.Peerings {
-		if pc.PeerCloudAccount == account && pc.PeerVPC == vpc && pc.PeerResourceGroup == resourceGroup && pc.PeerRegion == region {
-			return pc
-		}
-	}
-	return nil
+	return find(slices.Values(v.Peerings), func(pc *AivenPeering) bool {
+		return pc.PeerCloudAccount == account && pc.PeerVPC == vpc && pc.PeerResourceGroup == resourceGroup && pc.PeerRegion == region
+	})
 }
 
 func (s *Server) aivenPeeringCreate(q *aivenRequest) {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"strings"
 	"time"
 )
@@ -41,12 +42,9 @@ func (s *Server) Can(principalID, action, scope string) bool {
 
 // roleInTenant finds a role definition of the caller's tenant by guid.
 func (q *armRequest) roleInTenant(guid string) *RoleDefinition {
-	for _, rd := range q.world.RoleDefinitions {
-		if strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.Name, guid) {
-			return rd
-		}
-	}
-	return nil
+	return find(maps.Values(q.world.RoleDefinitions), func(rd *RoleDefinition) bool {
+		return strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.Name, guid)
+	})
 }
 
 // rbacAssignableAt reports whether a role can be assigned at scope: built-in

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"path"
 	"strings"
 	"time"
@@ -60,12 +61,7 @@ func roleGUIDOf(id string) string { return path.Base(strings.TrimRight(id, "/"))
 // roleByGUID finds a role definition by its guid (built-in roles are
 // registered once per subscription but share the guid). Expects world.mu held.
 func (world *World) roleByGUID(guid string) *RoleDefinition {
-	for _, rd := range world.RoleDefinitions {
-		if strings.EqualFold(rd.Name, guid) {
-			return rd
-		}
-	}
-	return nil
+	return find(maps.Values(world.RoleDefinitions), func(rd *RoleDefinition) bool { return strings.EqualFold(rd.Name, guid) })
 }
 
 // actionMatches reports whether an RBAC action pattern (with '*' wildcards,

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -88,12 +89,9 @@ func (world *World) resolveTenant(idOrDomain string) *Tenant {
 	if t := world.Tenants[idOrDomain]; t != nil {
 		return t
 	}
-	for _, t := range world.Tenants {
-		if strings.EqualFold(t.ID, idOrDomain) || strings.EqualFold(t.DefaultDomain, idOrDomain) {
-			return t
-		}
-	}
-	return nil
+	return find(maps.Values(world.Tenants), func(t *Tenant) bool {
+		return strings.EqualFold(t.ID, idOrDomain) || strings.EqualFold(t.DefaultDomain, idOrDomain)
+	})
 }
 
 func tenantNotFound(tenant string) string {
