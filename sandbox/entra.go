@@ -47,22 +47,31 @@ func (s *Server) handleEntra(w http.ResponseWriter, r *http.Request) {
 		// discovery-driven clients working.
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []any{}})
 	case "oauth2/v2.0/devicecode", "oauth2/devicecode":
-		if r.Method != http.MethodPost {
-			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
-				"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
-			return
+		if postOnly(w, r) {
+			s.deviceAuthorization(w, r, tenant, rest == "oauth2/v2.0/devicecode")
 		}
-		s.deviceAuthorization(w, r, tenant, rest == "oauth2/v2.0/devicecode")
 	case "oauth2/v2.0/token", "oauth2/token":
-		if r.Method != http.MethodPost {
-			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
-				"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
-			return
+		if postOnly(w, r) {
+			s.token(w, r, tenant, rest == "oauth2/v2.0/token")
 		}
-		s.token(w, r, tenant, rest == "oauth2/v2.0/token")
 	default:
 		notFound(w, APIEntra, r)
 	}
+}
+
+// postOnly reports whether the request to an OAuth endpoint is a POST, and
+// answers any other method as Entra does: invalid_request with
+// AADSTS900561, not 405. The text is verbatim as public issues quote it
+// (BitySA/oauth2-auth-code-pkce#30, NunoFilipeMota/PublicScripts#5:
+// "AADSTS900561: The endpoint only accepts POST, OPTIONS requests.
+// Received a GET request.").
+func postOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodPost {
+		return true
+	}
+	aadError(w, http.StatusBadRequest, "invalid_request", 900561,
+		"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
+	return false
 }
 
 // allowMethods answers 405 unless the request uses one of methods.
