@@ -3,8 +3,10 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,8 +45,17 @@ const (
 	GuestUserUPN        = "consultant@fabrikam.onmicrosoft.com"
 )
 
-// ScenarioNames are the built-in scenarios.
-var ScenarioNames = []string{"default", "empty", "large", "mst", "people"}
+// scenarios are the built-in scenarios' builders, by name.
+var scenarios = map[string]func(now time.Time) (*World, Credentials){
+	"default": defaultScenario,
+	"empty":   baseWorld,
+	"large":   func(now time.Time) (*World, Credentials) { return largeScenario(now, 200, 3, 5) },
+	"mst":     mstScenario,
+	"people":  peopleScenario,
+}
+
+// ScenarioNames are the built-in scenarios, sorted.
+var ScenarioNames = slices.Sorted(maps.Keys(scenarios))
 
 // scenarioFile is the on-disk form of a scenario: a world (as
 // /_sandbox/state shows it) plus the plain-text credentials to hand out.
@@ -61,21 +72,8 @@ type scenarioFile struct {
 
 // buildScenario returns the world and credentials of a named scenario or file.
 func buildScenario(name string, now time.Time) (*World, Credentials, error) {
-	switch name {
-	case "default":
-		world, c := defaultScenario(now)
-		return world, c, nil
-	case "empty":
-		world, c := baseWorld(now)
-		return world, c, nil
-	case "large":
-		world, c := largeScenario(now, 200, 3, 5)
-		return world, c, nil
-	case "mst":
-		world, c := mstScenario(now)
-		return world, c, nil
-	case "people":
-		world, c := peopleScenario(now)
+	if build, ok := scenarios[name]; ok {
+		world, c := build(now)
 		return world, c, nil
 	}
 	data, err := os.ReadFile(name)
