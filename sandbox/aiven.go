@@ -389,13 +389,15 @@ func (world *World) aivenVPCOut(v *VPC) any {
 	if v.OrganizationID != "" {
 		return world.orgVPCJSON(v, true)
 	}
-	variant := world.variant(VariantAivenStateInfo)
-	pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
-	for _, pc := range v.Peerings {
-		pcs = append(pcs, peeringJSONWith(pc, variant))
-	}
 	return aivenVPCFullJSON{CloudName: v.CloudName, CreateTime: aivenTime(v.CreateTime), NetworkCIDR: v.NetworkCIDR,
-		PeeringConnections: pcs, ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
+		PeeringConnections: world.peeringsOut(v), ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
+}
+
+// peeringsOut are a VPC's connections as the API answers them, with the
+// state_info variant aiven-state-info shows.
+func (world *World) peeringsOut(v *VPC) []aivenPeeringJSON {
+	variant := world.variant(VariantAivenStateInfo)
+	return mapped(v.Peerings, func(pc *AivenPeering) aivenPeeringJSON { return peeringJSONWith(pc, variant) })
 }
 
 // accountID is the account ("a…") behind an organization ("org…").

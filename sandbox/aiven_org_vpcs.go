@@ -161,12 +161,7 @@ func (world *World) orgVPCJSON(v *VPC, full bool) map[string]any {
 		"update_time":         aivenTime(v.UpdateTime),
 	}
 	if full {
-		variant := world.variant(VariantAivenStateInfo)
-		pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
-		for _, pc := range v.Peerings {
-			pcs = append(pcs, peeringJSONWith(pc, variant))
-		}
-		out["peering_connections"] = pcs
+		out["peering_connections"] = world.peeringsOut(v)
 		out["pending_build_only_peering_connections"] = nil
 	}
 	return out
@@ -177,10 +172,7 @@ func (s *Server) aivenOrgVPCList(q *aivenRequest) {
 	if o == nil {
 		return
 	}
-	vpcs := make([]map[string]any, 0, len(o.VPCs))
-	for _, v := range o.VPCs {
-		vpcs = append(vpcs, q.world.orgVPCJSON(v, false))
-	}
+	vpcs := mapped(o.VPCs, func(v *VPC) map[string]any { return q.world.orgVPCJSON(v, false) })
 	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": vpcs})
 }
 

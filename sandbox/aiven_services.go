@@ -109,10 +109,7 @@ func (s *Server) aivenServiceList(q *aivenRequest) {
 	if p == nil {
 		return
 	}
-	out := make([]map[string]any, 0, len(p.Services))
-	for _, sv := range p.Services {
-		out = append(out, serviceJSON(p.Name, sv))
-	}
+	out := mapped(p.Services, func(sv *AivenService) map[string]any { return serviceJSON(p.Name, sv) })
 	writeJSON(q.w, http.StatusOK, map[string]any{"services": out})
 }
 

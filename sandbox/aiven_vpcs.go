@@ -86,11 +86,7 @@ func (s *Server) aivenVPCList(q *aivenRequest) {
 	if p == nil {
 		return
 	}
-	vpcs := make([]aivenVPCJSON, 0, len(p.VPCs))
-	for _, v := range p.VPCs {
-		vpcs = append(vpcs, vpcJSON(v))
-	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": vpcs})
+	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": mapped(p.VPCs, vpcJSON)})
 }
 
 func (s *Server) aivenVPCGet(q *aivenRequest) {

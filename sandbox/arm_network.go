@@ -3,7 +3,9 @@ package sandbox
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -129,15 +131,7 @@ func urlQueryEscape(s string) string {
 
 // vnetJSON renders a network as Resource Manager does.
 func (world *World) vnetJSON(v *VNet) map[string]any {
-	names := make([]string, 0, len(v.Peerings))
-	for k := range v.Peerings {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	peerings := make([]map[string]any, 0, len(names))
-	for _, k := range names {
-		peerings = append(peerings, world.peeringJSON(v.Peerings[k]))
-	}
+	peerings := mapped(slices.Sorted(maps.Keys(v.Peerings)), func(k string) map[string]any { return world.peeringJSON(v.Peerings[k]) })
 	// As test_network_vnet_peering_sync.yaml (api-version 2024-05-01)
 	// shows a network.
 	return map[string]any{

@@ -293,11 +293,7 @@ func (q *armRequest) listRoleAssignments() {
 		}
 		next += "&$skipToken=" + base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(page[len(page)-1].ID)))
 	}
-	out := make([]map[string]any, 0, len(page))
-	for _, ra := range page {
-		out = append(out, rbacAssignmentJSON(ra))
-	}
-	resp := map[string]any{"value": out}
+	resp := map[string]any{"value": mapped(page, rbacAssignmentJSON)}
 	if next != "" {
 		resp["nextLink"] = next
 	}

@@ -121,11 +121,7 @@ func (q *armRequest) listRoleDefinitions() {
 		}
 		return strings.ToLower(roles[i].RoleName) < strings.ToLower(roles[j].RoleName)
 	})
-	out := make([]map[string]any, 0, len(roles))
-	for _, rd := range roles {
-		out = append(out, q.roleDefinitionJSON(rd))
-	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"value": out})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": mapped(roles, q.roleDefinitionJSON)})
 }
 
 func rbacRoleDefinitionMissing(w http.ResponseWriter, status int, guid string) {

@@ -267,11 +267,7 @@ func (g *graphCall) writeList(contextFragment string, items []map[string]any) {
 			items = items[:n]
 		}
 	}
-	out := make([]map[string]any, 0, len(items))
-	for _, it := range items {
-		out = append(out, g.selected(it))
-	}
-	writeJSON(g.w, http.StatusOK, map[string]any{"@odata.context": g.contextURL(contextFragment), "value": out})
+	writeJSON(g.w, http.StatusOK, map[string]any{"@odata.context": g.contextURL(contextFragment), "value": mapped(items, g.selected)})
 }
 
 // selected keeps only the $select properties (case-insensitive), as Graph does.

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -455,18 +454,6 @@ func byIDFold[V any](m map[string]*V, id string, idOf func(*V) string) *V {
 		return v
 	}
 	return find(maps.Values(m), func(v *V) bool { return strings.EqualFold(idOf(v), id) })
-}
-
-// find is the first value of seq that match accepts, or nil. Over a map's
-// values which one comes first is not defined: find serves lookups where at
-// most one value can match.
-func find[T any](seq iter.Seq[*T], match func(*T) bool) *T {
-	for v := range seq {
-		if match(v) {
-			return v
-		}
-	}
-	return nil
 }
 
 // subscriptionByID finds a subscription ignoring case.
