@@ -109,9 +109,8 @@ func (world *World) orgAllows(u *AivenUser, orgID, perm string) bool {
 // does not exist, 403 when the user is not a member or lacks the
 // networking permission the method needs (read for GET, write otherwise).
 func (q *aivenRequest) org() *AivenOrg {
-	o := q.world.Aiven.Organizations[q.params[0]]
+	o := orNotFound(q, q.world.Aiven.Organizations[q.params[0]], "Organization does not exist", aivenCodeOrganization)
 	if o == nil {
-		aivenError(q.w, http.StatusNotFound, "Organization does not exist", aivenCodeOrganization)
 		return nil
 	}
 	if !slices.Contains(q.world.userOrgs(q.user), o) {
@@ -139,13 +138,8 @@ func (q *aivenRequest) orgVPC() *VPC {
 	if o == nil {
 		return nil
 	}
-	v := o.vpc(q.params[1])
-	if v == nil {
-		// No public source: the sandbox's own, like "Project VPC does not exist".
-		aivenError(q.w, http.StatusNotFound, "Organization VPC does not exist", aivenCodeVPC)
-		return nil
-	}
-	return v
+	// No public source: the sandbox's own, like "Project VPC does not exist".
+	return orNotFound(q, o.vpc(q.params[1]), "Organization VPC does not exist", aivenCodeVPC)
 }
 
 // orgVPCJSON is an organization VPC as codegen's VpcOut (list) or
@@ -302,16 +296,10 @@ func (s *Server) aivenOrgPeeringDeleteByID(q *aivenRequest) {
 }
 
 // orgPeering resolves the request's organization VPC and the connection
-// its peering_connection_id names (404 in Aiven's shape when there is none,
-// the sandbox's own text as for project VPCs).
-func (q *aivenRequest) orgPeering() (*VPC, *AivenPeering) {
-	v := q.orgVPC()
-	if v == nil {
-		return nil, nil
-	}
-	pc := v.peeringByID(q.params[2])
-	if pc == nil {
-		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
+// its peering_connection_id names (pc nil once it has answered).
+func (q *aivenRequest) orgPeering() (v *VPC, pc *AivenPeering) {
+	if v = q.orgVPC(); v != nil {
+		pc = q.peeringFound(v.peeringByID(q.params[2]))
 	}
 	return v, pc
 }
