@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"crypto/subtle"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -116,6 +118,24 @@ type aivenRequest struct {
 }
 
 type aivenHandler func(s *Server, q *aivenRequest)
+
+// decodeBody decodes the request's JSON body (up to 1 MiB) into v,
+// answering 400 when it does not decode (the sandbox's own text). It
+// reports whether the handler goes on.
+func (q *aivenRequest) decodeBody(v any) bool {
+	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(v); err != nil {
+		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+		return false
+	}
+	return true
+}
+
+// answerChange ends a request that changed the world: it is to be saved,
+// and the answer is body.
+func (s *Server) answerChange(q *aivenRequest, body any) {
+	s.markDirty()
+	writeJSON(q.w, http.StatusOK, body)
+}
 
 // aivenRoute is a path template (after /v1/; "{name}" matches one
 // segment) and its handlers. The templates are the paths of Aiven's API

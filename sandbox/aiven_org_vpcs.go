@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -202,15 +200,10 @@ func (s *Server) aivenOrgVPCCreate(q *aivenRequest) {
 		return
 	}
 	var b orgVPCCreateBody
-	data, err := io.ReadAll(io.LimitReader(q.r.Body, 1<<20))
-	if err == nil {
-		err = json.NewDecoder(bytes.NewReader(data)).Decode(&b)
-	}
-	switch {
-	case err != nil:
-		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+	if !q.decodeBody(&b) {
 		return
-	case len(b.Clouds) != 1:
+	}
+	if len(b.Clouds) != 1 {
 		aivenError(q.w, http.StatusBadRequest, "Invalid input for clouds: exactly one cloud is supported", aivenCodeInvalid)
 		return
 	}
@@ -225,8 +218,7 @@ func (s *Server) aivenOrgVPCCreate(q *aivenRequest) {
 	}
 	v := q.world.addOrgVPC(q.now, o, c.CloudName, c.NetworkCIDR, "", str(b.DisplayName))
 	v.State = "APPROVED"
-	s.markDirty()
-	writeJSON(q.w, http.StatusOK, q.world.orgVPCJSON(v, true))
+	s.answerChange(q, q.world.orgVPCJSON(v, true))
 }
 
 // aivenOrgVPCUpdate changes a VPC's display name (codegen's
@@ -239,8 +231,7 @@ func (s *Server) aivenOrgVPCUpdate(q *aivenRequest) {
 	var b struct {
 		DisplayName *string `json:"display_name"`
 	}
-	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(&b); err != nil {
-		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+	if !q.decodeBody(&b) {
 		return
 	}
 	if b.DisplayName != nil {
@@ -269,8 +260,7 @@ func (s *Server) aivenOrgVPCDelete(q *aivenRequest) {
 		delete(q.world.VNets, strings.ToLower(v.AzureVNetID))
 	}
 	v.State, v.UpdateTime = "DELETING", q.now
-	s.markDirty()
-	writeJSON(q.w, http.StatusOK, q.world.orgVPCJSON(v, true))
+	s.answerChange(q, q.world.orgVPCJSON(v, true))
 }
 
 func (s *Server) aivenOrgPeeringList(q *aivenRequest) {
@@ -320,8 +310,7 @@ func (s *Server) aivenOrgPeeringCIDRs(q *aivenRequest) {
 		} `json:"add"`
 		Delete []string `json:"delete"`
 	}
-	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(&b); err != nil {
-		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+	if !q.decodeBody(&b) {
 		return
 	}
 	add := make([]string, 0, len(b.Add))
@@ -341,8 +330,7 @@ func (s *Server) aivenOrgPeeringCIDRs(q *aivenRequest) {
 		}
 	}
 	pc.UserPeerNetworkCIDRs, pc.UpdateTime = cidrs, q.now
-	s.markDirty()
-	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
+	s.answerChange(q, q.world.aivenPeeringOut(pc))
 }
 
 // addOrgVPC adds an ACTIVE organization VPC, with Aiven's VNet behind an
