@@ -182,7 +182,7 @@ func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey
 
 func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, hasKey bool) {
 	rest, keyProp, key, hasKey = memberKey(rest, keyProp, key, hasKey)
-	if len(rest) == 1 && hasKey && (strings.EqualFold(rest[0], "memberOf") || strings.EqualFold(rest[0], "transitiveMemberOf")) {
+	if len(rest) == 1 && hasKey && isMemberships(rest[0]) {
 		if sp, ok := g.findServicePrincipal(keyProp, key); ok && g.method(http.MethodGet) {
 			g.memberOf(sp)
 		}
