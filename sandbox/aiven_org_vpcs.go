@@ -59,31 +59,31 @@ const (
 	permNetworkingWrite = "organization:networking:write"
 )
 
+// The organization VPC paths' prefixes: the organization, and one of its
+// VPCs in codegen's singular spelling and in avn's and the docs' plural.
+const (
+	orgPath     = "organization/{organization_id}"
+	orgVPCPath  = orgPath + "/vpc/{organization_vpc_id}"
+	orgVPCsPath = orgPath + "/vpcs/{organization_vpc_id}"
+)
+
 // orgVPCRoutes are the organization VPC endpoints, in both spellings.
 var orgVPCRoutes = []aivenRoute{
-	newOrgRoute("organization/{organization_id}/vpcs", map[string]aivenHandler{
-		http.MethodGet: (*Server).aivenOrgVPCList, http.MethodPost: (*Server).aivenOrgVPCCreate}),
-	newOrgRoute("organization/{organization_id}/vpc-clouds", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgVPCClouds}),
+	newOrgRoute(orgPath+"/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgVPCList, http.MethodPost: (*Server).aivenOrgVPCCreate}),
+	newOrgRoute(orgPath+"/vpc-clouds", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgVPCClouds}),
 	// codegen's singular spelling.
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}", map[string]aivenHandler{
+	newOrgRoute(orgVPCPath, map[string]aivenHandler{
 		http.MethodGet: (*Server).aivenVPCGet, http.MethodPut: (*Server).aivenOrgVPCUpdate, http.MethodDelete: (*Server).aivenOrgVPCDelete}),
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}/peering-connections", map[string]aivenHandler{
-		http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}/peering-connection/{peering_connection_id}", map[string]aivenHandler{
-		http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
+	newOrgRoute(orgVPCPath+"/peering-connections", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
+	newOrgRoute(orgVPCPath+"/peering-connection/{peering_connection_id}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
 	// avn's and the docs' plural spelling.
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}", map[string]aivenHandler{
+	newOrgRoute(orgVPCsPath, map[string]aivenHandler{
 		http.MethodGet: (*Server).aivenVPCGet, http.MethodPut: (*Server).aivenOrgVPCUpdate, http.MethodDelete: (*Server).aivenOrgVPCDelete}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections", map[string]aivenHandler{
-		http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections/actions/refresh", map[string]aivenHandler{
-		http.MethodPost: (*Server).aivenPeeringRefresh}),
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}/peering-connections/actions/refresh", map[string]aivenHandler{
-		http.MethodPost: (*Server).aivenPeeringRefresh}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections/{peering_connection_id}", map[string]aivenHandler{
-		http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections/{peering_connection_id}/user-peer-network-cidrs", map[string]aivenHandler{
-		http.MethodPut: (*Server).aivenOrgPeeringCIDRs}),
+	newOrgRoute(orgVPCsPath+"/peering-connections", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
+	newOrgRoute(orgVPCsPath+"/peering-connections/actions/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newOrgRoute(orgVPCPath+"/peering-connections/actions/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newOrgRoute(orgVPCsPath+"/peering-connections/{peering_connection_id}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
+	newOrgRoute(orgVPCsPath+"/peering-connections/{peering_connection_id}/user-peer-network-cidrs", map[string]aivenHandler{http.MethodPut: (*Server).aivenOrgPeeringCIDRs}),
 }
 
 // newOrgRoute is a route whose VPC is an organization's.
