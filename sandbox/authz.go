@@ -9,7 +9,7 @@ import (
 
 // Built-in Azure roles the sandbox knows, with their real ids and actions.
 var builtinRoles = []RoleDefinition{
-	{Name: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", RoleName: "Owner",
+	{Name: ownerRoleGUID, RoleName: "Owner",
 		Description: "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
 		Actions:     []string{"*"}},
 	{Name: "b24988ac-6180-42a0-ab88-20f7382dd24c", RoleName: "Contributor",
@@ -18,7 +18,7 @@ var builtinRoles = []RoleDefinition{
 		NotActions: []string{"Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
 			"Microsoft.Authorization/elevateAccess/Action", "Microsoft.Blueprint/blueprintAssignments/write",
 			"Microsoft.Blueprint/blueprintAssignments/delete", "Microsoft.Compute/galleries/share/action"}},
-	{Name: "acdd72a7-3385-48ef-bd42-f606fba81ae7", RoleName: "Reader",
+	{Name: readerRoleGUID, RoleName: "Reader",
 		Description: "View all resources, but does not allow you to make any changes.",
 		Actions:     []string{"*/read"}},
 	{Name: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", RoleName: "User Access Administrator",
@@ -34,6 +34,12 @@ var builtinRoles = []RoleDefinition{
 
 // NetworkContributorRoleGUID is the built-in Network Contributor role's id.
 const NetworkContributorRoleGUID = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+// The built-in Owner and Reader roles' ids, which the scenarios assign.
+const (
+	ownerRoleGUID  = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+	readerRoleGUID = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+)
 
 // Actions azpeer's flow depends on.
 const (

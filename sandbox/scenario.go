@@ -148,19 +148,19 @@ func baseWorld(now time.Time) (*World, Credentials) {
 	_, secret := world.addPassword(past, admin, "sandbox admin", time.Time{})
 	adminSP := world.createServicePrincipal(past, UserTenantID, admin, AdminSPObjectID)
 	adminSP.DirectoryRoles = []string{RoleApplicationAdministrator}
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, ownerRoleGUID), adminSP.ID, "ServicePrincipal", adminSP.ID)
 
 	world.addTenant(FabrikamTenantID, "Fabrikam", "fabrikam.onmicrosoft.com")
 	world.addBuiltinRoles(FabrikamTenantID)
 	adminUser := world.addUser(past, UserTenantID, AdminUserObjectID, AdminUserUPN, "Dana Admin", RoleApplicationAdministrator)
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminUser.ID, "User", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, ownerRoleGUID), adminUser.ID, "User", adminSP.ID)
 	owner := world.addUser(past, UserTenantID, OwnerUserObjectID, OwnerUserUPN, "Olu Owner")
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), owner.ID, "User", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, ownerRoleGUID), owner.ID, "User", adminSP.ID)
 	netUser := world.addUser(past, UserTenantID, NetworkUserObjectID, NetworkUserUPN, "Nia Network")
 	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID+"/resourceGroups/rg-app", "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), netUser.ID, "User", adminSP.ID)
 	consultant := world.addUser(past, FabrikamTenantID, GuestHomeObjectID, GuestUserUPN, "Cam Consultant")
 	guest := world.inviteGuest(past, consultant, UserTenantID, GuestUserObjectID)
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "acdd72a7-3385-48ef-bd42-f606fba81ae7"), guest.ID, "User", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, readerRoleGUID), guest.ID, "User", adminSP.ID)
 
 	aivenApp := world.createApplication(past, AivenTenantID, AivenAppObjectID, AivenDefaultAppID, "Aiven VPC peering", "AzureADMultipleOrgs")
 	world.createServicePrincipal(past, AivenTenantID, aivenApp, AivenHomeSPObjectID)
