@@ -95,12 +95,8 @@ func newOrgRoute(template string, methods map[string]aivenHandler) aivenRoute {
 
 // orgAllows reports whether the user holds perm in the organization.
 func (world *World) orgAllows(u *AivenUser, orgID, perm string) bool {
-	for _, p := range u.OrgPermissions[orgID] {
-		if p == perm || p == "admin" {
-			return true
-		}
-	}
-	return false
+	perms := u.OrgPermissions[orgID]
+	return slices.Contains(perms, perm) || slices.Contains(perms, "admin")
 }
 
 // org resolves the request's organization for a VPC call: 404 when it

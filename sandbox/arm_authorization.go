@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -50,25 +51,12 @@ func (q *armRequest) roleInTenant(guid string) *RoleDefinition {
 // rbacAssignableAt reports whether a role can be assigned at scope: built-in
 // roles anywhere, custom roles at or below one of their assignable scopes.
 func rbacAssignableAt(rd *RoleDefinition, scope string) bool {
-	if rd.RoleType == "BuiltInRole" {
-		return true
-	}
-	for _, as := range rd.AssignableScopes {
-		if scopeCovers(as, scope) {
-			return true
-		}
-	}
-	return false
+	return rd.RoleType == "BuiltInRole" || slices.ContainsFunc(rd.AssignableScopes, func(as string) bool { return scopeCovers(as, scope) })
 }
 
 // rbacDefinedBelow reports whether a custom role has an assignable scope below scope.
 func rbacDefinedBelow(rd *RoleDefinition, scope string) bool {
-	for _, as := range rd.AssignableScopes {
-		if scopeCovers(scope, as) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(rd.AssignableScopes, func(as string) bool { return scopeCovers(scope, as) })
 }
 
 // visibleRole finds a role of the caller's tenant that can be seen from the

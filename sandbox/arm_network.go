@@ -53,12 +53,9 @@ func (s *Server) pageSize() int {
 // resourceGroupExists reports whether any network lives in the group;
 // resource groups are not modelled apart from their networks. Expects world.mu held.
 func (world *World) resourceGroupExists(sub, rg string) bool {
-	for _, v := range world.VNets {
-		if strings.EqualFold(v.SubscriptionID, sub) && strings.EqualFold(v.ResourceGroup, rg) {
-			return true
-		}
-	}
-	return false
+	return find(maps.Values(world.VNets), func(v *VNet) bool {
+		return strings.EqualFold(v.SubscriptionID, sub) && strings.EqualFold(v.ResourceGroup, rg)
+	}) != nil
 }
 
 // localVNet finds the network the request's path names, answering

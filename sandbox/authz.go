@@ -3,6 +3,7 @@ package sandbox
 import (
 	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -80,22 +81,8 @@ func actionMatches(pattern, action string) bool {
 
 // roleGrants reports whether a role definition permits an action.
 func roleGrants(rd *RoleDefinition, action string) bool {
-	allowed := false
-	for _, a := range rd.Actions {
-		if actionMatches(a, action) {
-			allowed = true
-			break
-		}
-	}
-	if !allowed {
-		return false
-	}
-	for _, n := range rd.NotActions {
-		if actionMatches(n, action) {
-			return false
-		}
-	}
-	return true
+	matches := func(pattern string) bool { return actionMatches(pattern, action) }
+	return slices.ContainsFunc(rd.Actions, matches) && !slices.ContainsFunc(rd.NotActions, matches)
 }
 
 // scopeCovers reports whether an assignment at scope applies to resource.
@@ -134,12 +121,7 @@ func (world *World) grants(clock *Clock, principalID, action, resource string) [
 
 // can reports whether principal may perform action on resource now.
 func (world *World) can(clock *Clock, principalID, action, resource string) bool {
-	for _, g := range world.grants(clock, principalID, action, resource) {
-		if g.Effective {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(world.grants(clock, principalID, action, resource), func(g Grant) bool { return g.Effective })
 }
 
 // principalReplicated reports whether a service principal is visible to
