@@ -264,7 +264,7 @@ func (s *Server) aivenOrgPeeringList(q *aivenRequest) {
 	if v == nil {
 		return
 	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"peering_connections": q.world.orgVPCJSON(v, true)["peering_connections"]})
+	writeJSON(q.w, http.StatusOK, map[string]any{"peering_connections": q.world.peeringsOut(v)})
 }
 
 func (v *VPC) peeringByID(id string) *AivenPeering {
