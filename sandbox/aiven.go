@@ -168,6 +168,13 @@ func newAivenRoute(template string, methods map[string]aivenHandler) aivenRoute 
 	return aivenRoute{pattern: strings.Split(template, "/"), methods: methods}
 }
 
+// A project VPC's path, and that of the connections to one peer account
+// that its deletes name.
+const (
+	projectVPCPath   = "project/{project}/vpcs/{project_vpc_id}"
+	projectPeersPath = projectVPCPath + "/peering-connections/peer-accounts/{peer_cloud_account}"
+)
+
 // aivenRoutes are the endpoints the sandbox emulates. Order matters only
 // where a literal and a parameter could take the same segment
 // (peering-connections/refresh before .../peer-accounts/...; they differ
@@ -177,19 +184,16 @@ var aivenRoutes = []aivenRoute{
 	newAivenRoute("access_token/{token_prefix}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}),
 	newAivenRoute("project", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}),
 	newAivenRoute("organizations", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}),
-	newAivenRoute("organization/{organization_id}/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
+	newAivenRoute(orgPath+"/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
 	newAivenRoute("project/{project}/service", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceList}),
 	newAivenRoute("project/{project}/service/{service_name}", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceGet}),
 	newAivenRoute("project/{project}/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-resource-groups/{peer_resource_group}/peer-vpcs/{peer_vpc}",
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}",
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}/peer-regions/{peer_region}",
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}),
+	newAivenRoute(projectVPCPath, map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
+	newAivenRoute(projectVPCPath+"/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),
+	newAivenRoute(projectVPCPath+"/peering-connections/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newAivenRoute(projectPeersPath+"/peer-resource-groups/{peer_resource_group}/peer-vpcs/{peer_vpc}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}),
+	newAivenRoute(projectPeersPath+"/peer-vpcs/{peer_vpc}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}),
+	newAivenRoute(projectPeersPath+"/peer-vpcs/{peer_vpc}/peer-regions/{peer_region}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}),
 }
 
 // aivenSegments splits the escaped path after /v1/ and unescapes each
