@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"crypto/subtle"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -117,6 +119,24 @@ type aivenRequest struct {
 
 type aivenHandler func(s *Server, q *aivenRequest)
 
+// decodeBody decodes the request's JSON body (up to 1 MiB) into v,
+// answering 400 when it does not decode (the sandbox's own text). It
+// reports whether the handler goes on.
+func (q *aivenRequest) decodeBody(v any) bool {
+	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(v); err != nil {
+		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+		return false
+	}
+	return true
+}
+
+// answerChange ends a request that changed the world: it is to be saved,
+// and the answer is body.
+func (s *Server) answerChange(q *aivenRequest, body any) {
+	s.markDirty()
+	writeJSON(q.w, http.StatusOK, body)
+}
+
 // aivenRoute is a path template (after /v1/; "{name}" matches one
 // segment) and its handlers. The templates are the paths of Aiven's API
 // reference (https://api.aiven.io/doc/), whose parameter names
@@ -148,6 +168,13 @@ func newAivenRoute(template string, methods map[string]aivenHandler) aivenRoute 
 	return aivenRoute{pattern: strings.Split(template, "/"), methods: methods}
 }
 
+// A project VPC's path, and that of the connections to one peer account
+// that its deletes name.
+const (
+	projectVPCPath   = "project/{project}/vpcs/{project_vpc_id}"
+	projectPeersPath = projectVPCPath + "/peering-connections/peer-accounts/{peer_cloud_account}"
+)
+
 // aivenRoutes are the endpoints the sandbox emulates. Order matters only
 // where a literal and a parameter could take the same segment
 // (peering-connections/refresh before .../peer-accounts/...; they differ
@@ -157,19 +184,16 @@ var aivenRoutes = []aivenRoute{
 	newAivenRoute("access_token/{token_prefix}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenAccessTokenRevoke}),
 	newAivenRoute("project", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}),
 	newAivenRoute("organizations", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}),
-	newAivenRoute("organization/{organization_id}/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
+	newAivenRoute(orgPath+"/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
 	newAivenRoute("project/{project}/service", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceList}),
 	newAivenRoute("project/{project}/service/{service_name}", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceGet}),
 	newAivenRoute("project/{project}/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-resource-groups/{peer_resource_group}/peer-vpcs/{peer_vpc}",
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}",
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}),
-	newAivenRoute("project/{project}/vpcs/{project_vpc_id}/peering-connections/peer-accounts/{peer_cloud_account}/peer-vpcs/{peer_vpc}/peer-regions/{peer_region}",
-		map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}),
+	newAivenRoute(projectVPCPath, map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCGet}),
+	newAivenRoute(projectVPCPath+"/peering-connections", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringCreate}),
+	newAivenRoute(projectVPCPath+"/peering-connections/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newAivenRoute(projectPeersPath+"/peer-resource-groups/{peer_resource_group}/peer-vpcs/{peer_vpc}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRG}),
+	newAivenRoute(projectPeersPath+"/peer-vpcs/{peer_vpc}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDelete}),
+	newAivenRoute(projectPeersPath+"/peer-vpcs/{peer_vpc}/peer-regions/{peer_region}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenPeeringDeleteRegion}),
 }
 
 // aivenSegments splits the escaped path after /v1/ and unescapes each
@@ -389,13 +413,15 @@ func (world *World) aivenVPCOut(v *VPC) any {
 	if v.OrganizationID != "" {
 		return world.orgVPCJSON(v, true)
 	}
-	variant := world.variant(VariantAivenStateInfo)
-	pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
-	for _, pc := range v.Peerings {
-		pcs = append(pcs, peeringJSONWith(pc, variant))
-	}
 	return aivenVPCFullJSON{CloudName: v.CloudName, CreateTime: aivenTime(v.CreateTime), NetworkCIDR: v.NetworkCIDR,
-		PeeringConnections: pcs, ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
+		PeeringConnections: world.peeringsOut(v), ProjectVPCID: v.ID, State: v.State, UpdateTime: aivenTime(v.UpdateTime)}
+}
+
+// peeringsOut are a VPC's connections as the API answers them, with the
+// state_info variant aiven-state-info shows.
+func (world *World) peeringsOut(v *VPC) []aivenPeeringJSON {
+	variant := world.variant(VariantAivenStateInfo)
+	return mapped(v.Peerings, func(pc *AivenPeering) aivenPeeringJSON { return peeringJSONWith(pc, variant) })
 }
 
 // accountID is the account ("a…") behind an organization ("org…").

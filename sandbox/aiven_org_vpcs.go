@@ -1,10 +1,8 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -61,31 +59,31 @@ const (
 	permNetworkingWrite = "organization:networking:write"
 )
 
+// The organization VPC paths' prefixes: the organization, and one of its
+// VPCs in codegen's singular spelling and in avn's and the docs' plural.
+const (
+	orgPath     = "organization/{organization_id}"
+	orgVPCPath  = orgPath + "/vpc/{organization_vpc_id}"
+	orgVPCsPath = orgPath + "/vpcs/{organization_vpc_id}"
+)
+
 // orgVPCRoutes are the organization VPC endpoints, in both spellings.
 var orgVPCRoutes = []aivenRoute{
-	newOrgRoute("organization/{organization_id}/vpcs", map[string]aivenHandler{
-		http.MethodGet: (*Server).aivenOrgVPCList, http.MethodPost: (*Server).aivenOrgVPCCreate}),
-	newOrgRoute("organization/{organization_id}/vpc-clouds", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgVPCClouds}),
+	newOrgRoute(orgPath+"/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgVPCList, http.MethodPost: (*Server).aivenOrgVPCCreate}),
+	newOrgRoute(orgPath+"/vpc-clouds", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgVPCClouds}),
 	// codegen's singular spelling.
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}", map[string]aivenHandler{
+	newOrgRoute(orgVPCPath, map[string]aivenHandler{
 		http.MethodGet: (*Server).aivenVPCGet, http.MethodPut: (*Server).aivenOrgVPCUpdate, http.MethodDelete: (*Server).aivenOrgVPCDelete}),
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}/peering-connections", map[string]aivenHandler{
-		http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}/peering-connection/{peering_connection_id}", map[string]aivenHandler{
-		http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
+	newOrgRoute(orgVPCPath+"/peering-connections", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
+	newOrgRoute(orgVPCPath+"/peering-connection/{peering_connection_id}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
 	// avn's and the docs' plural spelling.
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}", map[string]aivenHandler{
+	newOrgRoute(orgVPCsPath, map[string]aivenHandler{
 		http.MethodGet: (*Server).aivenVPCGet, http.MethodPut: (*Server).aivenOrgVPCUpdate, http.MethodDelete: (*Server).aivenOrgVPCDelete}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections", map[string]aivenHandler{
-		http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections/actions/refresh", map[string]aivenHandler{
-		http.MethodPost: (*Server).aivenPeeringRefresh}),
-	newOrgRoute("organization/{organization_id}/vpc/{organization_vpc_id}/peering-connections/actions/refresh", map[string]aivenHandler{
-		http.MethodPost: (*Server).aivenPeeringRefresh}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections/{peering_connection_id}", map[string]aivenHandler{
-		http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
-	newOrgRoute("organization/{organization_id}/vpcs/{organization_vpc_id}/peering-connections/{peering_connection_id}/user-peer-network-cidrs", map[string]aivenHandler{
-		http.MethodPut: (*Server).aivenOrgPeeringCIDRs}),
+	newOrgRoute(orgVPCsPath+"/peering-connections", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrgPeeringList, http.MethodPost: (*Server).aivenPeeringCreate}),
+	newOrgRoute(orgVPCsPath+"/peering-connections/actions/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newOrgRoute(orgVPCPath+"/peering-connections/actions/refresh", map[string]aivenHandler{http.MethodPost: (*Server).aivenPeeringRefresh}),
+	newOrgRoute(orgVPCsPath+"/peering-connections/{peering_connection_id}", map[string]aivenHandler{http.MethodDelete: (*Server).aivenOrgPeeringDeleteByID}),
+	newOrgRoute(orgVPCsPath+"/peering-connections/{peering_connection_id}/user-peer-network-cidrs", map[string]aivenHandler{http.MethodPut: (*Server).aivenOrgPeeringCIDRs}),
 }
 
 // newOrgRoute is a route whose VPC is an organization's.
@@ -97,21 +95,16 @@ func newOrgRoute(template string, methods map[string]aivenHandler) aivenRoute {
 
 // orgAllows reports whether the user holds perm in the organization.
 func (world *World) orgAllows(u *AivenUser, orgID, perm string) bool {
-	for _, p := range u.OrgPermissions[orgID] {
-		if p == perm || p == "admin" {
-			return true
-		}
-	}
-	return false
+	perms := u.OrgPermissions[orgID]
+	return slices.Contains(perms, perm) || slices.Contains(perms, "admin")
 }
 
 // org resolves the request's organization for a VPC call: 404 when it
 // does not exist, 403 when the user is not a member or lacks the
 // networking permission the method needs (read for GET, write otherwise).
 func (q *aivenRequest) org() *AivenOrg {
-	o := q.world.Aiven.Organizations[q.params[0]]
+	o := orNotFound(q, q.world.Aiven.Organizations[q.params[0]], "Organization does not exist", aivenCodeOrganization)
 	if o == nil {
-		aivenError(q.w, http.StatusNotFound, "Organization does not exist", aivenCodeOrganization)
 		return nil
 	}
 	if !slices.Contains(q.world.userOrgs(q.user), o) {
@@ -131,14 +124,7 @@ func (q *aivenRequest) org() *AivenOrg {
 	return o
 }
 
-func (o *AivenOrg) vpc(id string) *VPC {
-	for _, v := range o.VPCs {
-		if v.ID == id {
-			return v
-		}
-	}
-	return nil
-}
+func (o *AivenOrg) vpc(id string) *VPC { return vpcByID(o.VPCs, id) }
 
 // orgVPC resolves the request's organization and VPC.
 func (q *aivenRequest) orgVPC() *VPC {
@@ -146,13 +132,8 @@ func (q *aivenRequest) orgVPC() *VPC {
 	if o == nil {
 		return nil
 	}
-	v := o.vpc(q.params[1])
-	if v == nil {
-		// No public source: the sandbox's own, like "Project VPC does not exist".
-		aivenError(q.w, http.StatusNotFound, "Organization VPC does not exist", aivenCodeVPC)
-		return nil
-	}
-	return v
+	// No public source: the sandbox's own, like "Project VPC does not exist".
+	return orNotFound(q, o.vpc(q.params[1]), "Organization VPC does not exist", aivenCodeVPC)
 }
 
 // orgVPCJSON is an organization VPC as codegen's VpcOut (list) or
@@ -168,12 +149,7 @@ func (world *World) orgVPCJSON(v *VPC, full bool) map[string]any {
 		"update_time":         aivenTime(v.UpdateTime),
 	}
 	if full {
-		variant := world.variant(VariantAivenStateInfo)
-		pcs := make([]aivenPeeringJSON, 0, len(v.Peerings))
-		for _, pc := range v.Peerings {
-			pcs = append(pcs, peeringJSONWith(pc, variant))
-		}
-		out["peering_connections"] = pcs
+		out["peering_connections"] = world.peeringsOut(v)
 		out["pending_build_only_peering_connections"] = nil
 	}
 	return out
@@ -184,10 +160,7 @@ func (s *Server) aivenOrgVPCList(q *aivenRequest) {
 	if o == nil {
 		return
 	}
-	vpcs := make([]map[string]any, 0, len(o.VPCs))
-	for _, v := range o.VPCs {
-		vpcs = append(vpcs, q.world.orgVPCJSON(v, false))
-	}
+	vpcs := mapped(o.VPCs, func(v *VPC) map[string]any { return q.world.orgVPCJSON(v, false) })
 	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": vpcs})
 }
 
@@ -223,15 +196,10 @@ func (s *Server) aivenOrgVPCCreate(q *aivenRequest) {
 		return
 	}
 	var b orgVPCCreateBody
-	data, err := io.ReadAll(io.LimitReader(q.r.Body, 1<<20))
-	if err == nil {
-		err = json.NewDecoder(bytes.NewReader(data)).Decode(&b)
-	}
-	switch {
-	case err != nil:
-		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+	if !q.decodeBody(&b) {
 		return
-	case len(b.Clouds) != 1:
+	}
+	if len(b.Clouds) != 1 {
 		aivenError(q.w, http.StatusBadRequest, "Invalid input for clouds: exactly one cloud is supported", aivenCodeInvalid)
 		return
 	}
@@ -246,8 +214,7 @@ func (s *Server) aivenOrgVPCCreate(q *aivenRequest) {
 	}
 	v := q.world.addOrgVPC(q.now, o, c.CloudName, c.NetworkCIDR, "", str(b.DisplayName))
 	v.State = "APPROVED"
-	s.markDirty()
-	writeJSON(q.w, http.StatusOK, q.world.orgVPCJSON(v, true))
+	s.answerChange(q, q.world.orgVPCJSON(v, true))
 }
 
 // aivenOrgVPCUpdate changes a VPC's display name (codegen's
@@ -260,8 +227,7 @@ func (s *Server) aivenOrgVPCUpdate(q *aivenRequest) {
 	var b struct {
 		DisplayName *string `json:"display_name"`
 	}
-	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(&b); err != nil {
-		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+	if !q.decodeBody(&b) {
 		return
 	}
 	if b.DisplayName != nil {
@@ -290,8 +256,7 @@ func (s *Server) aivenOrgVPCDelete(q *aivenRequest) {
 		delete(q.world.VNets, strings.ToLower(v.AzureVNetID))
 	}
 	v.State, v.UpdateTime = "DELETING", q.now
-	s.markDirty()
-	writeJSON(q.w, http.StatusOK, q.world.orgVPCJSON(v, true))
+	s.answerChange(q, q.world.orgVPCJSON(v, true))
 }
 
 func (s *Server) aivenOrgPeeringList(q *aivenRequest) {
@@ -299,16 +264,13 @@ func (s *Server) aivenOrgPeeringList(q *aivenRequest) {
 	if v == nil {
 		return
 	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"peering_connections": q.world.orgVPCJSON(v, true)["peering_connections"]})
+	writeJSON(q.w, http.StatusOK, map[string]any{"peering_connections": q.world.peeringsOut(v)})
 }
 
 func (v *VPC) peeringByID(id string) *AivenPeering {
-	for _, pc := range v.Peerings {
-		if pc.PeeringConnectionID != "" && strings.EqualFold(pc.PeeringConnectionID, id) {
-			return pc
-		}
-	}
-	return nil
+	return find(slices.Values(v.Peerings), func(pc *AivenPeering) bool {
+		return pc.PeeringConnectionID != "" && strings.EqualFold(pc.PeeringConnectionID, id)
+	})
 }
 
 // aivenOrgPeeringDeleteByID starts deleting a connection named by its
@@ -320,16 +282,10 @@ func (s *Server) aivenOrgPeeringDeleteByID(q *aivenRequest) {
 }
 
 // orgPeering resolves the request's organization VPC and the connection
-// its peering_connection_id names (404 in Aiven's shape when there is none,
-// the sandbox's own text as for project VPCs).
-func (q *aivenRequest) orgPeering() (*VPC, *AivenPeering) {
-	v := q.orgVPC()
-	if v == nil {
-		return nil, nil
-	}
-	pc := v.peeringByID(q.params[2])
-	if pc == nil {
-		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
+// its peering_connection_id names (pc nil once it has answered).
+func (q *aivenRequest) orgPeering() (v *VPC, pc *AivenPeering) {
+	if v = q.orgVPC(); v != nil {
+		pc = q.peeringFound(v.peeringByID(q.params[2]))
 	}
 	return v, pc
 }
@@ -350,8 +306,7 @@ func (s *Server) aivenOrgPeeringCIDRs(q *aivenRequest) {
 		} `json:"add"`
 		Delete []string `json:"delete"`
 	}
-	if err := json.NewDecoder(io.LimitReader(q.r.Body, 1<<20)).Decode(&b); err != nil {
-		aivenError(q.w, http.StatusBadRequest, "Invalid JSON in request body", aivenCodeInvalid)
+	if !q.decodeBody(&b) {
 		return
 	}
 	add := make([]string, 0, len(b.Add))
@@ -371,8 +326,7 @@ func (s *Server) aivenOrgPeeringCIDRs(q *aivenRequest) {
 		}
 	}
 	pc.UserPeerNetworkCIDRs, pc.UpdateTime = cidrs, q.now
-	s.markDirty()
-	writeJSON(q.w, http.StatusOK, q.world.aivenPeeringOut(pc))
+	s.answerChange(q, q.world.aivenPeeringOut(pc))
 }
 
 // addOrgVPC adds an ACTIVE organization VPC, with Aiven's VNet behind an

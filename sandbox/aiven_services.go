@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -109,10 +110,7 @@ func (s *Server) aivenServiceList(q *aivenRequest) {
 	if p == nil {
 		return
 	}
-	out := make([]map[string]any, 0, len(p.Services))
-	for _, sv := range p.Services {
-		out = append(out, serviceJSON(p.Name, sv))
-	}
+	out := mapped(p.Services, func(sv *AivenService) map[string]any { return serviceJSON(p.Name, sv) })
 	writeJSON(q.w, http.StatusOK, map[string]any{"services": out})
 }
 
@@ -121,15 +119,12 @@ func (s *Server) aivenServiceGet(q *aivenRequest) {
 	if p == nil {
 		return
 	}
-	for _, sv := range p.Services {
-		if sv.Name == q.params[1] {
-			writeJSON(q.w, http.StatusOK, map[string]any{"service": serviceJSON(p.Name, sv)})
-			return
-		}
-	}
+	sv := find(slices.Values(p.Services), func(sv *AivenService) bool { return sv.Name == q.params[1] })
 	// No public source: the sandbox's own, in the style of "Project does
 	// not exist" (aiven.go), without error_code.
-	aivenError(q.w, http.StatusNotFound, "Service does not exist", "")
+	if sv = orNotFound(q, sv, "Service does not exist", ""); sv != nil {
+		writeJSON(q.w, http.StatusOK, map[string]any{"service": serviceJSON(p.Name, sv)})
+	}
 }
 
 // addService adds a PostgreSQL service to a project; a VPC service gets

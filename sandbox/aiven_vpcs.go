@@ -24,10 +24,9 @@ import (
 // status when it has one.
 func (q *aivenRequest) project() *Project {
 	name := q.params[0]
-	p := q.world.project(name)
+	// Verbatim, without error_code: aiven/terraform-provider-aiven#477.
+	p := orNotFound(q, q.world.project(name), "Project does not exist", "")
 	if p == nil {
-		// Verbatim, without error_code: aiven/terraform-provider-aiven#477.
-		aivenError(q.w, http.StatusNotFound, "Project does not exist", "")
 		return nil
 	}
 	if !slices.Contains(q.user.Projects, name) {
@@ -63,7 +62,8 @@ func aivenFault(w http.ResponseWriter, status int) {
 }
 
 // vpc resolves the request's project and VPC, or, on an organization's
-// route, its organization VPC (with no project).
+// route, its organization VPC (with no project); v is nil once it has
+// answered.
 func (q *aivenRequest) vpc() (*Project, *VPC) {
 	if q.orgScope {
 		return nil, q.orgVPC()
@@ -72,13 +72,25 @@ func (q *aivenRequest) vpc() (*Project, *VPC) {
 	if p == nil {
 		return nil, nil
 	}
-	v := p.vpc(q.params[1])
+	// No public source: the sandbox's own, in the style of "Project does not exist".
+	return p, orNotFound(q, p.vpc(q.params[1]), "Project VPC does not exist", aivenCodeVPC)
+}
+
+// orNotFound is v, or nil once it has answered Aiven's 404 with msg and
+// code for what the request named and v did not find.
+func orNotFound[T any](q *aivenRequest, v *T, msg, code string) *T {
 	if v == nil {
-		// No public source: the sandbox's own, in the style of "Project does not exist".
-		aivenError(q.w, http.StatusNotFound, "Project VPC does not exist", aivenCodeVPC)
-		return nil, nil
+		aivenError(q.w, http.StatusNotFound, msg, code)
 	}
-	return p, v
+	return v
+}
+
+// peeringFound is pc, or nil once it has answered the 404 for a
+// connection the request named that does not exist, however it named it.
+// The text is the sandbox's own (avn words its own client-side miss the
+// same way: "Peering connection does not exist", aiven/client/cli.py).
+func (q *aivenRequest) peeringFound(pc *AivenPeering) *AivenPeering {
+	return orNotFound(q, pc, "Peering connection does not exist", aivenCodePeering)
 }
 
 func (s *Server) aivenVPCList(q *aivenRequest) {
@@ -86,11 +98,7 @@ func (s *Server) aivenVPCList(q *aivenRequest) {
 	if p == nil {
 		return
 	}
-	vpcs := make([]aivenVPCJSON, 0, len(p.VPCs))
-	for _, v := range p.VPCs {
-		vpcs = append(vpcs, vpcJSON(v))
-	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": vpcs})
+	writeJSON(q.w, http.StatusOK, map[string]any{"vpcs": mapped(p.VPCs, vpcJSON)})
 }
 
 func (s *Server) aivenVPCGet(q *aivenRequest) {
@@ -248,12 +256,9 @@ func upperCaseNames(cloud, rg, vnet string) string {
 // findPeering finds a connection by its exact, case-sensitive key, as avn
 // matches them.
 func (v *VPC) findPeering(account, vpc, resourceGroup, region string) *AivenPeering {
-	for _, pc := range v.Peerings {
-		if pc.PeerCloudAccount == account && pc.PeerVPC == vpc && pc.PeerResourceGroup == resourceGroup && pc.PeerRegion == region {
-			return pc
-		}
-	}
-	return nil
+	return find(slices.Values(v.Peerings), func(pc *AivenPeering) bool {
+		return pc.PeerCloudAccount == account && pc.PeerVPC == vpc && pc.PeerResourceGroup == resourceGroup && pc.PeerRegion == region
+	})
 }
 
 func (s *Server) aivenPeeringCreate(q *aivenRequest) {
@@ -408,14 +413,9 @@ func (s *Server) aivenPeeringDeleteKey(q *aivenRequest, account, vpcName, resour
 	if v == nil {
 		return
 	}
-	pc := v.findPeering(account, vpcName, resourceGroup, region)
-	if pc == nil {
-		// The sandbox's own (avn words its own client-side miss the same
-		// way: "Peering connection does not exist", aiven/client/cli.py).
-		aivenError(q.w, http.StatusNotFound, "Peering connection does not exist", aivenCodePeering)
-		return
+	if pc := q.peeringFound(v.findPeering(account, vpcName, resourceGroup, region)); pc != nil {
+		s.startPeeringDelete(q, v, pc)
 	}
-	s.startPeeringDelete(q, v, pc)
 }
 
 // startPeeringDelete moves a connection to DELETING (whichever way the

@@ -314,6 +314,22 @@ func (q *armRequest) decodeBody(v any) bool {
 	return true
 }
 
+// decodeGUIDPut decodes a PUT's body into body and checks that the
+// resource's name, the path parameter param, is a GUID, answering with
+// invalid when it is not. A body that does not decode is refused first.
+// It returns the name and whether the handler goes on.
+func (q *armRequest) decodeGUIDPut(param string, body any, invalid func(w http.ResponseWriter, name string)) (string, bool) {
+	name := q.params[param]
+	if !q.decodeBody(body) {
+		return "", false
+	}
+	if !isGUID(name) {
+		invalid(q.w, name)
+		return "", false
+	}
+	return name, true
+}
+
 // badBody answers a request body that does not decode, or lacks what the
 // resource requires (detail says which).
 func (q *armRequest) badBody(detail string) {

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -41,36 +43,20 @@ func (s *Server) Can(principalID, action, scope string) bool {
 
 // roleInTenant finds a role definition of the caller's tenant by guid.
 func (q *armRequest) roleInTenant(guid string) *RoleDefinition {
-	for _, rd := range q.world.RoleDefinitions {
-		if strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.Name, guid) {
-			return rd
-		}
-	}
-	return nil
+	return find(maps.Values(q.world.RoleDefinitions), func(rd *RoleDefinition) bool {
+		return strings.EqualFold(rd.TenantID, q.c.TenantID) && strings.EqualFold(rd.Name, guid)
+	})
 }
 
 // rbacAssignableAt reports whether a role can be assigned at scope: built-in
 // roles anywhere, custom roles at or below one of their assignable scopes.
 func rbacAssignableAt(rd *RoleDefinition, scope string) bool {
-	if rd.RoleType == "BuiltInRole" {
-		return true
-	}
-	for _, as := range rd.AssignableScopes {
-		if scopeCovers(as, scope) {
-			return true
-		}
-	}
-	return false
+	return rd.RoleType == "BuiltInRole" || slices.ContainsFunc(rd.AssignableScopes, func(as string) bool { return scopeCovers(as, scope) })
 }
 
 // rbacDefinedBelow reports whether a custom role has an assignable scope below scope.
 func rbacDefinedBelow(rd *RoleDefinition, scope string) bool {
-	for _, as := range rd.AssignableScopes {
-		if scopeCovers(scope, as) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(rd.AssignableScopes, func(as string) bool { return scopeCovers(scope, as) })
 }
 
 // visibleRole finds a role of the caller's tenant that can be seen from the

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -86,12 +87,9 @@ func (world *World) runningOperations() []*AsyncOperation {
 // localOperation is the running operation on v itself or on one of its
 // peerings, if any. Expects world.mu held.
 func (world *World) localOperation(v *VNet) *AsyncOperation {
-	for _, op := range world.runningOperations() {
-		if strings.EqualFold(parentOf(op.Target), v.ID) {
-			return op
-		}
-	}
-	return nil
+	return find(slices.Values(world.runningOperations()), func(op *AsyncOperation) bool {
+		return strings.EqualFold(parentOf(op.Target), v.ID)
+	})
 }
 
 // updatingOperation is the running operation that makes v Updating, if

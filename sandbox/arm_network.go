@@ -3,7 +3,9 @@ package sandbox
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -51,12 +53,9 @@ func (s *Server) pageSize() int {
 // resourceGroupExists reports whether any network lives in the group;
 // resource groups are not modelled apart from their networks. Expects world.mu held.
 func (world *World) resourceGroupExists(sub, rg string) bool {
-	for _, v := range world.VNets {
-		if strings.EqualFold(v.SubscriptionID, sub) && strings.EqualFold(v.ResourceGroup, rg) {
-			return true
-		}
-	}
-	return false
+	return find(maps.Values(world.VNets), func(v *VNet) bool {
+		return strings.EqualFold(v.SubscriptionID, sub) && strings.EqualFold(v.ResourceGroup, rg)
+	}) != nil
 }
 
 // localVNet finds the network the request's path names, answering
@@ -129,15 +128,7 @@ func urlQueryEscape(s string) string {
 
 // vnetJSON renders a network as Resource Manager does.
 func (world *World) vnetJSON(v *VNet) map[string]any {
-	names := make([]string, 0, len(v.Peerings))
-	for k := range v.Peerings {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	peerings := make([]map[string]any, 0, len(names))
-	for _, k := range names {
-		peerings = append(peerings, world.peeringJSON(v.Peerings[k]))
-	}
+	peerings := mapped(slices.Sorted(maps.Keys(v.Peerings)), func(k string) map[string]any { return world.peeringJSON(v.Peerings[k]) })
 	// As test_network_vnet_peering_sync.yaml (api-version 2024-05-01)
 	// shows a network.
 	return map[string]any{

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"strconv"
@@ -54,12 +55,9 @@ func (world *World) startOperation(now time.Time, kind, target string, d time.Du
 
 // operationOn returns the operation in progress on target, if any. Expects world.mu held.
 func (world *World) operationOn(target string) *AsyncOperation {
-	for _, op := range world.Operations {
-		if op.Status == opInProgress && strings.EqualFold(op.Target, target) {
-			return op
-		}
-	}
-	return nil
+	return find(maps.Values(world.Operations), func(op *AsyncOperation) bool {
+		return op.Status == opInProgress && strings.EqualFold(op.Target, target)
+	})
 }
 
 // advanceOperations completes async ARM operations that are due, and

@@ -95,13 +95,11 @@ func (q *armRequest) deleteRoleAssignment() {
 // another guid already exists. A principal still replicating is unknown
 // to Resource Manager unless principalType says what it is.
 func (q *armRequest) putRoleAssignment() {
-	guid := q.params["roleAssignmentName"]
 	var body rbacAssignmentBody
-	if !q.decodeBody(&body) {
-		return
-	}
-	if !isGUID(guid) {
-		armError(q.w, http.StatusBadRequest, "InvalidRoleAssignmentId", fmt.Sprintf("The role assignment ID '%s' is not valid. The role assignment ID must be a GUID.", guid))
+	guid, ok := q.decodeGUIDPut("roleAssignmentName", &body, func(w http.ResponseWriter, name string) {
+		armError(w, http.StatusBadRequest, "InvalidRoleAssignmentId", fmt.Sprintf("The role assignment ID '%s' is not valid. The role assignment ID must be a GUID.", name))
+	})
+	if !ok {
 		return
 	}
 	p := &body.Properties
@@ -119,7 +117,7 @@ func (q *armRequest) putRoleAssignment() {
 		roleGUID = strings.TrimRight(p.RoleDefinitionID[i+len(rbacDefinitionsPath):], "/")
 	}
 	if !isGUID(roleGUID) {
-		armError(q.w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", p.RoleDefinitionID))
+		invalidRoleDefinitionID(q.w, p.RoleDefinitionID)
 		return
 	}
 	// A role is found through the scope it is assigned at: a custom role
@@ -295,11 +293,7 @@ func (q *armRequest) listRoleAssignments() {
 		}
 		next += "&$skipToken=" + base64.RawURLEncoding.EncodeToString([]byte(strings.ToLower(page[len(page)-1].ID)))
 	}
-	out := make([]map[string]any, 0, len(page))
-	for _, ra := range page {
-		out = append(out, rbacAssignmentJSON(ra))
-	}
-	resp := map[string]any{"value": out}
+	resp := map[string]any{"value": mapped(page, rbacAssignmentJSON)}
 	if next != "" {
 		resp["nextLink"] = next
 	}

@@ -121,11 +121,7 @@ func (q *armRequest) listRoleDefinitions() {
 		}
 		return strings.ToLower(roles[i].RoleName) < strings.ToLower(roles[j].RoleName)
 	})
-	out := make([]map[string]any, 0, len(roles))
-	for _, rd := range roles {
-		out = append(out, q.roleDefinitionJSON(rd))
-	}
-	writeJSON(q.w, http.StatusOK, map[string]any{"value": out})
+	writeJSON(q.w, http.StatusOK, map[string]any{"value": mapped(roles, q.roleDefinitionJSON)})
 }
 
 func rbacRoleDefinitionMissing(w http.ResponseWriter, status int, guid string) {
@@ -142,18 +138,20 @@ func (q *armRequest) getRoleDefinition() {
 	writeJSON(q.w, http.StatusOK, q.roleDefinitionJSON(rd))
 }
 
+// invalidRoleDefinitionID refuses a role definition id (a name, or the
+// roleDefinitionId of an assignment) whose guid is not one.
+func invalidRoleDefinitionID(w http.ResponseWriter, id string) {
+	armError(w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", id))
+}
+
 // putRoleDefinition creates or updates a custom role. The caller needs
 // roleDefinitions/write on the request scope and on every assignable scope;
 // Resource Manager answers 201 to both a create and an update (the SDK
 // accepts nothing else).
 func (q *armRequest) putRoleDefinition() {
-	guid := q.params["roleDefinitionId"]
 	var body rbacRoleDefinitionBody
-	if !q.decodeBody(&body) {
-		return
-	}
-	if !isGUID(guid) {
-		armError(q.w, http.StatusBadRequest, "InvalidRoleDefinitionId", fmt.Sprintf("The role definition ID '%s' is not valid.", guid))
+	guid, ok := q.decodeGUIDPut("roleDefinitionId", &body, invalidRoleDefinitionID)
+	if !ok {
 		return
 	}
 	p := &body.Properties

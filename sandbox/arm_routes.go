@@ -50,6 +50,22 @@ const (
 // armScopeParam is the parameter that spans segments.
 const armScopeParam = "scope"
 
+// Path patterns the rows share, as the REST specs write them. The
+// ...Over forms lack the leading "/": they are the scopes rbacScope checks
+// an action on, filled in with a {scope} that has its own.
+const (
+	subscriptionPattern    = "/subscriptions/{subscriptionId}"
+	vnetsPattern           = subscriptionPattern + "/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks"
+	vnetPattern            = vnetsPattern + "/{virtualNetworkName}"
+	peeringsPattern        = vnetPattern + "/virtualNetworkPeerings"
+	peeringPattern         = peeringsPattern + "/{virtualNetworkPeeringName}"
+	networkLocationPattern = subscriptionPattern + "/providers/Microsoft.Network/locations/{location}"
+	roleDefinitionsOver    = "{scope}/providers/Microsoft.Authorization/roleDefinitions"
+	roleDefinitionOver     = roleDefinitionsOver + "/{roleDefinitionId}"
+	roleAssignmentsOver    = "{scope}/providers/Microsoft.Authorization/roleAssignments"
+	roleAssignmentOver     = roleAssignmentsOver + "/{roleAssignmentName}"
+)
+
 // armRoutes are the Resource Manager endpoints the sandbox emulates, with
 // each one's api-versions and RBAC action.
 var armRoutes = []armRoute{
@@ -57,87 +73,42 @@ var armRoutes = []armRoute{
 	// or a tenant depends on assignments, not on one action.
 	{pattern: "/tenants", methods: []string{http.MethodGet}, versions: tenantAPIVersions, handle: (*armRequest).listTenants},
 	{pattern: "/subscriptions", methods: []string{http.MethodGet}, versions: subscriptionAPIVersions, handle: (*armRequest).listSubscriptions},
-	{pattern: "/subscriptions/{subscriptionId}", methods: []string{http.MethodGet}, versions: subscriptionAPIVersions, handle: (*armRequest).getSubscription},
+	{pattern: subscriptionPattern, methods: []string{http.MethodGet}, versions: subscriptionAPIVersions, handle: (*armRequest).getSubscription},
 
 	// Microsoft.Network virtual networks (arm_network.go) and peerings
 	// (arm_peerings.go).
-	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/virtualNetworks", methods: []string{http.MethodGet},
-		versions: vnetAPIVersions,
-		action:   ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks", methods: []string{http.MethodGet},
-		versions: vnetAPIVersions,
-		action:   ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}", methods: []string{http.MethodGet},
-		versions: vnetAPIVersions,
-		action:   ActionVNetRead, handle: (*armRequest).getVNet},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}", methods: []string{http.MethodPut},
-		versions: vnetAPIVersions,
-		action:   ActionVNetWrite, handle: (*armRequest).putVNet},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings", methods: []string{http.MethodGet},
-		versions: peeringAPIVersions,
-		action:   ActionPeeringRead, handle: (*armRequest).listPeerings},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}", methods: []string{http.MethodGet},
-		versions: peeringAPIVersions,
-		action:   ActionPeeringRead, handle: (*armRequest).getPeering},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}", methods: []string{http.MethodPut},
-		versions: peeringAPIVersions,
-		action:   ActionPeeringWrite, handle: (*armRequest).putPeering},
-	{pattern: "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/virtualNetworks/{virtualNetworkName}/virtualNetworkPeerings/{virtualNetworkPeeringName}", methods: []string{http.MethodDelete},
-		versions: peeringAPIVersions,
-		action:   ActionPeeringDelete, handle: (*armRequest).deletePeering},
+	{pattern: subscriptionPattern + "/providers/Microsoft.Network/virtualNetworks", methods: []string{http.MethodGet}, versions: vnetAPIVersions, action: ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
+	{pattern: vnetsPattern, methods: []string{http.MethodGet}, versions: vnetAPIVersions, action: ActionVNetRead, listFiltered: true, handle: (*armRequest).listVNets},
+	{pattern: vnetPattern, methods: []string{http.MethodGet}, versions: vnetAPIVersions, action: ActionVNetRead, handle: (*armRequest).getVNet},
+	{pattern: vnetPattern, methods: []string{http.MethodPut}, versions: vnetAPIVersions, action: ActionVNetWrite, handle: (*armRequest).putVNet},
+	{pattern: peeringsPattern, methods: []string{http.MethodGet}, versions: peeringAPIVersions, action: ActionPeeringRead, handle: (*armRequest).listPeerings},
+	{pattern: peeringPattern, methods: []string{http.MethodGet}, versions: peeringAPIVersions, action: ActionPeeringRead, handle: (*armRequest).getPeering},
+	{pattern: peeringPattern, methods: []string{http.MethodPut}, versions: peeringAPIVersions, action: ActionPeeringWrite, handle: (*armRequest).putPeering},
+	{pattern: peeringPattern, methods: []string{http.MethodDelete}, versions: peeringAPIVersions, action: ActionPeeringDelete, handle: (*armRequest).deletePeering},
 
 	// Microsoft.Network async operations (arm_operations.go): anyone in
 	// the subscription's tenant who holds an operation's URL may poll it.
-	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operations/{operationId}", methods: []string{http.MethodGet},
-		versions: networkOperationAPIVersions,
-		handle:   (*armRequest).operationStatus},
-	{pattern: "/subscriptions/{subscriptionId}/providers/Microsoft.Network/locations/{location}/operationResults/{operationId}", methods: []string{http.MethodGet},
-		versions: networkOperationAPIVersions,
-		handle:   (*armRequest).operationResult},
+	{pattern: networkLocationPattern + "/operations/{operationId}", methods: []string{http.MethodGet}, versions: networkOperationAPIVersions, handle: (*armRequest).operationStatus},
+	{pattern: networkLocationPattern + "/operationResults/{operationId}", methods: []string{http.MethodGet}, versions: networkOperationAPIVersions, handle: (*armRequest).operationResult},
 
 	// Microsoft.Authorization role definitions (arm_role_definitions.go).
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions", methods: []string{http.MethodGet},
-		versions: rbacDefinitionAPIVersions,
-		action:   ActionRoleDefRead, over: "{scope}", openAtRoot: true, handle: (*armRequest).listRoleDefinitions},
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", methods: []string{http.MethodGet},
-		versions: rbacDefinitionAPIVersions,
-		action:   ActionRoleDefRead, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", openAtRoot: true,
-		handle: (*armRequest).getRoleDefinition},
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", methods: []string{http.MethodPut},
-		versions: rbacDefinitionAPIVersions,
-		action:   ActionRoleDefWrite, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
-		handle: (*armRequest).putRoleDefinition},
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", methods: []string{http.MethodDelete},
-		versions: rbacDefinitionAPIVersions,
-		action:   ActionRoleDefDelete, over: "{scope}/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}",
-		handle: (*armRequest).deleteRoleDefinition},
+	{pattern: "/" + roleDefinitionsOver, methods: []string{http.MethodGet}, versions: rbacDefinitionAPIVersions, action: ActionRoleDefRead, over: "{scope}", openAtRoot: true, handle: (*armRequest).listRoleDefinitions},
+	{pattern: "/" + roleDefinitionOver, methods: []string{http.MethodGet}, versions: rbacDefinitionAPIVersions, action: ActionRoleDefRead, over: roleDefinitionOver, openAtRoot: true, handle: (*armRequest).getRoleDefinition},
+	{pattern: "/" + roleDefinitionOver, methods: []string{http.MethodPut}, versions: rbacDefinitionAPIVersions, action: ActionRoleDefWrite, over: roleDefinitionOver, handle: (*armRequest).putRoleDefinition},
+	{pattern: "/" + roleDefinitionOver, methods: []string{http.MethodDelete}, versions: rbacDefinitionAPIVersions, action: ActionRoleDefDelete, over: roleDefinitionOver, handle: (*armRequest).deleteRoleDefinition},
 
 	// Microsoft.Authorization role assignments (arm_role_assignments.go).
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments", methods: []string{http.MethodGet},
-		versions: rbacAssignmentAPIVersions,
-		action:   ActionAssignRead, over: "{scope}", handle: (*armRequest).listRoleAssignments},
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", methods: []string{http.MethodGet},
-		versions: rbacAssignmentAPIVersions,
-		action:   ActionAssignRead, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
-		handle: (*armRequest).getRoleAssignment},
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", methods: []string{http.MethodPut},
-		versions: rbacAssignmentAPIVersions,
-		action:   ActionAssignWrite, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
-		handle: (*armRequest).putRoleAssignment},
-	{pattern: "/{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", methods: []string{http.MethodDelete},
-		versions: rbacAssignmentAPIVersions,
-		action:   ActionAssignDelete, over: "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
-		handle: (*armRequest).deleteRoleAssignment},
+	{pattern: "/" + roleAssignmentsOver, methods: []string{http.MethodGet}, versions: rbacAssignmentAPIVersions, action: ActionAssignRead, over: "{scope}", handle: (*armRequest).listRoleAssignments},
+	{pattern: "/" + roleAssignmentOver, methods: []string{http.MethodGet}, versions: rbacAssignmentAPIVersions, action: ActionAssignRead, over: roleAssignmentOver, handle: (*armRequest).getRoleAssignment},
+	{pattern: "/" + roleAssignmentOver, methods: []string{http.MethodPut}, versions: rbacAssignmentAPIVersions, action: ActionAssignWrite, over: roleAssignmentOver, handle: (*armRequest).putRoleAssignment},
+	{pattern: "/" + roleAssignmentOver, methods: []string{http.MethodDelete}, versions: rbacAssignmentAPIVersions, action: ActionAssignDelete, over: roleAssignmentOver, handle: (*armRequest).deleteRoleAssignment},
 
 	// Microsoft.Authorization permissions (arm_permissions.go): any
 	// signed-in principal may ask about itself.
-	{pattern: "/{scope}/providers/Microsoft.Authorization/permissions", methods: []string{http.MethodGet},
-		versions: rbacPermissionAPIVersions,
-		handle:   (*armRequest).listPermissions},
+	{pattern: "/{scope}/providers/Microsoft.Authorization/permissions", methods: []string{http.MethodGet}, versions: rbacPermissionAPIVersions, handle: (*armRequest).listPermissions},
 
 	// Cloud metadata (arm_subscriptions.go), read before signing in.
-	{pattern: "/metadata/endpoints", methods: []string{http.MethodGet, http.MethodHead}, versions: metadataAPIVersions,
-		anonymous: true, handle: (*armRequest).metadataEndpoints},
+	{pattern: "/metadata/endpoints", methods: []string{http.MethodGet, http.MethodHead}, versions: metadataAPIVersions, anonymous: true, handle: (*armRequest).metadataEndpoints},
 }
 
 // matchARMRoute finds the row for a path (its segments, split on "/") and

@@ -56,10 +56,7 @@ func (q *armRequest) listSubscriptions() {
 		}
 	}
 	sort.Slice(subs, func(i, j int) bool { return subs[i].ID < subs[j].ID })
-	items := make([]map[string]any, 0, len(subs))
-	for _, s := range subs {
-		items = append(items, subscriptionJSON(s))
-	}
+	items := mapped(subs, subscriptionJSON)
 	writeJSON(q.w, http.StatusOK, map[string]any{"value": items, "count": map[string]any{"type": "Total", "value": len(items)}})
 }
 

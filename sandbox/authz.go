@@ -1,14 +1,16 @@
 package sandbox
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Built-in Azure roles the sandbox knows, with their real ids and actions.
 var builtinRoles = []RoleDefinition{
-	{Name: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", RoleName: "Owner",
+	{Name: ownerRoleGUID, RoleName: "Owner",
 		Description: "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
 		Actions:     []string{"*"}},
 	{Name: "b24988ac-6180-42a0-ab88-20f7382dd24c", RoleName: "Contributor",
@@ -17,7 +19,7 @@ var builtinRoles = []RoleDefinition{
 		NotActions: []string{"Microsoft.Authorization/*/Delete", "Microsoft.Authorization/*/Write",
 			"Microsoft.Authorization/elevateAccess/Action", "Microsoft.Blueprint/blueprintAssignments/write",
 			"Microsoft.Blueprint/blueprintAssignments/delete", "Microsoft.Compute/galleries/share/action"}},
-	{Name: "acdd72a7-3385-48ef-bd42-f606fba81ae7", RoleName: "Reader",
+	{Name: readerRoleGUID, RoleName: "Reader",
 		Description: "View all resources, but does not allow you to make any changes.",
 		Actions:     []string{"*/read"}},
 	{Name: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", RoleName: "User Access Administrator",
@@ -33,6 +35,12 @@ var builtinRoles = []RoleDefinition{
 
 // NetworkContributorRoleGUID is the built-in Network Contributor role's id.
 const NetworkContributorRoleGUID = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+// The built-in Owner and Reader roles' ids, which the scenarios assign.
+const (
+	ownerRoleGUID  = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+	readerRoleGUID = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+)
 
 // Actions azpeer's flow depends on.
 const (
@@ -60,12 +68,7 @@ func roleGUIDOf(id string) string { return path.Base(strings.TrimRight(id, "/"))
 // roleByGUID finds a role definition by its guid (built-in roles are
 // registered once per subscription but share the guid). Expects world.mu held.
 func (world *World) roleByGUID(guid string) *RoleDefinition {
-	for _, rd := range world.RoleDefinitions {
-		if strings.EqualFold(rd.Name, guid) {
-			return rd
-		}
-	}
-	return nil
+	return find(maps.Values(world.RoleDefinitions), func(rd *RoleDefinition) bool { return strings.EqualFold(rd.Name, guid) })
 }
 
 // actionMatches reports whether an RBAC action pattern (with '*' wildcards,
@@ -78,22 +81,8 @@ func actionMatches(pattern, action string) bool {
 
 // roleGrants reports whether a role definition permits an action.
 func roleGrants(rd *RoleDefinition, action string) bool {
-	allowed := false
-	for _, a := range rd.Actions {
-		if actionMatches(a, action) {
-			allowed = true
-			break
-		}
-	}
-	if !allowed {
-		return false
-	}
-	for _, n := range rd.NotActions {
-		if actionMatches(n, action) {
-			return false
-		}
-	}
-	return true
+	matches := func(pattern string) bool { return actionMatches(pattern, action) }
+	return slices.ContainsFunc(rd.Actions, matches) && !slices.ContainsFunc(rd.NotActions, matches)
 }
 
 // scopeCovers reports whether an assignment at scope applies to resource.
@@ -132,12 +121,7 @@ func (world *World) grants(clock *Clock, principalID, action, resource string) [
 
 // can reports whether principal may perform action on resource now.
 func (world *World) can(clock *Clock, principalID, action, resource string) bool {
-	for _, g := range world.grants(clock, principalID, action, resource) {
-		if g.Effective {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(world.grants(clock, principalID, action, resource), func(g Grant) bool { return g.Effective })
 }
 
 // principalReplicated reports whether a service principal is visible to

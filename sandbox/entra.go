@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,22 +48,31 @@ func (s *Server) handleEntra(w http.ResponseWriter, r *http.Request) {
 		// discovery-driven clients working.
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []any{}})
 	case "oauth2/v2.0/devicecode", "oauth2/devicecode":
-		if r.Method != http.MethodPost {
-			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
-				"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
-			return
+		if postOnly(w, r) {
+			s.deviceAuthorization(w, r, tenant, rest == "oauth2/v2.0/devicecode")
 		}
-		s.deviceAuthorization(w, r, tenant, rest == "oauth2/v2.0/devicecode")
 	case "oauth2/v2.0/token", "oauth2/token":
-		if r.Method != http.MethodPost {
-			aadError(w, http.StatusBadRequest, "invalid_request", 900561,
-				"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
-			return
+		if postOnly(w, r) {
+			s.token(w, r, tenant, rest == "oauth2/v2.0/token")
 		}
-		s.token(w, r, tenant, rest == "oauth2/v2.0/token")
 	default:
 		notFound(w, APIEntra, r)
 	}
+}
+
+// postOnly reports whether the request to an OAuth endpoint is a POST, and
+// answers any other method as Entra does: invalid_request with
+// AADSTS900561, not 405. The text is verbatim as public issues quote it
+// (BitySA/oauth2-auth-code-pkce#30, NunoFilipeMota/PublicScripts#5:
+// "AADSTS900561: The endpoint only accepts POST, OPTIONS requests.
+// Received a GET request.").
+func postOnly(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodPost {
+		return true
+	}
+	aadError(w, http.StatusBadRequest, "invalid_request", 900561,
+		"The endpoint only accepts POST, OPTIONS requests. Received a "+r.Method+" request.")
+	return false
 }
 
 // allowMethods answers 405 unless the request uses one of methods.
@@ -88,12 +99,9 @@ func (world *World) resolveTenant(idOrDomain string) *Tenant {
 	if t := world.Tenants[idOrDomain]; t != nil {
 		return t
 	}
-	for _, t := range world.Tenants {
-		if strings.EqualFold(t.ID, idOrDomain) || strings.EqualFold(t.DefaultDomain, idOrDomain) {
-			return t
-		}
-	}
-	return nil
+	return find(maps.Values(world.Tenants), func(t *Tenant) bool {
+		return strings.EqualFold(t.ID, idOrDomain) || strings.EqualFold(t.DefaultDomain, idOrDomain)
+	})
 }
 
 func tenantNotFound(tenant string) string {
@@ -205,12 +213,7 @@ func (s *Server) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
 // Resources the sandbox issues tokens for, by lower-case identifier without

@@ -182,7 +182,7 @@ func (g *graphCall) routeApplications(rest []string, keyProp, key string, hasKey
 
 func (g *graphCall) routeServicePrincipals(rest []string, keyProp, key string, hasKey bool) {
 	rest, keyProp, key, hasKey = memberKey(rest, keyProp, key, hasKey)
-	if len(rest) == 1 && hasKey && (strings.EqualFold(rest[0], "memberOf") || strings.EqualFold(rest[0], "transitiveMemberOf")) {
+	if len(rest) == 1 && hasKey && isMemberships(rest[0]) {
 		if sp, ok := g.findServicePrincipal(keyProp, key); ok && g.method(http.MethodGet) {
 			g.memberOf(sp)
 		}
@@ -267,11 +267,7 @@ func (g *graphCall) writeList(contextFragment string, items []map[string]any) {
 			items = items[:n]
 		}
 	}
-	out := make([]map[string]any, 0, len(items))
-	for _, it := range items {
-		out = append(out, g.selected(it))
-	}
-	writeJSON(g.w, http.StatusOK, map[string]any{"@odata.context": g.contextURL(contextFragment), "value": out})
+	writeJSON(g.w, http.StatusOK, map[string]any{"@odata.context": g.contextURL(contextFragment), "value": mapped(items, g.selected)})
 }
 
 // selected keeps only the $select properties (case-insensitive), as Graph does.

@@ -12,10 +12,7 @@ import (
 // removePassword), in the caller's tenant.
 
 func (g *graphCall) appJSON(a *Application) map[string]any {
-	pcs := make([]map[string]any, 0, len(a.PasswordCredentials))
-	for _, pc := range a.PasswordCredentials {
-		pcs = append(pcs, passwordJSON(pc, ""))
-	}
+	pcs := mapped(a.PasswordCredentials, func(pc PasswordCredential) map[string]any { return passwordJSON(pc, "") })
 	publisher := ""
 	if t := g.world.Tenants[a.TenantID]; t != nil {
 		publisher = t.DefaultDomain
@@ -129,11 +126,9 @@ func (g *graphCall) createApplication() {
 	}
 	obj := g.appJSON(app)
 	if len(secrets) > 0 {
-		pcs := make([]map[string]any, 0, len(app.PasswordCredentials))
-		for _, pc := range app.PasswordCredentials {
-			pcs = append(pcs, passwordJSON(pc, secrets[pc.KeyID]))
-		}
-		obj["passwordCredentials"] = pcs
+		obj["passwordCredentials"] = mapped(app.PasswordCredentials, func(pc PasswordCredential) map[string]any {
+			return passwordJSON(pc, secrets[pc.KeyID])
+		})
 	}
 	g.w.Header().Set("Location", requestBase(g.r)+"/v2/"+g.tenant.ID+"/directoryObjects/"+app.ID+"/Microsoft.DirectoryServices.Application")
 	g.writeObject(http.StatusCreated, "applications/$entity", obj)

@@ -12,6 +12,12 @@ import (
 // directoryRole objects, as for service principals (groups are not
 // emulated, so both list the same).
 
+// isMemberships reports whether a path segment lists an object's
+// memberships: memberOf or transitiveMemberOf, the same list here.
+func isMemberships(seg string) bool {
+	return strings.EqualFold(seg, "memberOf") || strings.EqualFold(seg, "transitiveMemberOf")
+}
+
 func (u *User) objectID() string   { return u.ID }
 func (u *User) tenant() string     { return u.TenantID }
 func (u *User) created() time.Time { return u.CreatedAt }
@@ -68,7 +74,7 @@ func (g *graphCall) routeUser(u *User, rest []string) {
 		if g.method(http.MethodGet) {
 			g.writeObject(http.StatusOK, "users/$entity", userJSON(u))
 		}
-	case len(rest) == 1 && (strings.EqualFold(rest[0], "memberOf") || strings.EqualFold(rest[0], "transitiveMemberOf")):
+	case len(rest) == 1 && isMemberships(rest[0]):
 		if g.method(http.MethodGet) {
 			g.directoryRoles(u.DirectoryRoles)
 		}

@@ -3,8 +3,10 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -43,8 +45,17 @@ const (
 	GuestUserUPN        = "consultant@fabrikam.onmicrosoft.com"
 )
 
-// ScenarioNames are the built-in scenarios.
-var ScenarioNames = []string{"default", "empty", "large", "mst", "people"}
+// scenarios are the built-in scenarios' builders, by name.
+var scenarios = map[string]func(now time.Time) (*World, Credentials){
+	"default": defaultScenario,
+	"empty":   baseWorld,
+	"large":   func(now time.Time) (*World, Credentials) { return largeScenario(now, 200, 3, 5) },
+	"mst":     mstScenario,
+	"people":  peopleScenario,
+}
+
+// ScenarioNames are the built-in scenarios, sorted.
+var ScenarioNames = slices.Sorted(maps.Keys(scenarios))
 
 // scenarioFile is the on-disk form of a scenario: a world (as
 // /_sandbox/state shows it) plus the plain-text credentials to hand out.
@@ -61,21 +72,8 @@ type scenarioFile struct {
 
 // buildScenario returns the world and credentials of a named scenario or file.
 func buildScenario(name string, now time.Time) (*World, Credentials, error) {
-	switch name {
-	case "default":
-		world, c := defaultScenario(now)
-		return world, c, nil
-	case "empty":
-		world, c := baseWorld(now)
-		return world, c, nil
-	case "large":
-		world, c := largeScenario(now, 200, 3, 5)
-		return world, c, nil
-	case "mst":
-		world, c := mstScenario(now)
-		return world, c, nil
-	case "people":
-		world, c := peopleScenario(now)
+	if build, ok := scenarios[name]; ok {
+		world, c := build(now)
 		return world, c, nil
 	}
 	data, err := os.ReadFile(name)
@@ -150,19 +148,19 @@ func baseWorld(now time.Time) (*World, Credentials) {
 	_, secret := world.addPassword(past, admin, "sandbox admin", time.Time{})
 	adminSP := world.createServicePrincipal(past, UserTenantID, admin, AdminSPObjectID)
 	adminSP.DirectoryRoles = []string{RoleApplicationAdministrator}
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminSP.ID, "ServicePrincipal", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, ownerRoleGUID), adminSP.ID, "ServicePrincipal", adminSP.ID)
 
 	world.addTenant(FabrikamTenantID, "Fabrikam", "fabrikam.onmicrosoft.com")
 	world.addBuiltinRoles(FabrikamTenantID)
 	adminUser := world.addUser(past, UserTenantID, AdminUserObjectID, AdminUserUPN, "Dana Admin", RoleApplicationAdministrator)
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), adminUser.ID, "User", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, ownerRoleGUID), adminUser.ID, "User", adminSP.ID)
 	owner := world.addUser(past, UserTenantID, OwnerUserObjectID, OwnerUserUPN, "Olu Owner")
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), owner.ID, "User", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, ownerRoleGUID), owner.ID, "User", adminSP.ID)
 	netUser := world.addUser(past, UserTenantID, NetworkUserObjectID, NetworkUserUPN, "Nia Network")
 	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID+"/resourceGroups/rg-app", "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), netUser.ID, "User", adminSP.ID)
 	consultant := world.addUser(past, FabrikamTenantID, GuestHomeObjectID, GuestUserUPN, "Cam Consultant")
 	guest := world.inviteGuest(past, consultant, UserTenantID, GuestUserObjectID)
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, "acdd72a7-3385-48ef-bd42-f606fba81ae7"), guest.ID, "User", adminSP.ID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+UserSubscriptionID, "", builtinRoleID(UserSubscriptionID, readerRoleGUID), guest.ID, "User", adminSP.ID)
 
 	aivenApp := world.createApplication(past, AivenTenantID, AivenAppObjectID, AivenDefaultAppID, "Aiven VPC peering", "AzureADMultipleOrgs")
 	world.createServicePrincipal(past, AivenTenantID, aivenApp, AivenHomeSPObjectID)

@@ -22,13 +22,12 @@ const (
 func peopleScenario(now time.Time) (*World, Credentials) {
 	world, creds := defaultScenario(now)
 	past := now.Add(-30 * 24 * time.Hour)
-	const owner, reader = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 	world.addSubscription(DevSubscriptionID, UserTenantID, "Contoso Development")
 	world.createVNet(DevSubscriptionID, "rg-dev", "dev-vnet", "westeurope", "10.40.0.0/16")
-	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+DevSubscriptionID, "", builtinRoleID(DevSubscriptionID, owner), AdminUserObjectID, "User", AdminSPObjectID)
+	world.createRoleAssignment(past, UserTenantID, "/subscriptions/"+DevSubscriptionID, "", builtinRoleID(DevSubscriptionID, ownerRoleGUID), AdminUserObjectID, "User", AdminSPObjectID)
 
 	world.addSubscription(FabrikamSubscriptionID, FabrikamTenantID, "Fabrikam Shared")
 	guest := world.inviteGuest(past, world.Users[AdminUserObjectID], FabrikamTenantID, AdminGuestInFabrikamObjectID)
-	world.createRoleAssignment(past, FabrikamTenantID, "/subscriptions/"+FabrikamSubscriptionID, "", builtinRoleID(FabrikamSubscriptionID, reader), guest.ID, "User", guest.ID)
+	world.createRoleAssignment(past, FabrikamTenantID, "/subscriptions/"+FabrikamSubscriptionID, "", builtinRoleID(FabrikamSubscriptionID, readerRoleGUID), guest.ID, "User", guest.ID)
 	return world, creds
 }

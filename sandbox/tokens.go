@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,12 +137,8 @@ func (s *Server) auxiliary(r *http.Request) []*Claims {
 // HasAudience reports whether the token was issued for one of the audiences
 // (trailing slashes ignored, as Entra treats them).
 func (c *Claims) HasAudience(auds ...string) bool {
-	for _, want := range auds {
-		if strings.TrimRight(c.Aud, "/") == strings.TrimRight(want, "/") {
-			return true
-		}
-	}
-	return false
+	aud := strings.TrimRight(c.Aud, "/")
+	return slices.ContainsFunc(auds, func(want string) bool { return aud == strings.TrimRight(want, "/") })
 }
 
 func sha256Hex(s string) string {

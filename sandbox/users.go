@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"strings"
 	"time"
 )
@@ -81,24 +82,16 @@ func (world *World) userByName(idOrUPN string) *User {
 	if u := world.userByID(idOrUPN); u != nil {
 		return u
 	}
-	for _, u := range world.Users {
-		if strings.EqualFold(u.UserPrincipalName, idOrUPN) {
-			return u
-		}
-	}
-	return nil
+	return find(maps.Values(world.Users), func(u *User) bool { return strings.EqualFold(u.UserPrincipalName, idOrUPN) })
 }
 
 // accountIn is the object through which the person whose home object is
 // homeID acts in tenantID: their own object at home, their guest object
 // elsewhere; nil where they have none. Expects world.mu held.
 func (world *World) accountIn(homeID, tenantID string) *User {
-	for _, u := range world.Users {
-		if strings.EqualFold(u.home(), homeID) && strings.EqualFold(u.TenantID, tenantID) {
-			return u
-		}
-	}
-	return nil
+	return find(maps.Values(world.Users), func(u *User) bool {
+		return strings.EqualFold(u.home(), homeID) && strings.EqualFold(u.TenantID, tenantID)
+	})
 }
 
 // tenantsOf lists the tenants the person whose home object is homeID has

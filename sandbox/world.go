@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -451,12 +453,7 @@ func byIDFold[V any](m map[string]*V, id string, idOf func(*V) string) *V {
 	if v := m[id]; v != nil {
 		return v
 	}
-	for _, v := range m {
-		if strings.EqualFold(idOf(v), id) {
-			return v
-		}
-	}
-	return nil
+	return find(maps.Values(m), func(v *V) bool { return strings.EqualFold(idOf(v), id) })
 }
 
 // subscriptionByID finds a subscription ignoring case.
@@ -465,21 +462,13 @@ func (world *World) subscriptionByID(id string) *Subscription {
 }
 
 func (world *World) appByAppID(appID string) *Application {
-	for _, a := range world.Applications {
-		if strings.EqualFold(a.AppID, appID) {
-			return a
-		}
-	}
-	return nil
+	return find(maps.Values(world.Applications), func(a *Application) bool { return strings.EqualFold(a.AppID, appID) })
 }
 
 func (world *World) spByAppID(tenantID, appID string) *ServicePrincipal {
-	for _, sp := range world.ServicePrincipals {
-		if strings.EqualFold(sp.TenantID, tenantID) && strings.EqualFold(sp.AppID, appID) {
-			return sp
-		}
-	}
-	return nil
+	return find(maps.Values(world.ServicePrincipals), func(sp *ServicePrincipal) bool {
+		return strings.EqualFold(sp.TenantID, tenantID) && strings.EqualFold(sp.AppID, appID)
+	})
 }
 
 func (world *World) vnet(id string) *VNet { return world.VNets[strings.ToLower(id)] }
@@ -525,11 +514,9 @@ func (world *World) serviceVPC(p *Project, id string) *VPC {
 	return nil
 }
 
-func (p *Project) vpc(id string) *VPC {
-	for _, v := range p.VPCs {
-		if v.ID == id {
-			return v
-		}
-	}
-	return nil
+func (p *Project) vpc(id string) *VPC { return vpcByID(p.VPCs, id) }
+
+// vpcByID is the VPC of vpcs (a project's or an organization's) with id.
+func vpcByID(vpcs []*VPC, id string) *VPC {
+	return find(slices.Values(vpcs), func(v *VPC) bool { return v.ID == id })
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"strings"
 	"time"
 )
@@ -229,12 +230,7 @@ func (world *World) removePeering(local *VNet, name string) {
 
 // peeringTo returns the peering of v whose remote is vnetID.
 func (v *VNet) peeringTo(vnetID string) *VNetPeering {
-	for _, p := range v.Peerings {
-		if strings.EqualFold(p.RemoteVNetID, vnetID) {
-			return p
-		}
-	}
-	return nil
+	return find(maps.Values(v.Peerings), func(p *VNetPeering) bool { return strings.EqualFold(p.RemoteVNetID, vnetID) })
 }
 
 func etag() string { return `W/"` + newGUID() + `"` }
