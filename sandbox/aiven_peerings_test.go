@@ -6,14 +6,12 @@ package sandbox_test
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
@@ -374,26 +372,8 @@ func TestAivenFullPathAzure(t *testing.T) {
 	poll := &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}
 	peerBack := func(toNetworkID string) {
 		t.Helper()
-		var p *runtime.Poller[armnetwork.VirtualNetworkPeeringsClientCreateOrUpdateResponse]
-		var err error
-		// Aiven's network is Updating while its own side provisions
-		// (arm_busy.go): a client retries ReferencedResourceNotProvisioned.
-		for range 100 {
-			p, err = peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", armnetwork.VirtualNetworkPeering{
-				Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
-					RemoteVirtualNetwork:      &armnetwork.SubResource{ID: ptr(toNetworkID)},
-					AllowVirtualNetworkAccess: ptr(true),
-				}}, nil)
-			var re *azcore.ResponseError
-			if !errors.As(err, &re) || re.ErrorCode != "ReferencedResourceNotProvisioned" {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		if err != nil {
-			t.Fatalf("create the user's peering: %v", err)
-		}
-		if _, err := p.PollUntilDone(ctx(t), poll); err != nil {
+		// Aiven's network is Updating while its own side provisions.
+		if _, err := netPeerOnceProvisioned(ctx(t), netClients{peerings: peerings}, "rg-app", "app-vnet", "to-aiven-tsdb-staging", netPeeringBody(toNetworkID)); err != nil {
 			t.Fatalf("create the user's peering: %v", err)
 		}
 	}

@@ -7,6 +7,7 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -45,6 +47,21 @@ func netPeer(ctx context.Context, c netClients, rg, vnet, name string, body armn
 	}
 	resp, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
 	return resp.VirtualNetworkPeering, err
+}
+
+// netPeerOnceProvisioned is netPeer towards a remote network that is still
+// being written (arm_busy.go): the PUT meets ReferencedResourceNotProvisioned
+// until it is, and is sent again, as a client does.
+func netPeerOnceProvisioned(ctx context.Context, c netClients, rg, vnet, name string, body armnetwork.VirtualNetworkPeering) (armnetwork.VirtualNetworkPeering, error) {
+	for range 100 {
+		p, err := netPeer(ctx, c, rg, vnet, name, body)
+		var re *azcore.ResponseError
+		if !errors.As(err, &re) || re.ErrorCode != "ReferencedResourceNotProvisioned" {
+			return p, err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return netPeer(ctx, c, rg, vnet, name, body)
 }
 
 // netUnpeer deletes a peering and waits for its operation.

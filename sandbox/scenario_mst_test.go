@@ -5,15 +5,12 @@ package sandbox_test
 
 import (
 	"encoding/json"
-	"errors"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	"github.com/google/uuid"
@@ -157,23 +154,8 @@ func TestMSTPeering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// MST's side is still being written right after PENDING_PEER: the PUT
-	// meets ReferencedResourceNotProvisioned until it is (arm_busy.go).
-	var p *runtime.Poller[armnetwork.VirtualNetworkPeeringsClientCreateOrUpdateResponse]
-	for range 100 {
-		p, err = peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "to-mst", armnetwork.VirtualNetworkPeering{
-			Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
-				RemoteVirtualNetwork: &armnetwork.SubResource{ID: ptr(toNetwork)}, AllowVirtualNetworkAccess: ptr(true)}}, nil)
-		var re *azcore.ResponseError
-		if !errors.As(err, &re) || re.ErrorCode != "ReferencedResourceNotProvisioned" {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("the user's peering to MST's VNet: %v", err)
-	}
-	if _, err := p.PollUntilDone(ctx(t), &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}); err != nil {
+	// MST's side is still being written right after PENDING_PEER.
+	if _, err := netPeerOnceProvisioned(ctx(t), netClients{peerings: peerings}, "rg-app", "app-vnet", "to-mst", netPeeringBody(toNetwork)); err != nil {
 		t.Fatalf("the user's peering to MST's VNet: %v", err)
 	}
 	states, _ = waitStates(t, c, project, vpcID, k, "PENDING_PEER", "ACTIVE")
