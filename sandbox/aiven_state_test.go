@@ -23,14 +23,7 @@ const (
 
 func stateTestServer(t *testing.T, speed float64, timing Timing) (*Server, aiven.Client) {
 	t.Helper()
-	s, err := New(Options{Speed: speed, Timing: &timing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := startServer(t, Options{Speed: speed, Timing: &timing})
 	c, err := aiven.NewClient(aiven.TokenOpt(s.Credentials().AivenToken), aiven.HostOpt(s.URL()), aiven.DoerOpt(s.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
