@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -316,15 +314,7 @@ func TestAivenScenarioFile(t *testing.T) {
 			},
 		},
 	}
-	data, err := json.Marshal(map[string]any{"world": world, "aiven_token": token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "scenario.json")
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := sandboxtest.Start(t, sandbox.Options{Scenario: file})
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: scenarioFile(t, map[string]any{"world": world, "aiven_token": token})})
 	c := aivenClient(t, s, token)
 
 	t.Run("not a member", func(t *testing.T) {

@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,16 +148,8 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 		v.Peerings = map[string]*sandbox.VNetPeering{}
 		world.VNets[strings.ToLower(v.ID)] = &v
 	}
-	file, err := json.Marshal(map[string]any{"world": &world, "admin_secret": creds.ClientSecret, "aiven_token": creds.AivenToken,
+	opts.Scenario = scenarioFile(t, map[string]any{"world": &world, "admin_secret": creds.ClientSecret, "aiven_token": creds.AivenToken,
 		"admin_app_id": creds.ClientID, "tenant_id": creds.TenantID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "scenario.json")
-	if err := os.WriteFile(path, file, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts.Scenario = path
 	return sandboxtest.Start(t, opts)
 }
 

@@ -5,7 +5,6 @@ package sandbox_test
 // lambdas, kept in the world.
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -109,7 +108,6 @@ func TestGraphApplicationFreeFormFields(t *testing.T) {
 	}
 
 	// The fields are part of the world, under their Graph names.
-	code, state := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
 	var world struct {
 		Applications map[string]struct {
 			Tags        []string `json:"tags"`
@@ -117,9 +115,7 @@ func TestGraphApplicationFreeFormFields(t *testing.T) {
 			Description *string  `json:"description"`
 		} `json:"applications"`
 	}
-	if err := json.Unmarshal([]byte(state), &world); code != 200 || err != nil {
-		t.Fatalf("state: %d %v", code, err)
-	}
+	sandboxState(t, s, &world)
 	if a := world.Applications[id]; !slices.Equal(a.Tags, []string{"azpeer"}) || a.Description == nil || *a.Description != "new" || a.Notes == nil {
 		t.Errorf("application in /_sandbox/state = %+v", a)
 	}

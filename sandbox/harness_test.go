@@ -14,6 +14,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -365,6 +367,36 @@ func adminDo(t *testing.T, s *sandbox.Server, method, path, token, body string) 
 	}
 	resp, b := send(t, s, rq)
 	return resp.StatusCode, string(b)
+}
+
+// sandboxState fetches /_sandbox/state as the admin, decodes it into
+// world, and returns it as it came; an answer other than 200 or one not
+// JSON fails the test.
+func sandboxState(t *testing.T, s *sandbox.Server, world any) string {
+	t.Helper()
+	code, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
+	if code != http.StatusOK {
+		t.Fatalf("/_sandbox/state: HTTP %d: %s", code, body)
+	}
+	if err := json.Unmarshal([]byte(body), world); err != nil {
+		t.Fatalf("/_sandbox/state is not JSON: %v", err)
+	}
+	return body
+}
+
+// scenarioFile writes a scenario file as a user would, from its top-level
+// fields (world, aiven_token, ...), and returns its path.
+func scenarioFile(t testing.TB, fields map[string]any) string {
+	t.Helper()
+	data, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "scenario.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // rawAiven makes an Aiven request codegen has no method for.

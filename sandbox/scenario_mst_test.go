@@ -4,7 +4,6 @@ package sandbox_test
 // peering that works only with MST's app, not Aiven's.
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -181,11 +180,8 @@ func TestMSTPeering(t *testing.T) {
 // /_sandbox/state shows the world.
 func appTenants(t *testing.T, s *sandbox.Server, appID string) []string {
 	t.Helper()
-	status, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
 	var w sandbox.World
-	if status != http.StatusOK || json.Unmarshal([]byte(body), &w) != nil {
-		t.Fatalf("/_sandbox/state: %d", status)
-	}
+	sandboxState(t, s, &w)
 	var out []string
 	for _, sp := range w.ServicePrincipals {
 		if strings.EqualFold(sp.AppID, appID) {
