@@ -13,11 +13,9 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/aiven/go-client-codegen/handler/vpc"
-	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/sandboxtest"
@@ -286,20 +284,25 @@ func TestAivenAWSLifecycle(t *testing.T) {
 	assertStates(t, states, "DELETING", "DELETED", gone)
 }
 
-// TestAivenFullPathAzure is the whole story through the real clients only:
-// the admin prepares the user's tenant with Graph and Resource Manager,
-// Aiven builds its side, the user's app peers back across tenants, the user
-// deletes their side (DELETED_BY_PEER), the connection is deleted and
-// requested again, and finally Aiven deletes it.
-func TestAivenFullPathAzure(t *testing.T) {
-	timing := sandbox.Timing{
+// peeringStoryTiming are the delays of a whole peering's story, told at
+// speed 100: each step takes a few simulated seconds.
+func peeringStoryTiming() *sandbox.Timing {
+	return &sandbox.Timing{
 		PeeringProvisioning: sandbox.Duration(time.Second),
 		AivenApproval:       sandbox.Duration(2 * time.Second),
 		AivenActivation:     sandbox.Duration(5 * time.Second),
 		AivenDeletion:       sandbox.Duration(2 * time.Second),
 		AivenPeerLoss:       sandbox.Duration(3 * time.Second),
 	}
-	s := sandboxtest.Start(t, sandbox.Options{Speed: 100, Timing: &timing})
+}
+
+// TestAivenFullPathAzure is the whole story through the real clients only:
+// the admin prepares the user's tenant with Graph and Resource Manager,
+// Aiven builds its side, the user's app peers back across tenants, the user
+// deletes their side (DELETED_BY_PEER), the connection is deleted and
+// requested again, and finally Aiven deletes it.
+func TestAivenFullPathAzure(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 100, Timing: peeringStoryTiming()})
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
@@ -327,36 +330,9 @@ func TestAivenFullPathAzure(t *testing.T) {
 
 	// A custom role with peer/action for Aiven's principal, and Network
 	// Contributor for the app, both on app-vnet.
-	defs, err := armauthorization.NewRoleDefinitionsClient(admin, armOptions(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roleGUID := uuid.NewString()
-	rd, err := defs.CreateOrUpdate(ctx(t), "/subscriptions/"+sub, roleGUID, armauthorization.RoleDefinition{
-		Properties: &armauthorization.RoleDefinitionProperties{
-			RoleName:         ptr("aiven-peer-tsdb-staging"),
-			Description:      ptr("Lets Aiven peer with app-vnet"),
-			RoleType:         ptr("CustomRole"),
-			Permissions:      []*armauthorization.Permission{{Actions: []*string{ptr("Microsoft.Network/virtualNetworks/peer/action")}}},
-			AssignableScopes: []*string{ptr("/subscriptions/" + sub)},
-		}}, nil)
-	if err != nil {
-		t.Fatalf("create role definition: %v", err)
-	}
-	assignments, err := armauthorization.NewRoleAssignmentsClient(sub, admin, armOptions(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []struct{ role, principal string }{
-		{*rd.ID, aivenSP.ID},
-		{"/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", appSP.ID},
-	} {
-		if _, err := assignments.Create(ctx(t), appVNetID, uuid.NewString(), armauthorization.RoleAssignmentCreateParameters{
-			Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: ptr(a.role), PrincipalID: ptr(a.principal),
-				PrincipalType: ptr(armauthorization.PrincipalTypeServicePrincipal)}}, nil); err != nil {
-			t.Fatalf("assign %s to %s: %v", a.role, a.principal, err)
-		}
-	}
+	defs, assignments := rbacClients(t, s, admin)
+	rbacGrant(t, assignments, appVNetID, rbacPeerRole(t, defs, "aiven-peer-tsdb-staging", "Lets Aiven peer with app-vnet"), aivenSP.ID)
+	rbacGrant(t, assignments, appVNetID, netNetworkContributor, appSP.ID)
 
 	// The app signs in to its own tenant and, for the remote side, to Aiven's.
 	signIn := func() *armnetwork.VirtualNetworkPeeringsClient {

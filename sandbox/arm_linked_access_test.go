@@ -13,7 +13,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	"github.com/aiven/go-client-codegen/handler/vpc"
 
@@ -110,9 +109,7 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	}
 	_, assigns := rbacClients(t, s, admin)
 	for _, principal := range []string{appSP.ID, aivenSP.ID} {
-		if _, err := rbacAssign(c, assigns, sandboxtest.AppVNetID, netNetworkContributor, principal, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
-			t.Fatal(err)
-		}
+		rbacGrant(t, assigns, sandboxtest.AppVNetID, netNetworkContributor, principal)
 	}
 	ac := aivenClient(t, s, s.Credentials().AivenToken)
 	rg, tenant := "rg-app", sandbox.UserTenantID

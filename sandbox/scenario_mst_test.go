@@ -8,11 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
-	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/sandboxtest"
@@ -66,14 +63,7 @@ func TestMSTScenarioLists(t *testing.T) {
 // subscription, the user's app peers back across tenants, and it goes
 // ACTIVE. Deleting it removes what MST gave the app, in MST's tenant only.
 func TestMSTPeering(t *testing.T) {
-	timing := sandbox.Timing{
-		PeeringProvisioning: sandbox.Duration(time.Second),
-		AivenApproval:       sandbox.Duration(2 * time.Second),
-		AivenActivation:     sandbox.Duration(5 * time.Second),
-		AivenDeletion:       sandbox.Duration(2 * time.Second),
-		AivenPeerLoss:       sandbox.Duration(3 * time.Second),
-	}
-	s := sandboxtest.Start(t, sandbox.Options{Scenario: "mst", Speed: 100, Timing: &timing})
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: "mst", Speed: 100, Timing: peeringStoryTiming()})
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
@@ -86,31 +76,15 @@ func TestMSTPeering(t *testing.T) {
 		t.Fatalf("the app's principal: %v %v", appSP, err)
 	}
 	defs, assignments := rbacClients(t, s, admin)
-	rd, err := defs.CreateOrUpdate(ctx(t), "/subscriptions/"+sub, uuid.NewString(), armauthorization.RoleDefinition{
-		Properties: &armauthorization.RoleDefinitionProperties{
-			RoleName: ptr("peer-only"), RoleType: ptr("CustomRole"),
-			Permissions:      []*armauthorization.Permission{{Actions: []*string{ptr("Microsoft.Network/virtualNetworks/peer/action")}}},
-			AssignableScopes: []*string{ptr("/subscriptions/" + sub)},
-		}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assign := func(role, principal string) {
-		t.Helper()
-		if _, err := assignments.Create(ctx(t), sandboxtest.AppVNetID, uuid.NewString(), armauthorization.RoleAssignmentCreateParameters{
-			Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: ptr(role), PrincipalID: ptr(principal),
-				PrincipalType: ptr(armauthorization.PrincipalTypeServicePrincipal)}}, nil); err != nil {
-			t.Fatalf("assign %s to %s: %v", role, principal, err)
-		}
-	}
-	assign("/subscriptions/"+sub+"/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", appSP.ID)
+	peerOnly := rbacPeerRole(t, defs, "peer-only", "")
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, netNetworkContributor, appSP.ID)
 
 	// Aiven's app, granted as Aiven's docs say: not MST's, so refused.
 	aivenSP, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 	if err != nil {
 		t.Fatalf("Aiven's principal: %v", err)
 	}
-	assign(*rd.ID, aivenSP.ID)
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, peerOnly, aivenSP.ID)
 	k := azureKey("rg-app", "app-vnet")
 	in := azureIn("rg-app", "app-vnet", app.AppID)
 	out, err := c.VpcPeeringConnectionCreate(ctx(t), project, vpcID, in)
@@ -134,7 +108,7 @@ func TestMSTPeering(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MST's principal: %v", err)
 	}
-	assign(*rd.ID, mstSP.ID)
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, peerOnly, mstSP.ID)
 	out, err = c.VpcPeeringConnectionCreate(ctx(t), project, vpcID, in)
 	if err != nil {
 		t.Fatal(err)
