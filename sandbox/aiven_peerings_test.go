@@ -311,18 +311,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 
 	// The user's peering app: multi-tenant, with a secret and a principal
 	// that may manage peerings of app-vnet.
-	app, err := g.CreateApplication(ctx(t), "tsdb-staging-peering", "AzureADMultipleOrgs", nil)
-	if err != nil {
-		t.Fatalf("CreateApplication: %v", err)
-	}
-	_, secret, err := g.AddPassword(ctx(t), app.ID, "azpeer", time.Time{})
-	if err != nil {
-		t.Fatalf("AddPassword: %v", err)
-	}
-	appSP, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
-	if err != nil {
-		t.Fatalf("CreateServicePrincipal: %v", err)
-	}
+	app, appSP, secret := newAppWithPrincipal(t, s, g, "tsdb-staging-peering", "AzureADMultipleOrgs")
 	aivenSP, err := g.FindServicePrincipalByAppID(ctx(t), sandbox.AivenDefaultAppID)
 	if err != nil || aivenSP == nil {
 		t.Fatalf("Aiven's service principal in the user's tenant: %v, %v", aivenSP, err)
@@ -332,12 +321,12 @@ func TestAivenFullPathAzure(t *testing.T) {
 	// Contributor for the app, both on app-vnet.
 	defs, assignments := rbacClients(t, s, admin)
 	rbacGrant(t, assignments, appVNetID, rbacPeerRole(t, defs, "aiven-peer-tsdb-staging", "Lets Aiven peer with app-vnet"), aivenSP.ID)
-	rbacGrant(t, assignments, appVNetID, netNetworkContributor, appSP.ID)
+	rbacGrant(t, assignments, appVNetID, netNetworkContributor, appSP)
 
 	// The app signs in to its own tenant and, for the remote side, to Aiven's.
 	signIn := func() *armnetwork.VirtualNetworkPeeringsClient {
 		t.Helper()
-		appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal(), sandbox.AivenTenantID)
+		appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret, sandbox.AivenTenantID)
 		peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, appCred, armOptions(s, sandbox.AivenTenantID))
 		if err != nil {
 			t.Fatal(err)

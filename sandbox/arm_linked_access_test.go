@@ -90,25 +90,13 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
-	app, err := g.CreateApplication(c, "azpeer-runbook", "AzureADMultipleOrgs", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appSP, err := g.CreateServicePrincipal(c, app.AppID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, pw, err := g.AddPassword(c, app.ID, "azpeer", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := pw.Reveal()
+	app, appSP, secret := newAppWithPrincipal(t, s, g, "azpeer-runbook", "AzureADMultipleOrgs")
 	aivenSP, err := g.FindServicePrincipalByAppID(c, sandbox.AivenDefaultAppID)
 	if err != nil || aivenSP == nil {
 		t.Fatalf("Aiven's service principal: %+v, %v", aivenSP, err)
 	}
 	_, assigns := rbacClients(t, s, admin)
-	for _, principal := range []string{appSP.ID, aivenSP.ID} {
+	for _, principal := range []string{appSP, aivenSP.ID} {
 		rbacGrant(t, assigns, sandboxtest.AppVNetID, netNetworkContributor, principal)
 	}
 	ac := aivenClient(t, s, s.Credentials().AivenToken)

@@ -243,18 +243,25 @@ func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audienc
 	return app, secret.Reveal()
 }
 
+// newAppWithPrincipal is newApp with its service principal, and returns
+// the principal's object id too.
+func newAppWithPrincipal(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audience string) (app azure.Application, spID, secret string) {
+	t.Helper()
+	app, secret = newApp(t, s, g, name, audience, false)
+	sp, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
+	if err != nil {
+		t.Fatalf("CreateServicePrincipal: %v", err)
+	}
+	return app, sp.ID, secret
+}
+
 // newPrincipal registers a single-tenant app with a secret and creates its
 // service principal, through Graph as the admin, as azpeer does before
 // assigning roles.
 func newPrincipal(t testing.TB, s *sandbox.Server, name string) (appID, spID, secret string) {
 	t.Helper()
-	g := graphClient(t, s, adminCredential(t, s))
-	app, secret := newApp(t, s, g, name, "AzureADMyOrg", false)
-	sp, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
-	if err != nil {
-		t.Fatalf("CreateServicePrincipal: %v", err)
-	}
-	return app.AppID, sp.ID, secret
+	app, spID, secret := newAppWithPrincipal(t, s, graphClient(t, s, adminCredential(t, s)), name, "AzureADMyOrg")
+	return app.AppID, spID, secret
 }
 
 // prodAppSecret adds a secret to the scenario's tsdb-prod peering app

@@ -70,14 +70,10 @@ func TestMSTPeering(t *testing.T) {
 	sub := sandbox.UserSubscriptionID
 	project, vpcID := sandbox.MSTProject, sandbox.MSTAzureVPCID
 
-	app, secret := newApp(t, s, g, "mst-peering", "AzureADMultipleOrgs", true)
-	appSP, err := g.FindServicePrincipalByAppID(ctx(t), app.AppID)
-	if err != nil || appSP == nil {
-		t.Fatalf("the app's principal: %v %v", appSP, err)
-	}
+	app, appSP, secret := newAppWithPrincipal(t, s, g, "mst-peering", "AzureADMultipleOrgs")
 	defs, assignments := rbacClients(t, s, admin)
 	peerOnly := rbacPeerRole(t, defs, "peer-only", "")
-	rbacGrant(t, assignments, sandboxtest.AppVNetID, netNetworkContributor, appSP.ID)
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, netNetworkContributor, appSP)
 
 	// Aiven's app, granted as Aiven's docs say: not MST's, so refused.
 	aivenSP, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
