@@ -413,7 +413,8 @@ func rawAiven(t *testing.T, s *sandbox.Server, method, path, auth string) (int, 
 	return resp.StatusCode, b
 }
 
-// graphRaw sends a request to Graph with a bearer token ("" for none).
+// graphRaw sends a JSON request with a bearer token ("" for none) to Graph
+// (or to Resource Manager, where the same will do) and decodes the answer.
 func graphRaw(t testing.TB, s *sandbox.Server, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	resp, b := send(t, s, rawRequest{method: method, path: path, auth: bearer(token), body: jsonBody(t, body), contentType: "application/json"})

@@ -106,15 +106,11 @@ func TestPeopleSignInWithADeviceCode(t *testing.T) {
 	}
 }
 
-// form posts a form to the sandbox's Entra endpoints and decodes the answer.
+// form posts a form to the sandbox's Entra endpoints, without client
+// authentication, and decodes the answer.
 func form(t testing.TB, s *sandbox.Server, path string, v url.Values) (int, map[string]any) {
 	t.Helper()
-	resp, b := send(t, s, rawRequest{method: http.MethodPost, path: path, body: strings.NewReader(v.Encode()), contentType: "application/x-www-form-urlencoded"})
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("POST %s: not JSON: %s", path, b)
-	}
-	return resp.StatusCode, out
+	return entraDo(t, s, http.MethodPost, path, "", v, [2]string{})
 }
 
 // deviceCode asks for a code as the Azure CLI does.
@@ -295,10 +291,9 @@ func TestRoleAssignmentsAndPermissionsForUsers(t *testing.T) {
 	admin := adminToken(t, s, "https://management.azure.com/.default")
 	scope := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/rg-prod"
 	put := func(ptype string) (int, map[string]any) {
-		resp, m, _ := netRawBody(t, s, admin, http.MethodPut, scope+"/providers/Microsoft.Authorization/roleAssignments/"+uuid.NewString()+"?api-version=2022-04-01",
+		return graphRaw(t, s, admin, http.MethodPut, scope+"/providers/Microsoft.Authorization/roleAssignments/"+uuid.NewString()+"?api-version=2022-04-01",
 			map[string]any{"properties": map[string]any{"roleDefinitionId": "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID,
 				"principalId": sandbox.NetworkUserObjectID, "principalType": ptype}})
-		return resp, m
 	}
 	if status, m := put("ServicePrincipal"); status != 400 || !strings.Contains(strings.ToLower(jsonString(m)), "unmatchedprincipaltype") {
 		t.Errorf("principalType ServicePrincipal for a user: %d %v", status, m)
@@ -324,15 +319,6 @@ func TestRoleAssignmentsAndPermissionsForUsers(t *testing.T) {
 }
 
 func jsonString(v any) string { b, _ := json.Marshal(v); return string(b) }
-
-// netRawBody is netRaw with a JSON body.
-func netRawBody(t testing.TB, s *sandbox.Server, token, method, path string, body any) (int, map[string]any, error) {
-	t.Helper()
-	resp, b := send(t, s, rawRequest{method: method, path: path, auth: bearer(token), body: jsonBody(t, body), contentType: "application/json"})
-	var out map[string]any
-	err := json.Unmarshal(b, &out)
-	return resp.StatusCode, out, err
-}
 
 // TestGraphUsers reads users by object id and by UPN, lists and filters
 // them, in the caller's tenant only.
