@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/aiven/go-client-codegen/handler/vpc"
@@ -334,7 +333,6 @@ func TestAivenFullPathAzure(t *testing.T) {
 		return peerings
 	}
 	peerings := signIn()
-	poll := &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}
 	peerBack := func(toNetworkID string) {
 		t.Helper()
 		// Aiven's network is Updating while its own side provisions.
@@ -377,11 +375,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 	assertStates(t, states, "PENDING_PEER", "ACTIVE")
 
 	// The user deletes their side; Aiven notices.
-	del, err := peerings.BeginDelete(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", nil)
-	if err != nil {
-		t.Fatalf("delete the user's peering: %v", err)
-	}
-	if _, err := del.PollUntilDone(ctx(t), poll); err != nil {
+	if err := netUnpeer(ctx(t), netClients{peerings: peerings}, "rg-app", "app-vnet", "to-aiven-tsdb-staging"); err != nil {
 		t.Fatalf("delete the user's peering: %v", err)
 	}
 	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, "ACTIVE", "DELETED_BY_PEER")

@@ -47,6 +47,16 @@ func netPeer(ctx context.Context, c netClients, rg, vnet, name string, body armn
 	return resp.VirtualNetworkPeering, err
 }
 
+// netPutVNet creates or updates a virtual network and waits for its operation.
+func netPutVNet(ctx context.Context, c netClients, rg, name string, body armnetwork.VirtualNetwork) (armnetwork.VirtualNetwork, error) {
+	p, err := c.vnets.BeginCreateOrUpdate(ctx, rg, name, body, nil)
+	if err != nil {
+		return armnetwork.VirtualNetwork{}, err
+	}
+	resp, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
+	return resp.VirtualNetwork, err
+}
+
 // netPeerOnceProvisioned is netPeer towards a remote network that is still
 // being written (arm_busy.go): the PUT meets ReferencedResourceNotProvisioned
 // until it is, and is sent again, as a client does.
