@@ -350,23 +350,11 @@ func TestAivenFullPathAzure(t *testing.T) {
 	}
 	k := azureKey("rg-app", "app-vnet")
 	in := azureIn("rg-app", "app-vnet", app.AppID)
-	pendingPeer := func(from string) string {
-		t.Helper()
-		states, pc := waitStates(t, c, "tsdb-staging", stagingVPCID, k, from, "PENDING_PEER", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "ERROR")
-		assertStates(t, states, "APPROVED", "PENDING_PEER")
-		toTenant, _ := pc.StateInfo["to-tenant-id"].(string)
-		toNetwork, _ := pc.StateInfo["to-network-id"].(string)
-		if toTenant != sandbox.AivenTenantID || !strings.HasPrefix(toNetwork, "/subscriptions/"+sandbox.AivenSubscriptionID+"/") {
-			t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
-		}
-		return toNetwork
-	}
-
 	out, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in)
 	if err != nil {
 		t.Fatalf("VpcPeeringConnectionCreate: %v", err)
 	}
-	toNetwork := pendingPeer(string(out.State))
+	toNetwork := waitPendingPeer(t, c, "tsdb-staging", stagingVPCID, k, string(out.State), sandbox.AivenTenantID, sandbox.AivenSubscriptionID)
 	peerBack(toNetwork)
 	if st := userPeeringState(); st != armnetwork.VirtualNetworkPeeringStateConnected {
 		t.Fatalf("user's peering is %s, want Connected", st)
@@ -396,7 +384,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-create: %v", err)
 	}
-	toNetwork = pendingPeer(string(out.State))
+	toNetwork = waitPendingPeer(t, c, "tsdb-staging", stagingVPCID, k, string(out.State), sandbox.AivenTenantID, sandbox.AivenSubscriptionID)
 	// At DELETED Aiven removed the app's principal in its tenant and made a
 	// new one: the tokens the app holds for Aiven's tenant name the old
 	// one, so it signs in again.

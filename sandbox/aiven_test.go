@@ -96,6 +96,21 @@ func waitStates(t *testing.T, c aiven.Client, project, vpcID string, k peeringKe
 	}
 }
 
+// waitPendingPeer waits for a connection just made (APPROVED) to go
+// PENDING_PEER, its state_info naming tenant and a network of subscription
+// to peer with, and returns that network's id.
+func waitPendingPeer(t *testing.T, c aiven.Client, project, vpcID string, k peeringKey, from, tenant, subscription string) string {
+	t.Helper()
+	states, pc := waitStates(t, c, project, vpcID, k, from, "PENDING_PEER", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "ERROR")
+	assertStates(t, states, "APPROVED", "PENDING_PEER")
+	toTenant, _ := pc.StateInfo["to-tenant-id"].(string)
+	toNetwork, _ := pc.StateInfo["to-network-id"].(string)
+	if toTenant != tenant || !strings.HasPrefix(toNetwork, "/subscriptions/"+subscription+"/") {
+		t.Fatalf("PENDING_PEER state_info = %v, want tenant %s and a network of subscription %s", pc.StateInfo, tenant, subscription)
+	}
+	return toNetwork
+}
+
 func assertStates(t *testing.T, got []string, want ...string) {
 	t.Helper()
 	if !slices.Equal(got, want) {
