@@ -7,7 +7,6 @@ package sandbox_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -279,17 +278,8 @@ func TestAivenBadToken(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body := rawAiven(t, s, http.MethodGet, "/v1/project", tt.header)
-			var e struct {
-				Message string `json:"message"`
-				Errors  []struct {
-					Status  int    `json:"status"`
-					Message string `json:"message"`
-				} `json:"errors"`
-			}
-			if err := json.Unmarshal(body, &e); err != nil {
-				t.Fatalf("body %s: %v", body, err)
-			}
-			if status != http.StatusForbidden || e.Message != "Invalid token" || len(e.Errors) != 1 || e.Errors[0].Status != 403 {
+			e := decodeAivenBody(t, body)
+			if status != http.StatusForbidden || e.Message != "Invalid token" || e.Errors[0]["status"] != float64(403) {
 				t.Fatalf("status %d body %s", status, body)
 			}
 		})
