@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,27 +23,14 @@ func secretHash(s string) string {
 func withNonAdminUser(t *testing.T) (*sandbox.Server, string) {
 	t.Helper()
 	base := sandboxtest.Start(t, sandbox.Options{})
-	code, state := adminDo(t, base, http.MethodGet, "/_sandbox/state", base.Credentials().AivenToken, "")
-	if code != 200 {
-		t.Fatalf("state: HTTP %d", code)
-	}
 	var world map[string]any
-	if err := json.Unmarshal([]byte(state), &world); err != nil {
-		t.Fatal(err)
-	}
+	sandboxState(t, base, &world)
 	const token = "not-an-admin-token-0123456789"
 	users := world["aiven"].(map[string]any)["users"].(map[string]any)
 	users["dev@example.com"] = map[string]any{"email": "dev@example.com", "real_name": "Dev", "user_id": "u-dev",
 		"token_sha256": secretHash(token), "admin": false, "projects": []string{"tsdb-staging"}}
 	// The admin keeps the base's token, which the world holds the hash of.
-	data, err := json.Marshal(map[string]any{"world": world, "aiven_token": base.Credentials().AivenToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "scenario.json")
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := scenarioFile(t, map[string]any{"world": world, "aiven_token": base.Credentials().AivenToken})
 	return sandboxtest.Start(t, sandbox.Options{Scenario: file}), token
 }
 
@@ -77,19 +62,13 @@ func TestAdminStateAuthorization(t *testing.T) {
 func TestAdminStateHasNoSecrets(t *testing.T) {
 	s := sandboxtest.Start(t, sandbox.Options{})
 	creds := s.Credentials()
-	code, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", creds.AivenToken, "")
-	if code != http.StatusOK {
-		t.Fatalf("HTTP %d: %s", code, body)
-	}
 	var world struct {
 		Tenants map[string]any `json:"tenants"`
 		Aiven   struct {
 			Projects map[string]any `json:"projects"`
 		} `json:"aiven"`
 	}
-	if err := json.Unmarshal([]byte(body), &world); err != nil {
-		t.Fatalf("state is not JSON: %v", err)
-	}
+	body := sandboxState(t, s, &world)
 	if world.Tenants[sandbox.UserTenantID] == nil || world.Aiven.Projects["tsdb-prod"] == nil {
 		t.Errorf("state lacks the user's tenant or project tsdb-prod")
 	}

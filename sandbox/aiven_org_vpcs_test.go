@@ -183,14 +183,7 @@ func TestOrgVPCPermissions(t *testing.T) {
 			if tc.needs == "" {
 				return
 			}
-			var e struct {
-				Message string `json:"message"`
-				Errors  []struct {
-					Message string `json:"message"`
-					Status  int    `json:"status"`
-				} `json:"errors"`
-			}
-			if json.Unmarshal(body, &e) != nil || len(e.Errors) != 1 || e.Errors[0].Status != 403 || !strings.Contains(e.Message, tc.needs) {
+			if e := decodeAivenBody(t, body); e.Errors[0]["status"] != float64(403) || !strings.Contains(e.Message, tc.needs) {
 				t.Errorf("body %s: want Aiven's error shape naming %s", body, tc.needs)
 			}
 		})

@@ -6,20 +6,15 @@ package sandbox_test
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	aiven "github.com/aiven/go-client-codegen"
 	"github.com/aiven/go-client-codegen/handler/vpc"
-	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/sandboxtest"
@@ -288,20 +283,25 @@ func TestAivenAWSLifecycle(t *testing.T) {
 	assertStates(t, states, "DELETING", "DELETED", gone)
 }
 
-// TestAivenFullPathAzure is the whole story through the real clients only:
-// the admin prepares the user's tenant with Graph and Resource Manager,
-// Aiven builds its side, the user's app peers back across tenants, the user
-// deletes their side (DELETED_BY_PEER), the connection is deleted and
-// requested again, and finally Aiven deletes it.
-func TestAivenFullPathAzure(t *testing.T) {
-	timing := sandbox.Timing{
+// peeringStoryTiming are the delays of a whole peering's story, told at
+// speed 100: each step takes a few simulated seconds.
+func peeringStoryTiming() *sandbox.Timing {
+	return &sandbox.Timing{
 		PeeringProvisioning: sandbox.Duration(time.Second),
 		AivenApproval:       sandbox.Duration(2 * time.Second),
 		AivenActivation:     sandbox.Duration(5 * time.Second),
 		AivenDeletion:       sandbox.Duration(2 * time.Second),
 		AivenPeerLoss:       sandbox.Duration(3 * time.Second),
 	}
-	s := sandboxtest.Start(t, sandbox.Options{Speed: 100, Timing: &timing})
+}
+
+// TestAivenFullPathAzure is the whole story through the real clients only:
+// the admin prepares the user's tenant with Graph and Resource Manager,
+// Aiven builds its side, the user's app peers back across tenants, the user
+// deletes their side (DELETED_BY_PEER), the connection is deleted and
+// requested again, and finally Aiven deletes it.
+func TestAivenFullPathAzure(t *testing.T) {
+	s := sandboxtest.Start(t, sandbox.Options{Speed: 100, Timing: peeringStoryTiming()})
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
@@ -310,18 +310,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 
 	// The user's peering app: multi-tenant, with a secret and a principal
 	// that may manage peerings of app-vnet.
-	app, err := g.CreateApplication(ctx(t), "tsdb-staging-peering", "AzureADMultipleOrgs", nil)
-	if err != nil {
-		t.Fatalf("CreateApplication: %v", err)
-	}
-	_, secret, err := g.AddPassword(ctx(t), app.ID, "azpeer", time.Time{})
-	if err != nil {
-		t.Fatalf("AddPassword: %v", err)
-	}
-	appSP, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
-	if err != nil {
-		t.Fatalf("CreateServicePrincipal: %v", err)
-	}
+	app, appSP, secret := newAppWithPrincipal(t, s, g, "tsdb-staging-peering", "AzureADMultipleOrgs")
 	aivenSP, err := g.FindServicePrincipalByAppID(ctx(t), sandbox.AivenDefaultAppID)
 	if err != nil || aivenSP == nil {
 		t.Fatalf("Aiven's service principal in the user's tenant: %v, %v", aivenSP, err)
@@ -329,41 +318,14 @@ func TestAivenFullPathAzure(t *testing.T) {
 
 	// A custom role with peer/action for Aiven's principal, and Network
 	// Contributor for the app, both on app-vnet.
-	defs, err := armauthorization.NewRoleDefinitionsClient(admin, armOptions(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	roleGUID := uuid.NewString()
-	rd, err := defs.CreateOrUpdate(ctx(t), "/subscriptions/"+sub, roleGUID, armauthorization.RoleDefinition{
-		Properties: &armauthorization.RoleDefinitionProperties{
-			RoleName:         ptr("aiven-peer-tsdb-staging"),
-			Description:      ptr("Lets Aiven peer with app-vnet"),
-			RoleType:         ptr("CustomRole"),
-			Permissions:      []*armauthorization.Permission{{Actions: []*string{ptr("Microsoft.Network/virtualNetworks/peer/action")}}},
-			AssignableScopes: []*string{ptr("/subscriptions/" + sub)},
-		}}, nil)
-	if err != nil {
-		t.Fatalf("create role definition: %v", err)
-	}
-	assignments, err := armauthorization.NewRoleAssignmentsClient(sub, admin, armOptions(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []struct{ role, principal string }{
-		{*rd.ID, aivenSP.ID},
-		{"/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", appSP.ID},
-	} {
-		if _, err := assignments.Create(ctx(t), appVNetID, uuid.NewString(), armauthorization.RoleAssignmentCreateParameters{
-			Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: ptr(a.role), PrincipalID: ptr(a.principal),
-				PrincipalType: ptr(armauthorization.PrincipalTypeServicePrincipal)}}, nil); err != nil {
-			t.Fatalf("assign %s to %s: %v", a.role, a.principal, err)
-		}
-	}
+	defs, assignments := rbacClients(t, s, admin)
+	rbacGrant(t, assignments, appVNetID, rbacPeerRole(t, defs, "aiven-peer-tsdb-staging", "Lets Aiven peer with app-vnet"), aivenSP.ID)
+	rbacGrant(t, assignments, appVNetID, netNetworkContributor, appSP)
 
 	// The app signs in to its own tenant and, for the remote side, to Aiven's.
 	signIn := func() *armnetwork.VirtualNetworkPeeringsClient {
 		t.Helper()
-		appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret.Reveal(), sandbox.AivenTenantID)
+		appCred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret, sandbox.AivenTenantID)
 		peerings, err := armnetwork.NewVirtualNetworkPeeringsClient(sub, appCred, armOptions(s, sandbox.AivenTenantID))
 		if err != nil {
 			t.Fatal(err)
@@ -371,29 +333,10 @@ func TestAivenFullPathAzure(t *testing.T) {
 		return peerings
 	}
 	peerings := signIn()
-	poll := &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}
 	peerBack := func(toNetworkID string) {
 		t.Helper()
-		var p *runtime.Poller[armnetwork.VirtualNetworkPeeringsClientCreateOrUpdateResponse]
-		var err error
-		// Aiven's network is Updating while its own side provisions
-		// (arm_busy.go): a client retries ReferencedResourceNotProvisioned.
-		for range 100 {
-			p, err = peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", armnetwork.VirtualNetworkPeering{
-				Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
-					RemoteVirtualNetwork:      &armnetwork.SubResource{ID: ptr(toNetworkID)},
-					AllowVirtualNetworkAccess: ptr(true),
-				}}, nil)
-			var re *azcore.ResponseError
-			if !errors.As(err, &re) || re.ErrorCode != "ReferencedResourceNotProvisioned" {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		if err != nil {
-			t.Fatalf("create the user's peering: %v", err)
-		}
-		if _, err := p.PollUntilDone(ctx(t), poll); err != nil {
+		// Aiven's network is Updating while its own side provisions.
+		if _, err := netPeerOnceProvisioned(ctx(t), netClients{peerings: peerings}, "rg-app", "app-vnet", "to-aiven-tsdb-staging", netPeeringBody(toNetworkID)); err != nil {
 			t.Fatalf("create the user's peering: %v", err)
 		}
 	}
@@ -407,23 +350,11 @@ func TestAivenFullPathAzure(t *testing.T) {
 	}
 	k := azureKey("rg-app", "app-vnet")
 	in := azureIn("rg-app", "app-vnet", app.AppID)
-	pendingPeer := func(from string) string {
-		t.Helper()
-		states, pc := waitStates(t, c, "tsdb-staging", stagingVPCID, k, from, "PENDING_PEER", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "ERROR")
-		assertStates(t, states, "APPROVED", "PENDING_PEER")
-		toTenant, _ := pc.StateInfo["to-tenant-id"].(string)
-		toNetwork, _ := pc.StateInfo["to-network-id"].(string)
-		if toTenant != sandbox.AivenTenantID || !strings.HasPrefix(toNetwork, "/subscriptions/"+sandbox.AivenSubscriptionID+"/") {
-			t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
-		}
-		return toNetwork
-	}
-
 	out, err := c.VpcPeeringConnectionCreate(ctx(t), "tsdb-staging", stagingVPCID, in)
 	if err != nil {
 		t.Fatalf("VpcPeeringConnectionCreate: %v", err)
 	}
-	toNetwork := pendingPeer(string(out.State))
+	toNetwork := waitPendingPeer(t, c, "tsdb-staging", stagingVPCID, k, string(out.State), sandbox.AivenTenantID, sandbox.AivenSubscriptionID)
 	peerBack(toNetwork)
 	if st := userPeeringState(); st != armnetwork.VirtualNetworkPeeringStateConnected {
 		t.Fatalf("user's peering is %s, want Connected", st)
@@ -432,11 +363,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 	assertStates(t, states, "PENDING_PEER", "ACTIVE")
 
 	// The user deletes their side; Aiven notices.
-	del, err := peerings.BeginDelete(ctx(t), "rg-app", "app-vnet", "to-aiven-tsdb-staging", nil)
-	if err != nil {
-		t.Fatalf("delete the user's peering: %v", err)
-	}
-	if _, err := del.PollUntilDone(ctx(t), poll); err != nil {
+	if err := netUnpeer(ctx(t), netClients{peerings: peerings}, "rg-app", "app-vnet", "to-aiven-tsdb-staging"); err != nil {
 		t.Fatalf("delete the user's peering: %v", err)
 	}
 	states, _ = waitStates(t, c, "tsdb-staging", stagingVPCID, k, "ACTIVE", "DELETED_BY_PEER")
@@ -457,7 +384,7 @@ func TestAivenFullPathAzure(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-create: %v", err)
 	}
-	toNetwork = pendingPeer(string(out.State))
+	toNetwork = waitPendingPeer(t, c, "tsdb-staging", stagingVPCID, k, string(out.State), sandbox.AivenTenantID, sandbox.AivenSubscriptionID)
 	// At DELETED Aiven removed the app's principal in its tenant and made a
 	// new one: the tokens the app holds for Aiven's tenant name the old
 	// one, so it signs in again.

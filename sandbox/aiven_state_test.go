@@ -23,14 +23,7 @@ const (
 
 func stateTestServer(t *testing.T, speed float64, timing Timing) (*Server, aiven.Client) {
 	t.Helper()
-	s, err := New(Options{Speed: speed, Timing: &timing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := startServer(t, Options{Speed: speed, Timing: &timing})
 	c, err := aiven.NewClient(aiven.TokenOpt(s.Credentials().AivenToken), aiven.HostOpt(s.URL()), aiven.DoerOpt(s.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
@@ -98,6 +91,38 @@ func wantStates(t *testing.T, got []string, want ...string) {
 	}
 }
 
+// The tests follow tsdb-staging's connection to the user's rg-app/app-vnet,
+// made with the user's tsdb-prod peering app.
+
+// grantStagingToApp gives Aiven's principal in the user's tenant the role
+// (by id) on app-vnet, from at on, and returns app-vnet and tsdb-staging's
+// network in Aiven's tenant.
+func grantStagingToApp(world *World, at time.Time, roleID string) (appVNet, aivenVNet *VNet) {
+	appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
+	aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+	sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
+	world.createRoleAssignment(at, UserTenantID, appVNet.ID, "", roleID, sp.ID, "ServicePrincipal", AdminSPObjectID)
+	return appVNet, aivenVNet
+}
+
+// createStagingToApp asks Aiven for the connection.
+func createStagingToApp(t *testing.T, c aiven.Client) *vpc.VpcPeeringConnectionCreateOut {
+	t.Helper()
+	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
+		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
+	out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// pollStagingToApp is pollState for the connection.
+func pollStagingToApp(t *testing.T, c aiven.Client, from string, until ...string) ([]string, *vpc.PeeringConnectionOut) {
+	t.Helper()
+	return pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", from, until...)
+}
+
 // TestAivenStateMachineAzure walks tsdb-staging ↔ rg-app/app-vnet through
 // every Azure path: a propagating grant, the Aiven side, a user side without
 // network access, activation, loss of the user's side, and then the deletion
@@ -108,25 +133,14 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	s, c := stateTestServer(t, 1, Timing{RolePropagation: Duration(time.Hour)})
 	ctx := context.Background()
 	var appVNet, stagingAivenVNet, prodAivenVNet *VNet
-	var aivenSPInUserTenant *ServicePrincipal
 	s.with(func(world *World, now time.Time) {
 		// The test follows the grants of the app's project connections
 		// alone: the organization VPC's, made with the same app, go first.
 		dropOrgConnections(world, now)
-		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
-		stagingAivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
+		appVNet, stagingAivenVNet = grantStagingToApp(world, now, world.roleByName(UserTenantID, "aiven-vnet-peer").ID)
 		prodAivenVNet = world.vnet(world.project("tsdb-prod").vpc(stateTestProdVPC).AzureVNetID)
-		aivenSPInUserTenant = world.spByAppID(UserTenantID, AivenDefaultAppID)
-		role := world.roleByName(UserTenantID, "aiven-vnet-peer")
-		world.createRoleAssignment(now, UserTenantID, appVNet.ID, "", role.ID, aivenSPInUserTenant.ID, "ServicePrincipal", AdminSPObjectID)
 	})
-
-	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
-		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
-	out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := createStagingToApp(t, c)
 
 	// The grant exists but is not effective yet: Aiven keeps trying.
 	for range 3 {
@@ -144,7 +158,7 @@ func TestAivenStateMachineAzure(t *testing.T) {
 		t.Fatalf("with the grant propagating: %s, want APPROVED", state)
 	}
 	s.clock.SetSpeed(1e6) // an hour of simulated time passes in milliseconds
-	states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	states, pc := pollStagingToApp(t, c, string(out.State), StatePendingPeer)
 	wantStates(t, states, StateApproved, StatePendingPeer)
 	if pc.StateInfo["to-tenant-id"] != AivenTenantID || pc.StateInfo["to-network-id"] != stagingAivenVNet.ID {
 		t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
@@ -166,20 +180,20 @@ func TestAivenStateMachineAzure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StatePendingPeer)
+	_, pc = pollStagingToApp(t, c, StatePendingPeer, StatePendingPeer)
 	if msg, _ := pc.StateInfo["message"].(string); !strings.Contains(msg, "allowVirtualNetworkAccess") || pc.StateInfo["to-network-id"] == nil {
 		t.Fatalf("PENDING_PEER without network access: state_info %v", pc.StateInfo)
 	}
 	s.with(func(world *World, now time.Time) {
 		world.putPeering(now, appVNet, "to-aiven", stagingAivenVNet.ID, true)
 	})
-	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+	states, _ = pollStagingToApp(t, c, StatePendingPeer, StateActive)
 	wantStates(t, states, StatePendingPeer, StateActive)
 
 	// The user deletes their side: Aiven notices and removes its peering,
 	// but keeps what it gave the app until the connection is deleted.
 	s.with(func(world *World, now time.Time) { world.deletePeering(appVNet, "to-aiven") })
-	states, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
+	states, pc = pollStagingToApp(t, c, StateActive, StateDeletedByPeer)
 	wantStates(t, states, StateActive, StateDeletedByPeer)
 	if pc.StateInfo["type"] != "deleted-by-peer" {
 		t.Errorf("DELETED_BY_PEER state_info = %v", pc.StateInfo)
@@ -220,7 +234,7 @@ func TestAivenStateMachineAzure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(del.State), "(gone)")
+	states, _ = pollStagingToApp(t, c, string(del.State), "(gone)")
 	wantStates(t, states, StateDeleting, StateDeleted, "(gone)")
 	s.with(func(world *World, now time.Time) {
 		if sp := appSPInAiven(world); sp != nil {
@@ -241,35 +255,26 @@ func TestAivenStateMachineAzure(t *testing.T) {
 // before activation ends the connection as DELETED_BY_PEER too.
 func TestAivenPendingPeerLoss(t *testing.T) {
 	s, c := stateTestServer(t, 1, Timing{AivenActivation: Duration(24 * time.Hour)})
-	ctx := context.Background()
 	var appVNet, aivenVNet *VNet
 	s.with(func(world *World, now time.Time) {
 		// The test follows the grants of the app's project connections
 		// alone: the organization VPC's, made with the same app, go first.
 		dropOrgConnections(world, now)
-		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
-		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
-		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
-		world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID), sp.ID, "ServicePrincipal", AdminSPObjectID)
+		appVNet, aivenVNet = grantStagingToApp(world, now.Add(-time.Hour), builtinRoleID(UserSubscriptionID, NetworkContributorRoleGUID))
 	})
-	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
-		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
-	out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	states, _ := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	out := createStagingToApp(t, c)
+	states, _ := pollStagingToApp(t, c, string(out.State), StatePendingPeer)
 	wantStates(t, states, StateApproved, StatePendingPeer)
 	s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
 	// Connected, but activation takes a simulated day: still PENDING_PEER.
-	pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StatePendingPeer)
+	pollStagingToApp(t, c, StatePendingPeer, StatePendingPeer)
 	s.with(func(world *World, now time.Time) {
 		if pc := world.project("tsdb-staging").vpc(stateTestStagingVPC).Peerings[0]; pc.ConnectedAt.IsZero() {
 			t.Error("ConnectedAt not recorded once both sides were Connected")
 		}
 		world.deletePeering(appVNet, "to-aiven")
 	})
-	states, _ = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateDeletedByPeer)
+	states, _ = pollStagingToApp(t, c, StatePendingPeer, StateDeletedByPeer)
 	wantStates(t, states, StatePendingPeer, StateDeletedByPeer)
 }
 
@@ -331,26 +336,17 @@ func TestAivenStateInfoVariants(t *testing.T) {
 
 			var appVNet, aivenVNet *VNet
 			s.with(func(world *World, now time.Time) {
-				appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
-				aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
-				sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
-				role := world.roleByName(UserTenantID, "aiven-vnet-peer")
-				world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", role.ID, sp.ID, "ServicePrincipal", AdminSPObjectID)
+				appVNet, aivenVNet = grantStagingToApp(world, now.Add(-time.Hour), world.roleByName(UserTenantID, "aiven-vnet-peer").ID)
 			})
-			in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
-				PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
-			out, err := c.VpcPeeringConnectionCreate(ctx, "tsdb-staging", stateTestStagingVPC, in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := createStagingToApp(t, c)
 			check("the create answer (APPROVED)", out.StateInfo, want.approved)
-			_, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+			_, pc := pollStagingToApp(t, c, string(out.State), StatePendingPeer)
 			check("PENDING_PEER", pc.StateInfo, want.pending)
 			if pc.StateInfo["to-network-id"] != aivenVNet.ID {
 				t.Errorf("PENDING_PEER state_info = %v, want to-network-id", pc.StateInfo)
 			}
 			s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, true) })
-			_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+			_, pc = pollStagingToApp(t, c, StatePendingPeer, StateActive)
 			check("ACTIVE", pc.StateInfo, want.active)
 			s.with(func(world *World, now time.Time) {
 				world.deletePeering(appVNet, "to-aiven")
@@ -358,7 +354,7 @@ func TestAivenStateInfoVariants(t *testing.T) {
 					t.Error("the world lost the connection's state_info")
 				}
 			})
-			_, pc = pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StateActive, StateDeletedByPeer)
+			_, pc = pollStagingToApp(t, c, StateActive, StateDeletedByPeer)
 			check("DELETED_BY_PEER", pc.StateInfo, want.deletedByPeer)
 			del, err := c.VpcPeeringConnectionWithResourceGroupDelete(ctx, "tsdb-staging", stateTestStagingVPC, UserSubscriptionID, "rg-app", "app-vnet")
 			if err != nil {
@@ -382,21 +378,12 @@ func TestAivenNoVNetAccessVariant(t *testing.T) {
 		// The test follows the grants of the app's project connections
 		// alone: the organization VPC's, made with the same app, go first.
 		dropOrgConnections(world, now)
-		appVNet = world.vnetByNames(UserSubscriptionID, "rg-app", "app-vnet")
-		aivenVNet = world.vnet(world.project("tsdb-staging").vpc(stateTestStagingVPC).AzureVNetID)
-		sp := world.spByAppID(UserTenantID, AivenDefaultAppID)
-		world.createRoleAssignment(now.Add(-time.Hour), UserTenantID, appVNet.ID, "", world.roleByName(UserTenantID, "aiven-vnet-peer").ID,
-			sp.ID, "ServicePrincipal", AdminSPObjectID)
+		appVNet, aivenVNet = grantStagingToApp(world, now.Add(-time.Hour), world.roleByName(UserTenantID, "aiven-vnet-peer").ID)
 	})
-	in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
-		PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
-	out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), StatePendingPeer)
+	out := createStagingToApp(t, c)
+	pollStagingToApp(t, c, string(out.State), StatePendingPeer)
 	s.with(func(world *World, now time.Time) { world.putPeering(now, appVNet, "to-aiven", aivenVNet.ID, false) })
-	states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", StatePendingPeer, StateActive)
+	states, pc := pollStagingToApp(t, c, StatePendingPeer, StateActive)
 	wantStates(t, states, StatePendingPeer, StateActive)
 	if msg, _ := pc.StateInfo["message"].(string); strings.Contains(msg, "allowVirtualNetworkAccess") {
 		t.Errorf("ACTIVE state_info = %v", pc.StateInfo)
@@ -416,13 +403,8 @@ func TestAivenPermissionFailureNoPrincipal(t *testing.T) {
 			s.with(func(world *World, now time.Time) {
 				delete(world.ServicePrincipals, world.spByAppID(UserTenantID, AivenDefaultAppID).ID)
 			})
-			in := &vpc.VpcPeeringConnectionCreateIn{PeerCloudAccount: UserSubscriptionID, PeerVpc: "app-vnet",
-				PeerResourceGroup: ptrTo("rg-app"), PeerAzureAppId: ptrTo(ProdPeeringAppID), PeerAzureTenantId: ptrTo(UserTenantID)}
-			out, err := c.VpcPeeringConnectionCreate(context.Background(), "tsdb-staging", stateTestStagingVPC, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			states, pc := pollState(t, c, "tsdb-staging", stateTestStagingVPC, "rg-app", "app-vnet", string(out.State), want)
+			out := createStagingToApp(t, c)
+			states, pc := pollStagingToApp(t, c, string(out.State), want)
 			wantStates(t, states, StateApproved, want)
 			if msg, _ := pc.StateInfo["message"].(string); !strings.Contains(msg, "AADSTS700016: Application with identifier '"+AivenDefaultAppID+"' was not found in the directory '"+UserTenantID+"'") {
 				t.Errorf("state_info = %v", pc.StateInfo)

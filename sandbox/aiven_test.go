@@ -7,11 +7,8 @@ package sandbox_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -96,6 +93,21 @@ func waitStates(t *testing.T, c aiven.Client, project, vpcID string, k peeringKe
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// waitPendingPeer waits for a connection just made (APPROVED) to go
+// PENDING_PEER, its state_info naming tenant and a network of subscription
+// to peer with, and returns that network's id.
+func waitPendingPeer(t *testing.T, c aiven.Client, project, vpcID string, k peeringKey, from, tenant, subscription string) string {
+	t.Helper()
+	states, pc := waitStates(t, c, project, vpcID, k, from, "PENDING_PEER", "INVALID_SPECIFICATION", "REJECTED_BY_PEER", "ERROR")
+	assertStates(t, states, "APPROVED", "PENDING_PEER")
+	toTenant, _ := pc.StateInfo["to-tenant-id"].(string)
+	toNetwork, _ := pc.StateInfo["to-network-id"].(string)
+	if toTenant != tenant || !strings.HasPrefix(toNetwork, "/subscriptions/"+subscription+"/") {
+		t.Fatalf("PENDING_PEER state_info = %v, want tenant %s and a network of subscription %s", pc.StateInfo, tenant, subscription)
+	}
+	return toNetwork
 }
 
 func assertStates(t *testing.T, got []string, want ...string) {
@@ -266,17 +278,8 @@ func TestAivenBadToken(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body := rawAiven(t, s, http.MethodGet, "/v1/project", tt.header)
-			var e struct {
-				Message string `json:"message"`
-				Errors  []struct {
-					Status  int    `json:"status"`
-					Message string `json:"message"`
-				} `json:"errors"`
-			}
-			if err := json.Unmarshal(body, &e); err != nil {
-				t.Fatalf("body %s: %v", body, err)
-			}
-			if status != http.StatusForbidden || e.Message != "Invalid token" || len(e.Errors) != 1 || e.Errors[0].Status != 403 {
+			e := decodeAivenBody(t, body)
+			if status != http.StatusForbidden || e.Message != "Invalid token" || e.Errors[0]["status"] != float64(403) {
 				t.Fatalf("status %d body %s", status, body)
 			}
 		})
@@ -316,15 +319,7 @@ func TestAivenScenarioFile(t *testing.T) {
 			},
 		},
 	}
-	data, err := json.Marshal(map[string]any{"world": world, "aiven_token": token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "scenario.json")
-	if err := os.WriteFile(file, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := sandboxtest.Start(t, sandbox.Options{Scenario: file})
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: scenarioFile(t, map[string]any{"world": world, "aiven_token": token})})
 	c := aivenClient(t, s, token)
 
 	t.Run("not a member", func(t *testing.T) {

@@ -64,11 +64,7 @@ func growProd(t testing.TB, admin netClients) {
 		t.Fatal(err)
 	}
 	v.Properties.AddressSpace.AddressPrefixes = append(v.Properties.AddressSpace.AddressPrefixes, to.Ptr("10.3.0.0/16"))
-	poller, err := admin.vnets.BeginCreateOrUpdate(c, "rg-prod", "prod-vnet", v.VirtualNetwork, nil)
-	if err != nil {
-		t.Fatalf("PUT prod-vnet: %v", err)
-	}
-	done, err := poller.PollUntilDone(c, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
+	done, err := netPutVNet(c, admin, "rg-prod", "prod-vnet", v.VirtualNetwork)
 	if err != nil || *done.Properties.ProvisioningState != armnetwork.ProvisioningStateSucceeded {
 		t.Fatalf("PUT prod-vnet: %v", err)
 	}
@@ -179,13 +175,9 @@ func TestPeeringPutWithoutSyncKeepsTheOldSpace(t *testing.T) {
 	admin := adminNet(t, s)
 	c := ctx(t)
 	for _, v := range []struct{ name, cidr string }{{"hub", "10.40.0.0/16"}, {"spoke", "10.41.0.0/16"}} {
-		poller, err := admin.vnets.BeginCreateOrUpdate(c, "rg-prod", v.name, armnetwork.VirtualNetwork{Location: to.Ptr("westeurope"),
-			Properties: &armnetwork.VirtualNetworkPropertiesFormat{AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{to.Ptr(v.cidr)}}}}, nil)
-		if err != nil {
+		if _, err := netPutVNet(c, admin, "rg-prod", v.name, armnetwork.VirtualNetwork{Location: to.Ptr("westeurope"),
+			Properties: &armnetwork.VirtualNetworkPropertiesFormat{AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{to.Ptr(v.cidr)}}}}); err != nil {
 			t.Fatalf("create %s: %v", v.name, err)
-		}
-		if _, err := poller.PollUntilDone(c, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}); err != nil {
-			t.Fatal(err)
 		}
 	}
 	hubID, spokeID := sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "hub"), sandbox.VNetID(sandbox.UserSubscriptionID, "rg-prod", "spoke")

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,38 +15,14 @@ import (
 func TestOutsideWriteKeepsNetworksBusy(t *testing.T) {
 	timing := DefaultTiming()
 	timing.PeeringProvisioning = Duration(time.Hour)
-	s, err := New(Options{Speed: 1, Timing: &timing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := startServer(t, Options{Speed: 1, Timing: &timing})
 	appID, legacyID := VNetID(UserSubscriptionID, "rg-app", "app-vnet"), VNetID(UserSubscriptionID, "Rg-Legacy", "Legacy-VNet")
-	world, unlock := s.lock()
-	world.putPeering(s.clock.Now(), world.vnet(appID), "outside", legacyID, true)
-	sp := world.ServicePrincipals[AdminSPObjectID]
-	unlock()
-	tok, err := s.issueToken(UserTenantID, sp, AudienceARM, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s.with(func(world *World, now time.Time) { world.putPeering(now, world.vnet(appID), "outside", legacyID, true) })
+	tok := adminTokenFor(t, s, AudienceARM, time.Hour)
 	put := func() (int, string) {
 		body := `{"properties":{"remoteVirtualNetwork":{"id":"` + appID + `"},"allowVirtualNetworkAccess":true}}`
-		req, _ := http.NewRequest(http.MethodPut, s.URL()+legacyID+"/virtualNetworkPeerings/back?api-version=2025-01-01", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := s.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out struct {
-			Error struct{ Code, Message string }
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out.Error.Code + ": " + out.Error.Message
+		resp, e := callAzure(t, s, http.MethodPut, legacyID+"/virtualNetworkPeerings/back?api-version=2025-01-01", tok, body)
+		return resp.StatusCode, e.Code + ": " + e.Message
 	}
 	if code, msg := put(); code != http.StatusBadRequest || !strings.HasPrefix(msg, "ReferencedResourceNotProvisioned: Cannot proceed with operation because resource "+appID+" used by resource "+legacyID+"/virtualNetworkPeerings/back") {
 		t.Fatalf("while the outside write provisions: %d %s", code, msg)
@@ -57,7 +32,7 @@ func TestOutsideWriteKeepsNetworksBusy(t *testing.T) {
 	if code, msg := put(); code != http.StatusCreated {
 		t.Fatalf("after it: %d %s", code, msg)
 	}
-	world, unlock = s.lock()
+	world, unlock := s.lock()
 	defer unlock()
 	for _, op := range world.Operations {
 		if op.Kind == opBackground {

@@ -7,14 +7,12 @@ package sandbox_test
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	"github.com/aiven/go-client-codegen/handler/vpc"
 
@@ -83,33 +81,6 @@ func TestARMNetCrossTenantLinkedAccess(t *testing.T) {
 	}
 }
 
-// netAivenState polls an Azure connection of a project VPC until its state
-// is one of until, and returns it. The deadline only guards against a hang.
-func netAivenState(t testing.TB, s *sandbox.Server, project, vpcID, vnet string, until ...vpc.VpcPeeringConnectionStateType) vpc.PeeringConnectionOut {
-	t.Helper()
-	ac := aivenClient(t, s, s.Credentials().AivenToken)
-	deadline := time.Now().Add(30 * time.Second)
-	var seen vpc.VpcPeeringConnectionStateType
-	for {
-		out, err := ac.VpcGet(ctx(t), project, vpcID)
-		if err != nil {
-			t.Fatalf("VpcGet: %v", err)
-		}
-		for _, pc := range out.PeeringConnections {
-			if pc.PeerVpc == vnet {
-				seen = pc.State
-				if slices.Contains(until, pc.State) {
-					return pc
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("connection to %s is %q, never reached %v", vnet, seen, until)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // The runbook with a new app: its role on the user's network propagates,
 // Aiven builds its side and grants the app peer/action there, and the
 // app's cross-tenant peering connects both sides.
@@ -119,28 +90,14 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	c := ctx(t)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
-	app, err := g.CreateApplication(c, "azpeer-runbook", "AzureADMultipleOrgs", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appSP, err := g.CreateServicePrincipal(c, app.AppID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, pw, err := g.AddPassword(c, app.ID, "azpeer", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := pw.Reveal()
+	app, appSP, secret := newAppWithPrincipal(t, s, g, "azpeer-runbook", "AzureADMultipleOrgs")
 	aivenSP, err := g.FindServicePrincipalByAppID(c, sandbox.AivenDefaultAppID)
 	if err != nil || aivenSP == nil {
 		t.Fatalf("Aiven's service principal: %+v, %v", aivenSP, err)
 	}
 	_, assigns := rbacClients(t, s, admin)
-	for _, principal := range []string{appSP.ID, aivenSP.ID} {
-		if _, err := rbacAssign(c, assigns, sandboxtest.AppVNetID, netNetworkContributor, principal, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
-			t.Fatal(err)
-		}
+	for _, principal := range []string{appSP, aivenSP.ID} {
+		rbacGrant(t, assigns, sandboxtest.AppVNetID, netNetworkContributor, principal)
 	}
 	ac := aivenClient(t, s, s.Credentials().AivenToken)
 	rg, tenant := "rg-app", sandbox.UserTenantID
@@ -160,14 +117,13 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 		!strings.Contains(msg, "If access was recently granted, please refresh your credentials.") {
 		t.Errorf("message = %q", msg)
 	}
-	if pc := netAivenState(t, s, "tsdb-prod", prodVPCID, "app-vnet", vpc.VpcPeeringConnectionStateTypeApproved); pc.State != vpc.VpcPeeringConnectionStateTypeApproved {
-		t.Fatalf("Aiven connection = %s", pc.State)
-	}
+	k := azureKey("rg-app", "app-vnet")
+	waitStates(t, ac, "tsdb-prod", prodVPCID, k, "", "APPROVED")
 
 	// Ten simulated minutes later (milliseconds at this speed) Aiven has
 	// built its side and says where to peer.
 	s.Clock().SetSpeed(60000)
-	pc := netAivenState(t, s, "tsdb-prod", prodVPCID, "app-vnet", vpc.VpcPeeringConnectionStateTypePendingPeer)
+	_, pc := waitStates(t, ac, "tsdb-prod", prodVPCID, k, "APPROVED", "PENDING_PEER")
 	if pc.StateInfo["to-tenant-id"] != sandbox.AivenTenantID || !strings.EqualFold(pc.StateInfo["to-network-id"].(string), sandboxtest.AivenProdVNetID) {
 		t.Fatalf("PENDING_PEER state_info = %v", pc.StateInfo)
 	}
@@ -196,5 +152,5 @@ func TestARMNetCrossTenantRunbook(t *testing.T) {
 	if prov, state := netState(p); err != nil || prov != "Succeeded" || state != "Connected" {
 		t.Fatalf("cross-tenant peering = %s %s, %v", prov, state, err)
 	}
-	netAivenState(t, s, "tsdb-prod", prodVPCID, "app-vnet", vpc.VpcPeeringConnectionStateTypeActive)
+	waitStates(t, ac, "tsdb-prod", prodVPCID, k, "PENDING_PEER", "ACTIVE")
 }

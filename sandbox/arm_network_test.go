@@ -19,7 +19,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armsubscriptions"
 	"github.com/google/uuid"
@@ -168,9 +167,7 @@ func TestARMNetFilteredList(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, assigns := rbacClients(t, s, adminCredential(t, s))
-	if _, err := rbacAssign(c, assigns, sandboxtest.ProdVNetID, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
-		t.Fatal(err)
-	}
+	rbacGrant(t, assigns, sandboxtest.ProdVNetID, rbacRoleID(rbacReaderGUID), p.ObjectID)
 	n := newNetClients(t, sandbox.UserSubscriptionID, secretCredential(t, s, p.TenantID, p.AppID, p.Secret), armOptions(s))
 	page, err := n.vnets.NewListAllPager(nil).NextPage(c)
 	if err != nil || len(page.Value) != 1 || *page.Value[0].ID != sandboxtest.ProdVNetID {
@@ -291,9 +288,7 @@ func TestARMNetSubscriptionsAndTenants(t *testing.T) {
 	_, err = theirs.Get(c, sandbox.UserSubscriptionID, nil)
 	wantResponseError(t, err, http.StatusForbidden, "AuthorizationFailed")
 	_, assigns := rbacClients(t, s, admin)
-	if _, err := rbacAssign(c, assigns, sandboxtest.ProdVNetID, rbacRoleID(rbacReaderGUID), p.ObjectID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
-		t.Fatal(err)
-	}
+	rbacGrant(t, assigns, sandboxtest.ProdVNetID, rbacRoleID(rbacReaderGUID), p.ObjectID)
 	page, err = theirs.NewListPager(nil).NextPage(c)
 	if err != nil || len(page.Value) != 1 || *page.Value[0].SubscriptionID != sandbox.UserSubscriptionID {
 		t.Errorf("subscriptions with a role on one network = %+v, %v", page.Value, err)

@@ -31,12 +31,17 @@ func rawJSON(t testing.TB, b []byte) map[string]any {
 	return out
 }
 
+// peeringPath is the path of a peering in the user's subscription at the
+// recordings' api-version.
+func peeringPath(rg, vnet, name string) string {
+	return "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/" + rg + "/providers/Microsoft.Network/virtualNetworks/" + vnet +
+		"/virtualNetworkPeerings/" + name + "?api-version=2023-11-01"
+}
+
 // putRawPeering PUTs a peering body as the Azure CLI sends one.
 func putRawPeering(t testing.TB, s *sandbox.Server, token, rg, vnet, name, remote string) (*http.Response, map[string]any) {
 	t.Helper()
-	path := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/" + rg + "/providers/Microsoft.Network/virtualNetworks/" + vnet +
-		"/virtualNetworkPeerings/" + name + "?api-version=2023-11-01"
-	resp, b := send(t, s, rawRequest{method: http.MethodPut, path: path, auth: bearer(token), contentType: "application/json",
+	resp, b := send(t, s, rawRequest{method: http.MethodPut, path: peeringPath(rg, vnet, name), auth: bearer(token), contentType: "application/json",
 		body: jsonBody(t, map[string]any{"name": name, "properties": map[string]any{
 			"allowVirtualNetworkAccess": true, "remoteVirtualNetwork": map[string]any{"id": remote}}})})
 	return resp, rawJSON(t, b)
@@ -57,10 +62,6 @@ func props(doc map[string]any) map[string]any {
 func TestARMPeeringLifecycleAsRecorded(t *testing.T) {
 	s := timedSandbox(t, 1, func(tm *sandbox.Timing) { tm.PeeringProvisioning = sandbox.Duration(time.Hour) })
 	token := adminToken(t, s, armScope)
-	peeringPath := func(rg, vnet, name string) string {
-		return "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/" + rg + "/providers/Microsoft.Network/virtualNetworks/" + vnet +
-			"/virtualNetworkPeerings/" + name + "?api-version=2023-11-01"
-	}
 
 	// The first side: 201, Updating, Initiated, RemoteNotInSync.
 	resp, first := putRawPeering(t, s, token, "rg-app", "app-vnet", "app-to-legacy", sandboxtest.LegacyVNetID)

@@ -7,15 +7,15 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -45,6 +45,31 @@ func netPeer(ctx context.Context, c netClients, rg, vnet, name string, body armn
 	}
 	resp, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
 	return resp.VirtualNetworkPeering, err
+}
+
+// netPutVNet creates or updates a virtual network and waits for its operation.
+func netPutVNet(ctx context.Context, c netClients, rg, name string, body armnetwork.VirtualNetwork) (armnetwork.VirtualNetwork, error) {
+	p, err := c.vnets.BeginCreateOrUpdate(ctx, rg, name, body, nil)
+	if err != nil {
+		return armnetwork.VirtualNetwork{}, err
+	}
+	resp, err := p.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond})
+	return resp.VirtualNetwork, err
+}
+
+// netPeerOnceProvisioned is netPeer towards a remote network that is still
+// being written (arm_busy.go): the PUT meets ReferencedResourceNotProvisioned
+// until it is, and is sent again, as a client does.
+func netPeerOnceProvisioned(ctx context.Context, c netClients, rg, vnet, name string, body armnetwork.VirtualNetworkPeering) (armnetwork.VirtualNetworkPeering, error) {
+	for range 100 {
+		p, err := netPeer(ctx, c, rg, vnet, name, body)
+		var re *azcore.ResponseError
+		if !errors.As(err, &re) || re.ErrorCode != "ReferencedResourceNotProvisioned" {
+			return p, err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return netPeer(ctx, c, rg, vnet, name, body)
 }
 
 // netUnpeer deletes a peering and waits for its operation.
@@ -133,16 +158,8 @@ func netScenario(t testing.TB, opts sandbox.Options, extra ...sandbox.VNet) *san
 		v.Peerings = map[string]*sandbox.VNetPeering{}
 		world.VNets[strings.ToLower(v.ID)] = &v
 	}
-	file, err := json.Marshal(map[string]any{"world": &world, "admin_secret": creds.ClientSecret, "aiven_token": creds.AivenToken,
+	opts.Scenario = scenarioFile(t, map[string]any{"world": &world, "admin_secret": creds.ClientSecret, "aiven_token": creds.AivenToken,
 		"admin_app_id": creds.ClientID, "tenant_id": creds.TenantID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "scenario.json")
-	if err := os.WriteFile(path, file, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts.Scenario = path
 	return sandboxtest.Start(t, opts)
 }
 

@@ -43,6 +43,26 @@ func rbacAssign(ctx context.Context, c *armauthorization.RoleAssignmentsClient, 
 	}, nil)
 }
 
+// rbacGrant assigns a role to a service principal at scope, failing the
+// test on an error.
+func rbacGrant(t testing.TB, c *armauthorization.RoleAssignmentsClient, scope, roleID, principalID string) {
+	t.Helper()
+	if _, err := rbacAssign(ctx(t), c, scope, roleID, principalID, to.Ptr(armauthorization.PrincipalTypeServicePrincipal)); err != nil {
+		t.Fatalf("assign %s to %s at %s: %v", roleID, principalID, scope, err)
+	}
+}
+
+// rbacPeerRole creates a custom role with peer/action alone, assignable in
+// the user's subscription, and returns its id.
+func rbacPeerRole(t testing.TB, defs *armauthorization.RoleDefinitionsClient, name, description string) string {
+	t.Helper()
+	rd, err := defs.CreateOrUpdate(ctx(t), rbacSubScope, uuid.NewString(), rbacCustomRole(name, description, []string{sandbox.ActionPeer}, rbacSubScope), nil)
+	if err != nil {
+		t.Fatalf("create role definition %s: %v", name, err)
+	}
+	return *rd.ID
+}
+
 // rbacCustomRole is a custom role definition body.
 func rbacCustomRole(name, description string, actions []string, scopes ...string) armauthorization.RoleDefinition {
 	return armauthorization.RoleDefinition{Properties: &armauthorization.RoleDefinitionProperties{

@@ -360,12 +360,11 @@ func TestEntraUnknownAppNamesTenantAsSent(t *testing.T) {
 	s := sandboxtest.Start(t, sandbox.Options{})
 	app := uuid.NewString()
 	for _, tenant := range []string{sandbox.UserTenantID, "contoso.onmicrosoft.com", "CONTOSO.onmicrosoft.com"} {
-		resp, b := send(t, s, rawRequest{method: http.MethodPost, path: "/" + tenant + "/oauth2/v2.0/token", contentType: "application/x-www-form-urlencoded",
-			body: strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "client_id": {app}, "client_secret": {"x"},
-				"scope": {graphScope}}.Encode())})
+		status, out := entraDo(t, s, http.MethodPost, "/"+tenant+"/oauth2/v2.0/token", "",
+			url.Values{"grant_type": {"client_credentials"}, "client_id": {app}, "client_secret": {"x"}, "scope": {graphScope}}, [2]string{})
 		want := "AADSTS700016: Application with identifier '" + app + "' was not found in the directory '" + tenant + "'."
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), want) {
-			t.Errorf("%s: %d %s, want %q", tenant, resp.StatusCode, b, want)
+		if desc, _ := out["error_description"].(string); status != http.StatusBadRequest || !strings.Contains(desc, want) {
+			t.Errorf("%s: %d %v, want %q", tenant, status, out, want)
 		}
 	}
 }

@@ -5,7 +5,6 @@ package sandbox_test
 // lambdas, kept in the world.
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,6 +31,48 @@ func graphGet(t testing.TB, s *sandbox.Server, token, path string) map[string]an
 	status, out := graphRaw(t, s, token, http.MethodGet, path, nil)
 	if status != http.StatusOK {
 		t.Fatalf("GET %s: %d %v", path, status, out)
+	}
+	return out
+}
+
+// graphFilter is the path of a Graph list with a $filter.
+func graphFilter(collection, filter string) string {
+	return "/v1.0/" + collection + "?$filter=" + url.QueryEscape(filter)
+}
+
+// graphQuery is a GET of a Graph path and the answer it should get.
+type graphQuery struct {
+	name, path string
+	status     int
+	code       string   // Graph's error code when status is not 200
+	wantIDs    []string // the ids listed in the answer, in any order
+}
+
+// check sends the query and compares the answer: its status; for an error,
+// its code and that it has a message; else the ids of what it lists. It
+// returns the answer.
+func (q graphQuery) check(t *testing.T, s *sandbox.Server, token string) map[string]any {
+	t.Helper()
+	status, out := graphRaw(t, s, token, http.MethodGet, q.path, nil)
+	if status != q.status {
+		t.Fatalf("status %d, want %d: %v", status, q.status, out)
+	}
+	if status != 200 {
+		if e, _ := out["error"].(map[string]any); e["code"] != q.code || e["message"] == "" {
+			t.Errorf("error = %v, want code %s", out, q.code)
+		}
+		return out
+	}
+	vals, _ := out["value"].([]any)
+	var got []string
+	for _, v := range vals {
+		got = append(got, v.(map[string]any)["id"].(string))
+	}
+	slices.Sort(got)
+	want := slices.Clone(q.wantIDs)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("ids %v, want %v", got, want)
 	}
 	return out
 }
@@ -109,7 +150,6 @@ func TestGraphApplicationFreeFormFields(t *testing.T) {
 	}
 
 	// The fields are part of the world, under their Graph names.
-	code, state := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
 	var world struct {
 		Applications map[string]struct {
 			Tags        []string `json:"tags"`
@@ -117,9 +157,7 @@ func TestGraphApplicationFreeFormFields(t *testing.T) {
 			Description *string  `json:"description"`
 		} `json:"applications"`
 	}
-	if err := json.Unmarshal([]byte(state), &world); code != 200 || err != nil {
-		t.Fatalf("state: %d %v", code, err)
-	}
+	sandboxState(t, s, &world)
 	if a := world.Applications[id]; !slices.Equal(a.Tags, []string{"azpeer"}) || a.Description == nil || *a.Description != "new" || a.Notes == nil {
 		t.Errorf("application in /_sandbox/state = %+v", a)
 	}
@@ -248,15 +286,8 @@ func TestGraphTagFilters(t *testing.T) {
 	oneSP := graphCreate(t, s, token, "servicePrincipals", map[string]any{"appId": oneAppID})["id"].(string)
 	plainSP := graphCreate(t, s, token, "servicePrincipals", map[string]any{"appId": plainAppID, "tags": []string{"azpeer"}})["id"].(string)
 
-	q := func(collection, filter string) string {
-		return "/v1.0/" + collection + "?$filter=" + url.QueryEscape(filter)
-	}
-	for _, tc := range []struct {
-		name, path string
-		status     int
-		code       string
-		wantIDs    []string
-	}{
+	q := graphFilter
+	for _, tc := range []graphQuery{
 		{"any eq", q("applications", "tags/any(t:t eq 'azpeer')"), 200, "", []string{one, two}},
 		{"any eq ignores case", q("applications", "tags/any(t:t eq 'AZPEER:RUN=2')"), 200, "", []string{two}},
 		{"displayName and any", q("applications", "displayName eq 'one' and tags/any(t:t eq 'azpeer')"), 200, "", []string{one}},
@@ -272,25 +303,7 @@ func TestGraphTagFilters(t *testing.T) {
 		{"unclosed lambda", q("applications", "tags/any(t:t eq 'a'"), 400, "BadRequest", nil},
 		{"lambda on a property the resource lacks", q("applications", "colours/any(c:c eq 'blue')"), 400, "Request_UnsupportedQuery", nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, out := graphRaw(t, s, token, http.MethodGet, tc.path, nil)
-			if status != tc.status || (status != 200 && errorCode(out) != tc.code) {
-				t.Fatalf("%d %v, want %d %s", status, out, tc.status, tc.code)
-			}
-			if status != 200 {
-				return
-			}
-			var got []string
-			for _, v := range out["value"].([]any) {
-				got = append(got, v.(map[string]any)["id"].(string))
-			}
-			slices.Sort(got)
-			want := slices.Clone(tc.wantIDs)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Errorf("ids %v, want %v", got, want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t, s, token) })
 	}
 }
 

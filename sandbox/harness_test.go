@@ -14,6 +14,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -241,18 +243,25 @@ func newApp(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audienc
 	return app, secret.Reveal()
 }
 
+// newAppWithPrincipal is newApp with its service principal, and returns
+// the principal's object id too.
+func newAppWithPrincipal(t testing.TB, s *sandbox.Server, g *azure.GraphClient, name, audience string) (app azure.Application, spID, secret string) {
+	t.Helper()
+	app, secret = newApp(t, s, g, name, audience, false)
+	sp, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
+	if err != nil {
+		t.Fatalf("CreateServicePrincipal: %v", err)
+	}
+	return app, sp.ID, secret
+}
+
 // newPrincipal registers a single-tenant app with a secret and creates its
 // service principal, through Graph as the admin, as azpeer does before
 // assigning roles.
 func newPrincipal(t testing.TB, s *sandbox.Server, name string) (appID, spID, secret string) {
 	t.Helper()
-	g := graphClient(t, s, adminCredential(t, s))
-	app, secret := newApp(t, s, g, name, "AzureADMyOrg", false)
-	sp, err := g.CreateServicePrincipal(ctx(t), app.AppID, nil)
-	if err != nil {
-		t.Fatalf("CreateServicePrincipal: %v", err)
-	}
-	return app.AppID, sp.ID, secret
+	app, spID, secret := newAppWithPrincipal(t, s, graphClient(t, s, adminCredential(t, s)), name, "AzureADMyOrg")
+	return app.AppID, spID, secret
 }
 
 // prodAppSecret adds a secret to the scenario's tsdb-prod peering app
@@ -367,6 +376,36 @@ func adminDo(t *testing.T, s *sandbox.Server, method, path, token, body string) 
 	return resp.StatusCode, string(b)
 }
 
+// sandboxState fetches /_sandbox/state as the admin, decodes it into
+// world, and returns it as it came; an answer other than 200 or one not
+// JSON fails the test.
+func sandboxState(t *testing.T, s *sandbox.Server, world any) string {
+	t.Helper()
+	code, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
+	if code != http.StatusOK {
+		t.Fatalf("/_sandbox/state: HTTP %d: %s", code, body)
+	}
+	if err := json.Unmarshal([]byte(body), world); err != nil {
+		t.Fatalf("/_sandbox/state is not JSON: %v", err)
+	}
+	return body
+}
+
+// scenarioFile writes a scenario file as a user would, from its top-level
+// fields (world, aiven_token, ...), and returns its path.
+func scenarioFile(t testing.TB, fields map[string]any) string {
+	t.Helper()
+	data, err := json.Marshal(fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "scenario.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // rawAiven makes an Aiven request codegen has no method for.
 func rawAiven(t *testing.T, s *sandbox.Server, method, path, auth string) (int, []byte) {
 	t.Helper()
@@ -374,7 +413,8 @@ func rawAiven(t *testing.T, s *sandbox.Server, method, path, auth string) (int, 
 	return resp.StatusCode, b
 }
 
-// graphRaw sends a request to Graph with a bearer token ("" for none).
+// graphRaw sends a JSON request with a bearer token ("" for none) to Graph
+// (or to Resource Manager, where the same will do) and decodes the answer.
 func graphRaw(t testing.TB, s *sandbox.Server, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	resp, b := send(t, s, rawRequest{method: method, path: path, auth: bearer(token), body: jsonBody(t, body), contentType: "application/json"})

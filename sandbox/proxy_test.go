@@ -116,30 +116,23 @@ func TestProxyRoutesRealHostNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequestWithContext(ctx(t), http.MethodGet, tt.url, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rq := rawRequest{method: http.MethodGet, base: tt.url, client: c}
 			if tt.token != "" {
-				req.Header.Set("Authorization", "aivenv1 "+tt.token)
+				rq.auth = "aivenv1 " + tt.token
 			}
-			resp, err := c.Do(req)
-			if err != nil {
-				t.Fatalf("GET %s through the proxy: %v", tt.url, err)
-			}
-			defer resp.Body.Close()
+			resp, b := send(t, s, rq)
 			if resp.StatusCode != tt.status {
-				body, _ := io.ReadAll(resp.Body)
-				t.Fatalf("GET %s: HTTP %d, want %d: %s", tt.url, resp.StatusCode, tt.status, body)
+				t.Fatalf("GET %s: HTTP %d, want %d: %s", tt.url, resp.StatusCode, tt.status, b)
 			}
-			if resp.TLS == nil || resp.TLS.PeerCertificates[0].VerifyHostname(req.URL.Hostname()) != nil {
-				t.Errorf("the tunnel's certificate is not for %s", req.URL.Hostname())
+			host := resp.Request.URL.Hostname()
+			if resp.TLS == nil || resp.TLS.PeerCertificates[0].VerifyHostname(host) != nil {
+				t.Errorf("the tunnel's certificate is not for %s", host)
 			}
 			if resp.ProtoMajor != 1 || resp.ProtoMinor != 1 {
 				t.Errorf("protocol %s, want HTTP/1.1 in the tunnel", resp.Proto)
 			}
 			var body map[string]any
-			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			if err := json.Unmarshal(b, &body); err != nil {
 				t.Fatalf("body is not JSON: %v", err)
 			}
 			tt.check(t, body)
@@ -244,14 +237,7 @@ func TestProxyRefuses(t *testing.T) {
 // TestProxyCloseEndsTunnels checks that Close reaches connections inside a
 // CONNECT tunnel, which the proxy's own http.Server no longer tracks.
 func TestProxyCloseEndsTunnels(t *testing.T) {
-	s, err := sandbox.New(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := sandboxtest.Start(t, sandbox.Options{})
 	conn, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)

@@ -29,15 +29,12 @@ func delayedDo(t *testing.T, c *http.Client, base, token, method, path string, b
 // stateHasApp reports whether /_sandbox/state holds an application of that name.
 func stateHasApp(t *testing.T, s *sandbox.Server, name string) bool {
 	t.Helper()
-	code, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
 	var world struct {
 		Applications map[string]struct {
 			DisplayName string `json:"display_name"`
 		} `json:"applications"`
 	}
-	if err := json.Unmarshal([]byte(body), &world); code != 200 || err != nil {
-		t.Fatalf("state: %d %v", code, err)
-	}
+	sandboxState(t, s, &world)
 	for _, a := range world.Applications {
 		if a.DisplayName == name {
 			return true

@@ -4,19 +4,12 @@ package sandbox_test
 // peering that works only with MST's app, not Aiven's.
 
 import (
-	"encoding/json"
-	"errors"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v7"
-	"github.com/google/uuid"
 
 	"github.com/azpeer/azpeer/sandbox"
 	"github.com/azpeer/azpeer/sandboxtest"
@@ -70,51 +63,24 @@ func TestMSTScenarioLists(t *testing.T) {
 // subscription, the user's app peers back across tenants, and it goes
 // ACTIVE. Deleting it removes what MST gave the app, in MST's tenant only.
 func TestMSTPeering(t *testing.T) {
-	timing := sandbox.Timing{
-		PeeringProvisioning: sandbox.Duration(time.Second),
-		AivenApproval:       sandbox.Duration(2 * time.Second),
-		AivenActivation:     sandbox.Duration(5 * time.Second),
-		AivenDeletion:       sandbox.Duration(2 * time.Second),
-		AivenPeerLoss:       sandbox.Duration(3 * time.Second),
-	}
-	s := sandboxtest.Start(t, sandbox.Options{Scenario: "mst", Speed: 100, Timing: &timing})
+	s := sandboxtest.Start(t, sandbox.Options{Scenario: "mst", Speed: 100, Timing: peeringStoryTiming()})
 	c := aivenClient(t, s, s.Credentials().AivenToken)
 	admin := adminCredential(t, s)
 	g := graphClient(t, s, admin)
 	sub := sandbox.UserSubscriptionID
 	project, vpcID := sandbox.MSTProject, sandbox.MSTAzureVPCID
 
-	app, secret := newApp(t, s, g, "mst-peering", "AzureADMultipleOrgs", true)
-	appSP, err := g.FindServicePrincipalByAppID(ctx(t), app.AppID)
-	if err != nil || appSP == nil {
-		t.Fatalf("the app's principal: %v %v", appSP, err)
-	}
+	app, appSP, secret := newAppWithPrincipal(t, s, g, "mst-peering", "AzureADMultipleOrgs")
 	defs, assignments := rbacClients(t, s, admin)
-	rd, err := defs.CreateOrUpdate(ctx(t), "/subscriptions/"+sub, uuid.NewString(), armauthorization.RoleDefinition{
-		Properties: &armauthorization.RoleDefinitionProperties{
-			RoleName: ptr("peer-only"), RoleType: ptr("CustomRole"),
-			Permissions:      []*armauthorization.Permission{{Actions: []*string{ptr("Microsoft.Network/virtualNetworks/peer/action")}}},
-			AssignableScopes: []*string{ptr("/subscriptions/" + sub)},
-		}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assign := func(role, principal string) {
-		t.Helper()
-		if _, err := assignments.Create(ctx(t), sandboxtest.AppVNetID, uuid.NewString(), armauthorization.RoleAssignmentCreateParameters{
-			Properties: &armauthorization.RoleAssignmentProperties{RoleDefinitionID: ptr(role), PrincipalID: ptr(principal),
-				PrincipalType: ptr(armauthorization.PrincipalTypeServicePrincipal)}}, nil); err != nil {
-			t.Fatalf("assign %s to %s: %v", role, principal, err)
-		}
-	}
-	assign("/subscriptions/"+sub+"/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7", appSP.ID)
+	peerOnly := rbacPeerRole(t, defs, "peer-only", "")
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, netNetworkContributor, appSP)
 
 	// Aiven's app, granted as Aiven's docs say: not MST's, so refused.
 	aivenSP, err := g.CreateServicePrincipal(ctx(t), sandbox.AivenDefaultAppID, nil)
 	if err != nil {
 		t.Fatalf("Aiven's principal: %v", err)
 	}
-	assign(*rd.ID, aivenSP.ID)
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, peerOnly, aivenSP.ID)
 	k := azureKey("rg-app", "app-vnet")
 	in := azureIn("rg-app", "app-vnet", app.AppID)
 	out, err := c.VpcPeeringConnectionCreate(ctx(t), project, vpcID, in)
@@ -138,18 +104,12 @@ func TestMSTPeering(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MST's principal: %v", err)
 	}
-	assign(*rd.ID, mstSP.ID)
+	rbacGrant(t, assignments, sandboxtest.AppVNetID, peerOnly, mstSP.ID)
 	out, err = c.VpcPeeringConnectionCreate(ctx(t), project, vpcID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	states, pc = waitStates(t, c, project, vpcID, k, string(out.State), "PENDING_PEER", "REJECTED_BY_PEER", "INVALID_SPECIFICATION")
-	assertStates(t, states, "APPROVED", "PENDING_PEER")
-	toTenant, _ := pc.StateInfo["to-tenant-id"].(string)
-	toNetwork, _ := pc.StateInfo["to-network-id"].(string)
-	if toTenant != sandbox.MSTTenantID || !strings.HasPrefix(toNetwork, "/subscriptions/"+sandbox.MSTSubscriptionID+"/") {
-		t.Fatalf("PENDING_PEER state_info = %v, want MST's tenant and subscription", pc.StateInfo)
-	}
+	toNetwork := waitPendingPeer(t, c, project, vpcID, k, string(out.State), sandbox.MSTTenantID, sandbox.MSTSubscriptionID)
 
 	// The user's app peers back, signed in to its tenant and MST's.
 	cred := secretCredential(t, s, sandbox.UserTenantID, app.AppID, secret, sandbox.MSTTenantID)
@@ -157,23 +117,8 @@ func TestMSTPeering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// MST's side is still being written right after PENDING_PEER: the PUT
-	// meets ReferencedResourceNotProvisioned until it is (arm_busy.go).
-	var p *runtime.Poller[armnetwork.VirtualNetworkPeeringsClientCreateOrUpdateResponse]
-	for range 100 {
-		p, err = peerings.BeginCreateOrUpdate(ctx(t), "rg-app", "app-vnet", "to-mst", armnetwork.VirtualNetworkPeering{
-			Properties: &armnetwork.VirtualNetworkPeeringPropertiesFormat{
-				RemoteVirtualNetwork: &armnetwork.SubResource{ID: ptr(toNetwork)}, AllowVirtualNetworkAccess: ptr(true)}}, nil)
-		var re *azcore.ResponseError
-		if !errors.As(err, &re) || re.ErrorCode != "ReferencedResourceNotProvisioned" {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("the user's peering to MST's VNet: %v", err)
-	}
-	if _, err := p.PollUntilDone(ctx(t), &runtime.PollUntilDoneOptions{Frequency: 10 * time.Millisecond}); err != nil {
+	// MST's side is still being written right after PENDING_PEER.
+	if _, err := netPeerOnceProvisioned(ctx(t), netClients{peerings: peerings}, "rg-app", "app-vnet", "to-mst", netPeeringBody(toNetwork)); err != nil {
 		t.Fatalf("the user's peering to MST's VNet: %v", err)
 	}
 	states, _ = waitStates(t, c, project, vpcID, k, "PENDING_PEER", "ACTIVE")
@@ -199,11 +144,8 @@ func TestMSTPeering(t *testing.T) {
 // /_sandbox/state shows the world.
 func appTenants(t *testing.T, s *sandbox.Server, appID string) []string {
 	t.Helper()
-	status, body := adminDo(t, s, http.MethodGet, "/_sandbox/state", s.Credentials().AivenToken, "")
 	var w sandbox.World
-	if status != http.StatusOK || json.Unmarshal([]byte(body), &w) != nil {
-		t.Fatalf("/_sandbox/state: %d", status)
-	}
+	sandboxState(t, s, &w)
 	var out []string
 	for _, sp := range w.ServicePrincipals {
 		if strings.EqualFold(sp.AppID, appID) {

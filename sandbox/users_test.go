@@ -42,24 +42,6 @@ func personCredential(t testing.TB, s *sandbox.Server, tenant, user string) *azi
 	return cred
 }
 
-// claimsOf decodes a token's payload (the sandbox's own: no need to verify).
-func claimsOf(t testing.TB, tok string) map[string]any {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", tok)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestPeopleSignInWithADeviceCode signs each of the scenario's people in
 // with MSAL Go's device-code flow and checks their tokens' claims (those
 // azure/whoami.go reads), Graph's /me and their directory roles.
@@ -77,7 +59,7 @@ func TestPeopleSignInWithADeviceCode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cred := personCredential(t, s, tc.tenant, tc.user)
-			c := claimsOf(t, tokenOf(t, cred, "https://management.azure.com//.default"))
+			c := jwtClaims(t, tokenOf(t, cred, "https://management.azure.com//.default"))
 			if c["idtyp"] != "user" || c["oid"] != tc.wantOID || c["tid"] != tc.wantTenant || c["scp"] != "user_impersonation" || c["name"] == "" {
 				t.Errorf("ARM token claims %v", c)
 			}
@@ -106,15 +88,11 @@ func TestPeopleSignInWithADeviceCode(t *testing.T) {
 	}
 }
 
-// form posts a form to the sandbox's Entra endpoints and decodes the answer.
+// form posts a form to the sandbox's Entra endpoints, without client
+// authentication, and decodes the answer.
 func form(t testing.TB, s *sandbox.Server, path string, v url.Values) (int, map[string]any) {
 	t.Helper()
-	resp, b := send(t, s, rawRequest{method: http.MethodPost, path: path, body: strings.NewReader(v.Encode()), contentType: "application/x-www-form-urlencoded"})
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("POST %s: not JSON: %s", path, b)
-	}
-	return resp.StatusCode, out
+	return entraDo(t, s, http.MethodPost, path, "", v, [2]string{})
 }
 
 // deviceCode asks for a code as the Azure CLI does.
@@ -188,7 +166,7 @@ func TestDeviceCodePollAnswers(t *testing.T) {
 					t.Errorf("token answer lacks %s: %v", k, body)
 				}
 			}
-			idt := claimsOf(t, body["id_token"].(string))
+			idt := jwtClaims(t, body["id_token"].(string))
 			if idt["aud"] != cli || idt["tid"] != sandbox.UserTenantID || idt["preferred_username"] != sandbox.AdminUserUPN {
 				t.Errorf("id_token %v", idt)
 			}
@@ -207,7 +185,7 @@ func TestDeviceCodePollAnswers(t *testing.T) {
 				return form(t, s, "/"+tenant+"/oauth2/v2.0/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {cli}, "refresh_token": {rt},
 					"scope": {"https://graph.microsoft.com/.default offline_access openid profile"}})
 			}
-			if status, g := refresh(sandbox.UserTenantID); status != 200 || claimsOf(t, g["access_token"].(string))["aud"] != sandbox.AudienceGraph {
+			if status, g := refresh(sandbox.UserTenantID); status != 200 || jwtClaims(t, g["access_token"].(string))["aud"] != sandbox.AudienceGraph {
 				t.Errorf("refresh for Graph: %d %v", status, g)
 			}
 			if status, g := refresh(sandbox.AivenTenantID); status != 400 || g["error_codes"].([]any)[0] != float64(50020) {
@@ -230,7 +208,7 @@ func TestDeviceCodeV1(t *testing.T) {
 	}
 	status, tok := form(t, s, "/"+sandbox.UserTenantID+"/oauth2/token", url.Values{"grant_type": {"device_code"}, "client_id": {sandbox.AzureCLIClientID},
 		"code": {dc["device_code"].(string)}, "resource": {"https://management.core.windows.net/"}})
-	if status != http.StatusOK || tok["resource"] != "https://management.core.windows.net/" || claimsOf(t, tok["access_token"].(string))["oid"] != sandbox.NetworkUserObjectID {
+	if status != http.StatusOK || tok["resource"] != "https://management.core.windows.net/" || jwtClaims(t, tok["access_token"].(string))["oid"] != sandbox.NetworkUserObjectID {
 		t.Fatalf("v1 poll: %d %v", status, tok)
 	}
 }
@@ -275,7 +253,7 @@ func TestDeviceLoginPage(t *testing.T) {
 			}
 		}
 	}
-	if status, body := poll(t, s, sandbox.UserTenantID, sandbox.AzureCLIClientID, device); status != 200 || claimsOf(t, body["access_token"].(string))["oid"] != sandbox.AdminUserObjectID {
+	if status, body := poll(t, s, sandbox.UserTenantID, sandbox.AzureCLIClientID, device); status != 200 || jwtClaims(t, body["access_token"].(string))["oid"] != sandbox.AdminUserObjectID {
 		t.Fatalf("poll after the page: %d %v", status, body)
 	}
 	// Cancel on the page declines the sign-in.
@@ -295,10 +273,9 @@ func TestRoleAssignmentsAndPermissionsForUsers(t *testing.T) {
 	admin := adminToken(t, s, "https://management.azure.com/.default")
 	scope := "/subscriptions/" + sandbox.UserSubscriptionID + "/resourceGroups/rg-prod"
 	put := func(ptype string) (int, map[string]any) {
-		resp, m, _ := netRawBody(t, s, admin, http.MethodPut, scope+"/providers/Microsoft.Authorization/roleAssignments/"+uuid.NewString()+"?api-version=2022-04-01",
+		return graphRaw(t, s, admin, http.MethodPut, scope+"/providers/Microsoft.Authorization/roleAssignments/"+uuid.NewString()+"?api-version=2022-04-01",
 			map[string]any{"properties": map[string]any{"roleDefinitionId": "/subscriptions/" + sandbox.UserSubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + sandbox.NetworkContributorRoleGUID,
 				"principalId": sandbox.NetworkUserObjectID, "principalType": ptype}})
-		return resp, m
 	}
 	if status, m := put("ServicePrincipal"); status != 400 || !strings.Contains(strings.ToLower(jsonString(m)), "unmatchedprincipaltype") {
 		t.Errorf("principalType ServicePrincipal for a user: %d %v", status, m)
@@ -324,15 +301,6 @@ func TestRoleAssignmentsAndPermissionsForUsers(t *testing.T) {
 }
 
 func jsonString(v any) string { b, _ := json.Marshal(v); return string(b) }
-
-// netRawBody is netRaw with a JSON body.
-func netRawBody(t testing.TB, s *sandbox.Server, token, method, path string, body any) (int, map[string]any, error) {
-	t.Helper()
-	resp, b := send(t, s, rawRequest{method: method, path: path, auth: bearer(token), body: jsonBody(t, body), contentType: "application/json"})
-	var out map[string]any
-	err := json.Unmarshal(b, &out)
-	return resp.StatusCode, out, err
-}
 
 // TestGraphUsers reads users by object id and by UPN, lists and filters
 // them, in the caller's tenant only.
@@ -387,7 +355,7 @@ func TestPeopleSurviveARestart(t *testing.T) {
 	if err := second.ApproveDeviceCode(pending, sandbox.AdminUserUPN); err == nil {
 		t.Error("a device code from before the restart was approved")
 	}
-	c := claimsOf(t, tokenOf(t, personCredential(t, second, "", sandbox.NetworkUserUPN), "https://management.azure.com/.default"))
+	c := jwtClaims(t, tokenOf(t, personCredential(t, second, "", sandbox.NetworkUserUPN), "https://management.azure.com/.default"))
 	if c["oid"] != sandbox.NetworkUserObjectID {
 		t.Errorf("after a restart: claims %v", c)
 	}

@@ -7,17 +7,11 @@ import (
 	"testing"
 
 	"github.com/azpeer/azpeer/sandbox"
+	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 func TestVariantsAdminEndpoint(t *testing.T) {
-	s, err := sandbox.New(sandbox.Options{Variants: map[string]string{sandbox.VariantAivenStateInfo: "null-after-active"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := sandboxtest.Start(t, sandbox.Options{Variants: map[string]string{sandbox.VariantAivenStateInfo: "null-after-active"}})
 	if got := s.Variants()[sandbox.VariantAivenStateInfo]; got != "null-after-active" {
 		t.Errorf("Options.Variants: %s", got)
 	}
@@ -25,16 +19,13 @@ func TestVariantsAdminEndpoint(t *testing.T) {
 		t.Errorf("an unset variant is %q, want its first value", got)
 	}
 	do := func(method, body string) (int, map[string]any) {
-		req, _ := http.NewRequest(method, s.URL()+"/_sandbox/variants", strings.NewReader(body))
-		req.Header.Set("Authorization", "aivenv1 "+s.Credentials().AivenToken)
-		resp, err := s.HTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		t.Helper()
+		code, b := adminDo(t, s, method, "/_sandbox/variants", s.Credentials().AivenToken, body)
 		var v map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&v)
-		return resp.StatusCode, v
+		if err := json.Unmarshal([]byte(b), &v); err != nil {
+			t.Fatalf("%s: %d, body is not JSON: %v", method, code, err)
+		}
+		return code, v
 	}
 	if code, v := do(http.MethodPut, `{"aiven-duplicate-create":"existing"}`); code != 200 || v["current"].(map[string]any)["aiven-duplicate-create"] != "existing" {
 		t.Errorf("PUT: %d %v", code, v)
