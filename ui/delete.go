@@ -36,6 +36,8 @@ type deleteState struct {
 	started, ended time.Time
 	events         []peering.Event
 	cancel         context.CancelFunc
+	// job is the running delete's, whose command closes run.
+	job *job
 }
 
 // deletePlanTimeout bounds reading a plan (each call has its own deadline
@@ -194,16 +196,19 @@ func (m *Model) startDelete(key, name string) tea.Cmd {
 	ds.running, ds.done, ds.err, ds.cancel = true, false, nil, cancel
 	ds.started, ds.ended, ds.events = m.clock(), time.Time{}, nil
 	ch := make(chan peering.Event, 256)
-	session, wg, run, plan := m.ctx, m.wg, ds.run, *ds.plan
+	session, j, run, plan := m.ctx, m.jobs.add(), ds.run, *ds.plan
+	ds.job = j
 	sink := func(e peering.Event) {
 		select {
 		case ch <- e:
 		case <-session.Done():
 		}
 	}
-	wg.Add(1)
 	del := func() tea.Msg {
-		defer wg.Done()
+		if !j.start() {
+			return nil // the dashboard closed before this ran (CloseRuns closes the run)
+		}
+		defer j.done()
 		err := run.Delete(ctx, plan, name, peering.TeardownOptions{}, sink)
 		if cerr := run.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close the peering's run: %w", cerr)
@@ -285,11 +290,12 @@ func (m *Model) stopDeletes() {
 }
 
 // closeDeletes closes the runs deletes still hold (quitting while a plan
-// waited for consent). Running deletes close their own.
+// waited for consent, or before a delete's command ran); after jobs.wait.
+// A delete that ran closed its own.
 func (m *Model) closeDeletes() error {
 	var first error
 	for _, ds := range m.deletes {
-		if ds.run != nil && !ds.running {
+		if ds.run != nil && (!ds.running || ds.job == nil || !ds.job.started()) {
 			if err := ds.run.Close(); err != nil && first == nil {
 				first = err
 			}

@@ -22,6 +22,11 @@ import (
 type diagState struct {
 	ref    connRef
 	target peering.Target
+	// fixJob is the running fix's job; handedOver the checklist run the
+	// fix took over, which its command closes (or CloseRuns, when the
+	// command never ran).
+	fixJob     *job
+	handedOver *peering.Run
 
 	// gen tags diagnosis requests: a reply from an overtaken request is
 	// dropped. busy says the newest one is in flight.
@@ -281,16 +286,19 @@ func (m *Model) startFix(key string, f peering.Finding) tea.Cmd {
 	ch := make(chan peering.Event, 256)
 	ds.eventsCh = ch
 
-	session, wg, k := m.ctx, m.wg, ds.fix()
+	session, j, k := m.ctx, m.jobs.add(), ds.fix()
+	ds.fixJob, ds.handedOver = j, closeRun
 	sink := func(e peering.Event) {
 		select {
 		case ch <- e:
 		case <-session.Done():
 		}
 	}
-	wg.Add(1)
 	fix := func() tea.Msg {
-		defer wg.Done()
+		if !j.start() {
+			return nil // the dashboard closed before this ran (CloseRuns closes closeRun)
+		}
+		defer j.done()
 		var err error
 		if closeRun != nil {
 			if cerr := closeRun.Close(); cerr != nil {

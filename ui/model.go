@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -24,7 +23,7 @@ type Model struct {
 	// ctx lives as long as the program; commands use it, quitting cancels it.
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     *sync.WaitGroup
+	jobs   *jobs
 
 	width, height int
 	isDark        bool
@@ -68,7 +67,7 @@ func New(deps Deps, opts Options) *Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
 		deps: deps, opts: opts, keys: opts.keys(),
-		ctx: ctx, cancel: cancel, wg: &sync.WaitGroup{},
+		ctx: ctx, cancel: cancel, jobs: &jobs{},
 		width: 80, height: 24, isDark: true,
 		help:    help.New(),
 		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot)),

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"sync"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -78,7 +77,7 @@ func waitEvent[T any](ctx context.Context, ch <-chan T, msg func(T) tea.Msg) tea
 }
 
 // invoke runs all remaining steps (step == "") or one step.
-func invoke(ctx, session context.Context, wg *sync.WaitGroup, rs *runState, step peering.StepID) tea.Cmd {
+func invoke(ctx, session context.Context, j *job, rs *runState, step peering.StepID) tea.Cmd {
 	run, key, ch := rs.run, rs.key, rs.events
 	sink := func(e peering.Event) {
 		select {
@@ -87,7 +86,10 @@ func invoke(ctx, session context.Context, wg *sync.WaitGroup, rs *runState, step
 		}
 	}
 	return func() tea.Msg {
-		defer wg.Done()
+		if !j.start() {
+			return nil // the dashboard closed before this ran
+		}
+		defer j.done()
 		var err error
 		if step == "" {
 			err = run.RunAll(ctx, sink)
@@ -110,8 +112,7 @@ func (m *Model) startRun(rs *runState, step peering.StepID) tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	rs.running, rs.step, rs.cancel, rs.lastErr = true, step, cancel, nil
-	m.wg.Add(1)
-	return tea.Batch(invoke(ctx, m.ctx, m.wg, rs, step), m.startSpinner(), m.rearm())
+	return tea.Batch(invoke(ctx, m.ctx, m.jobs.add(), rs, step), m.startSpinner(), m.rearm())
 }
 
 // anyRunning reports whether a runbook invocation (or a fix) is in flight.
@@ -140,7 +141,7 @@ func (m *Model) stopRuns() {
 // program ends.
 func (m *Model) CloseRuns() error {
 	m.stopRuns()
-	m.wg.Wait()
+	m.jobs.wait()
 	var first error
 	for _, rs := range m.runs {
 		if err := rs.run.Close(); err != nil && first == nil {
@@ -150,6 +151,14 @@ func (m *Model) CloseRuns() error {
 	m.runs = map[string]*runState{}
 	if err := m.closeDeletes(); err != nil && first == nil {
 		first = err
+	}
+	for _, ds := range m.diags {
+		if ds.handedOver != nil && ds.fixJob != nil && !ds.fixJob.started() {
+			if err := ds.handedOver.Close(); err != nil && first == nil {
+				first = err
+			}
+			ds.handedOver = nil
+		}
 	}
 	return first
 }
