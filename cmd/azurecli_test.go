@@ -94,7 +94,10 @@ func TestAzureCLICredentialHeader(t *testing.T) {
 		}
 		return out.String()
 	}
-	runIn(az, "login", "--service-principal", "-u", c.ClientID, "-p", c.ClientSecret, "--tenant", c.TenantID, "-o", "none")
+	// --password=: a secret may begin with "-", which az would read as a
+	// flag (its own advice: "Use -p=secret if the first character of the
+	// password is '-'").
+	runIn(az, "login", "--service-principal", "-u", c.ClientID, "--password="+c.ClientSecret, "--tenant", c.TenantID, "-o", "none")
 
 	tests := []struct {
 		name string

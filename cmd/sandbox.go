@@ -274,7 +274,7 @@ func envFileContent(s *sandbox.Server, scenario, caFile, envFile string) []byte 
 # other host and never connects out, so use a separate shell for it.
 # export HTTPS_PROXY=%[1]s
 # export NO_PROXY=127.0.0.1,localhost
-#   az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"
+#   az login --service-principal -u "$AZURE_CLIENT_ID" --password="$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID"
 #   az network vnet list --subscription "$AZURE_SUBSCRIPTION_ID" -o table
 # Or sign in as a person (admin@contoso.onmicrosoft.com and others, see
 # README): az login --use-device-code, then open %[3]s/devicelogin,

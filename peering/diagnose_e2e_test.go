@@ -293,10 +293,11 @@ func diagCases(v variantSet) []diagCase {
 			setup: func(t *testing.T, e *env) peering.Target {
 				// The app's role on the VNet goes between sign-in and step 14,
 				// so Azure refuses the peering until the step gives up (after
-				// a second: time for a few refusals even on a loaded machine
-				// running the variant matrix under -race).
+				// two seconds: time for a few refusals even on a loaded machine
+				// running the variant matrix under -race; one second once saw
+				// the deadline end the first attempt before any answer).
 				rb := e.runbook()
-				rb.StepDeadline = time.Second
+				rb.StepDeadline = 2 * time.Second
 				run := runSteps(t, rb, stagingTarget(), peering.StepAppSignIn)
 				defer run.Close()
 				if err := e.Access.DeleteRoleAssignment(ctxFor(t), run.Record().Outputs[peering.OutUserAppAssignment]); err != nil {

@@ -49,7 +49,7 @@ port=${AZPEER_ARM_ENDPOINT##*:}
 unset AZURE_AUTHORITY_HOST AZPEER_ARM_ENDPOINT AZPEER_GRAPH_ENDPOINT
 export HTTPS_PROXY=http://127.0.0.1:$port NO_PROXY=127.0.0.1,localhost
 export AZURE_CONFIG_DIR=$work/az AZURE_CORE_COLLECT_TELEMETRY=no
-az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
+az login --service-principal -u "$AZURE_CLIENT_ID" --password="$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
 az account set --subscription "$AZURE_SUBSCRIPTION_ID"
 
 sp() { "$bin" "$@"; }

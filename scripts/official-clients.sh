@@ -56,7 +56,7 @@ if [ "${AS:-app}" = person ]; then
   az ad signed-in-user show --query userPrincipalName -o tsv
 else
   step "1 az login (admin)"
-  az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
+  az login --service-principal -u "$AZURE_CLIENT_ID" --password="$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
 fi
 az account set --subscription "$sub"
 step "2 az ad app create"
@@ -118,10 +118,10 @@ echo "to-network-id $aiven_vnet"
 step "13 az login as the app, in Aiven's tenant and yours"
 az logout
 for i in $(seq 30); do
-  az login --service-principal -u "$app" -p "$secret" --tenant "$aiven_tenant" --allow-no-subscriptions -o none && break
+  az login --service-principal -u "$app" --password="$secret" --tenant "$aiven_tenant" --allow-no-subscriptions -o none && break
   sleep 1 # the service principal replicates
 done
-az login --service-principal -u "$app" -p "$secret" --tenant "$tenant" -o none
+az login --service-principal -u "$app" --password="$secret" --tenant "$tenant" -o none
 step "14 the Azure peering (az rest PUT, with the auxiliary token for Aiven's tenant)"
 aux=$(az account get-access-token --tenant "$aiven_tenant" --resource https://management.azure.com/ --query accessToken -o tsv)
 body="{\"properties\":{\"remoteVirtualNetwork\":{\"id\":\"$aiven_vnet\"},\"allowVirtualNetworkAccess\":true,\"allowForwardedTraffic\":false,\"allowGatewayTransit\":false,\"useRemoteGateways\":false}}"
