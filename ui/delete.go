@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -247,24 +246,11 @@ func (m *Model) deleteUpdate(msg tea.Msg) tea.Cmd {
 		if ds == nil {
 			return nil
 		}
-		ds.running, ds.run, ds.ended, ds.err = false, nil, m.clock(), msg.err
-		if ds.cancel != nil {
-			ds.cancel()
-			ds.cancel = nil
-		}
-		switch {
-		case msg.err == nil:
-			ds.done = true
-			m.setStatus(fmt.Sprintf("deleted %s in %s", ds.target, elapsed(ds.ended.Sub(ds.started))), false)
-		case errors.Is(msg.err, context.Canceled):
-			m.setStatus("delete stopped; X goes on from where it stopped", false)
-		default:
-			m.setStatus(oneLine(msg.err.Error()), true)
-		}
+		ds.running, ds.run, ds.ended, ds.err, ds.done = false, nil, m.clock(), msg.err, msg.err == nil
+		cmd := m.jobEnded(&ds.cancel, msg.err, fmt.Sprintf("deleted %s in %s", ds.target, elapsed(ds.ended.Sub(ds.started))),
+			"delete stopped; X goes on from where it stopped", "")
 		m.refreshDeleteView(msg.key)
-		if m.aiven != nil && !m.fetching {
-			return m.poll()
-		}
+		return cmd
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -185,24 +184,10 @@ func (m *Model) diagnoseUpdate(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		ds.fixing, ds.fixErr, ds.fixEnded = false, msg.err, m.clock()
-		if ds.cancel != nil {
-			ds.cancel()
-			ds.cancel = nil
-		}
-		switch {
-		case msg.err == nil:
-			m.setStatus("fix for "+ds.finding.ID+" applied; diagnosing again", false)
-		case errors.Is(msg.err, context.Canceled):
-			m.setStatus("fix for "+ds.finding.ID+" stopped", false)
-		default:
-			m.setStatus("fix for "+ds.finding.ID+" failed: "+oneLine(msg.err.Error()), true)
-		}
+		id := ds.finding.ID
 		// The peering changed: diagnose it again, and refresh what other
 		// screens show of it (the inventory, the run record).
-		cmds := []tea.Cmd{m.diagnose(ds)}
-		if m.aiven != nil && !m.fetching {
-			cmds = append(cmds, m.poll())
-		}
+		cmds := []tea.Cmd{m.jobEnded(&ds.cancel, msg.err, "fix for "+id+" applied; diagnosing again", "fix for "+id+" stopped", "fix for "+id+" failed: "), m.diagnose(ds)}
 		if rb := m.deps.Runbook; rb != nil && rb.Store != nil {
 			cmds = append(cmds, fetchRecord(rb.Store, m.nextSeq(), key, ds.target))
 		}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -253,26 +252,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		rs.running, rs.step, rs.lastErr = false, "", msg.err
-		if rs.cancel != nil {
-			rs.cancel()
-			rs.cancel = nil
-		}
 		rs.rec = rs.run.Record()
-		switch {
-		case msg.err == nil:
-			m.setStatus("run finished: "+rs.target.String(), false)
-		case errors.Is(msg.err, context.Canceled):
-			m.setStatus("run stopped; it resumes from its record", false)
-		default:
-			// The first line; a StepError's "what to do" is in the checklist.
-			m.setStatus(oneLine(msg.err.Error()), true)
-		}
+		// A StepError's "what to do" is in the checklist.
+		cmd := m.jobEnded(&rs.cancel, msg.err, "run finished: "+rs.target.String(), "run stopped; it resumes from its record", "")
 		m.refreshRunViews(rs.key)
-		// The peering changed: refresh the inventory now.
-		if m.aiven != nil && !m.fetching {
-			return m, m.poll()
-		}
-		return m, nil
+		return m, cmd
 	case fixEventMsg:
 		return m, m.fixEvent(msg)
 	case connectivityMsg:

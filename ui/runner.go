@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -113,6 +114,29 @@ func (m *Model) startRun(rs *runState, step peering.StepID) tea.Cmd {
 	ctx, cancel := context.WithCancel(m.ctx)
 	rs.running, rs.step, rs.cancel, rs.lastErr = true, step, cancel, nil
 	return tea.Batch(invoke(ctx, m.ctx, m.jobs.add(), rs, step), m.startSpinner(), m.rearm())
+}
+
+// jobEnded says how a job that changed a peering ended — done, stopped
+// (cancelled: it resumes from its record) or failed (failed, then the
+// error's first line) — ends its context, and returns the refresh of the
+// inventory the change calls for.
+func (m *Model) jobEnded(cancel *context.CancelFunc, err error, done, stopped, failed string) tea.Cmd {
+	if *cancel != nil {
+		(*cancel)()
+		*cancel = nil
+	}
+	switch {
+	case err == nil:
+		m.setStatus(done, false)
+	case errors.Is(err, context.Canceled):
+		m.setStatus(stopped, false)
+	default:
+		m.setStatus(failed+oneLine(err.Error()), true)
+	}
+	if m.aiven != nil && !m.fetching {
+		return m.poll()
+	}
+	return nil
 }
 
 // anyRunning reports whether a runbook invocation (or a fix) is in flight.
