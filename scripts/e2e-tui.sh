@@ -3,7 +3,8 @@
 # (on a private socket, so no user session is touched) runs the built
 # binary with --sandbox; keys create the peering tsdb-staging ↔
 # rg-app/app-vnet through the wizard; the script waits until the checklist
-# shows ACTIVE, quits with q and checks the exit status.
+# shows ACTIVE, deletes the peering with X, quits with q and checks the
+# exit status.
 #
 # Usage: scripts/e2e-tui.sh            (builds ./azpeer first)
 #        AZPEER_BIN=/path/to/azpeer scripts/e2e-tui.sh
@@ -108,6 +109,15 @@ wait_for "● Connected"
 screen > "$WORK/screen"
 grep -qF "PENDING_PEER" "$WORK/screen" || fail "the state line did not show PENDING_PEER"
 
+# Delete it again from the checklist: X, the question, y, the progress.
+echo "e2e-tui: deleting the peering" >&2
+keys X
+wait_for "delete peering?"
+wait_for "created by azpeer"
+keys y
+wait_for "deleted in" "$TIMEOUT"
+wait_for "deleted the app azpeer-tsdb-staging-app-vnet"
+
 keys q
 start=$SECONDS
 while [ ! -f "$WORK/exit" ]; do
@@ -116,4 +126,4 @@ while [ ! -f "$WORK/exit" ]; do
 done
 status=$(cat "$WORK/exit")
 [ "$status" = 0 ] || fail "azpeer exited with status $status"
-echo "e2e-tui: OK (peering ACTIVE, clean exit)" >&2
+echo "e2e-tui: OK (peering ACTIVE, deleted, clean exit)" >&2
