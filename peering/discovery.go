@@ -17,9 +17,11 @@ type Existing struct {
 	Azure      *VNetPeering
 	// AivenVNetID is Aiven's side, from state_info or found from the Azure side.
 	AivenVNetID string
-	// AzureGuessed: Aiven named no network, so the Azure peering was found
-	// as the VNet's only peering into another subscription.
-	AzureGuessed bool
+	// AzureGuess says how the Azure peering was found when Aiven named no
+	// network ("" when it did): the VNet's only peering into another
+	// subscription, or the one of several whose remote address space is
+	// the VPC's.
+	AzureGuess string
 	// Apps are azpeer-made apps for this peering (tagged), oldest first.
 	Apps []Application
 	// Unchecked says what could not be read.
@@ -40,8 +42,8 @@ func (e Existing) Lines() []string {
 	}
 	if p := e.Azure; p != nil {
 		line := fmt.Sprintf("Azure peering %s on %s/%s to %s: %s (provisioning %s)", p.Name, e.Target.ResourceGroup, e.Target.VNetName, p.RemoteVNetID, p.PeeringState, p.ProvisioningState)
-		if e.AzureGuessed {
-			line += " — Aiven did not say which network is its side; this is the VNet's only peering into another subscription"
+		if e.AzureGuess != "" {
+			line += " — Aiven did not say which network is its side; " + e.AzureGuess
 		}
 		out = append(out, line)
 	}
@@ -77,7 +79,9 @@ func (rb *Runbook) Discover(ctx context.Context, t Target) Existing {
 		}
 	} else if p := aivenSide(vnet, e.AivenVNetID, t, vpc.CIDR); p != nil {
 		e.Azure = p
-		e.AzureGuessed = e.AivenVNetID == ""
+		if e.AivenVNetID == "" {
+			e.AzureGuess = guessReason(vnet, t, vpc.CIDR)
+		}
 		e.AivenVNetID = p.RemoteVNetID
 	}
 	if f, ok := rb.Directory.(AppTagFinder); ok {
@@ -102,6 +106,27 @@ func AivenSideOf(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeer
 	return aivenSide(v, aivenVNetID, t, vpcCIDR)
 }
 
+// guessReason says why aivenSide took the peering it found without
+// Aiven's VNet id, for the person who confirms it by name.
+func guessReason(v VNet, t Target, vpcCIDR string) string {
+	if n := len(outsidePeerings(v, t)); n > 1 {
+		return fmt.Sprintf("of the VNet's %d peerings into other subscriptions, this is the one whose remote address space is the VPC's %s", n, vpcCIDR)
+	}
+	return "this is the VNet's only peering into another subscription"
+}
+
+// outsidePeerings are the VNet's peerings to networks in other
+// subscriptions (Aiven's VNets live in Aiven's).
+func outsidePeerings(v VNet, t Target) []*VNetPeering {
+	var out []*VNetPeering
+	for i, p := range v.Peerings {
+		if !strings.HasPrefix(strings.ToLower(p.RemoteVNetID), "/subscriptions/"+strings.ToLower(t.SubscriptionID)+"/") {
+			out = append(out, &v.Peerings[i])
+		}
+	}
+	return out
+}
+
 func aivenSide(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeering {
 	for i, p := range v.Peerings {
 		if aivenVNetID != "" && strings.EqualFold(p.RemoteVNetID, aivenVNetID) {
@@ -114,13 +139,11 @@ func aivenSide(v VNet, aivenVNetID string, t Target, vpcCIDR string) *VNetPeerin
 	// Several peerings leave the subscription when the VNet is peered
 	// with more than one Aiven VPC (a project's and an organization's,
 	// say): the one whose remote address space is the VPC's is its.
-	var outside, matching []*VNetPeering
-	for i, p := range v.Peerings {
-		if !strings.HasPrefix(strings.ToLower(p.RemoteVNetID), "/subscriptions/"+strings.ToLower(t.SubscriptionID)+"/") {
-			outside = append(outside, &v.Peerings[i])
-			if vpcCIDR != "" && slices.Contains(p.RemoteAddressPrefixes, vpcCIDR) {
-				matching = append(matching, &v.Peerings[i])
-			}
+	outside := outsidePeerings(v, t)
+	var matching []*VNetPeering
+	for _, p := range outside {
+		if vpcCIDR != "" && slices.Contains(p.RemoteAddressPrefixes, vpcCIDR) {
+			matching = append(matching, p)
 		}
 	}
 	switch {

@@ -105,7 +105,10 @@ func TestDeleteWhatAzpeerDidNotCreate(t *testing.T) {
 		return d.m.overlay.(*deleteNameOverlay)
 	}
 	o := ask()
-	wantShown(t, "question", d.screen(), "azpeer did not create this peering", "Aiven connection ACTIVE", "Azure peering", "Type rg-prod/prod-vnet")
+	// prod-vnet is peered with the project's VPC and the organization's:
+	// the question says which Azure peering it takes for Aiven's, and why.
+	wantShown(t, "question", d.screen(), "azpeer did not create this peering", "Aiven connection ACTIVE", "Azure peering to-aiven-tsdb-prod",
+		"of the VNet's 2 peerings into other", "Type rg-prod/prod-vnet")
 	d.typeText("rg-prod/other-vnet")
 	d.press("enter")
 	if d.m.overlay != o || !strings.Contains(d.screen(), "that is not rg-prod/prod-vnet") {
