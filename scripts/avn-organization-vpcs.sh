@@ -13,17 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 AVN=${AVN:-avn}
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/azpeer" .
-"$work/azpeer" sandbox serve --listen 127.0.0.1:0 --speed 50 --env-file "$work/sandbox.env" >"$work/serve.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do [ -s "$work/sandbox.env" ] && break; sleep 0.1; done
-# shellcheck disable=SC1091
-. "$work/sandbox.env"
-port=${AZPEER_ARM_ENDPOINT##*:}
-unset AIVEN_WEB_URL AZURE_AUTHORITY_HOST AZPEER_ARM_ENDPOINT AZPEER_GRAPH_ENDPOINT
-export HTTPS_PROXY=http://127.0.0.1:$port NO_PROXY=127.0.0.1,localhost
+# shellcheck source=scripts/proxy-sandbox.sh
+. scripts/proxy-sandbox.sh
+AIVEN_THROUGH_PROXY=1 serve_sandbox --speed 50
 avn() { $AVN --auth-token "$AIVEN_TOKEN" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 step() { printf '\n== %s\n' "$*"; }

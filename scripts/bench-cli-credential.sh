@@ -29,25 +29,12 @@ cd "$(dirname "$0")/.."
 N=${N:-7}
 LATENCY=${LATENCY:-0s}
 command -v az >/dev/null || { echo "bench-cli-credential: needs the Azure CLI (apt-get install azure-cli)" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'kill "${serve_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-bin=${AZPEER:-}
-if [ -z "$bin" ]; then
-  go build -o "$work/azpeer" .
-  bin=$work/azpeer
-fi
-
-"$bin" sandbox serve --listen 127.0.0.1:0 --speed 0 --latency "$LATENCY" --env-file "$work/sandbox.env" >"$work/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 100); do [ -s "$work/sandbox.env" ] && break; sleep 0.05; done
-# shellcheck disable=SC1091
-. "$work/sandbox.env"
-port=${AZPEER_ARM_ENDPOINT##*:}
+# shellcheck source=scripts/proxy-sandbox.sh
+. scripts/proxy-sandbox.sh
 # Proxy mode: Microsoft's own host names (the Azure CLI credential is used
 # only with Microsoft's authority). Aiven stays at AIVEN_WEB_URL, the same
 # in both paths.
-unset AZURE_AUTHORITY_HOST AZPEER_ARM_ENDPOINT AZPEER_GRAPH_ENDPOINT
-export HTTPS_PROXY=http://127.0.0.1:$port NO_PROXY=127.0.0.1,localhost
+serve_sandbox --speed 0 --latency "$LATENCY"
 export AZURE_CONFIG_DIR=$work/az AZURE_CORE_COLLECT_TELEMETRY=no
 az login --service-principal -u "$AZURE_CLIENT_ID" --password="$AZURE_CLIENT_SECRET" --tenant "$AZURE_TENANT_ID" -o none
 az account set --subscription "$AZURE_SUBSCRIPTION_ID"
