@@ -13,10 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 AVN=${AVN:-avn}
+command -v "${AVN%% *}" >/dev/null || { echo "$(basename "$0"): needs avn (aiven-client): install it, or set AVN (see above)" >&2; exit 1; }
 # shellcheck source=scripts/proxy-sandbox.sh
 . scripts/proxy-sandbox.sh
 AIVEN_THROUGH_PROXY=1 serve_sandbox --speed 50
-avn() { $AVN --auth-token "$AIVEN_TOKEN" "$@"; }
+avn() { command $AVN --auth-token "$AIVEN_TOKEN" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 step() { printf '\n== %s\n' "$*"; }
 t0=$SECONDS
