@@ -21,7 +21,12 @@ func TestInterpretServiceConnectOutcomes(t *testing.T) {
 		want    string
 		wantNot string
 	}{
-		{ProbeResult{TCP: "ok", TLS: "ok"}, ConnReachable, ConnTLSFailed},
+		{ProbeResult{TCP: "ok", TLS: "ok", Cert: &CertCheck{Verdict: CertVerified}}, ConnReachable, ConnTLSFailed},
+		{ProbeResult{TCP: "ok", TLS: "ok", Cert: &CertCheck{Verdict: CertUntrusted}}, ConnTLSUntrusted, ConnReachable},
+		{ProbeResult{TCP: "ok", TLS: "ok", Cert: &CertCheck{Verdict: CertNameMismatch}}, ConnTLSNameMismatch, ConnReachable},
+		{ProbeResult{TCP: "ok", TLS: "ok", Cert: &CertCheck{Verdict: CertExpired}}, ConnTLSExpired, ConnReachable},
+		{ProbeResult{TCP: "ok", TLS: "ok", Cert: &CertCheck{Verdict: CertUnchecked}}, ConnTLSUnverified, ConnReachable},
+		{ProbeResult{TCP: "ok", TLS: "ok"}, ConnTLSUnverified, ConnReachable},
 		{ProbeResult{TCP: "ok", TLS: "not-postgres", Detail: "began with 'H'"}, ConnNotPostgres, ConnReachable},
 		{ProbeResult{TCP: "ok", TLS: "refused", Detail: "answered 'N'"}, ConnTLSFailed, ConnNotPostgres},
 		{ProbeResult{TCP: "ok", TLS: "failed", Detail: "handshake failure"}, ConnTLSFailed, ConnReachable},
@@ -29,7 +34,11 @@ func TestInterpretServiceConnectOutcomes(t *testing.T) {
 		{ProbeResult{TCP: "timeout"}, ConnNoAnswer, ConnReachable},
 	}
 	for _, tt := range tests {
-		t.Run(tt.connect.TCP+"/"+tt.connect.TLS, func(t *testing.T) {
+		name := tt.connect.TCP + "/" + tt.connect.TLS
+		if tt.connect.Cert != nil {
+			name += "/" + tt.connect.Cert.Verdict
+		}
+		t.Run(name, func(t *testing.T) {
 			probes := []RouteProbe{{Component: sv.Components[0], Addrs: []string{"10.30.0.10"}, Addr: "10.30.0.10", Connect: tt.connect}}
 			var got []string
 			for _, f := range InterpretService(rep, sv, probes).Findings {
