@@ -136,7 +136,7 @@ func writeConnectivity(w io.Writer, rep peering.ConnectivityReport) {
 	case peering.VerdictHealthy:
 		fmt.Fprintln(w, "\n✓ every service is reachable from here")
 	case peering.VerdictUnknown:
-		fmt.Fprintln(w, "\n? no problem seen, but the private routes could not be checked from here: run the commands above from a VM in the VNet")
+		fmt.Fprintln(w, "\n? "+rep.UnknownWhy())
 	default:
 		fmt.Fprintln(w, "\n✗ problems found (above)")
 	}

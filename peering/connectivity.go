@@ -551,6 +551,26 @@ func connVerdict(rep ConnectivityReport) Verdict {
 	return VerdictHealthy
 }
 
+// UnknownWhy says, for an unknown verdict, what could not be checked:
+// the certificates (the project CA unread) or the private routes (the
+// check ran outside the VNet), for the CLI and the dashboard alike.
+func (rep ConnectivityReport) UnknownWhy() string {
+	var routes, certs bool
+	for _, sc := range rep.Services {
+		for _, f := range sc.Findings {
+			routes = routes || f.Kind == ConnOutsideVNet
+			certs = certs || f.Kind == ConnTLSUnverified
+		}
+	}
+	switch {
+	case certs && routes:
+		return "no problem seen, but neither the private routes nor the services' certificates could be checked from here (above)"
+	case certs:
+		return "no problem seen, but the services' certificates could not be verified (above): not counted as reachable"
+	}
+	return "no problem seen, but the private routes could not be checked from here: run the commands above from a VM in the VNet"
+}
+
 // servicesIn lists the services that run in the target's VPC: a project
 // VPC's are its project's; an organization VPC's are those of any of the
 // organization's projects placed in it (project_vpc_id).
