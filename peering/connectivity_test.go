@@ -2,6 +2,7 @@ package peering
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +47,34 @@ func TestInterpretServiceConnectOutcomes(t *testing.T) {
 			}
 			if !slices.Contains(got, tt.want) || slices.Contains(got, tt.wantNot) {
 				t.Errorf("kinds %v, want %s and not %s", got, tt.want, tt.wantNot)
+			}
+		})
+	}
+}
+
+// An unknown verdict names what could not be checked: the private routes
+// (outside the VNet), the certificates (the project CA unread), or both.
+func TestConnectivityUnknownWhy(t *testing.T) {
+	tests := []struct {
+		kinds []string
+		want  string
+	}{
+		{[]string{ConnOutsideVNet}, "private routes could not be checked"},
+		{[]string{ConnTLSUnverified}, "certificates could not be verified"},
+		{[]string{ConnTLSUnverified, ConnOutsideVNet}, "neither the private routes nor the services' certificates"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.kinds, "+"), func(t *testing.T) {
+			var sc ServiceCheck
+			for _, k := range tt.kinds {
+				sc.Findings = append(sc.Findings, ConnFinding{Kind: k, Severity: SeverityInfo})
+			}
+			rep := ConnectivityReport{Services: []ServiceCheck{sc}}
+			if v := connVerdict(rep); v != VerdictUnknown {
+				t.Errorf("verdict %s, want %s", v, VerdictUnknown)
+			}
+			if got := rep.UnknownWhy(); !strings.Contains(got, tt.want) {
+				t.Errorf("%q, want it to say %q", got, tt.want)
 			}
 		})
 	}
