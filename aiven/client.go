@@ -315,6 +315,22 @@ func (c *Client) Services(ctx context.Context, project string) ([]peering.Servic
 	return svcs, nil
 }
 
+var _ peering.ProjectCAReader = (*Client)(nil)
+
+// ProjectCA is the project's CA certificate (PEM), which signs its
+// services' certificates (GET /v1/project/{project}/kms/ca, codegen's
+// ProjectKmsGetCA; avn project ca-get). Aiven's spec lists
+// organization:projects:write as the permission it needs.
+func (c *Client) ProjectCA(ctx context.Context, project string) (string, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	pem, err := c.api.ProjectKmsGetCA(ctx, project)
+	if err != nil {
+		return "", wrap(ctx, fmt.Sprintf("read the CA of project %s (GET /v1/project/%s/kms/ca)", project, project), err)
+	}
+	return pem, nil
+}
+
 // ProjectPermissions lists the token's memberships and permissions on a
 // project, as /v1/me reports them (project_membership and
 // project_memberships); the runbook checks them before deleting both

@@ -27,7 +27,7 @@ type connectivityFlags struct {
 }
 
 func (f *connectivityFlags) register(c *cobra.Command) {
-	c.Flags().BoolVar(&f.on, "connectivity", false, "check the project's services from this machine: DNS, allow-list, TCP and TLS (changes nothing)")
+	c.Flags().BoolVar(&f.on, "connectivity", false, "check the project's services from this machine: DNS, allow-list, TCP, TLS and its certificate against the project CA (changes nothing)")
 	c.Flags().StringVar(&f.dnsServer, "dns-server", "", "with --connectivity: also ask this DNS server (HOST:PORT, e.g. 1.1.1.1:53; with --sandbox, \"sandbox\" is the sandbox's)")
 	c.Flags().StringVar(&f.sandboxHost, "sandbox-host", "internet", "with --connectivity --sandbox: where the check runs, \"internet\" (a laptop) or RESOURCE_GROUP/VNET (a VM in that VNet)")
 	c.Flags().DurationVar(&f.timeout, "connect-timeout", 3*time.Second, "with --connectivity: the deadline of each lookup and connect")
@@ -136,7 +136,7 @@ func writeConnectivity(w io.Writer, rep peering.ConnectivityReport) {
 	case peering.VerdictHealthy:
 		fmt.Fprintln(w, "\n✓ every service is reachable from here")
 	case peering.VerdictUnknown:
-		fmt.Fprintln(w, "\n? no problem seen, but the private routes could not be checked from here: run the commands above from a VM in the VNet")
+		fmt.Fprintln(w, "\n? "+rep.UnknownWhy())
 	default:
 		fmt.Fprintln(w, "\n✗ problems found (above)")
 	}

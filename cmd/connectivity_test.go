@@ -18,9 +18,10 @@ func TestDoctorConnectivity(t *testing.T) {
 		want []string
 	}{
 		{"a VM in the peered VNet", append(prod, "--sandbox-host", "rg-prod/prod-vnet"), 1,
-			[]string{"inside the peered VNet", "pg-prod (pg, RUNNING, in the peered VPC)", "completes a TLS handshake", "(reachable)", "(public-only)"}},
+			[]string{"inside the peered VNet", "pg-prod (pg, RUNNING, in the peered VPC)", "completes a TLS handshake", "certificate for pg-prod-tsdb-prod.a.aivencloud.com that verifies against the project's CA (CN=tsdb-prod Project CA", "(reachable)", "(public-only)"}},
 		{"a laptop", prod, 1,
-			[]string{"outside the peered VNet", "(outside-vnet)", "the usual case on a laptop", "from a VM in the VNet:", "$ openssl s_client -connect pg-prod-tsdb-prod.a.aivencloud.com:13046 -starttls postgres", "$ psql"}},
+			[]string{"outside the peered VNet", "(outside-vnet)", "the usual case on a laptop", "from a VM in the VNet:", "$ openssl s_client -connect pg-prod-tsdb-prod.a.aivencloud.com:13046 -starttls postgres",
+				"$ avn project ca-get --project tsdb-prod --target-filepath ca.pem", "sslmode=verify-full sslrootcert=ca.pem"}},
 		{"a resolver that drops private answers", append(prod, "--sandbox-host", "rg-prod/prod-vnet", "--sandbox-rebinding", "--dns-server", "sandbox"), 1,
 			[]string{"(dns-drops-private-answers)", "DNS rebinding protection", "(reachable)"}},
 		{"an allow-list without the VNet", []string{"doctor", "--connectivity", "--sandbox", "--connect-timeout", "200ms", "--project", "tsdb-staging", "--vpc", stagingVPC, "--vnet", "rg-app/app-vnet"}, 1,

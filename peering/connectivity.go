@@ -51,13 +51,31 @@ type ServiceLister interface {
 	Services(ctx context.Context, project string) ([]Service, error)
 }
 
+// ProjectCAReader reads a project's CA certificate (PEM), which signs
+// its services' certificates (the aiven adapter is one).
+type ProjectCAReader interface {
+	ProjectCA(ctx context.Context, project string) (string, error)
+}
+
 // ConnectivityProbe is the machine a check runs on: its addresses, its
-// resolver, another resolver by address, and a connect with a deadline.
+// resolver, another resolver by address, and a connect with a deadline
+// (for PostgreSQL, pg says what its certificate must be; nil for other
+// ports).
 type ConnectivityProbe interface {
 	LocalAddrs(ctx context.Context) ([]netip.Addr, error)
 	Resolve(ctx context.Context, host string) ([]string, error)
 	ResolveAt(ctx context.Context, server, host string) ([]string, error)
-	Connect(ctx context.Context, addr string, port int, postgres bool) ProbeResult
+	Connect(ctx context.Context, addr string, port int, pg *PostgresTLS) ProbeResult
+}
+
+// PostgresTLS is what a PostgreSQL server's certificate is checked
+// against, as psql's sslmode=verify-full checks it: it must chain to the
+// project's CA and name Host. Without CA (it could not be read), CAError
+// says why, and the certificate is read but not verified.
+type PostgresTLS struct {
+	Host    string
+	CA      []byte
+	CAError string
 }
 
 // ProbeResult is what a connect saw. TCP is "ok", "refused", "timeout" or
@@ -68,8 +86,34 @@ type ProbeResult struct {
 	TCP    string `json:"tcp"`
 	TLS    string `json:"tls,omitempty"`
 	Detail string `json:"detail,omitempty"`
-	// Issuer is the certificate's issuer (not verified).
+	// Issuer is the certificate's issuer's common name (as Cert.Issuer).
 	Issuer string `json:"issuer,omitempty"`
+	// Cert is the certificate a completed handshake presented, and
+	// whether it verified.
+	Cert *CertCheck `json:"certificate,omitempty"`
+}
+
+// What a certificate check concluded (CertCheck.Verdict), stable for
+// scripts.
+const (
+	CertVerified     = "verified"
+	CertUntrusted    = "untrusted"
+	CertNameMismatch = "name-mismatch"
+	CertExpired      = "expired"
+	// CertUnchecked: no CA to check it against ("could not verify").
+	CertUnchecked = "unchecked"
+)
+
+// CertCheck is a server certificate as a check saw it.
+type CertCheck struct {
+	Verdict  string    `json:"verdict"`
+	Subject  string    `json:"subject"`
+	Issuer   string    `json:"issuer"`
+	NotAfter time.Time `json:"not_after"`
+	// Names are the certificate's DNS names.
+	Names []string `json:"names,omitempty"`
+	// Detail is why it did not verify, or why it could not be checked.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Kinds of a connectivity finding, stable for scripts.
@@ -85,9 +129,15 @@ const (
 	ConnPortClosed  = "port-closed"
 	ConnNoAnswer    = "no-answer"
 	ConnTLSFailed   = "tls-failed"
-	ConnNotPostgres = "not-postgres"
-	ConnNotRunning  = "service-not-running"
-	ConnPublicReach = "reachable-public"
+	// The certificate is not the project CA's, names another host, has
+	// expired, or could not be checked (the CA unread).
+	ConnTLSUntrusted    = "tls-untrusted"
+	ConnTLSNameMismatch = "tls-name-mismatch"
+	ConnTLSExpired      = "tls-expired"
+	ConnTLSUnverified   = "tls-unverified"
+	ConnNotPostgres     = "not-postgres"
+	ConnNotRunning      = "service-not-running"
+	ConnPublicReach     = "reachable-public"
 )
 
 // ConnFinding is one thing the check concluded about a service.
@@ -176,13 +226,20 @@ func (rb *Runbook) CheckConnectivity(ctx context.Context, t Target, probe Connec
 	if err != nil {
 		skip("the project's services", err)
 	}
+	cas := projectCAs{rb: rb, got: map[string]PostgresTLS{}}
 	for _, sv := range svcs {
 		var probes []RouteProbe
 		for _, c := range sv.Components {
 			if c.Route != "dynamic" && c.Route != "public" && c.Route != "private" {
 				continue // privatelink is another product
 			}
-			probes = append(probes, probeRoute(ctx, probe, c, sv.Type == "pg", o))
+			var pg *PostgresTLS
+			if sv.Type == "pg" {
+				pt := cas.of(ctx, serviceProject(t, sv))
+				pt.Host = c.Host
+				pg = &pt
+			}
+			probes = append(probes, probeRoute(ctx, probe, c, pg, o))
 		}
 		rep.Services = append(rep.Services, InterpretService(rep, sv, probes))
 	}
@@ -190,7 +247,40 @@ func (rb *Runbook) CheckConnectivity(ctx context.Context, t Target, probe Connec
 	return rep
 }
 
-func probeRoute(ctx context.Context, probe ConnectivityProbe, c Component, pg bool, o ConnectivityOptions) RouteProbe {
+// projectCAs reads each project's CA once per check: "All the services in
+// a project share the same Certificate Authority (CA)" (aiven.io/docs/
+// platform/concepts/tls-ssl-certificates).
+type projectCAs struct {
+	rb  *Runbook
+	got map[string]PostgresTLS
+}
+
+func (c projectCAs) of(ctx context.Context, project string) PostgresTLS {
+	if pt, ok := c.got[project]; ok {
+		return pt
+	}
+	var pt PostgresTLS
+	if r, ok := c.rb.Aiven.(ProjectCAReader); !ok {
+		pt.CAError = "this Aiven adapter cannot read project CAs"
+	} else if pem, err := read(ctx, c.rb, func(ctx context.Context) (string, error) { return r.ProjectCA(ctx, project) }); err != nil {
+		pt.CAError = "project " + project + "'s CA could not be read: " + err.Error()
+	} else {
+		pt.CA = []byte(pem)
+	}
+	c.got[project] = pt
+	return pt
+}
+
+// serviceProject is the project a service belongs to: its own for an
+// organization VPC's, else the target's.
+func serviceProject(t Target, sv Service) string {
+	if sv.Project != "" {
+		return sv.Project
+	}
+	return t.Project
+}
+
+func probeRoute(ctx context.Context, probe ConnectivityProbe, c Component, pg *PostgresTLS, o ConnectivityOptions) RouteProbe {
 	rp := RouteProbe{Component: c}
 	rctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	rp.Addrs, _ = probe.Resolve(rctx, c.Host)
@@ -317,6 +407,9 @@ func InterpretService(rep ConnectivityReport, sv Service, probes []RouteProbe) S
 				p.Component.Host, firstOf(p.Addrs, p.AtServer), rep.VPCCIDR), "")
 		}
 		switch c := p.Connect; {
+		case c.TCP == "ok" && c.TLS == "ok" && (c.Cert == nil || c.Cert.Verdict != CertVerified):
+			kind, sev, text, fix := certFinding(p, c.Cert, serviceProject(rep.Target, sv))
+			add(kind, sev, text, fix)
 		case c.TCP == "ok" && (c.TLS == "ok" || c.TLS == ""):
 			if private {
 				dynamicOK = true
@@ -352,12 +445,12 @@ func InterpretService(rep ConnectivityReport, sv Service, probes []RouteProbe) S
 		}
 		add(ConnOutsideVNet, SeverityInfo, text, "run the commands below from a VM in the VNet (or run azpeer doctor --connectivity there)")
 	}
-	sc.Commands = vmCommands(sv)
+	sc.Commands = vmCommands(sv, serviceProject(rep.Target, sv))
 	return sc
 }
 
 // vmCommands are what to run from a VM in the VNet to check a service by hand.
-func vmCommands(sv Service) []string {
+func vmCommands(sv Service, project string) []string {
 	var out []string
 	for _, c := range sv.Components {
 		if c.Route != "dynamic" && c.Route != "private" {
@@ -367,19 +460,52 @@ func vmCommands(sv Service) []string {
 			fmt.Sprintf("nc -vz -w 3 %s %d", c.Host, c.Port))
 		if sv.Type == "pg" {
 			out = append(out, fmt.Sprintf("openssl s_client -connect %s:%d -starttls postgres </dev/null", c.Host, c.Port),
-				fmt.Sprintf(`psql "host=%s port=%d dbname=defaultdb user=avnadmin sslmode=require"`, c.Host, c.Port))
+				"avn project ca-get --project "+project+" --target-filepath ca.pem",
+				fmt.Sprintf(`psql "host=%s port=%d dbname=defaultdb user=avnadmin sslmode=verify-full sslrootcert=ca.pem"`, c.Host, c.Port))
 		}
 		break
 	}
 	return out
 }
 
+// certFinding says what a certificate that did not verify means: the
+// causes a user can act on, in the words of what psql's
+// sslmode=verify-full would refuse.
+func certFinding(p RouteProbe, cc *CertCheck, project string) (kind string, sev Severity, text, fix string) {
+	at := fmt.Sprintf("%s:%d (%s)", p.Component.Host, p.Component.Port, p.Addr)
+	if cc == nil {
+		cc = &CertCheck{Verdict: CertUnchecked, Detail: "the probe did not check it"}
+	}
+	cert := fmt.Sprintf("certificate for %s, issued by %s, valid until %s", cc.Subject, cc.Issuer, cc.NotAfter.UTC().Format("2006-01-02"))
+	byHand := fmt.Sprintf("avn project ca-get --project %s --target-filepath ca.pem, then psql \"host=%s port=%d sslmode=verify-full sslrootcert=ca.pem\"",
+		project, p.Component.Host, p.Component.Port)
+	switch cc.Verdict {
+	case CertUntrusted:
+		return ConnTLSUntrusted, SeverityError,
+			fmt.Sprintf("%s completes a TLS handshake, but its %s is not signed by project %s's CA (%s): something between you and the service presents its own certificate, such as a TLS-intercepting proxy, VPN or firewall, or the address leads to another server",
+				at, cert, project, cc.Detail),
+			"find what answers at " + p.Addr + " from here (TLS inspection on this network is the usual cause: exempt *.aivencloud.com from it), or run the commands below from a VM in the VNet; check by hand: " + byHand
+	case CertNameMismatch:
+		return ConnTLSNameMismatch, SeverityError,
+			fmt.Sprintf("%s presents a certificate of project %s's CA, but for %s, not %s: the address leads to another service (a stale DNS answer or hosts-file entry, or an address reused)",
+				at, project, strings.Join(orNoneList(cc.Names), ", "), p.Component.Host),
+			"check what " + p.Component.Host + " resolves to here against the service's address from a VM in the VNet, and look for a hosts-file entry or a DNS override for it"
+	case CertExpired:
+		return ConnTLSExpired, SeverityError,
+			fmt.Sprintf("%s presents a %s: it has expired (%s), and psql with sslmode=verify-full refuses it", at, cert, cc.Detail),
+			"check this machine's clock first; if it is right, the certificate is stale: ask Aiven's support"
+	}
+	return ConnTLSUnverified, SeverityInfo,
+		fmt.Sprintf("%s completes a TLS handshake (%s), but azpeer could not verify it: %s; not counted as reachable until it is", at, cert, cc.Detail),
+		"let the token read the project's CA (Aiven's API requires organization:projects:write for it), or check by hand: " + byHand
+}
+
 func tlsWords(c ProbeResult) string {
 	switch c.TLS {
 	case "ok":
 		s := "PostgreSQL answers SSLRequest and completes a TLS handshake"
-		if c.Issuer != "" {
-			s += " (certificate from " + c.Issuer + ", not verified: Aiven's is of the project's CA; psql with sslmode=verify-full and the project CA verifies it)"
+		if c.Cert != nil && c.Cert.Verdict == CertVerified {
+			s += " with a certificate for " + c.Cert.Subject + " that verifies against the project's CA (" + c.Cert.Issuer + "), as psql's sslmode=verify-full checks it"
 		}
 		return s
 	case "":
@@ -414,7 +540,7 @@ func connVerdict(rep ConnectivityReport) Verdict {
 			switch {
 			case f.Severity == SeverityError || f.Severity == SeverityWarning:
 				return VerdictUnhealthy
-			case f.Kind == ConnOutsideVNet:
+			case f.Kind == ConnOutsideVNet || f.Kind == ConnTLSUnverified:
 				unknown = true
 			}
 		}
@@ -423,6 +549,26 @@ func connVerdict(rep ConnectivityReport) Verdict {
 		return VerdictUnknown
 	}
 	return VerdictHealthy
+}
+
+// UnknownWhy says, for an unknown verdict, what could not be checked:
+// the certificates (the project CA unread) or the private routes (the
+// check ran outside the VNet), for the CLI and the dashboard alike.
+func (rep ConnectivityReport) UnknownWhy() string {
+	var routes, certs bool
+	for _, sc := range rep.Services {
+		for _, f := range sc.Findings {
+			routes = routes || f.Kind == ConnOutsideVNet
+			certs = certs || f.Kind == ConnTLSUnverified
+		}
+	}
+	switch {
+	case certs && routes:
+		return "no problem seen, but neither the private routes nor the services' certificates could be checked from here (above)"
+	case certs:
+		return "no problem seen, but the services' certificates could not be verified (above): not counted as reachable"
+	}
+	return "no problem seen, but the private routes could not be checked from here: run the commands above from a VM in the VNet"
 }
 
 // servicesIn lists the services that run in the target's VPC: a project

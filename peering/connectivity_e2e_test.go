@@ -48,7 +48,12 @@ func TestConnectivityCheck(t *testing.T) {
 				"pg-billing": {peering.ConnAllowList, peering.ConnNoAnswer},
 				"pg-reports": {peering.ConnReachable, peering.ConnPublicReach},
 				"pg-archive": {peering.ConnNotRunning, peering.ConnPortClosed},
-			}, map[string][]string{"pg-orders": {peering.ConnOutsideVNet}}},
+				// Something else's certificate at the address, or
+				// another service's: never reachable.
+				"pg-intercepted": {peering.ConnTLSUntrusted},
+				"pg-misrouted":   {peering.ConnTLSNameMismatch},
+			}, map[string][]string{"pg-orders": {peering.ConnOutsideVNet, peering.ConnTLSUnverified},
+				"pg-intercepted": {peering.ConnReachable}, "pg-misrouted": {peering.ConnReachable}}},
 		{"a laptop on the Internet", sandbox.HostSpec{}, "", peering.VerdictUnhealthy,
 			map[string][]string{
 				"pg-orders":  {peering.ConnOutsideVNet},
@@ -93,6 +98,30 @@ func TestConnectivityCheck(t *testing.T) {
 			}
 		})
 	}
+
+	// A token that cannot read the project's CA (Aiven's spec asks
+	// organization:projects:write): the handshake is seen, but no service
+	// is called reachable, and the check is not healthy.
+	t.Run("the project CA unreadable", func(t *testing.T) {
+		if !e.Sandbox.SetOrgPermissions(sandbox.AivenOrganizationID, []string{"organization:networking:read"}) {
+			t.Fatal("SetOrgPermissions")
+		}
+		defer e.Sandbox.SetOrgPermissions(sandbox.AivenOrganizationID, []string{"admin"})
+		h, err := e.Sandbox.Host(sandbox.HostSpec{VNetID: sandboxtest.AppVNetID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := e.runbook().CheckConnectivity(ctxFor(t), stagingTarget(), netcheck.Probe{Host: h}, peering.ConnectivityOptions{Timeout: 300 * time.Millisecond})
+		got := kinds(rep)
+		for _, sv := range []string{"pg-orders", "pg-intercepted", "pg-misrouted"} {
+			if !slices.Contains(got[sv], peering.ConnTLSUnverified) || slices.Contains(got[sv], peering.ConnReachable) {
+				t.Errorf("%s: kinds %v, want %s and not %s", sv, got[sv], peering.ConnTLSUnverified, peering.ConnReachable)
+			}
+		}
+		if rep.Verdict == peering.VerdictHealthy {
+			t.Errorf("verdict %s with the CA unread", rep.Verdict)
+		}
+	})
 
 	// A VM in a range added to the VNet: Aiven's side routes it only once
 	// synced.

@@ -185,6 +185,7 @@ var aivenRoutes = []aivenRoute{
 	newAivenRoute("project", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectList}),
 	newAivenRoute("organizations", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizations}),
 	newAivenRoute(orgPath+"/projects", map[string]aivenHandler{http.MethodGet: (*Server).aivenOrganizationProjects}),
+	newAivenRoute("project/{project}/kms/ca", map[string]aivenHandler{http.MethodGet: (*Server).aivenProjectCA}),
 	newAivenRoute("project/{project}/service", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceList}),
 	newAivenRoute("project/{project}/service/{service_name}", map[string]aivenHandler{http.MethodGet: (*Server).aivenServiceGet}),
 	newAivenRoute("project/{project}/vpcs", map[string]aivenHandler{http.MethodGet: (*Server).aivenVPCList}),

@@ -46,9 +46,29 @@ type AivenService struct {
 	PublicIP  string `json:"public_ip,omitempty"`
 	// Closed: nothing listens on the port (a service powered off,
 	// rebuilding, or a wrong port in a client's configuration).
-	Closed     bool      `json:"closed,omitempty"`
+	Closed bool `json:"closed,omitempty"`
+	// Presents is what answers TLS at the service's addresses (netsim.go):
+	// "" is the service itself, with a certificate of its project's CA;
+	// the others are emulated situations (PresentsSelfSigned, ...).
+	Presents   string    `json:"presents,omitempty"`
 	CreateTime time.Time `json:"create_time"`
 }
+
+// What answers TLS at a service's address, when it is not the service
+// with its own certificate. A real service's certificate is always of
+// its project's CA and names it; these are what a client sees when
+// something else takes the connection.
+const (
+	// PresentsSelfSigned: a certificate no CA signed, for the service's
+	// name, as a TLS-intercepting middlebox or another server presents.
+	PresentsSelfSigned = "self-signed"
+	// PresentsOtherName: a certificate of the project's CA for another
+	// host name (the address leads to another of the project's services,
+	// as after a stale DNS answer or hosts-file entry).
+	PresentsOtherName = "other-name"
+	// PresentsExpired: the service's own certificate, expired.
+	PresentsExpired = "expired"
+)
 
 // Route names of a component (codegen's RouteType).
 const (
@@ -148,8 +168,9 @@ func (world *World) addService(now time.Time, p *Project, name, vpcID string, in
 // defaultServices gives the default scenario's tsdb-staging project a few
 // services in its VPC: one any peered network reaches, one whose
 // allow-list lacks the networks azpeer peers, one with public access too,
-// and one whose port is closed; and tsdb-prod one in its VPC (peered
-// with rg-prod/prod-vnet) and one outside it.
+// one whose port is closed, one whose address answers with a certificate
+// no CA signed and one with another service's certificate; and tsdb-prod
+// one in its VPC (peered with rg-prod/prod-vnet) and one outside it.
 func (world *World) defaultServices(now time.Time) {
 	staging := world.project("tsdb-staging")
 	if staging != nil && len(staging.VPCs) > 0 {
@@ -161,6 +182,8 @@ func (world *World) defaultServices(now time.Time) {
 		pub.PublicAccess = true
 		closed := world.addService(now, staging, "pg-archive", vpc, 13, 13044)
 		closed.State, closed.Closed = "POWEROFF", true
+		world.addService(now, staging, "pg-intercepted", vpc, 14, 13047).Presents = PresentsSelfSigned
+		world.addService(now, staging, "pg-misrouted", vpc, 15, 13048).Presents = PresentsOtherName
 	}
 	if prod := world.project("tsdb-prod"); prod != nil && len(prod.VPCs) > 0 {
 		world.addService(now, prod, "pg-prod", prod.VPCs[0].ID, 10, 13046)

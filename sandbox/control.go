@@ -18,6 +18,26 @@ func (s *Server) SetProjectFault(project string, status int) bool {
 	return true
 }
 
+// SetServicePresents sets what answers TLS at a service's address (""
+// for the service itself, or PresentsSelfSigned, PresentsOtherName,
+// PresentsExpired); it reports whether the service exists.
+func (s *Server) SetServicePresents(project, service, presents string) bool {
+	world, unlock := s.lock()
+	defer unlock()
+	p := world.project(project)
+	if p == nil {
+		return false
+	}
+	for _, sv := range p.Services {
+		if sv.Name == service {
+			sv.Presents = presents
+			s.markDirty()
+			return true
+		}
+	}
+	return false
+}
+
 // SetOrgPermissions sets the scenario's Aiven user's permissions in an
 // organization (e.g. none, or only "organization:networking:read"), for
 // tests of the refusals; it reports whether the organization exists.

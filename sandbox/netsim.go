@@ -33,8 +33,9 @@ import (
 //   - one TCP listener per service that speaks enough of PostgreSQL's
 //     protocol to prove a connection: to an SSLRequest (length 8, code
 //     80877103) it answers 'S' and a TLS handshake with a certificate of
-//     the sandbox's CA for the service's names; to anything else it
-//     closes, as a server that requires SSL does;
+//     the service's project CA for the service's names (or, in the
+//     emulated situations of AivenService.Presents, another one); to
+//     anything else it closes, as a server that requires SSL does;
 //   - hosts (Server.Host): where a check runs, inside one of the user's
 //     VNets or on the Internet. A host's Dial goes to the service's
 //     listener only where the real network would carry the packets: a
@@ -167,9 +168,9 @@ func (s *Server) resolveName(name string) (netip.Addr, bool) {
 }
 
 // listenerFor is the service's loopback listener, started the first time.
-func (s *Server) listenerFor(project string, sv *AivenService) (string, error) {
+func (s *Server) listenerFor(project string, sv *AivenService, presents string) (string, error) {
 	n := s.net
-	key := strings.ToLower(project + "/" + sv.Name)
+	key := strings.ToLower(project + "/" + sv.Name + "/" + presents)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if l, ok := n.listeners[key]; ok {
@@ -179,10 +180,7 @@ func (s *Server) listenerFor(project string, sv *AivenService) (string, error) {
 	for _, r := range sv.routes() {
 		hosts = append(hosts, sv.hostOf(project, r))
 	}
-	// The certificate names the dynamic route's host (the CA's leaves
-	// carry one name each); a check does not verify it (the real service's
-	// is of the project's CA, which no system trusts).
-	leaf, err := s.ca.leaf(hosts[0])
+	leaf, err := s.serviceLeaf(project, presents, hosts)
 	if err != nil {
 		return "", err
 	}
@@ -204,6 +202,30 @@ func (s *Server) listenerFor(project string, sv *AivenService) (string, error) {
 		}
 	}()
 	return l.Addr().String(), nil
+}
+
+// serviceLeaf is the certificate presented at the service's address. A
+// service's own is of its project's CA ("All the services in a project
+// share the same Certificate Authority", aiven.io/docs/platform/concepts/
+// tls-ssl-certificates, which verify-full checks against the host name).
+// It names every route's host: no public source says whether the public
+// route's name is in the same certificate or another one; the sandbox
+// uses one.
+func (s *Server) serviceLeaf(project, presents string, hosts []string) (*tls.Certificate, error) {
+	if presents == PresentsSelfSigned {
+		return selfSigned(hosts[0])
+	}
+	pca, err := s.ca.projectCA(project)
+	if err != nil {
+		return nil, err
+	}
+	switch presents {
+	case PresentsOtherName:
+		return pca.leafFor("pg-other-"+strings.ToLower(project)+".a.aivencloud.com", 365*24*time.Hour)
+	case PresentsExpired:
+		return pca.leafFor(hosts[0], -24*time.Hour, hosts[1:]...)
+	}
+	return pca.leafFor(hosts[0], 365*24*time.Hour, hosts[1:]...)
 }
 
 // sslRequestCode is PostgreSQL's SSLRequest code (1234 << 16 | 5679).
@@ -402,7 +424,7 @@ func (h *Host) route(ap netip.AddrPort) (string, error) {
 			allowed = true
 		}
 	}
-	closed := sv.Closed
+	closed, presents := sv.Closed, sv.Presents
 	unlock()
 	switch {
 	case !allowed:
@@ -410,7 +432,7 @@ func (h *Host) route(ap netip.AddrPort) (string, error) {
 	case closed:
 		return "closed", nil
 	}
-	return s.listenerFor(project, sv)
+	return s.listenerFor(project, sv, presents)
 }
 
 // carries reports whether the network carries the host's packets to the

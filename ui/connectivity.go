@@ -88,7 +88,7 @@ func connectivityLines(st *Styles, rep peering.ConnectivityReport) []string {
 	case peering.VerdictHealthy:
 		lines = append(lines, st.OK.Render("✓ every service is reachable from here"))
 	case peering.VerdictUnknown:
-		lines = append(lines, st.Stale.Render("? the private routes could not be checked from here: run the commands above from a VM in the VNet"))
+		lines = append(lines, st.Stale.Render("? "+rep.UnknownWhy()))
 	default:
 		lines = append(lines, st.Failed.Render("✗ problems found (above)"))
 	}

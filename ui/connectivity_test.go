@@ -20,17 +20,43 @@ func TestConnectivityKey(t *testing.T) {
 		h, err := e.s.Host(sandbox.HostSpec{VNetID: sandboxtest.ProdVNetID})
 		return netcheck.Probe{Host: h}, err
 	}
-	d := newDriver(t, deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 160, 60)
-	openDetail(t, d, "prod-vnet")
-	d.press("C")
-	d.until("the connectivity report", func() bool { _, ok := d.m.overlay.(*textOverlay); return ok })
-	o := d.m.overlay.(*textOverlay)
-	text := strings.Join(o.lines, "\n")
-	wantShown(t, "the report", text, "inside the peered VNet", "pg-prod", "is reachable: TCP connects", "pg-public", "not in a project VPC")
-	if !strings.Contains(o.title, "tsdb-prod") {
-		t.Errorf("title %q", o.title)
+	tests := []struct {
+		name     string
+		orgPerms []string
+		want     []string
+		wantNot  string
+	}{
+		{"the project CA read", []string{"admin"},
+			[]string{"inside the peered VNet", "pg-prod", "is reachable: TCP connects", "verifies against the project's CA", "pg-public", "not in a project VPC"},
+			"could not verify"},
+		// A token that may not read the CA: the handshake is told, never
+		// called reachable.
+		{"the project CA unreadable", []string{"organization:networking:read"},
+			[]string{"pg-prod", "completes a TLS handshake", "azpeer could not verify it", "organization:projects:write", "not counted as reachable"},
+			"is reachable"},
 	}
-	d.press("esc")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !e.s.SetOrgPermissions(sandbox.AivenOrganizationID, tt.orgPerms) {
+				t.Fatal("SetOrgPermissions")
+			}
+			d := newDriver(t, deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 160, 60)
+			openDetail(t, d, "prod-vnet")
+			d.press("C")
+			d.until("the connectivity report", func() bool { _, ok := d.m.overlay.(*textOverlay); return ok })
+			o := d.m.overlay.(*textOverlay)
+			text := strings.Join(o.lines, "\n")
+			wantShown(t, "the report", text, tt.want...)
+			if strings.Contains(text, tt.wantNot) {
+				t.Errorf("the report shows %q:\n%s", tt.wantNot, text)
+			}
+			if !strings.Contains(o.title, "tsdb-prod") {
+				t.Errorf("title %q", o.title)
+			}
+			d.press("esc")
+		})
+	}
+	e.s.SetOrgPermissions(sandbox.AivenOrganizationID, []string{"admin"})
 
 	off := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 160, 60)
 	openDetail(t, off, "prod-vnet")
