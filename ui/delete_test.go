@@ -93,6 +93,25 @@ func TestDeleteWhatAzpeerDidNotCreate(t *testing.T) {
 			t.Errorf("status %q, want the read-only refusal", d.m.status)
 		}
 	})
+	t.Run("Azure unreadable", func(t *testing.T) {
+		// What exists cannot be read whole: nothing is asked, nothing goes.
+		e := newTestEnv(t, envOptions{})
+		e.deps.Runbook.StepDeadline = time.Second // reads give up within it, not after 45 s
+		d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 140, 50)
+		openDetail(t, d, "prod-vnet")
+		e.s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{Rate5xx: 1})
+		d.press("X")
+		ds := untilOnTop[*deleteScreen](d, "X")
+		d.until("the plan", func() bool { return !d.m.deletes[ds.tkey].planning })
+		e.s.SetFaults(sandbox.APIARM, sandbox.FaultConfig{})
+		if d.m.overlay != nil {
+			t.Errorf("a half-read peering was offered for deletion (%T)", d.m.overlay)
+		}
+		wantShown(t, "delete screen", d.screen(), "cannot delete both sides safely", "could not check")
+		if a, z := sidesLeft(t, e, prodRef("prod-vnet").target().Parent(), prodVPC, "rg-prod", "prod-vnet", "to-aiven-tsdb-prod"); !a || !z {
+			t.Errorf("Aiven side %v, Azure side %v; want both kept", a, z)
+		}
+	})
 	e := newTestEnv(t, envOptions{})
 	d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 140, 50)
 	openDetail(t, d, "prod-vnet")
