@@ -92,6 +92,14 @@ func TestOrganizationVPCHeadless(t *testing.T) {
 		t.Errorf("doctor on the INVALID_SPECIFICATION organization peering: %v\n%s", err, out)
 	}
 
+	// --dry-run says what goes, what stays and the consent, even in
+	// read-only mode, and changes nothing.
+	out, _, err = run(t, append([]string{"delete", "--dry-run", "--read-only"}, target...)...)
+	for _, want := range []string{"would remove", "- Azure peering ", ", created by azpeer", "- Aiven peering connection", "and keep, since it existed before azpeer", "delete asks for a yes"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("delete --dry-run: %v; lacks %q:\n%s", err, want, out)
+		}
+	}
 	out, _, err = run(t, append([]string{"delete", "--yes"}, target...)...)
 	if err != nil || !strings.Contains(out, "deleted the Aiven peering connection") {
 		t.Fatalf("delete: %v\n%s", err, out)

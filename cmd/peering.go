@@ -432,7 +432,7 @@ func writeStatus(w io.Writer, st peering.Status) {
 
 func newDeleteCommand(g *Globals) *cobra.Command {
 	var tf targetFlags
-	var keepShared, yes, adopt bool
+	var keepShared, yes, adopt, dryRun bool
 	var confirmName string
 	var timeout time.Duration
 	c := &cobra.Command{
@@ -451,10 +451,17 @@ Without a run record azpeer refuses, and says what exists and who made it.
 To delete a peering azpeer did not create, pass --adopt: azpeer shows both
 sides, asks you to type the peering's name (RESOURCE_GROUP/VNET; or pass
 --confirm with it), checks it may delete both sides, then removes both —
-never only one.`,
+never only one.
+
+--dry-run prints what would go and what would stay, and the consent it
+would ask for, and changes nothing (read-only mode allows it).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.onTarget(cmd, &tf, targetRun{Timeout: timeout, Mutates: "delete"}, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
+			run := targetRun{Timeout: timeout, Mutates: "delete"}
+			if dryRun {
+				run.Mutates = ""
+			}
+			return g.onTarget(cmd, &tf, run, func(ctx context.Context, b *backend, t peering.Target, rb *peering.Runbook) error {
 				run, err := rb.Open(t, peering.Options{})
 				if err != nil {
 					return err
@@ -462,6 +469,9 @@ never only one.`,
 				defer run.Close()
 				out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 				plan, typed := run.PlanDelete(ctx), confirmName
+				if dryRun {
+					return writeDeletePlan(out, plan)
+				}
 				switch {
 				case plan.Consent == peering.ConsentNone:
 					fmt.Fprintf(out, "Nothing to delete: azpeer has no record of %s in %s, and neither side of it exists.\n", t, rb.Store.Location())
@@ -502,9 +512,41 @@ never only one.`,
 	c.Flags().BoolVar(&keepShared, "keep-shared", false, "keep the custom roles and Aiven's service principal (other peerings may use them)")
 	c.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation (of what azpeer created; deleting what it did not create always needs the typed name or --confirm)")
 	c.Flags().BoolVar(&adopt, "adopt", false, "delete a peering azpeer has no record of: both sides, after you type its name")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "print what would go and what would stay; change nothing")
 	c.Flags().StringVar(&confirmName, "confirm", "", "the peering's RESOURCE_GROUP/VNET, typed in advance (for scripts deleting with --adopt)")
 	c.Flags().DurationVar(&timeout, "timeout", 30*time.Minute, "give up after this long")
 	return c
+}
+
+// writeDeletePlan prints what a delete would remove and keep, and the
+// consent it would need; a plan that cannot go on is its error.
+func writeDeletePlan(w io.Writer, p peering.DeletePlan) error {
+	if p.Consent == peering.ConsentNone {
+		fmt.Fprintf(w, "Nothing to delete: azpeer has no record of %s, and neither side of it exists.\n", p.Target)
+		return nil
+	}
+	if err := p.Blocked(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Deleting %s would remove (nothing is changed by --dry-run):\n", p.Target)
+	for _, l := range p.Remove {
+		fmt.Fprintf(w, "  - %s\n", l)
+	}
+	if len(p.Keep) > 0 {
+		fmt.Fprintln(w, "and keep, since it existed before azpeer:")
+		for _, l := range p.Keep {
+			fmt.Fprintf(w, "  - %s\n", l)
+		}
+	}
+	switch {
+	case p.Adopts():
+		fmt.Fprintf(w, "azpeer did not create this peering: delete it with --adopt, typing %s when asked (or --confirm %s); both sides go, never one.\n", p.Name(), p.Name())
+	case p.Consent == peering.ConsentName:
+		fmt.Fprintf(w, "This run adopted parts azpeer did not create: delete asks you to type %s (or take --confirm %s).\n", p.Name(), p.Name())
+	default:
+		fmt.Fprintln(w, "delete asks for a yes (or takes --yes).")
+	}
+	return nil
 }
 
 // typedConfirm asks the user to type the peering's name and returns it;

@@ -66,7 +66,14 @@ func TestDeleteRefusesWhatAzpeerDidNotCreate(t *testing.T) {
 	sv := served(t)
 	before := sv.state(t)
 	target := []string{"--project", "tsdb-prod", "--vpc", prodVPC, "--vnet", "rg-prod/prod-vnet"}
-	_, _, err := run(t, append([]string{"delete", "--yes"}, target...)...)
+	out, _, err := run(t, append([]string{"delete", "--dry-run"}, target...)...)
+	if err != nil || !strings.Contains(out, "Azure peering to-aiven-tsdb-prod") || !strings.Contains(out, "delete it with --adopt, typing rg-prod/prod-vnet") {
+		t.Fatalf("delete --dry-run of a peering azpeer did not create: %v\n%s", err, out)
+	}
+	if !sameObjects(sv.state(t), before) {
+		t.Fatal("delete --dry-run changed the world")
+	}
+	_, _, err = run(t, append([]string{"delete", "--yes"}, target...)...)
 	if exitCode(err) != 1 || !strings.Contains(err.Error(), "no record") || !strings.Contains(err.Error(), "--adopt") ||
 		!strings.Contains(err.Error(), "Aiven connection ACTIVE") || !strings.Contains(err.Error(), "Azure peering") {
 		t.Fatalf("delete of a peering azpeer did not create: %v", err)
@@ -86,7 +93,7 @@ func TestDeleteRefusesWhatAzpeerDidNotCreate(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "does not name this peering") || !sameObjects(sv.state(t), before) {
 		t.Fatalf("delete --adopt with the wrong name: %v", err)
 	}
-	out, _, err := run(t, append([]string{"delete", "--adopt", "--confirm", "rg-prod/prod-vnet"}, target...)...)
+	out, _, err = run(t, append([]string{"delete", "--adopt", "--confirm", "rg-prod/prod-vnet"}, target...)...)
 	if err != nil {
 		t.Fatalf("delete --adopt --confirm: %v\n%s", err, out)
 	}
