@@ -156,3 +156,24 @@ func TestDeleteWhatAzpeerDidNotCreate(t *testing.T) {
 	}
 	wantShown(t, "delete screen", d.screen(), "deleted in", "adopted what exists")
 }
+
+// An organization VPC's peering made from the dashboard is deleted the
+// same way, by its connection id on Aiven's side.
+func TestDeleteOrganizationPeering(t *testing.T) {
+	e := newTestEnv(t, envOptions{})
+	d := newDriver(t, e.deps, Options{Project: sandbox.OrgVPCProject, FastPoll: 20 * time.Millisecond, SlowPoll: 200 * time.Millisecond}, 140, 50)
+	tg := wizardTo(t, d, "app-vnet").target()
+	_, rs := createAndRunAll(t, d)
+	azureName := rs.rec.Outputs[peering.OutAzurePeeringName]
+	d.press("X")
+	d.until("the question", func() bool { return d.confirming() == "delete peering?" })
+	d.press("y")
+	ds := d.m.deletes[tg.Key()]
+	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
+	if ds.err != nil {
+		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
+	}
+	if a, z := sidesLeft(t, e, tg.Parent(), tg.VPCID, "rg-app", "app-vnet", azureName); a || z {
+		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
+	}
+}
