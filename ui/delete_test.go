@@ -35,6 +35,18 @@ func sidesLeft(t *testing.T, e *testEnv, p peering.Parent, vpcID, rg, vnet, azur
 	return aiven, azure
 }
 
+// deleted waits for key's running delete to end, and fails the test when
+// it failed.
+func deleted(t *testing.T, d *driver, key string) *deleteState {
+	t.Helper()
+	ds := d.m.deletes[key]
+	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
+	if ds.err != nil {
+		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
+	}
+	return ds
+}
+
 // A peering azpeer created is deleted from its checklist after a yes: the
 // question lists what goes, n keeps everything (and lets the run go), and
 // y removes both sides and the record while the screen shows the progress.
@@ -65,11 +77,7 @@ func TestDeleteWhatAzpeerCreated(t *testing.T) {
 	d.press("X")
 	d.until("the question again", func() bool { return d.confirming() == "delete peering?" })
 	d.press("y")
-	ds := d.m.deletes[tg.Key()]
-	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
-	if ds.err != nil {
-		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
-	}
+	deleted(t, d, tg.Key())
 	d.untilScreen("deleted in", "Progress", "deleted the Azure peering", "deleted the app azpeer-tsdb-staging-app-vnet")
 	if a, z := sidesLeft(t, e, tg.Parent(), tg.VPCID, "rg-app", "app-vnet", azureName); a || z {
 		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
@@ -146,11 +154,7 @@ func TestDeleteWhatAzpeerDidNotCreate(t *testing.T) {
 	ask()
 	d.typeText("RG-PROD/prod-vnet") // names are matched as Azure does, ignoring case
 	d.press("enter")
-	ds := d.m.deletes[key]
-	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
-	if ds.err != nil {
-		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
-	}
+	deleted(t, d, key)
 	if a, z := sidesLeft(t, e, ref.target().Parent(), prodVPC, "rg-prod", "prod-vnet", "to-aiven-tsdb-prod"); a || z {
 		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
 	}
@@ -168,11 +172,7 @@ func TestDeleteOrganizationPeering(t *testing.T) {
 	d.press("X")
 	d.until("the question", func() bool { return d.confirming() == "delete peering?" })
 	d.press("y")
-	ds := d.m.deletes[tg.Key()]
-	d.until("the delete to finish", func() bool { return !ds.running && (ds.done || ds.err != nil) })
-	if ds.err != nil {
-		t.Fatalf("delete: %v\n%s", ds.err, d.screen())
-	}
+	deleted(t, d, tg.Key())
 	if a, z := sidesLeft(t, e, tg.Parent(), tg.VPCID, "rg-app", "app-vnet", azureName); a || z {
 		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
 	}
