@@ -70,12 +70,25 @@ func approveOverHTTP(s *sandbox.Server, userCode, user string) error {
 	return nil
 }
 
-// userCodeRE finds the code in Entra's device-code message.
-var userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]{6,})`)
+// userCodeRE finds the code in Entra's device-code message, pageRE the
+// page it names.
+var (
+	userCodeRE = regexp.MustCompile(`enter the code ([A-Z0-9]{6,})`)
+	pageRE     = regexp.MustCompile(`open the page (https://\S+)`)
+)
 
-// azDeviceCodeLogin runs `az login --use-device-code`, answers its code as
-// user and waits for it to finish.
-func azDeviceCodeLogin(ctx context.Context, t *testing.T, s *sandbox.Server, env []string, user string, args ...string) {
+// codeAnswer answers a device code: the message that carried it (with the
+// page to open) and the code.
+type codeAnswer func(message, code string) error
+
+// overHTTP answers as user through the sandbox's admin endpoint.
+func overHTTP(s *sandbox.Server, user string) codeAnswer {
+	return func(_, code string) error { return approveOverHTTP(s, code, user) }
+}
+
+// azDeviceCodeLogin runs `az login --use-device-code`, answers its code
+// with answer and waits for it to finish.
+func azDeviceCodeLogin(ctx context.Context, t *testing.T, env []string, answer codeAnswer, args ...string) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, "az", append([]string{"login", "--use-device-code", "-o", "none"}, args...)...)
 	cmd.Env = env
@@ -92,7 +105,7 @@ func azDeviceCodeLogin(ctx context.Context, t *testing.T, s *sandbox.Server, env
 	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
 		if m := userCodeRE.FindStringSubmatch(sc.Text()); m != nil && !approved {
-			if err := approveOverHTTP(s, m[1], user); err != nil {
+			if err := answer(sc.Text(), m[1]); err != nil {
 				t.Error(err)
 			}
 			approved = true
@@ -158,7 +171,7 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 	defer cancel()
 
 	start := time.Now()
-	azDeviceCodeLogin(ctx, t, s, env, sandbox.AdminUserUPN)
+	azDeviceCodeLogin(ctx, t, env, overHTTP(s, sandbox.AdminUserUPN))
 	loginTook := time.Since(start)
 
 	var me struct{ UserPrincipalName, ID string }
@@ -219,7 +232,7 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 	env := personEnv(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	azDeviceCodeLogin(ctx, t, s, env, sandbox.AdminUserUPN)
+	azDeviceCodeLogin(ctx, t, env, overHTTP(s, sandbox.AdminUserUPN))
 	var subs []struct{ ID, TenantID string }
 	if err := json.Unmarshal([]byte(az(ctx, t, env, "account", "list", "-o", "json")), &subs); err != nil {
 		t.Fatal(err)
@@ -270,7 +283,7 @@ func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
 	env := personEnv(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	azDeviceCodeLogin(ctx, t, s, env, sandbox.GuestUserUPN, "--tenant", "contoso.onmicrosoft.com")
+	azDeviceCodeLogin(ctx, t, env, overHTTP(s, sandbox.GuestUserUPN), "--tenant", "contoso.onmicrosoft.com")
 	var me struct{ UserPrincipalName, UserType string }
 	if err := json.Unmarshal([]byte(az(ctx, t, env, "ad", "signed-in-user", "show", "-o", "json")), &me); err != nil {
 		t.Fatal(err)
