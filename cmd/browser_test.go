@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/azpeer/azpeer/sandbox"
-	"github.com/azpeer/azpeer/sandboxtest"
 )
 
 // chromium is the browser the test drives, or "" when there is none.
@@ -77,20 +76,13 @@ func inBrowser(ctx context.Context, exec, upn string, outcome *string) codeAnswe
 }
 
 func TestPersonSignsInInABrowser(t *testing.T) {
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli to run the person's journey through the official client")
-	}
 	browser := chromium()
 	if browser == "" {
 		t.Skip("no Chromium on PATH: install Debian's chromium to open the device-code page in a browser")
 	}
-	t.Parallel()
 	// 10× the clouds' pace: the code lives 90 s, time enough for a
 	// browser to start on a loaded machine.
-	s := sandboxtest.Start(t, sandbox.Options{Speed: 10})
-	env := personEnv(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	_, env, ctx := personJourney(t, sandbox.Options{Speed: 10})
 	var outcome string
 	start := time.Now()
 	azDeviceCodeLogin(ctx, t, env, inBrowser(ctx, browser, sandbox.AdminUserUPN, &outcome))

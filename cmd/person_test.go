@@ -48,6 +48,23 @@ func personEnv(t *testing.T, s *sandbox.Server) []string {
 	}
 }
 
+// personJourney starts a journey through the official Azure CLI: it skips
+// where az is missing, runs beside the other journeys (each has its own
+// sandbox, az profile and environment: no Setenv), and gives the sandbox
+// (started with opts), the person's environment and the journey's
+// deadline.
+func personJourney(t *testing.T, opts sandbox.Options) (*sandbox.Server, []string, context.Context) {
+	t.Helper()
+	if _, err := exec.LookPath("az"); err != nil {
+		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
+	}
+	t.Parallel()
+	s := sandboxtest.Start(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return s, personEnv(t, s), ctx
+}
+
 // approveOverHTTP answers a device code as user through the admin
 // endpoint. It returns its failure rather than failing the test: it may
 // run on azpeer's goroutine (see codeAnswerer).
@@ -158,17 +175,9 @@ func cliFallback(ctx context.Context, env []string, out string) string {
 }
 
 func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
-	}
-	// Each has its own sandbox, az profile and environment (no Setenv).
-	t.Parallel()
 	// 50× the clouds' pace: role propagation and Aiven's approval take
 	// a second or two; the Azure CLI's own polls run on its interval.
-	s := sandboxtest.Start(t, sandbox.Options{Speed: 50})
-	env := personEnv(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	s, env, ctx := personJourney(t, sandbox.Options{Speed: 50})
 
 	start := time.Now()
 	azDeviceCodeLogin(ctx, t, env, overHTTP(s, sandbox.AdminUserUPN))
@@ -223,15 +232,7 @@ func TestPersonAzureCLIDeviceCodeToActive(t *testing.T) {
 // tenants (Fabrikam's as a guest); azpeer follows `az account set`, and
 // AZURE_SUBSCRIPTION_ID and --subscription beat it, in that order.
 func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
-	}
-	// Each has its own sandbox, az profile and environment (no Setenv).
-	t.Parallel()
-	s := sandboxtest.Start(t, sandbox.Options{Scenario: "people"})
-	env := personEnv(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	s, env, ctx := personJourney(t, sandbox.Options{Scenario: "people"})
 	azDeviceCodeLogin(ctx, t, env, overHTTP(s, sandbox.AdminUserUPN))
 	var subs []struct{ ID, TenantID string }
 	if err := json.Unmarshal([]byte(az(ctx, t, env, "account", "list", "-o", "json")), &subs); err != nil {
@@ -274,15 +275,7 @@ func TestPersonAzureCLIDefaultSubscription(t *testing.T) {
 // azpeer lists what they may read and refuses to create, naming them and
 // the role they lack, with nothing created.
 func TestGuestAzureCLIIsRefusedBeforeAnything(t *testing.T) {
-	if _, err := exec.LookPath("az"); err != nil {
-		t.Skip("the Azure CLI (az) is not on PATH: install Debian's azure-cli (apt-get install azure-cli) to run the person's journey through the official client")
-	}
-	// Each has its own sandbox, az profile and environment (no Setenv).
-	t.Parallel()
-	s := sandboxtest.Start(t, sandbox.Options{})
-	env := personEnv(t, s)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	s, env, ctx := personJourney(t, sandbox.Options{})
 	azDeviceCodeLogin(ctx, t, env, overHTTP(s, sandbox.GuestUserUPN), "--tenant", "contoso.onmicrosoft.com")
 	var me struct{ UserPrincipalName, UserType string }
 	if err := json.Unmarshal([]byte(az(ctx, t, env, "ad", "signed-in-user", "show", "-o", "json")), &me); err != nil {
