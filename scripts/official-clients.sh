@@ -130,6 +130,10 @@ az rest --method get --url "https://management.azure.com$vnet_id/virtualNetworkP
 echo
 echo "ACTIVE with the official clients in $((SECONDS - t0)) s"
 
+step "avn project ca-get (the CA that signs the project's service certificates)"
+avn project ca-get --project "$project" --target-filepath "$work/project-ca.pem"
+openssl x509 -in "$work/project-ca.pem" -noout -subject -enddate
+
 if command -v npm >/dev/null; then
   step "Microsoft's JavaScript SDKs (@azure/identity, @azure/arm-network, @azure/arm-authorization)"
   js=$work/js
