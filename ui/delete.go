@@ -35,7 +35,8 @@ type deleteState struct {
 	started, ended time.Time
 	events         []peering.Event
 	cancel         context.CancelFunc
-	// job is the running delete's, whose command closes run.
+	// job is the plan's while planning, then the running delete's, whose
+	// command closes run.
 	job *job
 }
 
@@ -65,15 +66,21 @@ type deleteDoneMsg struct {
 }
 
 // planDelete opens the run (unless the delete took an open one over) and
-// reads the plan, within the dashboard's read deadline.
-func planDelete(ctx context.Context, rb *peering.Runbook, key string, t peering.Target, o peering.Options, run *peering.Run) tea.Cmd {
+// reads the plan within deletePlanTimeout. It is a job: quitting cancels
+// ctx and waits for it, and closes the run it opened.
+func planDelete(ctx context.Context, j *job, rb *peering.Runbook, key string, t peering.Target, o peering.Options, run *peering.Run) tea.Cmd {
 	return func() tea.Msg {
+		if !j.start() {
+			return nil // the dashboard closed first (CloseRuns closes a run taken over)
+		}
+		defer j.done()
 		if run == nil {
 			r, err := rb.Open(t, o)
 			if err != nil {
 				return deletePlanMsg{key: key, err: err}
 			}
 			run = r
+			j.open(r)
 		}
 		ctx, cancel := context.WithTimeout(ctx, deletePlanTimeout)
 		defer cancel()
@@ -121,9 +128,11 @@ func (m *Model) askDelete(t peering.Target, o peering.Options) tea.Cmd {
 			m.stack = m.stack[:len(m.stack)-1]
 		}
 	}
-	m.deletes[key] = &deleteState{target: t, planning: true}
+	ctx, cancel := context.WithCancel(m.ctx)
+	ds := &deleteState{target: t, planning: true, run: run, cancel: cancel, job: m.jobs.add()}
+	m.deletes[key] = ds
 	m.setStatus("reading what deleting "+t.String()+" removes…", false)
-	return tea.Batch(m.push(newDeleteScreen(key)), planDelete(m.ctx, rb, key, t, o, run), m.startSpinner())
+	return tea.Batch(m.push(newDeleteScreen(key)), planDelete(ctx, ds.job, rb, key, t, o, run), m.startSpinner())
 }
 
 // deletePlanned shows the plan and asks for the consent it needs.
@@ -132,7 +141,11 @@ func (m *Model) deletePlanned(msg deletePlanMsg) tea.Cmd {
 	if ds == nil {
 		return closeRunCmd(msg.run)
 	}
-	ds.planning, ds.run, ds.err = false, msg.run, msg.err
+	ds.planning, ds.run, ds.err, ds.job = false, msg.run, msg.err, nil
+	if ds.cancel != nil {
+		ds.cancel()
+		ds.cancel = nil
+	}
 	defer m.refreshDeleteView(msg.key)
 	if msg.err != nil {
 		m.setStatus(oneLine(msg.err.Error()), true)
@@ -276,11 +289,14 @@ func (m *Model) stopDeletes() {
 }
 
 // closeDeletes closes the runs deletes still hold (quitting while a plan
-// waited for consent, or before a delete's command ran); after jobs.wait.
-// A delete that ran closed its own.
+// was read or waited for consent, or before a delete's command ran);
+// after jobs.wait. A delete that ran closed its own.
 func (m *Model) closeDeletes() error {
 	var first error
 	for _, ds := range m.deletes {
+		if ds.planning && ds.job != nil && ds.run == nil {
+			ds.run = ds.job.openedRun() // the plan's message was never applied
+		}
 		if ds.run != nil && (!ds.running || ds.job == nil || !ds.job.started()) {
 			if err := ds.run.Close(); err != nil && first == nil {
 				first = err

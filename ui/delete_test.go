@@ -177,3 +177,36 @@ func TestDeleteOrganizationPeering(t *testing.T) {
 		t.Errorf("after the delete: Aiven side %v, Azure side %v; want neither", a, z)
 	}
 }
+
+// Quitting while a delete reads its plan (or before its command ran)
+// leaves the peering's run closed: another azpeer can open it at once.
+func TestQuitWhileADeletePlans(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// planStarts processes messages until the plan's command runs.
+		planStarts bool
+	}{{"before the plan's command ran", false}, {"while the plan is read", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, envOptions{})
+			d := newDriver(t, e.deps, Options{Project: "tsdb-prod", NoAutoRefresh: true}, 140, 50)
+			openDetail(t, d, "prod-vnet")
+			// Aiven answers slowly, so the plan is still being read.
+			e.s.SetFaults(sandbox.APIAiven, sandbox.FaultConfig{Latency: 300 * time.Millisecond})
+			d.press("X")
+			ds := d.m.deletes[prodRef("prod-vnet").target().Key()]
+			if tc.planStarts {
+				d.until("the plan's command to start", func() bool { return ds.job.started() })
+			}
+			if err := d.m.CloseRuns(); err != nil {
+				t.Fatal(err)
+			}
+			r, err := e.deps.Runbook.Open(prodRef("prod-vnet").target(), peering.Options{})
+			if err != nil {
+				t.Fatalf("after quitting, the run is still held: %v", err)
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,6 +1,10 @@
 package ui
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/azpeer/azpeer/peering"
+)
 
 // jobs tracks the commands that change the clouds — runbook invocations,
 // fixes, deletes — so that CloseRuns can wait for them to return before
@@ -20,6 +24,9 @@ type jobs struct {
 type job struct {
 	js  *jobs
 	ran bool
+	// opened is a run the command opened and hands over in its message;
+	// when the message is never applied, CloseRuns closes it.
+	opened *peering.Run
 }
 
 // add counts a job whose command is about to be returned.
@@ -50,6 +57,21 @@ func (j *job) start() bool {
 
 // done ends a started job.
 func (j *job) done() { j.js.wg.Done() }
+
+// open records a run the command opened (for CloseRuns, should its
+// message never be applied).
+func (j *job) open(r *peering.Run) {
+	j.js.mu.Lock()
+	defer j.js.mu.Unlock()
+	j.opened = r
+}
+
+// openedRun is the run the command opened, if any (read after wait).
+func (j *job) openedRun() *peering.Run {
+	j.js.mu.Lock()
+	defer j.js.mu.Unlock()
+	return j.opened
+}
 
 // started reports whether the job's command ran (read after wait).
 func (j *job) started() bool {
